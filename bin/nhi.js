@@ -1,0 +1,3 @@
+#!/usr/bin/env node
+// Thin entry: everything lives in the compiled bundle.
+import '../dist/cli.js';

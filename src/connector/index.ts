@@ -1,0 +1,143 @@
+/**
+ * The connector contract: the only core module a connector may import (besides src/model).
+ * A connector returns data; it never sees the catalog, the terminal or process.env directly.
+ */
+import type { ProviderId, Scope, ScopeResult } from '../model/index.js';
+
+export type * from '../model/index.js';
+
+export interface Logger {
+  debug(message: string, data?: Record<string, unknown>): void;
+}
+
+export interface ProgressUpdate {
+  scope?: string;
+  phase: string;
+  done?: number;
+  total?: number;
+}
+
+export interface ConnectorContext {
+  /** The scan's clock; tests and the demo pin it. */
+  now(): Date;
+  log: Logger;
+  /** Reports progress; the CLI decides whether anything is shown. */
+  progress(update: ProgressUpdate): void;
+  signal: AbortSignal;
+  /** The environment the connector may read (credentials chain, endpoint overrides). */
+  env: Readonly<Record<string, string | undefined>>;
+  /** The provider's section of the config file plus matching CLI flags, unvalidated. */
+  options: Record<string, unknown>;
+}
+
+export interface DoctorCheck {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+export interface DoctorReport {
+  provider: ProviderId;
+  authenticated: boolean;
+  identity: string | null;
+  checks: DoctorCheck[];
+}
+
+/** A running local stand-in loaded with the demo estate. */
+export interface DemoHandle {
+  /** Options to pass as ConnectorContext.options so the connector talks to the stand-in. */
+  options: Record<string, unknown>;
+  /** Extra environment for the connector (fake credentials, endpoint variables). */
+  env: Record<string, string>;
+  close(): Promise<void>;
+}
+
+export interface Connector {
+  id: ProviderId;
+  title: string;
+  /** Read-only permissions the scan needs, shown by `nhi doctor` and the README. */
+  scanPermissions: string[];
+  /** Scans every scope the options select; one result per scope, streamed as each finishes. */
+  discover(ctx: ConnectorContext): AsyncIterable<ScopeResult>;
+  /** Cheap authentication and permission probe for `nhi doctor`. */
+  doctor(ctx: ConnectorContext): Promise<DoctorReport>;
+  /** Starts the provider's stand-in with the demo estate (`nhi scan --demo`). */
+  startDemo(clock: Date): Promise<DemoHandle>;
+}
+
+export type { Scope };
+
+/** A failure the user can fix (bad flag, missing credentials): one line, exit code 2. */
+export class UserError extends Error {
+  override name = 'UserError';
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
+    super(message);
+  }
+}
+
+/* ----- write operations used by playbooks (connectors/<id>/actions.ts) ----- */
+
+import type { Credential, CredentialType } from '../model/index.js';
+
+/** Where a credential lives, as the catalog recorded it. */
+export interface CredentialRef {
+  scope: Scope;
+  identityExternalId: string;
+  identityName: string;
+  credentialExternalId: string;
+  type: CredentialType;
+  attributes: Record<string, unknown>;
+}
+
+/** A new secret as a provider returned it. Lives in memory only, until a sink holds it. */
+export interface SecretMaterial {
+  /** Named values to deliver, e.g. { AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY }. */
+  values: Record<string, string>;
+}
+
+export interface ActionResult {
+  /** The provider's request id, journaled for audit. */
+  requestId: string | null;
+}
+
+export interface ActionCapabilities {
+  /** Can be switched off reversibly (AWS key Inactive, GCP key disable). */
+  deactivate: boolean;
+  reactivate: boolean;
+  delete: boolean;
+  /** A replacement can be created (rotation). */
+  create: boolean;
+  /** A provider limit on live credentials per identity (AWS: 2 access keys). */
+  maxPerIdentity: number | null;
+}
+
+export interface ConnectorActions {
+  capabilities(type: CredentialType): ActionCapabilities;
+  /** Current state straight from the provider: drift check before apply, verification after. null = gone. */
+  describe(ctx: ConnectorContext, ref: CredentialRef): Promise<Credential | null>;
+  /** Other credentials of the same identity (rotation checks the per-identity limit). */
+  listSiblings(ctx: ConnectorContext, ref: CredentialRef): Promise<Credential[]>;
+  deactivate(ctx: ConnectorContext, ref: CredentialRef): Promise<ActionResult>;
+  reactivate(ctx: ConnectorContext, ref: CredentialRef): Promise<ActionResult>;
+  delete(ctx: ConnectorContext, ref: CredentialRef): Promise<ActionResult>;
+  create(
+    ctx: ConnectorContext,
+    ref: CredentialRef,
+  ): Promise<{ result: ActionResult; credential: Credential; secret: SecretMaterial }>;
+  /** Sinks this provider offers, by scheme (e.g. 'aws-secrets-manager', 'github-actions'). */
+  sinks: Record<string, SinkFactory>;
+}
+
+/** A place a new secret is delivered to before the old one is retired. */
+export interface Sink {
+  /** e.g. 'aws-secrets-manager:prod/ci-bot' — never contains a secret. */
+  describe(): string;
+  put(secret: SecretMaterial): Promise<{ version: string | null; requestId: string | null }>;
+  /** Reads back metadata (never the value) to prove the sink holds `version`. */
+  verify(version: string | null): Promise<boolean>;
+}
+
+export type SinkFactory = (ctx: ConnectorContext, target: string) => Sink;

@@ -1,0 +1,201 @@
+/**
+ * Provider-neutral records. Connectors produce these; the catalog stores them; rules read
+ * them. Dates are ISO-8601 strings (UTC) so records survive JSON and SQLite unchanged.
+ * No field ever holds a secret value: only metadata about a secret.
+ */
+
+export type ProviderId = 'aws' | 'azure' | 'gcp' | 'github';
+
+export type ScopeKind = 'account' | 'tenant' | 'subscription' | 'project' | 'organization';
+
+/** The unit a connector scans and the catalog commits atomically (an AWS account, a GitHub org…). */
+export interface Scope {
+  provider: ProviderId;
+  /** Stable provider id: account id, tenant id, project id, org login. */
+  id: string;
+  /** Human name when known (account alias/name, org name). */
+  name: string;
+  kind: ScopeKind;
+}
+
+export type IdentityKind =
+  | 'root' // cloud account root
+  | 'user' // IAM user used by a machine (or a human: see attributes.humanTraits)
+  | 'role'
+  | 'group'
+  | 'application' // Entra app registration
+  | 'service-principal'
+  | 'managed-identity'
+  | 'service-account' // GCP
+  | 'github-app'
+  | 'github-user' // owner of PATs / SSH keys
+  | 'repository' // holder of deploy keys / repo secrets
+  | 'organization' // holder of org secrets / webhooks
+  | 'environment'; // GitHub Actions environment
+
+export type CredentialType =
+  | 'access-key' // AWS access key
+  | 'console-password' // AWS console password on an IAM user (a human trait)
+  | 'signing-certificate'
+  | 'client-secret' // Entra password credential
+  | 'certificate' // Entra key credential
+  | 'federated-credential' // workload identity federation (no secret)
+  | 'service-account-key' // GCP user-managed key
+  | 'api-key'
+  | 'fine-grained-pat'
+  | 'classic-pat'
+  | 'ssh-key'
+  | 'oauth-token'
+  | 'deploy-key'
+  | 'app-installation'
+  | 'actions-secret'
+  | 'dependabot-secret'
+  | 'webhook-secret';
+
+export type CredentialStatus = 'active' | 'inactive' | 'expired' | 'unknown';
+
+export type Privilege = 'admin' | 'write' | 'read' | 'unknown';
+
+/**
+ * "Never used" and "we could not see" are different facts: `lastUsedKnown` is false when the
+ * connector had no usage signal, and then `lastUsedAt` is meaningless (null).
+ * When `lastUsedKnown` is true, `lastUsedAt === null` means "never used".
+ */
+export interface UsageSignal {
+  lastUsedAt: string | null;
+  lastUsedKnown: boolean;
+}
+
+export interface Identity extends UsageSignal {
+  /** Provider-unique id within the scope: ARN, object id, SA email, login… */
+  externalId: string;
+  name: string;
+  kind: IdentityKind;
+  /** Owner as recorded by the provider (tag, app owner, added_by); null = no owner known. */
+  owner: string | null;
+  createdAt: string | null;
+  tags: Record<string, string>;
+  /**
+   * Open-ended provider facts the rules may read, e.g. consolePassword, mfaActive,
+   * trustPolicy, serviceLinked, external, path. Never a secret.
+   */
+  attributes: Record<string, unknown>;
+}
+
+export interface Credential extends UsageSignal {
+  /** Provider id of the credential: access key id, key id, token id… never the secret. */
+  externalId: string;
+  identityExternalId: string;
+  type: CredentialType;
+  name: string | null;
+  status: CredentialStatus;
+  createdAt: string | null;
+  expiresAt: string | null;
+  /** e.g. lastUsedService, lastUsedRegion, readOnly, scopes, storesCloudKey, hint. */
+  attributes: Record<string, unknown>;
+}
+
+export interface Grant extends UsageSignal {
+  /** Stable id within the scope, e.g. `${principalArn}|${policyArn}|s3`. */
+  externalId: string;
+  identityExternalId: string;
+  /** Set when the grant belongs to one credential (PAT permissions, deploy key access). */
+  credentialExternalId: string | null;
+  /** What may be done: `s3:*`, `AdministratorAccess`, `Directory.ReadWrite.All`, `roles/owner`. */
+  permission: string;
+  /** Where: `*`, an ARN pattern, a subscription scope, a repository. */
+  resource: string;
+  privilege: Privilege;
+  /** Where the grant comes from: policy name/ARN, role definition, app permission set. */
+  source: string | null;
+  grantedAt: string | null;
+  attributes: Record<string, unknown>;
+}
+
+/** A signal the connector could not evaluate for a scope: "not evaluated", never "clean". */
+export interface CoverageGap {
+  /** What could not be read, e.g. 'access-advisor', 'credential-report', 'deploy-keys'. */
+  signal: string;
+  message: string;
+  /** Provider error code when there was one (AccessDenied, 403…). */
+  code: string | null;
+  /** The permission or setting that would close the gap. */
+  fix: string | null;
+}
+
+/** Everything one scope yielded, committed to the catalog in one transaction. */
+export interface ScopeInventory {
+  kind: 'inventory';
+  scope: Scope;
+  identities: Identity[];
+  credentials: Credential[];
+  grants: Grant[];
+  gaps: CoverageGap[];
+  apiCalls: number;
+}
+
+/** A scope that could not be scanned: recorded, and nothing it owns is marked removed. */
+export interface ScopeFailure {
+  kind: 'failure';
+  scope: Scope;
+  error: string;
+  code: string | null;
+  apiCalls: number;
+}
+
+export type ScopeResult = ScopeInventory | ScopeFailure;
+
+/* ----- records as the catalog returns them ----- */
+
+export interface StoredMeta {
+  /** Short stable id users type: `i-…`, `c-…`, `g-…`. */
+  id: string;
+  provider: ProviderId;
+  scopeId: string;
+  scopeName: string;
+  firstSeenRun: number;
+  lastSeenRun: number;
+  /** Run id of the successful scan that no longer saw it; null while present. */
+  removedRun: number | null;
+}
+
+export type StoredIdentity = Identity & StoredMeta;
+export type StoredCredential = Credential & StoredMeta & { identityId: string };
+export type StoredGrant = Grant & StoredMeta & { identityId: string; credentialId: string | null };
+export type StoredGap = CoverageGap & { provider: ProviderId; scopeId: string; runId: number };
+
+export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'info';
+
+export const SEVERITIES: readonly Severity[] = ['critical', 'high', 'medium', 'low', 'info'];
+
+/** One rule's verdict on one subject, with the evidence a person needs to check it. */
+export interface Finding {
+  ruleId: string;
+  severity: Severity;
+  /** 'fail' = risk present; 'not-evaluated' = the data needed was missing. */
+  outcome: 'fail' | 'not-evaluated';
+  subjectId: string; // credential or identity id
+  subjectKind: 'credential' | 'identity';
+  provider: ProviderId;
+  scopeId: string;
+  scopeName: string;
+  identityName: string;
+  identityExternalId: string;
+  credentialExternalId: string | null;
+  message: string;
+  evidence: Record<string, unknown>;
+  owasp: string; // NHI1…NHI10
+  cis: string | null;
+  playbook: string | null;
+  /** Stable across runs: hash of rule + subject; baselines key on it. */
+  fingerprint: string;
+  points: number;
+}
+
+export interface ScanRun {
+  id: number;
+  startedAt: string;
+  finishedAt: string | null;
+  status: 'running' | 'ok' | 'partial' | 'failed';
+  demo: boolean;
+}
