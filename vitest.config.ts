@@ -7,7 +7,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     // The machine has 2 cores; more workers only contend.
     pool: 'forks',
-    poolOptions: { forks: { maxForks: 2, minForks: 1 } },
+    maxWorkers: 2,
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', NO_COLOR: '1' },
   },
 });

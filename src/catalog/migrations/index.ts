@@ -1,0 +1,12 @@
+/** Numbered schema migrations, applied in order inside one transaction each. */
+import { migration as inventory } from './0001-inventory.js';
+import { migration as findings } from './0002-findings.js';
+import { migration as playbooks } from './0003-playbooks.js';
+
+export interface Migration {
+  version: number;
+  name: string;
+  up: string;
+}
+
+export const MIGRATIONS: Migration[] = [inventory, findings, playbooks];

@@ -1,0 +1,91 @@
+/** SQLite rows -> model records. Column names stay in this file and the writers. */
+import type {
+  CredentialStatus,
+  CredentialType,
+  IdentityKind,
+  Privilege,
+  ProviderId,
+  StoredCredential,
+  StoredGap,
+  StoredGrant,
+  StoredIdentity,
+} from '../model/index.js';
+
+type Row = Record<string, unknown>;
+
+const str = (v: unknown): string => String(v);
+const optStr = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+const obj = (v: unknown): Record<string, unknown> => JSON.parse(String(v ?? '{}')) as Record<string, unknown>;
+
+function meta(r: Row) {
+  return {
+    id: str(r.id),
+    provider: str(r.provider) as ProviderId,
+    scopeId: str(r.scope_id),
+    scopeName: str(r.scope_name),
+    externalId: str(r.external_id),
+    firstSeenRun: Number(r.first_seen_run),
+    lastSeenRun: Number(r.last_seen_run),
+    removedRun: r.removed_run === null ? null : Number(r.removed_run),
+    lastUsedAt: optStr(r.last_used_at),
+    lastUsedKnown: r.last_used_known === 1,
+    attributes: obj(r.attributes_json),
+  };
+}
+
+export function toIdentity(r: Row): StoredIdentity {
+  return {
+    ...meta(r),
+    kind: str(r.kind) as IdentityKind,
+    name: str(r.name),
+    owner: optStr(r.owner),
+    createdAt: optStr(r.created_at),
+    tags: obj(r.tags_json) as Record<string, string>,
+  };
+}
+
+export function toCredential(r: Row): StoredCredential & { identityExternalId: string } {
+  return {
+    ...meta(r),
+    identityId: str(r.identity_id),
+    identityExternalId: str(r.identity_external_id),
+    type: str(r.type) as CredentialType,
+    name: optStr(r.name),
+    status: str(r.status) as CredentialStatus,
+    createdAt: optStr(r.created_at),
+    expiresAt: optStr(r.expires_at),
+  };
+}
+
+export function toGrant(r: Row): StoredGrant {
+  return {
+    ...meta(r),
+    identityId: str(r.identity_id),
+    identityExternalId: str(r.identity_external_id),
+    credentialId: optStr(r.credential_id),
+    credentialExternalId: optStr(r.credential_external_id),
+    permission: str(r.permission),
+    resource: str(r.resource),
+    privilege: str(r.privilege) as Privilege,
+    source: optStr(r.source),
+    grantedAt: optStr(r.granted_at),
+  };
+}
+
+export function toGap(r: Row): StoredGap {
+  return {
+    provider: str(r.provider) as ProviderId,
+    scopeId: str(r.scope_id),
+    runId: Number(r.run_id),
+    signal: str(r.signal),
+    message: str(r.message),
+    code: optStr(r.code),
+    fix: optStr(r.fix),
+  };
+}
+
+/** Selects that join the identity's external id the model records carry. */
+export const CREDENTIAL_SELECT = `SELECT c.*, i.external_id AS identity_external_id FROM credentials c
+  JOIN identities i ON i.id = c.identity_id`;
+export const GRANT_SELECT = `SELECT g.*, i.external_id AS identity_external_id, c.external_id AS credential_external_id
+  FROM grants g JOIN identities i ON i.id = g.identity_id LEFT JOIN credentials c ON c.id = g.credential_id`;
