@@ -8,7 +8,12 @@ import { CatalogError, openCatalog, SCHEMA_VERSION, type Catalog } from './index
 import { MIGRATIONS } from './migrations/index.js';
 
 const now = new Date('2026-11-01T00:00:00Z');
-const scope = { provider: 'aws' as const, id: '111122223333', name: 'prod', kind: 'account' as const };
+const scope = {
+  provider: 'aws' as const,
+  id: '111122223333',
+  name: 'prod',
+  kind: 'account' as const,
+};
 
 function identity(externalId: string): Identity {
   return {
@@ -110,7 +115,9 @@ describe('catalog', () => {
   it('rejects a credential whose identity the connector did not return, and writes nothing', () => {
     cat = openCatalog(fresh());
     const run = cat.beginRun({ providers: ['aws'], demo: false, version: 't', now });
-    expect(() => cat!.writeScope(run, inventory(['u/a'], [key('AKIA9', 'u/zzz')]), 1)).toThrow(/not in scope/);
+    expect(() => cat!.writeScope(run, inventory(['u/a'], [key('AKIA9', 'u/zzz')]), 1)).toThrow(
+      /not in scope/,
+    );
     expect(cat.db.prepare('SELECT count(*) AS n FROM identities').get()).toEqual({ n: 0 });
   });
 
@@ -119,9 +126,11 @@ describe('catalog', () => {
     const old = new Database(path);
     old.exec(MIGRATIONS[0]!.up);
     old.pragma('user_version = 1');
-    old.prepare(
-      `INSERT INTO scan_runs (started_at, status, demo, providers, nhi_version) VALUES ('2026-01-01', 'ok', 0, 'aws', '0.0.1')`,
-    ).run();
+    old
+      .prepare(
+        `INSERT INTO scan_runs (started_at, status, demo, providers, nhi_version) VALUES ('2026-01-01', 'ok', 0, 'aws', '0.0.1')`,
+      )
+      .run();
     old.close();
     cat = openCatalog(path);
     expect(cat.db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
@@ -147,5 +156,4 @@ describe('catalog', () => {
     f.close();
     expect(() => openCatalog(foreign)).toThrow(/not an nhi catalog/);
   });
-
 });

@@ -15,7 +15,14 @@ import type {
 } from '../model/index.js';
 import { openDatabase, SCHEMA_VERSION, type Db } from './open.js';
 import { prepareScopeWriter, type ScopeWriteStats } from './write-scope.js';
-import { CREDENTIAL_SELECT, GRANT_SELECT, toCredential, toGap, toGrant, toIdentity } from './rows.js';
+import {
+  CREDENTIAL_SELECT,
+  GRANT_SELECT,
+  toCredential,
+  toGap,
+  toGrant,
+  toIdentity,
+} from './rows.js';
 
 export { CatalogError } from './errors.js';
 export { SCHEMA_VERSION };
@@ -153,13 +160,17 @@ export class Catalog {
   /** The finished run before `runId` (for diff and --new-only). */
   previousRun(runId: number): ScanRun | null {
     const r = this.db
-      .prepare(`SELECT * FROM scan_runs WHERE status IN ('ok', 'partial') AND id < ? ORDER BY id DESC LIMIT 1`)
+      .prepare(
+        `SELECT * FROM scan_runs WHERE status IN ('ok', 'partial') AND id < ? ORDER BY id DESC LIMIT 1`,
+      )
       .get(runId) as Row | undefined;
     return r ? toRun(r) : null;
   }
 
   runs(limit = 20): ScanRun[] {
-    return (this.db.prepare(`SELECT * FROM scan_runs ORDER BY id DESC LIMIT ?`).all(limit) as Row[]).map(toRun);
+    return (
+      this.db.prepare(`SELECT * FROM scan_runs ORDER BY id DESC LIMIT ?`).all(limit) as Row[]
+    ).map(toRun);
   }
 
   scopesOfRun(runId: number): ScopeRunRecord[] {
@@ -193,17 +204,15 @@ export class Catalog {
     if (!run) return null;
     const p = { run: run.id };
     const identities = (
-      this.db.prepare(`SELECT * FROM identities i WHERE ${presentAt('i')} ORDER BY i.id`).all(p) as Row[]
+      this.db
+        .prepare(`SELECT * FROM identities i WHERE ${presentAt('i')} ORDER BY i.id`)
+        .all(p) as Row[]
     ).map(toIdentity);
     const credentials = (
-      this.db
-        .prepare(`${CREDENTIAL_SELECT} WHERE ${presentAt('c')} ORDER BY c.id`)
-        .all(p) as Row[]
+      this.db.prepare(`${CREDENTIAL_SELECT} WHERE ${presentAt('c')} ORDER BY c.id`).all(p) as Row[]
     ).map(toCredential);
     const grants = (
-      this.db
-        .prepare(`${GRANT_SELECT} WHERE ${presentAt('g')} ORDER BY g.id`)
-        .all(p) as Row[]
+      this.db.prepare(`${GRANT_SELECT} WHERE ${presentAt('g')} ORDER BY g.id`).all(p) as Row[]
     ).map(toGrant);
     // Gaps come from each scope's latest successful scan up to this run: that is the data in force.
     const gaps = (
@@ -219,6 +228,15 @@ export class Catalog {
     return { run, identities, credentials, grants, gaps };
   }
 
+  /** Every credential ever seen, removed ones included (`nhi list --removed`). */
+  allCredentials(): StoredCredential[] {
+    return (this.db.prepare(`${CREDENTIAL_SELECT} ORDER BY c.id`).all() as Row[]).map(toCredential);
+  }
+
+  allIdentities(): StoredIdentity[] {
+    return (this.db.prepare(`SELECT * FROM identities ORDER BY id`).all() as Row[]).map(toIdentity);
+  }
+
   identity(id: string): StoredIdentity | null {
     const r = this.db.prepare(`SELECT * FROM identities WHERE id = ?`).get(id) as Row | undefined;
     return r ? toIdentity(r) : null;
@@ -226,13 +244,17 @@ export class Catalog {
 
   credentialsOfIdentity(identityId: string): StoredCredential[] {
     return (
-      this.db.prepare(`${CREDENTIAL_SELECT} WHERE c.identity_id = ? ORDER BY c.created_at`).all(identityId) as Row[]
+      this.db
+        .prepare(`${CREDENTIAL_SELECT} WHERE c.identity_id = ? ORDER BY c.created_at`)
+        .all(identityId) as Row[]
     ).map(toCredential);
   }
 
   grantsOfIdentity(identityId: string): StoredGrant[] {
     return (
-      this.db.prepare(`${GRANT_SELECT} WHERE g.identity_id = ? ORDER BY g.permission`).all(identityId) as Row[]
+      this.db
+        .prepare(`${GRANT_SELECT} WHERE g.identity_id = ? ORDER BY g.permission`)
+        .all(identityId) as Row[]
     ).map(toGrant);
   }
 
@@ -260,7 +282,9 @@ export class Catalog {
    */
   resolve(ref: string): Resolved | null {
     const credRow = this.db
-      .prepare(`${CREDENTIAL_SELECT} WHERE c.id = @ref OR c.external_id = @ref ORDER BY c.last_seen_run DESC LIMIT 1`)
+      .prepare(
+        `${CREDENTIAL_SELECT} WHERE c.id = @ref OR c.external_id = @ref ORDER BY c.last_seen_run DESC LIMIT 1`,
+      )
       .get({ ref }) as Row | undefined;
     const idRow = credRow
       ? undefined
@@ -274,7 +298,9 @@ export class Catalog {
     let ident = idRow?.[0];
     if (!cred && !ident && /^[ci]-[0-9a-f]{4,}$/.test(ref)) {
       const table = ref.startsWith('c-') ? 'credentials' : 'identities';
-      const hits = this.db.prepare(`SELECT id FROM ${table} WHERE id LIKE ? LIMIT 2`).all(`${ref}%`) as Row[];
+      const hits = this.db
+        .prepare(`SELECT id FROM ${table} WHERE id LIKE ? LIMIT 2`)
+        .all(`${ref}%`) as Row[];
       if (hits.length === 1) return this.resolve(String(hits[0]!.id));
     }
     if (cred) {
@@ -304,7 +330,9 @@ export class Catalog {
 
   history(subjectId: string): ChangeRecord[] {
     return (
-      this.db.prepare(`SELECT * FROM changes WHERE subject_id = ? ORDER BY rowid`).all(subjectId) as Row[]
+      this.db
+        .prepare(`SELECT * FROM changes WHERE subject_id = ? ORDER BY rowid`)
+        .all(subjectId) as Row[]
     ).map((r) => ({
       runId: Number(r.run_id),
       field: String(r.field),
@@ -316,29 +344,53 @@ export class Catalog {
   /* ----- findings and scores per run ----- */
 
   saveEvaluation(runId: number, findings: Finding[], scores: StoredScore[]): void {
-    const insF = this.db.prepare(`INSERT OR REPLACE INTO findings (run_id, fingerprint, rule_id, severity, outcome,
+    const insF = this.db
+      .prepare(`INSERT OR REPLACE INTO findings (run_id, fingerprint, rule_id, severity, outcome,
       subject_id, provider, scope_id, points, finding_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-    const insS = this.db.prepare(`INSERT OR REPLACE INTO scores (run_id, subject_id, subject_kind, score, band,
+    const insS = this.db
+      .prepare(`INSERT OR REPLACE INTO scores (run_id, subject_id, subject_kind, score, band,
       contributions_json) VALUES (?, ?, ?, ?, ?, ?)`);
     this.db.transaction(() => {
       this.db.prepare(`DELETE FROM findings WHERE run_id = ?`).run(runId);
       this.db.prepare(`DELETE FROM scores WHERE run_id = ?`).run(runId);
       for (const f of findings) {
-        insF.run(runId, f.fingerprint, f.ruleId, f.severity, f.outcome, f.subjectId, f.provider, f.scopeId, f.points, JSON.stringify(f));
+        insF.run(
+          runId,
+          f.fingerprint,
+          f.ruleId,
+          f.severity,
+          f.outcome,
+          f.subjectId,
+          f.provider,
+          f.scopeId,
+          f.points,
+          JSON.stringify(f),
+        );
       }
       for (const s of scores) {
-        insS.run(runId, s.subjectId, s.subjectKind, s.score, s.band, JSON.stringify(s.contributions));
+        insS.run(
+          runId,
+          s.subjectId,
+          s.subjectKind,
+          s.score,
+          s.band,
+          JSON.stringify(s.contributions),
+        );
       }
     })();
   }
 
   hasEvaluation(runId: number): boolean {
-    return this.db.prepare(`SELECT 1 FROM scores WHERE run_id = ? LIMIT 1`).get(runId) !== undefined;
+    return (
+      this.db.prepare(`SELECT 1 FROM scores WHERE run_id = ? LIMIT 1`).get(runId) !== undefined
+    );
   }
 
   findings(runId: number): Finding[] {
     return (
-      this.db.prepare(`SELECT finding_json FROM findings WHERE run_id = ? ORDER BY fingerprint`).all(runId) as Row[]
+      this.db
+        .prepare(`SELECT finding_json FROM findings WHERE run_id = ? ORDER BY fingerprint`)
+        .all(runId) as Row[]
     ).map((r) => JSON.parse(String(r.finding_json)) as Finding);
   }
 

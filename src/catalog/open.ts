@@ -41,7 +41,8 @@ export function openDatabase(path: string, opts: { readonly?: boolean } = {}): D
 
 function describeSqliteError(err: unknown): string {
   const code = (err as { code?: string }).code;
-  if (code === 'SQLITE_NOTADB') return 'the file is not an SQLite database (corrupt or not a catalog)';
+  if (code === 'SQLITE_NOTADB')
+    return 'the file is not an SQLite database (corrupt or not a catalog)';
   if (code === 'SQLITE_CORRUPT') return 'the database is corrupt';
   if (code === 'SQLITE_CANTOPEN') return 'the file cannot be opened (permissions?)';
   return (err as Error).message ?? String(err);
@@ -52,7 +53,9 @@ function migrate(db: Db, path: string): void {
   try {
     current = db.pragma('user_version', { simple: true }) as number;
     if (current === 0) {
-      const tables = db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get() as {
+      const tables = db
+        .prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'")
+        .get() as {
         n: number;
       };
       if (tables.n > 0) {
@@ -68,7 +71,9 @@ function migrate(db: Db, path: string): void {
       `catalog ${path} has schema version ${current}, newer than this nhi understands (${SCHEMA_VERSION}): upgrade nhi`,
     );
   }
-  for (const m of MIGRATIONS.filter((m) => m.version > current).sort((a, b) => a.version - b.version)) {
+  for (const m of MIGRATIONS.filter((m) => m.version > current).sort(
+    (a, b) => a.version - b.version,
+  )) {
     db.transaction(() => {
       db.exec(m.up);
       db.pragma(`user_version = ${m.version}`);

@@ -15,7 +15,8 @@ type Row = Record<string, unknown>;
 
 const str = (v: unknown): string => String(v);
 const optStr = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
-const obj = (v: unknown): Record<string, unknown> => JSON.parse(String(v ?? '{}')) as Record<string, unknown>;
+const obj = (v: unknown): Record<string, unknown> =>
+  JSON.parse(String(v ?? '{}')) as Record<string, unknown>;
 
 function meta(r: Row) {
   return {

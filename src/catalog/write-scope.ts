@@ -53,9 +53,11 @@ export function prepareScopeWriter(db: Db) {
        AND last_seen_run < @run AND removed_run IS NULL`,
     ),
   );
-  const insertGap = db.prepare(`INSERT INTO coverage_gaps (run_id, provider, scope_id, signal, message, code, fix)
+  const insertGap =
+    db.prepare(`INSERT INTO coverage_gaps (run_id, provider, scope_id, signal, message, code, fix)
     VALUES (@run, @provider, @scopeId, @signal, @message, @code, @fix)`);
-  const insertScope = db.prepare(`INSERT OR REPLACE INTO scan_scopes (run_id, provider, scope_id, scope_name, scope_kind,
+  const insertScope =
+    db.prepare(`INSERT OR REPLACE INTO scan_scopes (run_id, provider, scope_id, scope_name, scope_kind,
       status, error, error_code, identities, credentials, grants, removed, gaps, api_calls, duration_ms)
     VALUES (@run, @provider, @scopeId, @scopeName, @scopeKind, @status, @error, @errorCode, @identities,
       @credentials, @grants, @removed, @gaps, @apiCalls, @durationMs)`);
@@ -122,7 +124,9 @@ export function prepareScopeWriter(db: Db) {
           id: entityId('g', provider, scopeId, g.externalId),
           externalId: g.externalId,
           identityId: requireIdentity(g.identityExternalId, `grant ${g.externalId}`),
-          credentialId: g.credentialExternalId ? (credentialIds.get(g.credentialExternalId) ?? null) : null,
+          credentialId: g.credentialExternalId
+            ? (credentialIds.get(g.credentialExternalId) ?? null)
+            : null,
           permission: g.permission,
           resource: g.resource,
           privilege: g.privilege,

@@ -70,6 +70,8 @@ export type { Scope };
 /** A failure the user can fix (bad flag, missing credentials): one line, exit code 2. */
 export class UserError extends Error {
   override name = 'UserError';
+  /** Brand checked by the CLI, so subclasses (ConfigError, CatalogError…) need no registry. */
+  readonly isUserError = true;
   constructor(
     message: string,
     readonly hint?: string,

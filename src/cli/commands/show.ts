@@ -1,0 +1,178 @@
+import type { Command } from 'commander';
+import { UserError } from '../../connector/index.js';
+import { openCatalog, type Catalog, type ChangeRecord } from '../../catalog/index.js';
+import type { Finding, StoredCredential, StoredGrant, StoredIdentity } from '../../model/index.js';
+import { catalogPath } from '../catalog-path.js';
+import { credentialView } from '../credential-view.js';
+import { daysBetween, expiryLabel, lastUsedLabel, shortAge } from '../dates.js';
+import { formatOf, globalsOf } from '../globals.js';
+import { colorEnabled, makeChalk, out, table } from '../output.js';
+
+export async function run(cmd: Command, args: string[]): Promise<number> {
+  const g = globalsOf(cmd);
+  const format = formatOf(g, ['table', 'json']);
+  const ref = args[0]!;
+  const catalog = openCatalog(catalogPath(g), { readonly: true });
+  try {
+    return render(catalog, ref, format, colorEnabled(g));
+  } finally {
+    catalog.close();
+  }
+}
+
+function render(catalog: Catalog, ref: string, format: string, color: boolean): number {
+  const found = catalog.resolve(ref);
+  if (!found) {
+    throw new UserError(`no credential or identity '${ref}' in the catalog (try: nhi list)`);
+  }
+  const now = new Date();
+  const run = catalog.latestRun();
+  const scores = run ? catalog.scores(run.id) : new Map();
+  const findings = run ? catalog.findings(run.id) : [];
+  const identity = found.identity;
+  const credentials = found.kind === 'credential' ? [found.credential] : found.credentials;
+  const grants = found.kind === 'identity' ? found.grants : catalog.grantsOfIdentity(identity.id);
+  const subjectIds = new Set([identity.id, ...credentials.map((c) => c.id)]);
+  const relevant = findings.filter((f) => subjectIds.has(f.subjectId));
+  const history = [...subjectIds].flatMap((id) =>
+    catalog.history(id).map((h) => ({ subjectId: id, ...h })),
+  );
+
+  if (format === 'json') {
+    out(
+      JSON.stringify(
+        {
+          kind: found.kind,
+          scope: found.scope,
+          identity: { ...identity, score: scores.get(identity.id) ?? null },
+          credentials: credentials.map((c) => credentialView(c, identity, scores.get(c.id), now)),
+          grants,
+          findings: relevant,
+          history,
+        },
+        null,
+        2,
+      ),
+    );
+    return 0;
+  }
+  const c = makeChalk(color);
+  const score = scores.get(found.kind === 'credential' ? found.credential.id : identity.id);
+  out(
+    c.bold(
+      found.kind === 'credential' ? credentialTitle(found.credential) : identityTitle(identity),
+    ),
+  );
+  out(
+    describeIdentity(identity, found.scope.name, now) +
+      (score ? `\nrisk score ${score.score}/100 (${score.band})` : ''),
+  );
+  if (found.kind === 'identity' || credentials.length) {
+    out('\nCredentials');
+    out(
+      table(
+        ['id', 'type', 'external id', 'status', 'age', 'last used', 'expires', 'score'],
+        credentials.map((x) => [
+          x.id,
+          x.type,
+          x.externalId,
+          x.status + (x.removedRun ? ' (removed)' : ''),
+          shortAge(daysBetween(x.createdAt, now)),
+          usage(x, now),
+          expiryLabel(x.expiresAt, now),
+          scores.get(x.id)?.score ?? '-',
+        ]),
+        color,
+      ),
+    );
+  }
+  out(`\nGrants (${grants.length})`);
+  if (grants.length) out(grantTable(grants, now, color));
+  out(`\nFindings (${relevant.length})`);
+  for (const f of sortFindings(relevant)) out(findingLine(f, c));
+  if (score?.contributions.length) {
+    out('\nScore contributions');
+    for (const x of score.contributions as { ruleId: string; points: number; reason?: string }[]) {
+      out(`  +${x.points}  ${x.ruleId}${x.reason ? `: ${x.reason}` : ''}`);
+    }
+  }
+  out(`\nHistory`);
+  out(historyLines(identity, credentials, history));
+  return 0;
+}
+
+function credentialTitle(x: StoredCredential): string {
+  return `${x.type} ${x.externalId}${x.name ? ` "${x.name}"` : ''}  [${x.id}]`;
+}
+
+function identityTitle(i: StoredIdentity): string {
+  return `${i.kind} ${i.name}  [${i.id}]`;
+}
+
+function describeIdentity(i: StoredIdentity, scopeName: string, now: Date): string {
+  const lines = [
+    `provider   ${i.provider}  scope ${scopeName} (${i.scopeId})`,
+    `identity   ${i.kind} ${i.name}  ${i.externalId}`,
+    `owner      ${i.owner ?? 'none recorded'}`,
+    `created    ${i.createdAt ?? 'unknown'}`,
+    `last used  ${lastUsedLabel(i.lastUsedAt, i.lastUsedKnown, now)}`,
+  ];
+  const tags = Object.entries(i.tags);
+  if (tags.length) lines.push(`tags       ${tags.map(([k, v]) => `${k}=${v}`).join(' ')}`);
+  return lines.join('\n');
+}
+
+function usage(x: StoredCredential, now: Date): string {
+  const label = lastUsedLabel(x.lastUsedAt, x.lastUsedKnown, now);
+  const svc = x.attributes.lastUsedService;
+  return svc && x.lastUsedAt ? `${label} (${String(svc)})` : label;
+}
+
+function grantTable(grants: StoredGrant[], now: Date, color: boolean): string {
+  const shown = grants.slice(0, 50);
+  const t = table(
+    ['permission', 'resource', 'privilege', 'source', 'last used'],
+    shown.map((x) => [
+      x.permission,
+      x.resource.length > 40 ? `${x.resource.slice(0, 39)}…` : x.resource,
+      x.privilege,
+      x.source ?? '-',
+      lastUsedLabel(x.lastUsedAt, x.lastUsedKnown, now),
+    ]),
+    color,
+  );
+  return grants.length > shown.length
+    ? `${t}\n… ${grants.length - shown.length} more (--format json)`
+    : t;
+}
+
+const SEVERITY_ORDER = ['critical', 'high', 'medium', 'low', 'info'];
+function sortFindings(f: Finding[]): Finding[] {
+  return [...f].sort(
+    (a, b) => SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity),
+  );
+}
+
+function findingLine(f: Finding, c: ReturnType<typeof makeChalk>): string {
+  const sev = f.outcome === 'not-evaluated' ? c.dim('not evaluated') : f.severity;
+  return `  ${sev.padEnd(9)} ${f.ruleId} (${f.owasp}${f.cis ? `, CIS ${f.cis}` : ''}): ${f.message}${f.points ? `  +${f.points}` : ''}`;
+}
+
+function historyLines(
+  identity: StoredIdentity,
+  credentials: StoredCredential[],
+  history: (ChangeRecord & { subjectId: string })[],
+): string {
+  const lines = [
+    `  first seen in scan #${identity.firstSeenRun}, last seen in scan #${identity.lastSeenRun}`,
+  ];
+  for (const x of credentials) {
+    if (x.removedRun) lines.push(`  ${x.externalId} removed in scan #${x.removedRun}`);
+  }
+  for (const h of history) {
+    lines.push(
+      `  scan #${h.runId}: ${h.subjectId} ${h.field} ${h.oldValue ?? '∅'} → ${h.newValue ?? '∅'}`,
+    );
+  }
+  return lines.join('\n');
+}

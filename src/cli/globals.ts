@@ -1,0 +1,26 @@
+import type { Command } from 'commander';
+import { UserError } from '../connector/index.js';
+
+/** Options every command accepts, parsed once by commander. */
+export interface Globals {
+  catalog?: string;
+  config?: string;
+  format?: string;
+  json?: boolean;
+  color: boolean;
+  quiet?: boolean;
+  debug?: boolean;
+}
+
+export function globalsOf(cmd: Command): Globals {
+  return cmd.optsWithGlobals() as Globals;
+}
+
+/** `--json` is shorthand for `--format json`; each command lists the formats it supports. */
+export function formatOf(g: Globals, allowed: readonly string[], fallback = 'table'): string {
+  const f = g.json ? 'json' : (g.format ?? fallback);
+  if (!allowed.includes(f)) {
+    throw new UserError(`--format ${f} is not supported here (use ${allowed.join('|')})`);
+  }
+  return f;
+}

@@ -1,0 +1,47 @@
+/**
+ * Scan progress on an interactive terminal: one line per provider with its current scope,
+ * phase and counts. Silent in CI, in pipes and with --quiet, so logs stay clean.
+ */
+import cliProgress from 'cli-progress';
+import type { ProgressUpdate } from '../connector/index.js';
+
+export interface ScanProgress {
+  update(provider: string, u: ProgressUpdate): void;
+  stop(): void;
+}
+
+export function createProgress(enabled: boolean, providers: string[]): ScanProgress {
+  if (!enabled) return { update: () => {}, stop: () => {} };
+  const multi = new cliProgress.MultiBar(
+    {
+      format: ' {provider} [{bar}] {value}/{total} {scope} {phase}',
+      hideCursor: true,
+      clearOnComplete: true,
+      stream: process.stderr,
+      barsize: 20,
+      etaBuffer: 20,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  const bars = new Map(
+    providers.map((p) => [
+      p,
+      multi.create(1, 0, { provider: p.padEnd(6), scope: '', phase: 'starting' }),
+    ]),
+  );
+  return {
+    update(provider, u) {
+      const bar = bars.get(provider);
+      if (!bar) return;
+      if (u.total !== undefined) bar.setTotal(Math.max(u.total, 1));
+      bar.update(u.done ?? 0, { scope: u.scope ?? '', phase: u.phase });
+    },
+    stop() {
+      multi.stop();
+    },
+  };
+}
+
+export function progressWanted(quiet: boolean | undefined): boolean {
+  return Boolean(process.stderr.isTTY) && !quiet && !process.env.CI;
+}
