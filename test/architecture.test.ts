@@ -1,0 +1,82 @@
+/**
+ * The folder layout is the architecture; these checks keep it honest mechanically.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { PROVIDERS } from '../src/connector/registry.js';
+
+const root = resolve(import.meta.dirname, '..');
+
+function sources(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) return name === 'node_modules' ? [] : sources(p);
+    return p.endsWith('.ts') ? [p] : [];
+  });
+}
+
+/** Relative import specifiers (static and dynamic), resolved to repo-relative paths. */
+function relativeImports(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  const specs = [...text.matchAll(/(?:from\s+|import\(\s*)['"](\.[^'"]+)['"]/g)].map((m) => m[1]!);
+  return specs.map((s) => relative(root, resolve(dirname(file), s)));
+}
+
+const PUBLIC_CORE = ['src/connector/index.js', 'src/connector/testing.js', 'src/model/index.js'];
+
+describe('architecture', () => {
+  it('core code never imports a connector, except the registry through lazy imports', () => {
+    const offenders = sources(join(root, 'src'))
+      .filter((f) => !f.endsWith('src/connector/registry.ts'))
+      .flatMap((f) =>
+        relativeImports(f)
+          .filter((p) => p.startsWith('connectors/'))
+          .map((p) => `${relative(root, f)} -> ${p}`),
+      );
+    expect(offenders).toEqual([]);
+    const registry = readFileSync(join(root, 'src/connector/registry.ts'), 'utf8');
+    expect(registry).not.toMatch(/^import [^t].*connectors\//m);
+  });
+
+  it('connectors import only the core public contract (and fixtures for their demo estate)', () => {
+    const offenders: string[] = [];
+    for (const provider of readdirSync(join(root, 'connectors'))) {
+      for (const f of sources(join(root, 'connectors', provider))) {
+        for (const p of relativeImports(f)) {
+          const ownFolder = p.startsWith(`connectors/${provider}/`);
+          const fixtures = p.startsWith('fixtures/');
+          if (!ownFolder && !fixtures && !PUBLIC_CORE.includes(p)) offenders.push(`${relative(root, f)} -> ${p}`);
+        }
+      }
+    }
+    expect(offenders).toEqual([]);
+  });
+
+  it('the registry lists exactly the connector folders on disk', () => {
+    const folders = readdirSync(join(root, 'connectors')).filter(
+      (n) => !n.startsWith('_') && statSync(join(root, 'connectors', n)).isDirectory(),
+    );
+    expect([...PROVIDERS].sort()).toEqual(folders.sort());
+    for (const p of folders) {
+      for (const f of ['index.ts', 'client.ts', 'map.ts', 'actions.ts', 'README.md']) {
+        expect(statSync(join(root, 'connectors', p, f)).isFile(), `${p}/${f}`).toBe(true);
+      }
+    }
+  });
+
+  it('only the catalog imports better-sqlite3 and only client.ts files import cloud SDKs', () => {
+    const sdk = /from ['"](@aws-sdk|@azure|@octokit|@googleapis|google-auth-library)/;
+    const offenders: string[] = [];
+    for (const f of [...sources(join(root, 'src')), ...sources(join(root, 'connectors'))]) {
+      const rel = relative(root, f);
+      const text = readFileSync(f, 'utf8');
+      if (/from ['"]better-sqlite3['"]/.test(text) && !rel.startsWith('src/catalog/')) offenders.push(rel);
+      const isTest = rel.endsWith('.test.ts') || rel.includes('/stand-in/');
+      if (sdk.test(text.replace(/import type[^;]+;/g, '')) && !rel.endsWith('/client.ts') && !isTest) {
+        offenders.push(rel);
+      }
+    }
+    expect(offenders).toEqual([]);
+  });
+});
