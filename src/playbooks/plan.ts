@@ -1,0 +1,306 @@
+/**
+ * Pure planning: catalog facts + provider capabilities in, a Plan out. No I/O, no clock
+ * reads (the caller passes `now`), so a plan is reproducible and printable on its own.
+ */
+import type {
+  ActionCapabilities,
+  CredentialRef,
+  CredentialType,
+  Scope,
+  StoredCredential,
+  StoredIdentity,
+} from '../connector/index.js';
+import { UserError } from '../connector/index.js';
+import type { LastUse, Plan, PlanStep, PlaybookKind, SinkSpec } from './types.js';
+
+export const DEFAULT_DELETE_AFTER_DAYS = 7;
+
+export interface PlanInput {
+  credential: StoredCredential;
+  identity: StoredIdentity;
+  scope: Scope;
+  /** Every credential the catalog holds for the identity (the target included or not). */
+  siblings: StoredCredential[];
+  capabilities: ActionCapabilities;
+  now: Date;
+  deleteAfterDays: number;
+  demo: boolean;
+}
+
+const TYPE_LABEL: Partial<Record<CredentialType, string>> = {
+  'access-key': 'access key',
+  'client-secret': 'client secret',
+  'service-account-key': 'service account key',
+  'fine-grained-pat': 'fine-grained PAT grant',
+  'classic-pat': 'classic PAT',
+  'deploy-key': 'deploy key',
+  'ssh-key': 'SSH key',
+  'api-key': 'API key',
+  'actions-secret': 'Actions secret',
+};
+
+export function credentialLabel(type: CredentialType): string {
+  return TYPE_LABEL[type] ?? type;
+}
+
+export function refOf(
+  credential: StoredCredential,
+  identity: StoredIdentity,
+  scope: Scope,
+): CredentialRef {
+  return {
+    scope,
+    identityExternalId: identity.externalId,
+    identityName: identity.name,
+    credentialExternalId: credential.externalId,
+    type: credential.type,
+    attributes: credential.attributes,
+  };
+}
+
+export function lastUseOf(credential: StoredCredential): LastUse {
+  const attr = (k: string): string | null => {
+    const v = credential.attributes[k];
+    return typeof v === 'string' && v !== '' && v !== 'N/A' ? v : null;
+  };
+  return {
+    known: credential.lastUsedKnown,
+    at: credential.lastUsedKnown ? credential.lastUsedAt : null,
+    service: attr('lastUsedService'),
+    region: attr('lastUsedRegion'),
+  };
+}
+
+export function describeLastUse(u: LastUse): string {
+  if (!u.known) return 'last use unknown (the provider gave no usage signal)';
+  if (u.at === null) return 'never used';
+  const where = [u.service, u.region].filter(Boolean).join(', ');
+  return `last used ${u.at}${where ? ` (${where})` : ''}`;
+}
+
+function liveSiblings(input: PlanInput): StoredCredential[] {
+  return input.siblings.filter(
+    (c) =>
+      c.removedRun === null &&
+      c.externalId !== input.credential.externalId &&
+      c.type === input.credential.type,
+  );
+}
+
+function base(
+  input: PlanInput,
+  kind: PlaybookKind,
+  sink: SinkSpec | null,
+  steps: Omit<PlanStep, 'seq'>[],
+  notes: string[],
+): Plan {
+  const { credential, identity, scope } = input;
+  return {
+    version: 1,
+    kind,
+    createdAt: input.now.toISOString(),
+    provider: credential.provider,
+    credentialId: credential.id,
+    credentialType: credential.type,
+    identityName: identity.name,
+    ref: refOf(credential, identity, scope),
+    sink,
+    snapshot: {
+      status: credential.status,
+      siblings: liveSiblings(input)
+        .map((c) => ({ externalId: c.externalId, status: c.status }))
+        .sort((a, b) => a.externalId.localeCompare(b.externalId)),
+    },
+    lastUse: lastUseOf(credential),
+    demo: input.demo,
+    notes,
+    steps: steps.map((s, i) => ({ ...s, seq: i + 1 })),
+  };
+}
+
+function assertPresent(input: PlanInput): void {
+  if (input.credential.removedRun !== null) {
+    throw new UserError(
+      `${input.credential.id} (${input.credential.externalId}) is gone: the last scan of its scope no longer saw it`,
+    );
+  }
+}
+
+/** The retirement of `externalId`: deactivate now and delete later, or delete now if it cannot be switched off. */
+function retireSteps(
+  input: PlanInput,
+  externalId: string,
+  alreadyInactive: boolean,
+): Omit<PlanStep, 'seq'>[] {
+  const label = credentialLabel(input.credential.type);
+  const caps = input.capabilities;
+  const who = `${label} ${externalId} of ${input.identity.name}`;
+  if (!caps.delete && !caps.deactivate) {
+    throw new UserError(
+      `nhi cannot change a ${label}: the ${input.credential.provider} connector has no action for it`,
+    );
+  }
+  if (caps.deactivate) {
+    const steps: Omit<PlanStep, 'seq'>[] = [];
+    if (!alreadyInactive) {
+      steps.push({
+        action: 'deactivate',
+        targetExternalId: externalId,
+        summary: `deactivate ${who}`,
+        changes: `status active -> inactive: anything still using it starts failing to authenticate`,
+        undo: caps.reactivate
+          ? `nhi playbook rollback <run> re-activates it`
+          : 'cannot be re-activated by nhi',
+        reversible: caps.reactivate,
+        destructive: true,
+        delayDays: 0,
+      });
+    }
+    if (caps.delete) {
+      const days = input.deleteAfterDays;
+      steps.push({
+        action: 'delete',
+        targetExternalId: externalId,
+        summary:
+          days > 0
+            ? `delete ${who} after a ${days}-day grace period (nhi playbook resume --due)`
+            : `delete ${who}`,
+        changes: 'the credential is deleted for good',
+        undo: 'IRREVERSIBLE: a deleted credential cannot be restored; until it runs, rollback cancels it',
+        reversible: false,
+        destructive: true,
+        delayDays: days,
+      });
+    }
+    return steps;
+  }
+  return [
+    {
+      action: 'delete',
+      targetExternalId: externalId,
+      summary: `delete ${who} (the provider cannot switch it off reversibly)`,
+      changes: 'the credential is deleted for good; anything using it fails at once',
+      undo: 'IRREVERSIBLE: needs explicit confirmation (--yes or an interactive yes)',
+      reversible: false,
+      destructive: true,
+      delayDays: 0,
+    },
+  ];
+}
+
+export function planRevoke(input: PlanInput): Plan {
+  assertPresent(input);
+  const notes = [`${input.credential.externalId}: ${describeLastUse(lastUseOf(input.credential))}`];
+  const inactive = input.credential.status === 'inactive';
+  if (inactive) notes.push('already inactive: only the deletion remains');
+  if (!input.capabilities.deactivate) {
+    notes.push(
+      `a ${credentialLabel(input.credential.type)} has no reversible "deactivate": deletion is immediate`,
+    );
+  }
+  return base(
+    input,
+    'revoke',
+    null,
+    retireSteps(input, input.credential.externalId, inactive),
+    notes,
+  );
+}
+
+export function planRotate(input: PlanInput, sink: SinkSpec): Plan {
+  assertPresent(input);
+  const { credential, identity, capabilities: caps } = input;
+  const label = credentialLabel(credential.type);
+  if (!caps.create) {
+    throw new UserError(
+      `a ${label} cannot be rotated by nhi (the provider offers no way to create one): use 'nhi revoke'`,
+    );
+  }
+  if (credential.status !== 'active') {
+    throw new UserError(
+      `${credential.externalId} is ${credential.status}: rotating only makes sense for an active ${label}; use 'nhi revoke ${credential.id}'`,
+    );
+  }
+  const notes = [
+    `${credential.externalId}: ${describeLastUse(lastUseOf(credential))} — whatever uses it must read the new secret from ${sink.raw}`,
+  ];
+  const steps: Omit<PlanStep, 'seq'>[] = [];
+  const others = liveSiblings(input);
+  if (caps.maxPerIdentity !== null && others.length + 1 >= caps.maxPerIdentity) {
+    const inactive = others.filter((c) => c.status === 'inactive');
+    const room = others.length + 1 - caps.maxPerIdentity + 1;
+    if (inactive.length < room) {
+      const list = others.map((c) => `${c.externalId} ${c.status}`).join(', ');
+      throw new UserError(
+        `${identity.name} already has ${others.length + 1} ${label}s (the limit is ${caps.maxPerIdentity}) and the other one (${list}) is active: revoke one first ('nhi revoke <id>'), then rotate`,
+      );
+    }
+    const victims = [...inactive]
+      .sort((a, b) => (a.createdAt ?? '').localeCompare(b.createdAt ?? ''))
+      .slice(0, room);
+    for (const v of victims) {
+      notes.push(
+        `${identity.name} is at the limit of ${caps.maxPerIdentity} ${label}s: the inactive ${v.externalId} is deleted first to make room`,
+      );
+      steps.push({
+        action: 'delete-sibling',
+        targetExternalId: v.externalId,
+        summary: `delete the inactive ${label} ${v.externalId} of ${identity.name} to make room for the new one`,
+        changes: `${v.externalId} (inactive, ${describeLastUse(lastUseOf(v))}) is deleted for good`,
+        undo: 'IRREVERSIBLE: needs explicit confirmation (--yes or an interactive yes)',
+        reversible: false,
+        destructive: true,
+        delayDays: 0,
+      });
+    }
+  }
+  steps.push(
+    {
+      action: 'create',
+      targetExternalId: null,
+      summary: `create a new ${label} for ${identity.name}`,
+      changes: `a new ${label} exists; its id is journaled at once, its secret is held in memory only`,
+      undo: 'rollback deletes the new credential',
+      reversible: true,
+      destructive: false,
+      delayDays: 0,
+    },
+    {
+      action: 'sink-put',
+      targetExternalId: null,
+      summary: `deliver the new secret to ${sink.raw}`,
+      changes:
+        sink.scheme === 'file' && sink.overwrite
+          ? `the file ${sink.target} is replaced (mode 0600)`
+          : `${sink.raw} receives a new value/version`,
+      undo: 'rollback deletes the new credential; the sink keeps a value that no longer works (restore your previous value there)',
+      reversible: true,
+      destructive: false,
+      delayDays: 0,
+    },
+    {
+      action: 'sink-verify',
+      targetExternalId: null,
+      summary: `verify ${sink.raw} holds the new version (metadata only)`,
+      changes: 'nothing (read-only)',
+      undo: 'nothing to undo',
+      reversible: true,
+      destructive: false,
+      delayDays: 0,
+    },
+    ...retireSteps(input, credential.externalId, false),
+  );
+  return base(input, 'rotate', sink, steps, notes);
+}
+
+/** Parses `--sink <scheme>:<target>`; `stdout` alone is accepted. */
+export function parseSinkSpec(raw: string, overwrite = false): SinkSpec {
+  if (raw === 'stdout') return { raw, scheme: 'stdout', target: '', overwrite: false };
+  const i = raw.indexOf(':');
+  if (i <= 0 || i === raw.length - 1) {
+    throw new UserError(
+      `--sink '${raw}' is not <scheme>:<target> (e.g. aws-secrets-manager:prod/ci-bot, github-actions:owner/repo:NAME, file:./key.env, stdout)`,
+    );
+  }
+  return { raw, scheme: raw.slice(0, i).toLowerCase(), target: raw.slice(i + 1), overwrite };
+}
