@@ -6,6 +6,7 @@
 // @octokit/openapi is ~400 MB unpacked, so it is NOT a dependency: this script `npm pack`s
 // the pinned version into a temp dir and reads only the two spec files from the tarball.
 // Usage: node scripts/github-openapi-subset.mjs
+/* global structuredClone */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, rmSync, readdirSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -45,9 +46,13 @@ const PATHS = {
 
 const work = mkdtempSync(join(tmpdir(), 'nhi-openapi-'));
 try {
-  execFileSync('npm', ['pack', `@octokit/openapi@${VERSION}`, '--pack-destination', work, '--silent'], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  execFileSync(
+    'npm',
+    ['pack', `@octokit/openapi@${VERSION}`, '--pack-destination', work, '--silent'],
+    {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
   const tgz = readdirSync(work).find((f) => f.endsWith('.tgz'));
   if (!tgz) throw new Error('npm pack produced no tarball');
   const files = ['package/generated/api.github.com.json', 'package/generated/ghec.json'];
@@ -97,14 +102,18 @@ try {
     }
   }
   for (const section of Object.values(out.components)) {
-    const sorted = Object.fromEntries(Object.entries(section).sort(([a], [b]) => a.localeCompare(b)));
+    const sorted = Object.fromEntries(
+      Object.entries(section).sort(([a], [b]) => a.localeCompare(b)),
+    );
     Object.keys(section).forEach((k) => delete section[k]);
     Object.assign(section, sorted);
   }
   mkdirSync('fixtures/openapi', { recursive: true });
   const text = JSON.stringify(out, null, 1) + '\n';
   writeFileSync(OUT, text);
-  console.log(`${OUT}: ${Object.keys(out.paths).length} paths, ${seen.size} components, ${(text.length / 1024).toFixed(0)} KB`);
+  console.log(
+    `${OUT}: ${Object.keys(out.paths).length} paths, ${seen.size} components, ${(text.length / 1024).toFixed(0)} KB`,
+  );
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

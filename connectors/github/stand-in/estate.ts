@@ -1,0 +1,168 @@
+/**
+ * The data a GitHub stand-in serves: a compact description of organizations that the server
+ * renders into GitHub's REST payloads (see responses.ts). Dates are ISO strings, so a demo
+ * or test estate can be built relative to any clock.
+ */
+
+export interface EstateUser {
+  login: string;
+  id: number;
+}
+
+export interface EstateSecret {
+  name: string;
+  createdAt: string;
+  updatedAt: string;
+  /** Org-level secrets only. */
+  visibility?: 'all' | 'private' | 'selected';
+}
+
+export interface EstateHook {
+  id: number;
+  url: string;
+  events: string[];
+  active: boolean;
+  /** Whether a secret is configured; GitHub only ever shows it masked. */
+  hasSecret: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface EstateDeployKey {
+  id: number;
+  title: string;
+  readOnly: boolean;
+  addedBy: string | null;
+  createdAt: string;
+  lastUsed: string | null;
+  enabled: boolean;
+  /** Older GHES versions omit added_by/last_used/enabled; the connector must cope. */
+  legacyShape?: boolean;
+}
+
+export interface EstateEnvironment {
+  id: number;
+  name: string;
+  createdAt: string;
+  secrets: EstateSecret[];
+}
+
+export interface EstateRepo {
+  id: number;
+  name: string;
+  private: boolean;
+  archived: boolean;
+  createdAt: string;
+  deployKeys: EstateDeployKey[];
+  actionsSecrets: EstateSecret[];
+  dependabotSecrets: EstateSecret[];
+  environments: EstateEnvironment[];
+  hooks: EstateHook[];
+}
+
+export type PermissionLevel = 'read' | 'write' | 'admin';
+
+export interface EstatePatGrant {
+  /** The grant id (`pat_id` in the API). */
+  id: number;
+  tokenId: number;
+  tokenName: string;
+  owner: EstateUser;
+  repositorySelection: 'all' | 'subset' | 'none';
+  permissions: {
+    organization?: Record<string, PermissionLevel>;
+    repository?: Record<string, PermissionLevel>;
+  };
+  accessGrantedAt: string;
+  tokenExpiresAt: string | null;
+  tokenLastUsedAt: string | null;
+  tokenExpired: boolean;
+}
+
+export type CredentialAuthorizationType =
+  'personal access token' | 'SSH key' | 'OAuth app token' | 'GitHub app token';
+
+export interface EstateCredentialAuthorization {
+  credentialId: number;
+  login: string;
+  type: CredentialAuthorizationType;
+  authorizedAt: string;
+  accessedAt: string | null;
+  authorizedCredentialId: number;
+  /** Last eight characters of a token (GitHub shows them); absent for SSH keys. */
+  tokenLastEight?: string;
+  fingerprint?: string;
+  title?: string | null;
+  note?: string | null;
+  expiresAt?: string | null;
+  scopes?: string[];
+}
+
+export interface EstateInstallation {
+  id: number;
+  appId: number;
+  appSlug: string;
+  repositorySelection: 'all' | 'selected';
+  permissions: Record<string, PermissionLevel>;
+  events: string[];
+  createdAt: string;
+  updatedAt: string;
+  suspendedAt: string | null;
+  suspendedBy?: EstateUser | null;
+}
+
+export interface EstateOrg {
+  id: number;
+  login: string;
+  name: string;
+  createdAt: string;
+  /** GitHub Enterprise Cloud: credential authorizations (SAML SSO) exist only there. */
+  ghec: boolean;
+  /** Installation id of nhi's own GitHub App in this org (App auth path). */
+  nhiInstallationId: number;
+  repos: EstateRepo[];
+  patGrants: EstatePatGrant[];
+  credentialAuthorizations: EstateCredentialAuthorization[];
+  installations: EstateInstallation[];
+  actionsSecrets: EstateSecret[];
+  dependabotSecrets: EstateSecret[];
+  hooks: EstateHook[];
+}
+
+export interface GitHubEstate {
+  orgs: EstateOrg[];
+}
+
+/** An empty repository, for tests and generators that fill in only what they need. */
+export function emptyRepo(id: number, name: string, createdAt: string): EstateRepo {
+  return {
+    id,
+    name,
+    private: true,
+    archived: false,
+    createdAt,
+    deployKeys: [],
+    actionsSecrets: [],
+    dependabotSecrets: [],
+    environments: [],
+    hooks: [],
+  };
+}
+
+export function emptyOrg(id: number, login: string, createdAt: string): EstateOrg {
+  return {
+    id,
+    login,
+    name: login,
+    createdAt,
+    ghec: false,
+    nhiInstallationId: 900_000 + id,
+    repos: [],
+    patGrants: [],
+    credentialAuthorizations: [],
+    installations: [],
+    actionsSecrets: [],
+    dependabotSecrets: [],
+    hooks: [],
+  };
+}
