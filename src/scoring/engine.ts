@@ -1,0 +1,250 @@
+/**
+ * The scoring engine: runs every rule over the catalog's present records, applies the policy
+ * (thresholds, switched-off rules, severity overrides, exceptions) and scores each subject.
+ * Pure: same input and policy, same output, in a canonical order.
+ */
+import type {
+  Finding,
+  StoredCredential,
+  StoredGap,
+  StoredGrant,
+  StoredIdentity,
+} from '../model/index.js';
+import type { AnyRule, RuleContext, RuleHit } from './types.js';
+import type { Policy, PolicyException, ResolvedRuleSettings } from './policy.js';
+import { exceptionExpiry, resolveRuleSettings } from './policy.js';
+import { fingerprint } from './fingerprint.js';
+import { SEVERITY_POINTS, SEVERITY_RANK, computeScores, type SubjectScore } from './score.js';
+import { globMatch } from './glob.js';
+import { RULES } from './rules/index.js';
+
+export interface ScoringInput {
+  now: Date;
+  identities: StoredIdentity[];
+  credentials: StoredCredential[];
+  grants: StoredGrant[];
+  gaps: StoredGap[];
+}
+
+export interface SuppressedFinding {
+  finding: Finding;
+  exception: PolicyException;
+}
+
+export interface ExpiredException {
+  exception: PolicyException;
+  /** When it stopped applying (ISO). */
+  expiredAt: string;
+  /** Findings it would still match: they are reported again. */
+  findings: Finding[];
+}
+
+export interface Evaluation {
+  /** Reported findings ('fail' and 'not-evaluated'), minus suppressed ones, canonical order. */
+  findings: Finding[];
+  scores: SubjectScore[];
+  suppressed: SuppressedFinding[];
+  expiredExceptions: ExpiredException[];
+}
+
+export type { SubjectScore } from './score.js';
+
+/** A stand-in identity when a credential's owner is not among the present records. */
+function placeholderIdentity(c: StoredCredential): StoredIdentity {
+  return {
+    id: c.identityId,
+    provider: c.provider,
+    scopeId: c.scopeId,
+    scopeName: c.scopeName,
+    firstSeenRun: c.firstSeenRun,
+    lastSeenRun: c.lastSeenRun,
+    removedRun: null,
+    externalId: c.identityExternalId,
+    name: c.identityExternalId,
+    kind: 'user',
+    owner: null,
+    createdAt: null,
+    tags: {},
+    attributes: {},
+    lastUsedAt: null,
+    lastUsedKnown: false,
+  };
+}
+
+function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> {
+  const m = new Map<string, T[]>();
+  for (const it of items) {
+    const k = key(it);
+    const list = m.get(k);
+    if (list) list.push(it);
+    else m.set(k, [it]);
+  }
+  return m;
+}
+
+function buildContext(
+  input: ScoringInput,
+  rule: AnyRule,
+  settingsFor: (identity: StoredIdentity) => ResolvedRuleSettings,
+): RuleContext<Record<string, unknown>> {
+  const identities = [...input.identities].sort((a, b) => a.id.localeCompare(b.id));
+  const credentials = [...input.credentials].sort((a, b) => a.id.localeCompare(b.id));
+  const grants = [...input.grants].sort((a, b) => a.id.localeCompare(b.id));
+  const byId = new Map(identities.map((i) => [i.id, i]));
+  const credsByIdentity = groupBy(credentials, (c) => c.identityId);
+  const grantsByIdentity = groupBy(grants, (g) => g.identityId);
+  const signals = new Set(rule.signals.map((s) => s.toLowerCase()));
+  return {
+    now: input.now,
+    identities,
+    credentials,
+    grants,
+    identityOf: (c) => byId.get(c.identityId) ?? placeholderIdentity(c),
+    credentialsOf: (i) => credsByIdentity.get(i.id) ?? [],
+    grantsOf: (i) => grantsByIdentity.get(i.id) ?? [],
+    options: (i) => settingsFor(i).options,
+    gap: (i) =>
+      input.gaps.find(
+        (g) =>
+          g.provider === i.provider &&
+          g.scopeId === i.scopeId &&
+          signals.has(g.signal.toLowerCase()),
+      ),
+  };
+}
+
+function toFinding(rule: AnyRule, hit: RuleHit, settings: ResolvedRuleSettings): Finding {
+  const { identity, credential } = hit;
+  const severity = hit.outcome === 'fail' ? settings.severity : 'info';
+  const credentialExternalId = credential?.externalId ?? null;
+  return {
+    ruleId: rule.id,
+    severity,
+    outcome: hit.outcome,
+    subjectId: credential ? credential.id : identity.id,
+    subjectKind: credential ? 'credential' : 'identity',
+    provider: identity.provider,
+    scopeId: identity.scopeId,
+    scopeName: identity.scopeName,
+    identityName: identity.name,
+    identityExternalId: identity.externalId,
+    credentialExternalId,
+    message: hit.message,
+    evidence: hit.evidence,
+    owasp: rule.owasp,
+    cis: rule.cis[identity.provider] ?? null,
+    playbook: rule.playbook,
+    fingerprint: fingerprint({
+      ruleId: rule.id,
+      provider: identity.provider,
+      scopeId: identity.scopeId,
+      identityExternalId: identity.externalId,
+      credentialExternalId,
+    }),
+    points: hit.outcome === 'fail' ? SEVERITY_POINTS[severity] : 0,
+  };
+}
+
+/** Canonical order: worst first, then by where it is, then by rule. */
+export function compareFindings(a: Finding, b: Finding): number {
+  return (
+    (a.outcome === b.outcome ? 0 : a.outcome === 'fail' ? -1 : 1) ||
+    SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] ||
+    a.provider.localeCompare(b.provider) ||
+    a.scopeId.localeCompare(b.scopeId) ||
+    a.identityExternalId.localeCompare(b.identityExternalId) ||
+    (a.credentialExternalId ?? '').localeCompare(b.credentialExternalId ?? '') ||
+    a.ruleId.localeCompare(b.ruleId) ||
+    a.fingerprint.localeCompare(b.fingerprint)
+  );
+}
+
+interface SubjectIds {
+  ids: string[];
+  provider: string;
+  scopeId: string;
+  scopeName: string;
+}
+
+function exceptionMatches(e: PolicyException, f: Finding, subject: SubjectIds): boolean {
+  if (e.rule !== undefined && e.rule !== f.ruleId) return false;
+  if (e.provider !== undefined && e.provider !== subject.provider) return false;
+  if (
+    e.scope !== undefined &&
+    !globMatch(e.scope, subject.scopeId) &&
+    !globMatch(e.scope, subject.scopeName)
+  ) {
+    return false;
+  }
+  if (e.id !== undefined && !subject.ids.some((v) => globMatch(e.id!, v))) return false;
+  return true;
+}
+
+export function evaluate(
+  input: ScoringInput,
+  policy: Policy,
+  rules: readonly AnyRule[] = RULES,
+): Evaluation {
+  const raw: Finding[] = [];
+  const subjects = new Map<string, SubjectIds>();
+  const seen = new Set<string>();
+
+  for (const rule of [...rules].sort((a, b) => a.id.localeCompare(b.id))) {
+    const cache = new Map<string, ResolvedRuleSettings>();
+    const settingsFor = (identity: StoredIdentity) => {
+      let s = cache.get(identity.id);
+      if (!s) {
+        s = resolveRuleSettings(rule, policy, identity);
+        cache.set(identity.id, s);
+      }
+      return s;
+    };
+    const ctx = buildContext(input, rule, settingsFor);
+    for (const hit of rule.evaluate(ctx)) {
+      const settings = settingsFor(hit.identity);
+      if (!settings.enabled) continue;
+      const finding = toFinding(rule, hit, settings);
+      // One verdict per rule and subject; the first (canonical input order) wins.
+      if (seen.has(finding.fingerprint)) continue;
+      seen.add(finding.fingerprint);
+      raw.push(finding);
+      const identity = hit.identity;
+      const cred = hit.credential;
+      subjects.set(finding.fingerprint, {
+        ids: cred
+          ? [cred.id, cred.externalId, identity.id, identity.externalId, identity.name]
+          : [identity.id, identity.externalId, identity.name],
+        provider: identity.provider,
+        scopeId: identity.scopeId,
+        scopeName: identity.scopeName,
+      });
+    }
+  }
+  raw.sort(compareFindings);
+
+  const now = input.now.getTime();
+  const live = policy.exceptions.filter((e) => exceptionExpiry(e).getTime() > now);
+  const expired = policy.exceptions.filter((e) => exceptionExpiry(e).getTime() <= now);
+
+  const findings: Finding[] = [];
+  const suppressed: SuppressedFinding[] = [];
+  for (const f of raw) {
+    const subject = subjects.get(f.fingerprint)!;
+    const exception = live.find((e) => exceptionMatches(e, f, subject));
+    if (exception) suppressed.push({ finding: f, exception });
+    else findings.push(f);
+  }
+  const expiredExceptions: ExpiredException[] = expired.map((exception) => ({
+    exception,
+    expiredAt: exceptionExpiry(exception).toISOString(),
+    findings: findings.filter((f) => exceptionMatches(exception, f, subjects.get(f.fingerprint)!)),
+  }));
+
+  const identityOfCredential = new Map(input.credentials.map((c) => [c.id, c.identityId]));
+  return {
+    findings,
+    scores: computeScores(findings, identityOfCredential),
+    suppressed,
+    expiredExceptions,
+  };
+}

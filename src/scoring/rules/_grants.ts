@@ -1,0 +1,33 @@
+/** Groups grants by the subject they belong to: the credential when set, else the identity. */
+import type { StoredCredential, StoredGrant, StoredIdentity } from '../../model/index.js';
+import type { RuleContext } from '../types.js';
+
+export interface GrantSubject {
+  identity: StoredIdentity;
+  credential: StoredCredential | undefined;
+  grants: StoredGrant[];
+}
+
+export function* grantSubjects<O>(ctx: RuleContext<O>): Generator<GrantSubject> {
+  const creds = new Map(ctx.credentials.map((c) => [c.id, c]));
+  for (const identity of ctx.identities) {
+    const groups = new Map<string, GrantSubject>();
+    for (const g of ctx.grantsOf(identity)) {
+      const credential = g.credentialId ? creds.get(g.credentialId) : undefined;
+      const key = credential?.id ?? '';
+      const entry = groups.get(key) ?? { identity, credential, grants: [] };
+      entry.grants.push(g);
+      groups.set(key, entry);
+    }
+    yield* [...groups.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, v]) => v);
+  }
+}
+
+export function grantSummary(g: StoredGrant): Record<string, unknown> {
+  return {
+    permission: g.permission,
+    resource: g.resource,
+    privilege: g.privilege,
+    source: g.source,
+  };
+}

@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import { defineRule } from '../types.js';
+import { globMatch } from '../glob.js';
+import { fail } from './_helpers.js';
+import { grantSubjects, grantSummary } from './_grants.js';
+
+export const adminGrant = defineRule({
+  id: 'admin-grant',
+  title: 'Admin or wildcard permissions',
+  description:
+    'The identity (or credential) holds an administrator grant, or a permission with a wildcard ' +
+    '(`*`, `s3:*`, `iam:*`). Inline and attached policies both count. A machine identity rarely ' +
+    'needs more than a short list of actions; a leak of an admin credential is a full compromise.',
+  help:
+    'Replace the grant with a policy listing only the actions actually used (`nhi trim`, which ' +
+    'uses last-accessed data where the provider has it).',
+  severity: 'high',
+  owasp: 'NHI5',
+  cis: { aws: 'CIS AWS Foundations 3.0 1.16', gcp: 'CIS GCP Foundations 3.0 1.5' },
+  playbook: 'trim-permissions',
+  signals: [],
+  options: z.object({
+    ignorePermissions: z
+      .array(z.string())
+      .default([])
+      .describe('Permission patterns (glob) never counted as admin, e.g. "logs:*"'),
+  }),
+  providerDefaults: {},
+  *evaluate(ctx) {
+    for (const { identity, credential, grants } of grantSubjects(ctx)) {
+      const { ignorePermissions } = ctx.options(identity);
+      const broad = grants.filter(
+        (g) =>
+          (g.privilege === 'admin' || g.permission.includes('*')) &&
+          !ignorePermissions.some((p) => globMatch(p, g.permission)),
+      );
+      if (broad.length === 0) continue;
+      const names = [...new Set(broad.map((g) => g.permission))].sort();
+      yield fail(
+        identity,
+        credential,
+        `${credential ? `${credential.type} ${credential.externalId} of ` : ''}${identity.name} has admin/wildcard permissions: ${names.slice(0, 5).join(', ')}${names.length > 5 ? ` and ${names.length - 5} more` : ''}`,
+        { grants: broad.map(grantSummary), count: broad.length },
+      );
+    }
+  },
+});

@@ -1,0 +1,84 @@
+import { z } from 'zod';
+import type { CredentialType } from '../../model/index.js';
+import { defineRule } from '../types.js';
+import { olderThan, parseDate } from '../time.js';
+import { days, fail, label, liveCredentials, notEvaluated } from './_helpers.js';
+
+const USAGE_TRACKED: CredentialType[] = [
+  'access-key',
+  'client-secret',
+  'certificate',
+  'service-account-key',
+  'api-key',
+  'fine-grained-pat',
+  'classic-pat',
+  'ssh-key',
+  'oauth-token',
+  'deploy-key',
+];
+
+export const credentialUnused = defineRule({
+  id: 'credential-unused',
+  title: 'Credential unused for too long',
+  description:
+    'A live credential has not been used for longer than the unused window. Whatever used it has ' +
+    'moved on, but the credential still works if it leaks. Defaults follow each provider: AWS 45 ' +
+    'days (CIS), Azure 30 days (Entra recommendation), GCP 180 days, GitHub 90 days.',
+  help:
+    'Confirm with the owner, then disable the credential (reversible) and delete it after a ' +
+    'grace period (`nhi revoke`).',
+  severity: 'medium',
+  owasp: 'NHI1',
+  cis: { aws: 'CIS AWS Foundations 3.0 1.12' },
+  playbook: 'revoke',
+  signals: [
+    'credential-report',
+    'access-key-last-used',
+    'sign-in-activity',
+    'credential-last-used',
+    'key-usage',
+  ],
+  options: z.object({
+    unusedDays: z
+      .number()
+      .int()
+      .min(1)
+      .default(90)
+      .describe('Days without use before a credential counts as unused'),
+    types: z.array(z.string()).default(USAGE_TRACKED).describe('Credential types checked'),
+  }),
+  providerDefaults: {
+    aws: { unusedDays: 45 },
+    azure: { unusedDays: 30 },
+    gcp: { unusedDays: 180 },
+    github: { unusedDays: 90 },
+  },
+  *evaluate(ctx) {
+    for (const { credential, identity, options } of liveCredentials(
+      ctx,
+      (o) => o.types as CredentialType[],
+    )) {
+      if (!credential.lastUsedKnown) {
+        yield notEvaluated(ctx, identity, credential, 'last-used data not available');
+        continue;
+      }
+      // Never used is a different finding (credential-never-used), with its own grace period.
+      const lastUsed = parseDate(credential.lastUsedAt);
+      if (!lastUsed || !olderThan(lastUsed, options.unusedDays, ctx.now)) continue;
+      const idle = days(lastUsed, ctx.now);
+      yield fail(
+        identity,
+        credential,
+        `${label(credential)} has not been used for ${idle} days (limit ${options.unusedDays})`,
+        {
+          lastUsedAt: lastUsed.toISOString(),
+          daysSinceLastUse: idle,
+          unusedDays: options.unusedDays,
+          ...(credential.attributes.lastUsedService
+            ? { lastUsedService: credential.attributes.lastUsedService }
+            : {}),
+        },
+      );
+    }
+  },
+});

@@ -1,0 +1,73 @@
+import { z } from 'zod';
+import type { StoredCredential } from '../../model/index.js';
+import { defineRule } from '../types.js';
+import { fail, label } from './_helpers.js';
+
+function createdMs(c: StoredCredential): number {
+  const t = c.createdAt ? Date.parse(c.createdAt) : NaN;
+  return Number.isNaN(t) ? -Infinity : t;
+}
+
+export const multipleActiveKeys = defineRule({
+  id: 'multiple-active-keys',
+  title: 'More than one active key on one identity',
+  description:
+    'An identity holds more active keys of one type than allowed. Usually a rotation that was ' +
+    'never finished: the older key is still live and still copied somewhere. The older active ' +
+    'key(s) are flagged; the newest is kept.',
+  help: 'Move every consumer to the newest key, then disable and delete the older one (`nhi revoke`).',
+  severity: 'medium',
+  owasp: 'NHI9',
+  cis: { aws: 'CIS AWS Foundations 3.0 1.13' },
+  playbook: 'revoke',
+  signals: [],
+  options: z.object({
+    maxActive: z
+      .number()
+      .int()
+      .min(1)
+      .default(1)
+      .describe('Active keys of one type allowed per identity'),
+    types: z
+      .array(z.string())
+      .default(['access-key', 'service-account-key', 'client-secret'])
+      .describe('Key types counted'),
+  }),
+  providerDefaults: {},
+  *evaluate(ctx) {
+    for (const identity of ctx.identities) {
+      const { maxActive, types } = ctx.options(identity);
+      const byType = new Map<string, StoredCredential[]>();
+      for (const c of ctx.credentialsOf(identity)) {
+        if (c.status !== 'active' || !types.includes(c.type)) continue;
+        byType.set(c.type, [...(byType.get(c.type) ?? []), c]);
+      }
+      for (const [type, creds] of [...byType].sort(([a], [b]) => a.localeCompare(b))) {
+        if (creds.length <= maxActive) continue;
+        // Newest first; ties by id so the choice is stable.
+        const ordered = [...creds].sort(
+          (a, b) => createdMs(b) - createdMs(a) || a.id.localeCompare(b.id),
+        );
+        const kept = ordered.slice(0, maxActive);
+        const activeKeys = ordered.map((c) => ({
+          externalId: c.externalId,
+          createdAt: c.createdAt,
+          lastUsedAt: c.lastUsedAt,
+        }));
+        for (const older of ordered.slice(maxActive)) {
+          yield fail(
+            identity,
+            older,
+            `${identity.name} has ${creds.length} active ${type}s; ${label(older)} is older than ${kept.map((k) => k.externalId).join(', ')}`,
+            {
+              activeCount: creds.length,
+              maxActive,
+              keep: kept.map((k) => k.externalId),
+              activeKeys,
+            },
+          );
+        }
+      }
+    }
+  },
+});

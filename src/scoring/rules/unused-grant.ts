@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import type { StoredGrant } from '../../model/index.js';
+import { defineRule } from '../types.js';
+import { olderThan, parseDate } from '../time.js';
+import { fail, notEvaluated } from './_helpers.js';
+import { grantSubjects } from './_grants.js';
+
+export const unusedGrant = defineRule({
+  id: 'unused-grant',
+  title: 'Granted permissions not used within the window',
+  description:
+    'Services or permissions the identity is granted but has not used within the window ' +
+    '(last-accessed data such as AWS Access Advisor). Like Repokid and IAM Access Analyzer, ' +
+    'grants and identities younger than the window are not judged: a new permission is not ' +
+    '"unused" yet.',
+  help: 'Remove the unused permissions from the policy (`nhi trim`).',
+  severity: 'medium',
+  owasp: 'NHI5',
+  cis: {},
+  playbook: 'trim-permissions',
+  signals: ['access-advisor', 'service-last-accessed', 'permission-usage', 'activity'],
+  options: z.object({
+    windowDays: z
+      .number()
+      .int()
+      .min(1)
+      .default(90)
+      .describe('Days without use before a grant counts as unused'),
+  }),
+  providerDefaults: {},
+  *evaluate(ctx) {
+    for (const { identity, credential, grants } of grantSubjects(ctx)) {
+      const { windowDays } = ctx.options(identity);
+      const identityCreated = parseDate(identity.createdAt);
+      if (identityCreated && !olderThan(identityCreated, windowDays, ctx.now)) continue;
+      const judged = grants.filter((g) => {
+        const granted = parseDate(g.grantedAt);
+        return !granted || olderThan(granted, windowDays, ctx.now);
+      });
+      if (judged.length === 0) continue;
+      const known = judged.filter((g) => g.lastUsedKnown);
+      if (known.length === 0) {
+        yield notEvaluated(ctx, identity, credential, 'permission usage data not available', {
+          grantCount: judged.length,
+        });
+        continue;
+      }
+      const unused = known.filter((g: StoredGrant) => {
+        const last = parseDate(g.lastUsedAt);
+        return !last || olderThan(last, windowDays, ctx.now);
+      });
+      if (unused.length === 0) continue;
+      const names = [...new Set(unused.map((g) => g.permission))].sort();
+      yield fail(
+        identity,
+        credential,
+        `${identity.name} has ${unused.length} of ${known.length} granted permissions unused for over ${windowDays} days: ${names.slice(0, 5).join(', ')}${names.length > 5 ? ` and ${names.length - 5} more` : ''}`,
+        {
+          windowDays,
+          unusedCount: unused.length,
+          evaluatedCount: known.length,
+          notEvaluatedCount: judged.length - known.length,
+          tooRecentCount: grants.length - judged.length,
+          unused: unused.map((g) => ({
+            permission: g.permission,
+            resource: g.resource,
+            source: g.source,
+            lastUsedAt: g.lastUsedAt,
+          })),
+        },
+      );
+    }
+  },
+});
