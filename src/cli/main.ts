@@ -99,6 +99,70 @@ program
   .option('-p, --provider <ids>', 'providers to check (default: configured ones, else all)')
   .action(lazy(() => import('./commands/doctor.js')));
 
+program
+  .command('revoke')
+  .description('plan (and with --apply run) the staged revocation of a credential')
+  .argument('<id>', 'credential: short id (c-…) or external id (AKIA…)')
+  .option('--apply', 'apply the plan (it is saved and printed first)')
+  .option('-y, --yes', 'do not ask before destructive or irreversible steps')
+  .action(lazy(() => import('./commands/revoke.js')));
+
+program
+  .command('rotate')
+  .description(
+    'plan (and with --apply run) a rotation: new credential into a sink, old one retired',
+  )
+  .argument('<id>', 'credential: short id (c-…) or external id (AKIA…)')
+  .option(
+    '--sink <scheme:target>',
+    'where the new secret goes: aws-secrets-manager:NAME, github-actions:OWNER/REPO:NAME, azure-key-vault:VAULT/NAME, file:PATH, stdout',
+  )
+  .option('--overwrite-sink', 'file sink: replace an existing file')
+  .option('--apply', 'apply the plan (it is saved and printed first)')
+  .option('-y, --yes', 'do not ask before destructive or irreversible steps')
+  .action(lazy(() => import('./commands/rotate.js')));
+
+program
+  .command('remediate')
+  .description("one saved plan per credential a rule flags, using the rule's playbook")
+  .requiredOption('--rule <id>', 'rule id (e.g. credential-unused)')
+  .option('--plan', 'only plan (the default)')
+  .option('--apply', 'apply every plan')
+  .option('-y, --yes', 'do not ask before destructive or irreversible steps')
+  .option('--sink <scheme:target>', 'rotation sink; {identity} and {credential} are filled in')
+  .option('--overwrite-sink', 'file sink: replace an existing file')
+  .action(lazy(() => import('./commands/remediate.js')));
+
+const playbook = program
+  .command('playbook')
+  .description('saved playbook runs: list, show, resume, rollback, audit');
+const pb = (name: 'list' | 'show' | 'resume' | 'rollback' | 'audit') =>
+  lazy(() => import('./commands/playbook.js').then((m) => ({ run: m[name] })));
+playbook.command('list').description('every run and its status').action(pb('list'));
+playbook
+  .command('show')
+  .description('a run: its plan and journal')
+  .argument('<run>')
+  .action(pb('show'));
+playbook
+  .command('resume')
+  .description('apply a saved plan, finish an interrupted run, or run due deletions (--due)')
+  .argument('[run]')
+  .option('--due', 'every run whose delayed deletion is due (for cron)')
+  .option('-y, --yes', 'do not ask before destructive or irreversible steps')
+  .action(pb('resume'));
+playbook
+  .command('rollback')
+  .description('undo what a run did (deletions cannot be undone)')
+  .argument('<run>')
+  .action(pb('rollback'));
+playbook
+  .command('audit')
+  .description('the tamper-evident audit log of applied actions')
+  .option('--export <file>', "write it as JSON lines ('-' for stdout)")
+  .option('--verify [file]', 'check the hash chain (of the catalog, or of an exported file)')
+  .action(pb('audit'));
+
 /** Parses argv and runs; returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   try {

@@ -138,12 +138,6 @@ export async function checkDrift(
   }
 }
 
-function stepOf(plan: Plan, seq: number): PlanStep {
-  const s = plan.steps.find((p) => p.seq === seq);
-  if (!s) throw new Error(`journal step ${seq} is not in the plan`);
-  return s;
-}
-
 /** Deletes a credential unless it is already gone; a deleted one cannot come back. */
 async function deleteIfPresent(
   actions: ConnectorActions,

@@ -1,0 +1,111 @@
+/**
+ * `nhi remediate --rule <id> [--plan] [--apply] [--yes] [--sink <scheme>:<target>]`: one saved
+ * plan for every credential the rule flags in the latest scored scan, using the rule's playbook.
+ * For rotation, `{identity}` and `{credential}` in the sink target are filled in per credential.
+ */
+import type { Command } from 'commander';
+import { UserError } from '../../connector/index.js';
+import { parseSinkSpec } from '../../playbooks/plan.js';
+import { sinkProvider } from '../../playbooks/sinks/index.js';
+import { RULES } from '../../scoring/rules/index.js';
+import { formatOf, globalsOf } from '../globals.js';
+import { note, out } from '../output.js';
+import { saveShowApply, Session, type ApplyFlags } from './playbook.js';
+import { planFor } from './revoke.js';
+
+interface RemediateFlags extends ApplyFlags {
+  rule?: string;
+  plan?: boolean;
+  sink?: string;
+  overwriteSink?: boolean;
+}
+
+function ruleById(id: string): { id: string; playbook: string | null } {
+  const rules = RULES as unknown as { id: string; playbook?: string | null }[];
+  const rule = rules.find((r) => r.id === id);
+  if (rule) return { id: rule.id, playbook: rule.playbook ?? null };
+  // 'unused-credential' for 'credential-unused': same words, other order.
+  const words = id.split('-').sort().join('-');
+  const near = rules.find((r) => r.id.split('-').sort().join('-') === words);
+  throw new UserError(
+    `unknown rule '${id}'${near ? ` (did you mean ${near.id}?)` : ''}; rules with a playbook: ${rules
+      .filter((r) => r.playbook === 'revoke' || r.playbook === 'rotate')
+      .map((r) => r.id)
+      .join(', ')}`,
+  );
+}
+
+export async function run(cmd: Command): Promise<number> {
+  const f = cmd.opts() as RemediateFlags;
+  const format = formatOf(globalsOf(cmd), ['table', 'json']);
+  if (!f.rule) throw new UserError('remediate needs --rule <rule id>');
+  if (f.plan && f.apply) throw new UserError('--plan and --apply exclude each other');
+  const rule = ruleById(f.rule);
+  if (rule.playbook !== 'revoke' && rule.playbook !== 'rotate') {
+    throw new UserError(
+      `rule ${rule.id} has ${rule.playbook ? `the '${rule.playbook}' playbook, which nhi cannot apply automatically` : 'no playbook'}`,
+    );
+  }
+  const kind = rule.playbook;
+  if (kind === 'rotate' && !f.sink) {
+    throw new UserError(
+      `rule ${rule.id} is fixed by rotation: give --sink <scheme>:<target>, with {identity} or {credential} filled in per credential`,
+    );
+  }
+  const s = await Session.open(cmd);
+  try {
+    const run = s.catalog.latestRun();
+    if (!run || !s.catalog.hasEvaluation(run.id)) {
+      throw new UserError('the latest scan has no scores: run nhi scan first');
+    }
+    const findings = s.catalog
+      .findings(run.id)
+      .filter((x) => x.ruleId === rule.id && x.outcome === 'fail');
+    const subjects = new Set<string>();
+    for (const x of findings) {
+      if (x.subjectKind === 'credential') subjects.add(x.subjectId);
+      else {
+        for (const c of s.catalog.credentialsOfIdentity(x.subjectId))
+          if (c.removedRun === null) subjects.add(c.id);
+      }
+    }
+    const results: { credentialId: string; runId?: number; skipped?: string; status?: string }[] =
+      [];
+    for (const id of [...subjects].sort()) {
+      try {
+        let sink = null;
+        if (kind === 'rotate') {
+          const found = s.catalog.resolve(id);
+          const identity = found?.identity.name ?? id;
+          const raw = f.sink!.replaceAll('{identity}', identity).replaceAll('{credential}', id);
+          sink = parseSinkSpec(raw, Boolean(f.overwriteSink));
+          sinkProvider(sink);
+        }
+        const plan = await planFor(s, kind, id, sink);
+        if (format !== 'json') out('');
+        const { runId, outcome } = await saveShowApply(
+          s,
+          plan,
+          { apply: f.apply, yes: f.yes },
+          format,
+        );
+        results.push({ credentialId: id, runId, status: outcome?.status ?? 'planned' });
+      } catch (err) {
+        if (!(err as { isUserError?: boolean }).isUserError) throw err;
+        results.push({ credentialId: id, skipped: (err as Error).message });
+        if (format !== 'json') note(s.g, `${id}: skipped: ${(err as Error).message}`);
+      }
+    }
+    if (format === 'json') out(JSON.stringify({ rule: rule.id, playbook: kind, results }, null, 2));
+    else {
+      const planned = results.filter((r) => r.runId !== undefined).length;
+      out(
+        `\n${rule.id}: ${findings.length} finding(s), ${planned} plan(s) saved${results.length - planned ? `, ${results.length - planned} skipped` : ''}` +
+          (f.apply ? '' : ' — nothing changed; apply one with nhi playbook resume <run>'),
+      );
+    }
+    return results.some((r) => r.skipped) ? 2 : 0;
+  } finally {
+    await s.close();
+  }
+}
