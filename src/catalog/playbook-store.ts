@@ -300,7 +300,7 @@ export interface AuditVerdict {
 /** Recomputes the chain; works on the catalog's entries or on an exported JSON-lines file. */
 export function verifyAuditChain(entries: AuditEntry[]): AuditVerdict {
   let prev = GENESIS_HASH;
-  let expectedSeq = entries[0]?.seq ?? 1;
+  let expectedSeq = 1;
   for (const e of entries) {
     const { hash, ...rest } = e;
     if (e.seq !== expectedSeq) {
@@ -311,7 +311,7 @@ export function verifyAuditChain(entries: AuditEntry[]): AuditVerdict {
         reason: `entry ${expectedSeq} is missing`,
       };
     }
-    if (e.prevHash !== prev && !(e === entries[0] && e.seq > 1)) {
+    if (e.prevHash !== prev) {
       return {
         ok: false,
         entries: entries.length,
