@@ -73,8 +73,7 @@ CREATE TABLE identities (
   owner TEXT,
   created_at TEXT,
   tags_json TEXT NOT NULL DEFAULT '{}',
-  ${entityColumns},
-  UNIQUE (provider, scope_id, external_id)
+  ${entityColumns}
 );
 CREATE TABLE credentials (
   id TEXT PRIMARY KEY,
@@ -84,8 +83,7 @@ CREATE TABLE credentials (
   status TEXT NOT NULL,
   created_at TEXT,
   expires_at TEXT,
-  ${entityColumns},
-  UNIQUE (provider, scope_id, external_id)
+  ${entityColumns}
 );
 CREATE TABLE grants (
   id TEXT PRIMARY KEY,
@@ -96,14 +94,16 @@ CREATE TABLE grants (
   privilege TEXT NOT NULL,
   source TEXT,
   granted_at TEXT,
-  ${entityColumns},
-  UNIQUE (provider, scope_id, external_id)
+  ${entityColumns}
 );
-CREATE INDEX identities_scope ON identities (provider, scope_id, last_seen_run);
-CREATE INDEX credentials_scope ON credentials (provider, scope_id, last_seen_run);
+-- Ids are hashes of (provider, scope, external id), so the primary key already enforces
+-- uniqueness; indexes are kept to what queries need, each one slows every scan's writes.
+CREATE INDEX identities_scope ON identities (provider, scope_id);
+CREATE INDEX identities_external ON identities (external_id);
+CREATE INDEX credentials_scope ON credentials (provider, scope_id);
+CREATE INDEX credentials_external ON credentials (external_id);
 CREATE INDEX credentials_identity ON credentials (identity_id);
-CREATE INDEX credentials_filter ON credentials (type, status, expires_at, last_used_at);
-CREATE INDEX grants_scope ON grants (provider, scope_id, last_seen_run);
+CREATE INDEX grants_scope ON grants (provider, scope_id);
 CREATE INDEX grants_identity ON grants (identity_id);
 
 CREATE TABLE changes (
