@@ -399,16 +399,11 @@ export async function applyRun(deps: EngineDeps, runId: number): Promise<Outcome
     );
   }
 
-  live.journal.status('applying');
-  const sinkStepsLeft = plan.steps.some(
-    (s) =>
-      ['create', 'sink-put', 'sink-verify'].includes(s.action) &&
-      live.steps.get(s.seq)!.status !== 'done',
-  );
-  if (sinkStepsLeft) {
+  if (fresh && plan.sink) {
     // A sink that would refuse (an existing file) refuses before anything is created.
     (await ensureSink(deps, live)).preflight?.();
   }
+  live.journal.status('applying');
   await recover(deps, live);
 
   for (const step of plan.steps) {

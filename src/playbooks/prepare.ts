@@ -1,0 +1,55 @@
+/**
+ * Gathers a planner's input from the catalog (the credential, its identity and siblings) and
+ * the provider's capabilities. Reads only: the catalog and the connector's static metadata.
+ */
+import type { ConnectorActions, ProviderId } from '../connector/index.js';
+import { UserError } from '../connector/index.js';
+import type { Catalog } from '../catalog/index.js';
+import { planRevoke, planRotate, type PlanInput } from './plan.js';
+import type { Plan, SinkSpec } from './types.js';
+
+export async function planInput(
+  catalog: Catalog,
+  ref: string,
+  deleteAfterDays: number,
+  loadActions: (p: ProviderId) => Promise<ConnectorActions>,
+  now: Date = new Date(),
+): Promise<PlanInput> {
+  const found = catalog.resolve(ref);
+  if (!found) throw new UserError(`no credential '${ref}' in the catalog (try: nhi list)`);
+  if (found.kind !== 'credential') {
+    const ids = found.credentials
+      .filter((c) => c.removedRun === null)
+      .map((c) => `${c.id} (${c.type} ${c.externalId})`);
+    throw new UserError(
+      `'${ref}' is an identity; name one of its credentials: ${ids.length ? ids.join(', ') : 'it has none'}`,
+    );
+  }
+  const actions = await loadActions(found.credential.provider);
+  return {
+    credential: found.credential,
+    identity: found.identity,
+    scope: found.scope,
+    siblings: catalog.credentialsOfIdentity(found.identity.id),
+    capabilities: actions.capabilities(found.credential.type),
+    now,
+    deleteAfterDays,
+    demo: found.runDemo,
+  };
+}
+
+export async function makePlan(
+  catalog: Catalog,
+  kind: 'revoke' | 'rotate',
+  ref: string,
+  sink: SinkSpec | null,
+  deleteAfterDays: number,
+  loadActions: (p: ProviderId) => Promise<ConnectorActions>,
+  now: Date = new Date(),
+): Promise<Plan> {
+  const input = await planInput(catalog, ref, deleteAfterDays, loadActions, now);
+  if (kind === 'revoke') return planRevoke(input);
+  if (!sink)
+    throw new UserError('rotate needs --sink <scheme>:<target> (where the new secret goes)');
+  return planRotate(input, sink);
+}

@@ -1,0 +1,194 @@
+/**
+ * Shared set-up for the playbook tests: a one-account AWS estate served by the real stand-in,
+ * scanned into a fresh catalog by the real connector, and a runner for the built CLI.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { makeTestContext } from '../src/connector/testing.js';
+import { openCatalog } from '../src/catalog/index.js';
+import { connector as aws } from '../connectors/aws/index.js';
+import { startAwsStandIn, type AwsStandIn } from '../connectors/aws/stand-in/server.js';
+import type { AwsEstate, EstateAccessKey } from '../connectors/aws/stand-in/estate.js';
+
+export const ACCOUNT = '222233334444';
+export const CALLER = {
+  accessKeyId: 'AKIANHITESTCALLER001',
+  secretAccessKey: 'test-caller-secret-not-real',
+  accountId: ACCOUNT,
+  arn: `arn:aws:iam::${ACCOUNT}:user/nhi-operator`,
+};
+export const OLD_KEY = 'AKIACIBOTOLD00000001';
+export const SPARE_KEY = 'AKIACIBOTSPARE000001';
+export const OTHER_KEY = 'AKIACIBOTOTHER000001';
+
+const DAY = 86_400_000;
+const ago = (d: number) => new Date(Date.now() - d * DAY).toISOString();
+
+export function awsEstate(extra: 'none' | 'spare-inactive' | 'second-active' = 'none'): AwsEstate {
+  const keys: EstateAccessKey[] = [
+    {
+      id: OLD_KEY,
+      status: 'Active',
+      createdAt: ago(400),
+      lastUsedAt: ago(1),
+      lastUsedService: 's3',
+      lastUsedRegion: 'eu-west-1',
+    },
+  ];
+  if (extra === 'spare-inactive')
+    keys.push({ id: SPARE_KEY, status: 'Inactive', createdAt: ago(500), lastUsedAt: null });
+  if (extra === 'second-active')
+    keys.push({ id: OTHER_KEY, status: 'Active', createdAt: ago(10), lastUsedAt: ago(2) });
+  return {
+    accounts: [
+      {
+        id: ACCOUNT,
+        name: 'orbital-prod',
+        root: { createdAt: ago(2000), mfaActive: true },
+        users: [
+          { name: 'ci-bot', createdAt: ago(600), accessKeys: keys },
+          { name: 'nhi-operator', createdAt: ago(600), accessKeys: [] },
+        ],
+        roles: [],
+        groups: [],
+        policies: [],
+      },
+    ],
+    callers: [CALLER],
+  };
+}
+
+export function awsEnv(standIn: AwsStandIn): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL: standIn.url,
+    AWS_ACCESS_KEY_ID: CALLER.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: CALLER.secretAccessKey,
+    AWS_REGION: 'us-east-1',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+}
+
+export function tempCatalogPath(): string {
+  return join(mkdtempSync(join(tmpdir(), 'nhi-playbooks-')), 'catalog.db');
+}
+
+/** Scans the stand-in with the real connector into a catalog at `path` (a non-demo run). */
+export async function scanInto(path: string, standIn: AwsStandIn): Promise<void> {
+  const catalog = openCatalog(path);
+  const now = new Date();
+  const runId = catalog.beginRun({ providers: ['aws'], demo: false, version: 'test', now });
+  const ctx = makeTestContext({
+    now,
+    env: awsEnv(standIn),
+    options: { maxAttempts: 1, pollIntervalMs: 1 },
+  });
+  for await (const r of aws.discover(ctx)) catalog.writeScope(runId, r, 0);
+  catalog.finishRun(runId, 'ok', now);
+  catalog.close();
+}
+
+export async function startAws(
+  extra: Parameters<typeof awsEstate>[0] = 'none',
+): Promise<AwsStandIn> {
+  return startAwsStandIn({ estate: awsEstate(extra) });
+}
+
+export function keyOf(standIn: AwsStandIn, id: string): EstateAccessKey | undefined {
+  for (const a of standIn.estate.accounts)
+    for (const u of a.users) for (const k of u.accessKeys ?? []) if (k.id === id) return k;
+  return undefined;
+}
+
+export function keysOf(standIn: AwsStandIn, user = 'ci-bot'): EstateAccessKey[] {
+  return standIn.estate.accounts[0]!.users.find((u) => u.name === user)!.accessKeys ?? [];
+}
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built CLI (npm run build) with a scrubbed environment: PATH, NO_COLOR and `env`. */
+export function runCli(
+  args: string[],
+  env: Record<string, string>,
+  input?: string,
+): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [join(import.meta.dirname, '..', 'bin', 'nhi.js'), ...args],
+      {
+        env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', ...env },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    child.stdin.end(input ?? '');
+  });
+}
+
+/* ----- in-process engine ----- */
+
+import { loadActions } from '../src/connector/registry.js';
+import { PlaybookStore } from '../src/catalog/playbook-store.js';
+import type { EngineDeps } from '../src/playbooks/engine.js';
+import { makePlan } from '../src/playbooks/prepare.js';
+import type { Plan, SinkSpec } from '../src/playbooks/types.js';
+import type { Catalog } from '../src/catalog/index.js';
+
+export interface Harness {
+  standIn: AwsStandIn;
+  catalog: Catalog;
+  store: PlaybookStore;
+  clock: { now: Date };
+  said: string[];
+  deps(over?: Partial<EngineDeps>): EngineDeps;
+  plan(kind: 'revoke' | 'rotate', ref: string, sink?: SinkSpec | null): Promise<Plan>;
+  close(): Promise<void>;
+}
+
+export async function harness(extra: Parameters<typeof awsEstate>[0] = 'none'): Promise<Harness> {
+  const standIn = await startAws(extra);
+  const path = tempCatalogPath();
+  await scanInto(path, standIn);
+  const catalog = openCatalog(path);
+  const store = new PlaybookStore(catalog.db);
+  const clock = { now: new Date() };
+  const said: string[] = [];
+  return {
+    standIn,
+    catalog,
+    store,
+    clock,
+    said,
+    deps: (over = {}) => ({
+      store,
+      now: () => clock.now,
+      actor: 'tester@host (aws key AKIANHITESTCALLER001)',
+      loadActions,
+      contextFor: async () =>
+        makeTestContext({ now: clock.now, env: awsEnv(standIn), options: { maxAttempts: 3 } }),
+      writeStdout: () => {},
+      say: (l) => said.push(l),
+      confirm: async () => true,
+      yes: true,
+      interactive: false,
+      ...over,
+    }),
+    plan: (kind, ref, sink = null) => makePlan(catalog, kind, ref, sink, 7, loadActions, clock.now),
+    close: async () => {
+      catalog.close();
+      await standIn.close();
+    },
+  };
+}
