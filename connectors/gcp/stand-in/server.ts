@@ -31,6 +31,8 @@ export interface FaultRule {
   /** How many matching requests fail; Infinity = all. */
   times: number;
   retryAfterSeconds?: number;
+  /** Answer with this body instead of a google.rpc error (e.g. a malformed payload). */
+  body?: unknown;
 }
 
 export interface Faults {
@@ -143,6 +145,12 @@ export async function startGcpStandIn(options: GcpStandInOptions): Promise<GcpSt
         fault.times--;
         if (fault.retryAfterSeconds !== undefined)
           headers['retry-after'] = String(fault.retryAfterSeconds);
+        if (fault.body !== undefined) {
+          record.status = fault.status;
+          res.writeHead(fault.status, headers);
+          res.end(JSON.stringify(fault.body));
+          return;
+        }
         throw new HttpError(
           fault.status,
           STATUS_TEXT[fault.status] ?? 'UNKNOWN',
