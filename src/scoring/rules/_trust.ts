@@ -11,9 +11,11 @@ import { asRecord, asStringArray } from './_helpers.js';
 
 export interface TrustFacts {
   externalAccounts: string[];
-  externalIdCondition: boolean;
+  /** External accounts allowed by a statement without an sts:ExternalId condition. */
+  externalWithoutExternalId: string[];
   oidcProviders: string[];
-  oidcSubjectCondition: boolean;
+  /** OIDC providers trusted by a statement without a (non-"*") `:sub` condition. */
+  oidcWithoutSubject: string[];
   /** Which attribute the facts came from, for evidence. */
   from: string;
 }
@@ -71,53 +73,91 @@ function conditionKeys(cond: unknown): Array<{ key: string; values: string[] }> 
 }
 
 function fromDocument(doc: Record<string, unknown>, ownAccount: string, from: string): TrustFacts {
-  const facts: TrustFacts = {
-    externalAccounts: [],
-    externalIdCondition: true,
-    oidcProviders: [],
-    oidcSubjectCondition: true,
-    from,
-  };
+  const external = new Set<string>();
+  const externalNoId = new Set<string>();
+  const oidc = new Set<string>();
+  const oidcNoSub = new Set<string>();
   for (const raw of toArray(doc.Statement)) {
     const st = asRecord(raw);
     if (!st || st.Effect !== 'Allow') continue;
     const principal = st.Principal === '*' ? { AWS: '*' } : (asRecord(st.Principal) ?? {});
     const conds = conditionKeys(st.Condition);
-    const external = toArray(principal.AWS)
-      .map((p) => accountOf(String(p)))
-      .filter((a) => a !== ownAccount);
-    if (external.length > 0) {
-      facts.externalAccounts.push(...external);
-      if (!conds.some((c) => c.key === 'sts:externalid')) facts.externalIdCondition = false;
+    const hasExternalId = conds.some((c) => c.key === 'sts:externalid');
+    for (const p of toArray(principal.AWS)) {
+      const account = accountOf(String(p));
+      if (account === ownAccount) continue;
+      external.add(account);
+      if (!hasExternalId) externalNoId.add(account);
     }
-    const federated = toArray(principal.Federated).map(String);
-    for (const f of federated) {
+    for (const f of toArray(principal.Federated).map(String)) {
+      if (f.includes('saml-provider/')) continue;
       const idx = f.indexOf('oidc-provider/');
       const provider = idx >= 0 ? f.slice(idx + 'oidc-provider/'.length) : f;
-      facts.oidcProviders.push(provider);
+      oidc.add(provider);
       // A subject condition that is only "*" restricts nothing.
       const sub = conds.find((c) => c.key === `${provider.toLowerCase()}:sub`);
-      if (!sub || sub.values.every((v) => v === '*')) facts.oidcSubjectCondition = false;
+      if (!sub || sub.values.every((v) => v === '*')) oidcNoSub.add(provider);
     }
   }
-  facts.externalAccounts = [...new Set(facts.externalAccounts)].sort();
-  facts.oidcProviders = [...new Set(facts.oidcProviders)].sort();
-  return facts;
+  return {
+    externalAccounts: [...external].sort(),
+    externalWithoutExternalId: [...externalNoId].sort(),
+    oidcProviders: [...oidc].sort(),
+    oidcWithoutSubject: [...oidcNoSub].sort(),
+    from,
+  };
 }
 
+const SUMMARY_KEYS = [
+  'externalAccounts',
+  'externalIdCondition',
+  'oidcProviders',
+  'oidcSubjectCondition',
+  'externalAccountsWithoutExternalId',
+  'hasExternalIdCondition',
+  'oidc',
+  'oidcWithoutSubCondition',
+];
+
+/**
+ * A connector's analysis of the trust policy. Precise per-account / per-provider lists win
+ * over role-wide booleans when both are present.
+ */
 function fromSummary(rec: Record<string, unknown>, from: string): TrustFacts | undefined {
-  const known = [
-    'externalAccounts',
-    'externalIdCondition',
-    'oidcProviders',
-    'oidcSubjectCondition',
+  if (!SUMMARY_KEYS.some((k) => k in rec)) return undefined;
+  const externalAccounts = asStringArray(rec.externalAccounts);
+  if (rec.publicPrincipal === true && !externalAccounts.includes('*')) externalAccounts.push('*');
+  const hasExternalId = rec.externalIdCondition === true || rec.hasExternalIdCondition === true;
+  const externalWithoutExternalId = Array.isArray(rec.externalAccountsWithoutExternalId)
+    ? asStringArray(rec.externalAccountsWithoutExternalId)
+    : hasExternalId
+      ? []
+      : externalAccounts;
+  if (rec.publicPrincipal === true && !hasExternalId && !externalWithoutExternalId.includes('*')) {
+    externalWithoutExternalId.push('*');
+  }
+  const oidcEntries = Array.isArray(rec.oidc)
+    ? rec.oidc.map(asRecord).filter((o) => o !== undefined)
+    : [];
+  const oidcProviders = [
+    ...new Set([
+      ...asStringArray(rec.oidcProviders),
+      ...oidcEntries.map((o) => String(o.provider)),
+    ]),
   ];
-  if (!known.some((k) => k in rec)) return undefined;
+  const subjectCondition =
+    rec.oidcSubjectCondition === true || rec.oidcWithoutSubCondition === false;
+  const oidcWithoutSubject =
+    oidcEntries.length > 0
+      ? oidcEntries.filter((o) => o.hasSubCondition !== true).map((o) => String(o.provider))
+      : subjectCondition
+        ? []
+        : oidcProviders;
   return {
-    externalAccounts: asStringArray(rec.externalAccounts),
-    externalIdCondition: rec.externalIdCondition === true,
-    oidcProviders: asStringArray(rec.oidcProviders),
-    oidcSubjectCondition: rec.oidcSubjectCondition === true,
+    externalAccounts: externalAccounts.sort(),
+    externalWithoutExternalId: [...new Set(externalWithoutExternalId)].sort(),
+    oidcProviders: oidcProviders.sort(),
+    oidcWithoutSubject: [...new Set(oidcWithoutSubject)].sort(),
     from,
   };
 }

@@ -1,6 +1,6 @@
 import { adminGrant as rule } from './admin-grant.js';
 import { ruleTable } from '../test-table.js';
-import { credential, grant, identity } from '../testing.js';
+import { credential, gap, grant, identity } from '../testing.js';
 
 const i = identity();
 ruleTable(rule, [
@@ -76,5 +76,15 @@ ruleTable(rule, [
     },
     expect: 'fail',
     subject: 'c-pat',
+  },
+  {
+    name: 'policies unreadable (authorization-details gap): not evaluated',
+    data: () => ({ identities: [i], gaps: [gap(i, 'authorization-details')] }),
+    expect: 'not-evaluated',
+  },
+  {
+    name: 'no grants and no gap: nothing to say',
+    data: () => ({ identities: [i] }),
+    expect: 'pass',
   },
 ]);

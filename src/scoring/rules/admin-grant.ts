@@ -1,8 +1,18 @@
 import { z } from 'zod';
 import { defineRule } from '../types.js';
 import { globMatch } from '../glob.js';
-import { fail } from './_helpers.js';
+import { fail, notEvaluated } from './_helpers.js';
 import { grantSubjects, grantSummary } from './_grants.js';
+
+const GRANT_HOLDERS = new Set([
+  'user',
+  'role',
+  'group',
+  'application',
+  'service-principal',
+  'managed-identity',
+  'service-account',
+]);
 
 export const adminGrant = defineRule({
   id: 'admin-grant',
@@ -18,7 +28,14 @@ export const adminGrant = defineRule({
   owasp: 'NHI5',
   cis: { aws: 'CIS AWS Foundations 3.0 1.16', gcp: 'CIS GCP Foundations 3.0 1.5' },
   playbook: 'trim-permissions',
-  signals: [],
+  signals: [
+    'authorization-details',
+    'managed-policies',
+    'project-iam-policy',
+    'organization-iam-policy',
+    'folder-iam-policy',
+    'azure-rbac',
+  ],
   options: z.object({
     ignorePermissions: z
       .array(z.string())
@@ -27,6 +44,12 @@ export const adminGrant = defineRule({
   }),
   providerDefaults: {},
   *evaluate(ctx) {
+    // Where permissions could not be read, identities that should hold grants are "not evaluated".
+    for (const identity of ctx.identities) {
+      if (!GRANT_HOLDERS.has(identity.kind) || ctx.grantsOf(identity).length > 0) continue;
+      if (ctx.gap(identity))
+        yield notEvaluated(ctx, identity, undefined, 'permissions could not be read');
+    }
     for (const { identity, credential, grants } of grantSubjects(ctx)) {
       const { ignorePermissions } = ctx.options(identity);
       const broad = grants.filter(

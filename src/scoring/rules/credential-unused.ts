@@ -33,9 +33,10 @@ export const credentialUnused = defineRule({
   playbook: 'revoke',
   signals: [
     'credential-report',
+    'access-keys',
     'access-key-last-used',
-    'sign-in-activity',
-    'credential-last-used',
+    'credential-sign-in-activity',
+    'sa-last-authentication',
     'key-usage',
   ],
   options: z.object({

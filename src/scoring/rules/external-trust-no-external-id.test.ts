@@ -98,6 +98,67 @@ ruleTable(rule, [
     expect: 'pass',
   },
   {
+    name: 'AWS connector analysis: only the account lacking ExternalId is named',
+    data: () => ({
+      identities: [
+        role({
+          trustPolicy: {
+            externalAccounts: ['999988887777', '555566667777'],
+            externalAccountsWithoutExternalId: ['555566667777'],
+            hasExternalIdCondition: true,
+            oidc: [],
+            oidcWithoutSubCondition: false,
+            publicPrincipal: false,
+          },
+        }),
+      ],
+    }),
+    expect: 'fail',
+    evidence: { externalAccounts: ['555566667777'], from: 'attributes.trustPolicy' },
+  },
+  {
+    name: 'AWS connector analysis: ExternalId on every external statement: fine',
+    data: () => ({
+      identities: [
+        role({
+          trustPolicy: {
+            externalAccounts: ['999988887777'],
+            externalAccountsWithoutExternalId: [],
+            hasExternalIdCondition: true,
+          },
+        }),
+      ],
+    }),
+    expect: 'pass',
+  },
+  {
+    name: 'top-level attributes (no trustPolicy document): role-wide boolean',
+    data: () => ({
+      identities: [
+        role({
+          trustPolicy: null,
+          externalAccounts: ['999988887777'],
+          hasExternalIdCondition: false,
+        }),
+      ],
+    }),
+    expect: 'fail',
+  },
+  {
+    name: 'Principal "*" without ExternalId: flagged as anyone',
+    data: () => ({
+      identities: [
+        role({
+          trustPolicy: {
+            Statement: [{ Effect: 'Allow', Principal: '*', Action: 'sts:AssumeRole' }],
+          },
+        }),
+      ],
+    }),
+    expect: 'fail',
+    evidence: { externalAccounts: ['*'] },
+  },
+  {
     name: 'AWS role with no trust data: not evaluated',
     data: () => ({ identities: [role({})] }),
     expect: 'not-evaluated',

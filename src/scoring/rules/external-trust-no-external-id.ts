@@ -17,7 +17,7 @@ export const externalTrustNoExternalId = defineRule({
   owasp: 'NHI3',
   cis: {},
   playbook: null,
-  signals: ['trust-policy', 'authorization-details', 'roles'],
+  signals: ['authorization-details', 'trust-policy'],
   options: z.object({
     trustedAccounts: z
       .array(z.string())
@@ -35,13 +35,13 @@ export const externalTrustNoExternalId = defineRule({
         continue;
       }
       const { trustedAccounts } = ctx.options(identity);
-      const external = trust.externalAccounts.filter(
+      const external = trust.externalWithoutExternalId.filter(
         (a) =>
           a !== identity.scopeId &&
           !trustedAccounts.includes(a) &&
           !scanned.has(`${identity.provider}/${a}`),
       );
-      if (external.length === 0 || trust.externalIdCondition) continue;
+      if (external.length === 0) continue;
       yield fail(
         identity,
         undefined,

@@ -15,7 +15,12 @@ export const identityDormant = defineRule({
   owasp: 'NHI1',
   cis: {},
   playbook: null,
-  signals: ['sign-in-activity', 'role-last-used', 'credential-report', 'activity'],
+  signals: [
+    'credential-report',
+    'authorization-details',
+    'sp-sign-in-activity',
+    'sa-last-authentication',
+  ],
   options: z.object({
     dormantDays: z
       .number()

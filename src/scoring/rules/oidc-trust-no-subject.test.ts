@@ -86,6 +86,36 @@ ruleTable(rule, [
     expect: 'pass',
   },
   {
+    name: 'AWS connector analysis: per-provider hasSubCondition',
+    data: () => ({
+      identities: [
+        role({
+          trustPolicy: {
+            externalAccounts: [],
+            oidc: [{ provider: GH, hasSubCondition: false, hasAudCondition: true }],
+            oidcWithoutSubCondition: true,
+          },
+        }),
+      ],
+    }),
+    expect: 'fail',
+    evidence: { oidcProviders: [GH], from: 'attributes.trustPolicy' },
+  },
+  {
+    name: 'AWS connector analysis with a sub condition: fine',
+    data: () => ({
+      identities: [
+        role({
+          trustPolicy: {
+            oidc: [{ provider: GH, hasSubCondition: true }],
+            oidcWithoutSubCondition: false,
+          },
+        }),
+      ],
+    }),
+    expect: 'pass',
+  },
+  {
     name: 'AWS role with no trust data: not evaluated',
     data: () => ({ identities: [role({})] }),
     expect: 'not-evaluated',

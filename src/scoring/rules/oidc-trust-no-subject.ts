@@ -17,7 +17,7 @@ export const oidcTrustNoSubject = defineRule({
   owasp: 'NHI6',
   cis: {},
   playbook: null,
-  signals: ['trust-policy', 'authorization-details', 'roles'],
+  signals: ['authorization-details', 'trust-policy'],
   options: z.object({
     issuers: z
       .array(z.string())
@@ -36,8 +36,8 @@ export const oidcTrustNoSubject = defineRule({
         continue;
       }
       const { issuers } = ctx.options(identity);
-      const providers = trust.oidcProviders.filter((p) => issuers.some((i) => p.includes(i)));
-      if (providers.length === 0 || trust.oidcSubjectCondition) continue;
+      const providers = trust.oidcWithoutSubject.filter((p) => issuers.some((i) => p.includes(i)));
+      if (providers.length === 0) continue;
       yield fail(
         identity,
         undefined,

@@ -65,4 +65,16 @@ ruleTable(rule, [
     },
     expect: 'fail',
   },
+  {
+    name: 'GitHub connector grants (repository:contents write): sensitive',
+    data: () => {
+      const a = app({ thirdParty: true });
+      return {
+        identities: [a],
+        grants: [grant(a, { permission: 'repository:contents', privilege: 'write' })],
+      };
+    },
+    expect: 'fail',
+    evidence: { sensitive: ['repository:contents'] },
+  },
 ]);

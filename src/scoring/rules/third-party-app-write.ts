@@ -65,7 +65,12 @@ export const thirdPartyAppWrite = defineRule({
         if (level === 'write' || level === 'admin') writes.add(perm);
       }
       const list = [...writes].sort();
-      const sensitive = list.filter((p) => sensitivePermissions.includes(p));
+      // GitHub permissions may be prefixed by level (`repository:contents`); match the bare name too.
+      const sensitive = list.filter(
+        (p) =>
+          sensitivePermissions.includes(p) ||
+          sensitivePermissions.includes(p.slice(p.lastIndexOf(':') + 1)),
+      );
       if (sensitive.length === 0 && list.length <= maxWritePermissions) continue;
       yield fail(
         identity,
