@@ -55,7 +55,10 @@ function str(v: unknown): string | undefined {
 }
 
 /** Options and environment -> settings; a missing or bad setting is a UserError. */
-export function resolveSettings(ctx: Pick<ConnectorContext, 'options' | 'env'>): GitHubSettings {
+export function resolveSettings(
+  ctx: Pick<ConnectorContext, 'options' | 'env'>,
+  { requireOrgs = true }: { requireOrgs?: boolean } = {},
+): GitHubSettings {
   const o = ctx.options;
   const env = ctx.env;
   const rawOrgs = o.orgs ?? o.org;
@@ -64,7 +67,7 @@ export function resolveSettings(ctx: Pick<ConnectorContext, 'options' | 'env'>):
   )
     .map((x) => String(x).trim())
     .filter(Boolean);
-  if (orgs.length === 0) {
+  if (orgs.length === 0 && requireOrgs) {
     throw new UserError(
       'github: no organization configured',
       'set github.orgs in the config file (e.g. orgs: [my-org]) or pass the organization on the command line',

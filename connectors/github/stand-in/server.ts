@@ -34,6 +34,9 @@ export interface RequestRecord {
   query: string;
   status: number;
   auth: 'none' | 'user-token' | 'installation-token' | 'jwt';
+  /** performance.now() when the request arrived and when its answer was sent. */
+  startedAt: number;
+  endedAt: number;
 }
 
 interface FaultRule {
@@ -55,6 +58,8 @@ export interface GitHubStandInFaults {
     match?: RegExp;
   }): void;
   serverError(opts?: { times?: number; status?: number; match?: RegExp }): void;
+  /** The next `times` matching requests get this raw answer (e.g. a garbage payload). */
+  respondWith(match: RegExp, status: number, body: unknown, times?: number): void;
   /** Every call under /repos/{owner}/{repo} answers 403 (or 404) for user tokens, or for all tokens. */
   denyRepo(fullName: string, status?: 403 | 404, opts?: { installationTokensToo?: boolean }): void;
   /** Any request whose path matches answers `status`. */
@@ -75,6 +80,8 @@ export interface GitHubStandIn {
   close(): Promise<void>;
   faults: GitHubStandInFaults;
   requests: RequestRecord[];
+  /** Requests being served right now, and the most at once (checks bounded concurrency). */
+  stats: { inFlight: number; maxInFlight: number };
   received: ReceivedSecret[];
   estate: GitHubEstate;
   /** Installation tokens this stand-in issued through the App flow. */
@@ -119,6 +126,7 @@ export async function startGitHubStandIn(options: GitHubStandInOptions): Promise
   const deniedRepos = new Map<string, { status: 403 | 404; all: boolean }>();
   const deniedPaths: { match: RegExp; status: 403 | 404; message: string }[] = [];
   let used = 0;
+  const stats = { inFlight: 0, maxInFlight: 0 };
 
   const faults: GitHubStandInFaults = {
     latencyMs: options.latencyMs ?? 0,
@@ -156,6 +164,9 @@ export async function startGitHubStandIn(options: GitHubStandInOptions): Promise
         match: match ?? null,
         respond: (res) => send(res, status, r.errorBody('Server Error', status)),
       });
+    },
+    respondWith(match, status, body, times = Number.POSITIVE_INFINITY) {
+      rules.push({ remaining: times, match, respond: (res) => send(res, status, body) });
     },
     denyRepo(fullName, status = 403, opts = {}) {
       deniedRepos.set(fullName.toLowerCase(), { status, all: opts.installationTokensToo ?? false });
@@ -582,9 +593,17 @@ export async function startGitHubStandIn(options: GitHubStandInOptions): Promise
       query: url.search,
       status: 0,
       auth,
+      startedAt: performance.now(),
+      endedAt: 0,
     };
     requests.push(record);
-    res.on('finish', () => (record.status = res.statusCode));
+    stats.inFlight += 1;
+    stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);
+    res.on('close', () => {
+      record.status = res.statusCode;
+      record.endedAt = performance.now();
+      stats.inFlight -= 1;
+    });
     const body = await readBody(req);
     if (faults.latencyMs > 0) await new Promise((ok) => setTimeout(ok, faults.latencyMs));
 
@@ -642,6 +661,7 @@ export async function startGitHubStandIn(options: GitHubStandInOptions): Promise
     url: `http://127.0.0.1:${port}${basePath}`,
     faults,
     requests,
+    stats,
     received,
     estate,
     issuedTokens,

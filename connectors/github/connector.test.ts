@@ -1,0 +1,364 @@
+/**
+ * The connector with the real Octokit (throttling, retry, paginate, auth-app) against the
+ * local stand-in: what a user would see from `nhi scan` in each situation.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { makeTestContext } from '../../src/connector/testing.js';
+import { UserError } from '../../src/connector/index.js';
+import type { ScopeFailure, ScopeInventory, ScopeResult } from '../../src/model/index.js';
+import { buildGitHubDemoEstate } from '../../fixtures/demo/github.js';
+import { connector, DEMO_TOKEN } from './index.js';
+import { startGitHubStandIn, type GitHubStandIn } from './stand-in/server.js';
+import { syntheticOrg } from './stand-in/synthetic.js';
+import type { GitHubEstate } from './stand-in/estate.js';
+
+const NOW = new Date('2026-11-01T12:00:00Z');
+const USER_TOKEN = 'ghp_userTokenForTests0000000000000000000';
+let standIn: GitHubStandIn | null = null;
+
+afterEach(async () => {
+  await standIn?.close();
+  standIn = null;
+});
+
+async function start(estate: GitHubEstate, opts: { basePath?: string } = {}) {
+  standIn = await startGitHubStandIn({ estate, ...opts });
+  return standIn;
+}
+
+async function scan(options: Record<string, unknown>, env: Record<string, string>) {
+  const ctx = makeTestContext({ now: NOW, options: { retryAfterBaseValue: 1, ...options }, env });
+  const results: ScopeResult[] = [];
+  for await (const r of connector.discover(ctx)) results.push(r);
+  return { results, ctx };
+}
+
+const inventory = (r: ScopeResult | undefined): ScopeInventory => {
+  if (r?.kind !== 'inventory') throw new Error(`expected an inventory, got ${JSON.stringify(r)}`);
+  return r;
+};
+
+describe('demo estate', () => {
+  it('inventories both Orbital Freight organizations through startDemo', async () => {
+    const demo = await connector.startDemo(NOW);
+    try {
+      expect(demo.options).toMatchObject({ orgs: ['orbital-freight', 'orbital-freight-labs'] });
+      expect(demo.env).toEqual({ GITHUB_TOKEN: DEMO_TOKEN });
+      const ctx = makeTestContext({ now: NOW, options: demo.options, env: demo.env });
+      const results: ScopeResult[] = [];
+      for await (const r of connector.discover(ctx)) results.push(r);
+      const [main, labs] = results.map(inventory);
+      expect(main!.scope).toEqual({
+        provider: 'github',
+        id: 'orbital-freight',
+        name: 'Orbital Freight',
+        kind: 'organization',
+      });
+      const all = [...main!.credentials, ...labs!.credentials];
+      expect(all.length).toBeGreaterThanOrEqual(35);
+      const types = new Set(all.map((c) => c.type));
+      for (const t of [
+        'fine-grained-pat',
+        'classic-pat',
+        'ssh-key',
+        'oauth-token',
+        'deploy-key',
+        'app-installation',
+        'actions-secret',
+        'dependabot-secret',
+        'webhook-secret',
+      ] as const) {
+        expect(types, t).toContain(t);
+      }
+      // The demo token reads PAT grants (it is an installation token); the labs org is not GHEC.
+      expect(main!.gaps).toEqual([]);
+      expect(labs!.gaps.map((g) => g.signal)).toEqual(['credential-authorizations']);
+      const clouds = new Set(all.map((c) => c.attributes.storesCloudKey).filter(Boolean));
+      expect(clouds).toEqual(new Set(['aws', 'azure', 'gcp']));
+      const shipfast = main!.grants.filter((g) => g.identityExternalId === 'app:shipfast-ci');
+      expect(shipfast).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            permission: 'administration',
+            resource: 'orbital-freight/*',
+            privilege: 'admin',
+          }),
+          expect.objectContaining({
+            permission: 'contents',
+            resource: 'orbital-freight/*',
+            privilege: 'write',
+          }),
+        ]),
+      );
+    } finally {
+      await demo.close();
+    }
+  });
+
+  it('never puts the token into results or logs', async () => {
+    const s = await start(buildGitHubDemoEstate(NOW));
+    s.faults.serverError({ times: 100, match: /^\/orgs\/orbital-freight-labs$/ });
+    const { results, ctx } = await scan(
+      { orgs: ['orbital-freight', 'orbital-freight-labs'], apiUrl: s.url },
+      { GITHUB_TOKEN: USER_TOKEN },
+    );
+    const failure = results[1] as ScopeFailure;
+    expect(failure.kind).toBe('failure');
+    expect(failure.error).toMatch(/GET \/orgs\/orbital-freight-labs: 502/);
+    const everything = JSON.stringify(results) + ctx.debugLines.join('\n');
+    expect(everything).not.toContain(USER_TOKEN);
+    expect(everything).not.toContain('ghp_');
+  });
+});
+
+describe('pagination and throttling', () => {
+  it('follows Link headers across pages of repositories and PAT grants', async () => {
+    const s = await start({
+      orgs: [syntheticOrg({ login: 'big', repos: 105, patGrants: 230, every: 10 })],
+    });
+    const { results } = await scan(
+      { orgs: ['big'], apiUrl: s.url },
+      { GITHUB_TOKEN: 'ghs_installationToken' },
+    );
+    const inv = inventory(results[0]);
+    expect(inv.identities.filter((i) => i.kind === 'repository')).toHaveLength(105);
+    expect(inv.credentials.filter((c) => c.type === 'fine-grained-pat')).toHaveLength(230);
+    expect(inv.credentials.filter((c) => c.type === 'deploy-key')).toHaveLength(11);
+    const pages = (path: string) =>
+      s.requests
+        .filter((r) => r.path === path)
+        .map((r) => new URLSearchParams(r.query).get('page') ?? '1');
+    expect(pages('/orgs/big/repos')).toEqual(['1', '2']);
+    expect(pages('/orgs/big/personal-access-tokens')).toEqual(['1', '2', '3']);
+    expect(inv.apiCalls).toBe(s.requests.length);
+  });
+
+  it('retries primary and secondary rate limits (403 and 429) quickly and finishes the scan', async () => {
+    const s = await start({
+      orgs: [syntheticOrg({ login: 'busy', repos: 30, every: 10, ghec: true })],
+    });
+    s.faults.primaryLimit({ times: 1, match: /^\/orgs\/busy\/repos$/ });
+    s.faults.secondaryLimit({ times: 2, status: 429, match: /\/keys$/ });
+    s.faults.secondaryLimit({ times: 1, status: 403, match: /\/hooks$/ });
+    const started = Date.now();
+    const { results, ctx } = await scan(
+      { orgs: ['busy'], apiUrl: s.url },
+      { GITHUB_TOKEN: 'ghs_x' },
+    );
+    const inv = inventory(results[0]);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(inv.identities.filter((i) => i.kind === 'repository')).toHaveLength(30);
+    expect(inv.credentials.filter((c) => c.type === 'deploy-key')).toHaveLength(3);
+    expect(inv.gaps).toEqual([]);
+    expect(s.requests.filter((r) => r.status === 429 || r.status === 403)).toHaveLength(4);
+    expect(ctx.debugLines.some((l) => /primary rate limit/.test(l))).toBe(true);
+    expect(ctx.debugLines.some((l) => /secondary rate limit/.test(l))).toBe(true);
+  });
+
+  it('keeps at most `concurrency` repository requests in flight', async () => {
+    const s = await startGitHubStandIn({
+      estate: { orgs: [syntheticOrg({ login: 'wide', repos: 8 })] },
+      latencyMs: 5,
+    });
+    standIn = s;
+    /** Most /repos/ requests that overlapped in time. */
+    const peak = () => {
+      const events = s.requests
+        .filter((r) => r.path.startsWith('/repos/'))
+        .flatMap((r) => [[r.startedAt, 1] as const, [r.endedAt, -1] as const])
+        .sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+      let now = 0;
+      let max = 0;
+      for (const [, d] of events) max = Math.max(max, (now += d));
+      return max;
+    };
+    await scan({ orgs: ['wide'], apiUrl: s.url, concurrency: 3 }, { GITHUB_TOKEN: 'ghs_x' });
+    expect(peak()).toBe(3);
+    s.requests.length = 0;
+    await scan({ orgs: ['wide'], apiUrl: s.url, concurrency: 1 }, { GITHUB_TOKEN: 'ghs_x' });
+    expect(peak()).toBe(1);
+  });
+});
+
+describe('partial access becomes coverage gaps', () => {
+  it('a repository the token cannot read is named in a gap; the rest is scanned', async () => {
+    const org = syntheticOrg({ login: 'acme', repos: 12, every: 1 });
+    const s = await start({ orgs: [org] });
+    s.faults.denyRepo('acme/repo-0003', 404);
+    s.faults.denyRepo('acme/repo-0007', 403);
+    const { results } = await scan({ orgs: ['acme'], apiUrl: s.url }, { GITHUB_TOKEN: USER_TOKEN });
+    const inv = inventory(results[0]);
+    expect(inv.credentials.filter((c) => c.type === 'deploy-key')).toHaveLength(10);
+    const bySignal = Object.fromEntries(inv.gaps.map((g) => [g.signal, g]));
+    expect(bySignal.repositories!.message).toContain('acme/repo-0003');
+    expect(bySignal['deploy-keys']!).toMatchObject({ code: '403' });
+    expect(bySignal['deploy-keys']!.message).toContain('acme/repo-0007');
+    expect(bySignal['deploy-keys']!.fix).toMatch(/Administration/);
+    expect(bySignal['repo-actions-secrets']!.message).toContain('acme/repo-0007');
+  });
+
+  it('with a plain token, fine-grained PATs are "not evaluated" with the App permission that fixes it', async () => {
+    const s = await start({ orgs: [syntheticOrg({ login: 'acme', repos: 2, patGrants: 3 })] });
+    const { results } = await scan({ orgs: ['acme'], apiUrl: s.url }, { GITHUB_TOKEN: USER_TOKEN });
+    const inv = inventory(results[0]);
+    expect(inv.credentials.filter((c) => c.type === 'fine-grained-pat')).toHaveLength(0);
+    const gap = inv.gaps.find((g) => g.signal === 'fine-grained-pats');
+    expect(gap).toMatchObject({
+      code: '403',
+      fix: "authenticate as a GitHub App with 'Personal access tokens' organization permission (read)",
+    });
+    expect(gap!.message).toMatch(/only GitHub Apps/);
+  });
+
+  it('org-level denials each become their own gap and repositories are still scanned', async () => {
+    const s = await start({ orgs: [syntheticOrg({ login: 'acme', repos: 3, every: 1 })] });
+    s.faults.deny(/^\/orgs\/acme\/(actions\/secrets|hooks|installations)$/, 403);
+    const { results } = await scan({ orgs: ['acme'], apiUrl: s.url }, { GITHUB_TOKEN: 'ghs_x' });
+    const inv = inventory(results[0]);
+    expect(inv.gaps.map((g) => g.signal).sort()).toEqual([
+      'app-installations',
+      'credential-authorizations',
+      'org-actions-secrets',
+      'org-webhooks',
+    ]);
+    expect(inv.gaps.find((g) => g.signal === 'org-webhooks')!.fix).toMatch(/admin:org_hook/);
+    expect(inv.credentials.filter((c) => c.type === 'deploy-key')).toHaveLength(3);
+  });
+
+  it('an unknown organization fails alone; the next one is scanned', async () => {
+    const s = await start({ orgs: [syntheticOrg({ login: 'acme', repos: 1 })] });
+    const { results } = await scan(
+      { orgs: ['nope', 'acme'], apiUrl: s.url },
+      { GITHUB_TOKEN: USER_TOKEN },
+    );
+    expect(results[0]).toMatchObject({ kind: 'failure', code: '404', scope: { id: 'nope' } });
+    expect(results[1]!.kind).toBe('inventory');
+  });
+
+  it('a garbage payload fails the scope with a message naming the endpoint and field', async () => {
+    const s = await start({ orgs: [syntheticOrg({ login: 'acme', repos: 2 })] });
+    s.faults.respondWith(/^\/repos\/acme\/repo-0001\/keys$/, 200, [{ id: 'not-a-number' }]);
+    const { results } = await scan({ orgs: ['acme'], apiUrl: s.url }, { GITHUB_TOKEN: USER_TOKEN });
+    expect(results[0]).toMatchObject({ kind: 'failure' });
+    expect((results[0] as ScopeFailure).error).toMatch(
+      /GET \/repos\/acme\/repo-0001\/keys: item 0: id/,
+    );
+  });
+});
+
+describe('endpoints and authentication', () => {
+  it('talks to GitHub Enterprise Server under /api/v3 (option or GITHUB_API_URL)', async () => {
+    const s = await start(
+      { orgs: [syntheticOrg({ login: 'ghes-org', repos: 4, every: 2, patGrants: 120 })] },
+      { basePath: '/api/v3' },
+    );
+    expect(s.url).toMatch(/\/api\/v3$/);
+    const viaOption = await scan({ orgs: ['ghes-org'], apiUrl: s.url }, { GITHUB_TOKEN: 'ghs_x' });
+    // 120 grants = 2 pages: the Link header kept the /api/v3 prefix.
+    expect(
+      inventory(viaOption.results[0]).credentials.filter((c) => c.type === 'fine-grained-pat'),
+    ).toHaveLength(120);
+    const viaEnv = await scan(
+      { orgs: ['ghes-org'] },
+      { GITHUB_API_URL: s.url, GH_TOKEN: USER_TOKEN },
+    );
+    expect(
+      inventory(viaEnv.results[0]).credentials.filter((c) => c.type === 'deploy-key'),
+    ).toHaveLength(2);
+    // The stand-in records a path only for requests under its base path.
+    expect(s.requests.filter((r) => r.path === '')).toEqual([]);
+  });
+
+  it('authenticates as a GitHub App: looks up the installation, exchanges a JWT for a token, reads PAT grants', async () => {
+    const s = await start({ orgs: [syntheticOrg({ login: 'acme', repos: 2, patGrants: 4 })] });
+    const dir = mkdtempSync(join(tmpdir(), 'nhi-gh-app-'));
+    const keyPath = join(dir, 'app.pem');
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    writeFileSync(keyPath, privateKey.export({ type: 'pkcs1', format: 'pem' }));
+    const { results } = await scan(
+      { orgs: ['acme'], apiUrl: s.url, appId: 12345, privateKeyPath: keyPath },
+      {},
+    );
+    const inv = inventory(results[0]);
+    expect(inv.credentials.filter((c) => c.type === 'fine-grained-pat')).toHaveLength(4);
+    expect(inv.gaps.find((g) => g.signal === 'fine-grained-pats')).toBeUndefined();
+    const first = s.requests.slice(0, 2).map((r) => `${r.method} ${r.path} ${r.auth}`);
+    expect(first).toEqual([
+      'GET /orgs/acme/installation jwt',
+      `POST /app/installations/${900_001}/access_tokens jwt`,
+    ]);
+    expect(s.requests.slice(2).every((r) => r.auth === 'installation-token')).toBe(true);
+    expect(s.issuedTokens).toHaveLength(1);
+    expect(JSON.stringify(results)).not.toContain(s.issuedTokens[0]);
+  });
+
+  it('App settings from the environment, with an explicit installation id', async () => {
+    const s = await start({ orgs: [syntheticOrg({ login: 'acme', repos: 1, patGrants: 1 })] });
+    const dir = mkdtempSync(join(tmpdir(), 'nhi-gh-app-'));
+    const keyPath = join(dir, 'app.pem');
+    writeFileSync(
+      keyPath,
+      generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({
+        type: 'pkcs8',
+        format: 'pem',
+      }),
+    );
+    const { results } = await scan(
+      { orgs: ['acme'], apiUrl: s.url, installationId: 900_001 },
+      { GITHUB_APP_ID: '7', GITHUB_APP_PRIVATE_KEY_PATH: keyPath },
+    );
+    expect(
+      inventory(results[0]).credentials.filter((c) => c.type === 'fine-grained-pat'),
+    ).toHaveLength(1);
+    expect(s.requests.some((r) => r.path === '/orgs/acme/installation')).toBe(false);
+  });
+
+  it('tokenEnv names the variable holding the token', async () => {
+    const s = await start({ orgs: [syntheticOrg({ login: 'acme', repos: 1 })] });
+    const { results } = await scan(
+      { orgs: ['acme'], apiUrl: s.url, tokenEnv: 'NHI_GH' },
+      { NHI_GH: USER_TOKEN, GITHUB_TOKEN: 'ghs_other' },
+    );
+    expect(results[0]!.kind).toBe('inventory');
+    expect(s.requests.every((r) => r.auth === 'user-token')).toBe(true);
+  });
+
+  it('user errors: no organization, no credentials, a key given inline', async () => {
+    const run = (options: Record<string, unknown>, env: Record<string, string>) =>
+      scan(options, env);
+    await expect(run({}, { GITHUB_TOKEN: 'x' })).rejects.toThrow(/no organization configured/);
+    await expect(run({ orgs: ['a'] }, {})).rejects.toThrow(
+      /no credentials \(looked for GITHUB_TOKEN, GH_TOKEN/,
+    );
+    await expect(
+      run({ orgs: ['a'], appId: 1, privateKey: '-----BEGIN' }, {}),
+    ).rejects.toBeInstanceOf(UserError);
+    await expect(
+      run({ orgs: ['a'], appId: 1, privateKeyPath: '/nonexistent/key.pem' }, {}),
+    ).rejects.toThrow(/cannot read the GitHub App private key file/);
+  });
+});
+
+describe('doctor', () => {
+  it('reports which inventories the credentials can read', async () => {
+    const s = await start({ orgs: [syntheticOrg({ login: 'acme', repos: 1 })] });
+    const report = await connector.doctor(
+      makeTestContext({
+        options: { orgs: ['acme'], apiUrl: s.url },
+        env: { GITHUB_TOKEN: USER_TOKEN },
+      }),
+    );
+    expect(report).toMatchObject({
+      provider: 'github',
+      authenticated: true,
+      identity: 'token from GITHUB_TOKEN',
+    });
+    const byName = Object.fromEntries(report.checks.map((c) => [c.name, c.ok]));
+    expect(byName['acme: fine-grained PAT grants']).toBe(false);
+    expect(byName['acme: repositories']).toBe(true);
+  });
+});
