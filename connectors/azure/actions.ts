@@ -1,0 +1,255 @@
+/**
+ * Playbook operations on Entra client secrets: create (addPassword), delete (removePassword),
+ * describe/listSiblings straight from Graph, and the 'azure-key-vault' sink. Entra has no
+ * way to switch a secret off and back on, so deactivate/reactivate are not offered.
+ */
+import {
+  UserError,
+  type ActionCapabilities,
+  type ActionResult,
+  type ConnectorActions,
+  type ConnectorContext,
+  type Credential,
+  type CredentialRef,
+  type CredentialType,
+  type Sink,
+} from '../../src/connector/index.js';
+import { createAzureClient, type AzureClient } from './client.js';
+import { parseKeyVaultTarget, resolveSettings } from './config.js';
+import { z } from 'zod';
+import {
+  applicationSchema,
+  federatedCredentialSchema,
+  mapPasswordCredential,
+  parseList,
+  parseOne,
+  servicePrincipalSchema,
+  buildTenantRecords,
+  type SecretOwnerRef,
+} from './map.js';
+
+const NONE: ActionCapabilities = {
+  deactivate: false,
+  reactivate: false,
+  delete: false,
+  create: false,
+  maxPerIdentity: null,
+};
+
+/** Which object holds the secret: the app registration or its service principal. */
+function ownerOf(ref: CredentialRef): SecretOwnerRef {
+  const origin = ref.attributes.origin === 'servicePrincipal' ? 'servicePrincipal' : 'application';
+  const objectId =
+    typeof ref.attributes.objectId === 'string' ? ref.attributes.objectId : ref.identityExternalId;
+  const appId = typeof ref.attributes.appId === 'string' ? ref.attributes.appId : '';
+  return { origin, objectId, appId };
+}
+
+function collection(owner: SecretOwnerRef): string {
+  return owner.origin === 'servicePrincipal' ? 'servicePrincipals' : 'applications';
+}
+
+function clientFor(ctx: ConnectorContext, ref: CredentialRef): AzureClient {
+  const settings = resolveSettings(ctx.options, ctx.env);
+  return createAzureClient(ctx, settings, ref.scope.id).client;
+}
+
+/** Every credential the holder object has, mapped like the scan maps them (usage unknown here). */
+async function credentialsOfOwner(
+  ctx: ConnectorContext,
+  ref: CredentialRef,
+): Promise<Credential[] | null> {
+  const owner = ownerOf(ref);
+  const client = clientFor(ctx, ref);
+  const path = `/${collection(owner)}/${owner.objectId}`;
+  let raw: unknown;
+  try {
+    raw = (
+      await client.graphGet(
+        `${path}?$select=id,appId,displayName,passwordCredentials,keyCredentials`,
+      )
+    ).json;
+  } catch (err) {
+    if ((err as { status?: number }).status === 404) return null;
+    throw err;
+  }
+  const noUsage = { servicePrincipals: null, credentials: null };
+  if (owner.origin === 'application') {
+    const app = parseOne(applicationSchema, raw, `GET ${path}`);
+    const federated = parseList(
+      federatedCredentialSchema,
+      await client.graphList(`${path}/federatedIdentityCredentials`),
+      `GET ${path}/federatedIdentityCredentials`,
+    );
+    const records = buildTenantRecords(
+      {
+        tenantId: ref.scope.id,
+        applications: [app],
+        servicePrincipals: [],
+        federated: new Map([[app.id, federated]]),
+        appRoleAssignments: new Map(),
+        oauth2Grants: [],
+        usage: noUsage,
+        rbac: [],
+      },
+      ctx.now(),
+    );
+    return records.credentials.map((c) => ({ ...c, identityExternalId: ref.identityExternalId }));
+  }
+  const sp = parseOne(servicePrincipalSchema, raw, `GET ${path}`);
+  const records = buildTenantRecords(
+    {
+      tenantId: ref.scope.id,
+      applications: [],
+      servicePrincipals: [sp],
+      federated: new Map(),
+      appRoleAssignments: new Map(),
+      oauth2Grants: [],
+      usage: noUsage,
+      rbac: [],
+    },
+    ctx.now(),
+  );
+  return records.credentials.map((c) => ({ ...c, identityExternalId: ref.identityExternalId }));
+}
+
+const addPasswordResponse = z.object({
+  keyId: z.string(),
+  displayName: z.string().nullish(),
+  hint: z.string().nullish(),
+  startDateTime: z.string().nullish(),
+  endDateTime: z.string().nullish(),
+  secretText: z.string().min(1),
+});
+
+function notSupported(what: string): never {
+  throw new UserError(`Entra client secrets cannot be ${what}; delete the secret instead`);
+}
+
+export const actions: ConnectorActions = {
+  capabilities(type: CredentialType): ActionCapabilities {
+    if (type === 'client-secret') {
+      return {
+        deactivate: false,
+        reactivate: false,
+        delete: true,
+        create: true,
+        maxPerIdentity: null,
+      };
+    }
+    return NONE;
+  },
+
+  async describe(ctx, ref) {
+    const all = await credentialsOfOwner(ctx, ref);
+    return all?.find((c) => c.externalId === ref.credentialExternalId) ?? null;
+  },
+
+  async listSiblings(ctx, ref) {
+    const all = (await credentialsOfOwner(ctx, ref)) ?? [];
+    return all.filter((c) => c.externalId !== ref.credentialExternalId);
+  },
+
+  deactivate: () => notSupported('deactivated'),
+  reactivate: () => notSupported('reactivated'),
+
+  async delete(ctx, ref): Promise<ActionResult> {
+    if (ref.type !== 'client-secret')
+      throw new UserError(`nhi can only delete Entra client secrets, not ${ref.type}`);
+    const owner = ownerOf(ref);
+    const client = clientFor(ctx, ref);
+    const { requestId } = await client.graphPost(
+      `/${collection(owner)}/${owner.objectId}/removePassword`,
+      {
+        keyId: ref.credentialExternalId,
+      },
+    );
+    return { requestId };
+  },
+
+  async create(ctx, ref) {
+    if (ref.type !== 'client-secret')
+      throw new UserError(`nhi can only create Entra client secrets, not ${ref.type}`);
+    const settings = resolveSettings(ctx.options, ctx.env);
+    const owner = ownerOf(ref);
+    const client = createAzureClient(ctx, settings, ref.scope.id).client;
+    const now = ctx.now();
+    const end = new Date(now.getTime() + settings.secretLifetimeDays * 86_400_000);
+    const { json, requestId } = await client.graphPost(
+      `/${collection(owner)}/${owner.objectId}/addPassword`,
+      {
+        passwordCredential: {
+          displayName: `nhi rotation ${now.toISOString().slice(0, 10)}`,
+          endDateTime: end.toISOString(),
+        },
+      },
+    );
+    const parsed = addPasswordResponse.safeParse(json);
+    // Never echo the payload: it holds the new secret.
+    if (!parsed.success)
+      throw new Error(
+        `unexpected Azure payload from addPassword: ${parsed.error.issues[0]?.path.join('.')}`,
+      );
+    const { secretText, ...meta } = parsed.data;
+    const appId = owner.appId || (await appIdOf(client, owner));
+    const credential = mapPasswordCredential(
+      meta,
+      ref.identityExternalId,
+      { ...owner, appId },
+      now,
+      null,
+    );
+    return {
+      result: { requestId },
+      credential,
+      secret: {
+        values: {
+          AZURE_CLIENT_ID: appId,
+          AZURE_CLIENT_SECRET: secretText,
+          AZURE_TENANT_ID: ref.scope.id,
+        },
+      },
+    };
+  },
+
+  sinks: {
+    'azure-key-vault': (ctx: ConnectorContext, target: string): Sink => {
+      const settings = resolveSettings(ctx.options, ctx.env);
+      const { vaultUrl, secretName } = parseKeyVaultTarget(target, settings);
+      const tenant = settings.tenants[0];
+      let vault: ReturnType<AzureClient['keyVault']> | null = null;
+      const open = () =>
+        (vault ??= createAzureClient(ctx, settings, tenant).client.keyVault(vaultUrl));
+      return {
+        describe: () => `azure-key-vault:${vaultUrl}/secrets/${secretName}`,
+        async put(secret) {
+          // All values as one JSON document, so client id, secret and tenant move together.
+          const { version } = await open().set(
+            secretName,
+            JSON.stringify(secret.values),
+            'application/json',
+            {
+              'managed-by': 'nhi',
+            },
+          );
+          return { version, requestId: null };
+        },
+        async verify(version) {
+          const versions = await open().versions(secretName);
+          return versions.some((v) => v.enabled && (version === null || v.version === version));
+        },
+      };
+    },
+  },
+};
+
+async function appIdOf(client: AzureClient, owner: SecretOwnerRef): Promise<string> {
+  const { json } = await client.graphGet(
+    `/${collection(owner)}/${owner.objectId}?$select=id,appId`,
+  );
+  return parseOne(
+    z.object({ appId: z.string() }),
+    json,
+    `GET /${collection(owner)}/${owner.objectId}`,
+  ).appId;
+}

@@ -1,0 +1,112 @@
+/**
+ * Azure / Microsoft Entra connector manifest: app registrations, service principals and
+ * managed identities with their secrets, certificates and federated credentials (Graph),
+ * application/delegated permissions, and Azure RBAC role assignments (ARM), one scope per
+ * tenant. See README.md for permissions and options.
+ */
+import type {
+  Connector,
+  ConnectorContext,
+  DemoHandle,
+  DoctorCheck,
+  DoctorReport,
+  ScopeResult,
+} from '../../src/connector/index.js';
+import { AzureApiError, createAzureClient } from './client.js';
+import { resolveSettings } from './config.js';
+import { scanTenant } from './scan.js';
+
+export const SCAN_PERMISSIONS = [
+  'Microsoft Graph application permission Application.Read.All (app registrations, service principals, federated credentials)',
+  'Microsoft Graph application permission Directory.Read.All (tenant details, owners, app role assignments, delegated grants)',
+  'Microsoft Graph application permission AuditLog.Read.All + Microsoft Entra ID P1/P2 (sign-in activity: last use)',
+  'Azure RBAC role Reader on each subscription, or on a management group above them (role assignments)',
+];
+
+async function* discover(ctx: ConnectorContext): AsyncIterable<ScopeResult> {
+  const settings = resolveSettings(ctx.options, ctx.env);
+  const tenants: Array<string | undefined> = settings.tenants.length
+    ? settings.tenants
+    : [undefined];
+  for (const tenant of tenants) {
+    if (ctx.signal.aborted) return;
+    yield await scanTenant(ctx, settings, tenant);
+  }
+}
+
+async function doctor(ctx: ConnectorContext): Promise<DoctorReport> {
+  const settings = resolveSettings(ctx.options, ctx.env);
+  const { client, source } = createAzureClient(ctx, settings, settings.tenants[0]);
+  const checks: DoctorCheck[] = [];
+  const probe = async (name: string, fn: () => Promise<string>) => {
+    try {
+      checks.push({ name, ok: true, detail: await fn() });
+    } catch (err) {
+      checks.push({ name, ok: false, detail: (err as Error).message });
+    }
+  };
+  let tenant: string | null = null;
+  await probe('token', async () => {
+    tenant = settings.tenants[0] ?? (await client.tenantOfToken());
+    await client.graphGet('/organization?$select=id');
+    return `${source}; tenant ${tenant ?? '?'}`;
+  });
+  const authenticated =
+    checks[0]?.ok === true || !(checks[0]?.detail ?? '').startsWith('authentication failed');
+  if (authenticated) {
+    await probe('Application.Read.All', async () => {
+      await client.graphGet('/applications?$select=id&$top=1');
+      return 'can list app registrations';
+    });
+    await probe('AuditLog.Read.All (sign-in activity)', async () => {
+      await client.graphGet('/reports/servicePrincipalSignInActivities?$top=1', 'beta');
+      return 'sign-in activity report readable';
+    });
+    await probe('Azure RBAC Reader', async () => {
+      const subs = await client.listSubscriptions();
+      if (subs.length === 0) throw new AzureApiError('arm', null, null, 'no subscriptions visible');
+      return `${subs.length} subscription(s) visible`;
+    });
+  }
+  return {
+    provider: 'azure',
+    authenticated: checks[0]?.ok === true,
+    identity: ctx.env.AZURE_CLIENT_ID ?? tenant,
+    checks,
+  };
+}
+
+async function startDemo(clock: Date): Promise<DemoHandle> {
+  // Loaded lazily: a real scan never needs the stand-in or the demo estate.
+  const [{ startAzureStandIn }, { buildAzureDemoEstate, AZURE_DEMO_SCANNER }] = await Promise.all([
+    import('./stand-in/index.js'),
+    import('../../fixtures/demo/azure.js'),
+  ]);
+  const estate = buildAzureDemoEstate(clock);
+  const standIn = await startAzureStandIn({ estate, now: () => clock });
+  return {
+    options: {
+      tenantId: estate.tenant.id,
+      authorityHost: standIn.url,
+      graphEndpoint: standIn.url,
+      armEndpoint: standIn.url,
+      caFile: standIn.caFile,
+      keyVaultUrls: standIn.vaultUrls,
+    },
+    env: {
+      AZURE_TENANT_ID: estate.tenant.id,
+      AZURE_CLIENT_ID: AZURE_DEMO_SCANNER.clientId,
+      AZURE_CLIENT_SECRET: AZURE_DEMO_SCANNER.secret,
+    },
+    close: () => standIn.close(),
+  };
+}
+
+export const connector: Connector = {
+  id: 'azure',
+  title: 'Microsoft Azure / Entra ID',
+  scanPermissions: SCAN_PERMISSIONS,
+  discover,
+  doctor,
+  startDemo,
+};
