@@ -244,6 +244,8 @@ export interface AwsStandIn {
   latencyMs: number;
   /** Live estate (mutated by write calls), for assertions. */
   estate: AwsEstate;
+  /** The AWSCURRENT value of a Secrets Manager secret, for tests of the sink. */
+  readSecret(accountId: string, name: string): string | null;
   close(): Promise<void>;
 }
 
@@ -270,7 +272,18 @@ export async function startAwsStandIn(opts: AwsStandInOptions): Promise<AwsStand
     for (const u of a.users) for (const k of u.accessKeys ?? []) keys.set(k.id, { accountId: a.id, arn: `arn:aws:iam::${a.id}:user${u.path ?? '/'}${u.name}` });
 
   const secrets = new Map<string, Map<string, Secret>>(); // account -> name -> secret
-  const handle: AwsStandIn = { url: '', faults, requests, latencyMs: opts.latencyMs ?? 0, estate, close: async () => {} };
+  const handle: AwsStandIn = {
+    url: '',
+    faults,
+    requests,
+    latencyMs: opts.latencyMs ?? 0,
+    estate,
+    readSecret: (accountId, name) => {
+      const versions = secrets.get(accountId)?.get(name)?.versions;
+      return [...(versions?.values() ?? [])].find((v) => v.stages.includes('AWSCURRENT'))?.value ?? null;
+    },
+    close: async () => {},
+  };
 
   function account(id: string): AccountState {
     const a = accounts.get(id);

@@ -1,0 +1,104 @@
+/**
+ * AWS connector scan throughput against the stand-in with realistic per-request latency.
+ * Figures per estate size, each measured in this run:
+ *  - wallVsLatencyBound: wall time ÷ (requests × latency ÷ concurrency). 1.0 = the scan is
+ *    bound only by API latency and the concurrency limit; higher = overhead of our own.
+ *  - apiCallsPerIdentity: requests the stand-in served ÷ identities inventoried.
+ *  - peakRssMb: peak resident memory of this process (connector + stand-in together).
+ * Env: NHI_BENCH_AWS_SIZES (default "1000,10000"), NHI_BENCH_AWS_BUDGET_S (default 180): a
+ * size that overruns the budget is aborted and reported as scaled from the previous size.
+ */
+import { connector } from '../connectors/aws/index.js';
+import { startAwsStandIn } from '../connectors/aws/stand-in/server.js';
+import { buildSyntheticAwsEstate, SYNTHETIC_CALLER } from '../fixtures/synthetic/aws.js';
+import { makeTestContext } from '../src/connector/testing.js';
+
+const LATENCY_MS = 20;
+const CONCURRENCY = 8;
+
+interface Figures {
+  users: number;
+  identities: number;
+  credentials: number;
+  grants: number;
+  requests: number;
+  wallSeconds: number;
+  latencyBoundSeconds: number;
+  wallVsLatencyBound: number;
+  apiCallsPerIdentity: number;
+  peakRssMb: number;
+  requestsByAction: Record<string, number>;
+}
+
+async function run(users: number, budgetMs: number): Promise<Figures | { users: number; aborted: true; afterSeconds: number }> {
+  const now = new Date('2026-11-01T12:00:00Z');
+  const standIn = await startAwsStandIn({ estate: buildSyntheticAwsEstate({ users, now, seed: 7 }), latencyMs: LATENCY_MS, now: () => now });
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(new Error('bench budget exceeded')), budgetMs);
+  let peak = process.memoryUsage().rss;
+  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 100);
+  const ctx = makeTestContext({
+    now,
+    signal: abort.signal,
+    options: { endpoint: standIn.url, concurrency: CONCURRENCY, pollIntervalMs: LATENCY_MS, maxAttempts: 3 },
+    env: { AWS_ACCESS_KEY_ID: SYNTHETIC_CALLER.accessKeyId, AWS_SECRET_ACCESS_KEY: SYNTHETIC_CALLER.secretAccessKey },
+  });
+  const started = performance.now();
+  let identities = 0;
+  let credentials = 0;
+  let grants = 0;
+  try {
+    for await (const r of connector.discover(ctx)) {
+      if (r.kind !== 'inventory') throw new Error(`scan failed: ${r.error}`);
+      identities += r.identities.length;
+      credentials += r.credentials.length;
+      grants += r.grants.length;
+    }
+  } catch (e) {
+    if (abort.signal.aborted) return { users, aborted: true, afterSeconds: Math.round((performance.now() - started) / 1000) };
+    throw e;
+  } finally {
+    clearTimeout(timer);
+    clearInterval(sampler);
+    await standIn.close();
+  }
+  const wall = (performance.now() - started) / 1000;
+  const requests = standIn.requests.total;
+  const bound = (requests * LATENCY_MS) / CONCURRENCY / 1000;
+  return {
+    users,
+    identities,
+    credentials,
+    grants,
+    requests,
+    wallSeconds: +wall.toFixed(2),
+    latencyBoundSeconds: +bound.toFixed(2),
+    wallVsLatencyBound: +(wall / bound).toFixed(2),
+    apiCallsPerIdentity: +(requests / identities).toFixed(2),
+    peakRssMb: Math.round(peak / 1048576),
+    requestsByAction: { ...standIn.requests.byAction },
+  };
+}
+
+export default async function bench() {
+  const sizes = (process.env.NHI_BENCH_AWS_SIZES ?? '1000,10000').split(',').map(Number);
+  const budgetMs = Number(process.env.NHI_BENCH_AWS_BUDGET_S ?? 180) * 1000;
+  const out: Record<string, unknown> = { latencyMs: LATENCY_MS, concurrency: CONCURRENCY };
+  let previous: Figures | null = null;
+  for (const users of sizes) {
+    const r = await run(users, budgetMs);
+    if ('aborted' in r) {
+      out[`users${users}`] = {
+        ...r,
+        note: `did not finish within ${budgetMs / 1000}s`,
+        ...(previous
+          ? { scaledFrom: previous.users, estimatedWallSeconds: +((previous.wallSeconds * users) / previous.users).toFixed(1) }
+          : {}),
+      };
+      break;
+    }
+    out[`users${users}`] = r;
+    previous = r;
+  }
+  return out;
+}
