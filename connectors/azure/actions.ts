@@ -150,8 +150,8 @@ export const actions: ConnectorActions = {
     return all.filter((c) => c.externalId !== ref.credentialExternalId);
   },
 
-  deactivate: () => notSupported('deactivated'),
-  reactivate: () => notSupported('reactivated'),
+  deactivate: async () => notSupported('deactivated'),
+  reactivate: async () => notSupported('reactivated'),
 
   async delete(ctx, ref): Promise<ActionResult> {
     if (ref.type !== 'client-secret')

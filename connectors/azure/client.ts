@@ -442,9 +442,12 @@ export class AzureClient {
 
   /** The tenant a token was issued for (when none was configured): the `tid` claim. */
   async tenantOfToken(): Promise<string | null> {
-    const token = await this.credential.getToken(scopeFor(this.settings.graphEndpoint), {
-      abortSignal: this.signal,
-    });
+    const graph = this.settings.graphEndpoint;
+    const token = await this.credential
+      .getToken(scopeFor(graph), { abortSignal: this.signal })
+      .catch((err: unknown) => {
+        throw toApiError('auth', err, 'GET', `${graph}/.default`);
+      });
     const payload = token?.token.split('.')[1];
     if (!payload) return null;
     try {

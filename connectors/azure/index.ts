@@ -47,12 +47,13 @@ async function doctor(ctx: ConnectorContext): Promise<DoctorReport> {
   };
   let tenant: string | null = null;
   await probe('token', async () => {
-    tenant = settings.tenants[0] ?? (await client.tenantOfToken());
-    await client.graphGet('/organization?$select=id');
+    // A token alone proves the credential chain; permissions are probed separately.
+    const tid = await client.tenantOfToken();
+    tenant = settings.tenants[0] ?? tid;
     return `${source}; tenant ${tenant ?? '?'}`;
   });
-  const authenticated =
-    checks[0]?.ok === true || !(checks[0]?.detail ?? '').startsWith('authentication failed');
+  // Permission probes only make sense once a token was obtained.
+  const authenticated = checks[0]?.ok === true;
   if (authenticated) {
     await probe('Application.Read.All', async () => {
       await client.graphGet('/applications?$select=id&$top=1');
@@ -70,7 +71,7 @@ async function doctor(ctx: ConnectorContext): Promise<DoctorReport> {
   }
   return {
     provider: 'azure',
-    authenticated: checks[0]?.ok === true,
+    authenticated,
     identity: ctx.env.AZURE_CLIENT_ID ?? tenant,
     checks,
   };

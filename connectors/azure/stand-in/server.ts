@@ -310,7 +310,15 @@ export async function startAzureStandIn(options: StandInOptions): Promise<AzureS
           `AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${clientId}'.`,
         );
       }
-      const accessToken = randomBytes(24).toString('base64url');
+      // Shaped like Entra's JWTs (unsigned here) so clients can read tid/appid claims.
+      const claims = {
+        aud: form.get('scope'),
+        iss: `${baseUrl}/${estate.tenant.id}/v2.0`,
+        tid: estate.tenant.id,
+        appid: clientId,
+      };
+      const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+      const accessToken = `${b64({ typ: 'JWT', alg: 'none' })}.${b64(claims)}.${randomBytes(24).toString('base64url')}`;
       tokens.add(accessToken);
       return {
         body: {
