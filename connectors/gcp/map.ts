@@ -455,7 +455,12 @@ export function mapBindings(
         attributes.unused = unused;
       }
       grants.push({
-        externalId: [member, b.role, source.resource, condition?.title ?? '']
+        externalId: [
+          member,
+          b.role,
+          source.resource,
+          condition?.title || condition?.expression || '',
+        ]
           .join('|')
           .replace(/\|$/, ''),
         identityExternalId: email,

@@ -187,6 +187,21 @@ describe('scanning the Orbital Freight demo organization', () => {
     expect(queries).toHaveLength(6);
   });
 
+  it('scans only the projects under a folder, or every visible project when nothing is named', async () => {
+    const s = await start(buildGcpDemoEstate(NOW));
+    const underFolder = await scan(s, { folder: '204817360052' });
+    expect(underFolder.map((r) => r.scope.id)).toEqual(['of-staging']);
+    const everything = await scan(s, {});
+    expect(everything.map((r) => r.scope.id).sort()).toEqual([
+      'of-ml-sandbox',
+      'of-prod-data',
+      'of-staging',
+    ]);
+    expect(s.requests.some((r) => r.path === '/v3/projects:search')).toBe(true);
+    const fromEnv = await scan(s, {}, { GOOGLE_CLOUD_PROJECT: 'of-ml-sandbox' });
+    expect(fromEnv.map((r) => r.scope.id)).toEqual(['of-ml-sandbox']);
+  });
+
   it('startDemo returns options and env that scan the demo through the stand-in', async () => {
     const demo = await connector.startDemo(NOW);
     try {

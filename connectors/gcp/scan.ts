@@ -364,7 +364,8 @@ async function scanProject(
       scope,
       identities,
       credentials,
-      grants,
+      // A member listed twice in one binding, or the same binding repeated, is one grant.
+      grants: [...new Map(grants.map((g) => [g.externalId, g])).values()],
       gaps,
       apiCalls: client.calls,
     };
