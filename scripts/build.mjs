@@ -1,7 +1,14 @@
 // Bundles the CLI into dist/ with code splitting: the entry chunk holds only commander and
 // the command table, so `nhi --help` never parses a cloud SDK, SQLite or a connector.
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+
+const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
+// commander is on the start-up path: inlined it costs less than resolving it file by file.
+const inlined = new Set(['commander']);
+const external = Object.keys(pkg.dependencies ?? {})
+  .filter((d) => !inlined.has(d))
+  .flatMap((d) => [d, `${d}/*`]);
 
 rmSync('dist', { recursive: true, force: true });
 await build({
@@ -13,25 +20,10 @@ await build({
   platform: 'node',
   target: 'node20',
   sourcemap: 'linked',
-  // Dependencies stay in node_modules (native addon, large SDKs loaded lazily) except the
-  // few the start-up path needs, which are cheaper inlined than resolved file by file.
-  packages: 'external',
-  external: [],
-  plugins: [
-    {
-      name: 'inline-startup-deps',
-      setup(b) {
-        b.onResolve({ filter: /^commander$/ }, async (args) => {
-          const r = await b.resolve(args.path, {
-            kind: args.kind,
-            resolveDir: args.resolveDir,
-            pluginData: { inlined: true },
-          });
-          return r;
-        });
-      },
-    },
-  ],
+  minifyWhitespace: true,
+  minifySyntax: true,
+  external,
+  // Bundled CommonJS (commander) may call require(); give ESM chunks one.
   banner: {
     js: "import { createRequire as __nhiCreateRequire } from 'node:module'; const require = __nhiCreateRequire(import.meta.url);",
   },

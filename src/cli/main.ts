@@ -183,4 +183,10 @@ export async function main(argv: string[]): Promise<number> {
 
 export { program };
 
+// `nhi list | head` closes the pipe early: that is the reader's choice, not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
+
 process.exitCode = await main(process.argv);
