@@ -3,7 +3,7 @@
  * scanned into a fresh catalog by the real connector, and a runner for the built CLI.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeTestContext } from '../src/connector/testing.js';
@@ -112,28 +112,72 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the built CLI (npm run build) with a scrubbed environment: PATH, NO_COLOR and `env`. */
-export function runCli(
+/**
+ * Bundles the CLI (same settings as scripts/build.mjs) into a directory private to this test
+ * process, so a concurrent `npm run build` elsewhere (which empties dist/) cannot race it.
+ * It lives under node_modules/.cache so the bundle's bare imports resolve.
+ */
+let bundled: Promise<string> | undefined;
+export function buildCli(): Promise<string> {
+  bundled ??= (async () => {
+    const { build } = await import('esbuild');
+    const outdir = join(
+      import.meta.dirname,
+      '..',
+      'node_modules',
+      '.cache',
+      `nhi-playbooks-test-${process.pid}`,
+    );
+    rmSync(outdir, { recursive: true, force: true });
+    await build({
+      entryPoints: { cli: join(import.meta.dirname, '..', 'src', 'cli', 'main.ts') },
+      outdir,
+      bundle: true,
+      splitting: true,
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      packages: 'external',
+      logLevel: 'error',
+      banner: {
+        js: "import { createRequire as __nhiCreateRequire } from 'node:module'; const require = __nhiCreateRequire(import.meta.url);",
+      },
+    });
+    return join(outdir, 'cli.js');
+  })();
+  return bundled;
+}
+
+export function removeCliBuild(): void {
+  rmSync(
+    join(import.meta.dirname, '..', 'node_modules', '.cache', `nhi-playbooks-test-${process.pid}`),
+    {
+      recursive: true,
+      force: true,
+    },
+  );
+}
+
+/** Runs the bundled CLI with a scrubbed environment: PATH, NO_COLOR and `env`, in `cwd`. */
+export async function runCli(
   args: string[],
   env: Record<string, string>,
-  input?: string,
+  opts: { cwd?: string; input?: string } = {},
 ): Promise<CliResult> {
+  const cli = await buildCli();
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [join(import.meta.dirname, '..', 'bin', 'nhi.js'), ...args],
-      {
-        env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', ...env },
-        stdio: ['pipe', 'pipe', 'pipe'],
-      },
-    );
+    const child = spawn(process.execPath, [cli, ...args], {
+      env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', ...env },
+      cwd: opts.cwd ?? tmpdir(),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-    child.stdin.end(input ?? '');
+    child.stdin.end(opts.input ?? '');
   });
 }
 
