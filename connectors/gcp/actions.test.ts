@@ -134,6 +134,15 @@ describe('service-account key actions', () => {
     expect(siblings.map((c) => c.externalId)).toEqual([OLD_KEY]); // system-managed key left out
   });
 
+  it('does not retry a create that failed with 5xx (a retry could mint a second key)', async () => {
+    s.faults.serverError('/keys', 1, 'POST');
+    await expect(actions.create(ctx(), ref())).rejects.toMatchObject({
+      status: 503,
+      code: 'UNAVAILABLE',
+    });
+    expect(s.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
+  });
+
   it('deletes a key; describe then reports it gone', async () => {
     await actions.delete(ctx(), ref());
     expect(storedKey(OLD_KEY)).toBeUndefined();
