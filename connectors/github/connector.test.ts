@@ -162,7 +162,7 @@ describe('pagination and throttling', () => {
   it('keeps at most `concurrency` repository requests in flight', async () => {
     const s = await startGitHubStandIn({
       estate: { orgs: [syntheticOrg({ login: 'wide', repos: 8 })] },
-      latencyMs: 5,
+      latencyMs: 15,
     });
     standIn = s;
     /** Most /repos/ requests that overlapped in time. */
@@ -177,7 +177,9 @@ describe('pagination and throttling', () => {
       return max;
     };
     await scan({ orgs: ['wide'], apiUrl: s.url, concurrency: 3 }, { GITHUB_TOKEN: 'ghs_x' });
-    expect(peak()).toBe(3);
+    // Never more than 3; at least 2 shows the repositories really ran in parallel.
+    expect(peak()).toBeLessThanOrEqual(3);
+    expect(peak()).toBeGreaterThanOrEqual(2);
     s.requests.length = 0;
     await scan({ orgs: ['wide'], apiUrl: s.url, concurrency: 1 }, { GITHUB_TOKEN: 'ghs_x' });
     expect(peak()).toBe(1);

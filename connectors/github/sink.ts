@@ -141,7 +141,8 @@ export function githubActionsSink(ctx: ConnectorContext, target: string): Sink {
         await c.get(`GET ${base}/public-key`, params),
         `GET ${label} public key`,
       );
-      let newest = '';
+      // The version is the earliest new updated_at: every secret put must be at least that new.
+      let version: string | null = null;
       let requestId: string | null = null;
       for (const [name, value] of items) {
         const before = await readMeta(c, name);
@@ -162,10 +163,11 @@ export function githubActionsSink(ctx: ConnectorContext, target: string): Sink {
           );
         }
         names.push(name);
-        if (after.updated_at > newest) newest = after.updated_at;
+        if (version === null || Date.parse(after.updated_at) < Date.parse(version))
+          version = after.updated_at;
       }
       ctx.log.debug(`github: stored ${items.length} secret(s) at ${label}`);
-      return { version: newest || null, requestId };
+      return { version, requestId };
     },
 
     async verify(version) {

@@ -314,6 +314,14 @@ export function repoHook(api: string, org: EstateOrg, repo: EstateRepo, h: Estat
 }
 
 export function errorBody(message: string, status: number) {
+  // 422 answers follow the spec's validation-error shape (no `status`, an `errors` list).
+  if (status === 422) {
+    return {
+      message,
+      documentation_url: 'https://docs.github.com/rest',
+      errors: [{ code: 'invalid', message }],
+    };
+  }
   return {
     message,
     documentation_url: 'https://docs.github.com/rest',
