@@ -7,6 +7,9 @@ import { EXIT } from './exit-codes.js';
 import { reportError } from './errors.js';
 import { VERSION } from '../version.js';
 
+// The AWS SDK warns every run that future releases need Node 22; users cannot act on that.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 type Action = (cmd: Command, args: string[]) => Promise<number | void>;
 const lazy =
   (load: () => Promise<{ run: Action }>) =>

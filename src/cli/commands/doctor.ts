@@ -11,7 +11,7 @@ export async function run(cmd: Command): Promise<number> {
   const f = cmd.opts() as { provider?: string };
   const format = formatOf(g, ['table', 'json']);
   const config = await loadConfig({ path: g.config, cwd: process.cwd() });
-  const configured = PROVIDERS.filter((p) => p in config.providers);
+  const configured = PROVIDERS.filter((p) => Object.keys(config.providers[p] ?? {}).length > 0);
   const providers: ProviderId[] = f.provider
     ? parseProviders(f.provider)
     : configured.length

@@ -73,7 +73,11 @@ export async function run(cmd: Command): Promise<number> {
   const format = formatOf(g, ['table', 'json']);
   const config = await loadConfig({ path: g.config, cwd: process.cwd() });
   const flags = flagOptions(f);
-  const providers = chooseProviders(f, Object.keys(config.providers), flags);
+  // A provider counts as configured when its section in the config file sets something.
+  const configured = Object.entries(config.providers)
+    .filter(([, v]) => Object.keys(v).length > 0)
+    .map(([k]) => k);
+  const providers = chooseProviders(f, configured, flags);
   const catalog = openCatalog(catalogPath(g));
   const now = new Date();
   const started = performance.now();
