@@ -30,9 +30,16 @@ interface Figures {
   requestsByAction: Record<string, number>;
 }
 
-async function run(users: number, budgetMs: number): Promise<Figures | { users: number; aborted: true; afterSeconds: number }> {
+async function run(
+  users: number,
+  budgetMs: number,
+): Promise<Figures | { users: number; aborted: true; afterSeconds: number }> {
   const now = new Date('2026-11-01T12:00:00Z');
-  const standIn = await startAwsStandIn({ estate: buildSyntheticAwsEstate({ users, now, seed: 7 }), latencyMs: LATENCY_MS, now: () => now });
+  const standIn = await startAwsStandIn({
+    estate: buildSyntheticAwsEstate({ users, now, seed: 7 }),
+    latencyMs: LATENCY_MS,
+    now: () => now,
+  });
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(new Error('bench budget exceeded')), budgetMs);
   let peak = process.memoryUsage().rss;
@@ -40,8 +47,16 @@ async function run(users: number, budgetMs: number): Promise<Figures | { users: 
   const ctx = makeTestContext({
     now,
     signal: abort.signal,
-    options: { endpoint: standIn.url, concurrency: CONCURRENCY, pollIntervalMs: LATENCY_MS, maxAttempts: 3 },
-    env: { AWS_ACCESS_KEY_ID: SYNTHETIC_CALLER.accessKeyId, AWS_SECRET_ACCESS_KEY: SYNTHETIC_CALLER.secretAccessKey },
+    options: {
+      endpoint: standIn.url,
+      concurrency: CONCURRENCY,
+      pollIntervalMs: LATENCY_MS,
+      maxAttempts: 3,
+    },
+    env: {
+      AWS_ACCESS_KEY_ID: SYNTHETIC_CALLER.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: SYNTHETIC_CALLER.secretAccessKey,
+    },
   });
   const started = performance.now();
   let identities = 0;
@@ -55,7 +70,12 @@ async function run(users: number, budgetMs: number): Promise<Figures | { users: 
       grants += r.grants.length;
     }
   } catch (e) {
-    if (abort.signal.aborted) return { users, aborted: true, afterSeconds: Math.round((performance.now() - started) / 1000) };
+    if (abort.signal.aborted)
+      return {
+        users,
+        aborted: true,
+        afterSeconds: Math.round((performance.now() - started) / 1000),
+      };
     throw e;
   } finally {
     clearTimeout(timer);
@@ -92,7 +112,10 @@ export default async function bench() {
         ...r,
         note: `did not finish within ${budgetMs / 1000}s`,
         ...(previous
-          ? { scaledFrom: previous.users, estimatedWallSeconds: +((previous.wallSeconds * users) / previous.users).toFixed(1) }
+          ? {
+              scaledFrom: previous.users,
+              estimatedWallSeconds: +((previous.wallSeconds * users) / previous.users).toFixed(1),
+            }
           : {}),
       };
       break;

@@ -20,11 +20,17 @@ const ctx = () =>
   makeTestContext({
     now,
     options: { endpoint: s.url, maxAttempts: 2 },
-    env: { AWS_ACCESS_KEY_ID: DEMO_CALLER.accessKeyId, AWS_SECRET_ACCESS_KEY: DEMO_CALLER.secretAccessKey },
+    env: {
+      AWS_ACCESS_KEY_ID: DEMO_CALLER.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: DEMO_CALLER.secretAccessKey,
+    },
   });
 
 function keysOf(accountId: string, user: string) {
-  return s.estate.accounts.find((a) => a.id === accountId)!.users.find((u) => u.name === user)!.accessKeys ?? [];
+  return (
+    s.estate.accounts.find((a) => a.id === accountId)!.users.find((u) => u.name === user)!
+      .accessKeys ?? []
+  );
 }
 
 function ref(accountId: string, user: string, keyId: string, name = user): CredentialRef {
@@ -41,14 +47,24 @@ function ref(accountId: string, user: string, keyId: string, name = user): Crede
 
 describe('aws actions', () => {
   it('declares access keys rotatable with the two-key limit, other types not', () => {
-    expect(actions.capabilities('access-key')).toEqual({ deactivate: true, reactivate: true, delete: true, create: true, maxPerIdentity: 2 });
+    expect(actions.capabilities('access-key')).toEqual({
+      deactivate: true,
+      reactivate: true,
+      delete: true,
+      create: true,
+      maxPerIdentity: 2,
+    });
     expect(actions.capabilities('console-password').create).toBe(false);
   });
 
   it('deactivates, reactivates and deletes a key in another account (through AssumeRole)', async () => {
     const [key] = keysOf(prod.id, 'backup-agent');
     const r = ref(prod.id, 'backup-agent', key!.id);
-    expect(await actions.describe(ctx(), r)).toMatchObject({ status: 'active', lastUsedKnown: true, lastUsedAt: expect.any(String) });
+    expect(await actions.describe(ctx(), r)).toMatchObject({
+      status: 'active',
+      lastUsedKnown: true,
+      lastUsedAt: expect.any(String),
+    });
     const res = await actions.deactivate(ctx(), r);
     expect(res.requestId).toEqual(expect.any(String));
     expect(keysOf(prod.id, 'backup-agent')[0]!.status).toBe('Inactive');
@@ -68,29 +84,55 @@ describe('aws actions', () => {
     const { AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY } = created.secret.values;
     expect(AWS_ACCESS_KEY_ID).toMatch(/^AKIA/);
     expect(AWS_SECRET_ACCESS_KEY).toHaveLength(40);
-    expect(JSON.stringify({ result: created.result, credential: created.credential })).not.toContain(AWS_SECRET_ACCESS_KEY!);
-    expect(created.credential).toMatchObject({ externalId: AWS_ACCESS_KEY_ID, status: 'active', lastUsedAt: null });
-    const siblings = await actions.listSiblings(ctx(), ref(prod.id, 'backup-agent', AWS_ACCESS_KEY_ID!));
+    expect(
+      JSON.stringify({ result: created.result, credential: created.credential }),
+    ).not.toContain(AWS_SECRET_ACCESS_KEY!);
+    expect(created.credential).toMatchObject({
+      externalId: AWS_ACCESS_KEY_ID,
+      status: 'active',
+      lastUsedAt: null,
+    });
+    const siblings = await actions.listSiblings(
+      ctx(),
+      ref(prod.id, 'backup-agent', AWS_ACCESS_KEY_ID!),
+    );
     expect(siblings.map((c) => c.externalId)).toEqual([old!.id]);
-    const asNewKey = makeTestContext({ now, options: { endpoint: s.url, accessAdvisor: false }, env: created.secret.values });
-    expect((await connector.doctor(asNewKey)).identity).toBe(`arn:aws:iam::${prod.id}:user/backup-agent`);
+    const asNewKey = makeTestContext({
+      now,
+      options: { endpoint: s.url, accessAdvisor: false },
+      env: created.secret.values,
+    });
+    expect((await connector.doctor(asNewKey)).identity).toBe(
+      `arn:aws:iam::${prod.id}:user/backup-agent`,
+    );
     // A third key hits IAM's limit: rotation must retire one first.
     await expect(actions.create(ctx(), r)).rejects.toThrow(/LimitExceeded/);
   });
 
   it('refuses root keys with a user error', async () => {
-    const r = { ...ref(COMPANY.aws.staging.id, 'root', 'x:root:access-key-1'), identityExternalId: `arn:aws:iam::${COMPANY.aws.staging.id}:root`, attributes: { root: true } };
+    const r = {
+      ...ref(COMPANY.aws.staging.id, 'root', 'x:root:access-key-1'),
+      identityExternalId: `arn:aws:iam::${COMPANY.aws.staging.id}:root`,
+      attributes: { root: true },
+    };
     await expect(actions.deactivate(ctx(), r)).rejects.toThrow(UserError);
   });
 
   it('delivers a new key to Secrets Manager as JSON and verifies the AWSCURRENT version', async () => {
     const sink = actions.sinks['aws-secrets-manager']!(ctx(), 'prod/backup-agent');
     expect(sink.describe()).toBe('aws-secrets-manager:prod/backup-agent');
-    const values = { AWS_ACCESS_KEY_ID: 'AKIANEWKEY0000000001', AWS_SECRET_ACCESS_KEY: 'first-secret-value' };
+    const values = {
+      AWS_ACCESS_KEY_ID: 'AKIANEWKEY0000000001',
+      AWS_SECRET_ACCESS_KEY: 'first-secret-value',
+    };
     const v1 = await sink.put({ values });
     expect(await sink.verify(v1.version)).toBe(true);
-    expect(JSON.parse(s.readSecret(COMPANY.aws.management.id, 'prod/backup-agent')!)).toEqual(values);
-    const v2 = await sink.put({ values: { ...values, AWS_SECRET_ACCESS_KEY: 'second-secret-value' } });
+    expect(JSON.parse(s.readSecret(COMPANY.aws.management.id, 'prod/backup-agent')!)).toEqual(
+      values,
+    );
+    const v2 = await sink.put({
+      values: { ...values, AWS_SECRET_ACCESS_KEY: 'second-secret-value' },
+    });
     expect(v2.version).not.toBe(v1.version);
     expect(await sink.verify(v2.version)).toBe(true);
     expect(await sink.verify(v1.version)).toBe(false); // now AWSPREVIOUS

@@ -17,8 +17,20 @@ import { AwsCallError, AwsSession, baseCredentials } from './client.js';
 import { keyStatus, type RawAccessKey } from './map.js';
 import { resolveSettings } from './options.js';
 
-const NONE: ActionCapabilities = { deactivate: false, reactivate: false, delete: false, create: false, maxPerIdentity: null };
-const ACCESS_KEY: ActionCapabilities = { deactivate: true, reactivate: true, delete: true, create: true, maxPerIdentity: 2 };
+const NONE: ActionCapabilities = {
+  deactivate: false,
+  reactivate: false,
+  delete: false,
+  create: false,
+  maxPerIdentity: null,
+};
+const ACCESS_KEY: ActionCapabilities = {
+  deactivate: true,
+  reactivate: true,
+  delete: true,
+  create: true,
+  maxPerIdentity: 2,
+};
 
 /** A session in the credential's account: the caller's own, or AssumeRole(roleName) into it. */
 async function sessionFor(ctx: ConnectorContext, accountId: string | null): Promise<AwsSession> {
@@ -35,15 +47,24 @@ async function sessionFor(ctx: ConnectorContext, accountId: string | null): Prom
 }
 
 function userNameOf(ref: CredentialRef): string {
-  if (ref.type !== 'access-key') throw new UserError(`aws: no playbook action for credential type '${ref.type}'`);
+  if (ref.type !== 'access-key')
+    throw new UserError(`aws: no playbook action for credential type '${ref.type}'`);
   if (ref.attributes.root === true || ref.identityExternalId.endsWith(':root'))
-    throw new UserError('aws: root access keys can only be managed while signed in as the root user', 'delete the root key in the console (Security credentials)');
-  const name = typeof ref.attributes.userName === 'string' ? ref.attributes.userName : ref.identityName;
+    throw new UserError(
+      'aws: root access keys can only be managed while signed in as the root user',
+      'delete the root key in the console (Security credentials)',
+    );
+  const name =
+    typeof ref.attributes.userName === 'string' ? ref.attributes.userName : ref.identityName;
   if (!name) throw new UserError(`aws: credential ${ref.credentialExternalId} has no user name`);
   return name;
 }
 
-async function withSession<T>(ctx: ConnectorContext, ref: CredentialRef, fn: (s: AwsSession, user: string) => Promise<T>): Promise<T> {
+async function withSession<T>(
+  ctx: ConnectorContext,
+  ref: CredentialRef,
+  fn: (s: AwsSession, user: string) => Promise<T>,
+): Promise<T> {
   const user = userNameOf(ref);
   const session = await sessionFor(ctx, ref.scope.id);
   try {
@@ -53,7 +74,11 @@ async function withSession<T>(ctx: ConnectorContext, ref: CredentialRef, fn: (s:
   }
 }
 
-async function toCredential(session: AwsSession, arn: string, key: RawAccessKey): Promise<Credential> {
+async function toCredential(
+  session: AwsSession,
+  arn: string,
+  key: RawAccessKey,
+): Promise<Credential> {
   const used = await session.accessKeyLastUsed(key.AccessKeyId!);
   return {
     externalId: key.AccessKeyId!,
@@ -65,7 +90,11 @@ async function toCredential(session: AwsSession, arn: string, key: RawAccessKey)
     expiresAt: null,
     lastUsedAt: used.lastUsedAt,
     lastUsedKnown: true,
-    attributes: { userName: key.UserName ?? null, lastUsedService: used.service, lastUsedRegion: used.region },
+    attributes: {
+      userName: key.UserName ?? null,
+      lastUsedService: used.service,
+      lastUsedRegion: used.region,
+    },
   };
 }
 
@@ -83,7 +112,8 @@ function result(requestId: string | null): ActionResult {
 }
 
 function secretsManagerSink(ctx: ConnectorContext, target: string): Sink {
-  if (!/^[A-Za-z0-9/_+=.@-]{1,512}$/.test(target)) throw new UserError(`aws-secrets-manager: '${target}' is not a valid secret name`);
+  if (!/^[A-Za-z0-9/_+=.@-]{1,512}$/.test(target))
+    throw new UserError(`aws-secrets-manager: '${target}' is not a valid secret name`);
   return {
     describe: () => `aws-secrets-manager:${target}`,
     async put(secret) {
@@ -113,19 +143,34 @@ export const actions: ConnectorActions = {
 
   describe: (ctx, ref) =>
     withSession(ctx, ref, async (s, user) => {
-      const key = (await listKeys(s, user))?.find((k) => k.AccessKeyId === ref.credentialExternalId);
+      const key = (await listKeys(s, user))?.find(
+        (k) => k.AccessKeyId === ref.credentialExternalId,
+      );
       return key ? toCredential(s, ref.identityExternalId, key) : null;
     }),
 
   listSiblings: (ctx, ref) =>
     withSession(ctx, ref, async (s, user) => {
       const keys = (await listKeys(s, user)) ?? [];
-      return Promise.all(keys.filter((k) => k.AccessKeyId !== ref.credentialExternalId).map((k) => toCredential(s, ref.identityExternalId, k)));
+      return Promise.all(
+        keys
+          .filter((k) => k.AccessKeyId !== ref.credentialExternalId)
+          .map((k) => toCredential(s, ref.identityExternalId, k)),
+      );
     }),
 
-  deactivate: (ctx, ref) => withSession(ctx, ref, async (s, user) => result(await s.updateAccessKey(user, ref.credentialExternalId, 'Inactive'))),
-  reactivate: (ctx, ref) => withSession(ctx, ref, async (s, user) => result(await s.updateAccessKey(user, ref.credentialExternalId, 'Active'))),
-  delete: (ctx, ref) => withSession(ctx, ref, async (s, user) => result(await s.deleteAccessKey(user, ref.credentialExternalId))),
+  deactivate: (ctx, ref) =>
+    withSession(ctx, ref, async (s, user) =>
+      result(await s.updateAccessKey(user, ref.credentialExternalId, 'Inactive')),
+    ),
+  reactivate: (ctx, ref) =>
+    withSession(ctx, ref, async (s, user) =>
+      result(await s.updateAccessKey(user, ref.credentialExternalId, 'Active')),
+    ),
+  delete: (ctx, ref) =>
+    withSession(ctx, ref, async (s, user) =>
+      result(await s.deleteAccessKey(user, ref.credentialExternalId)),
+    ),
 
   create: (ctx, ref) =>
     withSession(ctx, ref, async (s, user) => {
@@ -145,7 +190,12 @@ export const actions: ConnectorActions = {
       return {
         result: result(created.requestId),
         credential,
-        secret: { values: { AWS_ACCESS_KEY_ID: created.key.AccessKeyId!, AWS_SECRET_ACCESS_KEY: created.secretAccessKey } },
+        secret: {
+          values: {
+            AWS_ACCESS_KEY_ID: created.key.AccessKeyId!,
+            AWS_SECRET_ACCESS_KEY: created.secretAccessKey,
+          },
+        },
       };
     }),
 

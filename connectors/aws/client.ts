@@ -22,7 +22,11 @@ import {
   type GetAccountAuthorizationDetailsCommandOutput,
 } from '@aws-sdk/client-iam';
 import { STSClient, AssumeRoleCommand, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { OrganizationsClient, DescribeOrganizationCommand, ListAccountsCommand } from '@aws-sdk/client-organizations';
+import {
+  OrganizationsClient,
+  DescribeOrganizationCommand,
+  ListAccountsCommand,
+} from '@aws-sdk/client-organizations';
 import {
   SecretsManagerClient,
   CreateSecretCommand,
@@ -37,7 +41,12 @@ import type { RawAccessKey, RawGroup, RawManagedPolicy, RawRole, RawUser } from 
 
 /* ------------------------------------------------------------------ errors */
 
-const DENIED_CODES = new Set(['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation', 'AuthorizationError']);
+const DENIED_CODES = new Set([
+  'AccessDenied',
+  'AccessDeniedException',
+  'UnauthorizedOperation',
+  'AuthorizationError',
+]);
 const AUTH_CODES = new Set([
   'InvalidClientTokenId',
   'UnrecognizedClientException',
@@ -70,10 +79,20 @@ export class AwsCallError extends Error {
 
 function toCallError(action: string, e: unknown): AwsCallError {
   if (e instanceof AwsCallError) return e;
-  const err = e as { name?: string; Code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+  const err = e as {
+    name?: string;
+    Code?: string;
+    message?: string;
+    $metadata?: { httpStatusCode?: number };
+  };
   const code = err.Code ?? err.name ?? 'Error';
   // SDK messages for service errors come from the service; they never contain our secrets.
-  return new AwsCallError(action, code, err.$metadata?.httpStatusCode ?? null, (err.message ?? '').slice(0, 300));
+  return new AwsCallError(
+    action,
+    code,
+    err.$metadata?.httpStatusCode ?? null,
+    (err.message ?? '').slice(0, 300),
+  );
 }
 
 /* ------------------------------------------------------------------ credentials */
@@ -84,7 +103,10 @@ export type Credentials = AwsCredentialIdentity | AwsCredentialIdentityProvider;
  * Static keys from the connector's env first (so tests and the demo never see the real
  * environment), then the SDK's default chain (profile, SSO, web identity, IMDS…).
  */
-export function baseCredentials(settings: AwsSettings, env: Readonly<Record<string, string | undefined>>): Credentials {
+export function baseCredentials(
+  settings: AwsSettings,
+  env: Readonly<Record<string, string | undefined>>,
+): Credentials {
   if (!settings.profile && env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) {
     return {
       accessKeyId: env.AWS_ACCESS_KEY_ID,
@@ -93,7 +115,10 @@ export function baseCredentials(settings: AwsSettings, env: Readonly<Record<stri
     };
   }
   const profile = settings.profile ?? env.AWS_PROFILE;
-  return fromNodeProviderChain({ ...(profile ? { profile } : {}), clientConfig: { region: settings.region } });
+  return fromNodeProviderChain({
+    ...(profile ? { profile } : {}),
+    clientConfig: { region: settings.region },
+  });
 }
 
 /* ------------------------------------------------------------------ session */
@@ -129,7 +154,9 @@ const sleep = (ms: number, signal?: AbortSignal) =>
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 
-type Sendable = { send(command: unknown, options?: { abortSignal?: AbortSignal }): Promise<unknown> };
+type Sendable = {
+  send(command: unknown, options?: { abortSignal?: AbortSignal }): Promise<unknown>;
+};
 
 export class AwsSession {
   /** API requests made through this session (after SDK retries: one per logical call). */
@@ -156,21 +183,31 @@ export class AwsSession {
   }
 
   private get iam(): IAMClient {
-    return (this._iam ??= new IAMClient({ ...this.common, ...(this.settings.endpoints.iam ? { endpoint: this.settings.endpoints.iam } : {}) }));
+    return (this._iam ??= new IAMClient({
+      ...this.common,
+      ...(this.settings.endpoints.iam ? { endpoint: this.settings.endpoints.iam } : {}),
+    }));
   }
   private get sts(): STSClient {
-    return (this._sts ??= new STSClient({ ...this.common, ...(this.settings.endpoints.sts ? { endpoint: this.settings.endpoints.sts } : {}) }));
+    return (this._sts ??= new STSClient({
+      ...this.common,
+      ...(this.settings.endpoints.sts ? { endpoint: this.settings.endpoints.sts } : {}),
+    }));
   }
   private get org(): OrganizationsClient {
     return (this._org ??= new OrganizationsClient({
       ...this.common,
-      ...(this.settings.endpoints.organizations ? { endpoint: this.settings.endpoints.organizations } : {}),
+      ...(this.settings.endpoints.organizations
+        ? { endpoint: this.settings.endpoints.organizations }
+        : {}),
     }));
   }
   private get sm(): SecretsManagerClient {
     return (this._sm ??= new SecretsManagerClient({
       ...this.common,
-      ...(this.settings.endpoints.secretsManager ? { endpoint: this.settings.endpoints.secretsManager } : {}),
+      ...(this.settings.endpoints.secretsManager
+        ? { endpoint: this.settings.endpoints.secretsManager }
+        : {}),
     }));
   }
 
@@ -194,8 +231,18 @@ export class AwsSession {
   /* ---------------- STS */
 
   async callerIdentity(): Promise<CallerIdentity> {
-    const out = await this.call<{ Account?: string; Arn?: string }>('sts:GetCallerIdentity', this.sts, new GetCallerIdentityCommand({}));
-    if (!out.Account || !out.Arn) throw new AwsCallError('sts:GetCallerIdentity', 'InvalidResponse', null, 'no Account/Arn in the reply');
+    const out = await this.call<{ Account?: string; Arn?: string }>(
+      'sts:GetCallerIdentity',
+      this.sts,
+      new GetCallerIdentityCommand({}),
+    );
+    if (!out.Account || !out.Arn)
+      throw new AwsCallError(
+        'sts:GetCallerIdentity',
+        'InvalidResponse',
+        null,
+        'no Account/Arn in the reply',
+      );
     return { account: out.Account, arn: out.Arn };
   }
 
@@ -203,22 +250,50 @@ export class AwsSession {
    * A session in another account through AssumeRole. The credentials refresh themselves
    * five minutes before they expire, so a long scan (role chaining caps sessions at 1 h) goes on.
    */
-  async assume(accountId: string, roleName: string, externalId: string | undefined): Promise<AwsSession> {
+  async assume(
+    accountId: string,
+    roleName: string,
+    externalId: string | undefined,
+  ): Promise<AwsSession> {
     const RoleArn = `arn:aws:iam::${accountId}:role/${roleName}`;
     let cached: AwsCredentialIdentity | null = null;
     const fetchCreds = async (): Promise<AwsCredentialIdentity> => {
-      const out = await this.call<{ Credentials?: { AccessKeyId?: string; SecretAccessKey?: string; SessionToken?: string; Expiration?: Date } }>(
+      const out = await this.call<{
+        Credentials?: {
+          AccessKeyId?: string;
+          SecretAccessKey?: string;
+          SessionToken?: string;
+          Expiration?: Date;
+        };
+      }>(
         'sts:AssumeRole',
         this.sts,
-        new AssumeRoleCommand({ RoleArn, RoleSessionName: 'nhi-scan', DurationSeconds: 3600, ...(externalId ? { ExternalId: externalId } : {}) }),
+        new AssumeRoleCommand({
+          RoleArn,
+          RoleSessionName: 'nhi-scan',
+          DurationSeconds: 3600,
+          ...(externalId ? { ExternalId: externalId } : {}),
+        }),
       );
       const c = out.Credentials;
-      if (!c?.AccessKeyId || !c.SecretAccessKey) throw new AwsCallError('sts:AssumeRole', 'InvalidResponse', null, 'no credentials in the reply');
-      return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration };
+      if (!c?.AccessKeyId || !c.SecretAccessKey)
+        throw new AwsCallError(
+          'sts:AssumeRole',
+          'InvalidResponse',
+          null,
+          'no credentials in the reply',
+        );
+      return {
+        accessKeyId: c.AccessKeyId,
+        secretAccessKey: c.SecretAccessKey,
+        sessionToken: c.SessionToken,
+        expiration: c.Expiration,
+      };
     };
     cached = await fetchCreds();
     const provider: AwsCredentialIdentityProvider = async () => {
-      if (cached?.expiration && cached.expiration.getTime() - Date.now() < 5 * 60_000) cached = await fetchCreds();
+      if (cached?.expiration && cached.expiration.getTime() - Date.now() < 5 * 60_000)
+        cached = await fetchCreds();
       return cached!;
     };
     return new AwsSession(this.settings, provider, this.signal);
@@ -240,12 +315,20 @@ export class AwsSession {
     let token: string | undefined;
     const seen = new Set<string>();
     do {
-      const out = await this.call<{ Accounts?: { Id?: string; Name?: string; State?: string; Status?: string }[]; NextToken?: string }>(
+      const out = await this.call<{
+        Accounts?: { Id?: string; Name?: string; State?: string; Status?: string }[];
+        NextToken?: string;
+      }>(
         'organizations:ListAccounts',
         this.org,
-        new ListAccountsCommand({ NextToken: token, ...(this.settings.pageSize ? { MaxResults: Math.min(20, this.settings.pageSize) } : {}) }),
+        new ListAccountsCommand({
+          NextToken: token,
+          ...(this.settings.pageSize ? { MaxResults: Math.min(20, this.settings.pageSize) } : {}),
+        }),
       );
-      for (const a of out.Accounts ?? []) if (a.Id) accounts.push({ id: a.Id, name: a.Name ?? a.Id, state: a.State ?? a.Status ?? 'ACTIVE' });
+      for (const a of out.Accounts ?? [])
+        if (a.Id)
+          accounts.push({ id: a.Id, name: a.Name ?? a.Id, state: a.State ?? a.Status ?? 'ACTIVE' });
       token = out.NextToken;
       if (token && seen.has(token)) break; // a server repeating its token would loop forever
       if (token) seen.add(token);
@@ -256,7 +339,11 @@ export class AwsSession {
   /* ---------------- IAM: bulk reads */
 
   async accountAlias(): Promise<string | null> {
-    const out = await this.call<{ AccountAliases?: string[] }>('iam:ListAccountAliases', this.iam, new ListAccountAliasesCommand({}));
+    const out = await this.call<{ AccountAliases?: string[] }>(
+      'iam:ListAccountAliases',
+      this.iam,
+      new ListAccountAliasesCommand({}),
+    );
     return out.AccountAliases?.[0] ?? null;
   }
 
@@ -264,12 +351,18 @@ export class AwsSession {
    * The credential report CSV. Generation is asynchronous: ReportInProgress means "ask again",
    * ReportNotPresent/ReportExpired mean "generate first". Polls every pollIntervalMs.
    */
-  async credentialReport(onWait?: (polls: number) => void): Promise<{ csv: string; generatedAt: string | null }> {
+  async credentialReport(
+    onWait?: (polls: number) => void,
+  ): Promise<{ csv: string; generatedAt: string | null }> {
     const deadline = Date.now() + this.settings.pollTimeoutMs;
     let generated = false;
     let polls = 0;
     const generate = async () => {
-      await this.call('iam:GenerateCredentialReport', this.iam, new GenerateCredentialReportCommand({}));
+      await this.call(
+        'iam:GenerateCredentialReport',
+        this.iam,
+        new GenerateCredentialReportCommand({}),
+      );
       generated = true;
     };
     await generate();
@@ -280,15 +373,38 @@ export class AwsSession {
           this.iam,
           new GetCredentialReportCommand({}),
         );
-        if (!out.Content) throw new AwsCallError('iam:GetCredentialReport', 'InvalidResponse', null, 'report has no Content');
-        return { csv: Buffer.from(out.Content).toString('utf8'), generatedAt: out.GeneratedTime?.toISOString() ?? null };
+        if (!out.Content)
+          throw new AwsCallError(
+            'iam:GetCredentialReport',
+            'InvalidResponse',
+            null,
+            'report has no Content',
+          );
+        return {
+          csv: Buffer.from(out.Content).toString('utf8'),
+          generatedAt: out.GeneratedTime?.toISOString() ?? null,
+        };
       } catch (e) {
         const err = toCallError('iam:GetCredentialReport', e);
         const code = err.code.replace(/Exception$/, '');
-        if (code !== 'ReportInProgress' && code !== 'ReportNotPresent' && code !== 'ReportExpired' && code !== 'CredentialReportNotPresent' && code !== 'CredentialReportExpired' && code !== 'CredentialReportNotReady')
+        if (
+          code !== 'ReportInProgress' &&
+          code !== 'ReportNotPresent' &&
+          code !== 'ReportExpired' &&
+          code !== 'CredentialReportNotPresent' &&
+          code !== 'CredentialReportExpired' &&
+          code !== 'CredentialReportNotReady'
+        )
           throw err;
-        if (Date.now() > deadline) throw new AwsCallError('iam:GetCredentialReport', code, err.status, 'report still not ready when the poll timeout ran out');
-        if (code !== 'ReportInProgress' && code !== 'CredentialReportNotReady' && !generated) await generate();
+        if (Date.now() > deadline)
+          throw new AwsCallError(
+            'iam:GetCredentialReport',
+            code,
+            err.status,
+            'report still not ready when the poll timeout ran out',
+          );
+        if (code !== 'ReportInProgress' && code !== 'CredentialReportNotReady' && !generated)
+          await generate();
         else if (code !== 'ReportInProgress' && code !== 'CredentialReportNotReady') {
           // Generated but missing/expired: generate once more.
           await generate();
@@ -330,15 +446,27 @@ export class AwsSession {
 
   /** Probe for doctor: one GAAD item. */
   async authorizationDetailsProbe(): Promise<void> {
-    await this.call('iam:GetAccountAuthorizationDetails', this.iam, new GetAccountAuthorizationDetailsCommand({ Filter: ['User'], MaxItems: 1 }));
+    await this.call(
+      'iam:GetAccountAuthorizationDetails',
+      this.iam,
+      new GetAccountAuthorizationDetailsCommand({ Filter: ['User'], MaxItems: 1 }),
+    );
   }
 
-  private async paginate<T>(action: string, make: (marker: string | undefined) => unknown, pick: (o: never) => T[] | undefined): Promise<T[]> {
+  private async paginate<T>(
+    action: string,
+    make: (marker: string | undefined) => unknown,
+    pick: (o: never) => T[] | undefined,
+  ): Promise<T[]> {
     const items: T[] = [];
     let marker: string | undefined;
     const seen = new Set<string>();
     do {
-      const out = await this.call<{ IsTruncated?: boolean; Marker?: string }>(action, this.iam, make(marker));
+      const out = await this.call<{ IsTruncated?: boolean; Marker?: string }>(
+        action,
+        this.iam,
+        make(marker),
+      );
       items.push(...(pick(out as never) ?? []));
       marker = out.IsTruncated ? out.Marker : undefined;
       if (marker && seen.has(marker)) break; // some emulators ignore paging and repeat the marker
@@ -353,13 +481,25 @@ export class AwsSession {
 
   /** Fallback listings when GAAD is denied (no policies, no RoleLastUsed). */
   listUsers(): Promise<RawUser[]> {
-    return this.paginate('iam:ListUsers', (Marker) => new ListUsersCommand({ Marker, ...this.maxItems }), (o: { Users?: RawUser[] }) => o.Users);
+    return this.paginate(
+      'iam:ListUsers',
+      (Marker) => new ListUsersCommand({ Marker, ...this.maxItems }),
+      (o: { Users?: RawUser[] }) => o.Users,
+    );
   }
   listRoles(): Promise<RawRole[]> {
-    return this.paginate('iam:ListRoles', (Marker) => new ListRolesCommand({ Marker, ...this.maxItems }), (o: { Roles?: RawRole[] }) => o.Roles);
+    return this.paginate(
+      'iam:ListRoles',
+      (Marker) => new ListRolesCommand({ Marker, ...this.maxItems }),
+      (o: { Roles?: RawRole[] }) => o.Roles,
+    );
   }
   listGroups(): Promise<RawGroup[]> {
-    return this.paginate('iam:ListGroups', (Marker) => new ListGroupsCommand({ Marker, ...this.maxItems }), (o: { Groups?: RawGroup[] }) => o.Groups);
+    return this.paginate(
+      'iam:ListGroups',
+      (Marker) => new ListGroupsCommand({ Marker, ...this.maxItems }),
+      (o: { Groups?: RawGroup[] }) => o.Groups,
+    );
   }
 
   listAccessKeys(userName: string): Promise<RawAccessKey[]> {
@@ -370,15 +510,30 @@ export class AwsSession {
     );
   }
 
-  async accessKeyLastUsed(accessKeyId: string): Promise<{ userName: string | null; lastUsedAt: string | null; service: string | null; region: string | null }> {
-    const out = await this.call<{ UserName?: string; AccessKeyLastUsed?: { LastUsedDate?: Date; ServiceName?: string; Region?: string } }>(
+  async accessKeyLastUsed(
+    accessKeyId: string,
+  ): Promise<{
+    userName: string | null;
+    lastUsedAt: string | null;
+    service: string | null;
+    region: string | null;
+  }> {
+    const out = await this.call<{
+      UserName?: string;
+      AccessKeyLastUsed?: { LastUsedDate?: Date; ServiceName?: string; Region?: string };
+    }>(
       'iam:GetAccessKeyLastUsed',
       this.iam,
       new GetAccessKeyLastUsedCommand({ AccessKeyId: accessKeyId }),
     );
     const u = out.AccessKeyLastUsed;
     const na = (v: string | undefined) => (v && v !== 'N/A' ? v : null);
-    return { userName: out.UserName ?? null, lastUsedAt: u?.LastUsedDate?.toISOString() ?? null, service: na(u?.ServiceName), region: na(u?.Region) };
+    return {
+      userName: out.UserName ?? null,
+      lastUsedAt: u?.LastUsedDate?.toISOString() ?? null,
+      service: na(u?.ServiceName),
+      region: na(u?.Region),
+    };
   }
 
   /* ---------------- IAM: Access Advisor */
@@ -389,7 +544,13 @@ export class AwsSession {
       this.iam,
       new GenerateServiceLastAccessedDetailsCommand({ Arn: arn, Granularity: 'SERVICE_LEVEL' }),
     );
-    if (!out.JobId) throw new AwsCallError('iam:GenerateServiceLastAccessedDetails', 'InvalidResponse', null, 'no JobId');
+    if (!out.JobId)
+      throw new AwsCallError(
+        'iam:GenerateServiceLastAccessedDetails',
+        'InvalidResponse',
+        null,
+        'no JobId',
+      );
     return out.JobId;
   }
 
@@ -400,15 +561,36 @@ export class AwsSession {
     const rows: ServiceAccessRow[] = [];
     let marker: string | undefined;
     for (;;) {
-      const out = await this.call<{ JobStatus?: string; ServicesLastAccessed?: ServiceAccessRow[]; IsTruncated?: boolean; Marker?: string; Error?: { Message?: string; Code?: string } }>(
+      const out = await this.call<{
+        JobStatus?: string;
+        ServicesLastAccessed?: ServiceAccessRow[];
+        IsTruncated?: boolean;
+        Marker?: string;
+        Error?: { Message?: string; Code?: string };
+      }>(
         'iam:GetServiceLastAccessedDetails',
         this.iam,
-        new GetServiceLastAccessedDetailsCommand({ JobId: jobId, Marker: marker, ...this.maxItems }),
+        new GetServiceLastAccessedDetailsCommand({
+          JobId: jobId,
+          Marker: marker,
+          ...this.maxItems,
+        }),
       );
       if (out.JobStatus === 'FAILED')
-        throw new AwsCallError('iam:GetServiceLastAccessedDetails', out.Error?.Code ?? 'JobFailed', null, out.Error?.Message ?? 'job failed');
+        throw new AwsCallError(
+          'iam:GetServiceLastAccessedDetails',
+          out.Error?.Code ?? 'JobFailed',
+          null,
+          out.Error?.Message ?? 'job failed',
+        );
       if (out.JobStatus !== 'COMPLETED') {
-        if (Date.now() > deadline) throw new AwsCallError('iam:GetServiceLastAccessedDetails', 'Timeout', null, 'job still in progress');
+        if (Date.now() > deadline)
+          throw new AwsCallError(
+            'iam:GetServiceLastAccessedDetails',
+            'Timeout',
+            null,
+            'job still in progress',
+          );
         await sleep(this.settings.pollIntervalMs, this.signal);
         continue;
       }
@@ -420,19 +602,25 @@ export class AwsSession {
 
   /* ---------------- IAM: writes (playbooks) */
 
-  async createAccessKey(userName: string): Promise<{ key: RawAccessKey; secretAccessKey: string; requestId: string | null }> {
-    const out = await this.call<{ AccessKey?: RawAccessKey & { SecretAccessKey?: string }; $metadata?: { requestId?: string } }>(
-      'iam:CreateAccessKey',
-      this.iam,
-      new CreateAccessKeyCommand({ UserName: userName }),
-    );
+  async createAccessKey(
+    userName: string,
+  ): Promise<{ key: RawAccessKey; secretAccessKey: string; requestId: string | null }> {
+    const out = await this.call<{
+      AccessKey?: RawAccessKey & { SecretAccessKey?: string };
+      $metadata?: { requestId?: string };
+    }>('iam:CreateAccessKey', this.iam, new CreateAccessKeyCommand({ UserName: userName }));
     const k = out.AccessKey;
-    if (!k?.AccessKeyId || !k.SecretAccessKey) throw new AwsCallError('iam:CreateAccessKey', 'InvalidResponse', null, 'no key in the reply');
+    if (!k?.AccessKeyId || !k.SecretAccessKey)
+      throw new AwsCallError('iam:CreateAccessKey', 'InvalidResponse', null, 'no key in the reply');
     const { SecretAccessKey, ...key } = k;
     return { key, secretAccessKey: SecretAccessKey, requestId: out.$metadata?.requestId ?? null };
   }
 
-  async updateAccessKey(userName: string, accessKeyId: string, status: 'Active' | 'Inactive'): Promise<string | null> {
+  async updateAccessKey(
+    userName: string,
+    accessKeyId: string,
+    status: 'Active' | 'Inactive',
+  ): Promise<string | null> {
     const out = await this.call<{ $metadata?: { requestId?: string } }>(
       'iam:UpdateAccessKey',
       this.iam,
@@ -453,7 +641,10 @@ export class AwsSession {
   /* ---------------- Secrets Manager (sink) */
 
   /** Stores `value` as the secret's new AWSCURRENT version; creates the secret if it does not exist. */
-  async putSecret(name: string, value: string): Promise<{ versionId: string | null; requestId: string | null }> {
+  async putSecret(
+    name: string,
+    value: string,
+  ): Promise<{ versionId: string | null; requestId: string | null }> {
     try {
       const out = await this.call<{ VersionId?: string; $metadata?: { requestId?: string } }>(
         'secretsmanager:PutSecretValue',
@@ -467,7 +658,11 @@ export class AwsSession {
     const out = await this.call<{ VersionId?: string; $metadata?: { requestId?: string } }>(
       'secretsmanager:CreateSecret',
       this.sm,
-      new CreateSecretCommand({ Name: name, SecretString: value, Description: 'Written by nhi rotation' }),
+      new CreateSecretCommand({
+        Name: name,
+        SecretString: value,
+        Description: 'Written by nhi rotation',
+      }),
     );
     return { versionId: out.VersionId ?? null, requestId: out.$metadata?.requestId ?? null };
   }

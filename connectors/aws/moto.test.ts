@@ -22,12 +22,22 @@ import {
   PutUserPolicyCommand,
   UpdateAccessKeyCommand,
 } from '@aws-sdk/client-iam';
-import { OrganizationsClient, CreateAccountCommand, CreateOrganizationCommand } from '@aws-sdk/client-organizations';
+import {
+  OrganizationsClient,
+  CreateAccountCommand,
+  CreateOrganizationCommand,
+} from '@aws-sdk/client-organizations';
 import { STSClient, AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { connector } from './index.js';
 import { startAwsStandIn, type AwsStandIn } from './stand-in/server.js';
 import type { EstateAccount } from './stand-in/estate.js';
-import { SHARED_ACCOUNT, TEST_CALLER, assertSharedInventory, sharedAccount, sharedEstate } from './test-support.js';
+import {
+  SHARED_ACCOUNT,
+  TEST_CALLER,
+  assertSharedInventory,
+  sharedAccount,
+  sharedEstate,
+} from './test-support.js';
 import { makeTestContext } from '../../src/connector/testing.js';
 import type { ScopeResult } from '../../src/model/index.js';
 
@@ -42,7 +52,10 @@ function hasMoto(): boolean {
   }
 }
 const motoMissing = !hasMoto();
-if (motoMissing) console.warn('moto tests skipped: `python3 -c "import moto"` failed (pip install "moto[server]" to run them)');
+if (motoMissing)
+  console.warn(
+    'moto tests skipped: `python3 -c "import moto"` failed (pip install "moto[server]" to run them)',
+  );
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -55,7 +68,10 @@ async function freePort(): Promise<number> {
   });
 }
 
-const clientConfig = (endpoint: string, creds = { accessKeyId: TEST_CALLER.accessKeyId, secretAccessKey: TEST_CALLER.secretAccessKey }) => ({
+const clientConfig = (
+  endpoint: string,
+  creds = { accessKeyId: TEST_CALLER.accessKeyId, secretAccessKey: TEST_CALLER.secretAccessKey },
+) => ({
   endpoint,
   region: 'us-east-1',
   credentials: creds,
@@ -70,35 +86,82 @@ async function collect(iter: AsyncIterable<ScopeResult>): Promise<ScopeResult[]>
 
 /** Seeds an account into moto through the real SDK, the way an administrator would build it. */
 async function seedMoto(iam: IAMClient, account: EstateAccount): Promise<void> {
-  for (const p of account.policies) await iam.send(new CreatePolicyCommand({ PolicyName: p.name, PolicyDocument: JSON.stringify(p.document) }));
+  for (const p of account.policies)
+    await iam.send(
+      new CreatePolicyCommand({ PolicyName: p.name, PolicyDocument: JSON.stringify(p.document) }),
+    );
   for (const g of account.groups) {
     await iam.send(new CreateGroupCommand({ GroupName: g.name }));
     for (const p of g.inlinePolicies ?? [])
-      await iam.send(new PutGroupPolicyCommand({ GroupName: g.name, PolicyName: p.name, PolicyDocument: JSON.stringify(p.document) }));
+      await iam.send(
+        new PutGroupPolicyCommand({
+          GroupName: g.name,
+          PolicyName: p.name,
+          PolicyDocument: JSON.stringify(p.document),
+        }),
+      );
   }
   for (const u of account.users) {
     await iam.send(new CreateUserCommand({ UserName: u.name }));
-    if (u.passwordEnabled) await iam.send(new CreateLoginProfileCommand({ UserName: u.name, Password: 'Not-a-real-password-1!' }));
+    if (u.passwordEnabled)
+      await iam.send(
+        new CreateLoginProfileCommand({ UserName: u.name, Password: 'Not-a-real-password-1!' }),
+      );
     for (const p of u.inlinePolicies ?? [])
-      await iam.send(new PutUserPolicyCommand({ UserName: u.name, PolicyName: p.name, PolicyDocument: JSON.stringify(p.document) }));
-    for (const arn of u.attachedPolicies ?? []) await iam.send(new AttachUserPolicyCommand({ UserName: u.name, PolicyArn: arn }));
-    for (const g of u.groups ?? []) await iam.send(new AddUserToGroupCommand({ UserName: u.name, GroupName: g }));
+      await iam.send(
+        new PutUserPolicyCommand({
+          UserName: u.name,
+          PolicyName: p.name,
+          PolicyDocument: JSON.stringify(p.document),
+        }),
+      );
+    for (const arn of u.attachedPolicies ?? [])
+      await iam.send(new AttachUserPolicyCommand({ UserName: u.name, PolicyArn: arn }));
+    for (const g of u.groups ?? [])
+      await iam.send(new AddUserToGroupCommand({ UserName: u.name, GroupName: g }));
     for (const k of u.accessKeys ?? []) {
       const out = await iam.send(new CreateAccessKeyCommand({ UserName: u.name }));
       if (k.status === 'Inactive')
-        await iam.send(new UpdateAccessKeyCommand({ UserName: u.name, AccessKeyId: out.AccessKey!.AccessKeyId!, Status: 'Inactive' }));
+        await iam.send(
+          new UpdateAccessKeyCommand({
+            UserName: u.name,
+            AccessKeyId: out.AccessKey!.AccessKeyId!,
+            Status: 'Inactive',
+          }),
+        );
     }
   }
   for (const r of account.roles) {
-    await iam.send(new CreateRoleCommand({ RoleName: r.name, Path: r.path, AssumeRolePolicyDocument: JSON.stringify(r.trustPolicy) }));
+    await iam.send(
+      new CreateRoleCommand({
+        RoleName: r.name,
+        Path: r.path,
+        AssumeRolePolicyDocument: JSON.stringify(r.trustPolicy),
+      }),
+    );
     for (const p of r.inlinePolicies ?? [])
-      await iam.send(new PutRolePolicyCommand({ RoleName: r.name, PolicyName: p.name, PolicyDocument: JSON.stringify(p.document) }));
-    for (const arn of r.attachedPolicies ?? []) await iam.send(new AttachRolePolicyCommand({ RoleName: r.name, PolicyArn: arn }));
+      await iam.send(
+        new PutRolePolicyCommand({
+          RoleName: r.name,
+          PolicyName: p.name,
+          PolicyDocument: JSON.stringify(p.document),
+        }),
+      );
+    for (const arn of r.attachedPolicies ?? [])
+      await iam.send(new AttachRolePolicyCommand({ RoleName: r.name, PolicyArn: arn }));
   }
 }
 
-const scanOptions = (endpoint: string) => ({ endpoint, maxAttempts: 2, pollIntervalMs: 10, pageSize: 5 });
-const scanEnv = { AWS_ACCESS_KEY_ID: TEST_CALLER.accessKeyId, AWS_SECRET_ACCESS_KEY: TEST_CALLER.secretAccessKey };
+const scanOptions = (endpoint: string) => ({
+  endpoint,
+  maxAttempts: 2,
+  pollIntervalMs: 10,
+  pageSize: 5,
+});
+const scanEnv = {
+  AWS_ACCESS_KEY_ID: TEST_CALLER.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: TEST_CALLER.secretAccessKey,
+};
 
 describe('stand-in: shared estate', () => {
   let standIn: AwsStandIn;
@@ -108,7 +171,9 @@ describe('stand-in: shared estate', () => {
   afterAll(() => standIn.close());
 
   it('passes the shared assertions, with Access Advisor data', async () => {
-    const results = await collect(connector.discover(makeTestContext({ now, options: scanOptions(standIn.url), env: scanEnv })));
+    const results = await collect(
+      connector.discover(makeTestContext({ now, options: scanOptions(standIn.url), env: scanEnv })),
+    );
     const inv = assertSharedInventory(results);
     expect(inv.gaps).toEqual([]);
     expect(inv.grants.every((g) => g.lastUsedKnown)).toBe(true);
@@ -123,7 +188,10 @@ describe.skipIf(motoMissing)('moto: shared estate', () => {
   beforeAll(async () => {
     const port = await freePort();
     endpoint = `http://127.0.0.1:${port}`;
-    moto = spawn('python3', ['-m', 'moto.server', '-p', String(port)], { stdio: 'ignore', env: { PATH: process.env.PATH ?? '' } });
+    moto = spawn('python3', ['-m', 'moto.server', '-p', String(port)], {
+      stdio: 'ignore',
+      env: { PATH: process.env.PATH ?? '' },
+    });
     const deadline = Date.now() + 30_000;
     for (;;) {
       try {
@@ -141,36 +209,63 @@ describe.skipIf(motoMissing)('moto: shared estate', () => {
   });
 
   it('passes the shared assertions; Access Advisor (not in moto) is a gap, not a crash', async () => {
-    const results = await collect(connector.discover(makeTestContext({ now, options: scanOptions(endpoint), env: scanEnv })));
+    const results = await collect(
+      connector.discover(makeTestContext({ now, options: scanOptions(endpoint), env: scanEnv })),
+    );
     const inv = assertSharedInventory(results);
     expect(inv.gaps.map((g) => g.signal)).toContain('access-advisor');
-    expect(inv.gaps.find((g) => g.signal === 'access-advisor')!.fix).toMatch(/GenerateServiceLastAccessedDetails/);
+    expect(inv.gaps.find((g) => g.signal === 'access-advisor')!.fix).toMatch(
+      /GenerateServiceLastAccessedDetails/,
+    );
     expect(inv.grants.every((g) => !g.lastUsedKnown && g.lastUsedAt === null)).toBe(true);
   });
 
   it('scans every account of a moto organization through AssumeRole', async () => {
     const org = new OrganizationsClient(clientConfig(endpoint));
     await org.send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }));
-    const created = await org.send(new CreateAccountCommand({ AccountName: 'member-one', Email: 'member@example.com' }));
+    const created = await org.send(
+      new CreateAccountCommand({ AccountName: 'member-one', Email: 'member@example.com' }),
+    );
     const memberId = created.CreateAccountStatus!.AccountId!;
     const assumed = await new STSClient(clientConfig(endpoint)).send(
-      new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${memberId}:role/OrganizationAccountAccessRole`, RoleSessionName: 'seed' }),
+      new AssumeRoleCommand({
+        RoleArn: `arn:aws:iam::${memberId}:role/OrganizationAccountAccessRole`,
+        RoleSessionName: 'seed',
+      }),
     );
     const c = assumed.Credentials!;
-    const memberIam = new IAMClient(clientConfig(endpoint, { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken! } as never));
+    const memberIam = new IAMClient(
+      clientConfig(endpoint, {
+        accessKeyId: c.AccessKeyId!,
+        secretAccessKey: c.SecretAccessKey!,
+        sessionToken: c.SessionToken!,
+      } as never),
+    );
     await memberIam.send(new CreateUserCommand({ UserName: 'member-ci' }));
     await memberIam.send(new CreateAccessKeyCommand({ UserName: 'member-ci' }));
 
     const results = await collect(
-      connector.discover(makeTestContext({ now, options: { ...scanOptions(endpoint), allAccounts: true, accessAdvisor: false }, env: scanEnv })),
+      connector.discover(
+        makeTestContext({
+          now,
+          options: { ...scanOptions(endpoint), allAccounts: true, accessAdvisor: false },
+          env: scanEnv,
+        }),
+      ),
     );
-    expect(results.map((r) => [r.kind, r.scope.id]).sort()).toEqual([
-      ['inventory', SHARED_ACCOUNT],
-      ['inventory', memberId],
-    ].sort());
+    expect(results.map((r) => [r.kind, r.scope.id]).sort()).toEqual(
+      [
+        ['inventory', SHARED_ACCOUNT],
+        ['inventory', memberId],
+      ].sort(),
+    );
     const member = results.find((r) => r.scope.id === memberId)!;
-    expect(member.kind === 'inventory' && member.identities.map((x) => x.name)).toContain('member-ci');
-    expect(member.kind === 'inventory' && member.credentials.filter((x) => x.type === 'access-key')).toHaveLength(1);
+    expect(member.kind === 'inventory' && member.identities.map((x) => x.name)).toContain(
+      'member-ci',
+    );
+    expect(
+      member.kind === 'inventory' && member.credentials.filter((x) => x.type === 'access-key'),
+    ).toHaveLength(1);
     expect(member.scope.name).toBe('member-one');
   });
 });

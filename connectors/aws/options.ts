@@ -45,7 +45,10 @@ export interface AwsSettings {
   pollTimeoutMs: number;
 }
 
-export function resolveSettings(options: Record<string, unknown>, env: Readonly<Record<string, string | undefined>>): AwsSettings {
+export function resolveSettings(
+  options: Record<string, unknown>,
+  env: Readonly<Record<string, string | undefined>>,
+): AwsSettings {
   const parsed = optionsSchema.safeParse(options);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;

@@ -6,7 +6,14 @@
  */
 import pLimit from 'p-limit';
 import type { ConnectorContext } from '../../src/connector/index.js';
-import type { CoverageGap, Credential, Grant, Identity, Scope, ScopeInventory } from '../../src/model/index.js';
+import type {
+  CoverageGap,
+  Credential,
+  Grant,
+  Identity,
+  Scope,
+  ScopeInventory,
+} from '../../src/model/index.js';
 import { AwsCallError, type AuthorizationDetails, type AwsSession } from './client.js';
 import {
   grantsFromPolicies,
@@ -34,14 +41,21 @@ export const SIGNAL_FIX: Record<string, string> = {
   'access-keys': 'iam:ListAccessKeys',
   'access-key-last-used': 'iam:GetAccessKeyLastUsed',
   'access-advisor': 'iam:GenerateServiceLastAccessedDetails, iam:GetServiceLastAccessedDetails',
-  organizations: 'organizations:ListAccounts (from the management or a delegated administrator account)',
-  'managed-policies': 'iam:GetAccountAuthorizationDetails (Filter LocalManagedPolicy, AWSManagedPolicy)',
+  organizations:
+    'organizations:ListAccounts (from the management or a delegated administrator account)',
+  'managed-policies':
+    'iam:GetAccountAuthorizationDetails (Filter LocalManagedPolicy, AWSManagedPolicy)',
 };
 
 class Gaps {
   readonly list: CoverageGap[] = [];
   private seen = new Set<string>();
-  add(signal: string, message: string, code: string | null, fix: string | null = SIGNAL_FIX[signal] ?? null): void {
+  add(
+    signal: string,
+    message: string,
+    code: string | null,
+    fix: string | null = SIGNAL_FIX[signal] ?? null,
+  ): void {
     if (this.seen.has(signal)) return; // one gap per signal and scope is what a user acts on
     this.seen.add(signal);
     this.list.push({ signal, message, code, fix });
@@ -72,16 +86,30 @@ export async function scanAccount(
   const gaps = new Gaps();
   for (const g of extraGaps) gaps.add(g.signal, g.message, g.code, g.fix);
   const progress = (phase: string, done?: number, total?: number) =>
-    ctx.progress({ scope: accountId, phase, ...(done !== undefined ? { done } : {}), ...(total !== undefined ? { total } : {}) });
+    ctx.progress({
+      scope: accountId,
+      phase,
+      ...(done !== undefined ? { done } : {}),
+      ...(total !== undefined ? { total } : {}),
+    });
 
   let alias: string | null = null;
   try {
     alias = await session.accountAlias();
   } catch (e) {
     if (!isDenied(e)) throw e;
-    gaps.add('account-alias', 'account alias not readable; the scope is named after the account', e.code);
+    gaps.add(
+      'account-alias',
+      'account alias not readable; the scope is named after the account',
+      e.code,
+    );
   }
-  const scope: Scope = { provider: 'aws', id: accountId, name: alias ?? target.orgName ?? accountId, kind: 'account' };
+  const scope: Scope = {
+    provider: 'aws',
+    id: accountId,
+    name: alias ?? target.orgName ?? accountId,
+    kind: 'account',
+  };
 
   /* -------- credential report: last use of passwords and keys for every user in one call */
   progress('credential-report');
@@ -107,10 +135,16 @@ export async function scanAccount(
   progress('authorization-details');
   let details: AuthorizationDetails;
   try {
-    details = await session.authorizationDetails((pages) => progress('authorization-details', pages));
+    details = await session.authorizationDetails((pages) =>
+      progress('authorization-details', pages),
+    );
   } catch (e) {
     if (!isDenied(e)) throw e;
-    gaps.add('authorization-details', 'GetAccountAuthorizationDetails denied: policies, grants and role last use not evaluated', e.code);
+    gaps.add(
+      'authorization-details',
+      'GetAccountAuthorizationDetails denied: policies, grants and role last use not evaluated',
+      e.code,
+    );
     details = await listWithoutGaad(session, gaps);
   }
   const missingPolicies = new Set<string>();
@@ -121,7 +155,9 @@ export async function scanAccount(
   const grants: Grant[] = [];
 
   /* -------- access keys: only for users whose report row shows keys (all users without a report) */
-  const keyUsers = details.users.filter((u) => (rows ? reportShowsKeys(rowByUser.get(u.UserName ?? '')) : true));
+  const keyUsers = details.users.filter((u) =>
+    rows ? reportShowsKeys(rowByUser.get(u.UserName ?? '')) : true,
+  );
   const limit = pLimit(settings.concurrency);
   const keysByUser = new Map<string, RawAccessKey[]>();
   let done = 0;
@@ -137,13 +173,17 @@ export async function scanAccount(
           if (!isDenied(e)) throw e;
           gaps.add('access-keys', 'ListAccessKeys denied: access keys not inventoried', e.code);
         }
-        if (++done % step === 0 || done === keyUsers.length) progress('access-keys', done, keyUsers.length);
+        if (++done % step === 0 || done === keyUsers.length)
+          progress('access-keys', done, keyUsers.length);
       }),
     ),
   );
 
   /* -------- key last use without a report: one GetAccessKeyLastUsed per key */
-  const lastUsedByKey = new Map<string, { lastUsedAt: string | null; service: string | null; region: string | null }>();
+  const lastUsedByKey = new Map<
+    string,
+    { lastUsedAt: string | null; service: string | null; region: string | null }
+  >();
   if (!rows) {
     const allKeys = [...keysByUser.values()].flat();
     await Promise.all(
@@ -154,7 +194,11 @@ export async function scanAccount(
             lastUsedByKey.set(k.AccessKeyId, await session.accessKeyLastUsed(k.AccessKeyId));
           } catch (e) {
             if (!isDenied(e)) throw e;
-            gaps.add('access-key-last-used', 'GetAccessKeyLastUsed denied: access key last use not evaluated', e.code);
+            gaps.add(
+              'access-key-last-used',
+              'GetAccessKeyLastUsed denied: access key last use not evaluated',
+              e.code,
+            );
           }
         }),
       ),
@@ -166,7 +210,9 @@ export async function scanAccount(
   if (settings.accessAdvisor && !gaps.has('authorization-details')) {
     const principals = [
       ...details.users.map((u) => u.Arn!),
-      ...details.roles.filter((r) => !(r.Path ?? '/').startsWith('/aws-service-role/')).map((r) => r.Arn!),
+      ...details.roles
+        .filter((r) => !(r.Path ?? '/').startsWith('/aws-service-role/'))
+        .map((r) => r.Arn!),
     ].filter(Boolean);
     let failed: AwsCallError | null = null;
     let advisorDone = 0;
@@ -182,7 +228,8 @@ export async function scanAccount(
             if (!(e instanceof AwsCallError)) throw e;
             failed = e;
           }
-          if (++advisorDone % advisorStep === 0 || advisorDone === principals.length) progress('access-advisor', advisorDone, principals.length);
+          if (++advisorDone % advisorStep === 0 || advisorDone === principals.length)
+            progress('access-advisor', advisorDone, principals.length);
         }),
       ),
     );
@@ -195,14 +242,20 @@ export async function scanAccount(
       );
     }
   } else if (!settings.accessAdvisor) {
-    gaps.add('access-advisor', 'Access Advisor turned off (accessAdvisor: false): unused permissions not evaluated', null, 'set aws.accessAdvisor to true');
+    gaps.add(
+      'access-advisor',
+      'Access Advisor turned off (accessAdvisor: false): unused permissions not evaluated',
+      null,
+      'set aws.accessAdvisor to true',
+    );
   }
 
   /* -------- mapping */
   progress('mapping');
   const groupsByName = new Map(details.groups.map((g) => [g.GroupName!, g]));
   const members = new Map<string, string[]>();
-  for (const u of details.users) for (const g of u.GroupList ?? []) members.set(g, [...(members.get(g) ?? []), u.UserName!]);
+  for (const u of details.users)
+    for (const g of u.GroupList ?? []) members.set(g, [...(members.get(g) ?? []), u.UserName!]);
 
   for (const u of details.users) {
     const keys = keysByUser.get(u.UserName!) ?? [];
@@ -218,16 +271,35 @@ export async function scanAccount(
       const known = mapped.credentials.filter((c) => c.lastUsedKnown);
       if (known.length && known.length === mapped.credentials.length) {
         mapped.identity.lastUsedKnown = true;
-        mapped.identity.lastUsedAt = known.map((c) => c.lastUsedAt).reduce<string | null>((a, b) => (b && (!a || b > a) ? b : a), null);
+        mapped.identity.lastUsedAt = known
+          .map((c) => c.lastUsedAt)
+          .reduce<string | null>((a, b) => (b && (!a || b > a) ? b : a), null);
       }
     }
     identities.push(mapped.identity);
     credentials.push(...mapped.credentials);
     if (gaps.has('authorization-details')) continue;
-    const sources: PolicySource[] = policySources(`user ${u.UserName}`, u.UserPolicyList, u.AttachedManagedPolicies, managed, null, missingPolicies);
+    const sources: PolicySource[] = policySources(
+      `user ${u.UserName}`,
+      u.UserPolicyList,
+      u.AttachedManagedPolicies,
+      managed,
+      null,
+      missingPolicies,
+    );
     for (const gName of u.GroupList ?? []) {
       const g = groupsByName.get(gName);
-      if (g) sources.push(...policySources(`group ${gName}`, g.GroupPolicyList, g.AttachedManagedPolicies, managed, gName, missingPolicies));
+      if (g)
+        sources.push(
+          ...policySources(
+            `group ${gName}`,
+            g.GroupPolicyList,
+            g.AttachedManagedPolicies,
+            managed,
+            gName,
+            missingPolicies,
+          ),
+        );
     }
     grants.push(...(await grantsFromPolicies(u.Arn!, sources, usage.get(u.Arn!))));
   }
@@ -240,7 +312,14 @@ export async function scanAccount(
     }
     identities.push(identity);
     if (gaps.has('authorization-details')) continue;
-    const sources = policySources(`role ${r.RoleName}`, r.RolePolicyList, r.AttachedManagedPolicies, managed, null, missingPolicies);
+    const sources = policySources(
+      `role ${r.RoleName}`,
+      r.RolePolicyList,
+      r.AttachedManagedPolicies,
+      managed,
+      null,
+      missingPolicies,
+    );
     grants.push(...(await grantsFromPolicies(r.Arn!, sources, usage.get(r.Arn!))));
   }
   for (const g of details.groups) identities.push(mapGroup(g, members.get(g.GroupName!) ?? []));
@@ -257,7 +336,15 @@ export async function scanAccount(
     );
   }
   progress('done', identities.length, identities.length);
-  return { kind: 'inventory', scope, identities, credentials, grants, gaps: gaps.list, apiCalls: session.calls };
+  return {
+    kind: 'inventory',
+    scope,
+    identities,
+    credentials,
+    grants,
+    gaps: gaps.list,
+    apiCalls: session.calls,
+  };
 }
 
 /** When GAAD is denied: identities from the List* calls (which need their own permissions). */

@@ -119,36 +119,148 @@ export interface AwsEstate {
 
 /** AWS managed policies the stand-in knows (a small, representative subset of the real ones). */
 export const AWS_MANAGED_POLICIES: Record<string, EstatePolicyDocument> = {
-  AdministratorAccess: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] },
+  AdministratorAccess: {
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }],
+  },
   PowerUserAccess: {
     Version: '2012-10-17',
     Statement: [
       { Effect: 'Allow', NotAction: ['iam:*', 'organizations:*', 'account:*'], Resource: '*' },
-      { Effect: 'Allow', Action: ['iam:CreateServiceLinkedRole', 'iam:ListRoles', 'organizations:DescribeOrganization'], Resource: '*' },
+      {
+        Effect: 'Allow',
+        Action: [
+          'iam:CreateServiceLinkedRole',
+          'iam:ListRoles',
+          'organizations:DescribeOrganization',
+        ],
+        Resource: '*',
+      },
     ],
   },
   ReadOnlyAccess: {
     Version: '2012-10-17',
-    Statement: [{ Effect: 'Allow', Action: ['s3:Get*', 's3:List*', 'ec2:Describe*', 'iam:Get*', 'iam:List*', 'cloudwatch:Get*', 'logs:Get*'], Resource: '*' }],
+    Statement: [
+      {
+        Effect: 'Allow',
+        Action: [
+          's3:Get*',
+          's3:List*',
+          'ec2:Describe*',
+          'iam:Get*',
+          'iam:List*',
+          'cloudwatch:Get*',
+          'logs:Get*',
+        ],
+        Resource: '*',
+      },
+    ],
   },
-  AmazonS3FullAccess: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['s3:*', 's3-object-lambda:*'], Resource: '*' }] },
-  AmazonS3ReadOnlyAccess: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['s3:Get*', 's3:List*', 's3:Describe*'], Resource: '*' }] },
-  AmazonEC2FullAccess: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['ec2:*', 'elasticloadbalancing:*', 'autoscaling:*'], Resource: '*' }] },
-  AmazonEC2ReadOnlyAccess: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['ec2:Describe*', 'elasticloadbalancing:Describe*'], Resource: '*' }] },
-  AmazonDynamoDBFullAccess: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['dynamodb:*'], Resource: '*' }] },
-  AmazonSQSFullAccess: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['sqs:*'], Resource: '*' }] },
+  AmazonS3FullAccess: {
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Action: ['s3:*', 's3-object-lambda:*'], Resource: '*' }],
+  },
+  AmazonS3ReadOnlyAccess: {
+    Version: '2012-10-17',
+    Statement: [
+      { Effect: 'Allow', Action: ['s3:Get*', 's3:List*', 's3:Describe*'], Resource: '*' },
+    ],
+  },
+  AmazonEC2FullAccess: {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Action: ['ec2:*', 'elasticloadbalancing:*', 'autoscaling:*'],
+        Resource: '*',
+      },
+    ],
+  },
+  AmazonEC2ReadOnlyAccess: {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Action: ['ec2:Describe*', 'elasticloadbalancing:Describe*'],
+        Resource: '*',
+      },
+    ],
+  },
+  AmazonDynamoDBFullAccess: {
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Action: ['dynamodb:*'], Resource: '*' }],
+  },
+  AmazonSQSFullAccess: {
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Action: ['sqs:*'], Resource: '*' }],
+  },
   SecurityAudit: {
     Version: '2012-10-17',
-    Statement: [{ Effect: 'Allow', Action: ['iam:GenerateCredentialReport', 'iam:Get*', 'iam:List*', 'organizations:List*', 'cloudtrail:Describe*'], Resource: '*' }],
+    Statement: [
+      {
+        Effect: 'Allow',
+        Action: [
+          'iam:GenerateCredentialReport',
+          'iam:Get*',
+          'iam:List*',
+          'organizations:List*',
+          'cloudtrail:Describe*',
+        ],
+        Resource: '*',
+      },
+    ],
   },
-  AWSSupportServiceRolePolicy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['support:*', 'iam:GetRole'], Resource: '*' }] },
-  AmazonRDSServiceRolePolicy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['ec2:DescribeInstances', 'logs:CreateLogGroup', 'logs:PutLogEvents'], Resource: '*' }] },
-  AWSOrganizationsServiceTrustPolicy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['iam:DeleteRole', 'iam:GetRole'], Resource: '*' }] },
-  AmazonECSServiceRolePolicy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['ec2:AttachNetworkInterface', 'ec2:Describe*', 'elasticloadbalancing:RegisterTargets'], Resource: '*' }] },
-  AWSElasticLoadBalancingServiceRolePolicy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['ec2:DescribeAddresses', 'ec2:CreateNetworkInterface'], Resource: '*' }] },
+  AWSSupportServiceRolePolicy: {
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Action: ['support:*', 'iam:GetRole'], Resource: '*' }],
+  },
+  AmazonRDSServiceRolePolicy: {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Action: ['ec2:DescribeInstances', 'logs:CreateLogGroup', 'logs:PutLogEvents'],
+        Resource: '*',
+      },
+    ],
+  },
+  AWSOrganizationsServiceTrustPolicy: {
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Action: ['iam:DeleteRole', 'iam:GetRole'], Resource: '*' }],
+  },
+  AmazonECSServiceRolePolicy: {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Action: [
+          'ec2:AttachNetworkInterface',
+          'ec2:Describe*',
+          'elasticloadbalancing:RegisterTargets',
+        ],
+        Resource: '*',
+      },
+    ],
+  },
+  AWSElasticLoadBalancingServiceRolePolicy: {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Action: ['ec2:DescribeAddresses', 'ec2:CreateNetworkInterface'],
+        Resource: '*',
+      },
+    ],
+  },
   AWSLambdaBasicExecutionRole: {
     Version: '2012-10-17',
-    Statement: [{ Effect: 'Allow', Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'], Resource: '*' }],
+    Statement: [
+      {
+        Effect: 'Allow',
+        Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: '*',
+      },
+    ],
   },
 };
 

@@ -109,10 +109,15 @@ function faultError(kind: FaultKind, json: boolean): AwsError {
 /* ------------------------------------------------------------------ XML */
 
 function esc(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  return s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;');
 }
 
-type XmlValue = string | number | boolean | null | undefined | XmlValue[] | { [k: string]: XmlValue };
+type XmlValue =
+  string | number | boolean | null | undefined | XmlValue[] | { [k: string]: XmlValue };
 
 /** Query-protocol XML: arrays become <member> lists, nulls are omitted. */
 function xml(value: XmlValue): string {
@@ -127,7 +132,10 @@ function xml(value: XmlValue): string {
   return esc(String(value));
 }
 
-const NS = { iam: 'https://iam.amazonaws.com/doc/2010-05-08/', sts: 'https://sts.amazonaws.com/doc/2011-06-15/' };
+const NS = {
+  iam: 'https://iam.amazonaws.com/doc/2010-05-08/',
+  sts: 'https://sts.amazonaws.com/doc/2011-06-15/',
+};
 
 /* ------------------------------------------------------------------ per-account runtime state */
 
@@ -145,7 +153,10 @@ interface AccountState {
   gaadCache: GaadItem[] | null;
 }
 
-type GaadItem = { kind: 'User' | 'Group' | 'Role' | 'LocalManagedPolicy' | 'AWSManagedPolicy'; xml: string };
+type GaadItem = {
+  kind: 'User' | 'Group' | 'Role' | 'LocalManagedPolicy' | 'AWSManagedPolicy';
+  xml: string;
+};
 
 interface Secret {
   arn: string;
@@ -172,14 +183,27 @@ function reportDate(iso: string | null | undefined): string {
 function idFor(prefix: string, seed: string): string {
   let h = 0;
   for (const c of seed) h = (h * 31 + c.charCodeAt(0)) >>> 0;
-  const base = (h.toString(36).toUpperCase() + seed.replace(/[^A-Za-z0-9]/g, '').toUpperCase() + 'X'.repeat(17)).slice(0, 17);
+  const base = (
+    h.toString(36).toUpperCase() +
+    seed.replace(/[^A-Za-z0-9]/g, '').toUpperCase() +
+    'X'.repeat(17)
+  ).slice(0, 17);
   return `${prefix}${base}`;
 }
 
-function page<T>(items: T[], marker: string | null, maxItems: number): { items: T[]; next: string | null } {
-  const start = marker ? Number.parseInt(Buffer.from(marker, 'base64').toString('utf8').replace('m:', ''), 10) || 0 : 0;
+function page<T>(
+  items: T[],
+  marker: string | null,
+  maxItems: number,
+): { items: T[]; next: string | null } {
+  const start = marker
+    ? Number.parseInt(Buffer.from(marker, 'base64').toString('utf8').replace('m:', ''), 10) || 0
+    : 0;
   const end = start + maxItems;
-  return { items: items.slice(start, end), next: end < items.length ? Buffer.from(`m:${end}`).toString('base64') : null };
+  return {
+    items: items.slice(start, end),
+    next: end < items.length ? Buffer.from(`m:${end}`).toString('base64') : null,
+  };
 }
 
 function managedArnName(arn: string): string {
@@ -197,7 +221,10 @@ function tagsXml(tags: Record<string, string> | undefined): XmlValue {
 }
 
 function inlineXml(list: EstateInlinePolicy[] | undefined): XmlValue {
-  return (list ?? []).map((p) => ({ PolicyName: p.name, PolicyDocument: encodePolicy(p.document) }));
+  return (list ?? []).map((p) => ({
+    PolicyName: p.name,
+    PolicyDocument: encodePolicy(p.document),
+  }));
 }
 
 function attachedXml(list: string[] | undefined): XmlValue {
@@ -205,7 +232,10 @@ function attachedXml(list: string[] | undefined): XmlValue {
 }
 
 /** Service namespaces a set of policies allows (Access Advisor lists these). */
-function allowedNamespaces(docs: EstatePolicyDocument[], usage: EstateServiceUsage | undefined): string[] {
+function allowedNamespaces(
+  docs: EstatePolicyDocument[],
+  usage: EstateServiceUsage | undefined,
+): string[] {
   const out = new Set<string>(Object.keys(usage ?? {}));
   for (const doc of docs) {
     const sts = Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement];
@@ -214,7 +244,10 @@ function allowedNamespaces(docs: EstatePolicyDocument[], usage: EstateServiceUsa
       const actions = ([] as unknown[]).concat(st.Action ?? [], st.NotAction ? ['*'] : []);
       for (const a of actions) {
         if (typeof a !== 'string') continue;
-        if (a === '*' || a === '*:*') ['s3', 'ec2', 'iam', 'sts', 'lambda', 'dynamodb', 'sqs', 'logs', 'cloudwatch'].forEach((s) => out.add(s));
+        if (a === '*' || a === '*:*')
+          ['s3', 'ec2', 'iam', 'sts', 'lambda', 'dynamodb', 'sqs', 'logs', 'cloudwatch'].forEach(
+            (s) => out.add(s),
+          );
         else if (a.includes(':')) out.add(a.split(':')[0]!.toLowerCase());
       }
     }
@@ -263,13 +296,19 @@ export async function startAwsStandIn(opts: AwsStandInOptions): Promise<AwsStand
     },
   };
   const accounts = new Map<string, AccountState>();
-  for (const a of estate.accounts) accounts.set(a.id, { data: a, report: null, jobs: new Map(), gaadCache: null });
+  for (const a of estate.accounts)
+    accounts.set(a.id, { data: a, report: null, jobs: new Map(), gaadCache: null });
 
   /** access key id -> who signs with it */
   const keys = new Map<string, { accountId: string; arn: string }>();
   for (const c of estate.callers) keys.set(c.accessKeyId, { accountId: c.accountId, arn: c.arn });
   for (const a of estate.accounts)
-    for (const u of a.users) for (const k of u.accessKeys ?? []) keys.set(k.id, { accountId: a.id, arn: `arn:aws:iam::${a.id}:user${u.path ?? '/'}${u.name}` });
+    for (const u of a.users)
+      for (const k of u.accessKeys ?? [])
+        keys.set(k.id, {
+          accountId: a.id,
+          arn: `arn:aws:iam::${a.id}:user${u.path ?? '/'}${u.name}`,
+        });
 
   const secrets = new Map<string, Map<string, Secret>>(); // account -> name -> secret
   const handle: AwsStandIn = {
@@ -280,7 +319,9 @@ export async function startAwsStandIn(opts: AwsStandInOptions): Promise<AwsStand
     estate,
     readSecret: (accountId, name) => {
       const versions = secrets.get(accountId)?.get(name)?.versions;
-      return [...(versions?.values() ?? [])].find((v) => v.stages.includes('AWSCURRENT'))?.value ?? null;
+      return (
+        [...(versions?.values() ?? [])].find((v) => v.stages.includes('AWSCURRENT'))?.value ?? null
+      );
     },
     close: async () => {},
   };
@@ -301,8 +342,12 @@ export async function startAwsStandIn(opts: AwsStandInOptions): Promise<AwsStand
     return `arn:aws:iam::${a.id}:group${g.path ?? '/'}${g.name}`;
   }
   function policyDoc(a: EstateAccount, arn: string): EstatePolicyDocument | null {
-    if (arn.startsWith('arn:aws:iam::aws:policy/')) return AWS_MANAGED_POLICIES[managedArnName(arn)] ?? null;
-    return a.policies.find((p) => `arn:aws:iam::${a.id}:policy${p.path ?? '/'}${p.name}` === arn)?.document ?? null;
+    if (arn.startsWith('arn:aws:iam::aws:policy/'))
+      return AWS_MANAGED_POLICIES[managedArnName(arn)] ?? null;
+    return (
+      a.policies.find((p) => `arn:aws:iam::${a.id}:policy${p.path ?? '/'}${p.name}` === arn)
+        ?.document ?? null
+    );
   }
   function findUser(a: EstateAccount, name: string | null) {
     const u = a.users.find((x) => x.name === name);
@@ -426,7 +471,9 @@ export async function startAwsStandIn(opts: AwsStandInOptions): Promise<AwsStand
           RolePolicyList: inlineXml(r.inlinePolicies),
           AttachedManagedPolicies: attachedXml(r.attachedPolicies),
           Tags: tagsXml(r.tags),
-          RoleLastUsed: r.lastUsedAt ? { LastUsedDate: isoSeconds(r.lastUsedAt), Region: r.lastUsedRegion ?? 'us-east-1' } : {},
+          RoleLastUsed: r.lastUsedAt
+            ? { LastUsedDate: isoSeconds(r.lastUsedAt), Region: r.lastUsedRegion ?? 'us-east-1' }
+            : {},
         }),
       });
     }
@@ -443,12 +490,21 @@ export async function startAwsStandIn(opts: AwsStandInOptions): Promise<AwsStand
           IsAttachable: true,
           CreateDate: isoSeconds(p.createdAt),
           UpdateDate: isoSeconds(p.updatedAt ?? p.createdAt),
-          PolicyVersionList: [{ Document: encodePolicy(p.document), VersionId: 'v1', IsDefaultVersion: true, CreateDate: isoSeconds(p.createdAt) }],
+          PolicyVersionList: [
+            {
+              Document: encodePolicy(p.document),
+              VersionId: 'v1',
+              IsDefaultVersion: true,
+              CreateDate: isoSeconds(p.createdAt),
+            },
+          ],
         }),
       });
     }
     // GAAD lists AWS managed policies that are attached to something in the account.
-    for (const arn of [...attached].filter((x) => x.startsWith('arn:aws:iam::aws:policy/')).sort()) {
+    for (const arn of [...attached]
+      .filter((x) => x.startsWith('arn:aws:iam::aws:policy/'))
+      .sort()) {
       const doc = AWS_MANAGED_POLICIES[managedArnName(arn)];
       if (!doc) continue;
       items.push({
@@ -461,7 +517,14 @@ export async function startAwsStandIn(opts: AwsStandInOptions): Promise<AwsStand
           IsAttachable: true,
           CreateDate: '2015-02-06T18:39:46Z',
           UpdateDate: '2015-02-06T18:39:46Z',
-          PolicyVersionList: [{ Document: encodePolicy(doc), VersionId: 'v1', IsDefaultVersion: true, CreateDate: '2015-02-06T18:39:46Z' }],
+          PolicyVersionList: [
+            {
+              Document: encodePolicy(doc),
+              VersionId: 'v1',
+              IsDefaultVersion: true,
+              CreateDate: '2015-02-06T18:39:46Z',
+            },
+          ],
         }),
       });
     }
@@ -482,7 +545,9 @@ export async function startAwsStandIn(opts: AwsStandInOptions): Promise<AwsStand
     };
     switch (action) {
       case 'GetAccountAuthorizationDetails': {
-        const filter = [...p.entries()].filter(([k]) => k.startsWith('Filter.member.')).map(([, v]) => v);
+        const filter = [...p.entries()]
+          .filter(([k]) => k.startsWith('Filter.member.'))
+          .map(([, v]) => v);
         const items = gaadItems(st).filter((i) => filter.length === 0 || filter.includes(i.kind));
         const pg = page(items, marker, maxItems);
         const of = (k: GaadItem['kind'][]) =>
@@ -493,40 +558,103 @@ export async function startAwsStandIn(opts: AwsStandInOptions): Promise<AwsStand
         return `<UserDetailList>${of(['User'])}</UserDetailList><GroupDetailList>${of(['Group'])}</GroupDetailList><RoleDetailList>${of(['Role'])}</RoleDetailList><Policies>${of(['LocalManagedPolicy', 'AWSManagedPolicy'])}</Policies><IsTruncated>${pg.next !== null}</IsTruncated>${pg.next ? `<Marker>${pg.next}</Marker>` : ''}`;
       }
       case 'GenerateCredentialReport': {
-        const fresh = st.report && now().getTime() - Date.parse(st.report.generatedAt) < 4 * 3600_000;
-        if (fresh) return xml({ State: st.report!.pendingPolls > 0 ? 'INPROGRESS' : 'COMPLETE', Description: 'Report is available' });
-        st.report = { generatedAt: now().toISOString(), csv: credentialReport(a), pendingPolls: opts.reportPendingPolls ?? 0 };
-        return xml({ State: 'STARTED', Description: 'No report exists. Starting a new report generation task' });
+        const fresh =
+          st.report && now().getTime() - Date.parse(st.report.generatedAt) < 4 * 3600_000;
+        if (fresh)
+          return xml({
+            State: st.report!.pendingPolls > 0 ? 'INPROGRESS' : 'COMPLETE',
+            Description: 'Report is available',
+          });
+        st.report = {
+          generatedAt: now().toISOString(),
+          csv: credentialReport(a),
+          pendingPolls: opts.reportPendingPolls ?? 0,
+        };
+        return xml({
+          State: 'STARTED',
+          Description: 'No report exists. Starting a new report generation task',
+        });
       }
       case 'GetCredentialReport': {
-        if (!st.report) throw new AwsError('ReportNotPresent', 'Credential report not present', 410);
+        if (!st.report)
+          throw new AwsError('ReportNotPresent', 'Credential report not present', 410);
         if (now().getTime() - Date.parse(st.report.generatedAt) > 4 * 3600_000)
           throw new AwsError('ReportExpired', 'Credential report expired', 410);
         if (st.report.pendingPolls > 0) {
           st.report.pendingPolls -= 1;
           throw new AwsError('ReportInProgress', 'Credential report generation in progress', 404);
         }
-        return xml({ Content: Buffer.from(st.report.csv).toString('base64'), ReportFormat: 'text/csv', GeneratedTime: isoSeconds(st.report.generatedAt) });
+        return xml({
+          Content: Buffer.from(st.report.csv).toString('base64'),
+          ReportFormat: 'text/csv',
+          GeneratedTime: isoSeconds(st.report.generatedAt),
+        });
       }
       case 'ListUsers':
-        return paged(a.users, (u) => ({ Path: u.path ?? '/', UserName: u.name, UserId: u.id ?? idFor('AIDA', `${a.id}${u.name}`), Arn: userArn(a, u), CreateDate: isoSeconds(u.createdAt), PasswordLastUsed: u.passwordLastUsed ? isoSeconds(u.passwordLastUsed) : null }), 'Users');
+        return paged(
+          a.users,
+          (u) => ({
+            Path: u.path ?? '/',
+            UserName: u.name,
+            UserId: u.id ?? idFor('AIDA', `${a.id}${u.name}`),
+            Arn: userArn(a, u),
+            CreateDate: isoSeconds(u.createdAt),
+            PasswordLastUsed: u.passwordLastUsed ? isoSeconds(u.passwordLastUsed) : null,
+          }),
+          'Users',
+        );
       case 'ListRoles':
-        return paged(a.roles, (r) => ({ Path: r.path ?? '/', RoleName: r.name, RoleId: r.id ?? idFor('AROA', `${a.id}${r.name}`), Arn: roleArn(a, r), CreateDate: isoSeconds(r.createdAt), AssumeRolePolicyDocument: encodePolicy(r.trustPolicy), MaxSessionDuration: r.maxSessionDuration ?? 3600 }), 'Roles');
+        return paged(
+          a.roles,
+          (r) => ({
+            Path: r.path ?? '/',
+            RoleName: r.name,
+            RoleId: r.id ?? idFor('AROA', `${a.id}${r.name}`),
+            Arn: roleArn(a, r),
+            CreateDate: isoSeconds(r.createdAt),
+            AssumeRolePolicyDocument: encodePolicy(r.trustPolicy),
+            MaxSessionDuration: r.maxSessionDuration ?? 3600,
+          }),
+          'Roles',
+        );
       case 'ListGroups':
-        return paged(a.groups, (g) => ({ Path: g.path ?? '/', GroupName: g.name, GroupId: idFor('AGPA', `${a.id}${g.name}`), Arn: groupArn(a, g), CreateDate: isoSeconds(g.createdAt) }), 'Groups');
+        return paged(
+          a.groups,
+          (g) => ({
+            Path: g.path ?? '/',
+            GroupName: g.name,
+            GroupId: idFor('AGPA', `${a.id}${g.name}`),
+            Arn: groupArn(a, g),
+            CreateDate: isoSeconds(g.createdAt),
+          }),
+          'Groups',
+        );
       case 'ListAccountAliases':
         return `<AccountAliases>${a.alias ? `<member>${esc(a.alias)}</member>` : ''}</AccountAliases><IsTruncated>false</IsTruncated>`;
       case 'ListAccessKeys': {
         const name = p.get('UserName') ?? caller.split('/').pop()!;
         const u = findUser(a, name);
-        return paged(u.accessKeys ?? [], (k) => ({ UserName: u.name, AccessKeyId: k.id, Status: k.status, CreateDate: isoSeconds(k.createdAt) }), 'AccessKeyMetadata');
+        return paged(
+          u.accessKeys ?? [],
+          (k) => ({
+            UserName: u.name,
+            AccessKeyId: k.id,
+            Status: k.status,
+            CreateDate: isoSeconds(k.createdAt),
+          }),
+          'AccessKeyMetadata',
+        );
       }
       case 'GetAccessKeyLastUsed': {
         const { user, key } = findKey(a, p.get('AccessKeyId') ?? '');
         return xml({
           UserName: user.name,
           AccessKeyLastUsed: key.lastUsedAt
-            ? { LastUsedDate: isoSeconds(key.lastUsedAt), ServiceName: key.lastUsedService ?? 'sts', Region: key.lastUsedRegion ?? 'us-east-1' }
+            ? {
+                LastUsedDate: isoSeconds(key.lastUsedAt),
+                ServiceName: key.lastUsedService ?? 'sts',
+                Region: key.lastUsedRegion ?? 'us-east-1',
+              }
             : { ServiceName: 'N/A', Region: 'N/A' },
         });
       }
@@ -544,12 +672,21 @@ export async function startAwsStandIn(opts: AwsStandInOptions): Promise<AwsStand
         (u.accessKeys ??= []).push(key);
         keys.set(key.id, { accountId: a.id, arn: userArn(a, u) });
         st.gaadCache = null;
-        return xml({ AccessKey: { UserName: u.name, AccessKeyId: key.id, Status: 'Active', SecretAccessKey: key.secret!, CreateDate: isoSeconds(key.createdAt) } });
+        return xml({
+          AccessKey: {
+            UserName: u.name,
+            AccessKeyId: key.id,
+            Status: 'Active',
+            SecretAccessKey: key.secret!,
+            CreateDate: isoSeconds(key.createdAt),
+          },
+        });
       }
       case 'UpdateAccessKey': {
         const { key } = findKey(a, p.get('AccessKeyId') ?? '');
         const status = p.get('Status');
-        if (status !== 'Active' && status !== 'Inactive') throw new AwsError('ValidationError', `invalid Status ${status}`, 400);
+        if (status !== 'Active' && status !== 'Inactive')
+          throw new AwsError('ValidationError', `invalid Status ${status}`, 400);
         key.status = status;
         return '';
       }
@@ -567,9 +704,14 @@ export async function startAwsStandIn(opts: AwsStandInOptions): Promise<AwsStand
         const principal = user ?? role ?? group;
         if (!principal) throw new AwsError('NoSuchEntity', `entity ${arn} not found`, 404);
         const usage = user?.serviceLastAccessed ?? role?.serviceLastAccessed;
-        const docsOf = (x: { inlinePolicies?: EstateInlinePolicy[]; attachedPolicies?: string[] }) => [
+        const docsOf = (x: {
+          inlinePolicies?: EstateInlinePolicy[];
+          attachedPolicies?: string[];
+        }) => [
           ...(x.inlinePolicies ?? []).map((i) => i.document),
-          ...(x.attachedPolicies ?? []).map((m) => policyDoc(a, m)).filter((d): d is EstatePolicyDocument => !!d),
+          ...(x.attachedPolicies ?? [])
+            .map((m) => policyDoc(a, m))
+            .filter((d): d is EstatePolicyDocument => !!d),
         ];
         const docs = docsOf(principal);
         for (const gName of user?.groups ?? []) {
@@ -581,7 +723,10 @@ export async function startAwsStandIn(opts: AwsStandInOptions): Promise<AwsStand
           arn,
           createdAt: now().toISOString(),
           pendingPolls: opts.advisorPendingPolls ?? 0,
-          services: allowedNamespaces(docs, usage).map((ns) => ({ namespace: ns, lastAuthenticated: usage?.[ns] ?? null })),
+          services: allowedNamespaces(docs, usage).map((ns) => ({
+            namespace: ns,
+            lastAuthenticated: usage?.[ns] ?? null,
+          })),
         });
         return xml({ JobId: jobId });
       }
@@ -590,7 +735,13 @@ export async function startAwsStandIn(opts: AwsStandInOptions): Promise<AwsStand
         if (!job) throw new AwsError('NoSuchEntity', 'job not found', 404);
         if (job.pendingPolls > 0) {
           job.pendingPolls -= 1;
-          return xml({ JobStatus: 'IN_PROGRESS', JobType: 'SERVICE_LEVEL', JobCreationDate: isoSeconds(job.createdAt), ServicesLastAccessed: [], IsTruncated: false });
+          return xml({
+            JobStatus: 'IN_PROGRESS',
+            JobType: 'SERVICE_LEVEL',
+            JobCreationDate: isoSeconds(job.createdAt),
+            ServicesLastAccessed: [],
+            IsTruncated: false,
+          });
         }
         const pg = page(job.services, marker, maxItems);
         return xml({
@@ -611,7 +762,11 @@ export async function startAwsStandIn(opts: AwsStandInOptions): Promise<AwsStand
         });
       }
       default:
-        throw new AwsError('InvalidAction', `The action ${action} is not valid for this web service.`, 400);
+        throw new AwsError(
+          'InvalidAction',
+          `The action ${action} is not valid for this web service.`,
+          400,
+        );
     }
   }
 
@@ -627,7 +782,11 @@ export async function startAwsStandIn(opts: AwsStandInOptions): Promise<AwsStand
         const target = m ? accounts.get(m[1]!) : undefined;
         const role = target?.data.roles.find((r) => r.name === m![2]);
         const denied = () =>
-          new AwsError('AccessDenied', `User: ${caller} is not authorized to perform: sts:AssumeRole on resource: ${arn}`, 403);
+          new AwsError(
+            'AccessDenied',
+            `User: ${caller} is not authorized to perform: sts:AssumeRole on resource: ${arn}`,
+            403,
+          );
         if (!target || !role) throw denied();
         const trust = JSON.stringify(role.trustPolicy);
         const wanted = /"sts:ExternalId":"([^"]+)"/.exec(trust)?.[1];
@@ -648,7 +807,11 @@ export async function startAwsStandIn(opts: AwsStandInOptions): Promise<AwsStand
         });
       }
       default:
-        throw new AwsError('InvalidAction', `The action ${action} is not valid for this web service.`, 400);
+        throw new AwsError(
+          'InvalidAction',
+          `The action ${action} is not valid for this web service.`,
+          400,
+        );
     }
   }
 
@@ -656,9 +819,17 @@ export async function startAwsStandIn(opts: AwsStandInOptions): Promise<AwsStand
 
   function organizations(op: string, body: Record<string, unknown>, acct: string): unknown {
     if (!estate.managementAccountId)
-      throw new AwsError('AWSOrganizationsNotInUseException', 'Your account is not a member of an organization.', 400);
+      throw new AwsError(
+        'AWSOrganizationsNotInUseException',
+        'Your account is not a member of an organization.',
+        400,
+      );
     if (acct !== estate.managementAccountId)
-      throw new AwsError('AccessDeniedException', 'You don’t have permissions to access this resource.', 400);
+      throw new AwsError(
+        'AccessDeniedException',
+        'You don’t have permissions to access this resource.',
+        400,
+      );
     switch (op) {
       case 'DescribeOrganization':
         return {
@@ -696,7 +867,12 @@ export async function startAwsStandIn(opts: AwsStandInOptions): Promise<AwsStand
     if (!mine) secrets.set(acct, (mine = new Map()));
     const find = (id: unknown): Secret => {
       const s = [...mine.values()].find((x) => x.name === id || x.arn === id);
-      if (!s) throw new AwsError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.", 400);
+      if (!s)
+        throw new AwsError(
+          'ResourceNotFoundException',
+          "Secrets Manager can't find the specified secret.",
+          400,
+        );
       return s;
     };
     const stamp = now().getTime() / 1000;
@@ -704,7 +880,8 @@ export async function startAwsStandIn(opts: AwsStandInOptions): Promise<AwsStand
       const versionId = typeof token === 'string' && token ? token : randomUUID();
       for (const v of s.versions.values()) {
         v.stages = v.stages.filter((x) => x !== 'AWSPREVIOUS');
-        if (v.stages.includes('AWSCURRENT')) v.stages = v.stages.map((x) => (x === 'AWSCURRENT' ? 'AWSPREVIOUS' : x));
+        if (v.stages.includes('AWSCURRENT'))
+          v.stages = v.stages.map((x) => (x === 'AWSCURRENT' ? 'AWSPREVIOUS' : x));
       }
       s.versions.set(versionId, { value, stages: ['AWSCURRENT'], createdAt: stamp });
       return versionId;
@@ -713,10 +890,23 @@ export async function startAwsStandIn(opts: AwsStandInOptions): Promise<AwsStand
       case 'CreateSecret': {
         const name = String(body.Name ?? '');
         if (!name) throw new AwsError('InvalidParameterException', 'Name is required', 400);
-        if (mine.has(name)) throw new AwsError('ResourceExistsException', `The operation failed because the secret ${name} already exists.`, 400);
-        const s: Secret = { name, arn: `arn:aws:secretsmanager:us-east-1:${acct}:secret:${name}-${randomBytes(3).toString('hex')}`, versions: new Map(), createdAt: stamp };
+        if (mine.has(name))
+          throw new AwsError(
+            'ResourceExistsException',
+            `The operation failed because the secret ${name} already exists.`,
+            400,
+          );
+        const s: Secret = {
+          name,
+          arn: `arn:aws:secretsmanager:us-east-1:${acct}:secret:${name}-${randomBytes(3).toString('hex')}`,
+          versions: new Map(),
+          createdAt: stamp,
+        };
         mine.set(name, s);
-        const versionId = typeof body.SecretString === 'string' ? putVersion(s, body.SecretString, body.ClientRequestToken) : undefined;
+        const versionId =
+          typeof body.SecretString === 'string'
+            ? putVersion(s, body.SecretString, body.ClientRequestToken)
+            : undefined;
         return { ARN: s.arn, Name: s.name, VersionId: versionId };
       }
       case 'PutSecretValue': {
@@ -735,9 +925,18 @@ export async function startAwsStandIn(opts: AwsStandInOptions): Promise<AwsStand
       }
       case 'GetSecretValue': {
         const s = find(body.SecretId);
-        const entry = [...s.versions].find(([id, v]) => (body.VersionId ? id === body.VersionId : v.stages.includes('AWSCURRENT')));
+        const entry = [...s.versions].find(([id, v]) =>
+          body.VersionId ? id === body.VersionId : v.stages.includes('AWSCURRENT'),
+        );
         if (!entry) throw new AwsError('ResourceNotFoundException', 'version not found', 400);
-        return { ARN: s.arn, Name: s.name, VersionId: entry[0], SecretString: entry[1].value, VersionStages: entry[1].stages, CreatedDate: entry[1].createdAt };
+        return {
+          ARN: s.arn,
+          Name: s.name,
+          VersionId: entry[0],
+          SecretString: entry[1].value,
+          VersionStages: entry[1].stages,
+          CreatedDate: entry[1].createdAt,
+        };
       }
       default:
         throw new AwsError('InvalidAction', `unknown operation ${op}`, 400);
@@ -752,7 +951,7 @@ export async function startAwsStandIn(opts: AwsStandInOptions): Promise<AwsStand
     const raw = Buffer.concat(chunks).toString('utf8');
     const target = req.headers['x-amz-target'];
     const json = typeof target === 'string';
-    let action = 'unknown';
+    let action: string;
     let service: 'iam' | 'sts' | 'organizations' | 'secretsmanager' = 'iam';
     let params = new URLSearchParams();
     let body: Record<string, unknown> = {};
@@ -773,13 +972,23 @@ export async function startAwsStandIn(opts: AwsStandInOptions): Promise<AwsStand
     requests.total += 1;
     byAction[action] = (byAction[action] ?? 0) + 1;
 
-    const send = (status: number, text: string, type: string, extra: Record<string, string> = {}) => {
+    const send = (
+      status: number,
+      text: string,
+      type: string,
+      extra: Record<string, string> = {},
+    ) => {
       res.writeHead(status, { 'content-type': type, 'x-amzn-requestid': randomUUID(), ...extra });
       res.end(text);
     };
     const fail = (e: AwsError) => {
       if (json) {
-        send(e.status, JSON.stringify({ __type: e.code, message: e.message }), 'application/x-amz-json-1.1', { 'x-amzn-errortype': e.code });
+        send(
+          e.status,
+          JSON.stringify({ __type: e.code, message: e.message }),
+          'application/x-amz-json-1.1',
+          { 'x-amzn-errortype': e.code },
+        );
       } else {
         const type = e.status >= 500 ? 'Receiver' : 'Sender';
         send(
@@ -795,26 +1004,53 @@ export async function startAwsStandIn(opts: AwsStandInOptions): Promise<AwsStand
       const who = keyId ? keys.get(keyId) : undefined;
       const delay = handle.latencyMs;
       const hits = faults.take(action, who?.accountId ?? null);
-      const extra = hits.filter((f) => f.kind === 'delay').reduce((s, f) => s + (f.delayMs ?? 0), 0);
+      const extra = hits
+        .filter((f) => f.kind === 'delay')
+        .reduce((s, f) => s + (f.delayMs ?? 0), 0);
       if (delay + extra > 0) await new Promise((r) => setTimeout(r, delay + extra));
       const err = hits.find((f) => f.kind !== 'delay');
       if (err) throw faultError(err.kind, json);
       if (!who)
         throw json
-          ? new AwsError('UnrecognizedClientException', 'The security token included in the request is invalid.', 400)
-          : new AwsError('InvalidClientTokenId', 'The security token included in the request is invalid.', 403);
+          ? new AwsError(
+              'UnrecognizedClientException',
+              'The security token included in the request is invalid.',
+              400,
+            )
+          : new AwsError(
+              'InvalidClientTokenId',
+              'The security token included in the request is invalid.',
+              403,
+            );
       if (json) {
-        const out = service === 'organizations' ? organizations(action, body, who.accountId) : secretsManager(action, body, who.accountId);
+        const out =
+          service === 'organizations'
+            ? organizations(action, body, who.accountId)
+            : secretsManager(action, body, who.accountId);
         send(200, JSON.stringify(out), 'application/x-amz-json-1.1');
         return;
       }
-      const result = service === 'sts' ? sts(action, params, who.accountId, who.arn) : iam(action, params, who.accountId, who.arn);
+      const result =
+        service === 'sts'
+          ? sts(action, params, who.accountId, who.arn)
+          : iam(action, params, who.accountId, who.arn);
       const ns = NS[service === 'sts' ? 'sts' : 'iam'];
       const inner = result ? `<${action}Result>${result}</${action}Result>` : '';
-      send(200, `<${action}Response xmlns="${ns}">${inner}<ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></${action}Response>`, 'text/xml');
+      send(
+        200,
+        `<${action}Response xmlns="${ns}">${inner}<ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></${action}Response>`,
+        'text/xml',
+      );
     } catch (e) {
       if (e instanceof AwsError) fail(e);
-      else fail(new AwsError(json ? 'InternalServiceError' : 'InternalFailure', `stand-in error: ${(e as Error).message}`, 500));
+      else
+        fail(
+          new AwsError(
+            json ? 'InternalServiceError' : 'InternalFailure',
+            `stand-in error: ${(e as Error).message}`,
+            500,
+          ),
+        );
     }
   }
 
