@@ -1,0 +1,13 @@
+/** The config/policy file: loading, schema, `nhi init` template and the published JSON Schema. */
+export { ConfigError } from './errors.js';
+export {
+  CONFIG_FILE_NAMES,
+  defaultConfig,
+  loadConfig,
+  parseConfig,
+  type LoadedConfig,
+} from './load.js';
+export { configSchema, type ConfigFile } from './schema.js';
+export { initConfigTemplate, SCHEMA_URL } from './template.js';
+export { configJsonSchema } from './json-schema.js';
+export type { Policy, PolicyException, RuleOverride, RulePolicy } from '../scoring/policy.js';

@@ -1,0 +1,154 @@
+/**
+ * The config file's schema, generated from the rule registry: each rule's options schema
+ * (thresholds) is reused, so a new rule or option is validated, documented in the JSON Schema
+ * and shown by `nhi init` without touching this file.
+ */
+import { z } from 'zod';
+import type { ProviderId } from '../model/index.js';
+import { SEVERITIES } from '../model/index.js';
+import { RULES } from '../scoring/rules/index.js';
+import type { AnyRule } from '../scoring/types.js';
+
+const PROVIDER_SET: Record<ProviderId, true> = { aws: true, azure: true, gcp: true, github: true };
+export const PROVIDER_IDS = Object.keys(PROVIDER_SET) as ProviderId[];
+
+/** Keys a rule entry or override may hold besides the rule's own options. */
+export const OVERRIDE_KEYS = ['enabled', 'severity'] as const;
+export const RULE_ENTRY_KEYS = [...OVERRIDE_KEYS, 'providers', 'scopes', 'tags'] as const;
+
+const severity = z.enum(SEVERITIES as [string, ...string[]]).describe('Severity override');
+
+/** The rule's options, every one optional and without its default (unset = inherited). */
+function partialOptions(rule: AnyRule): Record<string, z.ZodType> {
+  const shape: Record<string, z.ZodType> = {};
+  for (const [key, field] of Object.entries(rule.options.shape as Record<string, z.ZodType>)) {
+    const inner = field instanceof z.ZodDefault ? (field.def.innerType as z.ZodType) : field;
+    const description = field.description ?? inner.description;
+    const defaultValue = field instanceof z.ZodDefault ? field.def.defaultValue : undefined;
+    let opt = inner.optional();
+    if (description)
+      opt = opt.describe(`${description} (default: ${JSON.stringify(defaultValue)})`);
+    shape[key] = opt;
+  }
+  return shape;
+}
+
+export function overrideSchema(rule: AnyRule) {
+  return z
+    .object({
+      enabled: z.boolean().optional().describe('Switch the rule on or off'),
+      severity: severity.optional(),
+      ...partialOptions(rule),
+    })
+    .strict();
+}
+
+export function ruleEntrySchema(rule: AnyRule) {
+  const override = overrideSchema(rule);
+  return z
+    .object({
+      ...override.shape,
+      providers: z
+        .object(Object.fromEntries(PROVIDER_IDS.map((p) => [p, override.optional()])))
+        .strict()
+        .optional()
+        .describe('Overrides per provider'),
+      scopes: z
+        .record(z.string(), override)
+        .optional()
+        .describe('Overrides per scope id or name (glob allowed); beat provider overrides'),
+      tags: z
+        .record(z.string(), override)
+        .optional()
+        .describe('Overrides per identity tag, keyed `key=value` or `key`; beat scope overrides'),
+    })
+    .strict()
+    .describe(`${rule.title}. ${rule.description}`);
+}
+
+const isoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/, {
+    message: 'expected a date like 2027-01-31 or 2027-01-31T12:00:00Z',
+  })
+  .refine((s) => !Number.isNaN(Date.parse(s.length === 10 ? `${s}T00:00:00Z` : s)), {
+    message: 'not a real date',
+  });
+
+const ruleId = z.string().refine((id) => RULES.some((r) => r.id === id), {
+  error: () => `unknown rule (known: ${RULES.map((r) => r.id).join(', ')})`,
+});
+
+export const exceptionSchema = z
+  .object({
+    rule: ruleId.optional().describe('Rule id; omit to match every rule'),
+    id: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Credential or identity: short id (c-…, i-…) or external id; glob (*, ?) allowed'),
+    provider: z.enum(PROVIDER_IDS as [string, ...string[]]).optional(),
+    scope: z.string().min(1).optional().describe('Scope id or name; glob allowed'),
+    reason: z
+      .string()
+      .trim()
+      .min(1, { message: 'a reason is required' })
+      .describe('Why the risk is accepted'),
+    expires: isoDate.describe('Date the exception stops applying (valid through that UTC day)'),
+  })
+  .strict()
+  .refine((e) => e.rule !== undefined || e.id !== undefined, {
+    message: 'an exception needs at least a rule or an id',
+  });
+
+export const configSchema = z
+  .object({
+    $schema: z.string().optional(),
+    providers: z
+      .object(
+        Object.fromEntries(
+          PROVIDER_IDS.map((p) => [
+            p,
+            z
+              .record(z.string(), z.unknown())
+              .nullable()
+              .optional()
+              .describe(`${p} connector options (see its README)`),
+          ]),
+        ),
+      )
+      .strict()
+      .nullable()
+      .optional()
+      .describe('Connector options per provider, passed to the connector as is'),
+    rules: z
+      .object(
+        Object.fromEntries(RULES.map((r) => [r.id, ruleEntrySchema(r).nullable().optional()])),
+      )
+      .strict()
+      .nullable()
+      .optional()
+      .describe('Rule thresholds, switches and severity overrides'),
+    exceptions: z
+      .array(exceptionSchema)
+      .nullable()
+      .optional()
+      .describe('Accepted risks, each with a reason and an expiry'),
+    playbooks: z
+      .object({
+        deleteAfterDays: z
+          .number()
+          .int()
+          .min(0)
+          .optional()
+          .describe('Days between disabling a credential and deleting it (default: 7)'),
+      })
+      .strict()
+      .nullable()
+      .optional(),
+  })
+  .strict();
+
+export type ConfigFile = z.infer<typeof configSchema>;
+
+export const DEFAULT_DELETE_AFTER_DAYS = 7;

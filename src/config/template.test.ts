@@ -1,0 +1,72 @@
+import { readFileSync } from 'node:fs';
+import { Ajv } from 'ajv';
+import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { RULES } from '../scoring/rules/index.js';
+import { configJsonSchema, initConfigTemplate, parseConfig } from './index.js';
+
+/** Un-comments every commented YAML line (keys, not prose) of the template. */
+function uncomment(template: string): string {
+  return template
+    .split('\n')
+    .map((line) => {
+      const m = /^(\s*)# ((?:- )?[\w$.=-]+:(?: |$).*|\s+.*)$/.exec(line);
+      return m && !line.startsWith('# yaml-language-server') ? `${m[1]}${m[2]}` : line;
+    })
+    .join('\n');
+}
+
+describe('nhi init template', () => {
+  const template = initConfigTemplate();
+
+  it('points editors at the published schema on its first line', () => {
+    expect(template.split('\n')[0]).toBe(
+      '# yaml-language-server: $schema=https://unpkg.com/nhi/schema/nhi.config.schema.json',
+    );
+  });
+
+  it('as written, is a valid config that means "all defaults"', () => {
+    const cfg = parseConfig(template, '/p/nhi.config.yaml');
+    expect(cfg.policy).toEqual({ rules: {}, exceptions: [] });
+  });
+
+  it('lists every rule; un-commented, it validates and states exactly the defaults', () => {
+    const text = uncomment(template);
+    const cfg = parseConfig(text, '/p/nhi.config.yaml');
+    for (const rule of RULES) {
+      const entry = cfg.policy.rules[rule.id];
+      expect(entry, rule.id).toBeDefined();
+      expect(entry!.enabled).toBe(true);
+      expect(entry!.severity).toBe(rule.severity);
+      expect(entry!.options ?? {}).toEqual(rule.options.parse({}));
+      for (const [p, v] of Object.entries(rule.providerDefaults)) {
+        expect(entry!.providers?.[p as 'aws']?.options).toEqual(v);
+      }
+    }
+    expect(cfg.policy.exceptions).toHaveLength(1);
+    expect(cfg.playbooks.deleteAfterDays).toBe(7);
+  });
+
+  it('the published JSON Schema accepts the un-commented template and rejects a typo', () => {
+    const ajv = new Ajv({ strict: false, allErrors: true });
+    const validate = ajv.compile(configJsonSchema());
+    expect(validate(parseYaml(uncomment(template))), JSON.stringify(validate.errors)).toBe(true);
+    expect(validate({ rules: { 'credential-unused': { unusedDay: 3 } } })).toBe(false);
+    expect(validate({ rules: { 'no-such-rule': {} } })).toBe(false);
+  });
+});
+
+describe('schema/nhi.config.schema.json', () => {
+  it('is up to date (regenerate with `npx vitest run src/config -u`)', async () => {
+    await expect(`${JSON.stringify(configJsonSchema(), null, 2)}\n`).toMatchFileSnapshot(
+      '../../schema/nhi.config.schema.json',
+    );
+  });
+
+  it('is the file the package ships', () => {
+    const pkg = JSON.parse(
+      readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
+    ) as { files: string[] };
+    expect(pkg.files).toContain('schema');
+  });
+});

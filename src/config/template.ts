@@ -1,0 +1,96 @@
+/**
+ * `nhi init`: a commented config file generated from the rule registry, so it lists every rule
+ * with its current defaults and can never drift from the code.
+ */
+import { z } from 'zod';
+import { RULES } from '../scoring/rules/index.js';
+import type { AnyRule } from '../scoring/types.js';
+import { DEFAULT_DELETE_AFTER_DAYS, PROVIDER_IDS } from './schema.js';
+
+/** Where editors fetch the schema; the same file ships in the npm package under schema/. */
+export const SCHEMA_URL = 'https://unpkg.com/nhi/schema/nhi.config.schema.json';
+
+function yamlValue(v: unknown): string {
+  // JSON is valid YAML and quotes strings such as "*KEY*" that YAML would read as aliases.
+  return Array.isArray(v) || typeof v === 'object'
+    ? JSON.stringify(v)
+    : typeof v === 'string'
+      ? JSON.stringify(v)
+      : String(v);
+}
+
+function wrap(text: string, indent: string, width = 96): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/)) {
+    // A prose line must not start with `word:`, or it would read as a commented-out setting.
+    if (line && indent.length + line.length + word.length + 3 > width && !word.endsWith(':')) {
+      lines.push(`${indent}# ${line}`);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(`${indent}# ${line}`);
+  return lines;
+}
+
+function ruleBlock(rule: AnyRule): string[] {
+  const defaults = rule.options.parse({}) as Record<string, unknown>;
+  const cis = Object.values(rule.cis).join(', ');
+  const facts = [
+    `severity ${rule.severity}`,
+    `OWASP ${rule.owasp}`,
+    ...(cis ? [cis] : []),
+    ...(rule.playbook ? [`fix: playbook ${rule.playbook}`] : []),
+  ];
+  const out = [...wrap(`${rule.title}. ${rule.description}`, '  '), `  # (${facts.join(' · ')})`];
+  out.push(`  # ${rule.id}:`, `  #   enabled: true`, `  #   severity: ${rule.severity}`);
+  const shape = rule.options.shape as Record<string, z.ZodType>;
+  for (const [key, value] of Object.entries(defaults)) {
+    const d = shape[key]?.description;
+    out.push(`  #   ${key}: ${yamlValue(value)}${d ? `  # ${d}` : ''}`);
+  }
+  const providerDefaults = Object.entries(rule.providerDefaults);
+  if (providerDefaults.length > 0) {
+    out.push('  #   providers:  # built-in per-provider defaults');
+    for (const [p, v] of providerDefaults) out.push(`  #     ${p}: ${yamlValue(v)}`);
+  }
+  return out;
+}
+
+export function initConfigTemplate(opts: { schemaUrl?: string } = {}): string {
+  const lines = [
+    `# yaml-language-server: $schema=${opts.schemaUrl ?? SCHEMA_URL}`,
+    '#',
+    '# nhi configuration. Every setting is optional: what is commented out shows the default.',
+    '# Thresholds can be set per rule, then per provider, per scope and per identity tag; the',
+    '# more specific setting wins (rule < providers.<id> < scopes.<id or name> < tags.<key=value>).',
+    '# For example `credential-rotation: { tags: { env=prod: { maxAgeDays: 30 } } }` asks for',
+    '# 30-day rotation on identities tagged env=prod, and 90 days elsewhere.',
+    '',
+    '# Connector options, passed to each connector as they are (see its README).',
+    'providers:',
+    ...PROVIDER_IDS.map((p) => `  # ${p}: {}`),
+    '',
+    'rules:',
+  ];
+  RULES.forEach((rule, i) => {
+    if (i > 0) lines.push('');
+    lines.push(...ruleBlock(rule));
+  });
+  lines.push(
+    '',
+    '',
+    '# Accepted risks. Each needs a reason and an expiry date; once expired, the findings are',
+    '# reported again and the exception is listed as expired.',
+    'exceptions:',
+    '  # - rule: credential-rotation  # omit to match every rule',
+    '  #   id: "AKIA*"  # credential/identity short id or external id; glob allowed',
+    '  #   reason: "migrating this pipeline to OIDC federation (TICKET-123)"',
+    '  #   expires: 2027-01-31',
+    '',
+    'playbooks:',
+    `  # deleteAfterDays: ${DEFAULT_DELETE_AFTER_DAYS}  # days between disabling a credential and deleting it`,
+    '',
+  );
+  return lines.join('\n');
+}
