@@ -2,7 +2,7 @@
  * `nhi init`: a commented config file generated from the rule registry, so it lists every rule
  * with its current defaults and can never drift from the code.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
 import { RULES } from '../scoring/rules/index.js';
 import type { AnyRule } from '../scoring/types.js';
 import { DEFAULT_DELETE_AFTER_DAYS, PROVIDER_IDS } from './schema.js';
