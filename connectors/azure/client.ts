@@ -252,11 +252,14 @@ function toApiError(api: AzureApi, err: unknown, method: string, url: string): A
     e?.name === 'CredentialUnavailableError' ||
     e?.name === 'AggregateAuthenticationError'
   ) {
+    const hint = /endpoints_resolution_error/.test(e.message ?? '')
+      ? ' (the authority could not be reached: check authorityHost, the network, and TLS trust via caFile)'
+      : '';
     return new AzureApiError(
       'auth',
       null,
       e.name,
-      `authentication failed: ${firstLine(e.message)}`,
+      `authentication failed: ${firstLine(e.message)}${hint}`,
     );
   }
   if (isRestError(err)) {

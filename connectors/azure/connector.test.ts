@@ -268,6 +268,11 @@ describe('azure connector against the stand-in', () => {
     expect(JSON.stringify(wrong)).not.toContain('wrong-secret-value');
   });
 
+  it('trusts the stand-in only through caFile (in-process, no NODE_EXTRA_CA_CERTS)', async () => {
+    const [result] = await scan(standIn, { options: { caFile: undefined } });
+    expect(result).toMatchObject({ kind: 'failure', error: expect.stringContaining('caFile') });
+  });
+
   it('fails the scope (rather than reporting everything deleted) when apps cannot be listed', async () => {
     standIn.faults.add({ match: '/v1.0/applications', status: 403 });
     const [result] = await scan(standIn);
