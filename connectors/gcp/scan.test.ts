@@ -3,6 +3,7 @@
  * the local stand-in, over HTTP.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { UserError } from '../../src/connector/index.js';
 import { makeTestContext } from '../../src/connector/testing.js';
 import type { ScopeFailure, ScopeInventory, ScopeResult } from '../../src/model/index.js';
 import { buildGcpDemoEstate } from '../../fixtures/demo/gcp.js';
@@ -325,6 +326,21 @@ describe('paging, retries and partial access', () => {
     );
     expect(results[0]).toMatchObject({ kind: 'failure', code: 'UNAUTHENTICATED' });
     expect(JSON.stringify(results)).not.toContain('wrong-token');
+  });
+
+  it('unusable Application Default Credentials are one user error, before any API call', async () => {
+    const s = await start({ projects: [project('p-one', 1)] });
+    const ctx = makeTestContext({
+      now: NOW,
+      options: { projects: ['p-one'], rootUrls: rootUrls(s) },
+      env: { GOOGLE_APPLICATION_CREDENTIALS: '/nonexistent/nhi-test-key.json' },
+    });
+    const run = async () => {
+      for await (const _ of connector.discover(ctx)) void _;
+    };
+    await expect(run()).rejects.toThrow(UserError);
+    await expect(run()).rejects.toThrow(/no usable credentials/);
+    expect(s.requests).toHaveLength(0);
   });
 
   it('a malformed response fails the project with the call and field named', async () => {

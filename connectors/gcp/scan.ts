@@ -72,6 +72,15 @@ export function scanEnv(ctx: ConnectorContext): ScanEnv {
 export async function* discoverGcp(ctx: ConnectorContext): AsyncIterable<ScopeResult> {
   const env = scanEnv(ctx);
   const resolver = makeClient(env);
+  // Missing credentials are one user error, not the same failure repeated for every project.
+  try {
+    await resolver.checkToken();
+  } catch (e) {
+    throw new UserError(
+      `gcp: no usable credentials (${e instanceof Error ? e.message : String(e)})`,
+      'run `gcloud auth application-default login`, set GOOGLE_APPLICATION_CREDENTIALS, or set NHI_GCP_ACCESS_TOKEN',
+    );
+  }
   let resolution: Resolution;
   const root = env.opts.organization ?? env.opts.folder;
   try {
