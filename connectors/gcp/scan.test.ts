@@ -214,6 +214,12 @@ describe('scanning the Orbital Freight demo organization', () => {
       expect(kinds).toEqual(['inventory', 'inventory', 'inventory']);
       const report = await connector.doctor(ctx);
       expect(report.authenticated).toBe(true);
+      // Doctor probes the first project it finds (the sandbox, where the recommender is denied).
+      expect(report.checks.find((c) => c.name === 'IAM Recommender')).toMatchObject({
+        ok: false,
+        detail: expect.stringContaining('PERMISSION_DENIED'),
+      });
+      expect(report.checks.find((c) => c.name.startsWith('service accounts of'))?.ok).toBe(true);
     } finally {
       await demo.close();
     }
