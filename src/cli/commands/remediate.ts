@@ -22,13 +22,12 @@ interface RemediateFlags extends ApplyFlags {
 
 function ruleById(id: string): { id: string; playbook: string | null } {
   const rules = RULES as unknown as { id: string; playbook?: string | null }[];
-  const rule = rules.find((r) => r.id === id);
+  // 'unused-credential' names 'credential-unused': the same words in another order.
+  const words = (x: string) => x.split('-').sort().join('-');
+  const rule = rules.find((r) => r.id === id) ?? rules.find((r) => words(r.id) === words(id));
   if (rule) return { id: rule.id, playbook: rule.playbook ?? null };
-  // 'unused-credential' for 'credential-unused': same words, other order.
-  const words = id.split('-').sort().join('-');
-  const near = rules.find((r) => r.id.split('-').sort().join('-') === words);
   throw new UserError(
-    `unknown rule '${id}'${near ? ` (did you mean ${near.id}?)` : ''}; rules with a playbook: ${rules
+    `unknown rule '${id}'; rules with a playbook: ${rules
       .filter((r) => r.playbook === 'revoke' || r.playbook === 'rotate')
       .map((r) => r.id)
       .join(', ')}`,
