@@ -148,7 +148,7 @@ export async function scanTenant(
       (await optional(gaps, 'delegated-grants', FIX.directory, async () =>
         parseList(
           oauth2GrantSchema,
-          await client.graphList('/oauth2PermissionGrants?$top=999'),
+          await client.graphList('/oauth2PermissionGrants'),
           'GET /oauth2PermissionGrants',
         ),
       )) ?? [];
