@@ -4,7 +4,7 @@
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AwsStandIn } from '../connectors/aws/stand-in/server.js';
@@ -99,6 +99,33 @@ describe('nhi rotate / revoke', () => {
       `AWS_ACCESS_KEY_ID=${fresh.id}\nAWS_SECRET_ACCESS_KEY=${fresh.secret}\n`,
     );
     expect(r.stderr).not.toContain(fresh.secret!);
+  });
+});
+
+describe('grace period and cron', () => {
+  it('takes the grace period from the policy file; resume --due deletes once it is over', async () => {
+    const env = await setup();
+    const cwd = mkdtempSync(join(tmpdir(), 'nhi-cwd-'));
+    writeFileSync(join(cwd, 'nhi.config.yaml'), 'playbooks:\n  deleteAfterDays: 3\n');
+    const r = await runCli(['revoke', OLD_KEY, '--apply', '--yes'], env, { cwd });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('after a 3-day grace period');
+    expect(keyOf(standIn!, OLD_KEY)?.status).toBe('Inactive');
+
+    const early = await runCli(['playbook', 'resume', '--due', '--yes'], env, { cwd });
+    expect(early.stdout).toContain('no deletions are due');
+    expect(keyOf(standIn!, OLD_KEY)).toBeDefined();
+
+    // Three days pass (moved in the journal, the one place the due date lives).
+    const db = new Database(env.NHI_CATALOG!);
+    db.prepare(`UPDATE playbook_steps SET not_before = ? WHERE run_id = 1 AND seq = 2`).run(
+      new Date(Date.now() - 1000).toISOString(),
+    );
+    db.close();
+    const due = await runCli(['playbook', 'resume', '--due', '--yes'], env, { cwd });
+    expect(due.code, due.stderr).toBe(0);
+    expect(due.stdout).toContain('run 1: done');
+    expect(keyOf(standIn!, OLD_KEY)).toBeUndefined();
   });
 });
 

@@ -14,7 +14,6 @@ import { openCatalog, type Catalog } from '../../catalog/index.js';
 import { PlaybookStore, verifyAuditChain } from '../../catalog/playbook-store.js';
 import { loadConfig } from '../../config/index.js';
 import { applyRun, rollbackRun, type EngineDeps, type Outcome } from '../../playbooks/engine.js';
-import { DEFAULT_DELETE_AFTER_DAYS } from '../../playbooks/plan.js';
 import { renderPlan, renderRun } from '../../playbooks/render.js';
 import { killHookFromEnv } from '../../playbooks/test-hooks.js';
 import type { AuditEntry, Plan, PlanStep, RunRecord } from '../../playbooks/types.js';
@@ -44,21 +43,10 @@ export class Session {
 
   static async open(cmd: Command): Promise<Session> {
     const g = globalsOf(cmd);
-    const config = (await loadConfig({ path: g.config, cwd: process.cwd() })) as unknown as {
-      providers?: Record<string, Record<string, unknown>>;
-      playbooks?: { deleteAfterDays?: number };
-      policy?: { playbooks?: { deleteAfterDays?: number } };
-    };
-    const days =
-      config.playbooks?.deleteAfterDays ??
-      config.policy?.playbooks?.deleteAfterDays ??
-      DEFAULT_DELETE_AFTER_DAYS;
-    if (!Number.isFinite(days) || days < 0) {
-      throw new UserError(
-        `playbooks.deleteAfterDays must be a number of days >= 0 (got ${String(days)})`,
-      );
-    }
-    return new Session(g, openCatalog(catalogPath(g)), config.providers ?? {}, days);
+    const config = await loadConfig({ path: g.config, cwd: process.cwd() });
+    // The config schema validates playbooks.deleteAfterDays (default 7).
+    const days = config.playbooks.deleteAfterDays;
+    return new Session(g, openCatalog(catalogPath(g)), config.providers, days);
   }
 
   /** Starts the provider's stand-in once per process; it dies with the process. */
