@@ -377,6 +377,11 @@ async function scanProject(
       grants: [...new Map(grants.map((g) => [g.externalId, g])).values()],
       gaps,
       apiCalls: client.calls,
+      // Grants or API keys that could not be read must not be taken for removed ones.
+      incomplete: [
+        ...(gaps.some((g) => g.signal.endsWith('-iam-policy')) ? (['grants'] as const) : []),
+        ...(gaps.some((g) => g.signal === 'api-keys') ? (['credentials'] as const) : []),
+      ],
     };
   } catch (e) {
     const err = e instanceof GcpApiError ? e : null;

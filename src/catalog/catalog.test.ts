@@ -95,6 +95,16 @@ describe('catalog', () => {
     expect(cat.snapshot(1)!.credentials).toHaveLength(2);
   });
 
+  it('keeps records of a kind the connector could not fully list', () => {
+    cat = openCatalog(fresh());
+    scan(cat, inventory(['u/a', 'u/b'], [key('AKIA1', 'u/a'), key('AKIA2', 'u/b')]));
+    scan(cat, { ...inventory(['u/a', 'u/b'], [key('AKIA1', 'u/a')]), incomplete: ['credentials'] });
+    expect(cat.snapshot()!.credentials.map((c) => c.externalId).sort()).toEqual(['AKIA1', 'AKIA2']);
+    // Kinds that were listed completely still get removals.
+    scan(cat, { ...inventory(['u/a'], [key('AKIA1', 'u/a')]), incomplete: ['credentials'] });
+    expect(cat.snapshot()!.identities.map((i) => i.externalId)).toEqual(['u/a']);
+  });
+
   it('records status changes as history and keeps first-seen', () => {
     cat = openCatalog(fresh());
     const first = scan(cat, inventory(['u/a'], [key('AKIA1', 'u/a')]));

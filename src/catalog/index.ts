@@ -341,6 +341,30 @@ export class Catalog {
     }));
   }
 
+  /** Credentials first seen in, or removed by, a given run (for `nhi diff`). */
+  credentialChanges(runId: number): { added: StoredCredential[]; removed: StoredCredential[] } {
+    const q = (col: string) =>
+      (
+        this.db
+          .prepare(`${CREDENTIAL_SELECT} WHERE c.${col} = ? ORDER BY c.provider, c.scope_id, c.id`)
+          .all(runId) as Row[]
+      ).map(toCredential);
+    return { added: q('first_seen_run'), removed: q('removed_run') };
+  }
+
+  /** Field changes recorded in a run (status, last use, expiry, privilege…). */
+  changesInRun(runId: number): (ChangeRecord & { subjectId: string })[] {
+    return (
+      this.db.prepare(`SELECT * FROM changes WHERE run_id = ? ORDER BY rowid`).all(runId) as Row[]
+    ).map((r) => ({
+      subjectId: String(r.subject_id),
+      runId: Number(r.run_id),
+      field: String(r.field),
+      oldValue: (r.old_value as string | null) ?? null,
+      newValue: (r.new_value as string | null) ?? null,
+    }));
+  }
+
   /* ----- findings and scores per run ----- */
 
   saveEvaluation(runId: number, findings: Finding[], scores: StoredScore[]): void {

@@ -44,7 +44,8 @@ export function prepareScopeWriter(db: Db) {
       privilege = excluded.privilege, source = excluded.source, granted_at = excluded.granted_at,
       last_used_at = excluded.last_used_at, last_used_known = excluded.last_used_known,
       attributes_json = excluded.attributes_json, last_seen_run = excluded.last_seen_run, removed_run = NULL`);
-  const markRemoved = ['identities', 'credentials', 'grants'].map((t) =>
+  const kinds = ['identities', 'credentials', 'grants'] as const;
+  const markRemoved = kinds.map((t) =>
     db.prepare(
       `UPDATE ${t} SET removed_run = @run WHERE provider = @provider AND scope_id = @scopeId
        AND last_seen_run < @run AND removed_run IS NULL`,
@@ -146,7 +147,11 @@ export function prepareScopeWriter(db: Db) {
         );
       }
       let removed = 0;
-      for (const stmt of markRemoved) removed += stmt.run({ run, provider, scopeId }).changes;
+      // What the connector could not fully list is kept as it was: not seen is not gone.
+      const incomplete = new Set(inv.incomplete ?? []);
+      markRemoved.forEach((stmt, i) => {
+        if (!incomplete.has(kinds[i]!)) removed += stmt.run({ run, provider, scopeId }).changes;
+      });
       for (const gap of inv.gaps) insertGap.run({ ...base, ...gap });
       const stats = {
         identities: inv.identities.length,

@@ -132,6 +132,11 @@ export interface ScopeInventory {
   grants: Grant[];
   gaps: CoverageGap[];
   apiCalls: number;
+  /**
+   * Record kinds this scope could not list completely (a listing was denied or failed
+   * part-way). The catalog never marks unseen records of these kinds as removed.
+   */
+  incomplete?: ('identities' | 'credentials' | 'grants')[];
 }
 
 /** A scope that could not be scanned: recorded, and nothing it owns is marked removed. */
