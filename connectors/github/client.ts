@@ -174,10 +174,11 @@ export class GitHubClient {
         ...(authStrategy ? { authStrategy } : {}),
         auth,
         request: {
-          signal: ctx.signal,
+          // A fresh signal per request, tied to the scan's: fetch leaves its abort listener on
+          // the signal it gets, so handing it the shared one would pile up thousands.
           fetch: (url: string, init: RequestInit) => {
             counter.n += 1;
-            return fetch(url, init);
+            return fetch(url, { ...init, signal: AbortSignal.any([ctx.signal]) });
           },
         },
         log: {

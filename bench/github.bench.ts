@@ -1,0 +1,60 @@
+/**
+ * GitHub scan of one organization with 2,000 repositories behind ~20 ms of latency per
+ * request, compared with the latency-bound limit (requests × latency ÷ concurrency): the
+ * fastest any client could go with that many requests in flight. Run: node bench/run.mjs github
+ */
+import { connector } from '../connectors/github/index.js';
+import { startGitHubStandIn } from '../connectors/github/stand-in/server.js';
+import { syntheticOrg } from '../connectors/github/stand-in/synthetic.js';
+import { makeTestContext } from '../src/connector/testing.js';
+
+const REPOS = 2000;
+const LATENCY_MS = 20;
+const CONCURRENCY = 8;
+
+export default async function githubBench() {
+  const org = syntheticOrg({ login: 'bench-org', repos: REPOS, patGrants: 300, every: 10, ghec: true });
+  const standIn = await startGitHubStandIn({ estate: { orgs: [org] }, latencyMs: LATENCY_MS });
+  try {
+    const ctx = makeTestContext({
+      options: { orgs: ['bench-org'], apiUrl: standIn.url, concurrency: CONCURRENCY, retryAfterBaseValue: 1 },
+      env: { GITHUB_TOKEN: 'ghs_benchInstallationToken' },
+    });
+    const cpuBefore = process.cpuUsage();
+    const started = performance.now();
+    let credentials = 0;
+    let apiCalls = 0;
+    let gaps = 0;
+    for await (const r of connector.discover(ctx)) {
+      if (r.kind !== 'inventory') throw new Error(`scan failed: ${r.error}`);
+      credentials += r.credentials.length;
+      apiCalls += r.apiCalls;
+      gaps += r.gaps.length;
+    }
+    const wallMs = performance.now() - started;
+    const cpu = process.cpuUsage(cpuBefore);
+    const requests = standIn.requests.length;
+    const repoRequests = standIn.requests.filter((q) => q.path.startsWith('/repos/')).length;
+    const latencyBoundMs = (requests * LATENCY_MS) / CONCURRENCY;
+    return {
+      repositories: REPOS,
+      latencyMs: LATENCY_MS,
+      concurrency: CONCURRENCY,
+      requests,
+      apiCallsReported: apiCalls,
+      requestsPerRepo: +(repoRequests / REPOS).toFixed(2),
+      credentials,
+      gaps,
+      wallSeconds: +(wallMs / 1000).toFixed(1),
+      latencyBoundSeconds: +(latencyBoundMs / 1000).toFixed(1),
+      wallOverLatencyBound: +(wallMs / latencyBoundMs).toFixed(2),
+      peakInFlight: standIn.stats.maxInFlight,
+      // Client and stand-in share this process: CPU per request bounds the rate on a busy machine.
+      cpuSeconds: +((cpu.user + cpu.system) / 1e6).toFixed(1),
+      cpuMsPerRequest: +((cpu.user + cpu.system) / 1000 / requests).toFixed(2),
+      loadAverage1m: +(await import('node:os')).loadavg()[0]!.toFixed(1),
+    };
+  } finally {
+    await standIn.close();
+  }
+}
