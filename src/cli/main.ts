@@ -97,6 +97,43 @@ program
   .action(lazy(() => import('./commands/show.js')));
 
 program
+  .command('report')
+  .description('findings, worst first, with the reason in words')
+  .option(
+    '--min-severity <severity>',
+    'only findings at or above: critical, high, medium, low, info',
+  )
+  .option('-p, --provider <ids>', 'only these providers')
+  .option('--rule <ids>', 'only these rules (comma separated)')
+  .option('--limit <n>', 'rows in table/markdown output')
+  .option('-o, --output <file>', 'write the report to a file')
+  .action(lazy(() => import('./commands/report.js')));
+
+program
+  .command('check')
+  .description('CI gate: exit 1 when a finding at or above --fail-on exists')
+  .option('--fail-on <severity>', 'critical | high | medium | low', 'high')
+  .option('--new-only', 'only findings not present in the previous scan')
+  .option('--baseline <file>', 'accepted findings (JSON, kept under version control)')
+  .option('--update-baseline', 'accept every current finding into --baseline and exit 0')
+  .option('-o, --output <file>', 'write the findings in --format (e.g. sarif) to a file')
+  .action(lazy(() => import('./commands/check.js')));
+
+program
+  .command('diff')
+  .description('what changed since the previous scan: credentials, findings, fields')
+  .option('--from <run>', 'earlier scan number (default: the one before --to)')
+  .option('--to <run>', 'later scan number (default: the latest)')
+  .action(lazy(() => import('./commands/diff.js')));
+
+program
+  .command('init')
+  .description('write a commented nhi.config.yaml with every rule and its defaults')
+  .option('--force', 'overwrite an existing file')
+  .option('--stdout', 'print instead of writing')
+  .action(lazy(() => import('./commands/init.js')));
+
+program
   .command('doctor')
   .description('check which connectors can authenticate and what they cannot see')
   .option('-p, --provider <ids>', 'providers to check (default: configured ones, else all)')

@@ -1,0 +1,54 @@
+import { writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { UserError } from '../../connector/index.js';
+import { parseProviders } from '../../connector/registry.js';
+import { SEVERITIES, type Finding, type Severity } from '../../model/index.js';
+import { REPORT_FORMATS } from '../../report/index.js';
+import { evaluateLatest, renderReport } from '../findings-input.js';
+import { formatOf, globalsOf } from '../globals.js';
+import { colorEnabled, note, out } from '../output.js';
+
+interface ReportFlags {
+  minSeverity?: string;
+  provider?: string;
+  rule?: string;
+  output?: string;
+  limit?: string;
+}
+
+export function severityAtLeast(min: string | undefined): (s: Severity) => boolean {
+  if (!min) return () => true;
+  const at = SEVERITIES.indexOf(min as Severity);
+  if (at < 0) throw new UserError(`unknown severity '${min}' (use ${SEVERITIES.join(', ')})`);
+  return (s) => SEVERITIES.indexOf(s) <= at;
+}
+
+export async function run(cmd: Command): Promise<number> {
+  const g = globalsOf(cmd);
+  const f = cmd.opts() as ReportFlags;
+  const format = formatOf(g, REPORT_FORMATS);
+  const keepSeverity = severityAtLeast(f.minSeverity);
+  const providers = f.provider ? new Set<string>(parseProviders(f.provider)) : null;
+  const rules = f.rule ? new Set(f.rule.split(',').map((s) => s.trim())) : null;
+  const { evaluation, snapshot } = await evaluateLatest(g);
+  const keep = (x: Finding) =>
+    (x.outcome === 'not-evaluated' || keepSeverity(x.severity)) &&
+    (!providers || providers.has(x.provider)) &&
+    (!rules || rules.has(x.ruleId));
+  const input = { ...evaluation, findings: evaluation.findings.filter(keep), gaps: snapshot.gaps };
+  const limit = f.limit ? Number(f.limit) : undefined;
+  const text = renderReport(format, input, !f.output && colorEnabled(g), limit);
+  if (f.output) {
+    writeFileSync(f.output, text.endsWith('\n') ? text : `${text}\n`);
+    note(g, `wrote ${format} report to ${f.output}`);
+  } else {
+    out(text);
+  }
+  for (const x of evaluation.expiredExceptions) {
+    note(
+      g,
+      `warning: exception for ${x.exception.rule ?? '*'} ${x.exception.id ?? ''} expired ${x.expiredAt}: its findings are reported again`,
+    );
+  }
+  return 0;
+}
