@@ -200,6 +200,19 @@ describe('azure connector against the stand-in', () => {
     expect(inv.identities.some((i) => i.kind === 'managed-identity')).toBe(true);
   });
 
+  it('retries ARM 429 responses too, so throttling leaves no gap', async () => {
+    standIn.faults.add({
+      match: '/providers/Microsoft.Authorization/roleAssignments',
+      status: 429,
+      times: 2,
+    });
+    const inv = await scanOne(standIn);
+    expect(inv.gaps).toEqual([]);
+    expect(inv.grants.filter((g) => g.attributes.kind === 'azure-rbac')).toHaveLength(
+      baseline.grants.filter((g) => g.attributes.kind === 'azure-rbac').length,
+    );
+  });
+
   it('turns missing beta sign-in reports into gaps with unknown (not "never") last use', async () => {
     const noReports = await startAzureStandIn({
       estate: { ...estate, signInReports: { ...estate.signInReports, available: false } },
