@@ -13,11 +13,22 @@ const LATENCY_MS = 20;
 const CONCURRENCY = 8;
 
 export default async function githubBench() {
-  const org = syntheticOrg({ login: 'bench-org', repos: REPOS, patGrants: 300, every: 10, ghec: true });
+  const org = syntheticOrg({
+    login: 'bench-org',
+    repos: REPOS,
+    patGrants: 300,
+    every: 10,
+    ghec: true,
+  });
   const standIn = await startGitHubStandIn({ estate: { orgs: [org] }, latencyMs: LATENCY_MS });
   try {
     const ctx = makeTestContext({
-      options: { orgs: ['bench-org'], apiUrl: standIn.url, concurrency: CONCURRENCY, retryAfterBaseValue: 1 },
+      options: {
+        orgs: ['bench-org'],
+        apiUrl: standIn.url,
+        concurrency: CONCURRENCY,
+        retryAfterBaseValue: 1,
+      },
       env: { GITHUB_TOKEN: 'ghs_benchInstallationToken' },
     });
     const cpuBefore = process.cpuUsage();
