@@ -142,7 +142,7 @@ export async function run(cmd: Command): Promise<number> {
   const status = failed.length === 0 ? 'ok' : failed.length < scopes.length ? 'partial' : 'failed';
   catalog.finishRun(runId, status, new Date());
 
-  let findingsBySeverity: Record<string, number> = {};
+  const findingsBySeverity: Record<string, number> = {};
   if (f.score && status !== 'failed') {
     const snapshot = catalog.snapshot(runId)!;
     const evaluation = evaluateAndStore(catalog, snapshot, config, now);
