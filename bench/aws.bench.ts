@@ -8,6 +8,7 @@
  * Env: NHI_BENCH_AWS_SIZES (default "1000,10000"), NHI_BENCH_AWS_BUDGET_S (default 180): a
  * size that overruns the budget is aborted and reported as scaled from the previous size.
  */
+import os from 'node:os';
 import { connector } from '../connectors/aws/index.js';
 import { startAwsStandIn } from '../connectors/aws/stand-in/server.js';
 import { buildSyntheticAwsEstate, SYNTHETIC_CALLER } from '../fixtures/synthetic/aws.js';
@@ -23,6 +24,7 @@ interface Figures {
   grants: number;
   requests: number;
   wallSeconds: number;
+  cpuSeconds: number;
   latencyBoundSeconds: number;
   wallVsLatencyBound: number;
   apiCallsPerIdentity: number;
@@ -59,6 +61,7 @@ async function run(
     },
   });
   const started = performance.now();
+  const cpuStart = process.cpuUsage();
   let identities = 0;
   let credentials = 0;
   let grants = 0;
@@ -83,6 +86,7 @@ async function run(
     await standIn.close();
   }
   const wall = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuStart);
   const requests = standIn.requests.total;
   const bound = (requests * LATENCY_MS) / CONCURRENCY / 1000;
   return {
@@ -92,6 +96,8 @@ async function run(
     grants,
     requests,
     wallSeconds: +wall.toFixed(2),
+    // CPU of connector + stand-in together; near wallSeconds means CPU-bound, not latency-bound.
+    cpuSeconds: +((cpu.user + cpu.system) / 1e6).toFixed(2),
     latencyBoundSeconds: +bound.toFixed(2),
     wallVsLatencyBound: +(wall / bound).toFixed(2),
     apiCallsPerIdentity: +(requests / identities).toFixed(2),
@@ -103,7 +109,7 @@ async function run(
 export default async function bench() {
   const sizes = (process.env.NHI_BENCH_AWS_SIZES ?? '1000,10000').split(',').map(Number);
   const budgetMs = Number(process.env.NHI_BENCH_AWS_BUDGET_S ?? 180) * 1000;
-  const out: Record<string, unknown> = { latencyMs: LATENCY_MS, concurrency: CONCURRENCY };
+  const out: Record<string, unknown> = { latencyMs: LATENCY_MS, concurrency: CONCURRENCY, loadAverage: os.loadavg()[0], cpus: os.cpus().length };
   let previous: Figures | null = null;
   for (const users of sizes) {
     const r = await run(users, budgetMs);

@@ -158,96 +158,110 @@ export async function scanAccount(
   const keyUsers = details.users.filter((u) =>
     rows ? reportShowsKeys(rowByUser.get(u.UserName ?? '')) : true,
   );
-  const limit = pLimit(settings.concurrency);
   const keysByUser = new Map<string, RawAccessKey[]>();
-  let done = 0;
-  const step = Math.max(1, Math.floor(keyUsers.length / 20));
-  progress('access-keys', 0, keyUsers.length);
-  await Promise.all(
-    keyUsers.map((u) =>
-      limit(async () => {
-        if (gaps.has('access-keys')) return;
-        try {
-          keysByUser.set(u.UserName!, await session.listAccessKeys(u.UserName!));
-        } catch (e) {
-          if (!isDenied(e)) throw e;
-          gaps.add('access-keys', 'ListAccessKeys denied: access keys not inventoried', e.code);
-        }
-        if (++done % step === 0 || done === keyUsers.length)
-          progress('access-keys', done, keyUsers.length);
-      }),
-    ),
-  );
-
-  /* -------- key last use without a report: one GetAccessKeyLastUsed per key */
   const lastUsedByKey = new Map<
     string,
     { lastUsedAt: string | null; service: string | null; region: string | null }
   >();
-  if (!rows) {
-    const allKeys = [...keysByUser.values()].flat();
+  const readKeys = async () => {
+    let done = 0;
+    const step = Math.max(1, Math.floor(keyUsers.length / 20));
+    progress('access-keys', 0, keyUsers.length);
     await Promise.all(
-      allKeys.map((k) =>
+      keyUsers.map((u) =>
         limit(async () => {
-          if (gaps.has('access-key-last-used') || !k.AccessKeyId) return;
+          if (gaps.has('access-keys')) return;
           try {
-            lastUsedByKey.set(k.AccessKeyId, await session.accessKeyLastUsed(k.AccessKeyId));
+            keysByUser.set(u.UserName!, await session.listAccessKeys(u.UserName!));
           } catch (e) {
             if (!isDenied(e)) throw e;
-            gaps.add(
-              'access-key-last-used',
-              'GetAccessKeyLastUsed denied: access key last use not evaluated',
-              e.code,
-            );
+            gaps.add('access-keys', 'ListAccessKeys denied: access keys not inventoried', e.code);
           }
+          if (++done % step === 0 || done === keyUsers.length)
+            progress('access-keys', done, keyUsers.length);
         }),
       ),
     );
-  }
+
+    /* -------- key last use without a report: one GetAccessKeyLastUsed per key */
+
+    if (!rows) {
+      const allKeys = [...keysByUser.values()].flat();
+      await Promise.all(
+        allKeys.map((k) =>
+          limit(async () => {
+            if (gaps.has('access-key-last-used') || !k.AccessKeyId) return;
+            try {
+              lastUsedByKey.set(k.AccessKeyId, await session.accessKeyLastUsed(k.AccessKeyId));
+            } catch (e) {
+              if (!isDenied(e)) throw e;
+              gaps.add(
+                'access-key-last-used',
+                'GetAccessKeyLastUsed denied: access key last use not evaluated',
+                e.code,
+              );
+            }
+          }),
+        ),
+      );
+    }
+  };
 
   /* -------- Access Advisor: last access per service, per user and role */
   const usage = new Map<string, ServiceUsage>();
-  if (settings.accessAdvisor && !gaps.has('authorization-details')) {
-    const principals = [
-      ...details.users.map((u) => u.Arn!),
-      ...details.roles
-        .filter((r) => !(r.Path ?? '/').startsWith('/aws-service-role/'))
-        .map((r) => r.Arn!),
-    ].filter(Boolean);
-    let failed: AwsCallError | null = null;
-    let advisorDone = 0;
-    const advisorStep = Math.max(1, Math.floor(principals.length / 20));
-    progress('access-advisor', 0, principals.length);
-    await Promise.all(
-      principals.map((arn) =>
-        limit(async () => {
-          if (failed) return; // after a service-wide failure, more jobs only add load
-          try {
-            usage.set(arn, serviceUsage(await session.serviceLastAccessed(arn)));
-          } catch (e) {
-            if (!(e instanceof AwsCallError)) throw e;
-            failed = e;
-          }
-          if (++advisorDone % advisorStep === 0 || advisorDone === principals.length)
-            progress('access-advisor', advisorDone, principals.length);
-        }),
-      ),
-    );
-    if (failed) {
-      const e = failed as AwsCallError;
+  const readAdvisor = async () => {
+    if (settings.accessAdvisor && !gaps.has('authorization-details')) {
+      const principals = [
+        ...details.users.map((u) => u.Arn!),
+        ...details.roles
+          .filter((r) => !(r.Path ?? '/').startsWith('/aws-service-role/'))
+          .map((r) => r.Arn!),
+      ].filter(Boolean);
+      let failed: AwsCallError | null = null;
+      let advisorDone = 0;
+      const advisorStep = Math.max(1, Math.floor(principals.length / 20));
+      progress('access-advisor', 0, principals.length);
+      await Promise.all(
+        principals.map((arn) =>
+          limit(async () => {
+            if (failed) return; // after a service-wide failure, more jobs only add load
+            try {
+              usage.set(arn, serviceUsage(await session.serviceLastAccessed(arn)));
+            } catch (e) {
+              if (!(e instanceof AwsCallError)) throw e;
+              failed = e;
+            }
+            if (++advisorDone % advisorStep === 0 || advisorDone === principals.length)
+              progress('access-advisor', advisorDone, principals.length);
+          }),
+        ),
+      );
+      if (failed) {
+        const e = failed as AwsCallError;
+        gaps.add(
+          'access-advisor',
+          `Access Advisor unavailable (${e.code}): unused permissions not evaluated${usage.size ? ` for ${principals.length - usage.size} of ${principals.length} principals` : ''}`,
+          e.code,
+        );
+      }
+    } else if (!settings.accessAdvisor) {
       gaps.add(
         'access-advisor',
-        `Access Advisor unavailable (${e.code}): unused permissions not evaluated${usage.size ? ` for ${principals.length - usage.size} of ${principals.length} principals` : ''}`,
-        e.code,
+        'Access Advisor turned off (accessAdvisor: false): unused permissions not evaluated',
+        null,
+        'set aws.accessAdvisor to true',
       );
     }
-  } else if (!settings.accessAdvisor) {
-    gaps.add(
-      'access-advisor',
-      'Access Advisor turned off (accessAdvisor: false): unused permissions not evaluated',
-      null,
-      'set aws.accessAdvisor to true',
-    );
+  };
+
+  // Keys and Access Advisor are independent: one shared limit keeps total concurrency bounded
+  // while neither phase waits for the other's tail. A failure drops the queued work.
+  const limit = pLimit(settings.concurrency);
+  try {
+    await Promise.all([readKeys(), readAdvisor()]);
+  } catch (e) {
+    limit.clearQueue();
+    throw e;
   }
 
   /* -------- mapping */
