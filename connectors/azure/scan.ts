@@ -114,6 +114,7 @@ export async function scanTenant(
     const limit = pLimit(settings.concurrency);
     const federated = await perItem(
       ctx,
+      tenantId,
       limit,
       gaps,
       'federated-credentials',
@@ -131,6 +132,7 @@ export async function scanTenant(
     progress('app role assignments', 0, ownSps.length);
     const appRoleAssignments = await perItem<GraphAppRoleAssignment[]>(
       ctx,
+      tenantId,
       limit,
       gaps,
       'app-role-assignments',
@@ -262,6 +264,7 @@ async function signInReport(
 /** Per-item calls under the concurrency limit; the first refusal records one gap for all. */
 async function perItem<T>(
   ctx: ConnectorContext,
+  scopeId: string,
   limit: ReturnType<typeof pLimit>,
   gaps: CoverageGap[],
   signal: string,
@@ -283,7 +286,8 @@ async function perItem<T>(
           denied ??= err;
         }
         done += 1;
-        if (done % 50 === 0) ctx.progress({ phase: signal, done, total: ids.length });
+        if (done % 50 === 0)
+          ctx.progress({ scope: scopeId, phase: signal, done, total: ids.length });
       }),
     ),
   );
