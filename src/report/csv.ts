@@ -1,0 +1,53 @@
+/** `--format csv`: one row per finding, for spreadsheets. Formula-like cells are escaped. */
+import { stringify } from 'csv-stringify/sync';
+import { sortedFindings } from './common.js';
+import type { ReportInput } from './types.js';
+
+export const CSV_COLUMNS = [
+  'fingerprint',
+  'rule_id',
+  'outcome',
+  'severity',
+  'points',
+  'provider',
+  'scope_id',
+  'scope_name',
+  'identity_name',
+  'identity_external_id',
+  'credential_external_id',
+  'subject_id',
+  'owasp',
+  'cis',
+  'playbook',
+  'message',
+  'evidence',
+] as const;
+
+export function renderCsv(input: ReportInput): string {
+  const rows = sortedFindings(input.findings).map((f) => [
+    f.fingerprint,
+    f.ruleId,
+    f.outcome,
+    f.severity,
+    f.points,
+    f.provider,
+    f.scopeId,
+    f.scopeName,
+    f.identityName,
+    f.identityExternalId,
+    f.credentialExternalId ?? '',
+    f.subjectId,
+    f.owasp,
+    f.cis ?? '',
+    f.playbook ?? '',
+    f.message,
+    JSON.stringify(f.evidence),
+  ]);
+  // Names come from cloud APIs: a name starting with "=" must not run as a formula in Excel.
+  return stringify(rows, {
+    header: true,
+    columns: [...CSV_COLUMNS],
+    escape_formulas: true,
+    record_delimiter: 'unix',
+  });
+}

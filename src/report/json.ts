@@ -1,0 +1,71 @@
+/**
+ * `--format json`: a documented, stable document (see README.md). Keys appear in a fixed order;
+ * new fields may be added, existing ones keep their meaning while schemaVersion stays 1.
+ */
+import type { Finding } from '../model/index.js';
+import { sortedFindings, summarize } from './common.js';
+import type { ReportInput } from './types.js';
+
+export const JSON_SCHEMA_VERSION = 1;
+
+export function findingJson(f: Finding): Record<string, unknown> {
+  return {
+    fingerprint: f.fingerprint,
+    ruleId: f.ruleId,
+    outcome: f.outcome,
+    severity: f.severity,
+    points: f.points,
+    subjectKind: f.subjectKind,
+    subjectId: f.subjectId,
+    provider: f.provider,
+    scopeId: f.scopeId,
+    scopeName: f.scopeName,
+    identityName: f.identityName,
+    identityExternalId: f.identityExternalId,
+    credentialExternalId: f.credentialExternalId,
+    message: f.message,
+    owasp: f.owasp,
+    cis: f.cis,
+    playbook: f.playbook,
+    evidence: f.evidence,
+  };
+}
+
+export function renderJson(input: ReportInput): string {
+  const doc = {
+    schemaVersion: JSON_SCHEMA_VERSION,
+    ...(input.generatedAt ? { generatedAt: input.generatedAt } : {}),
+    summary: summarize(input),
+    findings: sortedFindings(input.findings).map(findingJson),
+    scores: (input.scores ?? []).map((s) => ({
+      subjectId: s.subjectId,
+      subjectKind: s.subjectKind,
+      score: s.score,
+      band: s.band,
+      contributions: s.contributions.map((c) => ({
+        ruleId: c.ruleId,
+        fingerprint: c.fingerprint,
+        points: c.points,
+        reason: c.reason,
+      })),
+    })),
+    suppressed: (input.suppressed ?? []).map((s) => ({
+      finding: findingJson(s.finding),
+      exception: s.exception,
+    })),
+    expiredExceptions: (input.expiredExceptions ?? []).map((e) => ({
+      exception: e.exception,
+      expiredAt: e.expiredAt,
+      fingerprints: e.findings.map((f) => f.fingerprint),
+    })),
+    gaps: (input.gaps ?? []).map((g) => ({
+      provider: g.provider,
+      scopeId: g.scopeId,
+      signal: g.signal,
+      message: g.message,
+      code: g.code,
+      fix: g.fix,
+    })),
+  };
+  return `${JSON.stringify(doc, null, 2)}\n`;
+}

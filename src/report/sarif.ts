@@ -1,0 +1,142 @@
+/**
+ * `--format sarif`: SARIF 2.1.0 for GitHub code scanning and other SARIF viewers.
+ * Every finding gets a stable logical location (`provider/scope/identity/credential`) and a
+ * physical one (`nhi://…`) because code scanning requires one; partialFingerprints carry the
+ * finding fingerprint so alerts follow the credential across runs. Output is deterministic.
+ */
+import type { Location, Log, ReportingDescriptor, Result } from 'sarif';
+import type { Severity } from '../model/index.js';
+import { RULES } from '../scoring/rules/index.js';
+import type { RuleMeta } from '../scoring/types.js';
+import { logicalName, subjectUri } from './common.js';
+import type { ReportInput } from './types.js';
+
+export interface SarifOptions {
+  toolVersion: string;
+  informationUri?: string;
+  /** Rule metadata to describe; defaults to every registered rule. */
+  rules?: readonly RuleMeta[];
+}
+
+const LEVEL: Record<Severity, Result.level> = {
+  critical: 'error',
+  high: 'error',
+  medium: 'warning',
+  low: 'note',
+  info: 'note',
+};
+
+/** GitHub orders code-scanning alerts by this (0–10). */
+const SECURITY_SEVERITY: Record<Severity, string> = {
+  critical: '9.5',
+  high: '8.0',
+  medium: '5.5',
+  low: '3.0',
+  info: '0.0',
+};
+
+function pascal(id: string): string {
+  return id
+    .split('-')
+    .map((p) => p.charAt(0).toUpperCase() + p.slice(1))
+    .join('');
+}
+
+function descriptor(rule: RuleMeta): ReportingDescriptor {
+  const cis = Object.entries(rule.cis).map(([p, id]) => `${p}: ${id}`);
+  const mapping = [`OWASP Non-Human Identities Top 10 (2025) ${rule.owasp}`, ...cis];
+  return {
+    id: rule.id,
+    name: pascal(rule.id),
+    shortDescription: { text: rule.title },
+    fullDescription: { text: rule.description },
+    help: {
+      text: `${rule.help}\n\nMaps to: ${mapping.join('; ')}.`,
+      markdown: `${rule.help}\n\n**Maps to:** ${mapping.join('; ')}.${rule.playbook ? `\n\n**Fix with:** \`nhi ${rule.playbook}\`` : ''}`,
+    },
+    defaultConfiguration: { level: LEVEL[rule.severity] },
+    properties: {
+      tags: [
+        'security',
+        'non-human-identity',
+        `owasp-nhi:${rule.owasp}`,
+        ...Object.values(rule.cis),
+      ],
+      precision: 'high',
+      'security-severity': SECURITY_SEVERITY[rule.severity],
+      ...(rule.playbook ? { playbook: rule.playbook } : {}),
+    },
+  };
+}
+
+export function renderSarif(input: ReportInput, opts: SarifOptions): string {
+  const rules = [...(opts.rules ?? RULES)].sort((a, b) => a.id.localeCompare(b.id));
+  const index = new Map(rules.map((r, i) => [r.id, i]));
+  const findings = [...input.findings].sort(
+    (a, b) =>
+      a.ruleId.localeCompare(b.ruleId) ||
+      logicalName(a).localeCompare(logicalName(b)) ||
+      a.fingerprint.localeCompare(b.fingerprint),
+  );
+  const results: Result[] = findings.map((f) => {
+    const location: Location = {
+      physicalLocation: { artifactLocation: { uri: subjectUri(f) }, region: { startLine: 1 } },
+      logicalLocations: [
+        {
+          name: f.credentialExternalId ?? f.identityName,
+          fullyQualifiedName: logicalName(f),
+          kind: f.subjectKind === 'credential' ? 'credential' : 'identity',
+        },
+      ],
+    };
+    const result: Result = {
+      ruleId: f.ruleId,
+      kind: f.outcome === 'fail' ? 'fail' : 'open',
+      // SARIF: a result that is not a failure carries level "none".
+      level: f.outcome === 'fail' ? LEVEL[f.severity] : 'none',
+      message: { text: `${f.message} [${logicalName(f)}]` },
+      locations: [location],
+      partialFingerprints: { 'nhiFingerprint/v1': f.fingerprint },
+      properties: {
+        severity: f.severity,
+        outcome: f.outcome,
+        points: f.points,
+        subjectId: f.subjectId,
+        provider: f.provider,
+        scopeId: f.scopeId,
+        scopeName: f.scopeName,
+        identityExternalId: f.identityExternalId,
+        owasp: f.owasp,
+        ...(f.cis ? { cis: f.cis } : {}),
+        ...(f.playbook ? { playbook: f.playbook } : {}),
+        evidence: f.evidence,
+      },
+    };
+    const i = index.get(f.ruleId);
+    if (i !== undefined) result.ruleIndex = i;
+    return result;
+  });
+  const log: Log = {
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: 'nhi',
+            version: opts.toolVersion,
+            semanticVersion: opts.toolVersion,
+            ...(opts.informationUri ? { informationUri: opts.informationUri } : {}),
+            rules: rules.map(descriptor),
+          },
+        },
+        ...(input.generatedAt
+          ? { invocations: [{ executionSuccessful: true, endTimeUtc: input.generatedAt }] }
+          : {}),
+        results,
+        columnKind: 'unicodeCodePoints',
+      },
+    ],
+  };
+  return `${JSON.stringify(log, null, 2)}\n`;
+}

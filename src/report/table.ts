@@ -1,0 +1,91 @@
+/** The terminal table. Colour is the caller's decision (a flag), never read from the TTY here. */
+import { Chalk, type ChalkInstance } from 'chalk';
+import Table from 'cli-table3';
+import type { Finding, Severity } from '../model/index.js';
+import { notEvaluatedByRule, sortedFindings, summarize, summaryLine } from './common.js';
+import type { ReportInput } from './types.js';
+
+export interface TableOptions {
+  color: boolean;
+  /** Rows shown before "… N more (use --format json)". Default 50. */
+  maxRows?: number;
+}
+
+function truncate(s: string, max: number): string {
+  return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
+}
+
+function paint(c: ChalkInstance, severity: Severity, text: string): string {
+  switch (severity) {
+    case 'critical':
+      return c.bold.red(text);
+    case 'high':
+      return c.red(text);
+    case 'medium':
+      return c.yellow(text);
+    case 'low':
+      return c.cyan(text);
+    default:
+      return c.dim(text);
+  }
+}
+
+export function renderTable(input: ReportInput, opts: TableOptions): string {
+  const c = new Chalk({ level: opts.color ? 1 : 0 });
+  const maxRows = opts.maxRows ?? 50;
+  const failing = sortedFindings(input.findings).filter((f) => f.outcome === 'fail');
+  const out: string[] = [];
+
+  if (failing.length > 0) {
+    const table = new Table({
+      head: ['SEVERITY', 'RULE', 'WHERE', 'IDENTITY', 'CREDENTIAL', 'PTS', 'FINDING'],
+      // cli-table3 colours headers itself unless told not to; colour is decided by the flag.
+      style: { head: [], border: [], compact: true },
+      wordWrap: true,
+      colWidths: [10, 31, 26, 24, 22, 5, 50],
+    });
+    for (const f of failing.slice(0, maxRows)) {
+      table.push([
+        paint(c, f.severity, f.severity),
+        f.ruleId,
+        `${f.provider}/${f.scopeName || f.scopeId}`,
+        truncate(f.identityName, 60),
+        truncate(f.credentialExternalId ?? '—', 40),
+        String(f.points),
+        f.message,
+      ]);
+    }
+    out.push(table.toString());
+    if (failing.length > maxRows)
+      out.push(c.dim(`… ${failing.length - maxRows} more (use --format json)`));
+  } else {
+    out.push(c.green('No findings.'));
+  }
+
+  out.push('', c.bold(summaryLine(summarize(input))));
+
+  const ne = notEvaluatedByRule(input.findings);
+  if (ne.length > 0) {
+    out.push('', c.bold('Not evaluated (missing data, not a clean bill):'));
+    for (const r of ne) out.push(`  ${r.ruleId}: ${r.count} × ${r.reasons.join('; ')}`);
+  }
+  if (input.gaps && input.gaps.length > 0) {
+    out.push('', c.bold('Coverage gaps:'));
+    for (const g of input.gaps) {
+      out.push(
+        `  ${g.provider}/${g.scopeId} ${g.signal}: ${g.message}${g.fix ? c.dim(` (fix: ${g.fix})`) : ''}`,
+      );
+    }
+  }
+  for (const e of input.expiredExceptions ?? []) {
+    const what = [e.exception.rule, e.exception.id].filter(Boolean).join(' ');
+    out.push(
+      c.yellow(
+        `! exception ${what}${e.exception.source ? ` (${e.exception.source})` : ''} expired (expires: ${e.exception.expires}): ${e.findings.length} finding(s) reported again`,
+      ),
+    );
+  }
+  return `${out.join('\n')}\n`;
+}
+
+export type { Finding };
