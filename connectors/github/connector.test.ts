@@ -77,6 +77,8 @@ describe('demo estate', () => {
       // The demo token reads PAT grants (it is an installation token); the labs org is not GHEC.
       expect(main!.gaps).toEqual([]);
       expect(labs!.gaps.map((g) => g.signal)).toEqual(['credential-authorizations']);
+      // No SAML on the labs org is "not applicable", not a partial listing: removals still count.
+      expect([main!.incomplete, labs!.incomplete]).toEqual([[], []]);
       const clouds = new Set(all.map((c) => c.attributes.storesCloudKey).filter(Boolean));
       expect(clouds).toEqual(new Set(['aws', 'azure', 'gcp']));
       const shipfast = main!.grants.filter((g) => g.identityExternalId === 'app:shipfast-ci');
@@ -201,6 +203,22 @@ describe('partial access becomes coverage gaps', () => {
     expect(bySignal['deploy-keys']!.message).toContain('acme/repo-0007');
     expect(bySignal['deploy-keys']!.fix).toMatch(/Administration/);
     expect(bySignal['repo-actions-secrets']!.message).toContain('acme/repo-0007');
+    expect(inv.incomplete).toEqual(['identities', 'credentials', 'grants']);
+  });
+
+  it('a repository denied to one token only is readable with another', async () => {
+    const s = await start({ orgs: [syntheticOrg({ login: 'acme', repos: 3, every: 1 })] });
+    s.faults.denyRepo('acme/repo-0001', 404, { token: USER_TOKEN });
+    const denied = inventory(
+      (await scan({ orgs: ['acme'], apiUrl: s.url }, { GITHUB_TOKEN: USER_TOKEN })).results[0],
+    );
+    const other = inventory(
+      (await scan({ orgs: ['acme'], apiUrl: s.url }, { GITHUB_TOKEN: 'ghp_someoneElse' }))
+        .results[0],
+    );
+    expect(denied.credentials.filter((c) => c.type === 'deploy-key')).toHaveLength(2);
+    expect(other.credentials.filter((c) => c.type === 'deploy-key')).toHaveLength(3);
+    expect(other.gaps.find((g) => g.signal === 'repositories')).toBeUndefined();
   });
 
   it('with a plain token, fine-grained PATs are "not evaluated" with the App permission that fixes it', async () => {
@@ -214,6 +232,8 @@ describe('partial access becomes coverage gaps', () => {
       fix: "authenticate as a GitHub App with 'Personal access tokens' organization permission (read)",
     });
     expect(gap!.message).toMatch(/only GitHub Apps/);
+    // PATs seen by an earlier App-authenticated scan must not be taken for removed.
+    expect(inv.incomplete).toEqual(['identities', 'credentials', 'grants']);
   });
 
   it('org-level denials each become their own gap and repositories are still scanned', async () => {
@@ -228,6 +248,8 @@ describe('partial access becomes coverage gaps', () => {
       'org-webhooks',
     ]);
     expect(inv.gaps.find((g) => g.signal === 'org-webhooks')!.fix).toMatch(/admin:org_hook/);
+    // Only credentials were partly hidden (org secrets, hooks) plus the apps (identities, grants).
+    expect(inv.incomplete).toEqual(['identities', 'credentials', 'grants']);
     expect(inv.credentials.filter((c) => c.type === 'deploy-key')).toHaveLength(3);
   });
 

@@ -82,6 +82,37 @@ class Gaps {
   }
 }
 
+/** Gaps that hide identities (owners, apps, repositories, environments) or grants. */
+const HIDES_IDENTITIES = new Set([
+  'repositories',
+  'fine-grained-pats',
+  'credential-authorizations',
+  'app-installations',
+  'environments',
+]);
+const HIDES_GRANTS = new Set([
+  'repositories',
+  'fine-grained-pats',
+  'credential-authorizations',
+  'app-installations',
+  'deploy-keys',
+]);
+
+/**
+ * Record kinds the catalog must not mark removed because part of them could not be listed.
+ * Credential authorizations answering 404 outside GHEC are not a partial listing: that
+ * org has none, so they do not hold back removals.
+ */
+export function incompleteKinds(gaps: CoverageGap[]): ('identities' | 'credentials' | 'grants')[] {
+  const real = gaps.filter((g) => !(g.signal === 'credential-authorizations' && g.code === '404'));
+  if (!real.length) return [];
+  return [
+    ...(real.some((g) => HIDES_IDENTITIES.has(g.signal)) ? (['identities'] as const) : []),
+    'credentials' as const,
+    ...(real.some((g) => HIDES_GRANTS.has(g.signal)) ? (['grants'] as const) : []),
+  ];
+}
+
 export async function scanOrganization(
   client: GitHubClient,
   settings: GitHubSettings,
@@ -257,7 +288,15 @@ export async function scanOrganization(
   merged.identities.sort(byId);
   merged.credentials.sort(byId);
   merged.grants.sort(byId);
-  return { kind: 'inventory', scope, ...merged, gaps: gaps.list(), apiCalls: client.calls };
+  const gapList = gaps.list();
+  return {
+    kind: 'inventory',
+    scope,
+    ...merged,
+    gaps: gapList,
+    apiCalls: client.calls,
+    incomplete: incompleteKinds(gapList),
+  };
 }
 
 /** One repository: deploy keys, Actions/environment/Dependabot secrets, webhooks. */

@@ -60,8 +60,15 @@ export interface GitHubStandInFaults {
   serverError(opts?: { times?: number; status?: number; match?: RegExp }): void;
   /** The next `times` matching requests get this raw answer (e.g. a garbage payload). */
   respondWith(match: RegExp, status: number, body: unknown, times?: number): void;
-  /** Every call under /repos/{owner}/{repo} answers 403 (or 404) for user tokens, or for all tokens. */
-  denyRepo(fullName: string, status?: 403 | 404, opts?: { installationTokensToo?: boolean }): void;
+  /**
+   * Every call under /repos/{owner}/{repo} answers 403 (or 404): by default to user tokens;
+   * `token` limits it to that one token, `installationTokensToo` extends it to App tokens.
+   */
+  denyRepo(
+    fullName: string,
+    status?: 403 | 404,
+    opts?: { installationTokensToo?: boolean; token?: string },
+  ): void;
   /** Any request whose path matches answers `status`. */
   deny(match: RegExp, status?: 403 | 404, message?: string): void;
   reset(): void;
@@ -123,7 +130,7 @@ export async function startGitHubStandIn(options: GitHubStandInOptions): Promise
   const received: ReceivedSecret[] = [];
   const issuedTokens: string[] = [];
   let rules: FaultRule[] = [];
-  const deniedRepos = new Map<string, { status: 403 | 404; all: boolean }>();
+  const deniedRepos = new Map<string, { status: 403 | 404; all: boolean; token: string | null }>();
   const deniedPaths: { match: RegExp; status: 403 | 404; message: string }[] = [];
   let used = 0;
   const stats = { inFlight: 0, maxInFlight: 0 };
@@ -169,7 +176,11 @@ export async function startGitHubStandIn(options: GitHubStandInOptions): Promise
       rules.push({ remaining: times, match, respond: (res) => send(res, status, body) });
     },
     denyRepo(fullName, status = 403, opts = {}) {
-      deniedRepos.set(fullName.toLowerCase(), { status, all: opts.installationTokensToo ?? false });
+      deniedRepos.set(fullName.toLowerCase(), {
+        status,
+        all: (opts.installationTokensToo ?? false) || opts.token !== undefined,
+        token: opts.token ?? null,
+      });
     },
     deny(match, status = 403, message = 'Resource not accessible by integration') {
       deniedPaths.push({ match, status, message });
@@ -631,7 +642,9 @@ export async function startGitHubStandIn(options: GitHubStandInOptions): Promise
     if (denied) return send(res, denied.status, r.errorBody(denied.message, denied.status));
     const repoMatch = /^\/repos\/([^/]+\/[^/]+)/.exec(path);
     const repoDenial = repoMatch ? deniedRepos.get(repoMatch[1]!.toLowerCase()) : undefined;
-    if (repoDenial && (repoDenial.all || auth !== 'installation-token')) {
+    const tokenMatches =
+      !repoDenial?.token || bearerOf(req.headers.authorization) === repoDenial.token;
+    if (repoDenial && tokenMatches && (repoDenial.all || auth !== 'installation-token')) {
       const message =
         repoDenial.status === 404 ? NOT_FOUND : 'Resource not accessible by personal access token';
       return send(res, repoDenial.status, r.errorBody(message, repoDenial.status));
@@ -671,6 +684,10 @@ export async function startGitHubStandIn(options: GitHubStandInOptions): Promise
         server.close((err) => (err ? fail(err) : ok()));
       }),
   };
+}
+
+function bearerOf(header: string | undefined): string | null {
+  return /^(?:token|bearer)\s+(\S+)$/i.exec(header ?? '')?.[1] ?? null;
 }
 
 function classifyAuth(header: string | undefined): RequestRecord['auth'] {
