@@ -109,7 +109,12 @@ async function run(
 export default async function bench() {
   const sizes = (process.env.NHI_BENCH_AWS_SIZES ?? '1000,10000').split(',').map(Number);
   const budgetMs = Number(process.env.NHI_BENCH_AWS_BUDGET_S ?? 180) * 1000;
-  const out: Record<string, unknown> = { latencyMs: LATENCY_MS, concurrency: CONCURRENCY, loadAverage: os.loadavg()[0], cpus: os.cpus().length };
+  const out: Record<string, unknown> = {
+    latencyMs: LATENCY_MS,
+    concurrency: CONCURRENCY,
+    loadAverage: os.loadavg()[0],
+    cpus: os.cpus().length,
+  };
   let previous: Figures | null = null;
   for (const users of sizes) {
     const r = await run(users, budgetMs);

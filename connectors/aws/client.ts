@@ -510,9 +510,7 @@ export class AwsSession {
     );
   }
 
-  async accessKeyLastUsed(
-    accessKeyId: string,
-  ): Promise<{
+  async accessKeyLastUsed(accessKeyId: string): Promise<{
     userName: string | null;
     lastUsedAt: string | null;
     service: string | null;
