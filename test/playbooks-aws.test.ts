@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, statSync, writeFileSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { applyRun, resumeDue, rollbackRun } from '../src/playbooks/engine.js';
@@ -108,6 +108,17 @@ describe('revoke (AWS access key)', () => {
     );
     keysOf(h.standIn).splice(0, keysOf(h.standIn).length);
     await expect(applyRun(h.deps(), runId)).rejects.toThrow(/no longer exists/);
+  });
+
+  it('refuses while another live process is applying the same run', async () => {
+    h = await harness();
+    const runId = h.store.createRun(await h.plan('revoke', OLD_KEY), h.clock.now.toISOString());
+    // The test runner's parent process stands in for a concurrent `nhi playbook resume`.
+    h.catalog.db
+      .prepare('UPDATE playbook_runs SET holder = ? WHERE id = ?')
+      .run(`${process.ppid}@${hostname()}`, runId);
+    await expect(applyRun(h.deps(), runId)).rejects.toThrow(/is being applied by process \d+@/);
+    expect(keyOf(h.standIn, OLD_KEY)?.status).toBe('Active');
   });
 
   it('without --yes and without a terminal, refuses before changing anything', async () => {

@@ -121,6 +121,18 @@ describe('PlaybookStore', () => {
   });
 });
 
+describe('run claim', () => {
+  it('refuses while a live process holds the run and takes over from a dead one', () => {
+    const { store } = fresh();
+    const id = store.createRun(plan, 't0');
+    expect(store.claim(id, '100@host', () => true)).toBeNull();
+    expect(store.claim(id, '200@host', (h) => h === '100@host')).toBe('100@host');
+    expect(store.claim(id, '200@host', () => false)).toBeNull();
+    store.release(id, '200@host');
+    expect(store.claim(id, '300@host', () => true)).toBeNull();
+  });
+});
+
 describe('audit chain', () => {
   it('links each entry to the one before and verifies', () => {
     const { store } = fresh();

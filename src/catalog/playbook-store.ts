@@ -214,6 +214,28 @@ export class PlaybookStore {
     })();
   }
 
+  /**
+   * Takes the run for this process. Refuses (returns the holder) while another live process on
+   * this host holds it; a holder that died (killed, crashed) is simply replaced.
+   */
+  claim(runId: number, holder: string, isAlive: (holder: string) => boolean): string | null {
+    return this.db
+      .transaction(() => {
+        const r = this.db.prepare('SELECT holder FROM playbook_runs WHERE id = ?').get(runId) as
+          { holder: string | null } | undefined;
+        if (r?.holder && r.holder !== holder && isAlive(r.holder)) return r.holder;
+        this.db.prepare('UPDATE playbook_runs SET holder = ? WHERE id = ?').run(holder, runId);
+        return null;
+      })
+      .immediate();
+  }
+
+  release(runId: number, holder: string): void {
+    this.db
+      .prepare('UPDATE playbook_runs SET holder = NULL WHERE id = ? AND holder = ?')
+      .run(runId, holder);
+  }
+
   /** One journal write: the step's new state (and its audit entry) in one transaction. */
   updateStep(runId: number, seq: number, u: StepUpdate, now: string, audit?: NewAudit): void {
     this.db.transaction(() => {

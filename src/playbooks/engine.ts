@@ -16,6 +16,7 @@ import type {
   ProviderId,
   SecretMaterial,
 } from '../connector/index.js';
+import { hostname } from 'node:os';
 import { UserError } from '../connector/index.js';
 import type { NewAudit, PlaybookStore, StepUpdate } from '../catalog/playbook-store.js';
 import type { JournalStep, Plan, PlanStep, RunRecord, RunStatus } from './types.js';
@@ -363,8 +364,40 @@ async function open(deps: EngineDeps, runId: number): Promise<Live> {
   };
 }
 
+const ME = `${process.pid}@${hostname()}`;
+
+/** A holder on this host is alive while its pid is; one elsewhere cannot be checked, so it is taken over. */
+function holderAlive(holder: string): boolean {
+  const at = holder.indexOf('@');
+  if (holder.slice(at + 1) !== hostname()) return false;
+  try {
+    process.kill(Number(holder.slice(0, at)), 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** One process at a time per run: a cron `resume --due` cannot race a manual resume. */
+async function claimed<T>(deps: EngineDeps, runId: number, fn: () => Promise<T>): Promise<T> {
+  if (!deps.store.getRun(runId))
+    throw new UserError(`no playbook run ${runId} (see 'nhi playbook list')`);
+  const other = deps.store.claim(runId, ME, holderAlive);
+  if (other)
+    throw new UserError(`run ${runId} is being applied by process ${other}: wait for it to finish`);
+  try {
+    return await fn();
+  } finally {
+    deps.store.release(runId, ME);
+  }
+}
+
 /** Applies (or resumes) a stored run up to its end or its next delayed step. */
 export async function applyRun(deps: EngineDeps, runId: number): Promise<Outcome> {
+  return claimed(deps, runId, () => applyClaimed(deps, runId));
+}
+
+async function applyClaimed(deps: EngineDeps, runId: number): Promise<Outcome> {
   const pre = deps.store.getRun(runId);
   if (!pre) throw new UserError(`no playbook run ${runId} (see 'nhi playbook list')`);
   if (pre.status === 'done')
@@ -491,6 +524,10 @@ export async function applyRun(deps: EngineDeps, runId: number): Promise<Outcome
 
 /** Undoes what a run did, newest first; reports what cannot be undone (deletions). */
 export async function rollbackRun(deps: EngineDeps, runId: number): Promise<Outcome> {
+  return claimed(deps, runId, () => rollbackClaimed(deps, runId));
+}
+
+async function rollbackClaimed(deps: EngineDeps, runId: number): Promise<Outcome> {
   const pre = deps.store.getRun(runId);
   if (!pre) throw new UserError(`no playbook run ${runId} (see 'nhi playbook list')`);
   if (pre.status === 'rolled-back')
@@ -498,6 +535,8 @@ export async function rollbackRun(deps: EngineDeps, runId: number): Promise<Outc
   const live = await open(deps, runId);
   const { plan, actions, ctx } = live;
   const notes: string[] = [];
+  // Once the old credential is deleted, the new one is the only one that works: keep it.
+  let oldGone = false;
   live.journal.status('rolling-back');
   for (const step of [...plan.steps].reverse()) {
     const j = live.steps.get(step.seq)!;
@@ -526,11 +565,12 @@ export async function rollbackRun(deps: EngineDeps, runId: number): Promise<Outc
           break;
         }
         const gone = (await actions.describe(ctx, refFor(plan, step.targetExternalId!))) === null;
-        if (gone)
+        if (gone) {
           notes.push(
             `step ${step.seq}: ${step.targetExternalId} was deleted and cannot be restored`,
           );
-        else undone({ cancelled: true }, null, false);
+          if (step.targetExternalId === plan.ref.credentialExternalId) oldGone = true;
+        } else undone({ cancelled: true }, null, false);
         break;
       }
       case 'deactivate': {
@@ -550,9 +590,10 @@ export async function rollbackRun(deps: EngineDeps, runId: number): Promise<Outc
         break;
       }
       case 'sink-verify':
-        if (j.status !== 'pending') undone({}, null, false);
+        if (j.status !== 'pending' && !oldGone) undone({}, null, false);
         break;
       case 'sink-put':
+        if (oldGone) break; // the sink holds the credential that is kept
         if (j.status === 'done' || j.status === 'running') {
           notes.push(
             `${plan.sink?.raw}: still holds the new value, which no longer works; restore your previous value there`,
@@ -563,7 +604,15 @@ export async function rollbackRun(deps: EngineDeps, runId: number): Promise<Outc
       case 'create': {
         const targets = new Set<string>();
         const id = newCredentialId(live);
-        if (id && j.status === 'done') targets.add(id);
+        if (id && j.status === 'done') {
+          if (oldGone) {
+            notes.push(
+              `kept the new credential ${id}: the old one is deleted, so it is the only one that works`,
+            );
+            break;
+          }
+          targets.add(id);
+        }
         if (j.status === 'running' || j.status === 'failed') {
           for (const o of await findOrphans(plan, actions, ctx, j.startedAt)) targets.add(o);
         }

@@ -18,7 +18,9 @@ CREATE TABLE playbook_runs (
   provider TEXT NOT NULL,
   credential_id TEXT NOT NULL,
   sink TEXT,
-  error TEXT
+  error TEXT,
+  -- 'pid@host' of the process applying or rolling back the run; NULL when none is.
+  holder TEXT
 );
 CREATE INDEX playbook_runs_status ON playbook_runs (status);
 CREATE TABLE playbook_steps (
