@@ -189,7 +189,12 @@ export async function scanTenant(
       rbac,
     };
     const records = buildTenantRecords(data, ctx.now());
-    return { kind: 'inventory', scope, ...records, gaps, apiCalls: client.apiCalls };
+    // What could not be listed must not look removed to the catalog.
+    const grantSignals = ['app-role-assignments', 'delegated-grants', 'azure-rbac'];
+    const incomplete: ('credentials' | 'grants')[] = [];
+    if (gaps.some((g) => grantSignals.includes(g.signal))) incomplete.push('grants');
+    if (gaps.some((g) => g.signal === 'federated-credentials')) incomplete.push('credentials');
+    return { kind: 'inventory', scope, ...records, gaps, apiCalls: client.apiCalls, incomplete };
   } catch (err) {
     const e = err as Error & { code?: string | null };
     return {
