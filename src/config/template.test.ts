@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import * as prettier from 'prettier';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
@@ -58,9 +60,14 @@ describe('nhi init template', () => {
 
 describe('schema/nhi.config.schema.json', () => {
   it('is up to date (regenerate with `npx vitest run src/config -u`)', async () => {
-    await expect(`${JSON.stringify(configJsonSchema(), null, 2)}\n`).toMatchFileSnapshot(
-      '../../schema/nhi.config.schema.json',
-    );
+    // Formatted as the repository's prettier would, so `prettier --check .` stays green.
+    const file = fileURLToPath(new URL('../../schema/nhi.config.schema.json', import.meta.url));
+    const options = (await prettier.resolveConfig(file)) ?? {};
+    const text = await prettier.format(JSON.stringify(configJsonSchema()), {
+      ...options,
+      filepath: file,
+    });
+    await expect(text).toMatchFileSnapshot('../../schema/nhi.config.schema.json');
   });
 
   it('is the file the package ships', () => {

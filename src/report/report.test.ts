@@ -46,8 +46,8 @@ describe('table', () => {
   });
 
   it('colour only when asked: ANSI codes with color=true, none without', () => {
-    expect(renderTable(fx, { color: true }).includes("\u001b[")).toBe(true);
-    expect(renderTable(fx, { color: false }).includes("\u001b[")).toBe(false);
+    expect(renderTable(fx, { color: true }).includes('\u001b[')).toBe(true);
+    expect(renderTable(fx, { color: false }).includes('\u001b[')).toBe(false);
   });
 
   it('caps rows and says how many more there are', () => {
