@@ -87,4 +87,24 @@ ruleTable(rule, [
     data: () => ({ identities: [i] }),
     expect: 'pass',
   },
+  {
+    name: 'read-only wildcard (s3:Get*, privilege read): not admin by default',
+    data: () => ({
+      identities: [i],
+      grants: [grant(i, { permission: 's3:Get*', privilege: 'read' })],
+    }),
+    expect: 'pass',
+  },
+  {
+    name: 'read-only wildcard with includeReadOnlyWildcards: flagged',
+    data: () => ({
+      identities: [i],
+      grants: [grant(i, { permission: 's3:Get*', privilege: 'read' })],
+    }),
+    policy: {
+      rules: { 'admin-grant': { options: { includeReadOnlyWildcards: true } } },
+      exceptions: [],
+    },
+    expect: 'fail',
+  },
 ]);

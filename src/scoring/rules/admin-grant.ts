@@ -19,7 +19,7 @@ export const adminGrant = defineRule({
   title: 'Admin or wildcard permissions',
   description:
     'The identity (or credential) holds an administrator grant, or a permission with a wildcard ' +
-    '(`*`, `s3:*`, `iam:*`). Inline and attached policies both count. A machine identity rarely ' +
+    'that can write (`*`, `s3:*`, `iam:*`; read-only wildcards such as `s3:Get*` only with includeReadOnlyWildcards). Inline and attached policies both count. A machine identity rarely ' +
     'needs more than a short list of actions; a leak of an admin credential is a full compromise.',
   help:
     'Replace the grant with a policy listing only the actions actually used (`nhi trim`, which ' +
@@ -41,6 +41,10 @@ export const adminGrant = defineRule({
       .array(z.string())
       .default([])
       .describe('Permission patterns (glob) never counted as admin, e.g. "logs:*"'),
+    includeReadOnlyWildcards: z
+      .boolean()
+      .default(false)
+      .describe('Also flag wildcards whose privilege is read-only, such as s3:Get*'),
   }),
   providerDefaults: {},
   *evaluate(ctx) {
@@ -51,10 +55,12 @@ export const adminGrant = defineRule({
         yield notEvaluated(ctx, identity, undefined, 'permissions could not be read');
     }
     for (const { identity, credential, grants } of grantSubjects(ctx)) {
-      const { ignorePermissions } = ctx.options(identity);
+      const { ignorePermissions, includeReadOnlyWildcards } = ctx.options(identity);
+      // A read-only wildcard (`s3:Get*`, `ec2:Describe*`) is broad but not admin: opt-in only.
       const broad = grants.filter(
         (g) =>
-          (g.privilege === 'admin' || g.permission.includes('*')) &&
+          (g.privilege === 'admin' ||
+            (g.permission.includes('*') && (g.privilege !== 'read' || includeReadOnlyWildcards))) &&
           !ignorePermissions.some((p) => globMatch(p, g.permission)),
       );
       if (broad.length === 0) continue;
