@@ -158,7 +158,7 @@ export function removeCliBuild(): void {
   );
 }
 
-/** Runs the bundled CLI with a scrubbed environment: PATH, NO_COLOR and `env`, in `cwd`. */
+/** Runs the bundled CLI with a scrubbed environment: PATH, NO_COLOR, HOME and `env`, in `cwd`. */
 export async function runCli(
   args: string[],
   env: Record<string, string>,
@@ -167,7 +167,13 @@ export async function runCli(
   const cli = await buildCli();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [cli, ...args], {
-      env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', ...env },
+      // A throwaway HOME: no real ~/.aws or config file can leak in.
+      env: {
+        PATH: process.env.PATH ?? '',
+        NO_COLOR: '1',
+        HOME: mkdtempSync(join(tmpdir(), 'nhi-home-')),
+        ...env,
+      },
       cwd: opts.cwd ?? tmpdir(),
       stdio: ['pipe', 'pipe', 'pipe'],
     });
