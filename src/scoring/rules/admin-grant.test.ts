@@ -107,4 +107,15 @@ ruleTable(rule, [
     },
     expect: 'fail',
   },
+  {
+    name: 'service-linked role (policy owned by AWS): skipped',
+    data: () => {
+      const slr = identity({ id: 'i-slr', kind: 'role', attributes: { serviceLinked: true } });
+      return {
+        identities: [slr],
+        grants: [grant(slr, { permission: 'support:*', privilege: 'write' })],
+      };
+    },
+    expect: 'pass',
+  },
 ]);

@@ -55,6 +55,8 @@ export const adminGrant = defineRule({
         yield notEvaluated(ctx, identity, undefined, 'permissions could not be read');
     }
     for (const { identity, credential, grants } of grantSubjects(ctx)) {
+      // Service-linked roles' policies belong to the provider and cannot be trimmed.
+      if (identity.attributes.serviceLinked === true) continue;
       const { ignorePermissions, includeReadOnlyWildcards } = ctx.options(identity);
       // A read-only wildcard (`s3:Get*`, `ec2:Describe*`) is broad but not admin: opt-in only.
       const broad = grants.filter(

@@ -30,6 +30,8 @@ export const unusedGrant = defineRule({
   providerDefaults: {},
   *evaluate(ctx) {
     for (const { identity, credential, grants } of grantSubjects(ctx)) {
+      // Service-linked roles' policies belong to the provider and cannot be trimmed.
+      if (identity.attributes.serviceLinked === true) continue;
       const { windowDays } = ctx.options(identity);
       const identityCreated = parseDate(identity.createdAt);
       if (identityCreated && !olderThan(identityCreated, windowDays, ctx.now)) continue;
