@@ -60,7 +60,7 @@ describe('table', () => {
     const out = renderTable(fx, { color: false });
     expect(out).toContain('Not evaluated (missing data, not a clean bill):');
     expect(out).toContain(
-      'deploy-key-write: 1 × read/write access of the key unknown (deploy-keys: access denied)',
+      'deploy-key-write: 2 × deploy keys could not be listed (deploy-keys: access denied); read/write access of the key unknown (deploy-keys: access denied)',
     );
     expect(out).toContain(
       'github/orbital-freight deploy-keys: deploy-keys: access denied (fix: grant the read permission)',

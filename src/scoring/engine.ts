@@ -94,6 +94,15 @@ function buildContext(
   const credsByIdentity = groupBy(credentials, (c) => c.identityId);
   const grantsByIdentity = groupBy(grants, (g) => g.identityId);
   const signals = new Set(rule.signals.map((s) => s.toLowerCase()));
+  const gapsOf = (i: StoredIdentity) =>
+    input.gaps
+      .filter(
+        (g) =>
+          g.provider === i.provider &&
+          g.scopeId === i.scopeId &&
+          signals.has(g.signal.toLowerCase()),
+      )
+      .sort((a, b) => a.signal.localeCompare(b.signal) || a.message.localeCompare(b.message));
   return {
     now: input.now,
     identities,
@@ -103,13 +112,8 @@ function buildContext(
     credentialsOf: (i) => credsByIdentity.get(i.id) ?? [],
     grantsOf: (i) => grantsByIdentity.get(i.id) ?? [],
     options: (i) => settingsFor(i).options,
-    gap: (i) =>
-      input.gaps.find(
-        (g) =>
-          g.provider === i.provider &&
-          g.scopeId === i.scopeId &&
-          signals.has(g.signal.toLowerCase()),
-      ),
+    gap: (i) => gapsOf(i)[0],
+    gaps: (i) => gapsOf(i),
   };
 }
 

@@ -58,6 +58,8 @@ export interface RuleContext<O> {
   options(identity: StoredIdentity): O;
   /** The first coverage gap in the identity's scope matching this rule's signals. */
   gap(identity: StoredIdentity): StoredGap | undefined;
+  /** Every coverage gap in the identity's scope matching this rule's signals. */
+  gaps(identity: StoredIdentity): readonly StoredGap[];
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

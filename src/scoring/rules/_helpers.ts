@@ -81,3 +81,19 @@ export function asRecord(v: unknown): Record<string, unknown> | undefined {
     ? (v as Record<string, unknown>)
     : undefined;
 }
+
+/**
+ * Identities of the given kinds whose scope has a gap for this rule's signals: the records the
+ * rule would judge could not be listed there, so say "not evaluated" rather than nothing.
+ */
+export function* gapNotEvaluated<O>(
+  ctx: RuleContext<O>,
+  kinds: readonly string[],
+  missing: string,
+): Generator<RuleHit> {
+  for (const identity of ctx.identities) {
+    if (kinds.includes(identity.kind) && ctx.gap(identity)) {
+      yield notEvaluated(ctx as RuleContext<unknown>, identity, undefined, missing);
+    }
+  }
+}

@@ -1,6 +1,6 @@
 import { cloudKeyInCi as rule } from './cloud-key-in-ci.js';
 import { ruleTable } from '../test-table.js';
-import { credential, identity } from '../testing.js';
+import { credential, gap, identity } from '../testing.js';
 
 const repo = identity({
   provider: 'github',
@@ -45,6 +45,16 @@ ruleTable(rule, [
   {
     name: 'webhook secret is not a CI secret',
     data: secret('AWS_SECRET_ACCESS_KEY', {}, 'webhook-secret'),
+    expect: 'pass',
+  },
+  {
+    name: 'repository secrets unreadable (gap): the repository is not evaluated',
+    data: () => ({ identities: [repo], gaps: [gap(repo, 'repo-actions-secrets')] }),
+    expect: 'not-evaluated',
+  },
+  {
+    name: 'an organization-level gap says nothing about repository secrets',
+    data: () => ({ identities: [repo], gaps: [gap(repo, 'org-actions-secrets')] }),
     expect: 'pass',
   },
 ]);

@@ -2,7 +2,13 @@ import { z } from 'zod';
 import type { CredentialType } from '../../model/index.js';
 import { defineRule } from '../types.js';
 import { globMatch } from '../glob.js';
-import { fail, label, liveCredentials } from './_helpers.js';
+import { fail, gapEvidence, label, liveCredentials } from './_helpers.js';
+
+const LEVEL_PREFIX: Record<string, string> = {
+  organization: 'org-',
+  repository: 'repo-',
+  environment: 'environment-',
+};
 
 export const cloudKeyInCi = defineRule({
   id: 'cloud-key-in-ci',
@@ -19,7 +25,13 @@ export const cloudKeyInCi = defineRule({
   owasp: 'NHI6',
   cis: {},
   playbook: null,
-  signals: [],
+  signals: [
+    'org-actions-secrets',
+    'repo-actions-secrets',
+    'environment-secrets',
+    'org-dependabot-secrets',
+    'repo-dependabot-secrets',
+  ],
   options: z.object({
     types: z
       .array(z.string())
@@ -44,6 +56,19 @@ export const cloudKeyInCi = defineRule({
   }),
   providerDefaults: {},
   *evaluate(ctx) {
+    // Gap signals name the level they concern: org-…, repo-…, environment-….
+    for (const identity of ctx.identities) {
+      const prefix = LEVEL_PREFIX[identity.kind];
+      const gap = prefix && ctx.gaps(identity).find((g) => g.signal.startsWith(prefix));
+      if (gap) {
+        yield {
+          outcome: 'not-evaluated',
+          identity,
+          message: `not evaluated: CI secrets could not be listed (${gap.message})`,
+          evidence: { missing: 'CI secrets could not be listed', ...gapEvidence(gap) },
+        };
+      }
+    }
     for (const { credential, identity, options } of liveCredentials(
       ctx,
       (o) => o.types as CredentialType[],

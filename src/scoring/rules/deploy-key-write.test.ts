@@ -1,6 +1,6 @@
 import { deployKeyWrite as rule } from './deploy-key-write.js';
 import { ruleTable } from '../test-table.js';
-import { credential, identity } from '../testing.js';
+import { credential, gap, identity } from '../testing.js';
 
 const repo = identity({
   provider: 'github',
@@ -34,4 +34,11 @@ ruleTable(rule, [
     expect: 'pass',
   },
   { name: 'access unknown: not evaluated', data: key({}), expect: 'not-evaluated' },
+  {
+    name: 'deploy keys could not be listed (gap): the repository is not evaluated',
+    data: () => ({ identities: [repo], gaps: [gap(repo, 'deploy-keys')] }),
+    expect: 'not-evaluated',
+    subject: 'i-1',
+    evidence: { gap: { signal: 'deploy-keys' } },
+  },
 ]);

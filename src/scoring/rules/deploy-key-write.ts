@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineRule } from '../types.js';
-import { fail, label, liveCredentials, notEvaluated } from './_helpers.js';
+import { fail, label, liveCredentials, notEvaluated, gapNotEvaluated } from './_helpers.js';
 
 export const deployKeyWrite = defineRule({
   id: 'deploy-key-write',
@@ -19,6 +19,7 @@ export const deployKeyWrite = defineRule({
   options: z.object({}),
   providerDefaults: {},
   *evaluate(ctx) {
+    yield* gapNotEvaluated(ctx, ['repository'], 'deploy keys could not be listed');
     for (const { credential, identity } of liveCredentials(ctx, ['deploy-key'])) {
       const a = credential.attributes;
       const readOnly =

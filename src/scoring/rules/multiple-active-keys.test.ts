@@ -1,6 +1,6 @@
 import { multipleActiveKeys as rule } from './multiple-active-keys.js';
 import { ruleTable } from '../test-table.js';
-import { ago, credential, identity } from '../testing.js';
+import { ago, credential, gap, identity } from '../testing.js';
 
 const i = identity();
 const older = credential(i, { id: 'c-old', externalId: 'AKIAOLD', createdAt: ago(200) });
@@ -41,5 +41,10 @@ ruleTable(rule, [
     data: () => ({ identities: [i], credentials: [newer, older] }),
     policy: { rules: { 'multiple-active-keys': { options: { maxActive: 2 } } }, exceptions: [] },
     expect: 'pass',
+  },
+  {
+    name: 'access keys could not be listed (gap): the user is not evaluated',
+    data: () => ({ identities: [i], gaps: [gap(i, 'access-keys')] }),
+    expect: 'not-evaluated',
   },
 ]);

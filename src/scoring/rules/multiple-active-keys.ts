@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { StoredCredential } from '../../model/index.js';
 import { defineRule } from '../types.js';
-import { fail, label } from './_helpers.js';
+import { fail, label, gapNotEvaluated } from './_helpers.js';
 
 function createdMs(c: StoredCredential): number {
   const t = c.createdAt ? Date.parse(c.createdAt) : NaN;
@@ -20,7 +20,7 @@ export const multipleActiveKeys = defineRule({
   owasp: 'NHI9',
   cis: { aws: 'CIS AWS Foundations 3.0 1.13' },
   playbook: 'revoke',
-  signals: [],
+  signals: ['access-keys'],
   options: z.object({
     maxActive: z
       .number()
@@ -35,6 +35,7 @@ export const multipleActiveKeys = defineRule({
   }),
   providerDefaults: {},
   *evaluate(ctx) {
+    yield* gapNotEvaluated(ctx, ['user'], 'access keys could not be listed');
     for (const identity of ctx.identities) {
       const { maxActive, types } = ctx.options(identity);
       const byType = new Map<string, StoredCredential[]>();
