@@ -19,9 +19,13 @@ import type { SecretMaterial } from '../../connector/index.js';
 import { UserError } from '../../connector/index.js';
 import type { CoreSink } from './index.js';
 
+/**
+ * KEY=value lines (dotenv). A value with a newline, quote, `#` or edge spaces (a GCP key
+ * file's JSON) is written double-quoted with JSON escapes, which dotenv parsers read back.
+ */
 function render(secret: SecretMaterial): string {
   return Object.entries(secret.values)
-    .map(([k, v]) => `${k}=${v}\n`)
+    .map(([k, v]) => `${k}=${/[\n\r"'#]|^\s|\s$/.test(v) ? JSON.stringify(v) : v}\n`)
     .join('');
 }
 

@@ -1,0 +1,150 @@
+/**
+ * GCP service-account keys can be disabled, so they get the staged revocation (disable now,
+ * delete later, rollback enables) and rotation into a core sink. Real @googleapis/iam client
+ * against the GCP stand-in.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { makeTestContext } from '../src/connector/testing.js';
+import { openCatalog, type Catalog } from '../src/catalog/index.js';
+import { PlaybookStore } from '../src/catalog/playbook-store.js';
+import { loadActions } from '../src/connector/registry.js';
+import type { ConnectorContext } from '../src/connector/index.js';
+import { applyRun, rollbackRun, type EngineDeps } from '../src/playbooks/engine.js';
+import { parseSinkSpec } from '../src/playbooks/plan.js';
+import { makePlan } from '../src/playbooks/prepare.js';
+import { connector as gcp } from '../connectors/gcp/index.js';
+import { NEVER_EXPIRES, type GcpEstate } from '../connectors/gcp/stand-in/estate.js';
+import { startGcpStandIn, type GcpStandIn } from '../connectors/gcp/stand-in/server.js';
+import { tempCatalogPath } from './playbooks-harness.js';
+
+const NOW = new Date();
+const OLD = 'a'.repeat(40);
+let s: GcpStandIn | undefined;
+let catalog: Catalog | undefined;
+afterEach(async () => {
+  catalog?.close();
+  await s?.close();
+  s = catalog = undefined;
+});
+
+function estate(): GcpEstate {
+  return {
+    projects: [
+      {
+        projectId: 'of-staging',
+        projectNumber: '729104835512',
+        displayName: 'Staging',
+        parent: 'organizations/1',
+        createTime: '2024-01-01T00:00:00Z',
+        bindings: [],
+        serviceAccounts: [
+          {
+            accountId: 'ci-deployer',
+            uniqueId: '111111111111111111111',
+            keys: [
+              {
+                keyId: OLD,
+                keyType: 'USER_MANAGED',
+                validAfterTime: '2026-03-01T00:00:00Z',
+                validBeforeTime: NEVER_EXPIRES,
+              },
+            ],
+          },
+        ],
+      },
+    ],
+  };
+}
+
+function ctx(): ConnectorContext {
+  const url = s!.url;
+  return makeTestContext({
+    now: NOW,
+    options: {
+      projects: ['of-staging'],
+      rootUrls: {
+        iam: url,
+        cloudresourcemanager: url,
+        policyanalyzer: url,
+        recommender: url,
+        apikeys: url,
+      },
+      retry: { maxRetries: 2, baseDelayMs: 1, maxDelayMs: 2 },
+    },
+    env: { NHI_GCP_ACCESS_TOKEN: s!.token },
+  });
+}
+
+async function setup(): Promise<{ store: PlaybookStore; keyId: string }> {
+  s = await startGcpStandIn({ estate: estate() });
+  catalog = openCatalog(tempCatalogPath());
+  const runId = catalog.beginRun({ providers: ['gcp'], demo: false, version: 'test', now: NOW });
+  for await (const r of gcp.discover(ctx())) catalog.writeScope(runId, r, 0);
+  catalog.finishRun(runId, 'ok', NOW);
+  const key = catalog.snapshot()!.credentials.find((c) => c.type === 'service-account-key')!;
+  return { store: new PlaybookStore(catalog.db), keyId: key.id };
+}
+
+const keys = () => s!.estate.projects[0]!.serviceAccounts[0]!.keys;
+
+function deps(store: PlaybookStore): EngineDeps {
+  return {
+    store,
+    now: () => new Date(),
+    actor: 'tester@host',
+    loadActions,
+    contextFor: async () => ctx(),
+    writeStdout: () => {},
+    say: () => {},
+    confirm: async () => true,
+    yes: true,
+    interactive: false,
+  };
+}
+
+describe('GCP service-account key', () => {
+  it('revoke disables now (rollback enables it again)', async () => {
+    const { store, keyId } = await setup();
+    const plan = await makePlan(catalog!, 'revoke', keyId, null, 7, loadActions);
+    expect(plan.steps.map((x) => x.action)).toEqual(['deactivate', 'delete']);
+    const runId = store.createRun(plan, NOW.toISOString());
+    expect((await applyRun(deps(store), runId)).status).toBe('waiting');
+    expect(keys().find((k) => k.keyId === OLD)?.disabled).toBe(true);
+    await rollbackRun(deps(store), runId);
+    expect(keys().find((k) => k.keyId === OLD)?.disabled).toBeFalsy();
+  });
+
+  it('rotates into a file sink (mode 0600) before disabling the old key', async () => {
+    const { store, keyId } = await setup();
+    const file = join(mkdtempSync(join(tmpdir(), 'nhi-gcp-')), 'sa.env');
+    const plan = await makePlan(
+      catalog!,
+      'rotate',
+      keyId,
+      parseSinkSpec(`file:${file}`),
+      7,
+      loadActions,
+    );
+    const runId = store.createRun(plan, NOW.toISOString());
+    expect((await applyRun(deps(store), runId)).status).toBe('waiting');
+    const user = keys().filter((k) => k.keyType === 'USER_MANAGED');
+    expect(user).toHaveLength(2);
+    expect(user.find((k) => k.keyId === OLD)?.disabled).toBe(true);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const newId = store.steps(runId)[0]!.result!.newExternalId as string;
+    expect(user.some((k) => newId.endsWith(k.keyId))).toBe(true);
+    // One dotenv line; the key file's JSON is quoted so its newlines survive.
+    const line = readFileSync(file, 'utf8');
+    expect(line.split('\n')).toHaveLength(2);
+    const [, quoted] = /^GOOGLE_APPLICATION_CREDENTIALS_JSON=(".*")\n$/.exec(line)!;
+    const keyFile = JSON.parse(JSON.parse(quoted!) as string) as {
+      private_key_id?: string;
+      client_email?: string;
+    };
+    expect(keyFile.client_email).toBe('ci-deployer@of-staging.iam.gserviceaccount.com');
+    expect(newId.endsWith(keyFile.private_key_id!)).toBe(true);
+  });
+});
