@@ -2,6 +2,7 @@
 import type { Finding, Severity } from '../model/index.js';
 import { compareFindings } from '../scoring/engine.js';
 import type { ReportInput } from './types.js';
+import { cmp } from '../scoring/compare.js';
 
 export function sortedFindings(findings: readonly Finding[]): Finding[] {
   return [...findings].sort(compareFindings);
@@ -85,6 +86,6 @@ export function notEvaluatedByRule(
     m.set(f.ruleId, e);
   }
   return [...m.entries()]
-    .sort(([a], [b]) => a.localeCompare(b))
+    .sort(([a], [b]) => cmp(a, b))
     .map(([ruleId, e]) => ({ ruleId, count: e.count, reasons: [...e.reasons].sort() }));
 }

@@ -10,6 +10,7 @@ import { RULES } from '../scoring/rules/index.js';
 import type { RuleMeta } from '../scoring/types.js';
 import { logicalName, subjectUri } from './common.js';
 import type { ReportInput } from './types.js';
+import { cmp } from '../scoring/compare.js';
 
 export interface SarifOptions {
   toolVersion: string;
@@ -70,13 +71,13 @@ function descriptor(rule: RuleMeta): ReportingDescriptor {
 }
 
 export function renderSarif(input: ReportInput, opts: SarifOptions): string {
-  const rules = [...(opts.rules ?? RULES)].sort((a, b) => a.id.localeCompare(b.id));
+  const rules = [...(opts.rules ?? RULES)].sort((a, b) => cmp(a.id, b.id));
   const index = new Map(rules.map((r, i) => [r.id, i]));
   const findings = [...input.findings].sort(
     (a, b) =>
-      a.ruleId.localeCompare(b.ruleId) ||
-      logicalName(a).localeCompare(logicalName(b)) ||
-      a.fingerprint.localeCompare(b.fingerprint),
+      cmp(a.ruleId, b.ruleId) ||
+      cmp(logicalName(a), logicalName(b)) ||
+      cmp(a.fingerprint, b.fingerprint),
   );
   const results: Result[] = findings.map((f) => {
     const location: Location = {

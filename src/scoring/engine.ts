@@ -17,6 +17,7 @@ import { fingerprint } from './fingerprint.js';
 import { SEVERITY_POINTS, SEVERITY_RANK, computeScores, type SubjectScore } from './score.js';
 import { globMatch } from './glob.js';
 import { RULES } from './rules/index.js';
+import { cmp } from './compare.js';
 
 export interface ScoringInput {
   now: Date;
@@ -87,9 +88,9 @@ function buildContext(
   rule: AnyRule,
   settingsFor: (identity: StoredIdentity) => ResolvedRuleSettings,
 ): RuleContext<Record<string, unknown>> {
-  const identities = [...input.identities].sort((a, b) => a.id.localeCompare(b.id));
-  const credentials = [...input.credentials].sort((a, b) => a.id.localeCompare(b.id));
-  const grants = [...input.grants].sort((a, b) => a.id.localeCompare(b.id));
+  const identities = [...input.identities].sort((a, b) => cmp(a.id, b.id));
+  const credentials = [...input.credentials].sort((a, b) => cmp(a.id, b.id));
+  const grants = [...input.grants].sort((a, b) => cmp(a.id, b.id));
   const byId = new Map(identities.map((i) => [i.id, i]));
   const credsByIdentity = groupBy(credentials, (c) => c.identityId);
   const grantsByIdentity = groupBy(grants, (g) => g.identityId);
@@ -102,7 +103,7 @@ function buildContext(
           g.scopeId === i.scopeId &&
           signals.has(g.signal.toLowerCase()),
       )
-      .sort((a, b) => a.signal.localeCompare(b.signal) || a.message.localeCompare(b.message));
+      .sort((a, b) => cmp(a.signal, b.signal) || cmp(a.message, b.message));
   return {
     now: input.now,
     identities,
@@ -154,12 +155,12 @@ export function compareFindings(a: Finding, b: Finding): number {
   return (
     (a.outcome === b.outcome ? 0 : a.outcome === 'fail' ? -1 : 1) ||
     SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] ||
-    a.provider.localeCompare(b.provider) ||
-    a.scopeId.localeCompare(b.scopeId) ||
-    a.identityExternalId.localeCompare(b.identityExternalId) ||
-    (a.credentialExternalId ?? '').localeCompare(b.credentialExternalId ?? '') ||
-    a.ruleId.localeCompare(b.ruleId) ||
-    a.fingerprint.localeCompare(b.fingerprint)
+    cmp(a.provider, b.provider) ||
+    cmp(a.scopeId, b.scopeId) ||
+    cmp(a.identityExternalId, b.identityExternalId) ||
+    cmp(a.credentialExternalId ?? '', b.credentialExternalId ?? '') ||
+    cmp(a.ruleId, b.ruleId) ||
+    cmp(a.fingerprint, b.fingerprint)
   );
 }
 
@@ -193,7 +194,7 @@ export function evaluate(
   const subjects = new Map<string, SubjectIds>();
   const seen = new Set<string>();
 
-  for (const rule of [...rules].sort((a, b) => a.id.localeCompare(b.id))) {
+  for (const rule of [...rules].sort((a, b) => cmp(a.id, b.id))) {
     const cache = new Map<string, ResolvedRuleSettings>();
     const settingsFor = (identity: StoredIdentity) => {
       let s = cache.get(identity.id);

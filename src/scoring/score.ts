@@ -9,6 +9,7 @@
  * Sums and max only ever grow when findings are added, so the score is monotonic.
  */
 import type { Finding, Severity } from '../model/index.js';
+import { cmp } from './compare.js';
 
 export const SEVERITY_POINTS: Readonly<Record<Severity, number>> = {
   critical: 40,
@@ -56,9 +57,7 @@ function contribution(f: Finding): Contribution {
 }
 
 const byContribution = (a: Contribution, b: Contribution) =>
-  b.points - a.points ||
-  a.ruleId.localeCompare(b.ruleId) ||
-  a.fingerprint.localeCompare(b.fingerprint);
+  b.points - a.points || cmp(a.ruleId, b.ruleId) || cmp(a.fingerprint, b.fingerprint);
 
 function total(cs: Contribution[]): number {
   return Math.min(
@@ -124,8 +123,6 @@ export function computeScores(
 
   return scores.sort(
     (a, b) =>
-      b.score - a.score ||
-      a.subjectKind.localeCompare(b.subjectKind) ||
-      a.subjectId.localeCompare(b.subjectId),
+      b.score - a.score || cmp(a.subjectKind, b.subjectKind) || cmp(a.subjectId, b.subjectId),
   );
 }

@@ -1,6 +1,7 @@
 /** Groups grants by the subject they belong to: the credential when set, else the identity. */
 import type { StoredCredential, StoredGrant, StoredIdentity } from '../../model/index.js';
 import type { RuleContext } from '../types.js';
+import { cmp } from '../compare.js';
 
 export interface GrantSubject {
   identity: StoredIdentity;
@@ -19,7 +20,7 @@ export function* grantSubjects<O>(ctx: RuleContext<O>): Generator<GrantSubject> 
       entry.grants.push(g);
       groups.set(key, entry);
     }
-    yield* [...groups.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, v]) => v);
+    yield* [...groups.entries()].sort(([a], [b]) => cmp(a, b)).map(([, v]) => v);
   }
 }
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { StoredCredential } from '../../model/index.js';
 import { defineRule } from '../types.js';
 import { fail, label, gapNotEvaluated } from './_helpers.js';
+import { cmp } from '../compare.js';
 
 function createdMs(c: StoredCredential): number {
   const t = c.createdAt ? Date.parse(c.createdAt) : NaN;
@@ -43,12 +44,10 @@ export const multipleActiveKeys = defineRule({
         if (c.status !== 'active' || !types.includes(c.type)) continue;
         byType.set(c.type, [...(byType.get(c.type) ?? []), c]);
       }
-      for (const [type, creds] of [...byType].sort(([a], [b]) => a.localeCompare(b))) {
+      for (const [type, creds] of [...byType].sort(([a], [b]) => cmp(a, b))) {
         if (creds.length <= maxActive) continue;
         // Newest first; ties by id so the choice is stable.
-        const ordered = [...creds].sort(
-          (a, b) => createdMs(b) - createdMs(a) || a.id.localeCompare(b.id),
-        );
+        const ordered = [...creds].sort((a, b) => createdMs(b) - createdMs(a) || cmp(a.id, b.id));
         const kept = ordered.slice(0, maxActive);
         const activeKeys = ordered.map((c) => ({
           externalId: c.externalId,
