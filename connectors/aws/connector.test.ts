@@ -207,7 +207,8 @@ describe('faults', () => {
     s.requests.reset();
     s.faults.add({ action: 'GetAccountAuthorizationDetails', kind: 'Throttling', times: 1 });
     s.faults.add({ action: 'ListAccessKeys', kind: 'ServiceUnavailable', times: 2 });
-    const inv = only(await scan(ctxFor(s)));
+    // standard mode: the same retries without adaptive mode's client-side slow-down after throttling
+    const inv = only(await scan(ctxFor(s, { retryMode: 'standard' })));
     expect(fingerprint(inv)).toEqual(fingerprint(clean));
     expect(s.requests.byAction.GetAccountAuthorizationDetails).toBe(2);
     expect(s.requests.byAction.ListAccessKeys).toBe(5);
@@ -270,6 +271,17 @@ describe('faults', () => {
       scope: { id: SHARED_ACCOUNT },
       code: 'ServiceUnavailable',
     });
+  });
+
+  it('names the role and the place when a payload is garbage, failing only that account', async () => {
+    const estate = sharedEstate(now);
+    estate.accounts[0]!.roles[0]!.trustPolicy = {
+      Statement: [{ Effect: 'Maybe', Action: 'sts:AssumeRole' }],
+    };
+    const s = await start(estate);
+    const [r] = await scan(ctxFor(s));
+    expect(r).toMatchObject({ kind: 'failure', scope: { id: SHARED_ACCOUNT } });
+    expect((r as ScopeFailure).error).toMatch(/role partner-access trust policy.*Statement/);
   });
 });
 
