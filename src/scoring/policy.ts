@@ -75,12 +75,24 @@ function layers(rp: RulePolicy | undefined, identity: StoredIdentity): RuleOverr
   return out;
 }
 
+const defaultsCache = new WeakMap<AnyRule, Record<string, unknown>>();
+
+function ruleDefaults(rule: AnyRule): Record<string, unknown> {
+  let d = defaultsCache.get(rule);
+  if (!d) {
+    d = rule.options.parse({}) as Record<string, unknown>;
+    defaultsCache.set(rule, d);
+  }
+  return d;
+}
+
 export function resolveRuleSettings(
   rule: AnyRule,
   policy: Policy,
   identity: StoredIdentity,
 ): ResolvedRuleSettings {
-  const defaults = rule.options.parse({}) as Record<string, unknown>;
+  // Copied (arrays too) so a rule cannot mutate the shared defaults.
+  const defaults = structuredClone(ruleDefaults(rule));
   const settings: ResolvedRuleSettings = {
     enabled: true,
     severity: rule.severity,
