@@ -39,4 +39,15 @@ ruleTable(rule, [
     data: () => ({ identities: [identity({ kind: 'repository', owner: null })] }),
     expect: 'pass',
   },
+  {
+    name: 'a role is not required to have an owner by default',
+    data: () => ({ identities: [identity({ kind: 'role', owner: null })] }),
+    expect: 'pass',
+  },
+  {
+    name: 'roles can be added to the kinds',
+    data: () => ({ identities: [identity({ kind: 'role', owner: null })] }),
+    policy: { rules: { 'no-owner': { options: { kinds: ['role'] } } }, exceptions: [] },
+    expect: 'fail',
+  },
 ]);

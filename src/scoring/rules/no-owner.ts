@@ -17,14 +17,7 @@ export const noOwner = defineRule({
   options: z.object({
     kinds: z
       .array(z.string())
-      .default([
-        'application',
-        'service-principal',
-        'service-account',
-        'user',
-        'role',
-        'github-app',
-      ])
+      .default(['application', 'service-principal', 'service-account', 'user'])
       .describe(
         'Identity kinds that must have an owner (users only when they hold programmatic credentials)',
       ),
