@@ -232,6 +232,20 @@ describe('faults', () => {
     expect(s.requests.byAction.GenerateServiceLastAccessedDetails).toBeLessThanOrEqual(8);
   });
 
+  it('marks what a denied listing hid as incomplete, so the catalog keeps it', async () => {
+    const s = await start(sharedEstate(now));
+    const clean = only(await scan(ctxFor(s)));
+    expect(clean.incomplete).toEqual([]);
+    s.faults.add({ action: 'ListAccessKeys', kind: 'AccessDenied' });
+    s.faults.add({ action: 'GetAccountAuthorizationDetails', kind: 'AccessDenied' });
+    const inv = only(await scan(ctxFor(s)));
+    expect(inv.gaps.map((g) => g.signal)).toEqual(
+      expect.arrayContaining(['access-keys', 'authorization-details']),
+    );
+    expect(inv.incomplete).toEqual(expect.arrayContaining(['credentials', 'grants']));
+    expect(inv.incomplete).not.toContain('identities');
+  });
+
   it('falls back to List* calls when GetAccountAuthorizationDetails is denied', async () => {
     const s = await start(sharedEstate(now));
     s.faults.add({ action: 'GetAccountAuthorizationDetails', kind: 'AccessDenied' });

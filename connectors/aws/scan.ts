@@ -358,7 +358,23 @@ export async function scanAccount(
     grants,
     gaps: gaps.list,
     apiCalls: session.calls,
+    incomplete: incompleteKinds(gaps),
   };
+}
+
+/**
+ * Record kinds a denied listing hid: the catalog keeps those as they were instead of taking
+ * "not seen" for "removed". (The credential report is where root and console passwords come from.)
+ */
+function incompleteKinds(gaps: {
+  has(signal: string): boolean;
+}): ('identities' | 'credentials' | 'grants')[] {
+  const kinds = new Set<'identities' | 'credentials' | 'grants'>();
+  if (gaps.has('access-keys') || gaps.has('credential-report')) kinds.add('credentials');
+  if (gaps.has('roles') || gaps.has('groups') || gaps.has('credential-report'))
+    kinds.add('identities');
+  if (gaps.has('authorization-details') || gaps.has('managed-policies')) kinds.add('grants');
+  return [...kinds];
 }
 
 /** When GAAD is denied: identities from the List* calls (which need their own permissions). */
