@@ -46,7 +46,8 @@ describe('architecture', () => {
         for (const p of relativeImports(f)) {
           const ownFolder = p.startsWith(`connectors/${provider}/`);
           const fixtures = p.startsWith('fixtures/');
-          if (!ownFolder && !fixtures && !PUBLIC_CORE.includes(p)) offenders.push(`${relative(root, f)} -> ${p}`);
+          if (!ownFolder && !fixtures && !PUBLIC_CORE.includes(p))
+            offenders.push(`${relative(root, f)} -> ${p}`);
         }
       }
     }
@@ -71,9 +72,14 @@ describe('architecture', () => {
     for (const f of [...sources(join(root, 'src')), ...sources(join(root, 'connectors'))]) {
       const rel = relative(root, f);
       const text = readFileSync(f, 'utf8');
-      if (/from ['"]better-sqlite3['"]/.test(text) && !rel.startsWith('src/catalog/')) offenders.push(rel);
+      if (/from ['"]better-sqlite3['"]/.test(text) && !rel.startsWith('src/catalog/'))
+        offenders.push(rel);
       const isTest = rel.endsWith('.test.ts') || rel.includes('/stand-in/');
-      if (sdk.test(text.replace(/import type[^;]+;/g, '')) && !rel.endsWith('/client.ts') && !isTest) {
+      if (
+        sdk.test(text.replace(/import type[^;]+;/g, '')) &&
+        !rel.endsWith('/client.ts') &&
+        !isTest
+      ) {
         offenders.push(rel);
       }
     }

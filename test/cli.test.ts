@@ -79,7 +79,17 @@ describe('the demo estate end to end', () => {
     expect(by('github')).toBeGreaterThanOrEqual(20);
     expect(by('azure')).toBeGreaterThanOrEqual(15);
     expect(by('gcp')).toBeGreaterThanOrEqual(10);
-    for (const field of ['id', 'provider', 'scopeId', 'identityName', 'type', 'status', 'createdAt', 'lastUsedKnown', 'score']) {
+    for (const field of [
+      'id',
+      'provider',
+      'scopeId',
+      'identityName',
+      'type',
+      'status',
+      'createdAt',
+      'lastUsedKnown',
+      'score',
+    ]) {
       expect(list[0]).toHaveProperty(field);
     }
     // Sorted worst first by default.
@@ -89,7 +99,9 @@ describe('the demo estate end to end', () => {
 
   it('distinguishes never used from unknown usage', () => {
     expect(list.some((c) => c.lastUsedKnown === true && c.lastUsedAt === null)).toBe(true);
-    expect(list.some((c) => c.lastUsedKnown === true && typeof c.lastUsedAt === 'string')).toBe(true);
+    expect(list.some((c) => c.lastUsedKnown === true && typeof c.lastUsedAt === 'string')).toBe(
+      true,
+    );
   });
 
   it('shows one credential with its identity, grants, findings and history', async () => {
@@ -109,10 +121,23 @@ describe('the demo estate end to end', () => {
   });
 
   it('filters by provider, type and status, in table and csv too', async () => {
-    const r = await nhi(['list', '--provider', 'aws', '--type', 'access-key', '--status', 'inactive', '--json', '--catalog', catalog]);
+    const r = await nhi([
+      'list',
+      '--provider',
+      'aws',
+      '--type',
+      'access-key',
+      '--status',
+      'inactive',
+      '--json',
+      '--catalog',
+      catalog,
+    ]);
     const rows = JSON.parse(r.stdout) as Record<string, unknown>[];
     expect(rows.length).toBeGreaterThan(0);
-    expect(rows.every((x) => x.provider === 'aws' && x.type === 'access-key' && x.status === 'inactive')).toBe(true);
+    expect(
+      rows.every((x) => x.provider === 'aws' && x.type === 'access-key' && x.status === 'inactive'),
+    ).toBe(true);
     const csv = await nhi(['list', '--format', 'csv', '--provider', 'gcp', '--catalog', catalog]);
     expect(csv.stdout.split('\n')[0]).toMatch(/^id,provider,scopeId/);
     const table = await nhi(['list', '--limit', '5', '--catalog', catalog]);
@@ -125,7 +150,10 @@ describe('the demo estate end to end', () => {
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout) as { scopes: { removed: number; status: string }[] };
     expect(out.scopes.every((s) => s.status === 'ok')).toBe(true);
-    const again = JSON.parse((await nhi(['list', '--json', '--catalog', catalog])).stdout) as { id: string; firstSeenRun: number }[];
+    const again = JSON.parse((await nhi(['list', '--json', '--catalog', catalog])).stdout) as {
+      id: string;
+      firstSeenRun: number;
+    }[];
     expect(again).toHaveLength(list.length);
     expect(again.every((c) => c.firstSeenRun === 1)).toBe(true);
   });
@@ -134,7 +162,9 @@ describe('the demo estate end to end', () => {
     const bytes = readFileSync(catalog).toString('latin1');
     // AWS secret access keys are 40 base64 characters; private keys and client secrets have tell-tale shapes.
     expect(bytes).not.toMatch(/-----BEGIN [A-Z ]*PRIVATE KEY-----/);
-    expect(bytes).not.toMatch(/"(secretAccessKey|SecretAccessKey|privateKeyData|secretText|clientSecret)"\s*:/);
+    expect(bytes).not.toMatch(
+      /"(secretAccessKey|SecretAccessKey|privateKeyData|secretText|clientSecret)"\s*:/,
+    );
   });
 });
 

@@ -9,7 +9,13 @@ const unsupported = async (): Promise<never> => {
 };
 
 export const actions: ConnectorActions = {
-  capabilities: () => ({ deactivate: false, reactivate: false, delete: false, create: false, maxPerIdentity: null }),
+  capabilities: () => ({
+    deactivate: false,
+    reactivate: false,
+    delete: false,
+    create: false,
+    maxPerIdentity: null,
+  }),
   describe: unsupported,
   listSiblings: unsupported,
   deactivate: unsupported,

@@ -7,7 +7,9 @@ import type { ConnectorContext, Scope } from '../../src/connector/index.js';
 import type { RawAccount } from './map.js';
 
 export function createClient(ctx: ConnectorContext) {
-  const endpoint = String(ctx.options.endpoint ?? ctx.env.TEMPLATE_ENDPOINT_URL ?? 'https://api.example.com');
+  const endpoint = String(
+    ctx.options.endpoint ?? ctx.env.TEMPLATE_ENDPOINT_URL ?? 'https://api.example.com',
+  );
   let calls = 0;
   const get = async <T>(path: string): Promise<T> => {
     calls++;
@@ -24,6 +26,7 @@ export function createClient(ctx: ConnectorContext) {
         name: s.name,
         kind: 'account',
       })),
-    listAccounts: (scopeId: string) => get<RawAccount[]>(`/scopes/${encodeURIComponent(scopeId)}/accounts`),
+    listAccounts: (scopeId: string) =>
+      get<RawAccount[]>(`/scopes/${encodeURIComponent(scopeId)}/accounts`),
   };
 }

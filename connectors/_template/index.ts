@@ -2,7 +2,13 @@
  * Template for a new connector: copy this folder to connectors/<provider>/, rename, and
  * follow CONTRIBUTING.md. Each file keeps one job; see the AWS connector for a full example.
  */
-import type { Connector, ConnectorContext, DemoHandle, DoctorReport, ScopeResult } from '../../src/connector/index.js';
+import type {
+  Connector,
+  ConnectorContext,
+  DemoHandle,
+  DoctorReport,
+  ScopeResult,
+} from '../../src/connector/index.js';
 import { createClient } from './client.js';
 import { toInventory } from './map.js';
 import { startTemplateStandIn } from './stand-in/server.js';
@@ -22,7 +28,13 @@ export const connector: Connector = {
         yield toInventory(scope, raw, client.apiCalls());
       } catch (err) {
         // One failing scope is recorded; the others still finish.
-        yield { kind: 'failure', scope, error: (err as Error).message, code: null, apiCalls: client.apiCalls() };
+        yield {
+          kind: 'failure',
+          scope,
+          error: (err as Error).message,
+          code: null,
+          apiCalls: client.apiCalls(),
+        };
       }
     }
   },
@@ -34,7 +46,9 @@ export const connector: Connector = {
       provider: this.id,
       authenticated: true,
       identity: null,
-      checks: [{ name: 'list scopes', ok: scopes.length > 0, detail: `${scopes.length} scope(s) visible` }],
+      checks: [
+        { name: 'list scopes', ok: scopes.length > 0, detail: `${scopes.length} scope(s) visible` },
+      ],
     };
   },
 

@@ -7,7 +7,11 @@ export interface RawAccount {
   keys: { id: string; created: string; lastUsed: string | null }[];
 }
 
-export function toInventory(scope: Scope, accounts: RawAccount[], apiCalls: number): ScopeInventory {
+export function toInventory(
+  scope: Scope,
+  accounts: RawAccount[],
+  apiCalls: number,
+): ScopeInventory {
   const identities: Identity[] = accounts.map((a) => ({
     externalId: a.id,
     name: a.name,

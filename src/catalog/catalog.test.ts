@@ -99,7 +99,12 @@ describe('catalog', () => {
     cat = openCatalog(fresh());
     scan(cat, inventory(['u/a', 'u/b'], [key('AKIA1', 'u/a'), key('AKIA2', 'u/b')]));
     scan(cat, { ...inventory(['u/a', 'u/b'], [key('AKIA1', 'u/a')]), incomplete: ['credentials'] });
-    expect(cat.snapshot()!.credentials.map((c) => c.externalId).sort()).toEqual(['AKIA1', 'AKIA2']);
+    expect(
+      cat
+        .snapshot()!
+        .credentials.map((c) => c.externalId)
+        .sort(),
+    ).toEqual(['AKIA1', 'AKIA2']);
     // Kinds that were listed completely still get removals.
     scan(cat, { ...inventory(['u/a'], [key('AKIA1', 'u/a')]), incomplete: ['credentials'] });
     expect(cat.snapshot()!.identities.map((i) => i.externalId)).toEqual(['u/a']);

@@ -294,8 +294,8 @@ export class Catalog {
           )
           .all({ ref }) as Row[]);
     if (idRow && idRow.length > 1) return null;
-    let cred = credRow;
-    let ident = idRow?.[0];
+    const cred = credRow;
+    const ident = idRow?.[0];
     if (!cred && !ident && /^[ci]-[0-9a-f]{4,}$/.test(ref)) {
       const table = ref.startsWith('c-') ? 'credentials' : 'identities';
       const hits = this.db

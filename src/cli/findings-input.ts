@@ -2,14 +2,7 @@
 import { UserError } from '../connector/index.js';
 import { openCatalog, type Snapshot } from '../catalog/index.js';
 import { loadConfig, type LoadedConfig } from '../config/index.js';
-import {
-  renderCsv,
-  renderJson,
-  renderMarkdown,
-  renderSarif,
-  renderTable,
-  type ReportInput,
-} from '../report/index.js';
+import { renderReport, type ReportFormat, type ReportInput } from '../report/index.js';
 import type { Evaluation } from '../scoring/engine.js';
 import { catalogPath } from './catalog-path.js';
 import { evaluateSnapshot } from './evaluate.js';
@@ -50,22 +43,16 @@ export async function evaluateLatest(
   }
 }
 
-export function renderReport(
+/** The report in a format, with the CLI's version and colour choice. */
+export function renderFindings(
   format: string,
   input: ReportInput,
   color: boolean,
   maxRows?: number,
 ): string {
-  switch (format) {
-    case 'json':
-      return renderJson(input);
-    case 'csv':
-      return renderCsv(input);
-    case 'markdown':
-      return renderMarkdown(input, maxRows ? { maxRows } : {});
-    case 'sarif':
-      return renderSarif(input, { toolVersion: VERSION });
-    default:
-      return renderTable(input, { color, ...(maxRows ? { maxRows } : {}) });
-  }
+  return renderReport(format as ReportFormat, input, {
+    color,
+    toolVersion: VERSION,
+    ...(maxRows !== undefined ? { maxRows } : {}),
+  });
 }

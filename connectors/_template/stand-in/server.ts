@@ -2,10 +2,18 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export async function startTemplateStandIn(clock: Date): Promise<{ url: string; close(): Promise<void> }> {
+export async function startTemplateStandIn(
+  clock: Date,
+): Promise<{ url: string; close(): Promise<void> }> {
   const day = 86_400_000;
   const accounts = [
-    { id: 'sa-1', name: 'ci-bot', keys: [{ id: 'k1', created: new Date(clock.getTime() - 200 * day).toISOString(), lastUsed: null }] },
+    {
+      id: 'sa-1',
+      name: 'ci-bot',
+      keys: [
+        { id: 'k1', created: new Date(clock.getTime() - 200 * day).toISOString(), lastUsed: null },
+      ],
+    },
   ];
   const server = createServer((req, res) => {
     const body = req.url === '/scopes' ? [{ id: 'demo', name: 'Demo' }] : accounts;

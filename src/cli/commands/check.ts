@@ -4,7 +4,7 @@ import { UserError } from '../../connector/index.js';
 import type { Finding } from '../../model/index.js';
 import { REPORT_FORMATS, summarize, summaryLine } from '../../report/index.js';
 import { EXIT } from '../exit-codes.js';
-import { evaluateLatest, renderReport } from '../findings-input.js';
+import { evaluateLatest, renderFindings } from '../findings-input.js';
 import { formatOf, globalsOf } from '../globals.js';
 import { colorEnabled, makeChalk, note, out } from '../output.js';
 import { severityAtLeast } from './report.js';
@@ -98,9 +98,9 @@ export async function run(cmd: Command): Promise<number> {
   }
   const input = { ...evaluation, findings: violations, gaps: snapshot.gaps };
   if (f.output) {
-    writeFileSync(f.output, renderReport(format, input, false) + '\n');
+    writeFileSync(f.output, renderFindings(format, input, false));
   } else if (explicitFormat) {
-    out(renderReport(format, input, colorEnabled(g)));
+    out(renderFindings(format, input, colorEnabled(g)));
   }
   const c = makeChalk(colorEnabled(g, process.stderr));
   const summary = summaryLine(summarize({ findings: violations, gaps: snapshot.gaps }));

@@ -4,7 +4,7 @@ import { UserError } from '../../connector/index.js';
 import { parseProviders } from '../../connector/registry.js';
 import { SEVERITIES, type Finding, type Severity } from '../../model/index.js';
 import { REPORT_FORMATS } from '../../report/index.js';
-import { evaluateLatest, renderReport } from '../findings-input.js';
+import { evaluateLatest, renderFindings } from '../findings-input.js';
 import { formatOf, globalsOf } from '../globals.js';
 import { colorEnabled, note, out } from '../output.js';
 
@@ -37,9 +37,9 @@ export async function run(cmd: Command): Promise<number> {
     (!rules || rules.has(x.ruleId));
   const input = { ...evaluation, findings: evaluation.findings.filter(keep), gaps: snapshot.gaps };
   const limit = f.limit ? Number(f.limit) : undefined;
-  const text = renderReport(format, input, !f.output && colorEnabled(g), limit);
+  const text = renderFindings(format, input, !f.output && colorEnabled(g), limit);
   if (f.output) {
-    writeFileSync(f.output, text.endsWith('\n') ? text : `${text}\n`);
+    writeFileSync(f.output, text);
     note(g, `wrote ${format} report to ${f.output}`);
   } else {
     out(text);
