@@ -67,5 +67,12 @@ export function renderJson(input: ReportInput): string {
       fix: g.fix,
     })),
   };
-  return `${JSON.stringify(doc, null, 2)}\n`;
+  // Indented for people on ordinary estates; compact past that, where indentation alone would
+  // add hundreds of megabytes (and overflow V8's string limit near 100k credentials).
+  const indent =
+    input.findings.length + (input.scores?.length ?? 0) > COMPACT_ABOVE ? undefined : 2;
+  return `${JSON.stringify(doc, null, indent)}\n`;
 }
+
+/** Findings + scores above which JSON output is compact. */
+export const COMPACT_ABOVE = 20_000;

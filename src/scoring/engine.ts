@@ -83,35 +83,54 @@ function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]
   return m;
 }
 
-function buildContext(
-  input: ScoringInput,
-  rule: AnyRule,
-  settingsFor: (identity: StoredIdentity) => ResolvedRuleSettings,
-): RuleContext<Record<string, unknown>> {
+/** Sorted records and lookups shared by every rule: built once per evaluation, not per rule. */
+interface SharedIndex {
+  identities: StoredIdentity[];
+  credentials: StoredCredential[];
+  grants: StoredGrant[];
+  byId: Map<string, StoredIdentity>;
+  credsByIdentity: Map<string, StoredCredential[]>;
+  grantsByIdentity: Map<string, StoredGrant[]>;
+  gapsByScope: Map<string, StoredGap[]>;
+}
+
+const scopeKey = (provider: string, scopeId: string) => `${provider}\0${scopeId}`;
+
+function buildIndex(input: ScoringInput): SharedIndex {
   const identities = [...input.identities].sort((a, b) => cmp(a.id, b.id));
   const credentials = [...input.credentials].sort((a, b) => cmp(a.id, b.id));
   const grants = [...input.grants].sort((a, b) => cmp(a.id, b.id));
-  const byId = new Map(identities.map((i) => [i.id, i]));
-  const credsByIdentity = groupBy(credentials, (c) => c.identityId);
-  const grantsByIdentity = groupBy(grants, (g) => g.identityId);
-  const signals = new Set(rule.signals.map((s) => s.toLowerCase()));
-  const gapsOf = (i: StoredIdentity) =>
-    input.gaps
-      .filter(
-        (g) =>
-          g.provider === i.provider &&
-          g.scopeId === i.scopeId &&
-          signals.has(g.signal.toLowerCase()),
-      )
-      .sort((a, b) => cmp(a.signal, b.signal) || cmp(a.message, b.message));
+  const gaps = [...input.gaps].sort((a, b) => cmp(a.signal, b.signal) || cmp(a.message, b.message));
   return {
-    now: input.now,
     identities,
     credentials,
     grants,
-    identityOf: (c) => byId.get(c.identityId) ?? placeholderIdentity(c),
-    credentialsOf: (i) => credsByIdentity.get(i.id) ?? [],
-    grantsOf: (i) => grantsByIdentity.get(i.id) ?? [],
+    byId: new Map(identities.map((i) => [i.id, i])),
+    credsByIdentity: groupBy(credentials, (c) => c.identityId),
+    grantsByIdentity: groupBy(grants, (g) => g.identityId),
+    gapsByScope: groupBy(gaps, (g) => scopeKey(g.provider, g.scopeId)),
+  };
+}
+
+function buildContext(
+  input: ScoringInput,
+  index: SharedIndex,
+  rule: AnyRule,
+  settingsFor: (identity: StoredIdentity) => ResolvedRuleSettings,
+): RuleContext<Record<string, unknown>> {
+  const signals = new Set(rule.signals.map((s) => s.toLowerCase()));
+  const gapsOf = (i: StoredIdentity) =>
+    (index.gapsByScope.get(scopeKey(i.provider, i.scopeId)) ?? []).filter((g) =>
+      signals.has(g.signal.toLowerCase()),
+    );
+  return {
+    now: input.now,
+    identities: index.identities,
+    credentials: index.credentials,
+    grants: index.grants,
+    identityOf: (c) => index.byId.get(c.identityId) ?? placeholderIdentity(c),
+    credentialsOf: (i) => index.credsByIdentity.get(i.id) ?? [],
+    grantsOf: (i) => index.grantsByIdentity.get(i.id) ?? [],
     options: (i) => settingsFor(i).options,
     gap: (i) => gapsOf(i)[0],
     gaps: (i) => gapsOf(i),
@@ -193,18 +212,25 @@ export function evaluate(
   const raw: Finding[] = [];
   const subjects = new Map<string, SubjectIds>();
   const seen = new Set<string>();
+  const index = buildIndex(input);
 
   for (const rule of [...rules].sort((a, b) => cmp(a.id, b.id))) {
+    // Settings depend only on provider, scope and (when the rule has tag overrides) tags, so
+    // identities sharing those share one resolved object (read-only for rules).
     const cache = new Map<string, ResolvedRuleSettings>();
+    const byTags = Object.keys(policy.rules[rule.id]?.tags ?? {}).length > 0;
     const settingsFor = (identity: StoredIdentity) => {
-      let s = cache.get(identity.id);
+      const key = `${identity.provider}\0${identity.scopeId}\0${identity.scopeName}${
+        byTags ? `\0${JSON.stringify(identity.tags ?? {})}` : ''
+      }`;
+      let s = cache.get(key);
       if (!s) {
         s = resolveRuleSettings(rule, policy, identity);
-        cache.set(identity.id, s);
+        cache.set(key, s);
       }
       return s;
     };
-    const ctx = buildContext(input, rule, settingsFor);
+    const ctx = buildContext(input, index, rule, settingsFor);
     for (const hit of rule.evaluate(ctx)) {
       const settings = settingsFor(hit.identity);
       if (!settings.enabled) continue;
