@@ -18,6 +18,7 @@ import {
   ListGroupsCommand,
   ListRolesCommand,
   ListUsersCommand,
+  SimulatePrincipalPolicyCommand,
   UpdateAccessKeyCommand,
   type GetAccountAuthorizationDetailsCommandOutput,
 } from '@aws-sdk/client-iam';
@@ -596,6 +597,42 @@ export class AwsSession {
       if (!out.IsTruncated || !out.Marker || out.Marker === marker) return rows;
       marker = out.Marker;
     }
+  }
+
+  /* ---------------- IAM: policy simulation (doctor) */
+
+  /**
+   * EvalDecision per action for `principalArn` (a user or role ARN) over every resource:
+   * 'allowed' | 'implicitDeny' | 'explicitDeny'. Changes nothing in the account.
+   */
+  async simulatePrincipalPolicy(
+    principalArn: string,
+    actions: string[],
+  ): Promise<Record<string, string>> {
+    const decisions: Record<string, string> = {};
+    let marker: string | undefined;
+    const seen = new Set<string>();
+    do {
+      const out = await this.call<{
+        EvaluationResults?: { EvalActionName?: string; EvalDecision?: string }[];
+        IsTruncated?: boolean;
+        Marker?: string;
+      }>(
+        'iam:SimulatePrincipalPolicy',
+        this.iam,
+        new SimulatePrincipalPolicyCommand({
+          PolicySourceArn: principalArn,
+          ActionNames: actions,
+          Marker: marker,
+        }),
+      );
+      for (const r of out.EvaluationResults ?? [])
+        if (r.EvalActionName) decisions[r.EvalActionName] = r.EvalDecision ?? 'implicitDeny';
+      marker = out.IsTruncated ? out.Marker : undefined;
+      if (marker && seen.has(marker)) break;
+      if (marker) seen.add(marker);
+    } while (marker);
+    return decisions;
   }
 
   /* ---------------- IAM: writes (playbooks) */

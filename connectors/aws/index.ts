@@ -161,6 +161,79 @@ async function* discover(ctx: ConnectorContext): AsyncIterable<ScopeResult> {
   }
 }
 
+/** What each playbook calls (see actions.ts); doctor simulates these for the caller. */
+export const PLAYBOOK_PERMISSIONS: { name: string; actions: string[] }[] = [
+  {
+    name: 'playbook: revoke access keys',
+    actions: [
+      'iam:ListAccessKeys',
+      'iam:GetAccessKeyLastUsed',
+      'iam:UpdateAccessKey',
+      'iam:DeleteAccessKey',
+    ],
+  },
+  {
+    name: 'playbook: rotate access keys',
+    actions: [
+      'iam:ListAccessKeys',
+      'iam:GetAccessKeyLastUsed',
+      'iam:CreateAccessKey',
+      'iam:UpdateAccessKey',
+      'iam:DeleteAccessKey',
+    ],
+  },
+  {
+    name: 'playbook: aws-secrets-manager sink',
+    actions: [
+      'secretsmanager:CreateSecret',
+      'secretsmanager:PutSecretValue',
+      'secretsmanager:DescribeSecret',
+    ],
+  },
+];
+
+/** The IAM principal SimulatePrincipalPolicy accepts for a caller ARN (an assumed role -> its role). */
+function simulationPrincipal(arn: string): string | null {
+  if (/^arn:[\w-]+:iam::\d{12}:user\//.test(arn)) return arn;
+  const m = /^arn:([\w-]+):sts::(\d{12}):assumed-role\/([^/]+)\//.exec(arn);
+  // The assumed-role ARN drops the role's path; roles under a path need it, see README.
+  return m ? `arn:${m[1]}:iam::${m[2]}:role/${m[3]}` : null;
+}
+
+/** One check per playbook, from a policy simulation: nothing is created or changed. */
+async function playbookChecks(session: AwsSession, caller: CallerIdentity): Promise<DoctorCheck[]> {
+  const principal = simulationPrincipal(caller.arn);
+  const unknown = (why: string): DoctorCheck[] =>
+    PLAYBOOK_PERMISSIONS.map((p) => ({
+      name: p.name,
+      ok: false,
+      detail: `unknown: ${why}; this playbook needs ${p.actions.join(', ')}`,
+    }));
+  if (!principal)
+    return unknown(`cannot simulate policies for ${caller.arn} (not an IAM user or role)`);
+  const all = [...new Set(PLAYBOOK_PERMISSIONS.flatMap((p) => p.actions))];
+  let decisions: Record<string, string>;
+  try {
+    decisions = await session.simulatePrincipalPolicy(principal, all);
+  } catch (e) {
+    if (e instanceof AwsCallError && e.denied)
+      return unknown(
+        'iam:SimulatePrincipalPolicy denied (grant it on the caller so doctor can check)',
+      );
+    return unknown(`iam:SimulatePrincipalPolicy failed: ${describeError(e).error}`);
+  }
+  return PLAYBOOK_PERMISSIONS.map((p) => {
+    const missing = p.actions.filter((a) => decisions[a] !== 'allowed');
+    return {
+      name: p.name,
+      ok: missing.length === 0,
+      detail: missing.length
+        ? `missing ${missing.map((a) => `${a} (${decisions[a] ?? 'not evaluated'})`).join(', ')}`
+        : `allowed for ${principal}: ${p.actions.join(', ')}`,
+    };
+  });
+}
+
 async function doctor(ctx: ConnectorContext): Promise<DoctorReport> {
   const settings = resolveSettings(ctx.options, ctx.env);
   const session = new AwsSession(settings, baseCredentials(settings, ctx.env), ctx.signal);
@@ -216,6 +289,7 @@ async function doctor(ctx: ConnectorContext): Promise<DoctorReport> {
       return `${accounts.filter((a) => a.state === 'ACTIVE').length} active accounts; each needs role ${settings.roleName}`;
     });
   }
+  checks.push(...(await playbookChecks(session, caller)));
   session.close();
   return { provider: 'aws', authenticated: true, identity: caller.arn, checks };
 }

@@ -255,6 +255,41 @@ function allowedNamespaces(
   return [...out].sort();
 }
 
+/** IAM action matching: case-insensitive, `*` and `?` wildcards. */
+function actionMatches(pattern: string, action: string): boolean {
+  const re = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
+  return new RegExp(`^${re}$`, 'i').test(action);
+}
+
+/** Explicit Deny wins, then any Allow, else implicitDeny (IAM's evaluation, identity policies only). */
+function evaluate(
+  policies: { id: string; doc: EstatePolicyDocument }[],
+  action: string,
+): { decision: 'allowed' | 'explicitDeny' | 'implicitDeny'; matched: string[] } {
+  const hits = { Allow: [] as string[], Deny: [] as string[] };
+  for (const { id, doc } of policies) {
+    for (const st of Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement]) {
+      const list = (v: unknown) =>
+        ([] as unknown[]).concat(v ?? []).filter((x) => typeof x === 'string') as string[];
+      const applies =
+        st.Action !== undefined
+          ? list(st.Action).some((x) => actionMatches(x, action))
+          : st.NotAction !== undefined && !list(st.NotAction).some((x) => actionMatches(x, action));
+      if (applies && (st.Effect === 'Allow' || st.Effect === 'Deny')) hits[st.Effect].push(id);
+    }
+  }
+  if (hits.Deny.length) return { decision: 'explicitDeny', matched: hits.Deny };
+  if (hits.Allow.length) return { decision: 'allowed', matched: hits.Allow };
+  return { decision: 'implicitDeny', matched: [] };
+}
+
+function memberIndex(key: string): number {
+  return Number(key.split('.').pop());
+}
+
 /* ------------------------------------------------------------------ the server */
 
 export interface AwsStandInOptions {
@@ -360,6 +395,30 @@ export async function startAwsStandIn(opts: AwsStandInOptions): Promise<AwsStand
       if (k) return { user: u, key: k };
     }
     throw new AwsError('NoSuchEntity', `The Access Key with id ${keyId} cannot be found`, 404);
+  }
+
+  /** Named identity policies of a user (with its groups') or role; null = no such principal. */
+  function principalPolicies(
+    a: EstateAccount,
+    arn: string,
+  ): { id: string; doc: EstatePolicyDocument }[] | null {
+    const user = a.users.find((u) => userArn(a, u) === arn);
+    const role = a.roles.find((r) => roleArn(a, r) === arn);
+    const principal = user ?? role;
+    if (!principal) return null;
+    const of = (x: { inlinePolicies?: EstateInlinePolicy[]; attachedPolicies?: string[] }) => [
+      ...(x.inlinePolicies ?? []).map((i) => ({ id: i.name, doc: i.document })),
+      ...(x.attachedPolicies ?? []).flatMap((m) => {
+        const doc = policyDoc(a, m);
+        return doc ? [{ id: managedArnName(m), doc }] : [];
+      }),
+    ];
+    const out = of(principal);
+    for (const gName of user?.groups ?? []) {
+      const g = a.groups.find((x) => x.name === gName);
+      if (g) out.push(...of(g));
+    }
+    return out;
   }
 
   function credentialReport(a: EstateAccount): string {
@@ -656,6 +715,38 @@ export async function startAwsStandIn(opts: AwsStandInOptions): Promise<AwsStand
                 Region: key.lastUsedRegion ?? 'us-east-1',
               }
             : { ServiceName: 'N/A', Region: 'N/A' },
+        });
+      }
+      case 'SimulatePrincipalPolicy': {
+        // Identity policies only, every resource ('*'): enough for `nhi doctor`'s playbook probe.
+        const arn = p.get('PolicySourceArn') ?? '';
+        const names = [...p.entries()]
+          .filter(([k]) => k.startsWith('ActionNames.member.'))
+          .sort(([x], [y]) => memberIndex(x) - memberIndex(y))
+          .map(([, v]) => v);
+        if (!names.length)
+          throw new AwsError('InvalidInput', 'ActionNames must contain at least one action.', 400);
+        const policies = principalPolicies(a, arn);
+        if (!policies)
+          throw new AwsError('NoSuchEntity', `The entity ${arn} cannot be found.`, 404);
+        const results = names.map((action) => {
+          const decision = evaluate(policies, action);
+          return {
+            EvalActionName: action,
+            EvalResourceName: '*',
+            EvalDecision: decision.decision,
+            MatchedStatements: decision.matched.map((id) => ({
+              SourcePolicyId: id,
+              SourcePolicyType: 'IAM Policy',
+            })),
+            MissingContextValues: [],
+          };
+        });
+        const pg = page(results, marker, maxItems);
+        return xml({
+          EvaluationResults: pg.items,
+          IsTruncated: pg.next !== null,
+          Marker: pg.next,
         });
       }
       case 'CreateAccessKey': {
