@@ -9,7 +9,7 @@
 import { setMaxListeners } from 'node:events';
 import { iam_v1 } from '@googleapis/iam';
 import { GoogleAuth, OAuth2Client } from 'google-auth-library';
-import type { z } from 'zod';
+import { z } from 'zod';
 import {
   apiKeySchema,
   listApiKeysSchema,
@@ -78,6 +78,9 @@ export class GcpApiError extends Error {
     return this.status === 404;
   }
 }
+
+/** projects.testIamPermissions reply; Google omits `permissions` when none is held. */
+const testIamPermissionsSchema = z.object({ permissions: z.array(z.string()).optional() });
 
 export type GcpAuth = GoogleAuth | OAuth2Client;
 
@@ -303,6 +306,23 @@ export class GcpClient {
       },
     );
     return parsePayload(policySchema, data, 'resourcemanager.getIamPolicy');
+  }
+
+  /**
+   * The subset of `permissions` the caller holds on the project (projects.testIamPermissions):
+   * a read-only check, so `nhi doctor` can tell which playbooks would work.
+   */
+  async testIamPermissions(projectId: string, permissions: string[]): Promise<string[]> {
+    const data = await this.rest(
+      `resourcemanager.projects.testIamPermissions(${projectId})`,
+      'cloudresourcemanager',
+      `/v3/projects/${encodeURIComponent(projectId)}:testIamPermissions`,
+      { method: 'POST', data: { permissions } },
+    );
+    return (
+      parsePayload(testIamPermissionsSchema, data, 'resourcemanager.projects.testIamPermissions')
+        .permissions ?? []
+    );
   }
 
   /* ----- Policy Analyzer, Recommender, API Keys ----- */

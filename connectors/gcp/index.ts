@@ -53,6 +53,63 @@ export const connector: Connector = {
   },
 };
 
+/** What each playbook calls on service-account keys (actions.ts), as IAM permissions. */
+export const PLAYBOOK_PERMISSIONS: { name: string; permissions: string[] }[] = [
+  {
+    name: 'playbook: revoke service account keys',
+    permissions: [
+      'iam.serviceAccountKeys.list',
+      'iam.serviceAccountKeys.get',
+      'iam.serviceAccountKeys.disable',
+      'iam.serviceAccountKeys.enable',
+      'iam.serviceAccountKeys.delete',
+    ],
+  },
+  {
+    name: 'playbook: rotate service account keys',
+    permissions: [
+      'iam.serviceAccountKeys.list',
+      'iam.serviceAccountKeys.get',
+      'iam.serviceAccountKeys.create',
+      'iam.serviceAccountKeys.disable',
+      'iam.serviceAccountKeys.enable',
+      'iam.serviceAccountKeys.delete',
+    ],
+  },
+];
+
+/**
+ * One check per playbook from projects.testIamPermissions on `project` (read-only). Grants made
+ * on a single service account are not visible at project level, hence "on project".
+ */
+async function playbookChecks(
+  client: ReturnType<typeof makeClient>,
+  project: string,
+): Promise<DoctorCheck[]> {
+  const all = [...new Set(PLAYBOOK_PERMISSIONS.flatMap((p) => p.permissions))];
+  let held: Set<string>;
+  try {
+    held = new Set(await client.testIamPermissions(project, all));
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    return PLAYBOOK_PERMISSIONS.map((p) => ({
+      name: p.name,
+      ok: false,
+      detail: `unknown: testIamPermissions on ${project} failed (${why}); this playbook needs ${p.permissions.join(', ')}`,
+    }));
+  }
+  return PLAYBOOK_PERMISSIONS.map((p) => {
+    const missing = p.permissions.filter((x) => !held.has(x));
+    return {
+      name: p.name,
+      ok: missing.length === 0,
+      detail: missing.length
+        ? `missing on project ${project}: ${missing.join(', ')} (e.g. roles/iam.serviceAccountKeyAdmin)`
+        : `allowed on project ${project}: ${p.permissions.join(', ')}`,
+    };
+  });
+}
+
 async function doctor(ctx: ConnectorContext): Promise<DoctorReport> {
   const env = scanEnv(ctx);
   const client = makeClient(env);
@@ -102,6 +159,7 @@ async function doctor(ctx: ConnectorContext): Promise<DoctorReport> {
         await client.queryActivities(p, 'serviceAccountKeyLastAuthentication');
         return 'readable';
       });
+      checks.push(...(await playbookChecks(client, p)));
       if (env.opts.recommender) {
         await probe(
           'IAM Recommender',

@@ -74,6 +74,11 @@ export interface StandInProject {
   apiKeys?: StandInApiKey[];
   /** APIs that answer 403 PERMISSION_DENIED for this project (as if a role were missing). */
   denied?: StandInApi[];
+  /**
+   * Permissions the caller holds on this project, as projects.testIamPermissions reports them;
+   * absent = every permission asked (the stand-in serves every call the token makes).
+   */
+  callerPermissions?: string[];
 }
 
 export interface StandInFolder {

@@ -263,6 +263,19 @@ export async function startGcpStandIn(options: GcpStandInOptions): Promise<GcpSt
     if ((m = /^\/v3\/projects\/([^/:]+)$/.exec(path)) && method === 'GET') {
       return renderProject(projectFor(m[1]!, 'cloudresourcemanager'));
     }
+    if ((m = /^\/v[13]\/projects\/([^/:]+):testIamPermissions$/.exec(path)) && method === 'POST') {
+      // The subset of the asked permissions the caller holds; an empty subset omits the field.
+      const project = projectFor(m[1]!, 'cloudresourcemanager');
+      const asked = (body as { permissions?: unknown }).permissions;
+      if (!Array.isArray(asked) || asked.some((x) => typeof x !== 'string'))
+        throw new HttpError(400, 'INVALID_ARGUMENT', 'permissions must be a list of strings.');
+      const held = (asked as string[]).filter(
+        (x) =>
+          (project.callerPermissions?.includes(x) ?? true) &&
+          !(x.startsWith('iam.') && project.denied?.includes('iam')),
+      );
+      return held.length ? { permissions: held } : {};
+    }
     if (
       (m = /^\/v3\/(projects|folders|organizations)\/([^/:]+):getIamPolicy$/.exec(path)) &&
       method === 'POST'
