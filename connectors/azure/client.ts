@@ -444,6 +444,36 @@ export class AzureClient {
   }
 
   /** The tenant a token was issued for (when none was configured): the `tid` claim. */
+  /**
+   * Permission claims of a Graph token: `roles` (application permissions of an app-only token)
+   * and `scp` (delegated scopes of a user's token). Graph has no "may I?" API, so `nhi doctor`
+   * reads these. null when the token is not a readable JWT.
+   */
+  async graphTokenPermissions(): Promise<{ roles: string[]; scopes: string[] } | null> {
+    const graph = this.settings.graphEndpoint;
+    const token = await this.credential
+      .getToken(scopeFor(graph), { abortSignal: this.signal })
+      .catch((err: unknown) => {
+        throw toApiError('auth', err, 'GET', `${graph}/.default`);
+      });
+    const payload = token?.token.split('.')[1];
+    if (!payload) return null;
+    try {
+      const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as {
+        roles?: unknown;
+        scp?: unknown;
+      };
+      return {
+        roles: Array.isArray(claims.roles)
+          ? claims.roles.filter((r): r is string => typeof r === 'string')
+          : [],
+        scopes: typeof claims.scp === 'string' ? claims.scp.split(' ').filter(Boolean) : [],
+      };
+    } catch {
+      return null;
+    }
+  }
+
   async tenantOfToken(): Promise<string | null> {
     const graph = this.settings.graphEndpoint;
     const token = await this.credential

@@ -34,6 +34,55 @@ async function* discover(ctx: ConnectorContext): AsyncIterable<ScopeResult> {
   }
 }
 
+const APP_WRITE = ['Application.ReadWrite.All', 'Application.ReadWrite.OwnedBy'];
+const SECRET_PLAYBOOKS = [
+  'playbook: revoke app secrets (removePassword)',
+  'playbook: rotate app secrets (addPassword, removePassword)',
+];
+
+/**
+ * Graph has no permission-check API, so the token's own claims say what it may do: `roles` for
+ * an app-only token, `scp` for a user's. Key Vault data-plane rights show only when used.
+ */
+async function playbookChecks(
+  client: ReturnType<typeof createAzureClient>['client'],
+): Promise<DoctorCheck[]> {
+  const vault: DoctorCheck = {
+    name: 'playbook: azure-key-vault sink',
+    ok: false,
+    detail:
+      'unknown: checked at apply time (needs secrets set + get on the vault, e.g. role Key Vault Secrets Officer or an access policy)',
+  };
+  let claims: { roles: string[]; scopes: string[] } | null;
+  try {
+    claims = await client.graphTokenPermissions();
+  } catch {
+    claims = null; // the token probe above already reported why
+  }
+  if (!claims)
+    return [
+      ...SECRET_PLAYBOOKS.map((name) => ({
+        name,
+        ok: false,
+        detail: `unknown: the Graph token carries no readable claims; needs ${APP_WRITE.join(' or ')}`,
+      })),
+      vault,
+    ];
+  const granted = APP_WRITE.filter((p) => claims.roles.includes(p));
+  const delegated = claims.scopes.includes('Application.ReadWrite.All');
+  const detail = granted.includes('Application.ReadWrite.All')
+    ? 'application permission Application.ReadWrite.All granted'
+    : granted.length
+      ? 'application permission Application.ReadWrite.OwnedBy granted: only app registrations and service principals this app owns'
+      : delegated
+        ? 'delegated scope Application.ReadWrite.All (the signed-in user also needs a role such as Application Administrator)'
+        : `missing Microsoft Graph application permission ${APP_WRITE.join(' or ')} (token roles: ${claims.roles.join(', ') || 'none'})`;
+  return [
+    ...SECRET_PLAYBOOKS.map((name) => ({ name, ok: granted.length > 0 || delegated, detail })),
+    vault,
+  ];
+}
+
 async function doctor(ctx: ConnectorContext): Promise<DoctorReport> {
   const settings = resolveSettings(ctx.options, ctx.env);
   const { client, source } = createAzureClient(ctx, settings, settings.tenants[0]);
@@ -68,6 +117,7 @@ async function doctor(ctx: ConnectorContext): Promise<DoctorReport> {
       if (subs.length === 0) throw new AzureApiError('arm', null, null, 'no subscriptions visible');
       return `${subs.length} subscription(s) visible`;
     });
+    checks.push(...(await playbookChecks(client)));
   }
   return {
     provider: 'azure',

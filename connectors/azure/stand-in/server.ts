@@ -17,6 +17,7 @@ import type {
   EstatePassword,
   EstateServicePrincipal,
 } from './estate.js';
+import { MICROSOFT_GRAPH_APP_ID } from './estate.js';
 
 export interface Fault {
   /** Substring of the request path (query excluded), or a pattern tested against it. */
@@ -316,6 +317,9 @@ export async function startAzureStandIn(options: StandInOptions): Promise<AzureS
         iss: `${baseUrl}/${estate.tenant.id}/v2.0`,
         tid: estate.tenant.id,
         appid: clientId,
+        // App-only tokens list the application permissions granted on the resource (Graph here);
+        // Entra leaves the claim out when there are none. Key Vault tokens carry no Graph roles.
+        ...graphRolesClaim(clientId, form.get('scope') ?? ''),
       };
       const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
       const accessToken = `${b64({ typ: 'JWT', alg: 'none' })}.${b64(claims)}.${randomBytes(24).toString('base64url')}`;
@@ -330,6 +334,19 @@ export async function startAzureStandIn(options: StandInOptions): Promise<AzureS
       };
     }
     throw new HttpError(404, 'not_found', `No authority endpoint ${path}`);
+  }
+
+  /** `roles`: values of the Microsoft Graph app roles assigned to the client's service principal. */
+  function graphRolesClaim(clientId: string, scope: string): { roles?: string[] } {
+    if (/vault/i.test(scope)) return {};
+    const sp = estate.servicePrincipals.find((x) => x.appId === clientId);
+    const graph = estate.servicePrincipals.find((x) => x.appId === MICROSOFT_GRAPH_APP_ID);
+    if (!sp || !graph) return {};
+    const roles = estate.appRoleAssignments
+      .filter((a) => a.principalId === sp.id && a.resourceId === graph.id)
+      .map((a) => graph.appRoles.find((r) => r.id === a.appRoleId)?.value)
+      .filter((v): v is string => !!v);
+    return roles.length ? { roles } : {};
   }
 
   function acceptsSecret(clientId: string, secret: string): boolean {
