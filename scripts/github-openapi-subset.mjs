@@ -28,6 +28,7 @@ const PATHS = {
   '/repos/{owner}/{repo}/keys': ['get'],
   '/repos/{owner}/{repo}/keys/{key_id}': ['get', 'delete'],
   '/orgs/{org}/installations': ['get'],
+  '/apps/{app_slug}': ['get'],
   '/orgs/{org}/actions/secrets': ['get'],
   '/orgs/{org}/actions/secrets/public-key': ['get'],
   '/orgs/{org}/actions/secrets/{secret_name}': ['get', 'put'],

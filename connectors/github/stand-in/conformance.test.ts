@@ -148,6 +148,10 @@ const CASES: Case[] = [
     'ghp_user',
   ],
   ['GET', '/orgs/{org}/installations', `/orgs/${ORG}/installations`, 200, 'ghp_user'],
+  // A vendor's public App, the org's own private App, and an App GitHub does not show.
+  ['GET', '/apps/{app_slug}', `/apps/shipfast-ci`, 200, 'ghp_user'],
+  ['GET', '/apps/{app_slug}', `/apps/orbital-renovate`, 200, 'ghs_x'],
+  ['GET', '/apps/{app_slug}', `/apps/no-such-app`, 404, 'ghp_user'],
   ['GET', '/orgs/{org}/actions/secrets', `/orgs/${ORG}/actions/secrets`, 200, 'ghp_user'],
   [
     'GET',
@@ -335,6 +339,28 @@ describe('stand-in responses match GitHub OpenAPI schemas', () => {
     });
     expect(((await big.json()) as unknown[]).length).toBe(20);
     expect(big.headers.get('link')).toBeNull();
+  });
+
+  it('GET /apps/{app_slug} is public, also under a GHES base path; private Apps stay hidden', async () => {
+    const ghes = await startGitHubStandIn({
+      estate: buildGitHubDemoEstate(new Date('2026-11-01T12:00:00Z')),
+      basePath: '/api/v3',
+    });
+    try {
+      const res = await fetch(`${ghes.url}/apps/shipfast-ci`);
+      expect(res.status).toBe(200);
+      const data = (await res.json()) as { owner: { login: string; url: string } };
+      const validate = validatorFor('GET', '/apps/{app_slug}', 200)!;
+      expect(validate(data) ? [] : validate.errors?.slice(0, 5)).toEqual([]);
+      expect(data.owner).toMatchObject({
+        login: 'shipfast-io',
+        url: `${ghes.url}/users/shipfast-io`,
+      });
+      // Anonymous callers act for no org, so the org's private App is not shown to them.
+      expect((await fetch(`${ghes.url}/apps/orbital-renovate`)).status).toBe(404);
+    } finally {
+      await ghes.close();
+    }
   });
 
   it('answers 401 without credentials, and the App endpoints refuse a non-JWT', async () => {

@@ -111,6 +111,28 @@ export interface EstateInstallation {
   suspendedBy?: EstateUser | null;
 }
 
+/**
+ * A GitHub App as GET /apps/{app_slug} describes it. Installations name it by `appSlug`; the
+ * owner is what tells a first-party App (owned by the organization) from a third-party one.
+ */
+export interface EstateApp {
+  id: number;
+  slug: string;
+  name: string;
+  owner: EstateUser & { type: 'Organization' | 'User' };
+  description: string | null;
+  externalUrl: string;
+  /**
+   * Private Apps answer 404 to all but their owner's credentials. The stand-in's callers act
+   * for the estate's orgs, so it shows a private App only when one of them owns it.
+   */
+  public: boolean;
+  permissions: Record<string, PermissionLevel>;
+  events: string[];
+  createdAt: string;
+  updatedAt: string;
+}
+
 export interface EstateOrg {
   id: number;
   login: string;
@@ -131,6 +153,8 @@ export interface EstateOrg {
 
 export interface GitHubEstate {
   orgs: EstateOrg[];
+  /** Apps known to GET /apps/{app_slug}; an installed App missing here answers 404. */
+  apps?: EstateApp[];
 }
 
 /** An empty repository, for tests and generators that fill in only what they need. */

@@ -4,6 +4,7 @@
  * `api` is the API root the stand-in answers on (with a GHES `/api/v3` base path when set).
  */
 import type {
+  EstateApp,
   EstateCredentialAuthorization,
   EstateDeployKey,
   EstateEnvironment,
@@ -227,6 +228,25 @@ export function installation(api: string, org: EstateOrg, i: EstateInstallation)
     single_file_name: null,
     suspended_by: i.suspendedAt && i.suspendedBy ? user(api, i.suspendedBy) : null,
     suspended_at: ts(i.suspendedAt),
+  };
+}
+
+/** GET /apps/{app_slug}: the OpenAPI `integration` schema. */
+export function app(api: string, a: EstateApp) {
+  return {
+    id: a.id,
+    slug: a.slug,
+    node_id: Buffer.from(`03:Integration${a.id}`).toString('base64'),
+    client_id: `Iv1.${a.id.toString(16).padStart(16, '0')}`,
+    owner: user(api, a.owner, a.owner.type),
+    name: a.name,
+    description: a.description,
+    external_url: a.externalUrl,
+    html_url: `${WEB}/apps/${a.slug}`,
+    created_at: ts(a.createdAt),
+    updated_at: ts(a.updatedAt),
+    permissions: a.permissions,
+    events: a.events,
   };
 }
 

@@ -5,7 +5,8 @@
  * (primary/secondary rate limits, 5xx, a repository denied to the token, latency).
  *
  * Auth model, close to GitHub's:
- * - `Authorization: token|Bearer <t>`; a missing header answers 401.
+ * - `Authorization: token|Bearer <t>`; a missing header answers 401, except on the public
+ *   `GET /apps/{app_slug}`.
  * - Tokens starting `ghs_` are GitHub App installation tokens (GitHub's own prefix); only
  *   they may call the fine-grained PAT endpoints ("Only GitHub Apps can use this endpoint").
  *   Any other token is a user token and gets 403 there.
@@ -403,6 +404,23 @@ export async function startGitHubStandIn(options: GitHubStandInOptions): Promise
     ],
     [
       'GET',
+      '/apps/{app_slug}',
+      (c) => {
+        const slug = c.params.app_slug!.toLowerCase();
+        const found = (estate.apps ?? []).find((a) => a.slug.toLowerCase() === slug);
+        if (!found) throw new HttpFailure(404, NOT_FOUND);
+        // GitHub answers 404 for a private App to anyone outside its owner account; callers
+        // here act for the estate's orgs (and anonymous ones for nobody).
+        const ownerHere = estate.orgs.some(
+          (o) => o.login.toLowerCase() === found.owner.login.toLowerCase(),
+        );
+        if (!found.public && (!ownerHere || c.auth === 'none'))
+          throw new HttpFailure(404, NOT_FOUND);
+        return r.app(c.api, found);
+      },
+    ],
+    [
+      'GET',
       '/orgs/{org}/installations',
       (c) => {
         const org = findOrg(c.params.org!);
@@ -637,7 +655,9 @@ export async function startGitHubStandIn(options: GitHubStandInOptions): Promise
       rule.remaining -= 1;
       return rule.respond(res);
     }
-    if (auth === 'none') return send(res, 401, r.errorBody('Requires authentication', 401));
+    // GET /apps/{app_slug} is public on GitHub: it answers without credentials too.
+    if (auth === 'none' && !/^\/apps\/[^/]+$/.test(path))
+      return send(res, 401, r.errorBody('Requires authentication', 401));
     const denied = deniedPaths.find((d) => d.match.test(path));
     if (denied) return send(res, denied.status, r.errorBody(denied.message, denied.status));
     const repoMatch = /^\/repos\/([^/]+\/[^/]+)/.exec(path);
