@@ -81,6 +81,19 @@ describe('demo estate', () => {
       expect([main!.incomplete, labs!.incomplete]).toEqual([[], []]);
       const clouds = new Set(all.map((c) => c.attributes.storesCloudKey).filter(Boolean));
       expect(clouds).toEqual(new Set(['aws', 'azure', 'gcp']));
+      // ShipFast CI belongs to an outside vendor; Orbital's own Apps are first-party.
+      const apps = [main!, labs!].flatMap((inv) =>
+        inv.identities
+          .filter((i) => i.kind === 'github-app')
+          .map((i) => [inv.scope.id, i.name, i.attributes.appOwner, i.attributes.thirdParty]),
+      );
+      expect(apps).toEqual([
+        ['orbital-freight', 'coverage-lens', 'coverage-lens-hq', true],
+        ['orbital-freight', 'legacy-metrics', 'orbital-freight', false],
+        ['orbital-freight', 'orbital-renovate', 'orbital-freight', false],
+        ['orbital-freight', 'shipfast-ci', 'shipfast-io', true],
+        ['orbital-freight-labs', 'coverage-lens', 'coverage-lens-hq', true],
+      ]);
       const shipfast = main!.grants.filter((g) => g.identityExternalId === 'app:shipfast-ci');
       expect(shipfast).toEqual(
         expect.arrayContaining([
@@ -271,6 +284,156 @@ describe('partial access becomes coverage gaps', () => {
     expect((results[0] as ScopeFailure).error).toMatch(
       /GET \/repos\/acme\/repo-0001\/keys: item 0: id/,
     );
+  });
+});
+
+describe('App owners (GET /apps/{app_slug})', () => {
+  const DAY0 = '2025-01-01T00:00:00Z';
+  const installation = (id: number, appSlug: string, permissions: Record<string, 'write'>) => ({
+    id,
+    appId: id,
+    appSlug,
+    repositorySelection: 'all' as const,
+    permissions,
+    events: [],
+    createdAt: DAY0,
+    updatedAt: DAY0,
+    suspendedAt: null,
+  });
+  const app = (
+    id: number,
+    slug: string,
+    owner: string,
+    isPublic = true,
+  ): NonNullable<GitHubEstate['apps']>[number] => ({
+    id,
+    slug,
+    name: slug,
+    owner: { login: owner, id: 7000 + id, type: 'Organization' },
+    description: null,
+    externalUrl: `https://${owner}.example`,
+    public: isPublic,
+    permissions: { contents: 'write' },
+    events: [],
+    createdAt: DAY0,
+    updatedAt: DAY0,
+  });
+  /** acme and acme-tools share vendor-ci; acme also runs its own, a sibling's and two unknowable Apps. */
+  function estate(): GitHubEstate {
+    const acme = syntheticOrg({ login: 'acme', repos: 1 }, 1);
+    const tools = syntheticOrg({ login: 'acme-tools', repos: 1 }, 2);
+    acme.installations.push(
+      installation(1, 'vendor-ci', { contents: 'write', secrets: 'write' }),
+      installation(2, 'acme-deployer', { contents: 'write' }),
+      installation(3, 'tools-bot', { contents: 'write' }),
+      installation(4, 'outsider-private', { contents: 'write' }),
+      installation(5, 'blocked-app', { contents: 'write' }),
+    );
+    tools.installations.push(installation(6, 'vendor-ci', { contents: 'write' }));
+    return {
+      orgs: [acme, tools],
+      apps: [
+        app(1, 'vendor-ci', 'vendor-inc'),
+        app(2, 'acme-deployer', 'acme', false),
+        app(3, 'tools-bot', 'acme-tools'),
+        app(4, 'outsider-private', 'someone-else', false),
+        app(5, 'blocked-app', 'vendor-two'),
+      ],
+    };
+  }
+  const appAttrs = (inv: ScopeInventory) =>
+    Object.fromEntries(
+      inv.identities
+        .filter((i) => i.kind === 'github-app')
+        .map((i) => [
+          i.name,
+          { owner: i.attributes.appOwner, thirdParty: i.attributes.thirdParty },
+        ]),
+    );
+
+  it('marks third-party Apps, asks once per App per scan, and leaves unknowable owners unknown', async () => {
+    const s = await start(estate());
+    s.faults.deny(/^\/apps\/blocked-app$/, 403);
+    // An installation token: every org-level list is readable, so only App owners are missing.
+    const { results } = await scan(
+      { orgs: ['acme', 'acme-tools'], apiUrl: s.url },
+      { GITHUB_TOKEN: 'ghs_x' },
+    );
+    const [acme, tools] = results.map(inventory);
+    expect(appAttrs(acme!)).toEqual({
+      'vendor-ci': { owner: 'vendor-inc', thirdParty: true },
+      'acme-deployer': { owner: 'acme', thirdParty: false },
+      // Owned by the other org of this scan: first-party.
+      'tools-bot': { owner: 'acme-tools', thirdParty: false },
+      // 404 (private App of another account) and 403: no owner, no verdict.
+      'outsider-private': { owner: undefined, thirdParty: undefined },
+      'blocked-app': { owner: undefined, thirdParty: undefined },
+    });
+    expect(appAttrs(tools!)).toEqual({ 'vendor-ci': { owner: 'vendor-inc', thirdParty: true } });
+    // Six installations, five Apps: vendor-ci, installed in both orgs, is looked up once.
+    const appCalls = s.requests.filter((r) => r.path.startsWith('/apps/')).map((r) => r.path);
+    expect(appCalls.sort()).toEqual([
+      '/apps/acme-deployer',
+      '/apps/blocked-app',
+      '/apps/outsider-private',
+      '/apps/tools-bot',
+      '/apps/vendor-ci',
+    ]);
+    // The scope is not failed: one gap names both Apps, and hides no record.
+    const gap = acme!.gaps.find((g) => g.signal === 'app-owners');
+    expect(gap).toMatchObject({ code: '403' });
+    expect(gap!.message).toMatch(/owner of 2 GitHub Apps installed in acme unknown/);
+    expect(gap!.message).toContain('blocked-app, outsider-private');
+    expect(gap!.fix).toMatch(/none for public Apps/);
+    expect(acme!.gaps.map((g) => g.signal)).toEqual(['app-owners', 'credential-authorizations']);
+    expect(acme!.incomplete).toEqual([]);
+    expect(tools!.gaps.filter((g) => g.signal === 'app-owners')).toEqual([]);
+    // Grants are there whatever the owner lookup said.
+    expect(acme!.grants.filter((g) => g.identityExternalId === 'app:blocked-app')).toHaveLength(1);
+  });
+
+  it('an App owned by an org scanned on its own is third-party to the others', async () => {
+    const s = await start(estate());
+    const { results } = await scan({ orgs: ['acme'], apiUrl: s.url }, { GITHUB_TOKEN: USER_TOKEN });
+    expect(appAttrs(inventory(results[0]))['tools-bot']).toEqual({
+      owner: 'acme-tools',
+      thirdParty: true,
+    });
+  });
+
+  it('looks Apps up a few at a time (concurrency), under a GHES base path', async () => {
+    const acme = syntheticOrg({ login: 'acme', repos: 1 }, 1);
+    const apps = Array.from({ length: 9 }, (_, i) => app(i + 1, `app-${i}`, 'vendor-inc'));
+    acme.installations.push(...apps.map((a) => installation(a.id, a.slug, { contents: 'write' })));
+    const s = await startGitHubStandIn({
+      estate: { orgs: [acme], apps },
+      basePath: '/api/v3',
+      latencyMs: 10,
+    });
+    standIn = s;
+    const { results } = await scan(
+      { orgs: ['acme'], apiUrl: s.url, concurrency: 2 },
+      { GITHUB_TOKEN: USER_TOKEN },
+    );
+    const inv = inventory(results[0]);
+    expect(Object.values(appAttrs(inv)).every((a) => a.thirdParty === true)).toBe(true);
+    const events = s.requests
+      .filter((r) => r.path.startsWith('/apps/'))
+      .flatMap((r) => [[r.startedAt, 1] as const, [r.endedAt, -1] as const])
+      .sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    let now = 0;
+    let peak = 0;
+    for (const [, d] of events) peak = Math.max(peak, (now += d));
+    expect(events).toHaveLength(18);
+    // Two at a time: bounded, yet in parallel.
+    expect(peak).toBe(2);
+  });
+
+  it('a garbage App payload fails the scope naming the call and the field', async () => {
+    const s = await start(estate());
+    s.faults.respondWith(/^\/apps\/vendor-ci$/, 200, { id: 1, name: 'x', owner: { id: 3 } });
+    const { results } = await scan({ orgs: ['acme'], apiUrl: s.url }, { GITHUB_TOKEN: USER_TOKEN });
+    expect((results[0] as ScopeFailure).error).toMatch(/GET \/apps\/vendor-ci: owner/);
   });
 });
 

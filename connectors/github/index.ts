@@ -19,6 +19,7 @@ import {
   type GitHubSettings,
 } from './client.js';
 import { scanOrganization } from './scan.js';
+import { AppOwnerLookup } from './app-owners.js';
 
 /** The demo's token has GitHub's installation-token prefix, so the stand-in lets it read PAT grants. */
 export const DEMO_TOKEN = 'ghs_demoOrbitalFreight000000000000000000';
@@ -35,9 +36,11 @@ export const connector: Connector = {
 
   async *discover(ctx: ConnectorContext): AsyncIterable<ScopeResult> {
     const settings = resolveSettings(ctx);
+    // One lookup per GitHub App for the whole scan, whichever orgs it is installed in.
+    const appOwners = new AppOwnerLookup(settings.concurrency);
     for (const org of settings.orgs) {
       ctx.signal.throwIfAborted();
-      yield await scanOne(settings, org, ctx);
+      yield await scanOne(settings, org, ctx, appOwners);
     }
   },
 
@@ -108,11 +111,12 @@ async function scanOne(
   settings: GitHubSettings,
   org: string,
   ctx: ConnectorContext,
+  appOwners: AppOwnerLookup,
 ): Promise<ScopeResult> {
   let client: GitHubClient | null = null;
   try {
     client = await GitHubClient.open(settings, org, ctx);
-    return await scanOrganization(client, settings, org, ctx);
+    return await scanOrganization(client, settings, org, ctx, appOwners);
   } catch (e) {
     if (ctx.signal.aborted) throw e;
     const status = e instanceof GitHubApiError ? e.status : null;

@@ -256,6 +256,86 @@ describe('mapInstallations', () => {
   });
 });
 
+describe('mapInstallations: who owns the App', () => {
+  const install = (slug: string, permissions: Record<string, string>) => ({
+    id: slug.length,
+    app_id: 100 + slug.length,
+    app_slug: slug,
+    repository_selection: 'all' as const,
+    permissions,
+    events: [],
+    created_at: '2025-01-01T00:00:00Z',
+    updated_at: '2025-01-01T00:00:00Z',
+    suspended_at: null,
+  });
+  const owner = (login: string, type = 'Organization'): m.AppOwner => ({
+    login,
+    type,
+    appName: login,
+  });
+  const attrs = (out: m.Mapped, slug: string) =>
+    out.identities.find((i) => i.externalId === `app:${slug}`)!.attributes;
+
+  it('an App owned by another account is third-party; one owned by the org is not', () => {
+    const out = m.mapInstallations(
+      'acme',
+      [install('vendor-ci', { contents: 'write', metadata: 'read' }), install('acme-bot', {})],
+      new Map([
+        ['vendor-ci', owner('vendor-inc')],
+        // GitHub logins are case-insensitive.
+        ['acme-bot', owner('ACME')],
+      ]),
+    );
+    expect(attrs(out, 'vendor-ci')).toMatchObject({
+      appOwner: 'vendor-inc',
+      appOwnerType: 'Organization',
+      thirdParty: true,
+      permissions: { contents: 'write', metadata: 'read' },
+    });
+    expect(attrs(out, 'acme-bot')).toMatchObject({ appOwner: 'ACME', thirdParty: false });
+  });
+
+  it('an App owned by another org of the same scan, or by an enterprise, is first-party', () => {
+    const owners = new Map([
+      ['tools-bot', owner('acme-tools')],
+      ['ent-app', owner('acme-enterprise', 'Enterprise')],
+    ]);
+    const items = [install('tools-bot', {}), install('ent-app', {})];
+    const together = m.mapInstallations('acme', items, owners, ['acme', 'acme-tools']);
+    expect(attrs(together, 'tools-bot').thirdParty).toBe(false);
+    expect(attrs(together, 'ent-app').thirdParty).toBe(false);
+    // Scanned alone, acme does not own acme-tools' App.
+    expect(attrs(m.mapInstallations('acme', items, owners), 'tools-bot').thirdParty).toBe(true);
+  });
+
+  it('an App whose owner GitHub would not show gets no owner and no verdict, not a guess', () => {
+    const out = m.mapInstallations('acme', [install('private-app', { contents: 'write' })]);
+    const a = attrs(out, 'private-app');
+    expect(a).not.toHaveProperty('thirdParty');
+    expect(a).not.toHaveProperty('appOwner');
+    expect(a.permissions).toEqual({ contents: 'write' });
+    expect(out.grants).toHaveLength(1);
+  });
+
+  it('reads the owner of a user-, org- or enterprise-owned App (GET /apps/{app_slug})', () => {
+    const parse = (owner: unknown) =>
+      m.appOwnerOf(
+        m.parseOne(m.AppSchema, { id: 1, slug: 'x', name: 'X App', owner }, 'GET /apps/x'),
+      );
+    expect(parse({ login: 'octo', id: 2, type: 'User' })).toEqual({
+      login: 'octo',
+      type: 'User',
+      appName: 'X App',
+    });
+    expect(parse({ slug: 'big-co', name: 'Big Co', id: 3 })).toMatchObject({
+      login: 'big-co',
+      type: 'Enterprise',
+    });
+    expect(() => parse(null)).toThrow(/GET \/apps\/x: owner/);
+    expect(() => parse({ id: 4 })).toThrow(/GET \/apps\/x: owner/);
+  });
+});
+
 describe('mapSecrets and mapHooks', () => {
   it('uses created_at as creation, updated_at as last rotation, and flags static cloud keys', () => {
     const items = m.parseList(

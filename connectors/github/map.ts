@@ -81,6 +81,19 @@ export const InstallationSchema = z.object({
   suspended_at: isoDate.nullable(),
   suspended_by: z.object({ login: z.string() }).nullish(),
 });
+/**
+ * GET /apps/{app_slug} (OpenAPI `integration`): only who owns the App matters here. The owner
+ * is a user or organization (`login`) or, for enterprise-owned Apps, an enterprise (`slug`).
+ */
+export const AppSchema = z.object({
+  id: z.number(),
+  slug: z.string().optional(),
+  name: z.string(),
+  owner: z.union([
+    z.object({ login: z.string(), type: z.string().optional() }),
+    z.object({ slug: z.string(), name: z.string().optional() }),
+  ]),
+});
 export const SecretSchema = z.object({
   name: z.string(),
   created_at: isoDate,
@@ -108,6 +121,7 @@ export type PatGrantPayload = z.infer<typeof PatGrantSchema>;
 export type CredentialAuthorizationPayload = z.infer<typeof CredentialAuthorizationSchema>;
 export type DeployKeyPayload = z.infer<typeof DeployKeySchema>;
 export type InstallationPayload = z.infer<typeof InstallationSchema>;
+export type AppPayload = z.infer<typeof AppSchema>;
 export type SecretPayload = z.infer<typeof SecretSchema>;
 export type HookPayload = z.infer<typeof HookSchema>;
 
@@ -486,13 +500,66 @@ export function mapDeployKeys(repoFullName: string, items: DeployKeyPayload[]): 
 const ORG_LEVEL_PERMISSION =
   /^(organization_|members$|custom_properties_for_organizations$|enterprise_)/;
 
-/** GitHub App installations: the app, its installation and one grant per permission. */
-export function mapInstallations(org: string, items: InstallationPayload[]): Mapped {
+/** Who owns a GitHub App, from GET /apps/{app_slug}. */
+export interface AppOwner {
+  login: string;
+  /** `Organization`, `User` or `Enterprise`. */
+  type: string;
+  /** The App's display name. */
+  appName: string;
+}
+
+export function appOwnerOf(app: AppPayload): AppOwner {
+  const o = app.owner;
+  return 'login' in o
+    ? { login: o.login, type: o.type ?? 'User', appName: app.name }
+    : { login: o.slug, type: 'Enterprise', appName: app.name };
+}
+
+/**
+ * An App is third-party when someone other than the organizations being scanned owns it.
+ * Enterprise-owned Apps install only on organizations of their own enterprise (GitHub docs,
+ * "Installing your own GitHub App"), so they are first-party too. Logins compare
+ * case-insensitively, as GitHub does.
+ */
+export function isThirdPartyOwner(owner: AppOwner, ownAccounts: readonly string[]): boolean {
+  if (owner.type === 'Enterprise') return false;
+  const login = owner.login.toLowerCase();
+  return !ownAccounts.some((a) => a.toLowerCase() === login);
+}
+
+/**
+ * GitHub App installations: the app, its installation and one grant per permission.
+ * `owners` holds what GET /apps/{app_slug} said, per slug; an App missing from it (private to
+ * another account, or not looked up) gets no owner and no third-party verdict rather than a
+ * guess. `ownAccounts` are the organizations scanned together with `org`.
+ */
+export function mapInstallations(
+  org: string,
+  items: InstallationPayload[],
+  owners: ReadonlyMap<string, AppOwner> = new Map(),
+  ownAccounts: readonly string[] = [org],
+): Mapped {
   const out: Mapped = { identities: [], credentials: [], grants: [] };
+  const accounts = [org, ...ownAccounts];
   for (const i of items) {
+    const owner = owners.get(i.app_slug);
     const app = identity(ids.app(i.app_slug), i.app_slug, 'github-app', {
       createdAt: iso(i.created_at),
-      attributes: { appId: i.app_id, appSlug: i.app_slug },
+      attributes: {
+        appId: i.app_id,
+        appSlug: i.app_slug,
+        // What this installation may do in `org` (the same as its grants), as a {name: level} map.
+        permissions: { ...i.permissions },
+        ...(owner
+          ? {
+              appName: owner.appName,
+              appOwner: owner.login,
+              appOwnerType: owner.type,
+              thirdParty: isThirdPartyOwner(owner, accounts),
+            }
+          : {}),
+      },
     });
     out.identities.push(app);
     const credId = `app-installation:${i.id}`;

@@ -13,6 +13,9 @@ describe('incompleteKinds: what the catalog must not mark removed', () => {
     [[gap('deploy-keys')], ['credentials', 'grants']],
     [[gap('environments')], ['identities', 'credentials']],
     [[gap('fine-grained-pats')], ['identities', 'credentials', 'grants']],
+    // An unknown App owner hides an attribute, not a record: removals still count.
+    [[gap('app-owners', '404')], []],
+    [[gap('app-owners'), gap('org-webhooks')], ['credentials']],
   ])('%j -> %j', (gaps, expected) => {
     expect(incompleteKinds(gaps)).toEqual(expected);
   });

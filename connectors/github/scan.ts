@@ -7,6 +7,7 @@
 import pLimit from 'p-limit';
 import type { ConnectorContext } from '../../src/connector/index.js';
 import type { CoverageGap, Scope, ScopeResult } from '../../src/model/index.js';
+import { AppOwnerLookup } from './app-owners.js';
 import { attempt, type Denied, type GitHubClient, type GitHubSettings } from './client.js';
 import * as m from './map.js';
 
@@ -18,6 +19,8 @@ export const FIXES = {
     'GitHub Enterprise Cloud with SAML single sign-on, and an organization owner (classic token: read:org; GitHub App: Administration organization permission, read)',
   'app-installations':
     "an organization owner (classic token: read:org; fine-grained token / GitHub App: 'Administration' organization permission, read)",
+  'app-owners':
+    "none for public Apps (GET /apps/{app_slug} is public); GitHub shows a private App only to credentials of the account that owns it, so check its owner under the organization's Settings > GitHub Apps",
   'org-actions-secrets':
     "classic token: admin:org; fine-grained token / GitHub App: 'Secrets' organization permission (read)",
   'org-dependabot-secrets':
@@ -98,13 +101,20 @@ const HIDES_GRANTS = new Set([
   'deploy-keys',
 ]);
 
+/** Gaps that hide only an attribute (an App's owner), never a record. */
+const HIDES_NO_RECORDS = new Set(['app-owners']);
+
 /**
  * Record kinds the catalog must not mark removed because part of them could not be listed.
  * Credential authorizations answering 404 outside GHEC are not a partial listing: that
  * org has none, so they do not hold back removals.
  */
 export function incompleteKinds(gaps: CoverageGap[]): ('identities' | 'credentials' | 'grants')[] {
-  const real = gaps.filter((g) => !(g.signal === 'credential-authorizations' && g.code === '404'));
+  const real = gaps.filter(
+    (g) =>
+      !(g.signal === 'credential-authorizations' && g.code === '404') &&
+      !HIDES_NO_RECORDS.has(g.signal),
+  );
   if (!real.length) return [];
   return [
     ...(real.some((g) => HIDES_IDENTITIES.has(g.signal)) ? (['identities'] as const) : []),
@@ -118,6 +128,8 @@ export async function scanOrganization(
   settings: GitHubSettings,
   orgLogin: string,
   ctx: ConnectorContext,
+  /** Shared by the orgs of one scan, so each App is looked up once. */
+  appOwners: AppOwnerLookup = new AppOwnerLookup(settings.concurrency),
 ): Promise<ScopeResult> {
   const orgData = m.parseOne(
     m.OrgSchema,
@@ -196,9 +208,24 @@ export async function scanOrganization(
           undefined,
           `GitHub App installations of ${org} not evaluated`,
         );
-      parts.push(
-        m.mapInstallations(org, m.parseList(m.InstallationSchema, r.value, where(route, { org }))),
+      const items = m.parseList(m.InstallationSchema, r.value, where(route, { org }));
+      const { owners, denied } = await appOwners.resolve(
+        client,
+        items.map((i) => i.app_slug),
       );
+      if (denied.length) {
+        const n = denied.length;
+        gaps.add(
+          'app-owners',
+          denied[0]!.denied,
+          undefined,
+          `owner of ${n} GitHub App${n === 1 ? '' : 's'} installed in ${org} unknown, third-party status not evaluated: ${denied
+            .slice(0, 10)
+            .map((d) => d.slug)
+            .join(', ')}${n > 10 ? ` and ${n - 10} more` : ''}`,
+        );
+      }
+      parts.push(m.mapInstallations(org, items, owners, settings.orgs));
     })(),
     (async () => {
       const route = 'GET /orgs/{org}/actions/secrets';
