@@ -42,6 +42,19 @@ ruleTable(rule, [
     expect: 'pass',
   },
   {
+    name: "owned by another of the user's scanned orgs: the connector says first party",
+    data: () => ({
+      identities: [
+        app({
+          thirdParty: false,
+          appOwner: 'orbital-freight-labs',
+          permissions: { contents: 'write' },
+        }),
+      ],
+    }),
+    expect: 'pass',
+  },
+  {
     name: 'own app with write: not third party',
     data: () => ({ identities: [app({ permissions: { contents: 'write' } })] }),
     expect: 'pass',

@@ -3,6 +3,8 @@ import { defineRule } from '../types.js';
 import { asRecord, fail } from './_helpers.js';
 
 function isThirdParty(a: Record<string, unknown>, scopeId: string): boolean {
+  // The connector's verdict wins: it knows which other orgs in the scan are the user's own.
+  if (a.thirdParty === false) return false;
   if (a.thirdParty === true || a.external === true) return true;
   const owner = a.appOwnerOrganizationId ?? a.appOwner;
   return typeof owner === 'string' && owner !== '' && owner !== scopeId;
