@@ -272,6 +272,62 @@ export class GitHubClient {
       throw describeError(e, route, redactParams(params));
     }
   }
+
+  /**
+   * Scopes of a classic token, from the `x-oauth-scopes` header GitHub adds to every reply to
+   * one; null when the header is absent (fine-grained and App installation tokens).
+   */
+  async oauthScopes(org: string): Promise<string[] | null> {
+    try {
+      const res = await this.octokit.request('GET /orgs/{org}', { org });
+      const header = res.headers['x-oauth-scopes'];
+      if (typeof header !== 'string') return null;
+      return header
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean);
+    } catch (e) {
+      throw describeError(e, 'GET /orgs/{org}', { org });
+    }
+  }
+
+  /**
+   * What the App's installation on `org` was granted (GET /orgs/{org}/installation, signed
+   * with the App's JWT), e.g. { administration: 'write', secrets: 'read' }. Read-only.
+   */
+  static async installationPermissions(
+    settings: GitHubSettings,
+    org: string,
+    ctx: Pick<ConnectorContext, 'log' | 'signal'>,
+  ): Promise<Record<string, string>> {
+    const auth = settings.auth;
+    if (auth.kind !== 'app') throw new UserError('github: installation permissions need App auth');
+    const octokit = new Octokit({
+      baseUrl: settings.apiUrl,
+      userAgent: 'nhi-github-connector',
+      authStrategy: createAppAuth,
+      auth: { appId: auth.appId, privateKey: auth.privateKey },
+      request: {
+        fetch: (url: string, init: RequestInit) =>
+          fetch(url, { ...init, signal: AbortSignal.any([ctx.signal]) }),
+      },
+      log: {
+        debug: () => {},
+        info: () => {},
+        warn: (m: string) => ctx.log.debug(`github: ${m}`),
+        error: (m: string) => ctx.log.debug(`github: ${m}`),
+      },
+    });
+    try {
+      const res = await octokit.request('GET /orgs/{org}/installation', { org });
+      const out: Record<string, string> = {};
+      for (const [k, v] of Object.entries(res.data.permissions ?? {}))
+        if (typeof v === 'string') out[k] = v;
+      return out;
+    } catch (e) {
+      throw describeError(e, 'GET /orgs/{org}/installation', { org });
+    }
+  }
 }
 
 /** A 403/404 becomes a Denied value; anything else stays an error. */

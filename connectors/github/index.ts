@@ -24,6 +24,89 @@ import { AppOwnerLookup } from './app-owners.js';
 /** The demo's token has GitHub's installation-token prefix, so the stand-in lets it read PAT grants. */
 export const DEMO_TOKEN = 'ghs_demoOrbitalFreight000000000000000000';
 
+/** Playbooks GitHub credentials can drive, and what each needs per kind of credential. */
+const GH_PLAYBOOKS: {
+  name: string;
+  classic: { scope: string | null; why: string };
+  app: { permission: string | null; why: string };
+  fineGrained: string;
+}[] = [
+  {
+    name: 'playbook: delete deploy keys',
+    classic: { scope: 'repo', why: 'classic scope repo' },
+    app: { permission: 'administration', why: 'repository permission Administration (write)' },
+    fineGrained: 'repository permission Administration (write)',
+  },
+  {
+    name: 'playbook: revoke fine-grained PAT grants',
+    classic: {
+      scope: null,
+      why: 'only a GitHub App can (organization permission Personal access tokens: write)',
+    },
+    app: {
+      permission: 'organization_personal_access_tokens',
+      why: 'organization permission Personal access tokens (write)',
+    },
+    fineGrained: 'a GitHub App (organization permission Personal access tokens: write)',
+  },
+  {
+    name: 'playbook: revoke SAML credential authorizations',
+    classic: { scope: 'admin:org', why: 'classic scope admin:org (GitHub Enterprise Cloud)' },
+    app: {
+      permission: null,
+      why: 'a classic token with admin:org: Apps cannot revoke credential authorizations',
+    },
+    fineGrained: 'a classic token with admin:org',
+  },
+  {
+    name: 'playbook: github-actions sink',
+    classic: { scope: 'repo', why: 'classic scope repo (and admin:org for organization secrets)' },
+    app: {
+      permission: 'secrets',
+      why: 'repository permission Secrets (write) (and organization permission Secrets: write for organization secrets)',
+    },
+    fineGrained: 'repository permission Secrets (write)',
+  },
+];
+
+/** Exact names: the playbooks need the top-level scopes (repo, admin:org), not narrower ones. */
+function hasScope(scopes: string[], want: string): boolean {
+  return scopes.includes(want);
+}
+
+/** Playbook checks for a token: classic tokens list their scopes, other tokens do not. */
+function tokenPlaybookChecks(scopes: string[] | null, token: string): DoctorCheck[] {
+  if (scopes === null) {
+    const kind = token.startsWith('ghs_') ? 'App installation tokens' : 'fine-grained tokens';
+    return GH_PLAYBOOKS.map((p) => ({
+      name: p.name,
+      ok: false,
+      detail: `unknown for ${kind} (GitHub does not report their permissions): needs ${p.fineGrained}`,
+    }));
+  }
+  return GH_PLAYBOOKS.map((p) => {
+    const ok = p.classic.scope !== null && hasScope(scopes, p.classic.scope);
+    let detail = ok ? `token has scope ${p.classic.scope}` : `missing ${p.classic.why}`;
+    if (ok && p.name === 'playbook: github-actions sink' && !hasScope(scopes, 'admin:org'))
+      detail += '; organization secrets also need admin:org';
+    if (!ok) detail += ` (token scopes: ${scopes.join(', ') || 'none'})`;
+    return { name: p.name, ok, detail };
+  });
+}
+
+/** Playbook checks for an App installation, from the permissions it was granted. */
+function appPlaybookChecks(perms: Record<string, string>, suffix: string): DoctorCheck[] {
+  return GH_PLAYBOOKS.map((p) => {
+    const ok = p.app.permission !== null && perms[p.app.permission] === 'write';
+    let detail = ok ? `installation has ${p.app.permission}: write` : `missing ${p.app.why}`;
+    if (ok && p.app.permission === 'secrets' && perms.organization_secrets !== 'write')
+      detail += '; organization secrets also need organization_secrets: write';
+    if (!ok && p.app.permission !== null)
+      detail += ` (installation has ${p.app.permission}: ${perms[p.app.permission] ?? 'none'})`;
+    return { name: `${p.name}${suffix}`, ok, detail };
+  });
+}
+
 export const connector: Connector = {
   id: 'github',
   title: 'GitHub',
@@ -83,6 +166,24 @@ export const connector: Connector = {
           ok: r.ok,
           detail: r.ok ? 'readable' : r.denied.message,
         });
+      }
+      // Write permissions for playbooks, read without writing: a token once, an App per org.
+      const auth = settings.auth;
+      if (auth.kind === 'token' && !checks.some((c) => c.name.startsWith('playbook: '))) {
+        const scopes = await client.oauthScopes(org).catch(() => null);
+        checks.push(...tokenPlaybookChecks(scopes, auth.token));
+      } else if (auth.kind === 'app') {
+        const suffix = settings.orgs.length > 1 ? ` in ${org}` : '';
+        try {
+          const perms = await GitHubClient.installationPermissions(settings, org, ctx);
+          checks.push(...appPlaybookChecks(perms, suffix));
+        } catch (e) {
+          checks.push({
+            name: `playbook: all${suffix}`,
+            ok: false,
+            detail: `unknown: ${(e as Error).message}`,
+          });
+        }
       }
     }
     const identity =

@@ -26,6 +26,10 @@ export interface GitHubStandInOptions {
   /** GHES-style API root, e.g. '/api/v3'. Default: '' (api.github.com style). */
   basePath?: string;
   latencyMs?: number;
+  /** Token -> `x-oauth-scopes` header value, sent on every reply to that token (classic tokens). */
+  oauthScopes?: Record<string, string>;
+  /** Permissions GET /orgs/{org}/installation reports for the nhi App's installations. */
+  installationPermissions?: Record<string, 'read' | 'write' | 'admin'>;
 }
 
 export interface RequestRecord {
@@ -286,7 +290,7 @@ export async function startGitHubStandIn(options: GitHubStandInOptions): Promise
           appId: 1,
           appSlug: 'nhi-scanner',
           repositorySelection: 'all',
-          permissions: {
+          permissions: options.installationPermissions ?? {
             organization_personal_access_tokens: 'write',
             administration: 'read',
             secrets: 'read',
@@ -644,6 +648,9 @@ export async function startGitHubStandIn(options: GitHubStandInOptions): Promise
     res.setHeader('x-ratelimit-resource', 'core');
     res.setHeader('x-github-request-id', randomBytes(8).toString('hex').toUpperCase());
     res.setHeader('x-github-api-version-selected', '2022-11-28');
+    // GitHub lists a classic token's scopes on every reply; other tokens get no such header.
+    const scopes = options.oauthScopes?.[bearerOf(req.headers.authorization) ?? ''];
+    if (scopes !== undefined) res.setHeader('x-oauth-scopes', scopes);
 
     if (!url.pathname.startsWith(basePath + '/'))
       return send(res, 404, r.errorBody(NOT_FOUND, 404));
