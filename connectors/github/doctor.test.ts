@@ -75,7 +75,9 @@ describe('github doctor: which playbooks the credentials could run', () => {
     });
     expect(p['playbook: revoke fine-grained PAT grants']).toMatchObject({
       ok: false,
-      detail: expect.stringContaining('only a GitHub App can'),
+      detail: expect.stringContaining(
+        'missing a GitHub App with organization permission Personal access tokens (write)',
+      ),
     });
     expect(standIn!.requests.every((r) => r.method === 'GET')).toBe(true);
   });
@@ -105,6 +107,11 @@ describe('github doctor: which playbooks the credentials could run', () => {
         'unknown for fine-grained tokens (GitHub does not report their permissions): needs repository permission Administration (write)',
     });
     expect(p['playbook: github-actions sink']!.detail).toContain('Secrets (write)');
+    // Some playbooks no fine-grained token can run, whatever it was granted.
+    expect(p['playbook: revoke fine-grained PAT grants']).toMatchObject({
+      ok: false,
+      detail: expect.stringMatching(/^not with a fine-grained token: needs a GitHub App/),
+    });
   });
 
   it('a GitHub App: decided from the installation permissions, allowed and denied', async () => {

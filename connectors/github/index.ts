@@ -29,7 +29,8 @@ const GH_PLAYBOOKS: {
   name: string;
   classic: { scope: string | null; why: string };
   app: { permission: string | null; why: string };
-  fineGrained: string;
+  /** What a fine-grained token needs; null = no fine-grained token can do it. */
+  fineGrained: string | null;
 }[] = [
   {
     name: 'playbook: delete deploy keys',
@@ -41,13 +42,13 @@ const GH_PLAYBOOKS: {
     name: 'playbook: revoke fine-grained PAT grants',
     classic: {
       scope: null,
-      why: 'only a GitHub App can (organization permission Personal access tokens: write)',
+      why: 'a GitHub App with organization permission Personal access tokens (write)',
     },
     app: {
       permission: 'organization_personal_access_tokens',
       why: 'organization permission Personal access tokens (write)',
     },
-    fineGrained: 'a GitHub App (organization permission Personal access tokens: write)',
+    fineGrained: null,
   },
   {
     name: 'playbook: revoke SAML credential authorizations',
@@ -56,7 +57,7 @@ const GH_PLAYBOOKS: {
       permission: null,
       why: 'a classic token with admin:org: Apps cannot revoke credential authorizations',
     },
-    fineGrained: 'a classic token with admin:org',
+    fineGrained: null,
   },
   {
     name: 'playbook: github-actions sink',
@@ -77,12 +78,24 @@ function hasScope(scopes: string[], want: string): boolean {
 /** Playbook checks for a token: classic tokens list their scopes, other tokens do not. */
 function tokenPlaybookChecks(scopes: string[] | null, token: string): DoctorCheck[] {
   if (scopes === null) {
-    const kind = token.startsWith('ghs_') ? 'App installation tokens' : 'fine-grained tokens';
-    return GH_PLAYBOOKS.map((p) => ({
-      name: p.name,
-      ok: false,
-      detail: `unknown for ${kind} (GitHub does not report their permissions): needs ${p.fineGrained}`,
-    }));
+    // No scopes header: an App installation token (ghs_) or a fine-grained token. What they
+    // were granted is not visible to them, but some playbooks are out of their reach anyway.
+    const installation = token.startsWith('ghs_');
+    return GH_PLAYBOOKS.map((p) => {
+      const needs = installation ? p.app.permission && p.app.why : p.fineGrained;
+      if (!needs)
+        return {
+          name: p.name,
+          ok: false,
+          detail: `not with ${installation ? 'an App installation token' : 'a fine-grained token'}: needs ${installation ? p.app.why : p.classic.why}`,
+        };
+      const kind = installation ? 'App installation tokens' : 'fine-grained tokens';
+      return {
+        name: p.name,
+        ok: false,
+        detail: `unknown for ${kind} (GitHub does not report their permissions): needs ${needs}`,
+      };
+    });
   }
   return GH_PLAYBOOKS.map((p) => {
     const ok = p.classic.scope !== null && hasScope(scopes, p.classic.scope);
