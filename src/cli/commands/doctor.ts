@@ -1,10 +1,13 @@
 import type { Command } from 'commander';
 import { loadConnector, parseProviders, PROVIDERS } from '../../connector/registry.js';
-import type { DoctorReport } from '../../connector/index.js';
+import type { DoctorCheck, DoctorReport } from '../../connector/index.js';
 import type { ProviderId } from '../../model/index.js';
 import { loadConfig } from '../../config/index.js';
 import { formatOf, globalsOf } from '../globals.js';
 import { colorEnabled, makeChalk, out } from '../output.js';
+
+/** Connectors name write-permission checks `playbook: <what>`; doctor shows them apart. */
+const PLAYBOOK_PREFIX = 'playbook: ';
 
 export async function run(cmd: Command): Promise<number> {
   const g = globalsOf(cmd);
@@ -40,18 +43,32 @@ export async function run(cmd: Command): Promise<number> {
       }
     }),
   );
+  // doctor reports; it fails only when nothing at all can authenticate (in either format).
+  const code = reports.some((r) => r.authenticated) ? 0 : 3;
   if (format === 'json') {
     out(JSON.stringify(reports, null, 2));
-    return 0;
+    return code;
   }
   const c = makeChalk(colorEnabled(g));
+  // '?' marks a permission doctor could not determine (the check says why), '✗' a missing one.
+  const mark = (ch: DoctorCheck) =>
+    ch.ok ? c.green('✓') : ch.detail.startsWith('unknown') ? c.yellow('?') : c.red('✗');
   for (const r of reports) {
     out(
       `${c.bold(r.provider)}: ${r.authenticated ? c.green(`authenticated as ${r.identity ?? 'unknown'}`) : c.red('not authenticated')}`,
     );
-    for (const ch of r.checks)
-      out(`  ${ch.ok ? c.green('✓') : c.red('✗')} ${ch.name}: ${ch.detail}`);
+    // Scan (read) checks first, then what the same credentials could change through playbooks.
+    const playbooks = r.checks.filter((ch) => ch.name.startsWith(PLAYBOOK_PREFIX));
+    const scan = r.checks.filter((ch) => !ch.name.startsWith(PLAYBOOK_PREFIX));
+    if (playbooks.length) out(`  ${c.dim('scan:')}`);
+    const indent = playbooks.length ? '    ' : '  ';
+    for (const ch of scan) out(`${indent}${mark(ch)} ${ch.name}: ${ch.detail}`);
+    if (playbooks.length) {
+      const runnable = playbooks.filter((ch) => ch.ok).length;
+      out(`  ${c.dim(`playbooks (${runnable} of ${playbooks.length} runnable):`)}`);
+      for (const ch of playbooks)
+        out(`    ${mark(ch)} ${ch.name.slice(PLAYBOOK_PREFIX.length)}: ${ch.detail}`);
+    }
   }
-  // doctor reports; it fails only when nothing at all can authenticate.
-  return reports.some((r) => r.authenticated) ? 0 : 3;
+  return code;
 }
