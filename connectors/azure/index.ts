@@ -51,7 +51,7 @@ async function playbookChecks(
     name: 'playbook: azure-key-vault sink',
     ok: false,
     detail:
-      'unknown: checked at apply time (needs secrets set + get on the vault, e.g. role Key Vault Secrets Officer or an access policy)',
+      'unknown: checked at apply time (needs Key Vault Secrets Officer on the vault, or a set + list secret access policy)',
   };
   let claims: { roles: string[]; scopes: string[] } | null;
   try {
