@@ -2,20 +2,14 @@
  * Write operations for playbooks. Declare honestly what the provider can do: a credential
  * that cannot be deactivated makes every revocation plan say "irreversible".
  */
-import type { ConnectorActions } from '../../src/connector/index.js';
+import { NO_CAPABILITIES, type ConnectorActions } from '../../src/connector/index.js';
 
 const unsupported = async (): Promise<never> => {
   throw new Error('the template provider has no write operations');
 };
 
 export const actions: ConnectorActions = {
-  capabilities: () => ({
-    deactivate: false,
-    reactivate: false,
-    delete: false,
-    create: false,
-    maxPerIdentity: null,
-  }),
+  capabilities: () => NO_CAPABILITIES,
   describe: unsupported,
   listSiblings: unsupported,
   deactivate: unsupported,

@@ -4,6 +4,7 @@
  * lives only in the returned SecretMaterial; nothing here logs or returns it anywhere else.
  */
 import {
+  NO_CAPABILITIES,
   UserError,
   type ActionCapabilities,
   type ActionResult,
@@ -17,13 +18,7 @@ import { AwsCallError, AwsSession, baseCredentials } from './client.js';
 import { keyStatus, type RawAccessKey } from './map.js';
 import { resolveSettings } from './options.js';
 
-const NONE: ActionCapabilities = {
-  deactivate: false,
-  reactivate: false,
-  delete: false,
-  create: false,
-  maxPerIdentity: null,
-};
+const NONE = NO_CAPABILITIES;
 const ACCESS_KEY: ActionCapabilities = {
   deactivate: true,
   reactivate: true,

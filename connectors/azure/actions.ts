@@ -4,6 +4,7 @@
  * way to switch a secret off and back on, so deactivate/reactivate are not offered.
  */
 import {
+  NO_CAPABILITIES,
   UserError,
   type ActionCapabilities,
   type ActionResult,
@@ -28,13 +29,7 @@ import {
   type SecretOwnerRef,
 } from './map.js';
 
-const NONE: ActionCapabilities = {
-  deactivate: false,
-  reactivate: false,
-  delete: false,
-  create: false,
-  maxPerIdentity: null,
-};
+const NONE = NO_CAPABILITIES;
 
 /** Which object holds the secret: the app registration or its service principal. */
 function ownerOf(ref: CredentialRef): SecretOwnerRef {

@@ -10,7 +10,7 @@ import type {
   ConnectorContext,
   CredentialRef,
 } from '../../src/connector/index.js';
-import { UserError } from '../../src/connector/index.js';
+import { NO_CAPABILITIES, UserError } from '../../src/connector/index.js';
 import type { Credential, CredentialType } from '../../src/model/index.js';
 import { keyResourceName, lastSegment, mapKey, type RawServiceAccount } from './map.js';
 import { makeClient, scanEnv } from './scan.js';
@@ -18,13 +18,7 @@ import { makeClient, scanEnv } from './scan.js';
 /** GCP allows 10 keys per service account. */
 export const MAX_KEYS_PER_SERVICE_ACCOUNT = 10;
 
-const NONE: ActionCapabilities = {
-  deactivate: false,
-  reactivate: false,
-  delete: false,
-  create: false,
-  maxPerIdentity: null,
-};
+const NONE = NO_CAPABILITIES;
 
 function keyName(ref: CredentialRef): string {
   const recorded = ref.attributes.resourceName;

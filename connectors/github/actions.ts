@@ -14,19 +14,13 @@ import type {
   ConnectorContext,
   CredentialRef,
 } from '../../src/connector/index.js';
-import { UserError } from '../../src/connector/index.js';
+import { NO_CAPABILITIES, UserError } from '../../src/connector/index.js';
 import type { Credential, CredentialType } from '../../src/model/index.js';
 import { DeniedError, GitHubClient, resolveSettings } from './client.js';
 import * as m from './map.js';
 import { githubActionsSink, parseSinkTarget } from './sink.js';
 
-const NONE: ActionCapabilities = {
-  deactivate: false,
-  reactivate: false,
-  delete: false,
-  create: false,
-  maxPerIdentity: null,
-};
+const NONE = NO_CAPABILITIES;
 const DELETABLE: ActionCapabilities = { ...NONE, delete: true };
 
 const CAPABILITIES: Partial<Record<CredentialType, ActionCapabilities>> = {

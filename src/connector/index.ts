@@ -116,6 +116,15 @@ export interface ActionCapabilities {
   maxPerIdentity: number | null;
 }
 
+/** A credential type the provider cannot act on; spread it to declare the few things it can. */
+export const NO_CAPABILITIES: Readonly<ActionCapabilities> = Object.freeze({
+  deactivate: false,
+  reactivate: false,
+  delete: false,
+  create: false,
+  maxPerIdentity: null,
+});
+
 export interface ConnectorActions {
   capabilities(type: CredentialType): ActionCapabilities;
   /** Current state straight from the provider: drift check before apply, verification after. null = gone. */
