@@ -208,4 +208,23 @@ describe('demo estate', () => {
       /credential-unused: (\d+) finding\(s\), \1 plan\(s\) saved — nothing changed/,
     );
   });
+
+  it('refuses root credentials before saving a plan', async () => {
+    const catalog = tempCatalogPath();
+    const env = { NHI_CATALOG: catalog };
+    expect((await runCli(['scan', '--demo', '--provider', 'aws'], env)).code).toBe(0);
+    const rows = JSON.parse(
+      (await runCli(['list', '--json', '--provider', 'aws'], env)).stdout,
+    ) as {
+      id: string;
+      identityKind: string;
+    }[];
+    const root = rows.find((r) => r.identityKind === 'root');
+    expect(root).toBeDefined();
+    const r = await runCli(['revoke', root!.id], env);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/belongs to the account root/);
+    const runs = await runCli(['playbook', 'list', '--json'], env);
+    expect(JSON.parse(runs.stdout)).toEqual([]);
+  });
 });

@@ -25,6 +25,14 @@ export async function planInput(
       `'${ref}' is an identity; name one of its credentials: ${ids.length ? ids.join(', ') : 'it has none'}`,
     );
   }
+  if (found.identity.kind === 'root') {
+    // No provider lets a delegated identity manage the account root's own credentials: say so
+    // before a plan is saved, not at apply time.
+    throw new UserError(
+      `${found.credential.externalId} belongs to the account root: nhi cannot act on root credentials`,
+      'sign in as the root user and delete the key under Security credentials',
+    );
+  }
   const actions = await loadActions(found.credential.provider);
   return {
     credential: found.credential,
