@@ -4,7 +4,10 @@
  * No field ever holds a secret value: only metadata about a secret.
  */
 
-export type ProviderId = 'aws' | 'azure' | 'gcp' | 'github';
+import type { ProviderId } from './providers.js';
+
+export type { ProviderId };
+export { PROVIDER_IDS, PROVIDER_LIST, SINK_SCHEMES } from './providers.js';
 
 export type ScopeKind = 'account' | 'tenant' | 'subscription' | 'project' | 'organization';
 
@@ -146,6 +149,8 @@ export interface ScopeFailure {
   error: string;
   code: string | null;
   apiCalls: number;
+  /** The user stopped the scan (Ctrl-C) before this scope finished: not a failure of access. */
+  interrupted?: boolean;
 }
 
 export type ScopeResult = ScopeInventory | ScopeFailure;
@@ -201,6 +206,13 @@ export interface ScanRun {
   id: number;
   startedAt: string;
   finishedAt: string | null;
-  status: 'running' | 'ok' | 'partial' | 'failed';
+  /**
+   * 'interrupted': stopped by the user; its committed scopes stand (views read it like a
+   * partial scan). 'aborted': the scanning process died; views ignore it.
+   */
+  status: 'running' | 'ok' | 'partial' | 'failed' | 'interrupted' | 'aborted';
   demo: boolean;
 }
+
+/** Runs whose data views read: every scope they committed is complete. */
+export const READABLE_RUN_STATUSES = ['ok', 'partial', 'interrupted'] as const;
