@@ -3,8 +3,49 @@
  * A connector returns data; it never sees the catalog, the terminal or process.env directly.
  */
 import type { ProviderId, Scope, ScopeResult } from '../model/index.js';
+import type { OptionsDecl } from './kit/options.js';
+import type { SignalDecl } from './kit/coverage.js';
 
 export type * from '../model/index.js';
+
+/* ----- the connector kit: shared plumbing every connector uses ----- */
+export {
+  UserError,
+  ApiError,
+  isApiError,
+  isDenied,
+  kindOfStatus,
+  errorMessage,
+  type ApiErrorKind,
+  type ApiErrorInit,
+} from './kit/errors.js';
+export { parsePayload, parseJsonBody, type PayloadSource } from './kit/payload.js';
+export {
+  GapCollector,
+  defineSignals,
+  type SignalDecl,
+  type SignalId,
+  type GapInput,
+  type RecordKind,
+} from './kit/coverage.js';
+export {
+  OriginPin,
+  pinnedFetch,
+  transportError,
+  endpointOf,
+  DEFAULT_TIMEOUT_MS,
+  DEFAULT_MAX_ATTEMPTS,
+  type PinnedFetchInit,
+} from './kit/http.js';
+export { withRetry, retryAfterMs, isRetryable, type RetryPolicy } from './kit/retry.js';
+export {
+  defineOptions,
+  parseOptions,
+  commonOptionsShape,
+  type OptionsDecl,
+  type FlagDecl,
+} from './kit/options.js';
+export { isoOrNull, addDays, daysBetween } from './kit/dates.js';
 
 export interface Logger {
   debug(message: string, data?: Record<string, unknown>): void;
@@ -17,7 +58,7 @@ export interface ProgressUpdate {
   total?: number;
 }
 
-export interface ConnectorContext {
+export interface ConnectorContext<O = Record<string, unknown>> {
   /** The scan's clock; tests and the demo pin it. */
   now(): Date;
   log: Logger;
@@ -26,8 +67,11 @@ export interface ConnectorContext {
   signal: AbortSignal;
   /** The environment the connector may read (credentials chain, endpoint overrides). */
   env: Readonly<Record<string, string | undefined>>;
-  /** The provider's section of the config file plus matching CLI flags, unvalidated. */
-  options: Record<string, unknown>;
+  /**
+   * The provider's section of the config file plus matching CLI flags, parsed with the
+   * connector's declared options schema (defaults applied) before the connector sees it.
+   */
+  options: O;
 }
 
 export interface DoctorCheck {
@@ -52,33 +96,25 @@ export interface DemoHandle {
   close(): Promise<void>;
 }
 
-export interface Connector {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export interface Connector<O = any> {
   id: ProviderId;
   title: string;
+  /** Its options schema and flags (also exported alone by options.ts, for the CLI and config). */
+  options: OptionsDecl;
+  /** Every coverage signal its scans can report a gap in. */
+  signals: readonly SignalDecl[];
   /** Read-only permissions the scan needs, shown by `nhi doctor` and the README. */
   scanPermissions: string[];
   /** Scans every scope the options select; one result per scope, streamed as each finishes. */
-  discover(ctx: ConnectorContext): AsyncIterable<ScopeResult>;
+  discover(ctx: ConnectorContext<O>): AsyncIterable<ScopeResult>;
   /** Cheap authentication and permission probe for `nhi doctor`. */
-  doctor(ctx: ConnectorContext): Promise<DoctorReport>;
+  doctor(ctx: ConnectorContext<O>): Promise<DoctorReport>;
   /** Starts the provider's stand-in with the demo estate (`nhi scan --demo`). */
   startDemo(clock: Date): Promise<DemoHandle>;
 }
 
 export type { Scope };
-
-/** A failure the user can fix (bad flag, missing credentials): one line, exit code 2. */
-export class UserError extends Error {
-  override name = 'UserError';
-  /** Brand checked by the CLI, so subclasses (ConfigError, CatalogError…) need no registry. */
-  readonly isUserError = true;
-  constructor(
-    message: string,
-    readonly hint?: string,
-  ) {
-    super(message);
-  }
-}
 
 /* ----- write operations used by playbooks (connectors/<id>/actions.ts) ----- */
 
