@@ -10,6 +10,7 @@ import type {
   ScopeResult,
 } from '../../src/connector/index.js';
 import { createClient } from './client.js';
+import { options } from './options.js';
 import { toInventory } from './map.js';
 import { startTemplateStandIn } from './stand-in/server.js';
 
@@ -17,6 +18,8 @@ export const connector: Connector = {
   // Must also be added to ProviderId (src/model) and the registry (src/connector/registry.ts).
   id: 'aws',
   title: 'Template provider',
+  options,
+  signals: [],
   scanPermissions: ['example:ListServiceAccounts'],
 
   async *discover(ctx: ConnectorContext): AsyncIterable<ScopeResult> {

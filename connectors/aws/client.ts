@@ -180,6 +180,11 @@ export class AwsSession {
       credentials,
       maxAttempts: settings.maxAttempts,
       retryMode: settings.retryMode,
+      // A request that gets no answer fails (and is retried) instead of hanging the scan.
+      requestHandler: {
+        requestTimeout: settings.timeoutMs,
+        connectionTimeout: Math.min(settings.timeoutMs, 10_000),
+      },
     };
   }
 

@@ -13,8 +13,8 @@ import {
 } from '../../src/connector/index.js';
 import type { CoverageGap, ScopeFailure, ScopeResult } from '../../src/model/index.js';
 import { AwsCallError, AwsSession, baseCredentials, type CallerIdentity } from './client.js';
-import { resolveSettings, type AwsSettings } from './options.js';
-import { SIGNAL_FIX, scanAccount, type AccountTarget } from './scan.js';
+import { options, resolveSettings, type AwsSettings } from './options.js';
+import { SIGNALS, SIGNAL_FIX, scanAccount, type AccountTarget } from './scan.js';
 
 /** Every read-only action a scan may call (the README's minimal policy lists the same). */
 export const SCAN_PERMISSIONS = [
@@ -315,6 +315,8 @@ async function startDemo(clock: Date): Promise<DemoHandle> {
 export const connector: Connector = {
   id: 'aws',
   title: 'Amazon Web Services (IAM, STS, Organizations)',
+  options,
+  signals: SIGNALS,
   scanPermissions: SCAN_PERMISSIONS,
   discover,
   doctor,

@@ -3,29 +3,86 @@
  * typo is a one-line user error instead of a surprise deep in a scan.
  */
 import { z } from 'zod';
-import { UserError } from '../../src/connector/index.js';
+import { defineOptions, parseOptions } from '../../src/connector/index.js';
 
-const optionsSchema = z
-  .object({
-    profile: z.string().min(1).optional(),
-    region: z.string().min(1).optional(),
-    endpoint: z.string().url().optional(),
-    allAccounts: z.boolean().optional(),
-    accounts: z.array(z.string().regex(/^\d{12}$/, 'an AWS account id has 12 digits')).optional(),
-    roleName: z.string().min(1).optional(),
-    externalId: z.string().min(1).optional(),
-    accessAdvisor: z.boolean().optional(),
-    concurrency: z.number().int().min(1).max(64).optional(),
-    accountConcurrency: z.number().int().min(1).max(32).optional(),
-    maxAttempts: z.number().int().min(1).max(20).optional(),
-    retryMode: z.enum(['standard', 'adaptive']).optional(),
-    pageSize: z.number().int().min(1).max(1000).optional(),
-    pollIntervalMs: z.number().int().min(0).optional(),
-    pollTimeoutMs: z.number().int().min(1).optional(),
-  })
-  .passthrough();
+export const options = defineOptions({
+  provider: 'aws',
+  shape: {
+    profile: z.string().min(1).optional().describe('Named profile (default: the standard chain)'),
+    region: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Region for STS and Organizations (default: AWS_REGION, else us-east-1)'),
+    endpoint: z
+      .string()
+      .url()
+      .optional()
+      .describe(
+        'One endpoint for every AWS API (default: AWS_ENDPOINT_URL_<SERVICE>, AWS_ENDPOINT_URL)',
+      ),
+    allAccounts: z
+      .boolean()
+      .optional()
+      .describe('Scan every account of the organization through AssumeRole'),
+    accounts: z
+      .array(z.string().regex(/^\d{12}$/, 'an AWS account id has 12 digits'))
+      .optional()
+      .describe('Only these member accounts (with allAccounts)'),
+    roleName: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Role assumed in member accounts (default: OrganizationAccountAccessRole)'),
+    externalId: z.string().min(1).optional().describe('ExternalId passed to AssumeRole'),
+    accessAdvisor: z
+      .boolean()
+      .optional()
+      .describe('Read service last-accessed data (Access Advisor) for unused-permission findings'),
+    concurrency: z.number().int().min(1).max(64).optional().describe('Parallel calls per account'),
+    accountConcurrency: z
+      .number()
+      .int()
+      .min(1)
+      .max(32)
+      .optional()
+      .describe('Accounts scanned at once'),
+    retryMode: z.enum(['standard', 'adaptive']).optional().describe("The SDK's retry mode"),
+    pageSize: z.number().int().min(1).max(1000).optional().describe('MaxItems per page'),
+    pollIntervalMs: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe('Wait between polls of asynchronous reports'),
+    pollTimeoutMs: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe('Give up on an asynchronous report after this long'),
+  },
+  flags: [
+    {
+      flag: '--profile <name>',
+      key: 'profile',
+      description: 'AWS profile (default chain otherwise)',
+    },
+    { flag: '--region <region>', key: 'region', description: 'AWS region for STS/Organizations' },
+    {
+      flag: '--all-accounts',
+      key: 'allAccounts',
+      description: 'AWS: scan every account of the organization',
+    },
+    {
+      flag: '--role-name <name>',
+      key: 'roleName',
+      description: 'AWS: role to assume in member accounts',
+    },
+  ],
+});
 
-export type AwsOptions = z.infer<typeof optionsSchema>;
+export type AwsOptions = z.infer<typeof options.schema>;
 
 export interface AwsSettings {
   profile: string | undefined;
@@ -39,6 +96,7 @@ export interface AwsSettings {
   concurrency: number;
   accountConcurrency: number;
   maxAttempts: number;
+  timeoutMs: number;
   retryMode: 'standard' | 'adaptive';
   pageSize: number | undefined;
   pollIntervalMs: number;
@@ -46,15 +104,10 @@ export interface AwsSettings {
 }
 
 export function resolveSettings(
-  options: Record<string, unknown>,
+  raw: Record<string, unknown>,
   env: Readonly<Record<string, string | undefined>>,
 ): AwsSettings {
-  const parsed = optionsSchema.safeParse(options);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new UserError(`aws option '${issue.path.join('.')}': ${issue.message}`);
-  }
-  const o = parsed.data;
+  const o = parseOptions(options, raw);
   // Explicit option first, then the SDK's standard service-specific and global variables.
   const endpoint = (specific: string) => o.endpoint ?? env[specific] ?? env.AWS_ENDPOINT_URL;
   return {
@@ -73,7 +126,8 @@ export function resolveSettings(
     accessAdvisor: o.accessAdvisor ?? true,
     concurrency: o.concurrency ?? 8,
     accountConcurrency: o.accountConcurrency ?? 4,
-    maxAttempts: o.maxAttempts ?? 5,
+    maxAttempts: o.maxAttempts,
+    timeoutMs: o.timeoutMs,
     retryMode: o.retryMode ?? 'adaptive',
     pageSize: o.pageSize,
     pollIntervalMs: o.pollIntervalMs ?? 2000,

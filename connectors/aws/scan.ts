@@ -5,7 +5,7 @@
  * CoverageGap; a call that decides what exists (identities, keys) failing otherwise fails the scope.
  */
 import pLimit from 'p-limit';
-import type { ConnectorContext } from '../../src/connector/index.js';
+import { defineSignals, type ConnectorContext } from '../../src/connector/index.js';
 import type {
   CoverageGap,
   Credential,
@@ -33,19 +33,64 @@ import {
 } from './map.js';
 import type { AwsSettings } from './options.js';
 
+/** What an AWS scan can fail to see, the IAM actions that close each gap, and what it hides. */
+export const SIGNALS = defineSignals([
+  {
+    signal: 'account-alias',
+    description: 'the account alias, used as the scope name',
+    fix: 'iam:ListAccountAliases',
+    hides: [],
+  },
+  {
+    signal: 'credential-report',
+    description: 'root keys, console passwords, MFA and key last use from the credential report',
+    fix: 'iam:GenerateCredentialReport, iam:GetCredentialReport',
+    hides: ['credentials', 'identities'],
+  },
+  {
+    signal: 'authorization-details',
+    description: 'users, roles, groups and their policies (GetAccountAuthorizationDetails)',
+    fix: 'iam:GetAccountAuthorizationDetails',
+    hides: ['grants'],
+  },
+  {
+    signal: 'access-keys',
+    description: 'the access keys of each user',
+    fix: 'iam:ListAccessKeys',
+    hides: ['credentials'],
+  },
+  {
+    signal: 'access-key-last-used',
+    description: 'when, where and for which service each key was last used',
+    fix: 'iam:GetAccessKeyLastUsed',
+    hides: [],
+  },
+  {
+    signal: 'access-advisor',
+    description: 'which granted services each principal used (Access Advisor)',
+    fix: 'iam:GenerateServiceLastAccessedDetails, iam:GetServiceLastAccessedDetails',
+    hides: [],
+  },
+  {
+    signal: 'organizations',
+    description: 'the member accounts of the organization',
+    fix: 'organizations:ListAccounts (from the management or a delegated administrator account)',
+    hides: [],
+  },
+  {
+    signal: 'managed-policies',
+    description: 'the documents of managed policies',
+    fix: 'iam:GetAccountAuthorizationDetails (Filter LocalManagedPolicy, AWSManagedPolicy)',
+    hides: ['grants'],
+  },
+  { signal: 'roles', description: 'IAM roles', fix: 'iam:ListRoles', hides: ['identities'] },
+  { signal: 'groups', description: 'IAM groups', fix: 'iam:ListGroups', hides: ['identities'] },
+]);
+
 /** The IAM actions each signal needs: the `fix` of its coverage gap and the README's policy. */
-export const SIGNAL_FIX: Record<string, string> = {
-  'account-alias': 'iam:ListAccountAliases',
-  'credential-report': 'iam:GenerateCredentialReport, iam:GetCredentialReport',
-  'authorization-details': 'iam:GetAccountAuthorizationDetails',
-  'access-keys': 'iam:ListAccessKeys',
-  'access-key-last-used': 'iam:GetAccessKeyLastUsed',
-  'access-advisor': 'iam:GenerateServiceLastAccessedDetails, iam:GetServiceLastAccessedDetails',
-  organizations:
-    'organizations:ListAccounts (from the management or a delegated administrator account)',
-  'managed-policies':
-    'iam:GetAccountAuthorizationDetails (Filter LocalManagedPolicy, AWSManagedPolicy)',
-};
+export const SIGNAL_FIX: Record<string, string> = Object.fromEntries(
+  SIGNALS.map((s) => [s.signal, s.fix]),
+);
 
 class Gaps {
   readonly list: CoverageGap[] = [];

@@ -2,8 +2,9 @@
  * Options and environment -> settings for one scan. Pure: validation and national-cloud
  * endpoint resolution only, so both the scanner and the playbook actions agree on them.
  */
-import { z } from 'zod';
-import { UserError } from '../../src/connector/index.js';
+import type { z } from 'zod';
+import { UserError, parseOptions } from '../../src/connector/index.js';
+import { httpsUrl, options } from './options.js';
 
 /** Endpoints of the Azure clouds (Microsoft's national-cloud deployment documentation). */
 export const CLOUDS = {
@@ -33,45 +34,7 @@ const MICROSOFT_AUTHORITY_HOSTS = new Set(
   Object.values(CLOUDS).map((c) => new URL(c.authorityHost).host),
 );
 
-const httpsUrl = z
-  .string()
-  .url()
-  .refine(
-    (u) => u.startsWith('https://'),
-    'must be an https:// URL (the Azure SDKs refuse bearer tokens over http)',
-  )
-  .transform((u) => u.replace(/\/+$/, ''));
-
-/** CLI flags arrive as strings; config files as lists. Accept both. */
-const stringList = z
-  .union([z.array(z.string()), z.string()])
-  .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean));
-
-export const AzureOptionsSchema = z.object({
-  tenantId: z.string().min(1).optional(),
-  /** Further tenants to scan with the same credential chain (one scope each). */
-  tenants: stringList.optional(),
-  cloud: z.enum(['public', 'usgov', 'china']).optional(),
-  authorityHost: httpsUrl.optional(),
-  graphEndpoint: httpsUrl.optional(),
-  armEndpoint: httpsUrl.optional(),
-  subscriptions: stringList.optional(),
-  caFile: z.string().min(1).optional(),
-  concurrency: z.coerce.number().int().min(1).max(64).optional(),
-  retry: z
-    .object({
-      maxRetries: z.coerce.number().int().min(0).max(20).optional(),
-      retryDelayMs: z.coerce.number().int().min(0).optional(),
-      maxRetryDelayMs: z.coerce.number().int().min(0).optional(),
-    })
-    .optional(),
-  /** Vault name -> URL, for vaults outside the cloud's usual `https://<name>.<suffix>`. */
-  keyVaultUrls: z.record(z.string(), httpsUrl).optional(),
-  /** Lifetime of client secrets created by rotation playbooks. */
-  secretLifetimeDays: z.coerce.number().int().min(1).max(730).optional(),
-});
-
-export type AzureOptions = z.infer<typeof AzureOptionsSchema>;
+export type AzureOptions = z.infer<typeof options.schema>;
 
 export interface AzureSettings {
   tenants: string[];
@@ -91,18 +54,10 @@ export interface AzureSettings {
 }
 
 export function resolveSettings(
-  options: Record<string, unknown>,
+  raw: Record<string, unknown>,
   env: Readonly<Record<string, string | undefined>>,
 ): AzureSettings {
-  const parsed = AzureOptionsSchema.safeParse(options);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new UserError(
-      `invalid azure option '${issue?.path.join('.') || '?'}': ${issue?.message ?? 'invalid'}`,
-      'see connectors/azure/README.md for the accepted options',
-    );
-  }
-  const o = parsed.data;
+  const o = parseOptions(options, raw);
   const cloud = o.cloud ?? 'public';
   const defaults = CLOUDS[cloud];
   const envAuthority = env.AZURE_AUTHORITY_HOST

@@ -14,7 +14,8 @@ import type {
 } from '../../src/connector/index.js';
 import { AzureApiError, createAzureClient } from './client.js';
 import { resolveSettings } from './config.js';
-import { scanTenant } from './scan.js';
+import { SIGNALS, scanTenant } from './scan.js';
+import { options } from './options.js';
 
 export const SCAN_PERMISSIONS = [
   'Microsoft Graph application permission Application.Read.All (app registrations, service principals, federated credentials)',
@@ -156,6 +157,8 @@ async function startDemo(clock: Date): Promise<DemoHandle> {
 export const connector: Connector = {
   id: 'azure',
   title: 'Microsoft Azure / Entra ID',
+  options,
+  signals: SIGNALS,
   scanPermissions: SCAN_PERMISSIONS,
   discover,
   doctor,

@@ -5,6 +5,7 @@
  * CoverageGap naming the permission or licence that closes it.
  */
 import pLimit from 'p-limit';
+import { defineSignals } from '../../src/connector/index.js';
 import type {
   ConnectorContext,
   CoverageGap,
@@ -50,6 +51,52 @@ const FIX = {
   directory: 'grant the Graph application permission Directory.Read.All',
   reader: 'assign the Azure RBAC role Reader on the subscription (or a management group above it)',
 } as const;
+
+/** Every signal an Entra/Azure scan can leave a gap in, with its fix and what it hides. */
+export const SIGNALS = defineSignals([
+  {
+    signal: 'tenant-details',
+    description: 'the tenant name and verified domains',
+    fix: FIX.directory,
+    hides: [],
+  },
+  {
+    signal: 'federated-credentials',
+    description: 'federated identity credentials of app registrations',
+    fix: FIX.appRead,
+    hides: ['credentials'],
+  },
+  {
+    signal: 'app-role-assignments',
+    description: 'application permissions granted to service principals',
+    fix: FIX.directory,
+    hides: ['grants'],
+  },
+  {
+    signal: 'delegated-grants',
+    description: 'delegated (OAuth2) permission grants',
+    fix: FIX.directory,
+    hides: ['grants'],
+  },
+  {
+    signal: 'sp-sign-in-activity',
+    description: 'last sign-in of each service principal',
+    fix: FIX.auditLog,
+    hides: [],
+  },
+  {
+    signal: 'credential-sign-in-activity',
+    description: 'last use of each client secret and certificate',
+    fix: FIX.auditLog,
+    hides: [],
+  },
+  {
+    signal: 'azure-rbac',
+    description: 'Azure RBAC role assignments on subscriptions',
+    fix: FIX.reader,
+    hides: ['grants'],
+  },
+]);
 
 export async function scanTenant(
   ctx: ConnectorContext,

@@ -10,7 +10,8 @@ import type {
   DoctorReport,
 } from '../../src/connector/index.js';
 import { GcpApiError } from './client.js';
-import { discoverGcp, makeClient, scanEnv } from './scan.js';
+import { SIGNALS, discoverGcp, makeClient, scanEnv } from './scan.js';
+import { options } from './options.js';
 
 export const SCAN_PERMISSIONS = [
   'roles/iam.securityReviewer (or roles/iam.serviceAccountViewer + resourcemanager.projects.getIamPolicy): service accounts, keys, IAM policies',
@@ -23,6 +24,8 @@ export const SCAN_PERMISSIONS = [
 export const connector: Connector = {
   id: 'gcp',
   title: 'Google Cloud (IAM service accounts and keys)',
+  options,
+  signals: SIGNALS,
   scanPermissions: SCAN_PERMISSIONS,
   discover: discoverGcp,
   doctor,

@@ -4,16 +4,26 @@
  * > Google's public hosts.
  */
 import { z } from 'zod';
-import { UserError } from '../../src/connector/index.js';
+import { UserError, defineOptions, parseOptions } from '../../src/connector/index.js';
 import { DEFAULT_RETRY, DEFAULT_ROOT_URLS, type RetrySettings, type RootUrls } from './client.js';
 
 const url = z.url({ protocol: /^https?$/ });
 
-const optionsSchema = z
-  .object({
-    projects: z.union([z.array(z.string().min(1)), z.string().min(1)]).optional(),
-    organization: z.union([z.string().min(1), z.number()]).optional(),
-    folder: z.union([z.string().min(1), z.number()]).optional(),
+export const options = defineOptions({
+  provider: 'gcp',
+  shape: {
+    projects: z
+      .union([z.array(z.string().min(1)), z.string().min(1)])
+      .optional()
+      .describe('Project ids to scan (a list, or a comma-separated string)'),
+    organization: z
+      .union([z.string().min(1), z.number()])
+      .optional()
+      .describe('Scan every project of this organization (id)'),
+    folder: z
+      .union([z.string().min(1), z.number()])
+      .optional()
+      .describe('Scan every project under this folder (id)'),
     rootUrls: z
       .object({
         iam: url.optional(),
@@ -23,8 +33,9 @@ const optionsSchema = z
         apikeys: url.optional(),
       })
       .strict()
-      .optional(),
-    concurrency: z.number().int().min(1).max(32).optional(),
+      .optional()
+      .describe('API roots per Google API (default: NHI_GCP_<API>_ROOT_URL, NHI_GCP_ROOT_URL)'),
+    concurrency: z.number().int().min(1).max(32).optional().describe('Projects scanned at once'),
     retry: z
       .object({
         maxRetries: z.number().int().min(0).max(20).optional(),
@@ -32,11 +43,20 @@ const optionsSchema = z
         maxDelayMs: z.number().min(0).optional(),
       })
       .strict()
-      .optional(),
-    apiKeys: z.boolean().optional(),
-    recommender: z.boolean().optional(),
-  })
-  .passthrough();
+      .optional()
+      .describe('Backoff on throttling and 5xx'),
+    apiKeys: z.boolean().optional().describe('Inventory API keys (API Keys API)'),
+    recommender: z.boolean().optional().describe('Read IAM Recommender for unused roles'),
+  },
+  flags: [
+    { flag: '--gcp-project <id...>', key: 'projects', description: 'GCP project(s) to scan' },
+    {
+      flag: '--gcp-organization <id>',
+      key: 'organization',
+      description: 'GCP: scan every project of the organization',
+    },
+  ],
+});
 
 export interface GcpOptions {
   projects: string[] | null;
@@ -60,17 +80,10 @@ const ENV_ROOTS: Record<keyof RootUrls, string> = {
 };
 
 export function parseGcpOptions(
-  options: Record<string, unknown>,
+  raw: Record<string, unknown>,
   env: Readonly<Record<string, string | undefined>>,
 ): GcpOptions {
-  const r = optionsSchema.safeParse(options);
-  if (!r.success) {
-    const issue = r.error.issues[0];
-    throw new UserError(
-      `gcp: invalid option ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`,
-    );
-  }
-  const o = r.data;
+  const o = parseOptions(options, raw);
   if (o.organization !== undefined && o.folder !== undefined) {
     throw new UserError('gcp: set either organization or folder, not both');
   }

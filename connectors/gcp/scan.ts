@@ -5,7 +5,7 @@
  */
 import pLimit from 'p-limit';
 import type { ConnectorContext } from '../../src/connector/index.js';
-import { UserError } from '../../src/connector/index.js';
+import { UserError, defineSignals } from '../../src/connector/index.js';
 import type {
   CoverageGap,
   Credential,
@@ -421,6 +421,40 @@ function dedupeGaps(gaps: CoverageGap[]) {
     seen.add(key);
   }
 }
+
+/** Every signal a GCP scan can leave a gap in, with its fix and what it hides. */
+export const SIGNALS = defineSignals([
+  {
+    signal: 'project-listing',
+    description: 'the projects under the organization or folder',
+    fix: 'roles/browser (resourcemanager.projects.list, folders.list) on the organization or folder',
+    hides: [],
+  },
+  {
+    signal: 'sa-last-authentication',
+    description: 'last authentication of service accounts and keys (Policy Analyzer)',
+    fix: 'roles/policyanalyzer.activityAnalysisViewer on the project (and the Policy Analyzer API enabled)',
+    hides: [],
+  },
+  ...(['project', 'folder', 'organization'] as const).map((level) => ({
+    signal: `${level}-iam-policy` as const,
+    description: `the ${level} IAM policy (roles of service accounts)`,
+    fix: `roles/iam.securityReviewer (resourcemanager.${level}s.getIamPolicy) on the ${level}`,
+    hides: ['grants'] as const,
+  })),
+  {
+    signal: 'iam-recommender',
+    description: 'unused roles (IAM Recommender)',
+    fix: 'roles/recommender.iamViewer on the project (and the Recommender API enabled)',
+    hides: [],
+  },
+  {
+    signal: 'api-keys',
+    description: 'API keys of the project',
+    fix: 'roles/serviceusage.apiKeysViewer on the project (and the API Keys API enabled)',
+    hides: ['credentials'],
+  },
+]);
 
 const lastAuthGap = (e: GcpApiError): CoverageGap => ({
   signal: 'sa-last-authentication',

@@ -10,7 +10,8 @@ import { Octokit } from '@octokit/rest';
 import { throttling } from '@octokit/plugin-throttling';
 import { retry } from '@octokit/plugin-retry';
 import { createAppAuth } from '@octokit/auth-app';
-import { UserError } from '../../src/connector/index.js';
+import { UserError, parseOptions } from '../../src/connector/index.js';
+import { options, type GitHubOptions } from './options.js';
 import type { ConnectorContext } from '../../src/connector/index.js';
 
 const GitHubOctokit = Octokit.plugin(throttling, retry);
@@ -29,6 +30,8 @@ export interface GitHubSettings {
   orgs: string[];
   concurrency: number;
   retryAfterBaseValue: number;
+  timeoutMs: number;
+  maxAttempts: number;
 }
 
 /** Why a call was refused (403/404), for a coverage gap. */
@@ -59,13 +62,16 @@ export function resolveSettings(
   ctx: Pick<ConnectorContext, 'options' | 'env'>,
   { requireOrgs = true }: { requireOrgs?: boolean } = {},
 ): GitHubSettings {
-  const o = ctx.options;
+  if (ctx.options.privateKey !== undefined) {
+    throw new UserError(
+      'github: a private key is never taken inline',
+      'set privateKeyPath (or GITHUB_APP_PRIVATE_KEY_PATH) to the key file',
+    );
+  }
+  const o = parseOptions(options, ctx.options);
   const env = ctx.env;
-  const rawOrgs = o.orgs ?? o.org;
-  const orgs = (
-    Array.isArray(rawOrgs) ? rawOrgs : typeof rawOrgs === 'string' ? rawOrgs.split(',') : []
-  )
-    .map((x) => String(x).trim())
+  const orgs = (typeof o.orgs === 'string' ? o.orgs.split(',') : (o.orgs ?? []))
+    .map((x) => x.trim())
     .filter(Boolean);
   if (orgs.length === 0 && requireOrgs) {
     throw new UserError(
@@ -73,7 +79,7 @@ export function resolveSettings(
       'set github.orgs in the config file (e.g. orgs: [my-org]) or pass the organization on the command line',
     );
   }
-  const apiUrl = (str(o.apiUrl) ?? str(env.GITHUB_API_URL) ?? DEFAULT_API_URL).replace(/\/+$/, '');
+  const apiUrl = (o.apiUrl ?? str(env.GITHUB_API_URL) ?? DEFAULT_API_URL).replace(/\/+$/, '');
   try {
     new URL(apiUrl);
   } catch {
@@ -82,31 +88,18 @@ export function resolveSettings(
       'use e.g. https://ghe.example.com/api/v3',
     );
   }
-  const concurrency = o.concurrency === undefined ? 8 : Number(o.concurrency);
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
-    throw new UserError('github: concurrency must be an integer from 1 to 64');
-  }
-  const retryAfterBaseValue =
-    o.retryAfterBaseValue === undefined ? 1000 : Number(o.retryAfterBaseValue);
-  if (!Number.isFinite(retryAfterBaseValue) || retryAfterBaseValue < 0) {
-    throw new UserError('github: retryAfterBaseValue must be a number of milliseconds');
-  }
   return {
     apiUrl,
     auth: resolveAuth(o, env),
     orgs: [...new Set(orgs)],
-    concurrency,
-    retryAfterBaseValue,
+    concurrency: o.concurrency,
+    retryAfterBaseValue: o.retryAfterBaseValue,
+    timeoutMs: o.timeoutMs,
+    maxAttempts: o.maxAttempts,
   };
 }
 
-function resolveAuth(o: Record<string, unknown>, env: ConnectorContext['env']): GitHubAuth {
-  if (o.privateKey !== undefined) {
-    throw new UserError(
-      'github: a private key is never taken inline',
-      'set privateKeyPath (or GITHUB_APP_PRIVATE_KEY_PATH) to the key file',
-    );
-  }
+function resolveAuth(o: GitHubOptions, env: ConnectorContext['env']): GitHubAuth {
   const appId = str(o.appId === undefined ? undefined : String(o.appId)) ?? str(env.GITHUB_APP_ID);
   const keyPath = str(o.privateKeyPath) ?? str(env.GITHUB_APP_PRIVATE_KEY_PATH);
   if (appId || keyPath) {

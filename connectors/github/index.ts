@@ -18,7 +18,8 @@ import {
   resolveSettings,
   type GitHubSettings,
 } from './client.js';
-import { scanOrganization } from './scan.js';
+import { SIGNALS, scanOrganization } from './scan.js';
+import { options } from './options.js';
 import { AppOwnerLookup } from './app-owners.js';
 
 /** The demo's token has GitHub's installation-token prefix, so the stand-in lets it read PAT grants. */
@@ -123,6 +124,8 @@ function appPlaybookChecks(perms: Record<string, string>, suffix: string): Docto
 export const connector: Connector = {
   id: 'github',
   title: 'GitHub',
+  options,
+  signals: SIGNALS,
   scanPermissions: [
     'GitHub App (recommended), organization permissions (read): Administration, Personal access tokens, Secrets, Dependabot secrets, Webhooks; repository permissions (read): Administration, Secrets, Dependabot secrets, Environments, Webhooks, Metadata',
     'classic token (organization owner): read:org, admin:org (org secrets), admin:org_hook, repo, admin:repo_hook (fine-grained PATs cannot be listed)',

@@ -5,7 +5,7 @@
  * becomes a CoverageGap naming the permission that would close it; the scan carries on.
  */
 import pLimit from 'p-limit';
-import type { ConnectorContext } from '../../src/connector/index.js';
+import { defineSignals, type ConnectorContext } from '../../src/connector/index.js';
 import type { CoverageGap, Scope, ScopeResult } from '../../src/model/index.js';
 import { AppOwnerLookup } from './app-owners.js';
 import { attempt, type Denied, type GitHubClient, type GitHubSettings } from './client.js';
@@ -103,6 +103,22 @@ const HIDES_GRANTS = new Set([
 
 /** Gaps that hide only an attribute (an App's owner), never a record. */
 const HIDES_NO_RECORDS = new Set(['app-owners']);
+
+/** Every signal a GitHub scan can leave a gap in, with its fix and the record kinds it hides. */
+export const SIGNALS = defineSignals(
+  (Object.keys(FIXES) as GapSignal[]).map((signal) => ({
+    signal,
+    description: `${signal.replace(/-/g, ' ')} of the organization and its repositories`,
+    fix: FIXES[signal],
+    hides: HIDES_NO_RECORDS.has(signal)
+      ? []
+      : [
+          ...(HIDES_IDENTITIES.has(signal) ? (['identities'] as const) : []),
+          'credentials' as const,
+          ...(HIDES_GRANTS.has(signal) ? (['grants'] as const) : []),
+        ],
+  })),
+);
 
 /**
  * Record kinds the catalog must not mark removed because part of them could not be listed.

@@ -5,9 +5,10 @@ export {
   defaultConfig,
   loadConfig,
   parseConfig,
+  configSchema,
   type LoadedConfig,
 } from './load.js';
-export { configSchema, type ConfigFile } from './schema.js';
+export { type ConfigFile } from './schema.js';
 export { initConfigTemplate, SCHEMA_URL } from './template.js';
 export { configJsonSchema } from './json-schema.js';
 export type { Policy, PolicyException, RuleOverride, RulePolicy } from '../scoring/policy.js';

@@ -1,9 +1,9 @@
 /** The JSON Schema published at schema/nhi.config.schema.json (kept current by a test). */
 import { z } from 'zod';
-import { configSchema } from './schema.js';
+import { configSchema } from './load.js';
 
-export function configJsonSchema(): Record<string, unknown> {
-  const schema = z.toJSONSchema(configSchema, {
+export async function configJsonSchema(): Promise<Record<string, unknown>> {
+  const schema = z.toJSONSchema((await configSchema()).schema, {
     target: 'draft-7',
     io: 'input',
     unrepresentable: 'any',

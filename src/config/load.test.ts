@@ -6,9 +6,9 @@ import { UserError } from '../connector/index.js';
 import { ConfigError, loadConfig, parseConfig } from './index.js';
 
 const parse = (text: string) => parseConfig(text, '/p/nhi.config.yaml', 'nhi.config.yaml');
-function errorOf(text: string): string {
+async function errorOf(text: string): Promise<string> {
   try {
-    parse(text);
+    await parse(text);
   } catch (e) {
     expect(e).toBeInstanceOf(ConfigError);
     expect(e).toBeInstanceOf(UserError);
@@ -79,7 +79,7 @@ describe('parseConfig: errors point at file:line:col in one line', () => {
     [
       'provider section not an object',
       'providers:\n  aws: 3\n',
-      /:2:8: providers\.aws: .*expected record/,
+      /:2:8: providers\.aws: .*expected (record|object)/,
     ],
     ['YAML syntax error', 'rules: [\n', /^nhi\.config\.yaml:2:1: invalid YAML: /],
     [
@@ -87,27 +87,37 @@ describe('parseConfig: errors point at file:line:col in one line', () => {
       'playbooks:\n  deleteAfterDays: 1\n  deleteAfterDays: 2\n',
       /^nhi\.config\.yaml:3:3: invalid YAML: Map keys must be unique/,
     ],
-  ])('%s', (_name, text, pattern) => {
-    expect(errorOf(text)).toMatch(pattern);
+    [
+      'a typo in a provider option, with the known options',
+      'providers:\n  aws:\n    allAcounts: true\n',
+      /^nhi\.config\.yaml:3:5: providers\.aws\.allAcounts: unknown option \(known: profile, region, endpoint, allAccounts, .*timeoutMs, maxAttempts\)$/,
+    ],
+    [
+      'a bad value in a provider option',
+      'providers:\n  github:\n    concurrency: 0\n',
+      /^nhi\.config\.yaml:3:18: providers\.github\.concurrency: .*>=1/,
+    ],
+  ])('%s', async (_name, text, pattern) => {
+    expect(await errorOf(text)).toMatch(pattern);
   });
 
-  it('JSON files are read the same way, with positions', () => {
-    expect(() =>
+  it('JSON files are read the same way, with positions', async () => {
+    await expect(
       parseConfig(
         '{\n  "rules": {\n    "nope": {}\n  }\n}\n',
         '/p/nhi.config.json',
         'nhi.config.json',
       ),
-    ).toThrow(/^nhi\.config\.json:3:5: rules\.nope: unknown rule/);
+    ).rejects.toThrow(/^nhi\.config\.json:3:5: rules\.nope: unknown rule/);
   });
 });
 
 describe('parseConfig: policy', () => {
-  it('turns rule entries into policy layers and keeps provider sections as given', () => {
-    const cfg = parse(
+  it('turns rule entries into policy layers and keeps provider sections as given', async () => {
+    const cfg = await parse(
       [
         'providers:',
-        '  aws: { profile: audit, regions: [eu-west-1] }',
+        '  aws: { profile: audit, accounts: ["222233334444"] }',
         'rules:',
         '  credential-unused:',
         '    unusedDays: 60',
@@ -124,7 +134,7 @@ describe('parseConfig: policy', () => {
         '  deleteAfterDays: 30',
       ].join('\n'),
     );
-    expect(cfg.providers.aws).toEqual({ profile: 'audit', regions: ['eu-west-1'] });
+    expect(cfg.providers.aws).toEqual({ profile: 'audit', accounts: ['222233334444'] });
     expect(cfg.providers.gcp).toEqual({});
     expect(cfg.policy.rules['credential-unused']).toEqual({
       severity: 'high',
@@ -137,8 +147,8 @@ describe('parseConfig: policy', () => {
     expect(cfg.playbooks.deleteAfterDays).toBe(30);
   });
 
-  it('records where each exception was written', () => {
-    const cfg = parse(
+  it('records where each exception was written', async () => {
+    const cfg = await parse(
       'exceptions:\n  - rule: no-owner\n    id: "i-*"\n    reason: legacy apps\n    expires: 2027-03-01\n',
     );
     expect(cfg.policy.exceptions).toEqual([
@@ -152,9 +162,9 @@ describe('parseConfig: policy', () => {
     ]);
   });
 
-  it('an empty file gives the defaults', () => {
-    expect(parse('').policy).toEqual({ rules: {}, exceptions: [] });
-    expect(parse('# only comments\n').playbooks.deleteAfterDays).toBe(7);
+  it('an empty file gives the defaults', async () => {
+    expect((await parse('')).policy).toEqual({ rules: {}, exceptions: [] });
+    expect((await parse('# only comments\n')).playbooks.deleteAfterDays).toBe(7);
   });
 });
 

@@ -22,9 +22,27 @@ import {
   DEFAULT_DELETE_AFTER_DAYS,
   PROVIDER_IDS,
   RULE_ENTRY_KEYS,
-  configSchema,
+  buildConfigSchema,
   type ConfigFile,
+  type ConfigSchema,
+  type ProviderOptionDecls,
 } from './schema.js';
+import { loadAllOptions } from '../connector/registry.js';
+
+interface SchemaContext {
+  schema: ConfigSchema;
+  decls: ProviderOptionDecls;
+}
+
+let schemaContext: Promise<SchemaContext> | undefined;
+
+/** The config schema with every connector's declared options (loaded once, lazily). */
+export function configSchema(): Promise<SchemaContext> {
+  return (schemaContext ??= loadAllOptions().then((decls) => ({
+    decls,
+    schema: buildConfigSchema(decls),
+  })));
+}
 
 export const CONFIG_FILE_NAMES = ['nhi.config.yaml', 'nhi.config.yml', 'nhi.config.json'] as const;
 
@@ -39,7 +57,7 @@ export interface LoadedConfig {
 export function defaultConfig(): LoadedConfig {
   return {
     path: null,
-    providers: { aws: {}, azure: {}, gcp: {}, github: {} },
+    providers: Object.fromEntries(PROVIDER_IDS.map((p) => [p, {}])) as LoadedConfig['providers'],
     policy: { rules: {}, exceptions: [] },
     playbooks: { deleteAfterDays: DEFAULT_DELETE_AFTER_DAYS },
   };
@@ -108,11 +126,15 @@ function locate(doc: Document, path: Path, unknownKey?: string): number | null {
   return null;
 }
 
-function knownKeys(path: Path): string[] | null {
+function knownKeys(path: Path, ctx: SchemaContext): readonly string[] | null {
   const [head, rule, section] = path;
-  if (path.length === 0) return Object.keys(configSchema.shape);
+  if (path.length === 0) return Object.keys(ctx.schema.shape);
   if (head === 'rules' && path.length === 1) return RULES.map((r) => r.id);
   if (head === 'providers' && path.length === 1) return PROVIDER_IDS;
+  if (head === 'providers' && path.length === 2 && typeof rule === 'string') {
+    const decl = ctx.decls.get(rule as ProviderId);
+    return decl ? Object.keys(decl.schema.shape as object) : null;
+  }
   if (head === 'playbooks' && path.length === 1) return ['deleteAfterDays'];
   if (head === 'exceptions' && path.length === 2)
     return ['rule', 'id', 'provider', 'scope', 'reason', 'expires'];
@@ -132,17 +154,22 @@ function dotted(path: Path): string {
     .replace(/\.\[/g, '[');
 }
 
-function describeIssue(issue: z.core.$ZodIssue): { path: Path; key?: string; reason: string } {
+function describeIssue(
+  issue: z.core.$ZodIssue,
+  ctx: SchemaContext,
+): { path: Path; key?: string; reason: string } {
   const path = issue.path as Path;
   if (issue.code === 'unrecognized_keys') {
     const key = issue.keys[0]!;
-    const known = knownKeys(path);
+    const known = knownKeys(path, ctx);
     const what =
       path.length === 1 && path[0] === 'rules'
         ? 'unknown rule'
         : path.length === 1 && path[0] === 'providers'
           ? 'unknown provider'
-          : 'unknown key';
+          : path.length === 2 && path[0] === 'providers'
+            ? 'unknown option'
+            : 'unknown key';
     return {
       path,
       key,
@@ -199,7 +226,12 @@ function toPolicy(cfg: ConfigFile, sourceOf: (index: number) => string): Policy 
  * @param file absolute path recorded in the result
  * @param label how the file is named in messages (relative to cwd when inside it)
  */
-export function parseConfig(text: string, file: string, label: string = file): LoadedConfig {
+export async function parseConfig(
+  text: string,
+  file: string,
+  label: string = file,
+): Promise<LoadedConfig> {
+  const ctx = await configSchema();
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const at = (offset: number | null) => (offset === null ? null : lineCounter.linePos(offset));
@@ -215,7 +247,7 @@ export function parseConfig(text: string, file: string, label: string = file): L
     );
   }
   const raw: unknown = doc.toJS() ?? {};
-  const parsed = configSchema.safeParse(raw);
+  const parsed = ctx.schema.safeParse(raw);
   if (!parsed.success) {
     // The most specific problem first (a bad date before the object-level check), then by position.
     const issue = [...parsed.error.issues].sort(
@@ -223,7 +255,7 @@ export function parseConfig(text: string, file: string, label: string = file): L
         b.path.length - a.path.length ||
         (locate(doc, a.path as Path) ?? 0) - (locate(doc, b.path as Path) ?? 0),
     )[0]!;
-    const { path, key, reason } = describeIssue(issue);
+    const { path, key, reason } = describeIssue(issue, ctx);
     const pos = at(locate(doc, path, key));
     throw new ConfigError(label, pos?.line ?? null, pos?.col ?? null, reason);
   }

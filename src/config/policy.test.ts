@@ -26,8 +26,8 @@ describe('config drives the engine', () => {
     ],
   });
 
-  it('a tag override tightens rotation for prod only; a scope switch turns a rule off; an exception suppresses', () => {
-    const cfg = parseConfig(
+  it('a tag override tightens rotation for prod only; a scope switch turns a rule off; an exception suppresses', async () => {
+    const cfg = await parseConfig(
       [
         'rules:',
         '  credential-rotation:',

@@ -5,12 +5,15 @@
  */
 import { z } from 'zod';
 import type { ProviderId } from '../model/index.js';
-import { SEVERITIES } from '../model/index.js';
+import { PROVIDER_IDS, SEVERITIES } from '../model/index.js';
+import type { OptionsDecl } from '../connector/index.js';
 import { RULES } from '../scoring/rules/index.js';
 import type { AnyRule } from '../scoring/types.js';
 
-const PROVIDER_SET: Record<ProviderId, true> = { aws: true, azure: true, gcp: true, github: true };
-export const PROVIDER_IDS = Object.keys(PROVIDER_SET) as ProviderId[];
+export { PROVIDER_IDS };
+
+/** Every provider's declared options: what the config file's `providers` section accepts. */
+export type ProviderOptionDecls = ReadonlyMap<ProviderId, OptionsDecl>;
 
 /** Keys a rule entry or override may hold besides the rule's own options. */
 export const OVERRIDE_KEYS = ['enabled', 'severity'] as const;
@@ -101,54 +104,80 @@ export const exceptionSchema = z
     message: 'an exception needs at least a rule or an id',
   });
 
-export const configSchema = z
-  .object({
-    $schema: z.string().optional(),
-    providers: z
-      .object(
-        Object.fromEntries(
-          PROVIDER_IDS.map((p) => [
-            p,
-            z
-              .record(z.string(), z.unknown())
-              .nullable()
-              .optional()
-              .describe(`${p} connector options (see its README)`),
-          ]),
-        ),
-      )
-      .strict()
-      .nullable()
-      .optional()
-      .describe('Connector options per provider, passed to the connector as is'),
-    rules: z
-      .object(
-        Object.fromEntries(RULES.map((r) => [r.id, ruleEntrySchema(r).nullable().optional()])),
-      )
-      .strict()
-      .nullable()
-      .optional()
-      .describe('Rule thresholds, switches and severity overrides'),
-    exceptions: z
-      .array(exceptionSchema)
-      .nullable()
-      .optional()
-      .describe('Accepted risks, each with a reason and an expiry'),
-    playbooks: z
-      .object({
-        deleteAfterDays: z
-          .number()
-          .int()
-          .min(0)
-          .optional()
-          .describe('Days between disabling a credential and deleting it (default: 7)'),
-      })
-      .strict()
-      .nullable()
-      .optional(),
-  })
-  .strict();
+/**
+ * A provider's section: its declared options, every one optional (defaults apply when the
+ * connector parses the merged section and flags), unknown keys refused.
+ */
+function providerSection(provider: ProviderId, decl: OptionsDecl | undefined) {
+  if (!decl) return z.object({}).strict();
+  const shape: Record<string, z.ZodType> = {};
+  for (const [key, field] of Object.entries(decl.schema.shape as Record<string, z.ZodType>)) {
+    const inner = field instanceof z.ZodDefault ? (field.def.innerType as z.ZodType) : field;
+    const description = field.description ?? inner.description;
+    const defaultValue = field instanceof z.ZodDefault ? field.def.defaultValue : undefined;
+    let opt = inner.optional();
+    if (description)
+      opt = opt.describe(
+        defaultValue === undefined
+          ? description
+          : `${description} (default: ${JSON.stringify(defaultValue)})`,
+      );
+    shape[key] = opt;
+  }
+  return z.object(shape).strict().describe(`${provider} connector options`);
+}
 
-export type ConfigFile = z.infer<typeof configSchema>;
+export function buildConfigSchema(providerOptions: ProviderOptionDecls) {
+  return z
+    .object({
+      $schema: z.string().optional(),
+      providers: z
+        .object(
+          Object.fromEntries(
+            PROVIDER_IDS.map((p) => [
+              p,
+              providerSection(p, providerOptions.get(p))
+                .nullable()
+                .optional()
+                .describe(`${p} connector options (see connectors/${p}/README.md)`),
+            ]),
+          ),
+        )
+        .strict()
+        .nullable()
+        .optional()
+        .describe('Connector options per provider (command-line flags override them)'),
+      rules: z
+        .object(
+          Object.fromEntries(RULES.map((r) => [r.id, ruleEntrySchema(r).nullable().optional()])),
+        )
+        .strict()
+        .nullable()
+        .optional()
+        .describe('Rule thresholds, switches and severity overrides'),
+      exceptions: z
+        .array(exceptionSchema)
+        .nullable()
+        .optional()
+        .describe('Accepted risks, each with a reason and an expiry'),
+      playbooks: z
+        .object({
+          deleteAfterDays: z
+            .number()
+            .int()
+            .min(0)
+            .optional()
+            .describe('Days between disabling a credential and deleting it (default: 7)'),
+        })
+        .strict()
+        .nullable()
+        .optional(),
+    })
+    .strict();
+}
+
+export type ConfigSchema = ReturnType<typeof buildConfigSchema>;
+
+export type ConfigFile = z.infer<ConfigSchema>;
 
 export const DEFAULT_DELETE_AFTER_DAYS = 7;

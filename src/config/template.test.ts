@@ -27,14 +27,14 @@ describe('nhi init template', () => {
     );
   });
 
-  it('as written, is a valid config that means "all defaults"', () => {
-    const cfg = parseConfig(template, '/p/nhi.config.yaml');
+  it('as written, is a valid config that means "all defaults"', async () => {
+    const cfg = await parseConfig(template, '/p/nhi.config.yaml');
     expect(cfg.policy).toEqual({ rules: {}, exceptions: [] });
   });
 
-  it('lists every rule; un-commented, it validates and states exactly the defaults', () => {
+  it('lists every rule; un-commented, it validates and states exactly the defaults', async () => {
     const text = uncomment(template);
-    const cfg = parseConfig(text, '/p/nhi.config.yaml');
+    const cfg = await parseConfig(text, '/p/nhi.config.yaml');
     for (const rule of RULES) {
       const entry = cfg.policy.rules[rule.id];
       expect(entry, rule.id).toBeDefined();
@@ -49,12 +49,14 @@ describe('nhi init template', () => {
     expect(cfg.playbooks.deleteAfterDays).toBe(7);
   });
 
-  it('the published JSON Schema accepts the un-commented template and rejects a typo', () => {
+  it('the published JSON Schema accepts the un-commented template and rejects a typo', async () => {
     const ajv = new Ajv({ strict: false, allErrors: true });
-    const validate = ajv.compile(configJsonSchema());
+    const validate = ajv.compile(await configJsonSchema());
     expect(validate(parseYaml(uncomment(template))), JSON.stringify(validate.errors)).toBe(true);
     expect(validate({ rules: { 'credential-unused': { unusedDay: 3 } } })).toBe(false);
     expect(validate({ rules: { 'no-such-rule': {} } })).toBe(false);
+    expect(validate({ providers: { aws: { allAcounts: true } } })).toBe(false);
+    expect(validate({ providers: { aws: { allAccounts: true } } })).toBe(true);
   });
 });
 
@@ -63,7 +65,7 @@ describe('schema/nhi.config.schema.json', () => {
     // Formatted as the repository's prettier would, so `prettier --check .` stays green.
     const file = fileURLToPath(new URL('../../schema/nhi.config.schema.json', import.meta.url));
     const options = (await prettier.resolveConfig(file)) ?? {};
-    const text = await prettier.format(JSON.stringify(configJsonSchema()), {
+    const text = await prettier.format(JSON.stringify(await configJsonSchema()), {
       ...options,
       filepath: file,
     });
