@@ -98,12 +98,12 @@ describe('nhi doctor against the demo stand-ins', () => {
     expect(aws.slice(0, heading).some((l) => l.includes('access keys'))).toBe(false);
   });
 
-  it('exits 3 when no provider authenticates, and still lists the playbook-free reports', async () => {
+  it('exits 5 (its own code, not partial scan) when no provider authenticates, and still lists the playbook-free reports', async () => {
     const bad = { ...env, AWS_ACCESS_KEY_ID: 'AKIAUNKNOWN000000000', AWS_SECRET_ACCESS_KEY: 'x' };
     const awsOnly = join(tempDir(), 'nhi.config.json');
     writeFileSync(awsOnly, JSON.stringify({ providers: { aws: demos[0]!.options } }));
     const r = await nhi(['doctor', '--config', awsOnly, '--format', 'json'], { env: bad });
-    expect(r.code).toBe(3);
+    expect(r.code).toBe(5);
     const [aws] = JSON.parse(r.stdout) as DoctorReport[];
     expect(aws!.authenticated).toBe(false);
     expect(aws!.checks.some((c) => c.name.startsWith('playbook: '))).toBe(false);

@@ -6,6 +6,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { EXIT } from './exit-codes.js';
 import { reportError } from './errors.js';
 import { VERSION } from '../version.js';
+import { PROVIDER_IDS } from '../model/providers.js';
 
 // The AWS SDK warns every run that future releases need Node 22; users cannot act on that.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -18,6 +19,8 @@ const lazy =
     const args = params.slice(0, -2).map(String);
     const code = await (await load()).run(cmd, args);
     if (typeof code === 'number') process.exitCode = code;
+    // Interrupted: work left behind (a connector ignoring the abort) must not keep us alive.
+    if (code === EXIT.interrupted) process.stdout.write('', () => process.exit(code));
   };
 
 const program = new Command('nhi')
@@ -52,28 +55,17 @@ Quick start:
   nhi check --fail-on high   CI gate: exit 1 when a high finding exists
 
 Exit codes: 0 ok, 1 check failed, 2 usage/config/credentials error, 3 partial scan,
-            4 scan failed, 70 internal error`,
+            4 scan failed, 5 doctor: nothing authenticates, 70 internal error,
+            130 interrupted (Ctrl-C)`,
   );
 
-program
+// Connector flags (--profile, --github-org, …) are added from each connector's declared
+// options when scan or doctor runs: see connector-flags.ts.
+const scan = program
   .command('scan')
   .description('inventory machine credentials into the catalog')
-  .option('-p, --provider <ids>', 'providers to scan, comma separated (aws,github,azure,gcp)')
+  .option('-p, --provider <ids>', `providers to scan, comma separated (${PROVIDER_IDS.join(',')})`)
   .option('--demo', 'scan the built-in demo estate through local stand-ins of every provider')
-  .option('--profile <name>', 'AWS profile (default chain otherwise)')
-  .option('--region <region>', 'AWS region for STS/Organizations')
-  .option('--all-accounts', 'AWS: scan every account of the organization')
-  .option('--role-name <name>', 'AWS: role to assume in member accounts', undefined)
-  .option('--github-org <org...>', 'GitHub organization(s) to scan')
-  .option('--github-api-url <url>', 'GitHub Enterprise Server API URL (env GITHUB_API_URL)')
-  .option(
-    '--github-token-env <name>',
-    'environment variable holding the GitHub token (default GITHUB_TOKEN)',
-  )
-  .option('--azure-tenant <id>', 'Azure tenant id (env AZURE_TENANT_ID)')
-  .option('--azure-subscription <id...>', 'Azure subscriptions to scan (default: all visible)')
-  .option('--gcp-project <id...>', 'GCP project(s) to scan')
-  .option('--gcp-organization <id>', 'GCP: scan every project of the organization')
   .option('--no-score', 'skip scoring after the scan')
   .action(lazy(() => import('./commands/scan.js')));
 
@@ -133,10 +125,11 @@ program
   .option('--stdout', 'print instead of writing')
   .action(lazy(() => import('./commands/init.js')));
 
-program
+const doctor = program
   .command('doctor')
   .description('check which connectors can authenticate and what they cannot see')
   .option('-p, --provider <ids>', 'providers to check (default: configured ones, else all)')
+  .option('--demo', "check the demo estate's stand-ins (what the demo scan would see)")
   .action(lazy(() => import('./commands/doctor.js')));
 
 program
@@ -206,6 +199,10 @@ playbook
 /** Parses argv and runs; returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   try {
+    if (argv.some((a) => a === 'scan' || a === 'doctor')) {
+      const { addConnectorFlags } = await import('./connector-flags.js');
+      await addConnectorFlags([scan, doctor]);
+    }
     await program.parseAsync(argv);
     return Number(process.exitCode ?? EXIT.ok);
   } catch (err) {

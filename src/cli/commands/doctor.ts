@@ -1,6 +1,9 @@
 import type { Command } from 'commander';
 import { loadConnector, parseProviders, PROVIDERS } from '../../connector/registry.js';
-import type { DoctorCheck, DoctorReport } from '../../connector/index.js';
+import { contextFor } from '../../connector/context.js';
+import type { DemoHandle, DoctorCheck, DoctorReport } from '../../connector/index.js';
+import { flagOptions } from '../connector-flags.js';
+import { EXIT } from '../exit-codes.js';
 import type { ProviderId } from '../../model/index.js';
 import { loadConfig } from '../../config/index.js';
 import { formatOf, globalsOf } from '../globals.js';
@@ -11,40 +14,53 @@ const PLAYBOOK_PREFIX = 'playbook: ';
 
 export async function run(cmd: Command): Promise<number> {
   const g = globalsOf(cmd);
-  const f = cmd.opts() as { provider?: string };
+  const f = cmd.opts() as { provider?: string; demo?: boolean };
   const format = formatOf(g, ['table', 'json']);
   const config = await loadConfig({ path: g.config, cwd: process.cwd() });
-  const configured = PROVIDERS.filter((p) => Object.keys(config.providers[p] ?? {}).length > 0);
+  const flags = flagOptions(cmd.opts());
+  const configured = PROVIDERS.filter(
+    (p) =>
+      Object.keys(config.providers[p] ?? {}).length > 0 || Object.keys(flags[p] ?? {}).length > 0,
+  );
   const providers: ProviderId[] = f.provider
     ? parseProviders(f.provider)
-    : configured.length
+    : configured.length && !f.demo
       ? configured
       : [...PROVIDERS];
   const now = new Date();
   const reports = await Promise.all(
     providers.map(async (provider): Promise<DoctorReport> => {
+      let demo: DemoHandle | undefined;
       try {
         const connector = await loadConnector(provider);
-        return await connector.doctor({
-          now: () => now,
-          log: { debug: () => {} },
-          progress: () => {},
-          signal: AbortSignal.timeout(30_000),
-          env: process.env,
-          options: { ...config.providers[provider] },
-        });
+        if (f.demo) demo = await connector.startDemo(now);
+        const ctx = await contextFor(
+          provider,
+          {
+            now,
+            signal: AbortSignal.timeout(60_000),
+            configured: config.providers,
+            flags,
+            ...(g.debug ? { debug: (line: string) => process.stderr.write(`${line}\n`) } : {}),
+          },
+          demo,
+        );
+        return await connector.doctor(ctx);
       } catch (err) {
+        if (g.debug) process.stderr.write(`${(err as Error).stack}\n`);
         return {
           provider,
           authenticated: false,
           identity: null,
           checks: [{ name: 'authenticate', ok: false, detail: (err as Error).message }],
         };
+      } finally {
+        await demo?.close().catch(() => {});
       }
     }),
   );
   // doctor reports; it fails only when nothing at all can authenticate (in either format).
-  const code = reports.some((r) => r.authenticated) ? 0 : 3;
+  const code = reports.some((r) => r.authenticated) ? EXIT.ok : EXIT.noAuthentication;
   if (format === 'json') {
     out(JSON.stringify(reports, null, 2));
     return code;
