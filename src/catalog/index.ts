@@ -14,6 +14,8 @@ import type {
   StoredIdentity,
 } from '../model/index.js';
 import { openDatabase, SCHEMA_VERSION, type Db } from './open.js';
+import { currentHolder, holderAlive } from './holder.js';
+import { READABLE_RUN_STATUSES } from '../model/index.js';
 import { prepareScopeWriter, type ScopeWriteStats } from './write-scope.js';
 import {
   CREDENTIAL_SELECT,
@@ -34,7 +36,7 @@ export interface ScopeRunRecord {
   scopeId: string;
   scopeName: string;
   scopeKind: ScopeKind;
-  status: 'ok' | 'failed';
+  status: 'ok' | 'failed' | 'interrupted';
   error: string | null;
   errorCode: string | null;
   identities: number;
@@ -98,6 +100,8 @@ function toRun(r: Row): ScanRun {
   };
 }
 
+const READABLE = READABLE_RUN_STATUSES.map((s) => `'${s}'`).join(', ');
+
 /** Present as of run R: seen by then and not removed by then. */
 const presentAt = (t: string): string =>
   `${t}.first_seen_run <= @run AND (${t}.removed_run IS NULL OR ${t}.removed_run > @run)`;
@@ -111,6 +115,8 @@ export class Catalog {
     opts: { readonly?: boolean } = {},
   ) {
     this.db = openDatabase(path, opts);
+    // A scan killed mid-way must not look 'running' forever (nor be compared against).
+    this.abandonDeadRuns(new Date());
   }
 
   close(): void {
@@ -120,18 +126,41 @@ export class Catalog {
   /* ----- scan runs ----- */
 
   beginRun(init: { providers: ProviderId[]; demo: boolean; version: string; now: Date }): number {
+    this.abandonDeadRuns(init.now);
     const r = this.db
       .prepare(
-        `INSERT INTO scan_runs (started_at, status, demo, providers, nhi_version) VALUES (?, 'running', ?, ?, ?)`,
+        `INSERT INTO scan_runs (started_at, status, demo, providers, nhi_version, holder) VALUES (?, 'running', ?, ?, ?, ?)`,
       )
-      .run(init.now.toISOString(), init.demo ? 1 : 0, init.providers.join(','), init.version);
+      .run(
+        init.now.toISOString(),
+        init.demo ? 1 : 0,
+        init.providers.join(','),
+        init.version,
+        currentHolder(),
+      );
     return Number(r.lastInsertRowid);
   }
 
   finishRun(runId: number, status: ScanRun['status'], now: Date): void {
     this.db
-      .prepare(`UPDATE scan_runs SET status = ?, finished_at = ? WHERE id = ?`)
+      .prepare(`UPDATE scan_runs SET status = ?, finished_at = ?, holder = NULL WHERE id = ?`)
       .run(status, now.toISOString(), runId);
+  }
+
+  /**
+   * Marks runs whose scanning process died (killed, crashed, machine rebooted) as aborted, so
+   * no view waits for them or compares against them. Returns the run ids it marked.
+   */
+  abandonDeadRuns(now: Date): number[] {
+    const running = this.db
+      .prepare(`SELECT id, holder FROM scan_runs WHERE status = 'running'`)
+      .all() as { id: number; holder: string | null }[];
+    const dead = running.filter((r) => !r.holder || !holderAlive(r.holder)).map((r) => r.id);
+    const mark = this.db.prepare(
+      `UPDATE scan_runs SET status = 'aborted', finished_at = ?, holder = NULL WHERE id = ? AND status = 'running'`,
+    );
+    for (const id of dead) mark.run(now.toISOString(), id);
+    return dead;
   }
 
   /** Commits one scope's result in one transaction (inventory) or records its failure. */
@@ -149,10 +178,10 @@ export class Catalog {
     return r ? toRun(r) : null;
   }
 
-  /** The newest finished run that produced data (ok or partial). */
+  /** The newest finished run that produced data (ok, partial, or interrupted after committing). */
   latestRun(): ScanRun | null {
     const r = this.db
-      .prepare(`SELECT * FROM scan_runs WHERE status IN ('ok', 'partial') ORDER BY id DESC LIMIT 1`)
+      .prepare(`SELECT * FROM scan_runs WHERE status IN (${READABLE}) ORDER BY id DESC LIMIT 1`)
       .get() as Row | undefined;
     return r ? toRun(r) : null;
   }
@@ -161,7 +190,7 @@ export class Catalog {
   previousRun(runId: number): ScanRun | null {
     const r = this.db
       .prepare(
-        `SELECT * FROM scan_runs WHERE status IN ('ok', 'partial') AND id < ? ORDER BY id DESC LIMIT 1`,
+        `SELECT * FROM scan_runs WHERE status IN (${READABLE}) AND id < ? ORDER BY id DESC LIMIT 1`,
       )
       .get(runId) as Row | undefined;
     return r ? toRun(r) : null;
@@ -183,7 +212,7 @@ export class Catalog {
       scopeId: String(r.scope_id),
       scopeName: String(r.scope_name),
       scopeKind: r.scope_kind as ScopeKind,
-      status: r.status as 'ok' | 'failed',
+      status: r.status as ScopeRunRecord['status'],
       error: (r.error as string | null) ?? null,
       errorCode: (r.error_code as string | null) ?? null,
       identities: Number(r.identities),

@@ -77,9 +77,20 @@ function migrate(db: Db, path: string): void {
   for (const m of MIGRATIONS.filter((m) => m.version > current).sort(
     (a, b) => a.version - b.version,
   )) {
-    db.transaction(() => {
-      db.exec(m.up);
-      db.pragma(`user_version = ${m.version}`);
-    })();
+    // PRAGMA foreign_keys is a no-op inside a transaction: switch it around the transaction.
+    if (m.foreignKeysOff) db.pragma('foreign_keys = OFF');
+    try {
+      db.transaction(() => {
+        db.exec(m.up);
+        if (m.foreignKeysOff) {
+          const broken = db.pragma('foreign_key_check') as unknown[];
+          if (broken.length)
+            throw new Error(`migration ${m.version} broke ${broken.length} references`);
+        }
+        db.pragma(`user_version = ${m.version}`);
+      })();
+    } finally {
+      if (m.foreignKeysOff) db.pragma('foreign_keys = ON');
+    }
   }
 }

@@ -182,7 +182,7 @@ export function prepareScopeWriter(db: Db) {
       scopeId: f.scope.id,
       scopeName: f.scope.name,
       scopeKind: f.scope.kind,
-      status: 'failed',
+      status: f.interrupted ? 'interrupted' : 'failed',
       error: f.error,
       errorCode: f.code,
       identities: 0,

@@ -9,6 +9,10 @@ export const EXIT = {
   partial: 3,
   /** A scan in which nothing could be scanned. */
   scanFailed: 4,
+  /** `nhi doctor`: no connector could authenticate. */
+  noAuthentication: 5,
   /** A bug in nhi: the stack is printed. */
   internal: 70,
+  /** Stopped by Ctrl-C (128 + SIGINT): what was committed is in the catalog. */
+  interrupted: 130,
 } as const;

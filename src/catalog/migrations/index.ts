@@ -2,11 +2,14 @@
 import { migration as inventory } from './0001-inventory.js';
 import { migration as findings } from './0002-findings.js';
 import { migration as playbooks } from './0003-playbooks.js';
+import { migration as scanRunEndings } from './0005-scan-run-endings.js';
 
 export interface Migration {
   version: number;
   name: string;
   up: string;
+  /** Rebuilds a table others reference: run with foreign keys off, then check them. */
+  foreignKeysOff?: boolean;
 }
 
-export const MIGRATIONS: Migration[] = [inventory, findings, playbooks];
+export const MIGRATIONS: Migration[] = [inventory, findings, playbooks, scanRunEndings];

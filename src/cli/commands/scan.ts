@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
-import { UserError, type ConnectorContext, type DemoHandle } from '../../connector/index.js';
-import { loadConnector, parseProviders, PROVIDERS } from '../../connector/registry.js';
-import type { ProviderId, ScopeResult } from '../../model/index.js';
+import { UserError } from '../../connector/index.js';
+import { parseProviders, PROVIDERS } from '../../connector/registry.js';
+import type { ProviderId } from '../../model/index.js';
 import { openCatalog, type ScopeRunRecord } from '../../catalog/index.js';
 import { loadConfig } from '../../config/index.js';
+import { runScan } from '../../scan/run.js';
 import { catalogPath } from '../catalog-path.js';
+import { flagOptions } from '../connector-flags.js';
 import { EXIT } from '../exit-codes.js';
 import { formatOf, globalsOf, type Globals } from '../globals.js';
 import { colorEnabled, makeChalk, note, out, table } from '../output.js';
@@ -15,56 +17,39 @@ import { VERSION } from '../../version.js';
 interface ScanFlags {
   provider?: string;
   demo?: boolean;
-  profile?: string;
-  region?: string;
-  allAccounts?: boolean;
-  roleName?: string;
-  githubOrg?: string[];
-  githubApiUrl?: string;
-  githubTokenEnv?: string;
-  azureTenant?: string;
-  azureSubscription?: string[];
-  gcpProject?: string[];
-  gcpOrganization?: string;
   score: boolean;
-}
-
-/** Command-line flags become connector options, layered over the config file's section. */
-function flagOptions(f: ScanFlags): Record<ProviderId, Record<string, unknown>> {
-  const pick = (o: Record<string, unknown>) =>
-    Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
-  return {
-    aws: pick({
-      profile: f.profile,
-      region: f.region,
-      allAccounts: f.allAccounts,
-      roleName: f.roleName,
-    }),
-    github: pick({ orgs: f.githubOrg, apiUrl: f.githubApiUrl, tokenEnv: f.githubTokenEnv }),
-    azure: pick({ tenantId: f.azureTenant, subscriptions: f.azureSubscription }),
-    gcp: pick({ projects: f.gcpProject, organization: f.gcpOrganization }),
-  };
 }
 
 function chooseProviders(
   f: ScanFlags,
   configured: string[],
-  flags: Record<ProviderId, object>,
+  flags: Partial<Record<ProviderId, object>>,
 ): ProviderId[] {
   if (f.provider) return parseProviders(f.provider);
   if (f.demo) return [...PROVIDERS];
   const implied = PROVIDERS.filter(
-    (p) => configured.includes(p) || Object.keys(flags[p]).length > 0,
+    (p) => configured.includes(p) || Object.keys(flags[p] ?? {}).length > 0,
   );
   if (implied.length) return implied;
   throw new UserError(
-    'nothing to scan: pass --provider aws|github|azure|gcp, configure providers in nhi.config.yaml, or try --demo',
+    `nothing to scan: pass --provider ${PROVIDERS.join('|')}, configure providers in nhi.config.yaml, or try --demo`,
   );
 }
 
-interface ProviderOutcome {
-  provider: ProviderId;
-  userError: string | null;
+/**
+ * The first Ctrl-C stops the scan (requests in flight are aborted, committed scopes stand);
+ * a second one exits at once.
+ */
+function onInterrupt(abort: AbortController, g: Globals): () => void {
+  let count = 0;
+  const handler = () => {
+    count += 1;
+    if (count > 1) process.exit(EXIT.interrupted);
+    note(g, 'Stopping: committed scopes are kept; press Ctrl-C again to quit at once.');
+    abort.abort(new UserError('scan interrupted'));
+  };
+  process.on('SIGINT', handler);
+  return () => process.off('SIGINT', handler);
 }
 
 export async function run(cmd: Command): Promise<number> {
@@ -72,7 +57,7 @@ export async function run(cmd: Command): Promise<number> {
   const f = cmd.opts() as ScanFlags;
   const format = formatOf(g, ['table', 'json']);
   const config = await loadConfig({ path: g.config, cwd: process.cwd() });
-  const flags = flagOptions(f);
+  const flags = flagOptions(cmd.opts());
   // A provider counts as configured when its section in the config file sets something.
   const configured = Object.entries(config.providers)
     .filter(([, v]) => Object.keys(v).length > 0)
@@ -81,66 +66,31 @@ export async function run(cmd: Command): Promise<number> {
   const catalog = openCatalog(catalogPath(g));
   const now = new Date();
   const started = performance.now();
-  const runId = catalog.beginRun({ providers, demo: Boolean(f.demo), version: VERSION, now });
   const abort = new AbortController();
-  const onSigint = () => abort.abort(new UserError('scan interrupted'));
-  process.once('SIGINT', onSigint);
+  const detach = onInterrupt(abort, g);
   const progress = createProgress(progressWanted(g.quiet) && format === 'table', providers);
-  const debug = g.debug
-    ? (m: string, d?: Record<string, unknown>) =>
-        process.stderr.write(`debug: ${m}${d ? ` ${JSON.stringify(d)}` : ''}\n`)
-    : () => {};
-
-  const scanProvider = async (provider: ProviderId): Promise<ProviderOutcome> => {
-    let demo: DemoHandle | undefined;
-    let last = performance.now();
-    const record = (result: ScopeResult) => {
-      const t = performance.now();
-      catalog.writeScope(runId, result, t - last);
-      last = t;
-    };
-    try {
-      const connector = await loadConnector(provider);
-      if (f.demo) demo = await connector.startDemo(now);
-      const ctx: ConnectorContext = {
-        now: () => now,
-        log: { debug: (m, d) => debug(`${provider}: ${m}`, d) },
-        progress: (u) => progress.update(provider, u),
-        signal: abort.signal,
-        // The demo never sees the real environment, so no real credential can leak into it.
-        env: demo ? { ...demo.env } : process.env,
-        options: demo ? { ...demo.options } : { ...config.providers[provider], ...flags[provider] },
-      };
-      for await (const result of connector.discover(ctx)) record(result);
-      return { provider, userError: null };
-    } catch (err) {
-      const e = err as Error & { code?: string; isUserError?: boolean };
-      if (!e.isUserError && g.debug) process.stderr.write(`${e.stack}\n`);
-      // The provider as a whole failed (no credentials, endpoint down): record it, keep the others.
-      record({
-        kind: 'failure',
-        scope: { provider, id: '*', name: `${provider} (connector)`, kind: 'account' },
-        error: e.message,
-        code: e.code ?? e.name ?? null,
-        apiCalls: 0,
-      });
-      return { provider, userError: e.isUserError ? e.message : null };
-    } finally {
-      await demo?.close();
-    }
-  };
-
-  let outcomes: ProviderOutcome[];
+  let outcome;
   try {
-    outcomes = await Promise.all(providers.map(scanProvider));
+    outcome = await runScan({
+      catalog,
+      providers,
+      demo: Boolean(f.demo),
+      now,
+      signal: abort.signal,
+      version: VERSION,
+      source: {
+        configured: config.providers,
+        flags,
+        ...(g.debug ? { debug: (line: string) => process.stderr.write(`${line}\n`) } : {}),
+        progress: (provider, u) => progress.update(provider, u),
+      },
+    });
   } finally {
     progress.stop();
-    process.off('SIGINT', onSigint);
+    detach();
   }
-  const scopes = catalog.scopesOfRun(runId);
-  const failed = scopes.filter((s) => s.status === 'failed');
-  const status = failed.length === 0 ? 'ok' : failed.length < scopes.length ? 'partial' : 'failed';
-  catalog.finishRun(runId, status, new Date());
+  const { runId, status, scopes } = outcome;
+  if (g.debug) for (const p of outcome.providers) if (p.stack) process.stderr.write(`${p.stack}\n`);
 
   const findingsBySeverity: Record<string, number> = {};
   if (f.score && status !== 'failed') {
@@ -180,9 +130,10 @@ export async function run(cmd: Command): Promise<number> {
     });
   }
 
-  if (status === 'failed' && outcomes.every((o) => o.userError)) {
+  if (outcome.interrupted) return EXIT.interrupted;
+  if (status === 'failed' && outcome.providers.every((o) => o.userError)) {
     // Every provider failed for a reason the user can fix (credentials, options): a usage error.
-    for (const o of outcomes) process.stderr.write(`nhi: ${o.provider}: ${o.userError}\n`);
+    for (const o of outcome.providers) process.stderr.write(`nhi: ${o.provider}: ${o.userError}\n`);
     return EXIT.usage;
   }
   return status === 'ok' ? EXIT.ok : status === 'partial' ? EXIT.partial : EXIT.scanFailed;
@@ -210,8 +161,12 @@ function printSummary(
   const c = makeChalk(color);
   const rows = s.scopes.map((x) => [
     x.provider,
-    x.scopeName === x.scopeId ? x.scopeId : `${x.scopeName} (${x.scopeId})`,
-    x.status === 'ok' ? c.green('ok') : c.red('failed'),
+    x.scopeName === x.scopeId || x.scopeId === '*' ? x.scopeName : `${x.scopeName} (${x.scopeId})`,
+    x.status === 'ok'
+      ? c.green('ok')
+      : x.status === 'interrupted'
+        ? c.yellow('interrupted')
+        : c.red('failed'),
     x.identities,
     x.credentials,
     x.grants,
@@ -230,6 +185,15 @@ function printSummary(
   );
   for (const x of s.scopes.filter((x) => x.status === 'failed')) {
     out(c.red(`failed: ${x.provider}/${x.scopeId}: ${x.error}`));
+  }
+  const stopped = s.scopes.filter((x) => x.status === 'interrupted');
+  if (stopped.length) {
+    const committed = s.scopes.filter((x) => x.status === 'ok').length;
+    out(
+      c.yellow(
+        `Interrupted: ${committed} scope(s) committed; not scanned to the end: ${stopped.map((x) => x.provider).join(', ')} (nothing of theirs was marked removed).`,
+      ),
+    );
   }
   if (s.gaps.length) {
     note(
