@@ -4,7 +4,8 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PROVIDERS } from '../src/connector/registry.js';
+import { PROVIDERS, loadConnector } from '../src/connector/registry.js';
+import { RULES } from '../src/scoring/rules/index.js';
 
 const root = resolve(import.meta.dirname, '..');
 
@@ -23,7 +24,13 @@ function relativeImports(file: string): string[] {
   return specs.map((s) => relative(root, resolve(dirname(file), s)));
 }
 
-const PUBLIC_CORE = ['src/connector/index.js', 'src/connector/testing.js', 'src/model/index.js'];
+const PUBLIC_CORE = [
+  'src/connector/index.js',
+  'src/connector/testing.js',
+  // The stand-in kit: used by stand-ins (tests, demo, benchmarks), never by a real scan.
+  'src/connector/stand-in.js',
+  'src/model/index.js',
+];
 
 describe('architecture', () => {
   it('core code never imports a connector, except the registry through lazy imports', () => {
@@ -52,6 +59,16 @@ describe('architecture', () => {
       }
     }
     expect(offenders).toEqual([]);
+  });
+
+  it('every coverage signal a rule reads is declared by some connector', async () => {
+    const declared = new Set<string>();
+    for (const id of PROVIDERS)
+      for (const s of (await loadConnector(id)).signals) declared.add(s.signal);
+    const undeclared = RULES.flatMap((r) =>
+      r.signals.filter((s) => !declared.has(s)).map((s) => `${r.id}: ${s}`),
+    );
+    expect(undeclared).toEqual([]);
   });
 
   it('the registry lists exactly the connector folders on disk', () => {

@@ -37,7 +37,6 @@ export const credentialUnused = defineRule({
     'access-key-last-used',
     'credential-sign-in-activity',
     'sa-last-authentication',
-    'key-usage',
   ],
   options: z.object({
     unusedDays: z

@@ -17,7 +17,7 @@ export const externalTrustNoExternalId = defineRule({
   owasp: 'NHI3',
   cis: {},
   playbook: null,
-  signals: ['authorization-details', 'trust-policy'],
+  signals: ['authorization-details'],
   options: z.object({
     trustedAccounts: z
       .array(z.string())

@@ -17,7 +17,7 @@ export const oidcTrustNoSubject = defineRule({
   owasp: 'NHI6',
   cis: {},
   playbook: null,
-  signals: ['authorization-details', 'trust-policy'],
+  signals: ['authorization-details'],
   options: z.object({
     issuers: z
       .array(z.string())

@@ -18,7 +18,7 @@ export const unusedGrant = defineRule({
   owasp: 'NHI5',
   cis: {},
   playbook: 'trim-permissions',
-  signals: ['access-advisor', 'iam-recommender', 'permission-usage'],
+  signals: ['access-advisor', 'iam-recommender'],
   options: z.object({
     windowDays: z
       .number()
