@@ -1,11 +1,35 @@
-/** The template provider's options (config section + CLI flags), declared for the core. */
+/**
+ * The template provider's options: the config file's `template` section and the CLI flags,
+ * declared once. The core validates them (file:line:col for the config file), builds the
+ * flags and the JSON Schema from them, and hands the connector the parsed result.
+ */
 import { z } from 'zod';
-import { defineOptions } from '../../src/connector/index.js';
+import { defineOptions, type ProviderId } from '../../src/connector/index.js';
 
 export const options = defineOptions({
   provider: 'template',
   shape: {
-    endpoint: z.string().url().optional().describe('API root (default: $TEMPLATE_ENDPOINT_URL)'),
+    baseUrl: z
+      .string()
+      .url()
+      .optional()
+      .describe('API root (default: $TEMPLATE_BASE_URL, else https://api.template.example)'),
+    projects: z
+      .array(z.string().min(1))
+      .optional()
+      .describe('Projects to scan (default: every project the token can see)'),
+    concurrency: z.number().int().min(1).max(32).default(4).describe('Projects scanned at once'),
   },
-  flags: [],
+  flags: [
+    {
+      flag: '--template-project <id...>',
+      key: 'projects',
+      description: 'Template: project(s) to scan',
+    },
+  ],
 });
+
+export type TemplateOptions = z.infer<typeof options.schema>;
+
+/** The provider id (a template copied by `npm run new-connector` is listed, so this holds). */
+export const PROVIDER = options.provider as ProviderId;

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../connector/index.js';
 import { ConfigError, loadConfig, parseConfig } from './index.js';
+import { PROVIDER_IDS } from '../model/index.js';
 
 const parse = (text: string) => parseConfig(text, '/p/nhi.config.yaml', 'nhi.config.yaml');
 async function errorOf(text: string): Promise<string> {
@@ -44,7 +45,9 @@ describe('parseConfig: errors point at file:line:col in one line', () => {
     [
       'unknown provider in an override',
       'rules:\n  credential-unused:\n    providers:\n      oracle: {}\n',
-      /^nhi\.config\.yaml:4:7: .*oracle: unknown key \(known: aws, azure, gcp, github\)$/,
+      new RegExp(
+        `^nhi\\.config\\.yaml:4:7: .*oracle: unknown key \\(known: ${PROVIDER_IDS.join(', ')}\\)$`,
+      ),
     ],
     [
       'severity not in the list',

@@ -40,12 +40,9 @@ const hello = router(
       path: /\/items/,
       handle: (req) => {
         const page = offsetPage([1, 2, 3, 4, 5], req.query.get('token'), 2);
-        return {
-          headers: page.next
-            ? { link: `<${req.origin}/items?token=${page.next}>; rel="next"` }
-            : {},
-          body: page.items,
-        };
+        const headers: Record<string, string> = {};
+        if (page.next) headers.link = `<${req.origin}/items?token=${page.next}>; rel="next"`;
+        return { headers, body: page.items };
       },
     },
   ],
