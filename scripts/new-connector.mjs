@@ -34,7 +34,7 @@ for (const file of walk(target)) writeFileSync(file, rename(readFileSync(file, '
 
 const list = 'src/model/providers.ts';
 const source = readFileSync(list, 'utf8');
-const entries = [...source.matchAll(/^  \{ id: '([^']+)'.*\},$/gm)];
+const entries = [...source.matchAll(/^ {2}\{ id: '([^']+)'.*\},$/gm)];
 const entry = `  { id: '${id}', title: '${pascal}', sinks: [] },`;
 const after = entries.filter((m) => m[1] < id).at(-1) ?? null;
 const at = after ? after.index + after[0].length + 1 : entries[0].index;
