@@ -5,6 +5,7 @@
 import type { ProviderId, Scope, ScopeResult } from '../model/index.js';
 import type { OptionsDecl } from './kit/options.js';
 import type { SignalDecl } from './kit/coverage.js';
+import type { FaultSet } from './stand-in.js';
 
 export type * from '../model/index.js';
 
@@ -93,6 +94,8 @@ export interface DemoHandle {
   options: Record<string, unknown>;
   /** Extra environment for the connector (fake credentials, endpoint variables). */
   env: Record<string, string>;
+  /** The stand-in's faults (tests inject 5xx, hangs, wrong documents… into the demo estate). */
+  faults?: FaultSet;
   close(): Promise<void>;
 }
 

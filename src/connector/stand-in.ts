@@ -33,9 +33,11 @@ export interface Fault {
   hang?: boolean;
   /** Answer 302 with this Location. */
   redirect?: string;
-  /** Proxy only: send the real answer's headers and half its body, then cut the connection. */
+  /** Match only requests whose body contains this (AWS query APIs: `Action=ListUsers`). */
+  requestBody?: string | RegExp;
+  /** Send the real answer's headers and half its body, then cut the connection. */
   truncate?: boolean;
-  /** Proxy only: point Link headers and links in the body at this origin instead. */
+  /** Point Link headers and links in the body at this origin instead of the server's own. */
   foreignLinks?: string;
   /** Extra delay before answering. */
   latencyMs?: number;
@@ -54,13 +56,16 @@ export class FaultSet {
   }
 
   /** The first fault matching the request, used up by one; undefined when none. */
-  take(method: string, path: string): Fault | undefined {
+  take(method: string, path: string, body = ''): Fault | undefined {
+    const has = (pattern: string | RegExp | undefined, text: string) =>
+      pattern === undefined ||
+      (typeof pattern === 'string' ? text.includes(pattern) : pattern.test(text));
     const rule = this.rules.find(
       (r) =>
         r.left > 0 &&
         (!r.method || r.method.toUpperCase() === method.toUpperCase()) &&
-        (r.path === undefined ||
-          (typeof r.path === 'string' ? path.includes(r.path) : r.path.test(path))),
+        has(r.path, path) &&
+        has(r.requestBody, body),
     );
     if (rule) rule.left -= 1;
     return rule;
@@ -168,7 +173,43 @@ function send(res: ServerResponse, r: StandInResponse): number {
   return status;
 }
 
-/** The answer a fault gives; null when the fault does not replace the answer (proxy-only kinds). */
+/** Sends an answer, applying the faults that alter a real answer (foreign links, truncation). */
+function deliver(
+  res: ServerResponse,
+  answer: StandInResponse,
+  fault: Fault | undefined,
+  ownOrigin: string,
+): number {
+  if (fault?.foreignLinks) {
+    const to = new URL(fault.foreignLinks).origin;
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(answer.headers ?? {}))
+      headers[k] = rewrite(v, ownOrigin, to);
+    const body =
+      answer.body === undefined || Buffer.isBuffer(answer.body)
+        ? answer.body
+        : rewrite(
+            typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body),
+            ownOrigin,
+            to,
+          );
+    if (body !== answer.body && typeof answer.body === 'object')
+      headers['content-type'] ??= 'application/json; charset=utf-8';
+    answer = { ...answer, headers, body };
+  }
+  if (!fault?.truncate) return send(res, answer);
+  const body = Buffer.isBuffer(answer.body)
+    ? answer.body
+    : Buffer.from(
+        typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body ?? ''),
+      );
+  res.writeHead(answer.status ?? 200, { ...answer.headers, 'content-length': String(body.length) });
+  res.write(body.subarray(0, Math.floor(body.length / 2)));
+  res.socket?.destroy();
+  return answer.status ?? 200;
+}
+
+/** The answer a fault gives; null when it alters the real answer instead (or only delays it). */
 export function faultResponse(
   fault: Fault,
   req: StandInRequest,
@@ -230,7 +271,7 @@ export async function serveStandIn(
         authenticated: Boolean(req.headers.authorization),
       };
       requests.push(record);
-      const fault = faults.take(r.method, r.path);
+      const fault = faults.take(r.method, r.path, r.text());
       if (fault?.hang) return; // never answered; close() destroys the socket
       const wait = state.latencyMs + (fault?.latencyMs ?? 0);
       if (wait > 0) await delay(wait);
@@ -241,7 +282,7 @@ export async function serveStandIn(
       } catch (e) {
         answer = { status: 500, body: { error: `stand-in error: ${(e as Error).message}` } };
       }
-      record.status = send(res, answer);
+      record.status = deliver(res, answer, fault, r.origin);
     })();
   });
   const close = closer(server);
@@ -311,8 +352,8 @@ function rewrite(text: string, from: string, to: string): string {
 }
 
 /**
- * A proxy in front of `upstream` (a stand-in or moto) that injects the same faults, plus two
- * only a proxy can: truncated bodies and links pointing at a foreign origin. The Host header
+ * A proxy in front of `upstream` (moto, or any server without the kit's faults) that injects
+ * the same faults. The Host header
  * is kept, and the upstream's own origin is rewritten to the proxy's in headers and bodies, so
  * a client configured with the proxy's URL sees one consistent origin.
  */

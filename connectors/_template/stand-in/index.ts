@@ -19,5 +19,5 @@ export function connect(standIn: Pick<TemplateStandIn, 'url' | 'token'>): {
 
 export async function startDemo(clock: Date): Promise<DemoHandle> {
   const standIn = await startTemplateStandIn({ estate: demoEstate(clock), now: () => clock });
-  return { ...connect(standIn), close: () => standIn.close() };
+  return { ...connect(standIn), faults: standIn.faults, close: () => standIn.close() };
 }
