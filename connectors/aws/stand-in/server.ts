@@ -457,24 +457,22 @@ export async function startAwsStandIn(opts: AwsStandInOptions): Promise<AwsStand
     ];
     for (const u of a.users) {
       const ks = [...(u.accessKeys ?? [])].sort((x, y) => x.createdAt.localeCompare(y.createdAt));
-      rows.push(
-        [
-          u.name,
-          userArn(a, u),
-          reportDate(u.createdAt),
-          String(!!u.passwordEnabled),
-          u.passwordEnabled ? reportDate(u.passwordLastUsed) : 'N/A',
-          u.passwordEnabled ? reportDate(u.passwordLastChanged ?? u.createdAt) : 'N/A',
-          'N/A',
-          String(!!u.mfaActive),
-          ...keyCells(ks[0]),
-          ...keyCells(ks[1]),
-          'false',
-          'N/A',
-          'false',
-          'N/A',
-        ],
-      );
+      rows.push([
+        u.name,
+        userArn(a, u),
+        reportDate(u.createdAt),
+        String(!!u.passwordEnabled),
+        u.passwordEnabled ? reportDate(u.passwordLastUsed) : 'N/A',
+        u.passwordEnabled ? reportDate(u.passwordLastChanged ?? u.createdAt) : 'N/A',
+        'N/A',
+        String(!!u.mfaActive),
+        ...keyCells(ks[0]),
+        ...keyCells(ks[1]),
+        'false',
+        'N/A',
+        'false',
+        'N/A',
+      ]);
     }
     // Quoted where a cell needs it (RFC 4180), as a CSV writer does for a name with a comma.
     return stringify(rows, { record_delimiter: 'unix' });
