@@ -61,5 +61,7 @@ export function csvText(
     columns: [...columns],
     escape_formulas: true,
     record_delimiter: 'unix',
+    // A lone CR in a name is a line break to spreadsheets: quote it like LF.
+    quote_record_delimiter: true,
   });
 }
