@@ -7,7 +7,7 @@ import { EXIT } from '../exit-codes.js';
 import type { ProviderId } from '../../model/index.js';
 import { loadConfig } from '../../config/index.js';
 import { formatOf, globalsOf } from '../globals.js';
-import { colorEnabled, line, makeChalk, out } from '../output.js';
+import { colorEnabled, line, makeChalk, out, warn } from '../output.js';
 import { jsonText } from '../../report/json.js';
 
 /** Connectors name write-permission checks `playbook: <what>`; doctor shows them apart. */
@@ -42,13 +42,13 @@ export async function run(cmd: Command): Promise<number> {
             signal: AbortSignal.timeout(60_000),
             configured: config.providers,
             flags,
-            ...(g.debug ? { debug: (line: string) => process.stderr.write(`${line}\n`) } : {}),
+            ...(g.debug ? { debug: warn } : {}),
           },
           demo,
         );
         return await connector.doctor(ctx);
       } catch (err) {
-        if (g.debug) process.stderr.write(`${(err as Error).stack}\n`);
+        if (g.debug) warn(String((err as Error).stack));
         return {
           provider,
           authenticated: false,

@@ -81,7 +81,7 @@ export async function run(cmd: Command): Promise<number> {
       source: {
         configured: config.providers,
         flags,
-        ...(g.debug ? { debug: (line: string) => process.stderr.write(`${line}\n`) } : {}),
+        ...(g.debug ? { debug: warn } : {}),
         progress: (provider, u) => progress.update(provider, u),
       },
     });
@@ -90,7 +90,7 @@ export async function run(cmd: Command): Promise<number> {
     detach();
   }
   const { runId, status, scopes } = outcome;
-  if (g.debug) for (const p of outcome.providers) if (p.stack) process.stderr.write(`${p.stack}\n`);
+  if (g.debug) for (const p of outcome.providers) if (p.stack) warn(p.stack);
 
   const findingsBySeverity: Record<string, number> = {};
   if (f.score && status !== 'failed') {
