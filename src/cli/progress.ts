@@ -4,6 +4,7 @@
  */
 import cliProgress from 'cli-progress';
 import type { ProgressUpdate } from '../connector/index.js';
+import { tty } from '../report/terminal.js';
 
 export interface ScanProgress {
   update(provider: string, u: ProgressUpdate): void;
@@ -34,7 +35,8 @@ export function createProgress(enabled: boolean, providers: string[]): ScanProgr
       const bar = bars.get(provider);
       if (!bar) return;
       if (u.total !== undefined) bar.setTotal(Math.max(u.total, 1));
-      bar.update(u.done ?? 0, { scope: u.scope ?? '', phase: u.phase });
+      // cli-progress writes straight to the terminal: a scope name is provider data.
+      bar.update(u.done ?? 0, { scope: tty(u.scope), phase: tty(u.phase) });
     },
     stop() {
       multi.stop();

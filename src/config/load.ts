@@ -44,6 +44,9 @@ export function configSchema(): Promise<SchemaContext> {
   })));
 }
 
+/** yaml's own default, stated: how far aliases may expand before a document is refused. */
+const MAX_ALIAS_COUNT = 100;
+
 export const CONFIG_FILE_NAMES = ['nhi.config.yaml', 'nhi.config.yml', 'nhi.config.json'] as const;
 
 export interface LoadedConfig {
@@ -246,7 +249,19 @@ export async function parseConfig(
       `invalid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${reason}`,
     );
   }
-  const raw: unknown = doc.toJS() ?? {};
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? {};
+  } catch (e) {
+    // yaml refuses aliases that expand exponentially ("billion laughs"): the file's fault.
+    if (!(e instanceof ReferenceError) || !/alias/i.test(e.message)) throw e;
+    throw new ConfigError(
+      label,
+      null,
+      null,
+      `invalid YAML: aliases expand to more than ${MAX_ALIAS_COUNT} nodes (an alias bomb?)`,
+    );
+  }
   const parsed = ctx.schema.safeParse(raw);
   if (!parsed.success) {
     // The most specific problem first (a bad date before the object-level check), then by position.

@@ -43,11 +43,25 @@ export function renderCsv(input: ReportInput): string {
     f.message,
     JSON.stringify(f.evidence),
   ]);
-  // Names come from cloud APIs: a name starting with "=" must not run as a formula in Excel.
-  return stringify(rows, {
+  return csvText(rows, CSV_COLUMNS);
+}
+
+/**
+ * Every CSV nhi writes (report and list): a header, then one record per row. Names come from
+ * cloud APIs, so a cell starting like a spreadsheet formula (`=`, `+`, `-`, `@`, tab, CR and
+ * their full-width forms) is prefixed with `'` and shown as text, not run (csv-stringify's
+ * `escape_formulas`; negative numbers stay numbers). Other values are kept exactly.
+ */
+export function csvText(
+  rows: readonly (readonly unknown[])[] | readonly Record<string, unknown>[],
+  columns: readonly string[],
+): string {
+  return stringify(rows as unknown[], {
     header: true,
-    columns: [...CSV_COLUMNS],
+    columns: [...columns],
     escape_formulas: true,
     record_delimiter: 'unix',
+    // A lone CR in a name is a line break to spreadsheets: quote it like LF.
+    quote_record_delimiter: true,
   });
 }

@@ -1,7 +1,8 @@
 /** Pure renderers: findings (and scores) in, string out. */
 export { renderTable, type TableOptions } from './table.js';
-export { renderJson, findingJson, JSON_SCHEMA_VERSION } from './json.js';
-export { renderCsv, CSV_COLUMNS } from './csv.js';
+export { renderJson, findingJson, jsonText, JSON_SCHEMA_VERSION } from './json.js';
+export { renderCsv, csvText, CSV_COLUMNS } from './csv.js';
+export { cell, guard, line, styled, Styled, tty } from './terminal.js';
 export { renderMarkdown, type MarkdownOptions } from './markdown.js';
 export { renderSarif, type SarifOptions } from './sarif.js';
 export { logicalName, subjectUri, summarize, summaryLine, type Summary } from './common.js';

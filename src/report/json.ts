@@ -4,6 +4,7 @@
  */
 import type { Finding } from '../model/index.js';
 import { sortedFindings, summarize } from './common.js';
+import { guard } from './terminal.js';
 import type { ReportInput } from './types.js';
 
 export const JSON_SCHEMA_VERSION = 1;
@@ -71,7 +72,16 @@ export function renderJson(input: ReportInput): string {
   // add hundreds of megabytes (and overflow V8's string limit near 100k credentials).
   const indent =
     input.findings.length + (input.scores?.length ?? 0) > COMPACT_ABOVE ? undefined : 2;
-  return `${JSON.stringify(doc, null, indent)}\n`;
+  return `${jsonText(doc, indent)}\n`;
+}
+
+/**
+ * JSON.stringify escapes C0 controls but writes C1 controls, DEL, line separators and bidi
+ * overrides raw: legal JSON, yet a terminal or editor acts on them. They can only occur inside
+ * strings, where the `\uXXXX` form is the same value, so every JSON nhi writes goes through here.
+ */
+export function jsonText(value: unknown, indent?: number): string {
+  return guard(JSON.stringify(value, null, indent), false);
 }
 
 /** Findings + scores above which JSON output is compact. */

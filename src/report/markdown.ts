@@ -7,6 +7,7 @@ import {
   summarize,
   summaryLine,
 } from './common.js';
+import { tty } from './terminal.js';
 import type { ReportInput } from './types.js';
 
 export interface MarkdownOptions {
@@ -14,22 +15,42 @@ export interface MarkdownOptions {
   maxRows?: number;
 }
 
-/** Table-cell text: pipes escaped, newlines flattened, markup characters neutralised. */
-function cell(s: string): string {
-  return s
-    .replace(/\\/g, '\\\\')
-    .replace(/\|/g, '\\|')
-    .replace(/[\r\n]+/g, ' ')
-    .replace(/([*_<>[\]])/g, '\\$1');
+/**
+ * Provider strings in markdown. Controls become visible escapes (`tty`); code spans get a fence
+ * longer than any backtick run inside; other text has every character with inline meaning
+ * backslash-escaped (emphasis, links, HTML, entities, math, tables). Words a renderer would
+ * turn into links, mentions or issue references (`https://…`, `www.…`, `a@b`, `@team`, `#12`)
+ * are put in code spans, the one place GitHub leaves them alone.
+ */
+const SMART_WORD = /(\S*(?:@|:\/\/|www\.|#\d)\S*)/i;
+const INLINE_MARKUP = /[\\`*_[\]<>|~&$!#]/g;
+
+/** Text (escaped, one line). `\|` is right in and out of tables for text, not for code. */
+function text(s: string, inTable = true): string {
+  return tty(s)
+    .split(SMART_WORD)
+    .map((part, i) => (i % 2 === 1 ? code(part, inTable) : part.replace(INLINE_MARKUP, '\\$&')))
+    .join('');
 }
 
-function code(s: string): string {
-  const clean = s.replace(/[\r\n]+/g, ' ').replace(/\|/g, '\\|');
-  return clean.includes('`') ? `\`\` ${clean} \`\`` : `\`${clean}\``;
+/**
+ * A code span. Inside a GFM table a pipe must be written `\|` even in code (GitHub removes the
+ * backslash); outside a table that backslash would show, so list items pass `inTable: false`.
+ */
+function code(s: string, inTable = true): string {
+  const clean = tty(s);
+  if (clean === '') return '—';
+  const body = inTable ? clean.replace(/\|/g, '\\|') : clean;
+  const longest = Math.max(0, ...(body.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = '`'.repeat(longest + 1);
+  // A span starting or ending with a backtick or space needs a space of padding (which
+  // CommonMark strips again), else the fence would swallow it.
+  const pad = /^[` ]|[` ]$/.test(body) ? ' ' : '';
+  return `${fence}${pad}${body}${pad}${fence}`;
 }
 
 function row(f: Finding): string {
-  return `| ${f.severity} | ${code(f.ruleId)} | ${cell(`${f.provider}/${f.scopeName || f.scopeId}`)} | ${code(f.identityName)} | ${f.credentialExternalId ? code(f.credentialExternalId) : '—'} | ${f.points} | ${cell(f.message)} | ${f.owasp}${f.cis ? `, ${cell(f.cis)}` : ''} |`;
+  return `| ${f.severity} | ${code(f.ruleId)} | ${text(`${f.provider}/${f.scopeName || f.scopeId}`)} | ${code(f.identityName)} | ${f.credentialExternalId ? code(f.credentialExternalId) : '—'} | ${f.points} | ${text(f.message)} | ${f.owasp}${f.cis ? `, ${text(f.cis)}` : ''} |`;
 }
 
 export function renderMarkdown(input: ReportInput, opts: MarkdownOptions = {}): string {
@@ -62,10 +83,11 @@ export function renderMarkdown(input: ReportInput, opts: MarkdownOptions = {}): 
       'Missing data is not a clean bill: these checks could not run.',
       '',
     );
-    for (const r of ne) out.push(`- ${code(r.ruleId)}: ${r.count} × ${cell(r.reasons.join('; '))}`);
+    for (const r of ne)
+      out.push(`- ${code(r.ruleId, false)}: ${r.count} × ${text(r.reasons.join('; '), false)}`);
     for (const g of input.gaps ?? []) {
       out.push(
-        `- ${g.provider}/${code(g.scopeId)} ${code(g.signal)}: ${cell(g.message)}${g.fix ? ` (fix: ${cell(g.fix)})` : ''}`,
+        `- ${text(g.provider, false)}/${code(g.scopeId, false)} ${code(g.signal, false)}: ${text(g.message, false)}${g.fix ? ` (fix: ${text(g.fix, false)})` : ''}`,
       );
     }
     out.push('');
@@ -74,13 +96,13 @@ export function renderMarkdown(input: ReportInput, opts: MarkdownOptions = {}): 
     out.push('## Exceptions', '');
     for (const x of input.suppressed ?? []) {
       out.push(
-        `- suppressed ${code(x.finding.ruleId)} on ${code(x.finding.credentialExternalId ?? x.finding.identityName)} until ${x.exception.expires}: ${cell(x.exception.reason)}`,
+        `- suppressed ${code(x.finding.ruleId, false)} on ${code(x.finding.credentialExternalId ?? x.finding.identityName, false)} until ${text(x.exception.expires, false)}: ${text(x.exception.reason, false)}`,
       );
     }
     for (const e of input.expiredExceptions ?? []) {
       const what = [e.exception.rule, e.exception.id].filter(Boolean).join(' ');
       out.push(
-        `- **expired** ${code(what)} (expires: ${e.exception.expires}; ${cell(e.exception.reason)}): ${e.findings.length} finding(s) reported again`,
+        `- **expired** ${code(what, false)} (expires: ${text(e.exception.expires, false)}; ${text(e.exception.reason, false)}): ${e.findings.length} finding(s) reported again`,
       );
     }
     out.push('');

@@ -9,7 +9,7 @@ import type { Severity } from '../model/index.js';
 import { RULES } from '../scoring/rules/index.js';
 import type { RuleMeta } from '../scoring/types.js';
 import { logicalName, subjectUri } from './common.js';
-import { COMPACT_ABOVE } from './json.js';
+import { COMPACT_ABOVE, jsonText } from './json.js';
 import type { ReportInput } from './types.js';
 import { cmp } from '../scoring/compare.js';
 
@@ -140,5 +140,5 @@ export function renderSarif(input: ReportInput, opts: SarifOptions): string {
       },
     ],
   };
-  return `${JSON.stringify(log, null, input.findings.length > COMPACT_ABOVE ? undefined : 2)}\n`;
+  return `${jsonText(log, input.findings.length > COMPACT_ABOVE ? undefined : 2)}\n`;
 }

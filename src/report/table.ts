@@ -3,6 +3,7 @@ import { Chalk, type ChalkInstance } from 'chalk';
 import Table from 'cli-table3';
 import type { Finding, Severity } from '../model/index.js';
 import { notEvaluatedByRule, sortedFindings, summarize, summaryLine } from './common.js';
+import { cell, line, tty } from './terminal.js';
 import type { ReportInput } from './types.js';
 
 export interface TableOptions {
@@ -45,14 +46,15 @@ export function renderTable(input: ReportInput, opts: TableOptions): string {
       colWidths: [10, 31, 26, 24, 22, 5, 50],
     });
     for (const f of failing.slice(0, maxRows)) {
+      // Every cell but the painted severity is provider data: neutralised before it is wrapped.
       table.push([
         paint(c, f.severity, f.severity),
-        f.ruleId,
-        `${f.provider}/${f.scopeName || f.scopeId}`,
-        truncate(f.identityName, 60),
-        truncate(f.credentialExternalId ?? '—', 40),
+        cell(f.ruleId),
+        cell(`${f.provider}/${f.scopeName || f.scopeId}`),
+        truncate(tty(f.identityName), 60),
+        truncate(tty(f.credentialExternalId ?? '—'), 40),
         String(f.points),
-        f.message,
+        cell(f.message),
       ]);
     }
     out.push(table.toString());
@@ -67,13 +69,14 @@ export function renderTable(input: ReportInput, opts: TableOptions): string {
   const ne = notEvaluatedByRule(input.findings);
   if (ne.length > 0) {
     out.push('', c.bold('Not evaluated (missing data, not a clean bill):'));
-    for (const r of ne) out.push(`  ${r.ruleId}: ${r.count} × ${r.reasons.join('; ')}`);
+    for (const r of ne) out.push(line`  ${r.ruleId}: ${r.count} × ${r.reasons.join('; ')}`);
   }
   if (input.gaps && input.gaps.length > 0) {
     out.push('', c.bold('Coverage gaps:'));
     for (const g of input.gaps) {
       out.push(
-        `  ${g.provider}/${g.scopeId} ${g.signal}: ${g.message}${g.fix ? c.dim(` (fix: ${g.fix})`) : ''}`,
+        line`  ${g.provider}/${g.scopeId} ${g.signal}: ${g.message}` +
+          (g.fix ? c.dim(line` (fix: ${g.fix})`) : ''),
       );
     }
   }
@@ -81,7 +84,7 @@ export function renderTable(input: ReportInput, opts: TableOptions): string {
     const what = [e.exception.rule, e.exception.id].filter(Boolean).join(' ');
     out.push(
       c.yellow(
-        `! exception ${what}${e.exception.source ? ` (${e.exception.source})` : ''} expired (expires: ${e.exception.expires}): ${e.findings.length} finding(s) reported again`,
+        line`! exception ${what}${e.exception.source ? ` (${e.exception.source})` : ''} expired (expires: ${e.exception.expires}): ${e.findings.length} finding(s) reported again`,
       ),
     );
   }

@@ -7,6 +7,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { stringify } from 'csv-stringify/sync';
 import type { AddressInfo } from 'node:net';
 import {
   AWS_MANAGED_POLICIES,
@@ -435,8 +436,8 @@ export async function startAwsStandIn(opts: AwsStandInOptions): Promise<AwsStand
           ]
         : ['false', 'N/A', 'N/A', 'N/A', 'N/A'];
     const rootKeys = a.root.accessKeys ?? [];
-    const lines = [
-      header,
+    const rows = [
+      header.split(','),
       [
         '<root_account>',
         `arn:aws:iam::${a.id}:root`,
@@ -452,30 +453,29 @@ export async function startAwsStandIn(opts: AwsStandInOptions): Promise<AwsStand
         'N/A',
         'false',
         'N/A',
-      ].join(','),
+      ],
     ];
     for (const u of a.users) {
       const ks = [...(u.accessKeys ?? [])].sort((x, y) => x.createdAt.localeCompare(y.createdAt));
-      lines.push(
-        [
-          u.name,
-          userArn(a, u),
-          reportDate(u.createdAt),
-          String(!!u.passwordEnabled),
-          u.passwordEnabled ? reportDate(u.passwordLastUsed) : 'N/A',
-          u.passwordEnabled ? reportDate(u.passwordLastChanged ?? u.createdAt) : 'N/A',
-          'N/A',
-          String(!!u.mfaActive),
-          ...keyCells(ks[0]),
-          ...keyCells(ks[1]),
-          'false',
-          'N/A',
-          'false',
-          'N/A',
-        ].join(','),
-      );
+      rows.push([
+        u.name,
+        userArn(a, u),
+        reportDate(u.createdAt),
+        String(!!u.passwordEnabled),
+        u.passwordEnabled ? reportDate(u.passwordLastUsed) : 'N/A',
+        u.passwordEnabled ? reportDate(u.passwordLastChanged ?? u.createdAt) : 'N/A',
+        'N/A',
+        String(!!u.mfaActive),
+        ...keyCells(ks[0]),
+        ...keyCells(ks[1]),
+        'false',
+        'N/A',
+        'false',
+        'N/A',
+      ]);
     }
-    return lines.join('\n') + '\n';
+    // Quoted where a cell needs it (RFC 4180), as a CSV writer does for a name with a comma.
+    return stringify(rows, { record_delimiter: 'unix' });
   }
 
   function gaadItems(st: AccountState): GaadItem[] {

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UserError } from '../../connector/index.js';
 import type { Finding } from '../../model/index.js';
@@ -6,7 +6,8 @@ import { REPORT_FORMATS, summarize, summaryLine } from '../../report/index.js';
 import { EXIT } from '../exit-codes.js';
 import { evaluateLatest, renderFindings } from '../findings-input.js';
 import { formatOf, globalsOf } from '../globals.js';
-import { colorEnabled, makeChalk, note, out } from '../output.js';
+import { colorEnabled, emit, line, makeChalk, note, out, warn } from '../output.js';
+import { UserFileError, readUserFile, writeUserFile } from '../user-files.js';
 import { severityAtLeast } from './report.js';
 
 interface CheckFlags {
@@ -26,9 +27,11 @@ interface BaselineFile {
 function readBaseline(path: string): Set<string> {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    throw new UserError(`${path}: baseline file not found (create it with --update-baseline)`);
+    text = readUserFile(path, 'baseline');
+  } catch (err) {
+    if (err instanceof UserFileError && !existsSync(path))
+      throw new UserError(`${path}: baseline file not found (create it with --update-baseline)`);
+    throw err;
   }
   let data: BaselineFile;
   try {
@@ -56,9 +59,10 @@ function writeBaseline(path: string, findings: Finding[]): void {
       subject: `${f.provider}/${f.scopeId}/${f.identityName}${f.credentialExternalId ? `/${f.credentialExternalId}` : ''}`,
     }))
     .sort((a, b) => a.fingerprint.localeCompare(b.fingerprint));
-  writeFileSync(
+  writeUserFile(
     path,
     JSON.stringify({ version: 1, accepted } satisfies BaselineFile, null, 2) + '\n',
+    'baseline',
   );
 }
 
@@ -98,9 +102,11 @@ export async function run(cmd: Command): Promise<number> {
   }
   const input = { ...evaluation, findings: violations, gaps: snapshot.gaps };
   if (f.output) {
-    writeFileSync(f.output, renderFindings(format, input, false));
+    writeUserFile(f.output, renderFindings(format, input, false), `${format} report`);
   } else if (explicitFormat) {
-    out(renderFindings(format, input, colorEnabled(g)));
+    const text = renderFindings(format, input, colorEnabled(g));
+    if (format === 'table') out(text);
+    else emit(text);
   }
   const c = makeChalk(colorEnabled(g, process.stderr));
   const summary = summaryLine(summarize({ findings: violations, gaps: snapshot.gaps }));
@@ -111,15 +117,15 @@ export async function run(cmd: Command): Promise<number> {
   if (violations.length && !explicitFormat) {
     for (const v of violations.slice(0, 10)) {
       lines.push(
-        `  ${v.severity.padEnd(8)} ${v.ruleId}  ${v.provider}/${v.scopeName} ${v.identityName}${v.credentialExternalId ? ` ${v.credentialExternalId}` : ''}`,
+        line`  ${v.severity.padEnd(8)} ${v.ruleId}  ${v.provider}/${v.scopeName} ${v.identityName}${v.credentialExternalId ? ` ${v.credentialExternalId}` : ''}`,
       );
     }
     if (violations.length > 10)
       lines.push(`  … ${violations.length - 10} more: nhi report --min-severity ${f.failOn}`);
   }
-  if (f.output) lines.push(`  wrote ${format} to ${f.output}`);
+  if (f.output) lines.push(line`  wrote ${format} to ${f.output}`);
   // With a report on stdout, the verdict goes to stderr so the report stays parseable.
-  const write = explicitFormat && !f.output ? (s: string) => process.stderr.write(`${s}\n`) : out;
+  const write = explicitFormat && !f.output ? warn : out;
   if (!g.quiet || violations.length) write(lines.join('\n'));
   return violations.length ? EXIT.violations : EXIT.ok;
 }

@@ -4,7 +4,8 @@ import { openCatalog } from '../../catalog/index.js';
 import type { Finding } from '../../model/index.js';
 import { catalogPath } from '../catalog-path.js';
 import { formatOf, globalsOf } from '../globals.js';
-import { colorEnabled, makeChalk, out, table } from '../output.js';
+import { jsonText } from '../../report/json.js';
+import { colorEnabled, line, makeChalk, out, table } from '../output.js';
 
 /** What changed between two scans: credentials added/removed, findings new/resolved. */
 export async function run(cmd: Command): Promise<number> {
@@ -17,14 +18,14 @@ export async function run(cmd: Command): Promise<number> {
     if (!to)
       throw new UserError(
         f.to
-          ? `no scan #${f.to} in the catalog`
+          ? line`no scan #${f.to} in the catalog`
           : 'the catalog has no completed scan yet: run nhi scan',
       );
     const from = f.from ? catalog.run(Number(f.from)) : catalog.previousRun(to.id);
     if (!from)
       throw new UserError(
         f.from
-          ? `no scan #${f.from} in the catalog`
+          ? line`no scan #${f.from} in the catalog`
           : `scan #${to.id} is the first one: nothing to compare with`,
       );
     const now = catalog.findings(to.id).filter((x) => x.outcome === 'fail');
@@ -66,7 +67,7 @@ export async function run(cmd: Command): Promise<number> {
       changes: changes.filter((c) => c.field !== 'removed_run'),
     };
     if (format === 'json') {
-      out(JSON.stringify(result, null, 2));
+      out(jsonText(result, 2));
       return 0;
     }
     const color = colorEnabled(g);

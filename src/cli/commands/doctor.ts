@@ -7,7 +7,8 @@ import { EXIT } from '../exit-codes.js';
 import type { ProviderId } from '../../model/index.js';
 import { loadConfig } from '../../config/index.js';
 import { formatOf, globalsOf } from '../globals.js';
-import { colorEnabled, makeChalk, out } from '../output.js';
+import { colorEnabled, line, makeChalk, out, warn } from '../output.js';
+import { jsonText } from '../../report/json.js';
 
 /** Connectors name write-permission checks `playbook: <what>`; doctor shows them apart. */
 const PLAYBOOK_PREFIX = 'playbook: ';
@@ -41,13 +42,13 @@ export async function run(cmd: Command): Promise<number> {
             signal: AbortSignal.timeout(60_000),
             configured: config.providers,
             flags,
-            ...(g.debug ? { debug: (line: string) => process.stderr.write(`${line}\n`) } : {}),
+            ...(g.debug ? { debug: warn } : {}),
           },
           demo,
         );
         return await connector.doctor(ctx);
       } catch (err) {
-        if (g.debug) process.stderr.write(`${(err as Error).stack}\n`);
+        if (g.debug) warn(String((err as Error).stack));
         return {
           provider,
           authenticated: false,
@@ -62,7 +63,7 @@ export async function run(cmd: Command): Promise<number> {
   // doctor reports; it fails only when nothing at all can authenticate (in either format).
   const code = reports.some((r) => r.authenticated) ? EXIT.ok : EXIT.noAuthentication;
   if (format === 'json') {
-    out(JSON.stringify(reports, null, 2));
+    out(jsonText(reports, 2));
     return code;
   }
   const c = makeChalk(colorEnabled(g));
@@ -71,19 +72,19 @@ export async function run(cmd: Command): Promise<number> {
     ch.ok ? c.green('✓') : ch.detail.startsWith('unknown') ? c.yellow('?') : c.red('✗');
   for (const r of reports) {
     out(
-      `${c.bold(r.provider)}: ${r.authenticated ? c.green(`authenticated as ${r.identity ?? 'unknown'}`) : c.red('not authenticated')}`,
+      `${c.bold(r.provider)}: ${r.authenticated ? c.green(line`authenticated as ${r.identity ?? 'unknown'}`) : c.red('not authenticated')}`,
     );
     // Scan (read) checks first, then what the same credentials could change through playbooks.
     const playbooks = r.checks.filter((ch) => ch.name.startsWith(PLAYBOOK_PREFIX));
     const scan = r.checks.filter((ch) => !ch.name.startsWith(PLAYBOOK_PREFIX));
     if (playbooks.length) out(`  ${c.dim('scan:')}`);
     const indent = playbooks.length ? '    ' : '  ';
-    for (const ch of scan) out(`${indent}${mark(ch)} ${ch.name}: ${ch.detail}`);
+    for (const ch of scan) out(`${indent}${mark(ch)} ${line`${ch.name}: ${ch.detail}`}`);
     if (playbooks.length) {
       const runnable = playbooks.filter((ch) => ch.ok).length;
       out(`  ${c.dim(`playbooks (${runnable} of ${playbooks.length} runnable):`)}`);
       for (const ch of playbooks)
-        out(`    ${mark(ch)} ${ch.name.slice(PLAYBOOK_PREFIX.length)}: ${ch.detail}`);
+        out(`    ${mark(ch)} ${line`${ch.name.slice(PLAYBOOK_PREFIX.length)}: ${ch.detail}`}`);
     }
   }
   return code;

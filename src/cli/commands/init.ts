@@ -1,10 +1,11 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../../connector/index.js';
 import { initConfigTemplate } from '../../config/index.js';
 import { globalsOf } from '../globals.js';
 import { note } from '../output.js';
+import { writeUserFile } from '../user-files.js';
 
 /** Writes a commented nhi.config.yaml listing every rule and its default thresholds. */
 export async function run(cmd: Command): Promise<number> {
@@ -18,7 +19,7 @@ export async function run(cmd: Command): Promise<number> {
   const path = resolve(g.config ?? 'nhi.config.yaml');
   if (existsSync(path) && !f.force)
     throw new UserError(`${path} already exists (use --force to overwrite)`);
-  writeFileSync(path, text, { mode: 0o644 });
+  writeUserFile(path, text, 'config file', { mode: 0o644 });
   note(g, `wrote ${path}: every rule with its default thresholds; edit and commit it`);
   return 0;
 }

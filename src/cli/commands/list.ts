@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { stringify } from 'csv-stringify/sync';
 import { UserError } from '../../connector/index.js';
 import { openCatalog } from '../../catalog/index.js';
 import { parseProviders } from '../../connector/registry.js';
@@ -7,7 +6,8 @@ import { catalogPath } from '../catalog-path.js';
 import { credentialView, type CredentialView } from '../credential-view.js';
 import { expiryLabel, lastUsedLabel, shortAge } from '../dates.js';
 import { formatOf, globalsOf } from '../globals.js';
-import { colorEnabled, makeChalk, note, out, table } from '../output.js';
+import { csvText, jsonText } from '../../report/index.js';
+import { colorEnabled, emit, makeChalk, note, out, styled, table, tty } from '../output.js';
 
 interface ListFlags {
   provider?: string;
@@ -80,14 +80,14 @@ export async function run(cmd: Command): Promise<number> {
   const shown = views.slice(0, limit);
 
   if (format === 'json') {
-    out(JSON.stringify(shown, null, 2));
+    out(jsonText(shown, 2));
     return 0;
   }
   if (format === 'csv') {
     const cols = Object.keys(
       shown[0] ?? credentialView(credentials[0]!, undefined, undefined, now),
     ).filter((k) => k !== 'attributes');
-    out(stringify(shown as unknown as Record<string, unknown>[], { header: true, columns: cols }));
+    emit(csvText(shown as unknown as Record<string, unknown>[], cols));
     return 0;
   }
   const color = colorEnabled(g);
@@ -114,11 +114,13 @@ export async function run(cmd: Command): Promise<number> {
         v.scopeName,
         v.identityName,
         v.type,
-        v.status === 'active' ? v.status : c.dim(v.status) + (v.removedRun ? ' (removed)' : ''),
+        v.status === 'active'
+          ? v.status
+          : styled(c.dim(tty(v.status)) + (v.removedRun ? ' (removed)' : '')),
         shortAge(v.ageDays),
         lastUsedLabel(v.lastUsedAt, v.lastUsedKnown, now),
         expiryLabel(v.expiresAt, now),
-        v.score === null ? '-' : bandColor(v.band, String(v.score)),
+        v.score === null ? '-' : styled(bandColor(v.band, String(v.score))),
       ]),
       color,
     ),

@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { createInterface } from 'node:readline/promises';
 import { hostname, userInfo } from 'node:os';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readUserFile, writeUserFile } from '../user-files.js';
 import type { ConnectorContext, DemoHandle, ProviderId } from '../../connector/index.js';
 import { UserError } from '../../connector/index.js';
 import { loadActions, loadConnector } from '../../connector/registry.js';
@@ -322,12 +322,12 @@ export async function audit(cmd: Command): Promise<number> {
   return withSession(cmd, async (s, format) => {
     const fromFile = typeof f.verify === 'string';
     const entries = fromFile
-      ? parseAuditLines(readFileSync(f.verify as string, 'utf8'), f.verify as string)
+      ? parseAuditLines(readUserFile(f.verify as string, 'audit export'), f.verify as string)
       : s.store.audit();
     if (f.export !== undefined) {
       const text = entries.map((e) => JSON.stringify(e)).join('\n') + (entries.length ? '\n' : '');
       if (f.export === '-') process.stdout.write(text);
-      else writeFileSync(f.export, text, { mode: 0o600 });
+      else writeUserFile(f.export, text, 'audit export', { mode: 0o600 });
       if (f.export !== '-') note(s.g, `exported ${entries.length} audit entries to ${f.export}`);
       if (!f.verify) return 0;
     }

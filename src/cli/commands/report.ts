@@ -1,4 +1,3 @@
-import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UserError } from '../../connector/index.js';
 import { parseProviders } from '../../connector/registry.js';
@@ -6,7 +5,8 @@ import { SEVERITIES, type Finding, type Severity } from '../../model/index.js';
 import { REPORT_FORMATS } from '../../report/index.js';
 import { evaluateLatest, renderFindings } from '../findings-input.js';
 import { formatOf, globalsOf } from '../globals.js';
-import { colorEnabled, note, out } from '../output.js';
+import { colorEnabled, emit, line, note, out } from '../output.js';
+import { writeUserFile } from '../user-files.js';
 
 interface ReportFlags {
   minSeverity?: string;
@@ -39,15 +39,17 @@ export async function run(cmd: Command): Promise<number> {
   const limit = f.limit ? Number(f.limit) : undefined;
   const text = renderFindings(format, input, !f.output && colorEnabled(g), limit);
   if (f.output) {
-    writeFileSync(f.output, text);
+    writeUserFile(f.output, text, `${format} report`);
     note(g, `wrote ${format} report to ${f.output}`);
-  } else {
+  } else if (format === 'table') {
     out(text);
+  } else {
+    emit(text);
   }
   for (const x of evaluation.expiredExceptions) {
     note(
       g,
-      `warning: exception for ${x.exception.rule ?? '*'} ${x.exception.id ?? ''} expired ${x.expiredAt}: its findings are reported again`,
+      line`warning: exception for ${x.exception.rule ?? '*'} ${x.exception.id ?? ''} expired ${x.expiredAt}: its findings are reported again`,
     );
   }
   return 0;

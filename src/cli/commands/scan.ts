@@ -9,7 +9,7 @@ import { catalogPath } from '../catalog-path.js';
 import { flagOptions } from '../connector-flags.js';
 import { EXIT } from '../exit-codes.js';
 import { formatOf, globalsOf, type Globals } from '../globals.js';
-import { colorEnabled, makeChalk, note, out, table } from '../output.js';
+import { colorEnabled, line, makeChalk, note, out, styled, table, warn } from '../output.js';
 import { createProgress, progressWanted } from '../progress.js';
 import { evaluateAndStore } from '../evaluate.js';
 import { VERSION } from '../../version.js';
@@ -81,7 +81,7 @@ export async function run(cmd: Command): Promise<number> {
       source: {
         configured: config.providers,
         flags,
-        ...(g.debug ? { debug: (line: string) => process.stderr.write(`${line}\n`) } : {}),
+        ...(g.debug ? { debug: warn } : {}),
         progress: (provider, u) => progress.update(provider, u),
       },
     });
@@ -90,7 +90,7 @@ export async function run(cmd: Command): Promise<number> {
     detach();
   }
   const { runId, status, scopes } = outcome;
-  if (g.debug) for (const p of outcome.providers) if (p.stack) process.stderr.write(`${p.stack}\n`);
+  if (g.debug) for (const p of outcome.providers) if (p.stack) warn(p.stack);
 
   const findingsBySeverity: Record<string, number> = {};
   if (f.score && status !== 'failed') {
@@ -133,7 +133,7 @@ export async function run(cmd: Command): Promise<number> {
   if (outcome.interrupted) return EXIT.interrupted;
   if (status === 'failed' && outcome.providers.every((o) => o.userError)) {
     // Every provider failed for a reason the user can fix (credentials, options): a usage error.
-    for (const o of outcome.providers) process.stderr.write(`nhi: ${o.provider}: ${o.userError}\n`);
+    for (const o of outcome.providers) warn(line`nhi: ${o.provider}: ${o.userError}`);
     return EXIT.usage;
   }
   return status === 'ok' ? EXIT.ok : status === 'partial' ? EXIT.partial : EXIT.scanFailed;
@@ -162,11 +162,13 @@ function printSummary(
   const rows = s.scopes.map((x) => [
     x.provider,
     x.scopeName === x.scopeId || x.scopeId === '*' ? x.scopeName : `${x.scopeName} (${x.scopeId})`,
-    x.status === 'ok'
-      ? c.green('ok')
-      : x.status === 'interrupted'
-        ? c.yellow('interrupted')
-        : c.red('failed'),
+    styled(
+      x.status === 'ok'
+        ? c.green('ok')
+        : x.status === 'interrupted'
+          ? c.yellow('interrupted')
+          : c.red('failed'),
+    ),
     x.identities,
     x.credentials,
     x.grants,
@@ -184,7 +186,7 @@ function printSummary(
     ),
   );
   for (const x of s.scopes.filter((x) => x.status === 'failed')) {
-    out(c.red(`failed: ${x.provider}/${x.scopeId}: ${x.error}`));
+    out(c.red(line`failed: ${x.provider}/${x.scopeId}: ${x.error}`));
   }
   const stopped = s.scopes.filter((x) => x.status === 'interrupted');
   if (stopped.length) {
@@ -205,7 +207,7 @@ function printSummary(
     for (const x of s.gaps.slice(0, 10)) {
       note(
         g,
-        `  ${x.provider}/${x.scopeId} ${x.signal}: ${x.message}${x.fix ? ` (fix: ${x.fix})` : ''}`,
+        line`  ${x.provider}/${x.scopeId} ${x.signal}: ${x.message}${x.fix ? ` (fix: ${x.fix})` : ''}`,
       );
     }
     if (s.gaps.length > 10) note(g, `  … ${s.gaps.length - 10} more: nhi scan --format json`);

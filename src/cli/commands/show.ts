@@ -6,7 +6,8 @@ import { catalogPath } from '../catalog-path.js';
 import { credentialView } from '../credential-view.js';
 import { daysBetween, expiryLabel, lastUsedLabel, shortAge } from '../dates.js';
 import { formatOf, globalsOf } from '../globals.js';
-import { colorEnabled, makeChalk, out, table } from '../output.js';
+import { jsonText } from '../../report/json.js';
+import { colorEnabled, line, makeChalk, out, table } from '../output.js';
 
 export async function run(cmd: Command, args: string[]): Promise<number> {
   const g = globalsOf(cmd);
@@ -23,7 +24,7 @@ export async function run(cmd: Command, args: string[]): Promise<number> {
 function render(catalog: Catalog, ref: string, format: string, color: boolean): number {
   const found = catalog.resolve(ref);
   if (!found) {
-    throw new UserError(`no credential or identity '${ref}' in the catalog (try: nhi list)`);
+    throw new UserError(line`no credential or identity '${ref}' in the catalog (try: nhi list)`);
   }
   const now = new Date();
   const run = catalog.latestRun();
@@ -40,7 +41,7 @@ function render(catalog: Catalog, ref: string, format: string, color: boolean): 
 
   if (format === 'json') {
     out(
-      JSON.stringify(
+      jsonText(
         {
           kind: found.kind,
           scope: found.scope,
@@ -50,7 +51,6 @@ function render(catalog: Catalog, ref: string, format: string, color: boolean): 
           findings: relevant,
           history,
         },
-        null,
         2,
       ),
     );
@@ -65,7 +65,7 @@ function render(catalog: Catalog, ref: string, format: string, color: boolean): 
   );
   out(
     describeIdentity(identity, found.scope.name, now) +
-      (score ? `\nrisk score ${score.score}/100 (${score.band})` : ''),
+      (score ? line`\nrisk score ${score.score}/100 (${score.band})` : ''),
   );
   if (found.kind === 'identity' || credentials.length) {
     out('\nCredentials');
@@ -93,7 +93,7 @@ function render(catalog: Catalog, ref: string, format: string, color: boolean): 
   if (score?.contributions.length) {
     out('\nScore contributions');
     for (const x of score.contributions as { ruleId: string; points: number; reason?: string }[]) {
-      out(`  +${x.points}  ${x.ruleId}${x.reason ? `: ${x.reason}` : ''}`);
+      out(line`  +${x.points}  ${x.ruleId}${x.reason ? `: ${x.reason}` : ''}`);
     }
   }
   out(`\nHistory`);
@@ -102,23 +102,24 @@ function render(catalog: Catalog, ref: string, format: string, color: boolean): 
 }
 
 function credentialTitle(x: StoredCredential): string {
-  return `${x.type} ${x.externalId}${x.name ? ` "${x.name}"` : ''}  [${x.id}]`;
+  return line`${x.type} ${x.externalId}${x.name ? ` "${x.name}"` : ''}  [${x.id}]`;
 }
 
 function identityTitle(i: StoredIdentity): string {
-  return `${i.kind} ${i.name}  [${i.id}]`;
+  return line`${i.kind} ${i.name}  [${i.id}]`;
 }
 
 function describeIdentity(i: StoredIdentity, scopeName: string, now: Date): string {
   const lines = [
-    `provider   ${i.provider}  scope ${scopeName} (${i.scopeId})`,
-    `identity   ${i.kind} ${i.name}  ${i.externalId}`,
-    `owner      ${i.owner ?? 'none recorded'}`,
-    `created    ${i.createdAt ?? 'unknown'}`,
-    `last used  ${lastUsedLabel(i.lastUsedAt, i.lastUsedKnown, now)}`,
+    line`provider   ${i.provider}  scope ${scopeName} (${i.scopeId})`,
+    line`identity   ${i.kind} ${i.name}  ${i.externalId}`,
+    line`owner      ${i.owner ?? 'none recorded'}`,
+    line`created    ${i.createdAt ?? 'unknown'}`,
+    line`last used  ${lastUsedLabel(i.lastUsedAt, i.lastUsedKnown, now)}`,
   ];
   const tags = Object.entries(i.tags);
-  if (tags.length) lines.push(`tags       ${tags.map(([k, v]) => `${k}=${v}`).join(' ')}`);
+  // Each tag neutralised on its own, so a key or value cannot pose as a second tag or line.
+  if (tags.length) lines.push(`tags       ${tags.map(([k, v]) => line`${k}=${v}`).join(' ')}`);
   return lines.join('\n');
 }
 
@@ -155,7 +156,7 @@ function sortFindings(f: Finding[]): Finding[] {
 
 function findingLine(f: Finding, c: ReturnType<typeof makeChalk>): string {
   const sev = f.outcome === 'not-evaluated' ? c.dim('not evaluated') : f.severity;
-  return `  ${sev.padEnd(9)} ${f.ruleId} (${f.owasp}${f.cis ? `, CIS ${f.cis}` : ''}): ${f.message}${f.points ? `  +${f.points}` : ''}`;
+  return `  ${sev.padEnd(9)} ${line`${f.ruleId} (${f.owasp}${f.cis ? `, CIS ${f.cis}` : ''}): ${f.message}${f.points ? `  +${f.points}` : ''}`}`;
 }
 
 function historyLines(
@@ -167,11 +168,11 @@ function historyLines(
     `  first seen in scan #${identity.firstSeenRun}, last seen in scan #${identity.lastSeenRun}`,
   ];
   for (const x of credentials) {
-    if (x.removedRun) lines.push(`  ${x.externalId} removed in scan #${x.removedRun}`);
+    if (x.removedRun) lines.push(line`  ${x.externalId} removed in scan #${x.removedRun}`);
   }
   for (const h of history) {
     lines.push(
-      `  scan #${h.runId}: ${h.subjectId} ${h.field} ${h.oldValue ?? '∅'} → ${h.newValue ?? '∅'}`,
+      line`  scan #${h.runId}: ${h.subjectId} ${h.field} ${h.oldValue ?? '∅'} → ${h.newValue ?? '∅'}`,
     );
   }
   return lines.join('\n');
