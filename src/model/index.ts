@@ -34,7 +34,9 @@ export type IdentityKind =
   | 'github-user' // owner of PATs / SSH keys
   | 'repository' // holder of deploy keys / repo secrets
   | 'organization' // holder of org secrets / webhooks
-  | 'environment'; // GitHub Actions environment
+  | 'environment' // GitHub Actions environment
+  | 'project' // holder of keys scoped to a project/workspace (OpenAI project, Anthropic workspace)
+  | 'cloud-resource'; // a resource with its own shared keys (Azure AI Services / OpenAI account)
 
 export type CredentialType =
   | 'access-key' // AWS access key
@@ -53,7 +55,9 @@ export type CredentialType =
   | 'app-installation'
   | 'actions-secret'
   | 'dependabot-secret'
-  | 'webhook-secret';
+  | 'webhook-secret'
+  | 'service-specific-credential' // AWS: Bedrock API keys, CodeCommit/Keyspaces credentials
+  | 'account-key'; // a resource's shared keys (key1/key2) with no metadata of their own
 
 export type CredentialStatus = 'active' | 'inactive' | 'expired' | 'unknown';
 
