@@ -7,6 +7,7 @@ import { EXIT } from './exit-codes.js';
 import { reportError } from './errors.js';
 import { VERSION } from '../version.js';
 import { PROVIDER_IDS } from '../model/providers.js';
+import { examplesText } from './examples.js';
 
 // The AWS SDK warns every run that future releases need Node 22; users cannot act on that.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -43,6 +44,8 @@ const program = new Command('nhi')
   .option('--no-color', 'no colours (also NO_COLOR)')
   .option('-q, --quiet', 'only errors and the requested output')
   .option('--debug', 'verbose diagnostics and stack traces')
+  // Subcommands list the global options too: `nhi list --help` shows --catalog and --format.
+  .configureHelp({ showGlobalOptions: true })
   .showSuggestionAfterError()
   .exitOverride()
   .addHelpText(
@@ -195,6 +198,20 @@ playbook
   .option('--export <file>', "write it as JSON lines ('-' for stdout)")
   .option('--verify [file]', 'check the hash chain (of the catalog, or of an exported file)')
   .action(pb('audit'));
+
+program
+  .command('completion')
+  .description('print a shell completion script (bash, zsh or fish)')
+  .argument('<shell>', 'bash | zsh | fish')
+  .action(lazy(() => import('./commands/completion.js').then((m) => ({ run: m.script }))));
+// What the completion script calls on TAB; not for people.
+program
+  .command('completion-server', { hidden: true })
+  .allowUnknownOption()
+  .allowExcessArguments()
+  .action(lazy(() => import('./commands/completion.js').then((m) => ({ run: m.server }))));
+
+for (const cmd of program.commands) cmd.addHelpText('after', examplesText(cmd.name()));
 
 /** Parses argv and runs; returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
