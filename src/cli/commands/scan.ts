@@ -63,7 +63,17 @@ export async function run(cmd: Command): Promise<number> {
     .filter(([, v]) => Object.keys(v).length > 0)
     .map(([k]) => k);
   const providers = chooseProviders(f, configured, flags);
-  const catalog = openCatalog(catalogPath(g));
+  const catalog = openCatalog(catalogPath(g, { scan: f.demo ? 'demo' : 'real' }));
+  // The demo's fictional scopes and a real estate never share a catalog.
+  const other = catalog.runs(1_000_000).find((r) => r.demo !== Boolean(f.demo));
+  if (other) {
+    catalog.close();
+    throw new UserError(
+      f.demo
+        ? `${catalog.path} holds a real estate: the demo goes to its own catalog (leave out --catalog/NHI_CATALOG, or name a new file)`
+        : `${catalog.path} holds the demo estate: scan real providers into another catalog (leave out --catalog/NHI_CATALOG, or name a new file)`,
+    );
+  }
   const now = new Date();
   const started = performance.now();
   const abort = new AbortController();
