@@ -40,11 +40,12 @@ function chooseProviders(
  * The first Ctrl-C stops the scan (requests in flight are aborted, committed scopes stand);
  * a second one exits at once.
  */
-function onInterrupt(abort: AbortController, g: Globals): () => void {
+function onInterrupt(abort: AbortController, g: Globals, before: () => void): () => void {
   let count = 0;
   const handler = () => {
     count += 1;
     if (count > 1) process.exit(EXIT.interrupted);
+    before();
     note(g, 'Stopping: committed scopes are kept; press Ctrl-C again to quit at once.');
     abort.abort(new UserError('scan interrupted'));
   };
@@ -77,8 +78,9 @@ export async function run(cmd: Command): Promise<number> {
   const now = new Date();
   const started = performance.now();
   const abort = new AbortController();
-  const detach = onInterrupt(abort, g);
   const progress = createProgress(progressWanted(g.quiet) && format === 'table', providers);
+  // The bars are put away first, or their next redraw would overwrite the message.
+  const detach = onInterrupt(abort, g, () => progress.stop());
   let outcome;
   try {
     outcome = await runScan({
@@ -193,6 +195,7 @@ function printSummary(
       ['provider', 'scope', 'status', 'identities', 'credentials', 'grants', 'gaps', 'removed'],
       rows,
       color,
+      { dropFirst: ['grants', 'gaps'] },
     ),
   );
   for (const x of s.scopes.filter((x) => x.status === 'failed')) {
