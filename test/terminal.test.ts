@@ -38,7 +38,7 @@ function start(width: number, args: string[], catalog: string): { name: string; 
   sessions.push(name);
   const rc = join(mkdtempSync(join(tmpdir(), 'nhi-tty-')), 'rc');
   // The wrapper survives Ctrl-C (trap) to record the exit code; nhi itself gets the signal.
-  const cmd = `trap : INT; NHI_CATALOG=${catalog} TERM=xterm-256color ${process.execPath} ${BIN} ${args.join(' ')}; echo $? > ${rc}; sleep 60`;
+  const cmd = `trap : INT; unset CI; NHI_CATALOG=${catalog} TERM=xterm-256color ${process.execPath} ${BIN} ${args.join(' ')}; echo $? > ${rc}; sleep 60`;
   execFileSync('tmux', ['new-session', '-d', '-s', name, '-x', String(width), '-y', '50', cmd], {
     env: { PATH: process.env.PATH, HOME: process.env.HOME ?? '/tmp' },
   });
