@@ -31,6 +31,8 @@ describe('demo and real catalogs', () => {
   it('scan --demo writes demo.db; list reads it (and says so) until a real catalog exists', async () => {
     const scan = await nhi(['scan', '--demo', '-q'], { env });
     expect(scan.code).toBe(0);
+    // -q: nothing but errors (the cron line mails whatever is printed).
+    expect(scan.stdout + scan.stderr).toBe('');
     const list = await nhi(['list', '--format', 'json'], { env });
     expect(list.code).toBe(0);
     expect(list.stderr).toContain('Showing the demo estate');

@@ -130,6 +130,10 @@ export async function run(cmd: Command): Promise<number> {
         2,
       ),
     );
+  } else if (g.quiet) {
+    // -q: nothing but errors; the exit code carries the result.
+    for (const x of scopes.filter((x) => x.status === 'failed'))
+      warn(line`nhi: scan failed for ${x.provider}/${x.scopeId}: ${x.error}`);
   } else {
     printSummary(g, {
       runId,
