@@ -1,9 +1,12 @@
 /**
- * Write operations for playbooks. Capabilities are declared honestly: a credential that
- * cannot be deactivated makes every revocation plan say "irreversible".
+ * Write operations for playbooks. An Anthropic key is revoked in stages: `inactive` (stops
+ * working, reversible: `active` again), then `archived` after the grace period (final: an
+ * archived key can never be used or changed again) — deactivate, reactivate and delete map
+ * onto those. The Admin API cannot create keys, so rotation is a manual step, said in one line.
  */
 import {
   UserError,
+  isApiError,
   type ActionCapabilities,
   type ConnectorActions,
   type ConnectorContext,
@@ -12,34 +15,60 @@ import {
   NO_CAPABILITIES,
 } from '../../src/connector/index.js';
 import { AnthropicClient, resolveSettings } from './client.js';
-import { toCredential } from './map/inventory.js';
-import type { RawServiceAccount } from './schema.js';
+import { apiKeyCredential, isLive } from './map/credentials.js';
+import type { RawApiKey } from './schema.js';
 
 const KEYS: ActionCapabilities = {
+  ...NO_CAPABILITIES,
   deactivate: true,
   reactivate: true,
+  // "delete" archives: irreversible, as the plan says.
   delete: true,
-  create: true,
-  maxPerIdentity: 10,
 };
 
-function client(ctx: ConnectorContext): AnthropicClient {
-  return new AnthropicClient(resolveSettings(ctx), ctx);
+async function clientFor(ctx: ConnectorContext, ref: CredentialRef): Promise<AnthropicClient> {
+  const settings = resolveSettings(ctx);
+  // The scope id is the organization's id: ask each configured key which one it opens.
+  for (const org of settings.organizations) {
+    const client = new AnthropicClient(settings, org, ctx);
+    if (settings.organizations.length === 1 || (await client.organization()).id === ref.scope.id)
+      return client;
+  }
+  throw new UserError(
+    `anthropic: no configured Admin API key opens organization ${ref.scope.id} (providers.anthropic.organizations[].keyEnv)`,
+  );
 }
 
-/** The identity as far as the mapping needs it (the key's owner). */
-function owner(ref: CredentialRef): RawServiceAccount {
-  return {
-    id: ref.identityExternalId,
-    name: ref.identityName,
-    description: null,
-    created_at: new Date(0).toISOString(),
-    owner_email: null,
-  };
+/** The key as a credential, with what the playbook needs (no usage report: last use unknown). */
+function mapped(key: RawApiKey, ref: CredentialRef): Credential {
+  const name =
+    typeof ref.attributes.workspaceName === 'string' ? ref.attributes.workspaceName : null;
+  const workspaces = new Map(
+    key.scope.type === 'workspace'
+      ? [
+          [
+            key.scope.workspace_id,
+            {
+              id: key.scope.workspace_id,
+              name: name ?? key.scope.workspace_id,
+              type: 'workspace' as const,
+              created_at: key.created_at,
+              archived_at: null,
+            },
+          ],
+        ]
+      : [],
+  );
+  return apiKeyCredential(key, workspaces, null, null);
 }
 
-function mapped(ref: CredentialRef, key: Parameters<typeof toCredential>[1]): Credential {
-  return toCredential(owner(ref), key);
+async function setStatus(
+  ctx: ConnectorContext,
+  ref: CredentialRef,
+  status: 'active' | 'inactive' | 'archived',
+) {
+  await (await clientFor(ctx, ref)).setApiKeyStatus(ref.credentialExternalId, status);
+  return { requestId: null };
 }
 
 export const actions: ConnectorActions = {
@@ -47,56 +76,34 @@ export const actions: ConnectorActions = {
 
   async describe(ctx, ref) {
     try {
-      const key = await client(ctx).getKey(
-        ref.scope.id,
-        ref.identityExternalId,
-        ref.credentialExternalId,
-      );
-      return mapped(ref, key);
+      const key = await (await clientFor(ctx, ref)).getApiKey(ref.credentialExternalId);
+      // Archived is final: for a playbook the key is gone.
+      return isLive(key) ? mapped(key, ref) : null;
     } catch (e) {
-      if ((e as { kind?: string }).kind === 'not-found') return null;
+      if (isApiError(e) && e.kind === 'not-found') return null;
       throw e;
     }
   },
 
   async listSiblings(ctx, ref) {
-    const keys = await client(ctx).listKeys(ref.scope.id, ref.identityExternalId);
-    return keys.map((k) => mapped(ref, k));
+    const keys = await (await clientFor(ctx, ref)).listApiKeys();
+    return keys
+      .filter((k) => isLive(k) && mapped(k, ref).identityExternalId === ref.identityExternalId)
+      .map((k) => mapped(k, ref));
   },
 
-  async deactivate(ctx, ref) {
-    await client(ctx).setKeyStatus(
-      ref.scope.id,
-      ref.identityExternalId,
-      ref.credentialExternalId,
-      'disable',
+  deactivate: (ctx, ref) => setStatus(ctx, ref, 'inactive'),
+  reactivate: (ctx, ref) => setStatus(ctx, ref, 'active'),
+  delete: (ctx, ref) => setStatus(ctx, ref, 'archived'),
+
+  async create(_ctx, ref) {
+    const where =
+      typeof ref.attributes.workspaceName === 'string'
+        ? `workspace ${ref.attributes.workspaceName}`
+        : 'its workspace';
+    throw new UserError(
+      `anthropic: the Admin API cannot create API keys: create a replacement in the Console (Settings → API keys, ${where}), update what uses ${ref.credentialExternalId}, then 'nhi revoke' it (inactive now, archived after the grace period)`,
     );
-    return { requestId: null };
-  },
-
-  async reactivate(ctx, ref) {
-    await client(ctx).setKeyStatus(
-      ref.scope.id,
-      ref.identityExternalId,
-      ref.credentialExternalId,
-      'enable',
-    );
-    return { requestId: null };
-  },
-
-  async delete(ctx, ref) {
-    await client(ctx).deleteKey(ref.scope.id, ref.identityExternalId, ref.credentialExternalId);
-    return { requestId: null };
-  },
-
-  async create(ctx, ref) {
-    if (ref.type !== 'api-key') throw new UserError(`anthropic: cannot create a ${ref.type}`);
-    const { value, ...key } = await client(ctx).createKey(ref.scope.id, ref.identityExternalId);
-    return {
-      result: { requestId: null },
-      credential: mapped(ref, key),
-      secret: { values: { ANTHROPIC_API_KEY: value } },
-    };
   },
 
   sinks: {},

@@ -1,9 +1,12 @@
 /**
- * The only file that talks to the provider (with a real provider, the only one importing its
- * SDK): credentials from the documented environment variable, the endpoint from options or
- * the environment, requests pinned to that origin with a timeout, retries on throttling and
- * 5xx, pagination, and every answer parsed as the document asked for.
+ * The only file importing the Anthropic SDK: each organization's Admin API key from its
+ * environment variable, the API root the SDK's way (`ANTHROPIC_BASE_URL`) or from options,
+ * every request pinned to that origin with a timeout (the kit's pinnedFetch under the SDK),
+ * the SDK's own retries and paginators, and every page validated before it is trusted. The
+ * Messages usage report is not in the SDK: it goes through the same pinned fetch with the
+ * kit's retry policy.
  */
+import Anthropic from '@anthropic-ai/sdk';
 import type { z } from 'zod';
 import {
   ApiError,
@@ -18,194 +21,320 @@ import {
   withRetry,
   type ConnectorContext,
 } from '../../src/connector/index.js';
-import { options } from './options.js';
+import { PROVIDER, options } from './options.js';
 import {
-  createdKeySchema,
-  keyPageSchema,
-  keySchema,
-  meSchema,
-  projectPageSchema,
-  serviceAccountPageSchema,
-  type RawKey,
-  type RawProject,
+  apiKeySchema,
+  cursorPageOf,
+  organizationSchema,
+  pageOf,
+  serviceAccountSchema,
+  usageReportSchema,
+  userSchema,
+  workspaceSchema,
+  type RawApiKey,
+  type RawOrganization,
   type RawServiceAccount,
+  type RawUser,
+  type RawWorkspace,
+  type UsageReport,
 } from './schema.js';
 
-export const DEFAULT_BASE_URL = 'https://api.anthropic.example';
-export const TOKEN_ENV = 'ANTHROPIC_API_TOKEN';
+export const DEFAULT_BASE_URL = 'https://api.anthropic.com';
+export const ADMIN_KEY_ENV = 'ANTHROPIC_ADMIN_KEY';
+export const BASE_URL_ENV = 'ANTHROPIC_BASE_URL';
+/** The API version the usage report is asked for with (the SDK sends its own on its calls). */
+const API_VERSION = '2023-06-01';
+
+export interface OrganizationTarget {
+  keyEnv: string;
+  adminKey: string;
+  name: string | null;
+}
 
 export interface AnthropicSettings {
   baseUrl: string;
-  token: string;
-  projects: string[] | null;
-  concurrency: number;
+  organizations: OrganizationTarget[];
+  usageWindowDays: number;
+  pageSize: number;
   timeoutMs: number;
   maxAttempts: number;
 }
 
-/** Options and environment -> settings; missing credentials are a UserError. */
+/** Options and environment -> settings; a missing admin key is a UserError before any request. */
 export function resolveSettings(ctx: Pick<ConnectorContext, 'options' | 'env'>): AnthropicSettings {
   const o = parseOptions(options, ctx.options);
-  const token = ctx.env[TOKEN_ENV];
-  if (!token) throw new UserError(`anthropic: no credentials (set ${TOKEN_ENV})`);
+  const orgs = o.organizations ?? [{ keyEnv: ADMIN_KEY_ENV }];
   return {
-    baseUrl: (o.baseUrl ?? ctx.env.ANTHROPIC_BASE_URL ?? DEFAULT_BASE_URL).replace(/\/+$/, ''),
-    token,
-    projects: o.projects ?? null,
-    concurrency: o.concurrency,
+    baseUrl: (o.baseUrl ?? ctx.env[BASE_URL_ENV] ?? DEFAULT_BASE_URL).replace(/\/+$/, ''),
+    organizations: orgs.map((org) => {
+      const adminKey = ctx.env[org.keyEnv];
+      if (!adminKey)
+        throw new UserError(
+          `anthropic: no Admin API key for ${org.name ?? 'the organization'} (set ${org.keyEnv}; an sk-ant-admin key from the Console, never a flag)`,
+        );
+      return { keyEnv: org.keyEnv, adminKey, name: org.name ?? null };
+    }),
+    usageWindowDays: o.usageWindowDays,
+    pageSize: o.pageSize,
     timeoutMs: o.timeoutMs,
     maxAttempts: o.maxAttempts,
   };
 }
 
+interface SdkPage {
+  hasNextPage(): boolean;
+  getNextPage(): Promise<SdkPage>;
+}
+/** The SDK keeps each page's raw document on `body`; its paginator reads a page without `data` as empty. */
+const bodyOf = (page: SdkPage): unknown => (page as unknown as { body: unknown }).body;
+
 export class AnthropicClient {
   /** HTTP requests sent, retries included: the scope's apiCalls. */
   calls = 0;
+  private readonly sdk: Anthropic;
   private readonly fetch: typeof fetch;
+  private lastTransportError: unknown = null;
 
   constructor(
     private readonly settings: AnthropicSettings,
+    private readonly org: OrganizationTarget,
     private readonly ctx: Pick<ConnectorContext, 'signal' | 'log'>,
   ) {
-    this.fetch = pinnedFetch({
-      pin: new OriginPin('anthropic', [settings.baseUrl]),
+    const pinned = pinnedFetch({
+      pin: new OriginPin(PROVIDER, [settings.baseUrl]),
       timeoutMs: settings.timeoutMs,
       signal: ctx.signal,
       onRequest: () => (this.calls += 1),
     });
+    this.fetch = async (input, init) => {
+      try {
+        return await pinned(input, init);
+      } catch (e) {
+        this.lastTransportError = e;
+        throw e;
+      }
+    };
+    // Everything explicit, so the SDK reads no credential or endpoint from the real environment.
+    this.sdk = new Anthropic({
+      apiKey: org.adminKey,
+      authToken: null,
+      webhookKey: null,
+      baseURL: settings.baseUrl,
+      timeout: settings.timeoutMs + 5_000,
+      maxRetries: settings.maxAttempts - 1,
+      fetch: this.fetch,
+      logLevel: 'off',
+    });
   }
 
-  /** One request, retried on throttling/5xx/timeouts; answers parsed with `schema`. */
-  private async request<S extends z.ZodType>(
-    method: 'GET' | 'POST' | 'DELETE',
-    path: string,
-    schema: S,
-    /** false for a create: a retried 5xx might make a second key. */
-    idempotent = true,
-  ): Promise<z.infer<S>> {
-    const operation = `${method} ${path.split('?')[0]}`;
-    const source = { provider: 'anthropic', operation };
-    return withRetry(
-      async () => {
-        const res = await this.fetch(`${this.settings.baseUrl}${path}`, {
-          method,
-          headers: { authorization: `Bearer ${this.settings.token}`, accept: 'application/json' },
+  private async call<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+    this.lastTransportError = null;
+    try {
+      return await fn();
+    } catch (e) {
+      throw this.toApiError(e, operation);
+    }
+  }
+
+  private toApiError(e: unknown, operation: string): unknown {
+    if (this.ctx.signal.aborted) return this.ctx.signal.reason ?? e;
+    if (e instanceof ApiError) return e;
+    if (e instanceof Anthropic.APIConnectionError)
+      return (
+        this.lastTransportError ??
+        new ApiError({ provider: PROVIDER, operation, kind: 'network', detail: e.message })
+      );
+    if (e instanceof Anthropic.APIError && typeof e.status === 'number') {
+      const { error } = (e.error ?? {}) as { error?: { type?: unknown; message?: unknown } };
+      return new ApiError({
+        provider: PROVIDER,
+        operation,
+        kind: kindOfStatus(e.status),
+        status: e.status,
+        code: typeof error?.type === 'string' ? error.type : String(e.status),
+        detail: typeof error?.message === 'string' ? error.message : `HTTP ${e.status}`,
+        retryAfterMs: retryAfterMs(e.headers?.get('retry-after')),
+      });
+    }
+    if (e instanceof SyntaxError)
+      return new ApiError({
+        provider: PROVIDER,
+        operation,
+        kind: 'invalid-response',
+        code: 'InvalidResponse',
+        detail: `response is not JSON (${e.message})`,
+      });
+    return e;
+  }
+
+  private parse<S extends z.ZodType>(schema: S, doc: unknown, operation: string): z.infer<S> {
+    return parsePayload(schema, doc, { provider: PROVIDER, operation });
+  }
+
+  /** Every page of a listing through the SDK's paginator, each page validated first. */
+  private async all<S extends z.ZodType, T>(
+    operation: string,
+    pageSchema: S,
+    items: (page: z.infer<S>) => T[],
+    first: () => Promise<SdkPage>,
+  ): Promise<T[]> {
+    const out: T[] = [];
+    let page = await this.call(operation, first);
+    for (let n = 1; ; n += 1) {
+      out.push(...items(this.parse(pageSchema, bodyOf(page), operation)));
+      if (!page.hasNextPage()) return out;
+      // A cursor that never ends would page forever: no organization has this many pages.
+      if (n >= 10_000)
+        throw new ApiError({
+          provider: PROVIDER,
+          operation,
+          kind: 'invalid-response',
+          detail: 'pagination did not end after 10000 pages',
         });
-        const text = await res.text();
-        if (!res.ok) {
-          const message = (() => {
-            try {
-              return String((JSON.parse(text) as { message?: unknown }).message ?? '');
-            } catch {
-              return '';
-            }
-          })();
-          throw new ApiError({
-            ...source,
-            kind: kindOfStatus(res.status),
-            status: res.status,
-            detail: message || `HTTP ${res.status}`,
-            retryAfterMs: retryAfterMs(res.headers.get('retry-after')),
-          });
-        }
-        return parsePayload(schema, text ? parseJsonBody(text, source) : {}, source);
-      },
-      {
-        maxAttempts: idempotent ? this.settings.maxAttempts : 1,
-        signal: this.ctx.signal,
-        onRetry: (e, n) => this.ctx.log.debug(`retry #${n} after ${e.message}`),
-      },
+      const current = page;
+      page = await this.call(operation, () => current.getNextPage());
+    }
+  }
+
+  private get limit() {
+    return { limit: this.settings.pageSize };
+  }
+
+  async organization(): Promise<RawOrganization> {
+    const op = 'GET /v1/organizations/me';
+    return this.parse(
+      organizationSchema,
+      await this.call(op, () => this.sdk.organization.retrieve()),
+      op,
     );
   }
 
-  /** Every page of a list, following next_page_token (a repeated token ends the listing). */
-  private async all<S extends z.ZodType, T>(
-    path: string,
-    schema: S,
-    pick: (page: z.infer<S>) => { items: T[]; next: string | null | undefined },
-  ): Promise<T[]> {
-    const items: T[] = [];
+  listApiKeys(): Promise<RawApiKey[]> {
+    return this.all(
+      'GET /v1/organizations/api_keys',
+      pageOf(apiKeySchema),
+      (p) => p.data,
+      () => this.sdk.organization.apiKeys.list(this.limit),
+    );
+  }
+
+  listWorkspaces(): Promise<RawWorkspace[]> {
+    return this.all(
+      'GET /v1/organizations/workspaces',
+      pageOf(workspaceSchema),
+      (p) => p.data,
+      () =>
+        this.sdk.organization.workspaces.list({
+          ...this.limit,
+          include_archived: true,
+          include_default: true,
+        }),
+    );
+  }
+
+  listUsers(): Promise<RawUser[]> {
+    return this.all(
+      'GET /v1/organizations/users',
+      pageOf(userSchema),
+      (p) => p.data,
+      () => this.sdk.organization.users.list(this.limit),
+    );
+  }
+
+  listServiceAccounts(): Promise<RawServiceAccount[]> {
+    return this.all(
+      'GET /v1/organizations/service_accounts',
+      cursorPageOf(serviceAccountSchema),
+      (p) => p.data,
+      () => this.sdk.organization.serviceAccounts.list({ ...this.limit, include_archived: true }),
+    );
+  }
+
+  async getApiKey(id: string): Promise<RawApiKey> {
+    const op = 'GET /v1/organizations/api_keys/{id}';
+    return this.parse(
+      apiKeySchema,
+      await this.call(op, () => this.sdk.organization.apiKeys.retrieve(id)),
+      op,
+    );
+  }
+
+  /** inactive (reversible), active again, or archived (final: an archived key never works again). */
+  async setApiKeyStatus(
+    id: string,
+    status: 'active' | 'inactive' | 'archived',
+  ): Promise<RawApiKey> {
+    const op = 'POST /v1/organizations/api_keys/{id}';
+    const doc = await this.call(op, () => this.sdk.organization.apiKeys.update(id, { status }));
+    return this.parse(apiKeySchema, doc, op);
+  }
+
+  /**
+   * The Messages usage report grouped by API key, daily buckets from `start` to `end`, every
+   * page (`page`/`next_page`). Not covered by the SDK: the kit's pinned fetch and retries.
+   */
+  async usageByKey(start: Date, end: Date): Promise<UsageReport['data']> {
+    const operation = 'GET /v1/organizations/usage_report/messages';
+    const source = { provider: PROVIDER, operation };
+    const buckets: UsageReport['data'] = [];
     const seen = new Set<string>();
-    let token: string | null | undefined = null;
+    let page: string | null = null;
     do {
-      const sep = path.includes('?') ? '&' : '?';
-      const page = pick(
-        await this.request(
-          'GET',
-          `${path}${token ? `${sep}page_token=${encodeURIComponent(token)}` : ''}`,
-          schema,
-        ),
+      const q = new URLSearchParams({
+        starting_at: start.toISOString(),
+        ending_at: end.toISOString(),
+        bucket_width: '1d',
+        limit: '31',
+      });
+      q.append('group_by[]', 'api_key_id');
+      if (page) q.set('page', page);
+      const url = `${this.settings.baseUrl}/v1/organizations/usage_report/messages?${q}`;
+      const doc = await withRetry(
+        async () => {
+          const res = await this.fetch(url, {
+            headers: {
+              'x-api-key': this.org.adminKey,
+              'anthropic-version': API_VERSION,
+              accept: 'application/json',
+            },
+          });
+          const text = await res.text();
+          if (!res.ok) {
+            const body = (() => {
+              try {
+                return (JSON.parse(text) as { error?: { type?: string; message?: string } }).error;
+              } catch {
+                return undefined;
+              }
+            })();
+            throw new ApiError({
+              ...source,
+              kind: kindOfStatus(res.status),
+              status: res.status,
+              code: body?.type ?? String(res.status),
+              detail: body?.message ?? `HTTP ${res.status}`,
+              retryAfterMs: retryAfterMs(res.headers.get('retry-after')),
+            });
+          }
+          return this.parse(usageReportSchema, parseJsonBody(text, source), operation);
+        },
+        {
+          maxAttempts: this.settings.maxAttempts,
+          signal: this.ctx.signal,
+          onRetry: (e, n) => this.ctx.log.debug(`retry #${n} after ${e.message}`),
+        },
       );
-      items.push(...page.items);
-      token = page.next;
-      if (token && seen.has(token))
+      buckets.push(...doc.data);
+      page = doc.has_more ? doc.next_page : null;
+      if (page && seen.has(page))
         throw new ApiError({
-          provider: 'anthropic',
-          operation: `GET ${path}`,
+          ...source,
           kind: 'invalid-response',
+          code: 'InvalidResponse',
           detail: 'the same page token came back twice',
         });
-      if (token) seen.add(token);
-    } while (token);
-    return items;
+      if (page) seen.add(page);
+    } while (page);
+    return buckets;
   }
-
-  whoAmI() {
-    return this.request('GET', '/v1/me', meSchema);
-  }
-
-  listProjects(): Promise<RawProject[]> {
-    return this.all('/v1/projects', projectPageSchema, (p) => ({
-      items: p.projects,
-      next: p.next_page_token,
-    }));
-  }
-
-  listServiceAccounts(project: string): Promise<RawServiceAccount[]> {
-    return this.all(
-      `/v1/projects/${encodeURIComponent(project)}/service-accounts`,
-      serviceAccountPageSchema,
-      (p) => ({ items: p.service_accounts, next: p.next_page_token }),
-    );
-  }
-
-  listKeys(project: string, serviceAccount: string): Promise<RawKey[]> {
-    return this.all(keysPath(project, serviceAccount), keyPageSchema, (p) => ({
-      items: p.keys,
-      next: p.next_page_token,
-    }));
-  }
-
-  getKey(project: string, serviceAccount: string, key: string): Promise<RawKey> {
-    return this.request(
-      'GET',
-      `${keysPath(project, serviceAccount)}/${encodeURIComponent(key)}`,
-      keySchema,
-    );
-  }
-
-  setKeyStatus(project: string, serviceAccount: string, key: string, action: 'disable' | 'enable') {
-    return this.request(
-      'POST',
-      `${keysPath(project, serviceAccount)}/${encodeURIComponent(key)}:${action}`,
-      keySchema,
-    );
-  }
-
-  async deleteKey(project: string, serviceAccount: string, key: string): Promise<void> {
-    await this.request(
-      'DELETE',
-      `${keysPath(project, serviceAccount)}/${encodeURIComponent(key)}`,
-      keySchema.partial(),
-    );
-  }
-
-  /** The answer is the only place the new key's value exists: the caller must not keep it. */
-  createKey(project: string, serviceAccount: string) {
-    return this.request('POST', keysPath(project, serviceAccount), createdKeySchema, false);
-  }
-}
-
-function keysPath(project: string, serviceAccount: string): string {
-  return `/v1/projects/${encodeURIComponent(project)}/service-accounts/${encodeURIComponent(serviceAccount)}/keys`;
 }

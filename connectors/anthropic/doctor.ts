@@ -1,4 +1,4 @@
-/** `nhi doctor`: who the credentials are, what a scan can see, which playbooks could run. */
+/** `nhi doctor`: which organizations the Admin API keys open, what a scan can see, which playbooks could run. */
 import {
   errorMessage,
   isDenied,
@@ -9,51 +9,64 @@ import {
 import { AnthropicClient, resolveSettings } from './client.js';
 import { PROVIDER } from './options.js';
 
-export async function doctor(ctx: ConnectorContext): Promise<DoctorReport> {
-  const settings = resolveSettings(ctx);
-  const client = new AnthropicClient(settings, ctx);
-  let identity: string;
+async function probe(name: string, fn: () => Promise<string>): Promise<DoctorCheck> {
   try {
-    const me = await client.whoAmI();
-    identity = `${me.name} (${me.id})`;
+    return { name, ok: true, detail: await fn() };
   } catch (e) {
     return {
-      provider: PROVIDER,
-      authenticated: false,
-      identity: null,
-      checks: [{ name: 'authenticate', ok: false, detail: errorMessage(e) }],
+      name,
+      ok: false,
+      detail: isDenied(e) ? `${e.message} (not permitted)` : errorMessage(e),
     };
   }
+}
+
+export async function doctor(ctx: ConnectorContext): Promise<DoctorReport> {
+  const settings = resolveSettings(ctx);
+  const identities: string[] = [];
   const checks: DoctorCheck[] = [];
-  try {
-    const projects = await client.listProjects();
-    checks.push({
-      name: 'projects',
-      ok: projects.length > 0,
-      detail: `${projects.length} visible`,
-    });
-    const first = projects[0];
-    if (first) {
-      const accounts = await client.listServiceAccounts(first.id);
-      const sample = accounts[0];
-      if (sample) {
-        try {
-          await client.listKeys(first.id, sample.id);
-          checks.push({ name: 'keys', ok: true, detail: `keys readable in ${first.id}` });
-        } catch (e) {
-          if (!isDenied(e)) throw e;
-          checks.push({ name: 'keys', ok: false, detail: `${e.message} (needs keys:read)` });
-        }
-      }
+  for (const org of settings.organizations) {
+    const client = new AnthropicClient(settings, org, ctx);
+    let label: string;
+    try {
+      const me = await client.organization();
+      label = `${me.name} (${me.id})`;
+      identities.push(`${label}, Admin API key from ${org.keyEnv}`);
+    } catch (e) {
+      checks.push({
+        name: `${org.name ?? org.keyEnv}: authenticate`,
+        ok: false,
+        detail: errorMessage(e),
+      });
+      continue;
     }
-  } catch (e) {
-    checks.push({ name: 'projects', ok: false, detail: errorMessage(e) });
+    checks.push(
+      await probe(
+        `${label}: API keys`,
+        async () => `${(await client.listApiKeys()).length} readable`,
+      ),
+      await probe(
+        `${label}: workspaces`,
+        async () => `${(await client.listWorkspaces()).length} readable`,
+      ),
+      await probe(`${label}: members`, async () => `${(await client.listUsers()).length} readable`),
+      await probe(`${label}: usage report (last use of keys)`, async () => {
+        const end = ctx.now();
+        await client.usageByKey(new Date(end.getTime() - 86_400_000), end);
+        return 'readable: last use is derived from it (the Admin API has no last-used field)';
+      }),
+      {
+        name: `${label}: playbook: revoke keys (inactive, then archived)`,
+        ok: true,
+        detail:
+          'an Admin API key may change key status; rotation is manual (keys cannot be created through the API)',
+      },
+    );
   }
-  // Write permissions cannot be probed without changing something: say so.
-  checks.push({
-    name: 'playbook: rotate and revoke keys',
-    ok: false,
-    detail: 'unknown (this API has no permission check): needs keys:write',
-  });
-  return { provider: PROVIDER, authenticated: true, identity, checks };
+  return {
+    provider: PROVIDER,
+    authenticated: identities.length > 0,
+    identity: identities.length ? identities.join('; ') : null,
+    checks,
+  };
 }

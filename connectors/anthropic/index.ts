@@ -1,6 +1,8 @@
 /**
- * The anthropic provider's manifest: one scope per project, its service accounts and their
- * keys. Copy this folder with `npm run new-connector <id>`; CONTRIBUTING.md walks through it.
+ * The Anthropic manifest: one scope per organization (one Admin API key each) — its API keys
+ * with status, workspace, creator, expiry and last use (from the usage report), its
+ * workspaces, members and service accounts, through the official SDK (and the kit's fetch for
+ * the usage report, which the SDK does not cover).
  */
 import type { Connector } from '../../src/connector/index.js';
 import { doctor } from './doctor.js';
@@ -9,10 +11,12 @@ import { SIGNALS, discover } from './scan.js';
 
 export const connector: Connector = {
   id: PROVIDER,
-  title: 'Anthropic provider (service accounts and API keys)',
+  title: 'Anthropic (API keys, workspaces, members, service accounts)',
   options,
   signals: SIGNALS,
-  scanPermissions: ['projects:read', 'service-accounts:read', 'keys:read'],
+  scanPermissions: [
+    'an Admin API key (ANTHROPIC_ADMIN_KEY, sk-ant-admin…): read API keys, workspaces, users, service accounts and the usage report',
+  ],
   discover,
   doctor,
   // Loaded only for --demo: a real scan never parses stand-in code.

@@ -1,67 +1,48 @@
 /**
- * The stand-in's data: an estate shaped like what the API returns, typed with the payload
- * schemas' types so stand-in and connector cannot drift. The demo estate is built from a
- * clock, so ages stay meaningful whenever the demo runs.
+ * The Anthropic stand-in's data, typed with the SDK's own response types. Each key keeps its
+ * secret value (only the stand-in knows it: tests search the catalog for it) and the days it
+ * was used on (the usage report is built from them); both are served without.
  */
-import { COMPANY, daysAgo, daysFromNow } from '../../../fixtures/demo/company.js';
-import type { RawKey, RawServiceAccount } from '../schema.js';
+import { createHash } from 'node:crypto';
+import type {
+  APIKey,
+  OrganizationInfo,
+  OrganizationUser,
+  ServiceAccount,
+  Workspace,
+} from '../schema.js';
 
-export interface EstateServiceAccount extends RawServiceAccount {
-  keys: RawKey[];
-  /** Key listings answer 403 for this account (a permission the caller lacks). */
-  keysDenied?: boolean;
-}
-
-export interface EstateProject {
-  id: string;
-  name: string;
-  serviceAccounts: EstateServiceAccount[];
+export interface EstateKey extends APIKey {
+  value: string;
+  /** ISO instants the key made Messages API calls (one per day is enough for the report). */
+  usedAt: string[];
 }
 
 export interface AnthropicEstate {
-  caller: { id: string; name: string };
-  projects: EstateProject[];
+  organization: OrganizationInfo;
+  /** The Admin API key the stand-in accepts (admin keys are not listed by the API). */
+  adminKey: string;
+  workspaces: Workspace[];
+  users: OrganizationUser[];
+  serviceAccounts: ServiceAccount[];
+  keys: EstateKey[];
+  /** The usage report answers 404 (an organization without the Usage and Cost API). */
+  usageUnavailable?: boolean;
+  /** The members listing answers 403. */
+  usersDenied?: boolean;
 }
 
-export function demoEstate(now: Date): AnthropicEstate {
-  const key = (
-    id: string,
-    created: number,
-    lastUsed: number | null,
-    expires: number | null,
-  ): RawKey => ({
-    id,
-    redacted_value: `…${id.slice(-4)}`,
-    status: 'active',
-    created_at: daysAgo(now, created),
-    last_used_at: lastUsed === null ? null : daysAgo(now, lastUsed),
-    expires_at: expires === null ? null : daysFromNow(now, expires),
-  });
-  return {
-    caller: { id: 'sa-nhi-audit', name: 'nhi-audit' },
-    projects: [
-      {
-        id: 'orbital-prod',
-        name: `${COMPANY.name} production`,
-        serviceAccounts: [
-          {
-            id: 'sa-ci-deployer',
-            name: 'ci-deployer',
-            description: 'deploys the tracking API from CI',
-            created_at: daysAgo(now, 400),
-            owner_email: `${COMPANY.people[0]}@${COMPANY.domain}`,
-            keys: [key('key-ci-7f3a', 380, 2, null), key('key-ci-91be', 20, 1, 70)],
-          },
-          {
-            id: 'sa-legacy-export',
-            name: 'legacy-export',
-            description: null,
-            created_at: daysAgo(now, 900),
-            owner_email: null,
-            keys: [key('key-lx-0c11', 850, null, null)],
-          },
-        ],
-      },
-    ],
-  };
+/** A key value that looks like Anthropic's (`sk-ant-api03-…AA`), stable for a given id. */
+export function keyValue(prefix: 'sk-ant-api03-' | 'sk-ant-admin01-', id: string): string {
+  const body = createHash('sha512').update(`anthropic-stand-in:${id}`).digest('base64url');
+  return `${prefix}${body.slice(0, 86)}AA`;
+}
+
+/** What the Console shows of a key. */
+export function hint(value: string): string {
+  return `${value.slice(0, 16)}...${value.slice(-4)}`;
+}
+
+export function issuedValues(estate: AnthropicEstate): string[] {
+  return [estate.adminKey, ...estate.keys.map((k) => k.value)];
 }
