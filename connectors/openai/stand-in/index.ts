@@ -3,7 +3,7 @@
  * estate, and connect the connector to it (options and environment, as a user would).
  */
 import type { DemoHandle } from '../../../src/connector/index.js';
-import { buildOpenaiDemoEstate } from './demo.js';
+import { DEMO_ORGANIZATION, buildOpenaiDemoEstate } from './demo.js';
 import { startOpenaiStandIn, type OpenaiStandIn } from './server.js';
 
 export { startOpenaiStandIn, type OpenaiStandIn } from './server.js';
@@ -27,5 +27,13 @@ export async function startDemo(clock: Date): Promise<DemoHandle> {
     now: () => clock,
     pageCap: DEMO_PAGE_CAP,
   });
-  return { ...connect(standIn), faults: standIn.faults, close: () => standIn.close() };
+  const { options, env } = connect(standIn);
+  // The Admin API does not name the organization: the demo config does, as a user's would.
+  const organizations = [{ ...DEMO_ORGANIZATION, keyEnv: 'OPENAI_ADMIN_KEY' }];
+  return {
+    options: { ...options, organizations },
+    env,
+    faults: standIn.faults,
+    close: () => standIn.close(),
+  };
 }
