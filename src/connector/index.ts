@@ -47,6 +47,14 @@ export {
   type FlagDecl,
 } from './kit/options.js';
 export { isoOrNull, addDays, daysBetween } from './kit/dates.js';
+export {
+  rememberingFetch,
+  httpApiError,
+  pageThrough,
+  type SdkPage,
+  type PageThroughInit,
+} from './kit/sdk.js';
+export { probeCheck } from './kit/doctor.js';
 
 export interface Logger {
   debug(message: string, data?: Record<string, unknown>): void;
