@@ -12,14 +12,16 @@ import {
   ApiError,
   OriginPin,
   UserError,
-  kindOfStatus,
+  httpApiError,
+  pageThrough,
   parseJsonBody,
   parseOptions,
   parsePayload,
   pinnedFetch,
-  retryAfterMs,
+  rememberingFetch,
   withRetry,
   type ConnectorContext,
+  type SdkPage,
 } from '../../src/connector/index.js';
 import { PROVIDER, options } from './options.js';
 import {
@@ -81,19 +83,24 @@ export function resolveSettings(ctx: Pick<ConnectorContext, 'options' | 'env'>):
   };
 }
 
-interface SdkPage {
-  hasNextPage(): boolean;
-  getNextPage(): Promise<SdkPage>;
-}
 /** The SDK keeps each page's raw document on `body`; its paginator reads a page without `data` as empty. */
 const bodyOf = (page: SdkPage): unknown => (page as unknown as { body: unknown }).body;
+
+/** `{ type: 'error', error: { type, message } }`: the provider's code and message. */
+function errorBody(doc: unknown): { code: string | null; message: string | null } {
+  const error = (doc as { error?: { type?: unknown; message?: unknown } } | undefined)?.error;
+  return {
+    code: typeof error?.type === 'string' ? error.type : null,
+    message: typeof error?.message === 'string' ? error.message : null,
+  };
+}
 
 export class AnthropicClient {
   /** HTTP requests sent, retries included: the scope's apiCalls. */
   calls = 0;
   private readonly sdk: Anthropic;
-  private readonly fetch: typeof fetch;
-  private lastTransportError: unknown = null;
+  /** The kit's own error for the last failed request: the SDK rewraps it without the endpoint. */
+  private readonly transport: ReturnType<typeof rememberingFetch>;
 
   constructor(
     private readonly settings: AnthropicSettings,
@@ -106,14 +113,7 @@ export class AnthropicClient {
       signal: ctx.signal,
       onRequest: () => (this.calls += 1),
     });
-    this.fetch = async (input, init) => {
-      try {
-        return await pinned(input, init);
-      } catch (e) {
-        this.lastTransportError = e;
-        throw e;
-      }
-    };
+    this.transport = rememberingFetch(pinned);
     // Everything explicit, so the SDK reads no credential or endpoint from the real environment.
     this.sdk = new Anthropic({
       apiKey: org.adminKey,
@@ -122,13 +122,13 @@ export class AnthropicClient {
       baseURL: settings.baseUrl,
       timeout: settings.timeoutMs + 5_000,
       maxRetries: settings.maxAttempts - 1,
-      fetch: this.fetch,
+      fetch: this.transport.fetch,
       logLevel: 'off',
     });
   }
 
   private async call<T>(operation: string, fn: () => Promise<T>): Promise<T> {
-    this.lastTransportError = null;
+    this.transport.takeError();
     try {
       return await fn();
     } catch (e) {
@@ -141,19 +141,16 @@ export class AnthropicClient {
     if (e instanceof ApiError) return e;
     if (e instanceof Anthropic.APIConnectionError)
       return (
-        this.lastTransportError ??
+        this.transport.takeError() ??
         new ApiError({ provider: PROVIDER, operation, kind: 'network', detail: e.message })
       );
     if (e instanceof Anthropic.APIError && typeof e.status === 'number') {
-      const { error } = (e.error ?? {}) as { error?: { type?: unknown; message?: unknown } };
-      return new ApiError({
+      return httpApiError({
         provider: PROVIDER,
         operation,
-        kind: kindOfStatus(e.status),
         status: e.status,
-        code: typeof error?.type === 'string' ? error.type : String(e.status),
-        detail: typeof error?.message === 'string' ? error.message : `HTTP ${e.status}`,
-        retryAfterMs: retryAfterMs(e.headers?.get('retry-after')),
+        ...errorBody(e.error),
+        headers: e.headers,
       });
     }
     if (e instanceof SyntaxError)
@@ -172,28 +169,21 @@ export class AnthropicClient {
   }
 
   /** Every page of a listing through the SDK's paginator, each page validated first. */
-  private async all<S extends z.ZodType, T>(
+  private all<S extends z.ZodType, T>(
     operation: string,
-    pageSchema: S,
+    page: S,
     items: (page: z.infer<S>) => T[],
     first: () => Promise<SdkPage>,
   ): Promise<T[]> {
-    const out: T[] = [];
-    let page = await this.call(operation, first);
-    for (let n = 1; ; n += 1) {
-      out.push(...items(this.parse(pageSchema, bodyOf(page), operation)));
-      if (!page.hasNextPage()) return out;
-      // A cursor that never ends would page forever: no organization has this many pages.
-      if (n >= 10_000)
-        throw new ApiError({
-          provider: PROVIDER,
-          operation,
-          kind: 'invalid-response',
-          detail: 'pagination did not end after 10000 pages',
-        });
-      const current = page;
-      page = await this.call(operation, () => current.getNextPage());
-    }
+    return pageThrough({
+      provider: PROVIDER,
+      operation,
+      page,
+      items,
+      bodyOf,
+      first,
+      call: (fn) => this.call(operation, fn),
+    });
   }
 
   private get limit() {
@@ -291,7 +281,7 @@ export class AnthropicClient {
       const url = `${this.settings.baseUrl}/v1/organizations/usage_report/messages?${q}`;
       const doc = await withRetry(
         async () => {
-          const res = await this.fetch(url, {
+          const res = await this.transport.fetch(url, {
             headers: {
               'x-api-key': this.org.adminKey,
               'anthropic-version': API_VERSION,
@@ -302,18 +292,16 @@ export class AnthropicClient {
           if (!res.ok) {
             const body = (() => {
               try {
-                return (JSON.parse(text) as { error?: { type?: string; message?: string } }).error;
+                return JSON.parse(text) as unknown;
               } catch {
                 return undefined;
               }
             })();
-            throw new ApiError({
+            throw httpApiError({
               ...source,
-              kind: kindOfStatus(res.status),
               status: res.status,
-              code: body?.type ?? String(res.status),
-              detail: body?.message ?? `HTTP ${res.status}`,
-              retryAfterMs: retryAfterMs(res.headers.get('retry-after')),
+              ...errorBody(body),
+              headers: res.headers,
             });
           }
           return this.parse(usageReportSchema, parseJsonBody(text, source), operation);

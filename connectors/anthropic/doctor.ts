@@ -1,25 +1,13 @@
 /** `nhi doctor`: which organizations the Admin API keys open, what a scan can see, which playbooks could run. */
 import {
   errorMessage,
-  isDenied,
+  probeCheck,
   type ConnectorContext,
   type DoctorCheck,
   type DoctorReport,
 } from '../../src/connector/index.js';
 import { AnthropicClient, resolveSettings } from './client.js';
 import { PROVIDER } from './options.js';
-
-async function probe(name: string, fn: () => Promise<string>): Promise<DoctorCheck> {
-  try {
-    return { name, ok: true, detail: await fn() };
-  } catch (e) {
-    return {
-      name,
-      ok: false,
-      detail: isDenied(e) ? `${e.message} (not permitted)` : errorMessage(e),
-    };
-  }
-}
 
 export async function doctor(ctx: ConnectorContext): Promise<DoctorReport> {
   const settings = resolveSettings(ctx);
@@ -41,16 +29,19 @@ export async function doctor(ctx: ConnectorContext): Promise<DoctorReport> {
       continue;
     }
     checks.push(
-      await probe(
+      await probeCheck(
         `${label}: API keys`,
         async () => `${(await client.listApiKeys()).length} readable`,
       ),
-      await probe(
+      await probeCheck(
         `${label}: workspaces`,
         async () => `${(await client.listWorkspaces()).length} readable`,
       ),
-      await probe(`${label}: members`, async () => `${(await client.listUsers()).length} readable`),
-      await probe(`${label}: usage report (last use of keys)`, async () => {
+      await probeCheck(
+        `${label}: members`,
+        async () => `${(await client.listUsers()).length} readable`,
+      ),
+      await probeCheck(`${label}: usage report (last use of keys)`, async () => {
         const end = ctx.now();
         await client.usageByKey(new Date(end.getTime() - 86_400_000), end);
         return 'readable: last use is derived from it (the Admin API has no last-used field)';

@@ -11,12 +11,14 @@ import {
   ApiError,
   OriginPin,
   UserError,
-  kindOfStatus,
+  httpApiError,
+  pageThrough,
   parseOptions,
   parsePayload,
   pinnedFetch,
-  retryAfterMs,
+  rememberingFetch,
   type ConnectorContext,
+  type SdkPage,
 } from '../../src/connector/index.js';
 import { PROVIDER, options, type OrganizationOption } from './options.js';
 import {
@@ -90,11 +92,7 @@ export function resolveSettings(ctx: Pick<ConnectorContext, 'options' | 'env'>):
   };
 }
 
-/** What the SDK's pages keep of the raw document (validated before the paginator trusts it). */
-interface SdkPage {
-  hasNextPage(): boolean;
-  getNextPage(): Promise<SdkPage>;
-}
+/** The SDK keeps each page's raw document on `body`: validated before its paginator is trusted. */
 const bodyOf = (page: SdkPage): unknown => (page as unknown as { body: unknown }).body;
 
 export class OpenaiClient {
@@ -104,7 +102,7 @@ export class OpenaiClient {
   organizationHeader: string | null = null;
   private readonly sdk: OpenAI;
   /** The kit's own error for the last failed request: the SDK rewraps it without the endpoint. */
-  private lastTransportError: unknown = null;
+  private readonly transport: ReturnType<typeof rememberingFetch>;
 
   constructor(
     private readonly settings: OpenaiSettings,
@@ -117,16 +115,11 @@ export class OpenaiClient {
       signal: ctx.signal,
       onRequest: () => (this.calls += 1),
     });
-    const fetch: typeof globalThis.fetch = async (input, init) => {
-      try {
-        const res = await pinned(input, init);
-        this.organizationHeader = res.headers.get('openai-organization') ?? this.organizationHeader;
-        return res;
-      } catch (e) {
-        this.lastTransportError = e;
-        throw e;
-      }
-    };
+    this.transport = rememberingFetch(async (input, init) => {
+      const res = await pinned(input, init);
+      this.organizationHeader = res.headers.get('openai-organization') ?? this.organizationHeader;
+      return res;
+    });
     // Everything explicit: the SDK would otherwise read OPENAI_API_KEY, OPENAI_ORG_ID… from the
     // real process environment, which a demo or a second organization must never see.
     this.sdk = new OpenAI({
@@ -139,14 +132,14 @@ export class OpenaiClient {
       // The kit's timeout governs each request; the SDK's is only a backstop.
       timeout: settings.timeoutMs + 5_000,
       maxRetries: settings.maxAttempts - 1,
-      fetch,
+      fetch: this.transport.fetch,
       logLevel: 'off',
     });
   }
 
   /** Runs one SDK call; its failure becomes the kit's ApiError naming the operation. */
   private async call<T>(operation: string, fn: () => Promise<T>): Promise<T> {
-    this.lastTransportError = null;
+    this.transport.takeError();
     try {
       return await fn();
     } catch (e) {
@@ -159,19 +152,18 @@ export class OpenaiClient {
     if (e instanceof ApiError) return e;
     if (e instanceof OpenAI.APIConnectionError)
       return (
-        this.lastTransportError ??
+        this.transport.takeError() ??
         new ApiError({ provider: PROVIDER, operation, kind: 'network', detail: e.message })
       );
     if (e instanceof OpenAI.APIError && typeof e.status === 'number') {
-      const body = (e.error ?? {}) as { message?: unknown };
-      return new ApiError({
+      const { message } = (e.error ?? {}) as { message?: unknown };
+      return httpApiError({
         provider: PROVIDER,
         operation,
-        kind: kindOfStatus(e.status),
         status: e.status,
-        code: e.code ?? e.type ?? String(e.status),
-        detail: typeof body.message === 'string' ? body.message : `HTTP ${e.status}`,
-        retryAfterMs: retryAfterMs(e.headers?.get('retry-after')),
+        code: e.code ?? e.type,
+        message: typeof message === 'string' ? message : null,
+        headers: e.headers,
       });
     }
     if (e instanceof SyntaxError)
@@ -190,32 +182,21 @@ export class OpenaiClient {
   }
 
   /** Every page of a cursor list (after/limit/has_more), each validated before it is trusted. */
-  private async all<S extends z.ZodType>(
+  private all<S extends z.ZodType>(
     operation: string,
     item: S,
     first: () => Promise<SdkPage>,
   ): Promise<z.infer<S>[]> {
-    const schema = pageOf(item);
-    const items: z.infer<S>[] = [];
-    const cursors = new Set<string>();
-    let page = await this.call(operation, first);
-    for (;;) {
-      const doc = this.one(schema, bodyOf(page), operation);
-      items.push(...(doc.data as z.infer<S>[]));
-      if (!page.hasNextPage()) return items;
-      const cursor = doc.last_id ?? '';
-      if (cursors.has(cursor))
-        throw new ApiError({
-          provider: PROVIDER,
-          operation,
-          kind: 'invalid-response',
-          code: 'InvalidResponse',
-          detail: `the same page cursor came back twice (${cursor})`,
-        });
-      cursors.add(cursor);
-      const current = page;
-      page = await this.call(operation, () => current.getNextPage());
-    }
+    return pageThrough({
+      provider: PROVIDER,
+      operation,
+      page: pageOf(item),
+      items: (p) => p.data as z.infer<S>[],
+      cursor: (p) => p.last_id,
+      bodyOf,
+      first,
+      call: (fn) => this.call(operation, fn),
+    });
   }
 
   private get org() {

@@ -1,26 +1,13 @@
 /** `nhi doctor`: which organizations the admin keys open, what a scan can see, which playbooks could run. */
 import {
   errorMessage,
-  isDenied,
+  probeCheck,
   type ConnectorContext,
   type DoctorCheck,
   type DoctorReport,
 } from '../../src/connector/index.js';
 import { OpenaiClient, resolveSettings, type OrganizationTarget } from './client.js';
 import { PROVIDER } from './options.js';
-
-/** A listing that may be denied: one check either way. */
-async function probe(name: string, fn: () => Promise<string>): Promise<DoctorCheck> {
-  try {
-    return { name, ok: true, detail: await fn() };
-  } catch (e) {
-    return {
-      name,
-      ok: false,
-      detail: isDenied(e) ? `${e.message} (not permitted)` : errorMessage(e),
-    };
-  }
-}
 
 async function checkOrganization(
   ctx: ConnectorContext,
@@ -45,10 +32,10 @@ async function checkOrganization(
     { name: `${id}: projects`, ok: true, detail: `${projects.length} visible (archived included)` },
   ];
   checks.push(
-    await probe(`${id}: members`, async () => `${(await client.listUsers()).length} readable`),
+    await probeCheck(`${id}: members`, async () => `${(await client.listUsers()).length} readable`),
   );
   checks.push(
-    await probe(`${id}: admin keys`, async () => {
+    await probeCheck(`${id}: admin keys`, async () => {
       const keys = await client.listAdminKeys();
       // The dashboard's redacted value ends with the key's last four characters: ours among them.
       const mine = keys.find((k) => k.redacted_value.endsWith(org.adminKey.slice(-4)));
@@ -58,7 +45,7 @@ async function checkOrganization(
   const active = projects.find((p) => !p.archived_at && p.status !== 'archived');
   if (active)
     checks.push(
-      await probe(
+      await probeCheck(
         `${id}: project keys`,
         async () =>
           `${(await client.listProjectKeys(active.id)).length} readable in ${active.name ?? active.id}`,
