@@ -12,6 +12,7 @@ import {
   ApiError,
   OriginPin,
   UserError,
+  fromSdkError,
   httpApiError,
   pageThrough,
   parseJsonBody,
@@ -137,31 +138,17 @@ export class AnthropicClient {
   }
 
   private toApiError(e: unknown, operation: string): unknown {
-    if (this.ctx.signal.aborted) return this.ctx.signal.reason ?? e;
-    if (e instanceof ApiError) return e;
-    if (e instanceof Anthropic.APIConnectionError)
-      return (
-        this.transport.takeError() ??
-        new ApiError({ provider: PROVIDER, operation, kind: 'network', detail: e.message })
-      );
-    if (e instanceof Anthropic.APIError && typeof e.status === 'number') {
-      return httpApiError({
-        provider: PROVIDER,
-        operation,
-        status: e.status,
-        ...errorBody(e.error),
-        headers: e.headers,
-      });
-    }
-    if (e instanceof SyntaxError)
-      return new ApiError({
-        provider: PROVIDER,
-        operation,
-        kind: 'invalid-response',
-        code: 'InvalidResponse',
-        detail: `response is not JSON (${e.message})`,
-      });
-    return e;
+    return fromSdkError(e, {
+      provider: PROVIDER,
+      operation,
+      signal: this.ctx.signal,
+      transportError: () => this.transport.takeError(),
+      isConnectionError: (x) => x instanceof Anthropic.APIConnectionError,
+      httpError: (x) =>
+        x instanceof Anthropic.APIError && typeof x.status === 'number'
+          ? { status: x.status, ...errorBody(x.error), headers: x.headers ?? null }
+          : null,
+    });
   }
 
   private parse<S extends z.ZodType>(schema: S, doc: unknown, operation: string): z.infer<S> {

@@ -8,10 +8,9 @@
 import OpenAI from 'openai';
 import type { z } from 'zod';
 import {
-  ApiError,
   OriginPin,
   UserError,
-  httpApiError,
+  fromSdkError,
   pageThrough,
   parseOptions,
   parsePayload,
@@ -148,33 +147,23 @@ export class OpenaiClient {
   }
 
   private toApiError(e: unknown, operation: string): unknown {
-    if (this.ctx.signal.aborted) return this.ctx.signal.reason ?? e;
-    if (e instanceof ApiError) return e;
-    if (e instanceof OpenAI.APIConnectionError)
-      return (
-        this.transport.takeError() ??
-        new ApiError({ provider: PROVIDER, operation, kind: 'network', detail: e.message })
-      );
-    if (e instanceof OpenAI.APIError && typeof e.status === 'number') {
-      const { message } = (e.error ?? {}) as { message?: unknown };
-      return httpApiError({
-        provider: PROVIDER,
-        operation,
-        status: e.status,
-        code: e.code ?? e.type,
-        message: typeof message === 'string' ? message : null,
-        headers: e.headers,
-      });
-    }
-    if (e instanceof SyntaxError)
-      return new ApiError({
-        provider: PROVIDER,
-        operation,
-        kind: 'invalid-response',
-        code: 'InvalidResponse',
-        detail: `response is not JSON (${e.message})`,
-      });
-    return e;
+    return fromSdkError(e, {
+      provider: PROVIDER,
+      operation,
+      signal: this.ctx.signal,
+      transportError: () => this.transport.takeError(),
+      isConnectionError: (x) => x instanceof OpenAI.APIConnectionError,
+      httpError: (x) => {
+        if (!(x instanceof OpenAI.APIError) || typeof x.status !== 'number') return null;
+        const { message } = (x.error ?? {}) as { message?: unknown };
+        return {
+          status: x.status,
+          code: x.code ?? x.type ?? null,
+          message: typeof message === 'string' ? message : null,
+          headers: x.headers ?? null,
+        };
+      },
+    });
   }
 
   private one<S extends z.ZodType>(schema: S, doc: unknown, operation: string): z.infer<S> {

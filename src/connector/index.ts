@@ -50,7 +50,9 @@ export { isoOrNull, addDays, daysBetween } from './kit/dates.js';
 export {
   rememberingFetch,
   httpApiError,
+  fromSdkError,
   pageThrough,
+  type SdkErrorInit,
   type SdkPage,
   type PageThroughInit,
 } from './kit/sdk.js';

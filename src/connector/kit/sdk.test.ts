@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ApiError } from './errors.js';
-import { httpApiError, pageThrough, rememberingFetch, type SdkPage } from './sdk.js';
+import { fromSdkError, httpApiError, pageThrough, rememberingFetch, type SdkPage } from './sdk.js';
 import { probeCheck } from './doctor.js';
 
 /** A paginator like an SDK's: pages built from raw documents, read from a list of bodies. */
@@ -95,5 +95,33 @@ describe('SDK error helpers', () => {
         throw denied;
       }),
     ).toEqual({ name: 'b', ok: false, detail: 'GET /y: 403 (not permitted)' });
+  });
+});
+
+describe('fromSdkError', () => {
+  const init = (transport: unknown = null) => ({
+    provider: 'p',
+    operation: 'GET /x',
+    signal: new AbortController().signal,
+    transportError: () => transport,
+    isConnectionError: (e: unknown) => e instanceof TypeError,
+    httpError: (e: unknown) =>
+      e instanceof RangeError
+        ? { status: 403, code: 'permission_error', message: 'no', headers: null }
+        : null,
+  });
+
+  it('a connection error is the transport error behind it; an HTTP error maps by status', () => {
+    const timeout = new ApiError({ provider: 'p', operation: 'GET /x', kind: 'timeout' });
+    expect(fromSdkError(new TypeError('fetch failed'), init(timeout))).toBe(timeout);
+    expect(fromSdkError(new RangeError(), init())).toMatchObject({
+      kind: 'denied',
+      code: 'permission_error',
+    });
+    expect(fromSdkError(new SyntaxError('Unexpected token <'), init())).toMatchObject({
+      kind: 'invalid-response',
+    });
+    const bug = new Error('a bug');
+    expect(fromSdkError(bug, init())).toBe(bug);
   });
 });

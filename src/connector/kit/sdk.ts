@@ -56,6 +56,52 @@ export function httpApiError(init: {
   });
 }
 
+export interface SdkErrorInit {
+  provider: string;
+  operation: string;
+  /** The scan's signal: after Ctrl-C the abort reason passes through unchanged. */
+  signal: AbortSignal;
+  /** The kit's transport error behind an SDK "connection error" (see rememberingFetch). */
+  transportError(): unknown;
+  isConnectionError(e: unknown): boolean;
+  /** The HTTP answer behind an SDK error, or null when it is not one. */
+  httpError(
+    e: unknown,
+  ): {
+    status: number;
+    code: string | null;
+    message: string | null;
+    headers: Headers | null;
+  } | null;
+}
+
+/**
+ * Whatever an SDK call threw, as the kit's error: the kit's own errors as they are, a
+ * connection error as the transport error behind it, an HTTP error by its status, a body that
+ * is not JSON as an invalid response. Anything else (a bug) passes through.
+ */
+export function fromSdkError(e: unknown, init: SdkErrorInit): unknown {
+  const { provider, operation } = init;
+  if (init.signal.aborted) return init.signal.reason ?? e;
+  if (e instanceof ApiError) return e;
+  if (init.isConnectionError(e))
+    return (
+      init.transportError() ??
+      new ApiError({ provider, operation, kind: 'network', detail: (e as Error).message })
+    );
+  const http = init.httpError(e);
+  if (http) return httpApiError({ provider, operation, ...http });
+  if (e instanceof SyntaxError)
+    return new ApiError({
+      provider,
+      operation,
+      kind: 'invalid-response',
+      code: 'InvalidResponse',
+      detail: `response is not JSON (${e.message})`,
+    });
+  return e;
+}
+
 /** What an SDK page offers: the paginator, and the raw document it was built from. */
 export interface SdkPage {
   hasNextPage(): boolean;
