@@ -65,9 +65,7 @@ export interface SdkErrorInit {
   transportError(): unknown;
   isConnectionError(e: unknown): boolean;
   /** The HTTP answer behind an SDK error, or null when it is not one. */
-  httpError(
-    e: unknown,
-  ): {
+  httpError(e: unknown): {
     status: number;
     code: string | null;
     message: string | null;
