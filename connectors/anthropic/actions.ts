@@ -41,22 +41,10 @@ async function clientFor(ctx: ConnectorContext, ref: CredentialRef): Promise<Ant
 
 /** The key as a credential, with what the playbook needs (no usage report: last use unknown). */
 function mapped(key: RawApiKey, ref: CredentialRef): Credential {
-  const name =
-    typeof ref.attributes.workspaceName === 'string' ? ref.attributes.workspaceName : null;
+  const name = ref.attributes.workspaceName;
   const workspaces = new Map(
-    key.scope.type === 'workspace'
-      ? [
-          [
-            key.scope.workspace_id,
-            {
-              id: key.scope.workspace_id,
-              name: name ?? key.scope.workspace_id,
-              type: 'workspace' as const,
-              created_at: key.created_at,
-              archived_at: null,
-            },
-          ],
-        ]
+    key.scope.type === 'workspace' && typeof name === 'string'
+      ? [[key.scope.workspace_id, { name }]]
       : [],
   );
   return apiKeyCredential(key, workspaces, null, null);

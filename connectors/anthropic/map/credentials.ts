@@ -24,7 +24,8 @@ export const isLive = (key: RawApiKey): boolean => key.status !== 'archived';
 
 export function apiKeyCredential(
   key: RawApiKey,
-  workspaces: ReadonlyMap<string, RawWorkspace>,
+  /** Workspace names by id (a missing one is shown by its id). */
+  workspaces: ReadonlyMap<string, Pick<RawWorkspace, 'name'>>,
   members: Members,
   window: UsageWindow | null,
 ): Credential {
