@@ -112,7 +112,8 @@ describe('architecture', () => {
   });
 
   it('only the catalog imports better-sqlite3 and only client.ts files import cloud SDKs', () => {
-    const sdk = /from ['"](@aws-sdk|@azure|@octokit|@googleapis|google-auth-library)/;
+    const sdk =
+      /from ['"](@aws-sdk|@azure|@octokit|@googleapis|google-auth-library|openai|@anthropic-ai)/;
     const offenders: string[] = [];
     for (const f of [...sources(join(root, 'src')), ...sources(join(root, 'connectors'))]) {
       const rel = relative(root, f);

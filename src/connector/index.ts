@@ -47,6 +47,16 @@ export {
   type FlagDecl,
 } from './kit/options.js';
 export { isoOrNull, addDays, daysBetween } from './kit/dates.js';
+export {
+  rememberingFetch,
+  httpApiError,
+  fromSdkError,
+  pageThrough,
+  type SdkErrorInit,
+  type SdkPage,
+  type PageThroughInit,
+} from './kit/sdk.js';
+export { probeCheck } from './kit/doctor.js';
 
 export interface Logger {
   debug(message: string, data?: Record<string, unknown>): void;
