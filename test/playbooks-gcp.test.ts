@@ -18,11 +18,12 @@ import { makePlan } from '../src/playbooks/prepare.js';
 import { connector as gcp } from '../connectors/gcp/index.js';
 import { NEVER_EXPIRES, type GcpEstate } from '../connectors/gcp/stand-in/estate.js';
 import { startGcpStandIn, type GcpStandIn } from '../connectors/gcp/stand-in/server.js';
-import { tempCatalogPath } from './playbooks-harness.js';
+import { CUTOVER_NOW, engineDeps, keysFor, tempCatalogPath } from './playbooks-harness.js';
 
 const NOW = new Date();
 const OLD = 'a'.repeat(40);
 let s: GcpStandIn | undefined;
+let path = '';
 let catalog: Catalog | undefined;
 afterEach(async () => {
   catalog?.close();
@@ -71,6 +72,7 @@ function ctx(): ConnectorContext {
         policyanalyzer: url,
         recommender: url,
         apikeys: url,
+        oauth2: url,
       },
       retry: { maxRetries: 2, baseDelayMs: 1, maxDelayMs: 2 },
     },
@@ -80,35 +82,25 @@ function ctx(): ConnectorContext {
 
 async function setup(): Promise<{ store: PlaybookStore; keyId: string }> {
   s = await startGcpStandIn({ estate: estate() });
-  catalog = openCatalog(tempCatalogPath());
+  path = tempCatalogPath();
+  catalog = openCatalog(path);
   const runId = catalog.beginRun({ providers: ['gcp'], demo: false, version: 'test', now: NOW });
   for await (const r of gcp.discover(ctx())) catalog.writeScope(runId, r, 0);
   catalog.finishRun(runId, 'ok', NOW);
   const key = catalog.snapshot()!.credentials.find((c) => c.type === 'service-account-key')!;
-  return { store: new PlaybookStore(catalog.db), keyId: key.id };
+  return { store: new PlaybookStore(catalog.db, keysFor(path)), keyId: key.id };
 }
 
 const keys = () => s!.estate.projects[0]!.serviceAccounts[0]!.keys;
 
 function deps(store: PlaybookStore): EngineDeps {
-  return {
-    store,
-    now: () => new Date(),
-    actor: 'tester@host',
-    loadActions,
-    contextFor: async () => ctx(),
-    writeStdout: () => {},
-    say: () => {},
-    confirm: async () => true,
-    yes: true,
-    interactive: false,
-  };
+  return engineDeps(store, keysFor(path), async () => ctx());
 }
 
 describe('GCP service-account key', () => {
   it('revoke disables now (rollback enables it again)', async () => {
     const { store, keyId } = await setup();
-    const plan = await makePlan(catalog!, 'revoke', keyId, null, 7, loadActions);
+    const plan = await makePlan(catalog!, 'revoke', keyId, null, CUTOVER_NOW, loadActions);
     expect(plan.steps.map((x) => x.action)).toEqual(['deactivate', 'delete']);
     const runId = store.createRun(plan, NOW.toISOString());
     expect((await applyRun(deps(store), runId)).status).toBe('waiting');
@@ -125,7 +117,7 @@ describe('GCP service-account key', () => {
       'rotate',
       keyId,
       parseSinkSpec(`file:${file}`),
-      7,
+      CUTOVER_NOW,
       loadActions,
     );
     const runId = store.createRun(plan, NOW.toISOString());

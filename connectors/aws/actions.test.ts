@@ -7,6 +7,7 @@ import { buildAwsDemoEstate, DEMO_CALLER } from '../../fixtures/demo/aws.js';
 import { COMPANY } from '../../fixtures/demo/company.js';
 import { makeTestContext } from '../../src/connector/testing.js';
 import { UserError, type CredentialRef } from '../../src/connector/index.js';
+import { deliveryOf } from '../../fixtures/sink-delivery.js';
 
 const now = new Date('2026-11-01T12:00:00Z');
 const prod = COMPANY.aws.prod;
@@ -125,17 +126,20 @@ describe('aws actions', () => {
       AWS_ACCESS_KEY_ID: 'AKIANEWKEY0000000001',
       AWS_SECRET_ACCESS_KEY: 'first-secret-value',
     };
-    const v1 = await sink.put({ values });
-    expect(await sink.verify(v1.version)).toBe(true);
+    const d1 = deliveryOf(values);
+    const v1 = await sink.put({ values }, d1);
+    // The delivery token is the version id: this run's version, not just any AWSCURRENT one.
+    expect(v1.version).toBe(d1.token);
+    expect(await sink.verify(v1, d1)).toEqual({ ok: true });
     expect(JSON.parse(s.readSecret(COMPANY.aws.management.id, 'prod/backup-agent')!)).toEqual(
       values,
     );
-    const v2 = await sink.put({
-      values: { ...values, AWS_SECRET_ACCESS_KEY: 'second-secret-value' },
-    });
+    const second = { ...values, AWS_SECRET_ACCESS_KEY: 'second-secret-value' };
+    const d2 = deliveryOf(second);
+    const v2 = await sink.put({ values: second }, d2);
     expect(v2.version).not.toBe(v1.version);
-    expect(await sink.verify(v2.version)).toBe(true);
-    expect(await sink.verify(v1.version)).toBe(false); // now AWSPREVIOUS
+    expect(await sink.verify(v2, d2)).toEqual({ ok: true });
+    expect(await sink.verify(v1, d1)).toMatchObject({ ok: false, reason: /no longer AWSCURRENT/ }); // now AWSPREVIOUS
     expect(JSON.stringify([v1, v2])).not.toMatch(/secret-value/);
   });
 });
