@@ -283,7 +283,11 @@ export async function harness(extra: Parameters<typeof awsEstate>[0] = 'none'): 
         store,
         keys,
         async () =>
-          makeTestContext({ now: clock.now, env: awsEnv(standIn), options: { maxAttempts: 3 } }),
+          makeTestContext({
+            now: clock.now,
+            env: awsEnv(standIn),
+            options: { maxAttempts: 3, pollIntervalMs: 1 },
+          }),
         {
           now: () => clock.now,
           actor: 'tester@host (aws key AKIANHITESTCALLER001)',
