@@ -51,6 +51,12 @@ function clientFor(ctx: ConnectorContext, ref: CredentialRef): AzureClient {
   return createAzureClient(ctx, settings, ref.scope.id).client;
 }
 
+/**
+ * A secret Entra created seconds ago must not look "not yet valid" because this machine's
+ * clock is a little behind Entra's: states are judged with this much allowance.
+ */
+const CLOCK_SKEW_MS = 5 * 60_000;
+
 /** Every credential the holder object has, mapped like the scan maps them (usage unknown here). */
 async function credentialsOfOwner(
   ctx: ConnectorContext,
@@ -89,7 +95,7 @@ async function credentialsOfOwner(
         usage: noUsage,
         rbac: [],
       },
-      ctx.now(),
+      new Date(ctx.now().getTime() + CLOCK_SKEW_MS),
     );
     return records.credentials.map((c) => ({ ...c, identityExternalId: ref.identityExternalId }));
   }
@@ -105,7 +111,7 @@ async function credentialsOfOwner(
       usage: noUsage,
       rbac: [],
     },
-    ctx.now(),
+    new Date(ctx.now().getTime() + CLOCK_SKEW_MS),
   );
   return records.credentials.map((c) => ({ ...c, identityExternalId: ref.identityExternalId }));
 }

@@ -24,9 +24,15 @@ export const MAX_KEYS_PER_SERVICE_ACCOUNT = 10;
 
 const NONE = NO_CAPABILITIES;
 
+/**
+ * The key's resource name. The recorded one is used only when it names this very key: a
+ * playbook acts on the new key or a sibling with the attributes of the key it planned for, and
+ * acting on `resourceName` then would delete the wrong key.
+ */
 function keyName(ref: CredentialRef): string {
   const recorded = ref.attributes.resourceName;
-  if (typeof recorded === 'string' && recorded.includes('/keys/')) return recorded;
+  if (typeof recorded === 'string' && recorded.endsWith(`/keys/${ref.credentialExternalId}`))
+    return recorded;
   return keyResourceName(ref.scope.id, ref.identityExternalId, ref.credentialExternalId);
 }
 

@@ -5,7 +5,12 @@
  */
 import type { CredentialStatus, CredentialType, ProviderId, Scope } from './index.js';
 
-/** Where a credential lives, as the catalog recorded it. */
+/**
+ * Where a credential lives, as the catalog recorded it. A playbook also acts on the credential
+ * it creates and on siblings with the planned credential's ref and another
+ * `credentialExternalId`: connectors name the credential by `credentialExternalId` and use
+ * `attributes` only for facts about its identity (user name, owner object), never to find it.
+ */
 export interface CredentialRef {
   scope: Scope;
   identityExternalId: string;

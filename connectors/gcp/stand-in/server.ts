@@ -132,15 +132,9 @@ export async function startGcpStandIn(options: GcpStandInOptions): Promise<GcpSt
     try {
       const raw = await readBody(req);
       if (options.latencyMs) await new Promise((r) => setTimeout(r, options.latencyMs));
-      if (method === 'POST' && path === '/token') {
-        // The OAuth 2.0 host: authenticated by the signed assertion, not a bearer token.
-        const reply = jwtBearerToken(estate, new URLSearchParams(raw), now());
-        record.status = reply.status;
-        res.writeHead(reply.status, headers);
-        res.end(JSON.stringify(reply.body));
-        return;
-      }
-      if (req.headers.authorization !== `Bearer ${token}`) {
+      // The OAuth 2.0 host is authenticated by the signed assertion, not a bearer token.
+      const tokenRequest = method === 'POST' && path === '/token';
+      if (!tokenRequest && req.headers.authorization !== `Bearer ${token}`) {
         throw new HttpError(
           401,
           'UNAUTHENTICATED',
@@ -165,6 +159,13 @@ export async function startGcpStandIn(options: GcpStandInOptions): Promise<GcpSt
           STATUS_TEXT[fault.status] ?? 'UNKNOWN',
           faultMessage(fault.status, path),
         );
+      }
+      if (tokenRequest) {
+        const reply = jwtBearerToken(estate, new URLSearchParams(raw), now());
+        record.status = reply.status;
+        res.writeHead(reply.status, headers);
+        res.end(JSON.stringify(reply.body));
+        return;
       }
       body = await route(method, path, url.searchParams, raw ? JSON.parse(raw) : {});
     } catch (e) {

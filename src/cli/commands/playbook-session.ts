@@ -96,13 +96,13 @@ export class Session {
   }
 
   async context(provider: ProviderId, plan: Plan): Promise<ConnectorContext> {
-    const now = new Date();
     const debug = this.g.debug
       ? (m: string, d?: Record<string, unknown>) =>
           process.stderr.write(`debug: ${provider}: ${m}${d ? ` ${JSON.stringify(d)}` : ''}\n`)
       : () => {};
     const base = {
-      now: () => now,
+      // A live clock: a playbook spans minutes (or, resumed, days), unlike one scan's snapshot.
+      now: () => new Date(),
       log: { debug },
       progress: () => {},
       signal: new AbortController().signal,
