@@ -31,7 +31,7 @@ import { startGcpStandIn, type GcpStandIn } from '../connectors/gcp/stand-in/ser
 import { tokenFromKeyFile } from '../connectors/gcp/client.js';
 import { buildGitHubDemoEstate } from '../fixtures/demo/github.js';
 import { DEMO_TOKEN } from '../connectors/github/index.js';
-import { startGitHubStandIn, type GitHubStandIn } from '../connectors/github/stand-in/server.js';
+import { startGitHubStandIn } from '../connectors/github/stand-in/server.js';
 import type { AwsStandIn } from '../connectors/aws/stand-in/server.js';
 import {
   awsEnv,
