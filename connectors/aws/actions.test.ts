@@ -20,7 +20,7 @@ afterEach(() => s.close());
 const ctx = () =>
   makeTestContext({
     now,
-    options: { endpoint: s.url, maxAttempts: 2 },
+    options: { endpoint: s.url, maxAttempts: 2, pollIntervalMs: 1 },
     env: {
       AWS_ACCESS_KEY_ID: DEMO_CALLER.accessKeyId,
       AWS_SECRET_ACCESS_KEY: DEMO_CALLER.secretAccessKey,
@@ -141,5 +141,31 @@ describe('aws actions', () => {
     expect(await sink.verify(v2, d2)).toEqual({ ok: true });
     expect(await sink.verify(v1, d1)).toMatchObject({ ok: false, reason: /no longer AWSCURRENT/ }); // now AWSPREVIOUS
     expect(JSON.stringify([v1, v2])).not.toMatch(/secret-value/);
+  });
+
+  it('proves a new key signs in as its user (sts:GetCallerIdentity with that key)', async () => {
+    const [old] = keysOf(prod.id, 'backup-agent');
+    const r = ref(prod.id, 'backup-agent', old!.id);
+    const { credential, secret } = await actions.create(ctx(), r);
+    const mine = { ...r, credentialExternalId: credential.externalId };
+    expect(await actions.prove!(ctx(), mine, secret)).toEqual({
+      principal: `arn:aws:iam::${prod.id}:user/backup-agent`,
+    });
+    // A key of another user proves nothing about this one.
+    const other = keysOf(prod.id, 'backup-agent').find((k) => k.id === credential.externalId)!;
+    const elsewhere = { ...mine, identityExternalId: `arn:aws:iam::${prod.id}:user/someone-else` };
+    await expect(actions.prove!(ctx(), elsewhere, secret)).rejects.toThrow(
+      /authenticates as arn:aws:iam::\d+:user\/backup-agent, not as .*someone-else/,
+    );
+    // An inactive key does not sign in (retried as IAM propagation, then refused).
+    other.status = 'Inactive';
+    await expect(actions.prove!(ctx(), mine, secret)).rejects.toThrow(/InvalidClientTokenId/);
+  });
+
+  it('names who it acts as without revealing a secret', () => {
+    expect(actions.actor!(ctx())).toBe(`aws key ${DEMO_CALLER.accessKeyId}`);
+    expect(actions.actor!(makeTestContext({ now, options: { profile: 'audit' }, env: {} }))).toBe(
+      'aws profile audit',
+    );
   });
 });

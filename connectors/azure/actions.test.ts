@@ -178,4 +178,15 @@ describe('azure actions', () => {
   it('rejects a malformed Key Vault target before touching the network', () => {
     expect(() => actions.sinks['azure-key-vault']!(ctx(), 'no-secret-name')).toThrow(UserError);
   });
+
+  it('proves a new secret with a client-credentials sign-in, and refuses a wrong one', async () => {
+    const old = refFor('rotation-2026');
+    const { credential, secret } = await actions.create(ctx(), old);
+    const mine = { ...old, credentialExternalId: credential.externalId };
+    expect(await actions.prove!(ctx(), mine, secret)).toEqual({
+      principal: `app ${secret.values.AZURE_CLIENT_ID} in tenant ${COMPANY.azureTenantId}`,
+    });
+    const wrong = { values: { ...secret.values, AZURE_CLIENT_SECRET: 'not-the-secret' } };
+    await expect(actions.prove!(ctx(), mine, wrong)).rejects.toThrow(/AADSTS7000215/);
+  });
 });
