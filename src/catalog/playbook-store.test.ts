@@ -13,7 +13,8 @@ import {
   verifyAuditChain,
   type AuditKey,
 } from './playbook-store.js';
-import { AuditKeyFile } from '../playbooks/audit-key.js';
+import { randomBytes } from 'node:crypto';
+import { keyIdOf, type AuditSigner } from './audit-log.js';
 import type { Plan } from '../model/index.js';
 
 const plan: Plan = {
@@ -63,9 +64,16 @@ const plan: Plan = {
   ],
 };
 
-function fresh(): { store: PlaybookStore; path: string; keys: AuditKeyFile; key: AuditKey } {
+/** An in-memory key: the catalog only needs something that signs (key files are playbooks'). */
+function signer(): AuditSigner & { key(): AuditKey } {
+  const secret = randomBytes(32);
+  const key = { secret, id: keyIdOf(secret) };
+  return { key: () => key };
+}
+
+function fresh(): { store: PlaybookStore; path: string; keys: AuditSigner; key: AuditKey } {
   const path = join(mkdtempSync(join(tmpdir(), 'nhi-pb-')), 'catalog.db');
-  const keys = new AuditKeyFile(`${path}.audit-key`, path);
+  const keys = signer();
   return { store: new PlaybookStore(openCatalog(path).db, keys), path, keys, key: keys.key() };
 }
 
@@ -281,7 +289,7 @@ describe('migration 0004', () => {
       .run(legacy.prevHash, hash);
     old.close();
 
-    const keys = new AuditKeyFile(`${path}.audit-key`, path);
+    const keys = signer();
     const store = new PlaybookStore(openCatalog(path).db, keys);
     expect(store.getRun(1)).toMatchObject({ status: 'waiting' });
     expect(store.steps(1)).toMatchObject([{ seq: 1, status: 'done' }]);
