@@ -134,7 +134,13 @@ async function check(
     const next = ['playbook', then, '1', '--yes'];
     const r = await runCli(next, w.env, { cwd: w.cwd });
     if (r.code !== 0)
-      return `${then} exited ${r.code}: ${r.stderr.trim().split('\n').filter((l) => l.startsWith('nhi:')).join(' ') || r.stderr.trim()}`;
+      return `${then} exited ${r.code}: ${
+        r.stderr
+          .trim()
+          .split('\n')
+          .filter((l) => l.startsWith('nhi:'))
+          .join(' ') || r.stderr.trim()
+      }`;
     why = await w.invariant();
     if (why) return `after ${then}: ${why}`;
     why = then === 'resume' ? await w.finished() : await w.restored(r.stdout);

@@ -3,7 +3,6 @@
  * its keyed chain and its anchors. Verification exits 1 when anything does not hold.
  */
 import type { Command } from 'commander';
-import { readFileSync, writeFileSync } from 'node:fs';
 import { UserError } from '../../connector/index.js';
 import {
   exportLog,
@@ -14,28 +13,11 @@ import {
   type AuditReport,
 } from '../../playbooks/audit.js';
 import { colorEnabled, note, out, table } from '../output.js';
+import { readUserFile, writeUserFile } from '../user-files.js';
 import type { Session } from './playbook-session.js';
 
 function readExport(file: string) {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new UserError(
-      `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-    );
-  }
-  return parseExport(text, file);
-}
-
-function writeExport(file: string, text: string): void {
-  try {
-    writeFileSync(file, text, { mode: 0o600 });
-  } catch (err) {
-    throw new UserError(
-      `cannot write ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-    );
-  }
+  return parseExport(readUserFile(file, 'audit export'), file);
 }
 
 function verdictLines(r: AuditReport, keyPath: string): string {
@@ -65,7 +47,7 @@ export async function auditCommand(cmd: Command, s: Session, format: string): Pr
     const text = exportLog(s.store, s.keys, now);
     if (f.export === '-') process.stdout.write(text);
     else {
-      writeExport(f.export, text);
+      writeUserFile(f.export, text, 'audit export', { mode: 0o600 });
       note(s.g, `exported ${s.store.audit().length} audit entries (anchored) to ${f.export}`);
     }
     if (!f.verify && !f.against) return 0;
