@@ -6,8 +6,6 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { chmodSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
-import { createServer, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -25,16 +23,17 @@ import {
   OLD_KEY,
   type Harness,
 } from './playbooks-harness.js';
+import { faultProxy } from './playbooks-worlds.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const SINK = 'aws-secrets-manager:prod/ci-bot';
 let h: Harness | undefined;
-let proxy: Server | undefined;
+let closeProxy: (() => Promise<void>) | undefined;
 afterEach(async () => {
   await h?.close();
-  await new Promise((r) => (proxy ? proxy.close(r) : r(null)));
-  h = proxy = undefined;
+  await closeProxy?.();
+  h = closeProxy = undefined;
 });
 
 function sinkKey(h: Harness): { id: string; secret: string } | null {
@@ -127,36 +126,17 @@ describe('a verify that fails once (issue 10: resume verified the old delivery)'
   });
 });
 
-/** A proxy in front of the stand-in answering DescribeSecret with a bare `{}` (HTTP 200). */
-async function emptyDescribeProxy(target: string): Promise<string> {
-  proxy = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      if (String(req.headers['x-amz-target']).endsWith('.DescribeSecret')) {
-        res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
-        res.end('{}');
-        return;
-      }
-      const up = request(
-        `${target}${req.url}`,
-        { method: req.method, headers: req.headers },
-        (r) => {
-          res.writeHead(r.statusCode ?? 500, r.headers);
-          r.pipe(res);
-        },
-      );
-      up.end(Buffer.concat(chunks));
-    });
-  });
-  await new Promise<void>((r) => proxy!.listen(0, '127.0.0.1', r));
-  return `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
-}
-
 describe('verification proves this delivery, not some value', () => {
   it('a DescribeSecret answering {} proves nothing: the old key stays, the new one goes', async () => {
     h = await harness();
-    const url = await emptyDescribeProxy(h.standIn.url);
+    // A proxy answers DescribeSecret with a bare `{}` (HTTP 200): a reply that proves nothing.
+    const p = await faultProxy(h.standIn.url, (r) =>
+      r.target.endsWith('.DescribeSecret')
+        ? { status: 200, type: 'application/x-amz-json-1.1', body: '{}' }
+        : null,
+    );
+    closeProxy = p.close;
+    const url = p.url;
     const runId = h.store.createRun(
       await h.plan('rotate', OLD_KEY, parseSinkSpec(SINK)),
       h.clock.now.toISOString(),

@@ -16,12 +16,11 @@ import { applyRun, rollbackRun, type EngineDeps } from '../src/playbooks/engine.
 import { parseSinkSpec } from '../src/playbooks/plan.js';
 import { makePlan } from '../src/playbooks/prepare.js';
 import { connector as gcp } from '../connectors/gcp/index.js';
-import { NEVER_EXPIRES, type GcpEstate } from '../connectors/gcp/stand-in/estate.js';
+import { gcpEstate, OLD_GCP } from './playbooks-worlds.js';
 import { startGcpStandIn, type GcpStandIn } from '../connectors/gcp/stand-in/server.js';
 import { CUTOVER_NOW, engineDeps, keysFor, tempCatalogPath } from './playbooks-harness.js';
 
 const NOW = new Date();
-const OLD = 'a'.repeat(40);
 let s: GcpStandIn | undefined;
 let path = '';
 let catalog: Catalog | undefined;
@@ -30,35 +29,6 @@ afterEach(async () => {
   await s?.close();
   s = catalog = undefined;
 });
-
-function estate(): GcpEstate {
-  return {
-    projects: [
-      {
-        projectId: 'of-staging',
-        projectNumber: '729104835512',
-        displayName: 'Staging',
-        parent: 'organizations/1',
-        createTime: '2024-01-01T00:00:00Z',
-        bindings: [],
-        serviceAccounts: [
-          {
-            accountId: 'ci-deployer',
-            uniqueId: '111111111111111111111',
-            keys: [
-              {
-                keyId: OLD,
-                keyType: 'USER_MANAGED',
-                validAfterTime: '2026-03-01T00:00:00Z',
-                validBeforeTime: NEVER_EXPIRES,
-              },
-            ],
-          },
-        ],
-      },
-    ],
-  };
-}
 
 function ctx(): ConnectorContext {
   const url = s!.url;
@@ -81,7 +51,7 @@ function ctx(): ConnectorContext {
 }
 
 async function setup(): Promise<{ store: PlaybookStore; keyId: string }> {
-  s = await startGcpStandIn({ estate: estate() });
+  s = await startGcpStandIn({ estate: gcpEstate() });
   path = tempCatalogPath();
   catalog = openCatalog(path);
   const runId = catalog.beginRun({ providers: ['gcp'], demo: false, version: 'test', now: NOW });
@@ -104,9 +74,9 @@ describe('GCP service-account key', () => {
     expect(plan.steps.map((x) => x.action)).toEqual(['deactivate', 'delete']);
     const runId = store.createRun(plan, NOW.toISOString());
     expect((await applyRun(deps(store), runId)).status).toBe('waiting');
-    expect(keys().find((k) => k.keyId === OLD)?.disabled).toBe(true);
+    expect(keys().find((k) => k.keyId === OLD_GCP)?.disabled).toBe(true);
     await rollbackRun(deps(store), runId);
-    expect(keys().find((k) => k.keyId === OLD)?.disabled).toBeFalsy();
+    expect(keys().find((k) => k.keyId === OLD_GCP)?.disabled).toBeFalsy();
   });
 
   it('rotates into a file sink (mode 0600) before disabling the old key', async () => {
@@ -124,7 +94,7 @@ describe('GCP service-account key', () => {
     expect((await applyRun(deps(store), runId)).status).toBe('waiting');
     const user = keys().filter((k) => k.keyType === 'USER_MANAGED');
     expect(user).toHaveLength(2);
-    expect(user.find((k) => k.keyId === OLD)?.disabled).toBe(true);
+    expect(user.find((k) => k.keyId === OLD_GCP)?.disabled).toBe(true);
     expect(statSync(file).mode & 0o777).toBe(0o600);
     const newId = store.steps(runId)[0]!.result!.newExternalId as string;
     expect(user.some((k) => newId.endsWith(k.keyId))).toBe(true);

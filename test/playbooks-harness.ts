@@ -74,6 +74,14 @@ export function tempCatalogPath(): string {
   return join(mkdtempSync(join(tmpdir(), 'nhi-playbooks-')), 'catalog.db');
 }
 
+/** A fresh AWS stand-in scanned into a fresh catalog, and the environment the CLI needs for it. */
+export async function cliSetup(): Promise<{ standIn: AwsStandIn; env: Record<string, string> }> {
+  const standIn = await startAws();
+  const catalog = tempCatalogPath();
+  await scanInto(catalog, standIn);
+  return { standIn, env: { ...awsEnv(standIn), NHI_CATALOG: catalog } };
+}
+
 /** Scans the stand-in with the real connector into a catalog at `path` (a non-demo run). */
 export async function scanInto(path: string, standIn: AwsStandIn): Promise<void> {
   const catalog = openCatalog(path);

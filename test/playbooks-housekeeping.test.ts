@@ -11,15 +11,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AwsStandIn } from '../connectors/aws/stand-in/server.js';
 import {
-  awsEnv,
+  cliSetup,
   keyOf,
   keysOf,
   OLD_KEY,
   removeCliBuild,
   runCli,
   scanInto,
-  startAws,
-  tempCatalogPath,
 } from './playbooks-harness.js';
 
 afterAll(() => removeCliBuild());
@@ -30,10 +28,9 @@ afterEach(async () => {
 });
 
 async function setup(): Promise<Record<string, string>> {
-  standIn = await startAws();
-  const catalog = tempCatalogPath();
-  await scanInto(catalog, standIn);
-  return { ...awsEnv(standIn), NHI_CATALOG: catalog };
+  const w = await cliSetup();
+  standIn = w.standIn;
+  return w.env;
 }
 
 const SINK = 'aws-secrets-manager:prod/ci-bot';

@@ -479,9 +479,10 @@ export function azureLeg(kind: 'rotate' | 'revoke'): Leg {
 
 /* ---------------------------------------------------------------- GCP */
 
-const OLD_GCP = 'a'.repeat(40);
+export const OLD_GCP = 'a'.repeat(40);
 
-function gcpEstate(): GcpEstate {
+/** One service account with one user-managed key (the playbook tests' GCP estate). */
+export function gcpEstate(): GcpEstate {
   return {
     projects: [
       {

@@ -7,21 +7,10 @@
  * entry count and head hash (by the catalog's real path, so one key may serve several
  * catalogs), so a log whose tail was cut off is caught at the next verify.
  */
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  linkSync,
-  openSync,
-  readFileSync,
-  realpathSync,
-  renameSync,
-  statSync,
-  unlinkSync,
-  writeSync,
-} from 'node:fs';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { createHmac, randomBytes } from 'node:crypto';
-import { basename, dirname, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
+import { placePrivateFile } from './private-file.js';
 import type { AuditAnchor, AuditEntry } from '../model/index.js';
 import { UserError } from '../connector/index.js';
 import {
@@ -38,31 +27,6 @@ export function auditKeyPath(
   env: Readonly<Record<string, string | undefined>>,
 ): string {
   return env.NHI_AUDIT_KEY_FILE || `${catalogPath}.audit-key`;
-}
-
-function writeFileAtomically(path: string, content: string, exclusive: boolean): boolean {
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  const fd = openSync(tmp, 'wx', 0o600);
-  try {
-    writeSync(fd, content);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  try {
-    if (!exclusive) {
-      renameSync(tmp, path);
-      return true;
-    }
-    // link() fails if the path exists: two processes creating the key at once agree on one.
-    linkSync(tmp, path);
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw err;
-  } finally {
-    if (existsSync(tmp)) unlinkSync(tmp);
-  }
 }
 
 export class AuditKeyFile implements AuditSigner {
@@ -92,7 +56,7 @@ export class AuditKeyFile implements AuditSigner {
     const k = this.load();
     if (k) return k;
     try {
-      writeFileAtomically(this.path, `${randomBytes(32).toString('hex')}\n`, true);
+      placePrivateFile(this.path, `${randomBytes(32).toString('hex')}\n`, true);
     } catch (err) {
       throw new UserError(
         `cannot create the audit key ${this.path}: ${(err as Error).message}`,
@@ -160,7 +124,7 @@ export class AuditKeyFile implements AuditSigner {
       if (current && current.keyId === anchor.keyId && current.entries > anchor.entries)
         return true;
       all[this.catalog] = anchor;
-      return writeFileAtomically(this.anchorPath, `${JSON.stringify(all, null, 1)}\n`, false);
+      return placePrivateFile(this.anchorPath, `${JSON.stringify(all, null, 1)}\n`);
     } catch {
       return false;
     }

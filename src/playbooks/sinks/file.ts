@@ -6,19 +6,9 @@
  * renames it, so the path never holds a half-written secret. Verification reads the file back
  * and compares its keyed fingerprint with the delivery's: exactly this run's values, or not.
  */
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  lstatSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  unlinkSync,
-  writeSync,
-} from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { existsSync, lstatSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { placePrivateFile, writeNewPrivateFile } from '../private-file.js';
 import type { SecretMaterial, SinkDelivery } from '../../connector/index.js';
 import { UserError } from '../../connector/index.js';
 import type { CoreSink } from './index.js';
@@ -48,27 +38,6 @@ export function parseEnvFile(text: string): Record<string, string> | null {
     }
   }
   return out;
-}
-
-function writeNew(path: string, content: string): void {
-  // 'wx' fails if the file exists; the mode applies at creation, before any byte is written.
-  const fd = openSync(path, 'wx', 0o600);
-  try {
-    writeSync(fd, content);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function replace(path: string, content: string): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    writeNew(tmp, content);
-    renameSync(tmp, path);
-  } finally {
-    if (existsSync(tmp)) unlinkSync(tmp);
-  }
 }
 
 type Found =
@@ -117,10 +86,10 @@ export function fileSink(target: string, overwrite: boolean): CoreSink {
       if (found.kind === 'other') throw new UserError(`sink file ${target} ${found.why}`);
       if (found.kind === 'file') {
         if (!overwrite && !ours(found, delivery)) throw exists();
-        replace(path, content);
+        placePrivateFile(path, content);
       } else {
         try {
-          writeNew(path, content);
+          writeNewPrivateFile(path, content);
         } catch (err) {
           if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw exists('appeared meanwhile');
           throw err;
