@@ -211,6 +211,27 @@ describe('cut-over, not cliff', () => {
     expect(invariantHolds(h)).toBe(true);
   });
 
+  it('a cron run without --yes stops before retiring, and says how to continue', async () => {
+    h = await harness();
+    const runId = h.store.createRun(
+      await h.plan('rotate', OLD_KEY, parseSinkSpec(SINK), inUse(7)),
+      h.clock.now.toISOString(),
+    );
+    // Nothing destructive is due at first: no --yes needed to deliver and wait.
+    expect((await applyRun(h.deps({ yes: false }), runId)).status).toBe('waiting');
+    const fresh = sinkKey(h)!;
+    h.clock.now = new Date(h.clock.now.getTime() + DAY);
+    keyOf(h.standIn, fresh.id)!.lastUsedAt = new Date(h.clock.now.getTime() - HOUR).toISOString();
+    const [out] = await resumeDue(h.deps({ yes: false, interactive: false }));
+    expect(out).toMatchObject({ status: 'stopped' });
+    expect(out!.notes.join()).toMatch(
+      /changes a live credential: continue with 'nhi playbook resume \d+ --yes'/,
+    );
+    expect(keyOf(h.standIn, OLD_KEY)?.status).toBe('Active');
+    expect((await applyRun(h.deps(), runId)).status).toBe('waiting');
+    expect(keyOf(h.standIn, OLD_KEY)?.status).toBe('Inactive');
+  });
+
   it('without any use, retires the old key when the overlap ends', async () => {
     h = await harness();
     const runId = h.store.createRun(

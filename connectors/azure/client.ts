@@ -58,8 +58,10 @@ export async function signInWithSecret(
   );
   let token;
   try {
+    // A token endpoint that never answers must not hang a playbook.
+    const timeout = AbortSignal.timeout(30_000);
     token = await credential.getToken(scopeFor(settings.graphEndpoint), {
-      ...(signal ? { abortSignal: signal } : {}),
+      abortSignal: signal ? AbortSignal.any([signal, timeout]) : timeout,
     });
   } catch (err) {
     // @azure/identity's message names the AADSTS code; it never contains the secret.

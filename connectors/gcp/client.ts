@@ -109,6 +109,9 @@ export function createAuth(env: Readonly<Record<string, string | undefined>>): G
   });
 }
 
+/** A token endpoint that accepts the connection and never answers must not hang a playbook. */
+const TOKEN_TIMEOUT_MS = 30_000;
+
 /** Where google-auth-library sends every JWT-bearer grant (it has no setting for it). */
 const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token';
 
@@ -135,6 +138,7 @@ export async function tokenFromKeyFile(
   jwt.transporter.interceptors.request.add({
     resolved: async (opts) => {
       if (opts.url.toString() === GOOGLE_TOKEN_URL) opts.url = tokenUrl;
+      opts.timeout ||= TOKEN_TIMEOUT_MS;
       return opts;
     },
   });

@@ -272,13 +272,17 @@ async function applyClaimed(deps: EngineDeps, runId: number): Promise<Outcome> {
       }
     }
     if (step.destructive && !deps.yes) {
-      if (!(await deps.confirm(step, live.run))) {
+      // Reached early (a cut-over saw the new credential in use) with no terminal to ask on.
+      const asked = deps.interactive && (await deps.confirm(step, live.run));
+      if (!asked) {
         live.journal.status('stopped');
         return {
           runId,
           status: 'stopped',
           notes: [
-            `stopped before step ${step.seq}: 'nhi playbook resume ${runId}' continues, 'rollback' undoes`,
+            deps.interactive
+              ? `stopped before step ${step.seq}: 'nhi playbook resume ${runId}' continues, 'rollback' undoes`
+              : `step ${step.seq} (${step.summary}) changes a live credential: continue with 'nhi playbook resume ${runId} --yes'`,
           ],
         };
       }
