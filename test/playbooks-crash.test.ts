@@ -102,6 +102,7 @@ function runStatus(catalog: string): { status: string; steps: string[]; auditOk:
 const ROTATE_WRITES = 9;
 // revoke journals: deactivate (intent, result), delete due date.
 const REVOKE_WRITES = 3;
+// Dozens of CLI processes: minutes on a busy machine (the matrix test covers every provider).
 
 describe('crash at every journal write', () => {
   it('rotate: resume completes with the new key in the sink; rollback restores the old key alone', async () => {
@@ -163,7 +164,7 @@ describe('crash at every journal write', () => {
     );
     // After writes 2 and 3 the key exists but its secret died with the process.
     expect(results.filter((r) => r.orphan).map((r) => r.n)).toEqual([2, 3]);
-  });
+  }, 300_000);
 
   it('revoke: resume leaves the key inactive with its deletion scheduled; rollback re-activates it', async () => {
     const limit = pLimit(3);
@@ -195,5 +196,5 @@ describe('crash at every journal write', () => {
         }),
       ),
     );
-  });
+  }, 300_000);
 });
