@@ -170,8 +170,10 @@ async function failed(live: Live, step: PlanStep, err: unknown): Promise<never> 
   if (step.action === 'sink-put' || step.action === 'sink-verify') {
     await restartDelivery(live, `sink failed: ${why}`);
   } else if (gate) {
-    const old = await live.actions.describe(live.ctx, plan.ref).catch(() => null);
-    if (old?.status === 'active') {
+    const old = await live.actions.describe(live.ctx, plan.ref).catch((e: unknown) => e as Error);
+    if (old instanceof Error) {
+      next = `the state of ${plan.ref.credentialExternalId} could not be read (${old.message}): 'nhi playbook resume ${run.id}' checks again`;
+    } else if (old?.status === 'active') {
       await restartDelivery(live, `the replacement stopped serving: ${why}`);
       next = `${plan.ref.credentialExternalId} was not touched: 'nhi playbook resume ${run.id}' delivers a fresh credential, 'nhi playbook rollback ${run.id}' restores`;
     } else {
