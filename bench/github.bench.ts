@@ -5,11 +5,12 @@
  */
 import { connector } from '../connectors/github/index.js';
 import { startGitHubStandIn } from '../connectors/github/stand-in/server.js';
+import type { RequestRecord } from '../src/connector/stand-in.js';
 import { syntheticOrg } from '../connectors/github/stand-in/synthetic.js';
 import { makeTestContext } from '../src/connector/testing.js';
 import { serveWhenChild, startChildStandIn } from './stand-in-process.js';
 
-const REPOS = 2000;
+const REPOS = Number(process.env.NHI_BENCH_GITHUB_REPOS ?? 2000);
 const LATENCY_MS = 20;
 const CONCURRENCY = 8;
 
@@ -34,11 +35,22 @@ await serveWhenChild<Counts>(SERVE_FLAG, async () => {
     counts: () => ({
       requests: s.requests.length,
       repoRequests: s.requests.filter((q) => q.path.startsWith('/repos/')).length,
-      maxInFlight: s.stats.maxInFlight,
+      maxInFlight: peakInFlight(s.requests),
     }),
     close: s.close,
   };
 });
+
+/** The most requests the stand-in was answering at once. */
+function peakInFlight(requests: readonly RequestRecord[]): number {
+  const events = requests
+    .flatMap((r) => [[r.startedAt, 1] as const, [r.endedAt || Infinity, -1] as const])
+    .sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let now = 0;
+  let peak = 0;
+  for (const [, d] of events) peak = Math.max(peak, (now += d));
+  return peak;
+}
 
 export default async function githubBench() {
   // The stand-in runs in its own process: see stand-in-process.ts.
