@@ -15,6 +15,7 @@ import {
 import {
   garbage,
   offsetPage,
+  peakInFlight,
   router,
   serveStandIn,
   startCanary,
@@ -246,5 +247,9 @@ describe('stand-in server', () => {
       ['/hello', 404, 'none'],
     ]);
     for (const r of s.requests) expect(r.endedAt).toBeGreaterThanOrEqual(r.startedAt);
+    expect(peakInFlight(s.requests)).toBe(1);
+    s.latencyMs = 30;
+    await Promise.all([1, 2, 3].map(() => fetch(`${s.url}/hello`)));
+    expect(peakInFlight(s.requests)).toBe(3);
   });
 });

@@ -334,6 +334,17 @@ export async function serveStandIn(
   };
 }
 
+/** The most of these requests the server was answering at once (checks bounded concurrency). */
+export function peakInFlight(requests: readonly RequestRecord[]): number {
+  const events = requests
+    .flatMap((r) => [[r.startedAt, 1] as const, [r.endedAt || Infinity, -1] as const])
+    .sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let now = 0;
+  let peak = 0;
+  for (const [, d] of events) peak = Math.max(peak, (now += d));
+  return peak;
+}
+
 /* ----- routing and paging ----- */
 
 export interface Route {
