@@ -5,7 +5,7 @@
  */
 import { connector } from '../connectors/github/index.js';
 import { startGitHubStandIn } from '../connectors/github/stand-in/server.js';
-import type { RequestRecord } from '../src/connector/stand-in.js';
+import { peakInFlight } from '../src/connector/stand-in.js';
 import { syntheticOrg } from '../connectors/github/stand-in/synthetic.js';
 import { makeTestContext } from '../src/connector/testing.js';
 import { serveWhenChild, startChildStandIn } from './stand-in-process.js';
@@ -40,17 +40,6 @@ await serveWhenChild<Counts>(SERVE_FLAG, async () => {
     close: s.close,
   };
 });
-
-/** The most requests the stand-in was answering at once. */
-function peakInFlight(requests: readonly RequestRecord[]): number {
-  const events = requests
-    .flatMap((r) => [[r.startedAt, 1] as const, [r.endedAt || Infinity, -1] as const])
-    .sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-  let now = 0;
-  let peak = 0;
-  for (const [, d] of events) peak = Math.max(peak, (now += d));
-  return peak;
-}
 
 export default async function githubBench() {
   // The stand-in runs in its own process: see stand-in-process.ts.

@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeTestContext } from '../../src/connector/testing.js';
 import { ApiError } from '../../src/connector/index.js';
-import { startCanary, type StandInServer } from '../../src/connector/stand-in.js';
+import { peakInFlight, startCanary, type StandInServer } from '../../src/connector/stand-in.js';
 import { GitHubClient, resolveSettings } from './client.js';
 import { DeployKeySchema, RepoSchema, list } from './schema.js';
 import { primaryLimit, secondaryLimit } from './stand-in/faults.js';
@@ -189,13 +189,7 @@ describe('concurrency and writes', () => {
     await Promise.all(
       Array.from({ length: 12 }, (_, i) => keysOf(c, `repo-${String(i).padStart(4, '0')}`)),
     );
-    const events = s.requests
-      .flatMap((r) => [[r.startedAt, 1] as const, [r.endedAt, -1] as const])
-      .sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-    let now = 0;
-    let peak = 0;
-    for (const [, d] of events) peak = Math.max(peak, (now += d));
-    expect(peak).toBe(3);
+    expect(peakInFlight(s.requests)).toBe(3);
   });
 
   it('spaces writes a second apart, as GitHub asks', async () => {
