@@ -96,7 +96,6 @@ describe('architecture', () => {
     aws: ['schema.ts', 'map', 'doctor.ts', 'stand-in/index.ts'],
     azure: ['schema.ts', 'map', 'doctor.ts'],
     gcp: ['schema.ts', 'map', 'doctor.ts', 'stand-in/index.ts'],
-    github: ['schema.ts', 'map', 'doctor.ts', 'stand-in/index.ts'],
   };
 
   it.each(['_template', ...PROVIDERS])('%s has the common connector shape', (p) => {

@@ -29,7 +29,7 @@ import { COMPANY } from '../fixtures/demo/company.js';
 import { NEVER_EXPIRES, type GcpEstate } from '../connectors/gcp/stand-in/estate.js';
 import { startGcpStandIn, type GcpStandIn } from '../connectors/gcp/stand-in/server.js';
 import { tokenFromKeyFile } from '../connectors/gcp/client.js';
-import { buildGitHubDemoEstate } from '../fixtures/demo/github.js';
+import { buildGitHubDemoEstate } from '../connectors/github/stand-in/demo.js';
 import { DEMO_TOKEN } from '../connectors/github/index.js';
 import { startGitHubStandIn } from '../connectors/github/stand-in/server.js';
 import type { AwsStandIn } from '../connectors/aws/stand-in/server.js';
