@@ -12,8 +12,9 @@ import type {
 } from '../../src/connector/index.js';
 import { NO_CAPABILITIES, UserError } from '../../src/connector/index.js';
 import type { Credential, CredentialType } from '../../src/model/index.js';
-import { keyResourceName, lastSegment, mapKey, type RawServiceAccount } from './map.js';
-import { makeClient, scanEnv } from './scan.js';
+import { keyResourceName, lastSegment, mapKey } from './map/service-accounts.js';
+import type { RawServiceAccount } from './schema.js';
+import { clientFor } from './client.js';
 
 /** GCP allows 10 keys per service account. */
 export const MAX_KEYS_PER_SERVICE_ACCOUNT = 10;
@@ -58,14 +59,14 @@ export const actions: ConnectorActions = {
   /** Current state from IAM; last use is not queried here (lastUsedKnown false). */
   async describe(ctx: ConnectorContext, ref: CredentialRef): Promise<Credential | null> {
     requireKey(ref);
-    const client = makeClient(scanEnv(ctx));
+    const client = clientFor(ctx);
     const key = await client.getKey(keyName(ref));
     return key ? mapKey(key, saStub(ref), null, ctx.now()) : null;
   },
 
   async listSiblings(ctx: ConnectorContext, ref: CredentialRef): Promise<Credential[]> {
     requireKey(ref);
-    const client = makeClient(scanEnv(ctx));
+    const client = clientFor(ctx);
     const keys = await client.listKeys(serviceAccountName(ref));
     const now = ctx.now();
     return keys
@@ -75,27 +76,25 @@ export const actions: ConnectorActions = {
 
   async deactivate(ctx, ref) {
     requireKey(ref);
-    await makeClient(scanEnv(ctx)).disableKey(keyName(ref));
+    await clientFor(ctx).disableKey(keyName(ref));
     return NO_REQUEST_ID;
   },
 
   async reactivate(ctx, ref) {
     requireKey(ref);
-    await makeClient(scanEnv(ctx)).enableKey(keyName(ref));
+    await clientFor(ctx).enableKey(keyName(ref));
     return NO_REQUEST_ID;
   },
 
   async delete(ctx, ref) {
     requireKey(ref);
-    await makeClient(scanEnv(ctx)).deleteKey(keyName(ref));
+    await clientFor(ctx).deleteKey(keyName(ref));
     return NO_REQUEST_ID;
   },
 
   async create(ctx, ref) {
     requireKey(ref);
-    const { key, privateKeyData } = await makeClient(scanEnv(ctx)).createKey(
-      serviceAccountName(ref),
-    );
+    const { key, privateKeyData } = await clientFor(ctx).createKey(serviceAccountName(ref));
     const credential = mapKey(key, saStub(ref), null, ctx.now());
     if (!credential)
       throw new Error(`gcp: keys.create returned a ${key.keyType} key, expected USER_MANAGED`);
