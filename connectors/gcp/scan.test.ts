@@ -181,6 +181,42 @@ describe('scanning the Orbital Freight demo organization', () => {
     });
   });
 
+  it('records the AI estate as facts: which keys and grants reach Gemini and Vertex AI', async () => {
+    const s = await start(buildGcpDemoEstate(NOW));
+    const results = await scan(s, { organization: COMPANY.gcpOrganizationId });
+    const staging = inventory(results, 'of-staging');
+    const apiKey = (prefix: string) =>
+      staging.credentials.find((c) => c.type === 'api-key' && c.name?.startsWith(prefix))
+        ?.attributes;
+    expect(apiKey('Gemini prototype')).toMatchObject({
+      unrestricted: true,
+      aiReach: true,
+      apiTargets: [],
+      handle: expect.stringMatching(/^Gemini prototype \(dispatch assistant\) \([0-9a-f]{32}\)$/),
+    });
+    expect(apiKey('Gemini API: route planner')).toMatchObject({
+      unrestricted: false,
+      aiReach: true,
+      apiTargets: [{ service: 'generativelanguage.googleapis.com', methods: [] }],
+      restrictionKinds: ['apiTargets', 'serverKeyRestrictions'],
+    });
+    expect(apiKey('Mobile app')).toMatchObject({ unrestricted: false, aiReach: false });
+
+    const prod = inventory(results, 'of-prod-data');
+    const vertex = prod.identities.find((i) => i.externalId.startsWith('vertex-scorer@'))!;
+    expect(
+      prod.grants
+        .filter((g) => g.identityExternalId === vertex.externalId)
+        .map((g) => [g.permission, g.attributes.aiReach ?? false]),
+    ).toEqual([
+      ['roles/aiplatform.user', true],
+      ['roles/bigquery.dataViewer', false],
+    ]);
+    const [key] = prod.credentials.filter((c) => c.identityExternalId === vertex.externalId);
+    expect(key).toMatchObject({ type: 'service-account-key', expiresAt: null });
+    expect(key!.attributes.handle).toBe(`${key!.externalId} (${vertex.externalId})`);
+  });
+
   it('asks Policy Analyzer in bulk: two queries per project, not one per key', async () => {
     const s = await start(buildGcpDemoEstate(NOW));
     await scan(s, { organization: COMPANY.gcpOrganizationId });

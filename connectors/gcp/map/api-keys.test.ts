@@ -26,4 +26,89 @@ describe('API keys', () => {
       ),
     ).toBeNull();
   });
+
+  it('records the handle a person finds the key by in the console: its name and uid', () => {
+    const named = mapApiKey(
+      { name: 'projects/1/locations/global/keys/uid1', uid: 'uid1', displayName: 'Tracking' },
+      'h',
+    );
+    expect(named?.attributes.handle).toBe('Tracking (uid1)');
+    expect(
+      mapApiKey({ name: 'projects/1/locations/global/keys/uid2' }, 'h')?.attributes.handle,
+    ).toBe('uid2');
+  });
+
+  it.each([
+    ['no restrictions at all', undefined, true, true, []],
+    [
+      'application restrictions only',
+      { browserKeyRestrictions: { allowedReferrers: ['x.example/*'] } },
+      true,
+      true,
+      [],
+    ],
+    [
+      'restricted to the Gemini API',
+      { apiTargets: [{ service: 'generativelanguage.googleapis.com' }] },
+      false,
+      true,
+      ['generativelanguage.googleapis.com'],
+    ],
+    [
+      'restricted to Vertex AI methods',
+      { apiTargets: [{ service: 'aiplatform.googleapis.com', methods: ['Predict*'] }] },
+      false,
+      true,
+      ['aiplatform.googleapis.com'],
+    ],
+    [
+      'restricted to Maps only',
+      { apiTargets: [{ service: 'maps-backend.googleapis.com' }] },
+      false,
+      false,
+      ['maps-backend.googleapis.com'],
+    ],
+  ])('%s: unrestricted %s, AI reach %s', (_, restrictions, unrestricted, aiReach, services) => {
+    const c = mapApiKey(
+      {
+        name: 'projects/1/locations/global/keys/u',
+        uid: 'u',
+        ...(restrictions ? { restrictions } : {}),
+      },
+      'h',
+    );
+    expect(c?.attributes).toMatchObject({ unrestricted, aiReach });
+    expect((c?.attributes.apiTargets as { service: string }[]).map((t) => t.service)).toEqual(
+      services,
+    );
+  });
+
+  it('keeps the API targets as Google sent them, methods included', () => {
+    const c = mapApiKey(
+      {
+        name: 'projects/1/locations/global/keys/u',
+        restrictions: {
+          apiTargets: [
+            {
+              service: 'aiplatform.googleapis.com',
+              methods: ['google.cloud.aiplatform.v1.PredictionService.Predict'],
+            },
+            { service: 'translate.googleapis.com' },
+          ],
+        },
+      },
+      'h',
+    );
+    expect(c?.attributes).toMatchObject({
+      restricted: true,
+      restrictionKinds: ['apiTargets'],
+      apiTargets: [
+        {
+          service: 'aiplatform.googleapis.com',
+          methods: ['google.cloud.aiplatform.v1.PredictionService.Predict'],
+        },
+        { service: 'translate.googleapis.com', methods: [] },
+      ],
+    });
+  });
 });

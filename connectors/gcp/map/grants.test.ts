@@ -131,3 +131,21 @@ describe('IAM bindings and recommender', () => {
     ).toBeNull();
   });
 });
+
+describe('AI reach of roles', () => {
+  it.each([
+    ['roles/aiplatform.user', true],
+    ['roles/aiplatform.admin', true],
+    ['roles/ml.developer', true],
+    ['roles/cloudaicompanion.user', true],
+    ['roles/storage.admin', false],
+    ['projects/p/roles/aiplatformLike', false],
+  ])('a grant of %s says aiReach: %s', (role, reaches) => {
+    const [g] = mapBindings(
+      { bindings: [{ role, members: [`serviceAccount:${EMAIL}`] }] },
+      { resource: 'projects/p', level: 'project' },
+      null,
+    );
+    expect(g!.attributes.aiReach === true).toBe(reaches);
+  });
+});

@@ -111,3 +111,9 @@ describe('Policy Analyzer activities', () => {
     expect(mapServiceAccount(SA, [], index).lastUsedAt).toBe('2026-10-05T07:00:00.000Z');
   });
 });
+
+describe('handles', () => {
+  it('a key is found in the console by its id, on its service account', () => {
+    expect(mapKey(key(), SA, null, NOW)?.attributes.handle).toBe(`aaaa (${EMAIL})`);
+  });
+});
