@@ -119,7 +119,7 @@ export interface GcpSession {
   pin: OriginPin;
   auth: GoogleAuth | OAuth2Client;
   iam: iam_v1.Iam;
-  /** Bounds requests in flight across the whole scan (settings.concurrency). */
+  /** Bounds requests awaiting an answer across the whole scan (settings.concurrency). */
   limit: LimitFunction;
   ctx: ConnectorContext;
   /** Counts requests nobody else counts (token exchanges): charged to the next scope. */
@@ -133,7 +133,10 @@ export function openSession(ctx: ConnectorContext): GcpSession {
     ...(ctx.env[ACCESS_TOKEN_ENV] ? [] : credentialFileOrigins(ctx.env)),
   ]);
   const uncounted = { calls: 0 };
-  const fetchImplementation = transport(settings, pin, ctx.signal, () => (uncounted.calls += 1));
+  const limit = pLimit(settings.concurrency);
+  const fetchImplementation = transport(settings, pin, ctx.signal, limit, () => {
+    uncounted.calls += 1;
+  });
   const token = ctx.env[ACCESS_TOKEN_ENV];
   let auth: GoogleAuth | OAuth2Client;
   if (token) {
@@ -156,19 +159,24 @@ export function openSession(ctx: ConnectorContext): GcpSession {
     rootUrl: settings.rootUrls.iam,
     auth: auth as unknown as iam_v1.Options['auth'],
   });
-  return { settings, pin, auth, iam, limit: pLimit(settings.concurrency), ctx, uncounted };
+  return { settings, pin, auth, iam, limit, ctx, uncounted };
 }
 
+/**
+ * The fetch every request takes: pinned, timed, token endpoint rerouted, and counted against
+ * the scan's budget from the moment it is sent until its answer arrives. The SDK's own work
+ * before and after happens outside the budget, so the budget's slots stay on the wire.
+ */
 function transport(
   settings: Pick<GcpOptions, 'timeoutMs' | 'rootUrls'>,
   pin: OriginPin,
   signal: AbortSignal,
+  limit: LimitFunction | null,
   onRequest: () => void,
 ): typeof fetch {
-  return rerouteTokenEndpoint(
-    pinnedFetch({ pin, timeoutMs: settings.timeoutMs, signal, onRequest }),
-    settings.rootUrls.oauth2,
-  );
+  const pinned = pinnedFetch({ pin, timeoutMs: settings.timeoutMs, signal, onRequest });
+  const budgeted: typeof fetch = limit ? (input, init) => limit(() => pinned(input, init)) : pinned;
+  return rerouteTokenEndpoint(budgeted, settings.rootUrls.oauth2);
 }
 
 /* ----- errors ----- */
@@ -263,7 +271,7 @@ export class GcpClient {
   private readonly fetch: typeof fetch;
 
   constructor(private readonly session: GcpSession) {
-    this.fetch = transport(session.settings, session.pin, session.ctx.signal, () => {
+    this.fetch = transport(session.settings, session.pin, session.ctx.signal, session.limit, () => {
       this.calls += 1;
     });
   }
@@ -500,19 +508,17 @@ export class GcpClient {
     call: (options: CallOptions) => Promise<{ data: unknown }>,
     idempotent = true,
   ): Promise<z.infer<S>> {
-    const { settings, ctx, limit } = this.session;
+    const { settings, ctx } = this.session;
     const source = { provider: PROVIDER, operation };
     const attempt = async (): Promise<z.infer<S>> => {
       let data: unknown;
       try {
-        ({ data } = await limit(() =>
-          call({
-            fetchImplementation: this.fetch,
-            responseType: 'text',
-            retry: false,
-            signal: ctx.signal,
-          }),
-        ));
+        ({ data } = await call({
+          fetchImplementation: this.fetch,
+          responseType: 'text',
+          retry: false,
+          signal: ctx.signal,
+        }));
       } catch (e) {
         if (ctx.signal.aborted) throw ctx.signal.reason ?? e;
         throw toApiError(operation, e);
@@ -643,6 +649,7 @@ export async function tokenFromKeyFile(
     },
     new OriginPin(PROVIDER, [oauth2Root]),
     init.signal ?? new AbortController().signal,
+    null,
     () => {},
   );
   const jwt = new JWT({
