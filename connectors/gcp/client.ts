@@ -196,21 +196,23 @@ function header(headers: unknown, name: string): string | null {
 }
 
 /**
- * Any failure of a Google call as the kit's ApiError: the google.rpc status (or OAuth error)
- * as code, the provider's message as detail; the request (whose headers hold the bearer
- * token) never. Transport failures arrive as ApiErrors from pinnedFetch, inside gaxios' error.
+ * A failed Google call as the kit's ApiError: the google.rpc status (or OAuth error) as code,
+ * the provider's message as detail; the request (whose headers hold the bearer token) never.
+ * Transport failures arrive as ApiErrors from pinnedFetch, inside gaxios' error. A failure
+ * with no HTTP answer at all (credentials that cannot be loaded, a bug) is `authKind`'s when
+ * given — the token check — and passes through unchanged otherwise.
  */
-export function toApiError(operation: string, e: unknown): ApiError {
+export function toApiError(operation: string, e: unknown, authKind?: 'auth'): unknown {
   if (e instanceof ApiError) return e;
   const err = (typeof e === 'object' && e !== null ? e : {}) as ErrorLike;
   if (err.cause instanceof ApiError) return err.cause;
   const status = typeof err.response?.status === 'number' ? err.response.status : null;
   if (status === null) {
-    // No HTTP answer and no transport error: the credentials could not be loaded or used.
+    if (!authKind) return e;
     return new ApiError({
       provider: PROVIDER,
       operation,
-      kind: 'auth',
+      kind: authKind,
       code: typeof err.code === 'string' ? err.code : 'Credentials',
       detail: errorMessage(e).split(/\. |\n/)[0] ?? '',
     });
@@ -480,7 +482,7 @@ export class GcpClient {
           : (await auth.getAccessToken()).token;
       if (!token) throw new Error('no access token');
     } catch (e) {
-      throw toApiError('oauth2 token', e);
+      throw toApiError('oauth2 token', e, 'auth');
     }
   }
 
@@ -663,7 +665,7 @@ export async function tokenFromKeyFile(
     const creds = await jwt.authorize();
     if (!creds.access_token) throw new Error('no access_token in the reply');
   } catch (e) {
-    throw toApiError(operation, e);
+    throw toApiError(operation, e, 'auth');
   }
   return { email: key.client_email, keyId: key.private_key_id };
 }

@@ -4,7 +4,8 @@
  * origins and has a timeout, and an answer that is not the document asked for fails the
  * project — it is never "nothing there".
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -12,6 +13,7 @@ import { ApiError, type ScopeInventory, type ScopeResult } from '../../src/conne
 import { startCanary, type StandInServer } from '../../src/connector/stand-in.js';
 import { makeTestContext } from '../../src/connector/testing.js';
 import { actions } from './actions.js';
+import { tokenFromKeyFile } from './client.js';
 import { connector } from './index.js';
 import { connect, startGcpStandIn, type GcpEstate, type GcpStandIn } from './stand-in/index.js';
 import { NEVER_EXPIRES } from './stand-in/estate.js';
@@ -204,6 +206,30 @@ describe('every request pinned to the configured origins, with a timeout', () =>
       const err = await scan(s, { timeoutMs: 300 }, env).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(ApiError);
       expect(err).toMatchObject({ kind: 'timeout' });
+    });
+
+    it('prove a key file: the same pinned transport; a forged signature is refused', async () => {
+      const [s, foreign] = await Promise.all([standIn(), canary()]);
+      const file = await keyFile(s);
+      const json = readFileSync(file.GOOGLE_APPLICATION_CREDENTIALS!, 'utf8');
+      const keyId = (JSON.parse(json) as { private_key_id: string }).private_key_id;
+      await expect(tokenFromKeyFile(json, s.url)).resolves.toEqual({ email: EMAIL, keyId });
+
+      const { privateKey } = generateKeyPairSync('rsa', {
+        modulusLength: 2048,
+        privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+        publicKeyEncoding: { type: 'spki', format: 'pem' },
+      });
+      const forged = JSON.stringify({ ...JSON.parse(json), private_key: privateKey });
+      await expect(tokenFromKeyFile(forged, s.url)).rejects.toMatchObject({
+        kind: 'client',
+        code: 'invalid_grant',
+      });
+
+      // google-auth-library retries a failed token request itself: every attempt is refused.
+      s.faults.add({ path: '/token', redirect: `${foreign.url}/token`, times: Infinity });
+      await expect(tokenFromKeyFile(json, s.url)).rejects.toMatchObject({ kind: 'off-origin' });
+      expect(foreign.requests).toEqual([]);
     });
   });
 });

@@ -225,20 +225,20 @@ async function scanProject(
   const { ctx, settings } = session;
   const client = new GcpClient(session);
   const projectId = target.projectId;
-  // Only for the display name: a project the caller cannot `get` may still be scannable.
-  const project =
-    target.project ??
-    (await client.getProject(projectId).catch((e: unknown) => {
-      if (ctx.signal.aborted) throw e;
-      ctx.log.debug(`gcp: projects.get failed, the project id is its name: ${errorMessage(e)}`);
-      return null;
-    }));
-  const scope: Scope = {
+  // Only for the display name, asked alongside the rest: a project the caller cannot `get`
+  // may still be scannable.
+  const named: Promise<RawProject | null> = target.project
+    ? Promise.resolve(target.project)
+    : client.getProject(projectId).catch((e: unknown) => {
+        ctx.log.debug(`gcp: projects.get failed, the project id is its name: ${errorMessage(e)}`);
+        return null;
+      });
+  const scopeOf = (project: RawProject | null): Scope => ({
     provider: PROVIDER,
     id: projectId,
     name: project?.displayName || projectId,
     kind: 'project',
-  };
+  });
   const gaps = new GapCollector<Signal>(SIGNALS);
   gaps.addAll(listingGaps);
   /** A call whose denial costs one signal: the error becomes a gap, anything else fails. */
@@ -301,7 +301,7 @@ async function scanProject(
       ]);
     ctx.progress({ scope: projectId, phase: 'done', done: listed.length, total: listed.length });
     return toInventory({
-      scope,
+      scope: scopeOf(await named),
       accounts: accounts.filter((a) => a !== null),
       saActivity,
       keyActivity,
@@ -319,7 +319,7 @@ async function scanProject(
     // One failing project is recorded; the others still finish.
     return {
       kind: 'failure',
-      scope,
+      scope: scopeOf(await named),
       error: errorMessage(e),
       code: (e as { code?: string }).code ?? null,
       apiCalls: client.calls,
