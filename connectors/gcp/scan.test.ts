@@ -189,28 +189,34 @@ describe('scanning the Orbital Freight demo organization', () => {
       staging.credentials.find((c) => c.type === 'api-key' && c.name?.startsWith(prefix))
         ?.attributes;
     expect(apiKey('Gemini prototype')).toMatchObject({
-      unrestricted: true,
-      aiReach: true,
+      apiRestricted: false,
+      aiService: 'gemini',
       apiTargets: [],
       handle: expect.stringMatching(/^Gemini prototype \(dispatch assistant\) \([0-9a-f]{32}\)$/),
     });
     expect(apiKey('Gemini API: route planner')).toMatchObject({
-      unrestricted: false,
-      aiReach: true,
+      apiRestricted: true,
+      aiService: 'gemini',
       apiTargets: [{ service: 'generativelanguage.googleapis.com', methods: [] }],
       restrictionKinds: ['apiTargets', 'serverKeyRestrictions'],
     });
-    expect(apiKey('Mobile app')).toMatchObject({ unrestricted: false, aiReach: false });
+    expect(apiKey('Mobile app')).toMatchObject({ apiRestricted: true });
+    expect(apiKey('Mobile app')!.aiService).toBeUndefined();
 
     const prod = inventory(results, 'of-prod-data');
     const vertex = prod.identities.find((i) => i.externalId.startsWith('vertex-scorer@'))!;
     expect(
       prod.grants
         .filter((g) => g.identityExternalId === vertex.externalId)
-        .map((g) => [g.permission, g.attributes.aiReach ?? false]),
+        .map((g) => [g.permission, g.attributes.aiService ?? null]),
     ).toEqual([
-      ['roles/aiplatform.user', true],
-      ['roles/bigquery.dataViewer', false],
+      ['roles/aiplatform.user', 'vertex'],
+      ['roles/bigquery.dataViewer', null],
+    ]);
+    // The service account itself is marked as reaching Vertex AI; others are not.
+    expect(vertex.attributes.aiService).toBe('vertex');
+    expect(prod.identities.filter((i) => i.attributes.aiService).map((i) => i.name)).toEqual([
+      vertex.name,
     ]);
     const [key] = prod.credentials.filter((c) => c.identityExternalId === vertex.externalId);
     expect(key).toMatchObject({ type: 'service-account-key', expiresAt: null });

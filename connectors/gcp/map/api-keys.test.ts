@@ -39,36 +39,48 @@ describe('API keys', () => {
   });
 
   it.each([
-    ['no restrictions at all', undefined, true, true, []],
+    ['no restrictions at all', undefined, false, 'gemini', []],
     [
       'application restrictions only',
       { browserKeyRestrictions: { allowedReferrers: ['x.example/*'] } },
-      true,
-      true,
+      false,
+      'gemini',
       [],
     ],
     [
       'restricted to the Gemini API',
       { apiTargets: [{ service: 'generativelanguage.googleapis.com' }] },
-      false,
       true,
+      'gemini',
       ['generativelanguage.googleapis.com'],
     ],
     [
       'restricted to Vertex AI methods',
       { apiTargets: [{ service: 'aiplatform.googleapis.com', methods: ['Predict*'] }] },
-      false,
       true,
+      'vertex',
       ['aiplatform.googleapis.com'],
+    ],
+    [
+      'restricted to Vertex AI and the Gemini API',
+      {
+        apiTargets: [
+          { service: 'aiplatform.googleapis.com' },
+          { service: 'generativelanguage.googleapis.com' },
+        ],
+      },
+      true,
+      'gemini',
+      ['aiplatform.googleapis.com', 'generativelanguage.googleapis.com'],
     ],
     [
       'restricted to Maps only',
       { apiTargets: [{ service: 'maps-backend.googleapis.com' }] },
-      false,
-      false,
+      true,
+      undefined,
       ['maps-backend.googleapis.com'],
     ],
-  ])('%s: unrestricted %s, AI reach %s', (_, restrictions, unrestricted, aiReach, services) => {
+  ])('%s: apiRestricted %s, aiService %s', (_, restrictions, apiRestricted, aiService, services) => {
     const c = mapApiKey(
       {
         name: 'projects/1/locations/global/keys/u',
@@ -77,7 +89,8 @@ describe('API keys', () => {
       },
       'h',
     );
-    expect(c?.attributes).toMatchObject({ unrestricted, aiReach });
+    expect(c?.attributes.apiRestricted).toBe(apiRestricted);
+    expect(c?.attributes.aiService).toBe(aiService);
     expect((c?.attributes.apiTargets as { service: string }[]).map((t) => t.service)).toEqual(
       services,
     );

@@ -8,15 +8,30 @@ import { lastSegment } from './service-accounts.js';
 
 export const API_KEY_HOLDER_SUFFIX = '/apiKeys';
 
+/** Google's generative AI as a key or grant reaches it: the Gemini API or Vertex AI. */
+export type AiService = 'gemini' | 'vertex';
+
 /**
  * Services through which an API key reaches generative AI: the Gemini API
- * (generativelanguage) and Vertex AI (aiplatform, which serves Gemini too). A key without API
- * restrictions can call both.
+ * (generativelanguage) and Vertex AI (aiplatform, which serves Gemini too, and takes API keys
+ * in express mode).
  */
-export const AI_SERVICES: readonly string[] = [
-  'generativelanguage.googleapis.com',
-  'aiplatform.googleapis.com',
-];
+export const AI_SERVICES: Readonly<Record<string, AiService>> = {
+  'generativelanguage.googleapis.com': 'gemini',
+  'aiplatform.googleapis.com': 'vertex',
+};
+
+/**
+ * The AI service a key can call. A key without API restrictions can call every API enabled on
+ * its project: the Gemini API is the one that takes API keys as its way in, so such a key is
+ * recorded as reaching `gemini` (whether the API is enabled on the project is not read).
+ */
+function keyAiService(apiTargets: { service: string }[]): AiService | null {
+  if (apiTargets.length === 0) return 'gemini';
+  const reached = apiTargets.map((t) => AI_SERVICES[t.service]).filter((s) => s !== undefined);
+  if (reached.includes('gemini')) return 'gemini';
+  return reached[0] ?? null;
+}
 
 /**
  * API keys not bound to a service account belong to the project: they hang off one synthetic
@@ -47,8 +62,7 @@ export function mapApiKey(key: RawApiKey, holderExternalId: string): Credential 
     .filter((k) => (restrictions as Record<string, unknown>)[k] != null)
     .sort();
   const apiTargets = targets(restrictions.apiTargets);
-  // No API restriction: the key may call every API enabled on the project, Gemini included.
-  const unrestricted = apiTargets.length === 0;
+  const aiService = keyAiService(apiTargets);
   const uid = key.uid ?? lastSegment(key.name);
   return {
     externalId: uid,
@@ -69,8 +83,9 @@ export function mapApiKey(key: RawApiKey, holderExternalId: string): Credential 
       restricted: kinds.length > 0,
       restrictionKinds: kinds,
       apiTargets,
-      unrestricted,
-      aiReach: unrestricted || apiTargets.some((t) => AI_SERVICES.includes(t.service)),
+      // No API restriction: the key may call every API enabled on the project, Gemini included.
+      apiRestricted: apiTargets.length > 0,
+      ...(aiService ? { aiService } : {}),
       boundServiceAccount: key.serviceAccountEmail ?? null,
     },
   };

@@ -134,18 +134,18 @@ describe('IAM bindings and recommender', () => {
 
 describe('AI reach of roles', () => {
   it.each([
-    ['roles/aiplatform.user', true],
-    ['roles/aiplatform.admin', true],
-    ['roles/ml.developer', true],
-    ['roles/cloudaicompanion.user', true],
-    ['roles/storage.admin', false],
-    ['projects/p/roles/aiplatformLike', false],
-  ])('a grant of %s says aiReach: %s', (role, reaches) => {
+    ['roles/aiplatform.user', 'vertex'],
+    ['roles/aiplatform.admin', 'vertex'],
+    ['roles/ml.developer', 'vertex'],
+    ['roles/cloudaicompanion.user', 'gemini'],
+    ['roles/storage.admin', undefined],
+    ['projects/p/roles/aiplatformLike', undefined],
+  ])('a grant of %s says aiService: %s', (role, service) => {
     const [g] = mapBindings(
       { bindings: [{ role, members: [`serviceAccount:${EMAIL}`] }] },
       { resource: 'projects/p', level: 'project' },
       null,
     );
-    expect(g!.attributes.aiReach === true).toBe(reaches);
+    expect(g!.attributes.aiService).toBe(service);
   });
 });

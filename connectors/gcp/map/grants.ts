@@ -10,6 +10,7 @@ import {
   type Privilege,
 } from '../../../src/connector/index.js';
 import type { RawPolicy, RawRecommendation } from '../schema.js';
+import type { AiService } from './api-keys.js';
 import { lastSegment } from './service-accounts.js';
 
 /** Roles that let a principal act as other service accounts or rewrite IAM: privilege escalation. */
@@ -56,8 +57,11 @@ export function rolePrivilege(role: string): Privilege {
  */
 const AI_ROLE = /^roles\/(aiplatform|ml|cloudaicompanion)\./;
 
-export function roleReachesAi(role: string): boolean {
-  return AI_ROLE.test(role);
+/** The AI service a role reaches: Vertex AI (and legacy AI Platform), or Gemini for Cloud. */
+export function roleAiService(role: string): AiService | null {
+  const m = AI_ROLE.exec(role);
+  if (!m) return null;
+  return m[1] === 'cloudaicompanion' ? 'gemini' : 'vertex';
 }
 
 /** The resource an IAM policy is attached to, as a resource name (projects/x, folders/1…). */
@@ -135,6 +139,7 @@ export function mapBindings(
     const condition = b.condition
       ? { title: b.condition.title ?? null, expression: b.condition.expression ?? null }
       : null;
+    const aiService = roleAiService(b.role);
     for (const member of b.members ?? []) {
       if (!member.startsWith('serviceAccount:')) continue;
       const email = member.slice('serviceAccount:'.length);
@@ -147,7 +152,7 @@ export function mapBindings(
           b.role === 'roles/owner' || b.role === 'roles/editor' || b.role === 'roles/viewer',
         customRole: !b.role.startsWith('roles/'),
         condition,
-        ...(roleReachesAi(b.role) ? { aiReach: true } : {}),
+        ...(aiService ? { aiService } : {}),
       };
       if (rec) {
         attributes.recommendation = { ...rec };

@@ -19,7 +19,7 @@ import type {
   RawServiceAccount,
   RawServiceAccountKey,
 } from '../schema.js';
-import { apiKeyHolderIdentity, mapApiKey } from './api-keys.js';
+import { apiKeyHolderIdentity, mapApiKey, type AiService } from './api-keys.js';
 import {
   foreignServiceAccountIdentity,
   foreignServiceAccountProject,
@@ -46,6 +46,24 @@ export interface ScannedProject {
   gaps: CoverageGap[];
   incomplete: RecordKind[];
   apiCalls: number;
+}
+
+/**
+ * A service account granted a Vertex AI or Gemini role (here or above the project) reaches that
+ * service: its identity carries `aiService` too, Vertex AI first when it holds both.
+ */
+function markAiReach(identities: Identity[], grants: Grant[]): void {
+  const reach = new Map<string, AiService>();
+  for (const g of grants) {
+    const service = g.attributes.aiService as AiService | undefined;
+    const email = g.identityExternalId.toLowerCase();
+    if (service && reach.get(email) !== 'vertex') reach.set(email, service);
+  }
+  if (reach.size === 0) return;
+  for (const i of identities) {
+    const service = reach.get(i.externalId.toLowerCase());
+    if (service) i.attributes = { ...i.attributes, aiService: service };
+  }
 }
 
 export function toInventory(p: ScannedProject): ScopeInventory {
@@ -86,6 +104,8 @@ export function toInventory(p: ScannedProject): ScopeInventory {
         grants.push({ ...g, attributes: { ...g.attributes, inherited: true } });
     }
   }
+
+  markAiReach(identities, grants);
 
   const holder = apiKeyHolderIdentity(projectId);
   let holderListed = false;
