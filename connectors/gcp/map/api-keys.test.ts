@@ -80,21 +80,24 @@ describe('API keys', () => {
       undefined,
       ['maps-backend.googleapis.com'],
     ],
-  ])('%s: apiRestricted %s, aiService %s', (_, restrictions, apiRestricted, aiService, services) => {
-    const c = mapApiKey(
-      {
-        name: 'projects/1/locations/global/keys/u',
-        uid: 'u',
-        ...(restrictions ? { restrictions } : {}),
-      },
-      'h',
-    );
-    expect(c?.attributes.apiRestricted).toBe(apiRestricted);
-    expect(c?.attributes.aiService).toBe(aiService);
-    expect((c?.attributes.apiTargets as { service: string }[]).map((t) => t.service)).toEqual(
-      services,
-    );
-  });
+  ])(
+    '%s: apiRestricted %s, aiService %s',
+    (_, restrictions, apiRestricted, aiService, services) => {
+      const c = mapApiKey(
+        {
+          name: 'projects/1/locations/global/keys/u',
+          uid: 'u',
+          ...(restrictions ? { restrictions } : {}),
+        },
+        'h',
+      );
+      expect(c?.attributes.apiRestricted).toBe(apiRestricted);
+      expect(c?.attributes.aiService).toBe(aiService);
+      expect((c?.attributes.apiTargets as { service: string }[]).map((t) => t.service)).toEqual(
+        services,
+      );
+    },
+  );
 
   it('keeps the API targets as Google sent them, methods included', () => {
     const c = mapApiKey(
