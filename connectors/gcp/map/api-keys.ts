@@ -28,7 +28,9 @@ export const AI_SERVICES: Readonly<Record<string, AiService>> = {
  */
 function keyAiService(apiTargets: { service: string }[]): AiService | null {
   if (apiTargets.length === 0) return 'gemini';
-  const reached = apiTargets.map((t) => AI_SERVICES[t.service]).filter((s) => s !== undefined);
+  const reached = apiTargets
+    .filter((t) => Object.hasOwn(AI_SERVICES, t.service))
+    .map((t) => AI_SERVICES[t.service]);
   if (reached.includes('gemini')) return 'gemini';
   return reached[0] ?? null;
 }
