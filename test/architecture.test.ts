@@ -95,7 +95,6 @@ describe('architecture', () => {
   const PENDING: Record<string, string[]> = {
     aws: ['schema.ts', 'map', 'doctor.ts', 'stand-in/index.ts'],
     azure: ['schema.ts', 'map', 'doctor.ts'],
-    gcp: ['schema.ts', 'map', 'doctor.ts', 'stand-in/index.ts'],
   };
 
   it.each(['_template', ...PROVIDERS])('%s has the common connector shape', (p) => {

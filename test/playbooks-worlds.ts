@@ -584,13 +584,14 @@ export function gcpLeg(kind: 'rotate' | 'revoke'): Leg {
           );
           return all.join() === 'old:on' ? null : `keys after rollback: ${all.join(', ')}`;
         },
-        failVerifyOnce: async () =>
+        failVerifyOnce: async () => {
           s.faults.add({
             path: '/token',
             status: 400,
             times: 1,
             body: { error: 'invalid_request', error_description: 'injected' },
-          }),
+          });
+        },
         close: () => s.close(),
       };
     },
