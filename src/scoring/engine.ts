@@ -271,10 +271,13 @@ export function evaluate(
     findings: findings.filter((f) => exceptionMatches(exception, f, subjects.get(f.fingerprint)!)),
   }));
 
-  const identityOfCredential = new Map(input.credentials.map((c) => [c.id, c.identityId]));
   return {
     findings,
-    scores: computeScores(findings, identityOfCredential),
+    // Every present subject gets a score (0 when clean), not only those with findings.
+    scores: computeScores(findings, {
+      credentials: new Map(index.credentials.map((c) => [c.id, c.identityId])),
+      identities: index.identities.map((i) => i.id),
+    }),
     suppressed,
     expiredExceptions,
   };
