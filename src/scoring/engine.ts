@@ -14,6 +14,7 @@ import type { AnyRule, RuleContext, RuleHit } from './types.js';
 import type { Policy, PolicyException, ResolvedRuleSettings } from './policy.js';
 import { exceptionExpiry, resolveRuleSettings } from './policy.js';
 import { fingerprint } from './fingerprint.js';
+import { resolveFix } from './fix.js';
 import { SEVERITY_POINTS, SEVERITY_RANK, computeScores, type SubjectScore } from './score.js';
 import { globMatch } from './glob.js';
 import { RULES } from './rules/index.js';
@@ -141,6 +142,7 @@ function toFinding(rule: AnyRule, hit: RuleHit, settings: ResolvedRuleSettings):
   const { identity, credential } = hit;
   const severity = hit.outcome === 'fail' ? settings.severity : 'info';
   const credentialExternalId = credential?.externalId ?? null;
+  const fix = resolveFix(rule.fix, identity, credential);
   return {
     ruleId: rule.id,
     severity,
@@ -157,7 +159,8 @@ function toFinding(rule: AnyRule, hit: RuleHit, settings: ResolvedRuleSettings):
     evidence: hit.evidence,
     owasp: rule.owasp,
     cis: rule.cis[identity.provider] ?? null,
-    playbook: rule.playbook,
+    playbook: 'playbook' in fix ? fix.playbook : null,
+    fix,
     fingerprint: fingerprint({
       ruleId: rule.id,
       provider: identity.provider,

@@ -1,0 +1,192 @@
+/**
+ * How each finding is fixed, as data on its rule: a playbook nhi can run where the playbook
+ * accepts the subject, and precise manual steps everywhere else (root keys, trust policies,
+ * grants, secrets in CI…). The engine resolves one fix per finding; help, `show`, reports and
+ * SARIF print it. A test checks every playbook reference against the connectors' real
+ * capabilities, so no finding ever points at a command that refuses it.
+ */
+import type {
+  CredentialType,
+  FindingFix,
+  ProviderId,
+  StoredCredential,
+  StoredIdentity,
+} from '../model/index.js';
+import type { PlaybookKind } from '../playbooks/types.js';
+
+export type PlaybookId = PlaybookKind;
+
+export interface ManualFix {
+  /** Console path or command per step; `{name}`, `{identity}`, `{credential}`, `{scope}` and `{id}` are filled in. */
+  steps: readonly string[];
+  /** Where the provider documents it. */
+  docs: readonly string[];
+}
+
+export interface RuleFix {
+  /** The playbook that fixes a credential finding wherever the playbook accepts the credential. */
+  playbook?: PlaybookId;
+  /** Providers where running the playbook really clears the finding (default: wherever it runs). */
+  playbookProviders?: readonly ProviderId[];
+  /** What to do before running the playbook. */
+  before?: readonly string[];
+  /** Steps where nhi cannot act: the default… */
+  manual: ManualFix;
+  /** …and per provider where they differ. */
+  providers?: Partial<Record<ProviderId, ManualFix>>;
+}
+
+/**
+ * What each playbook can act on, per provider: the credential types whose connector can delete
+ * or deactivate them (revoke) and create a replacement (rotate). Mirrors the connectors'
+ * `capabilities()`, which `test/fixes.test.ts` compares against this table.
+ */
+export const PLAYBOOK_SUBJECTS: Readonly<
+  Record<PlaybookId, Readonly<Partial<Record<ProviderId, readonly CredentialType[]>>>>
+> = {
+  revoke: {
+    aws: ['access-key'],
+    azure: ['client-secret'],
+    gcp: ['service-account-key'],
+    github: ['deploy-key', 'fine-grained-pat', 'classic-pat', 'ssh-key', 'oauth-token'],
+  },
+  rotate: {
+    aws: ['access-key'],
+    azure: ['client-secret'],
+    gcp: ['service-account-key'],
+  },
+};
+
+export const PLAYBOOK_IDS = Object.keys(PLAYBOOK_SUBJECTS) as PlaybookId[];
+
+/** No provider lets a delegated identity manage the account root's own credentials. */
+export const ROOT_CREDENTIAL_STEPS: ManualFix = {
+  steps: [
+    'Sign in to the AWS console as the root user of account {scope} (nhi cannot act on root credentials)',
+    'Account menu > Security credentials > Access keys: Deactivate the key {credential}, wait for anything that breaks, then Delete it',
+    'Give the automation an IAM role (or an IAM user with least privilege) instead, and keep root for the few tasks that need it',
+  ],
+  docs: ['https://docs.aws.amazon.com/IAM/latest/UserGuide/id_root-user_manage_delete-key.html'],
+};
+
+export function playbookAccepts(
+  playbook: PlaybookId,
+  identity: StoredIdentity,
+  credential: StoredCredential,
+): boolean {
+  if (identity.kind === 'root' || credential.removedRun !== null) return false;
+  if (!(PLAYBOOK_SUBJECTS[playbook][credential.provider] ?? []).includes(credential.type))
+    return false;
+  // The planner rotates active credentials only; an inactive one is revoked instead.
+  return playbook !== 'rotate' || credential.status === 'active';
+}
+
+/** Ids and names from providers are hostile: only plain ones go into a suggested command. */
+const SAFE = /^[A-Za-z0-9_.@+=,:/-]{1,300}$/;
+
+function fill(text: string, values: Record<string, string | undefined>): string {
+  return text.replace(/\{(name|identity|credential|scope|id)\}/g, (whole, key: string) => {
+    const v = values[key];
+    return v !== undefined && SAFE.test(v) ? v : `<${key}>`;
+  });
+}
+
+export function commandFor(playbook: PlaybookId, credentialId: string): string {
+  return playbook === 'rotate'
+    ? `nhi rotate ${credentialId} --sink <scheme>:<target>`
+    : `nhi revoke ${credentialId}`;
+}
+
+/** The one fix for a finding on this identity (and credential, when it is about one). */
+export function resolveFix(
+  fix: RuleFix,
+  identity: StoredIdentity,
+  credential: StoredCredential | undefined,
+): FindingFix {
+  const values = {
+    name: identity.name,
+    identity: identity.externalId,
+    credential: credential?.externalId,
+    scope: identity.scopeId,
+    id: credential?.id ?? identity.id,
+  };
+  if (
+    fix.playbook &&
+    credential &&
+    (!fix.playbookProviders || fix.playbookProviders.includes(identity.provider)) &&
+    playbookAccepts(fix.playbook, identity, credential)
+  ) {
+    return {
+      playbook: fix.playbook,
+      command: commandFor(fix.playbook, credential.id),
+      ...(fix.before ? { steps: fix.before.map((s) => fill(s, values)) } : {}),
+    };
+  }
+  // A credential playbook that stops at the root account: the root user acts instead.
+  const manual =
+    fix.playbook && credential && identity.kind === 'root'
+      ? ROOT_CREDENTIAL_STEPS
+      : (fix.providers?.[identity.provider] ?? fix.manual);
+  return { manual: { steps: manual.steps.map((s) => fill(s, values)), docs: [...manual.docs] } };
+}
+
+const TYPE_WORDS: Partial<Record<CredentialType, string>> = {
+  'access-key': 'access keys',
+  'client-secret': 'client secrets',
+  'service-account-key': 'service-account keys',
+  'deploy-key': 'deploy keys',
+  'fine-grained-pat': 'fine-grained PATs',
+  'classic-pat': 'classic PATs',
+  'ssh-key': 'SSH keys',
+  'oauth-token': 'OAuth tokens',
+};
+
+const PROVIDER_WORDS: Record<ProviderId, string> = {
+  aws: 'AWS',
+  azure: 'Azure',
+  gcp: 'GCP',
+  github: 'GitHub',
+};
+
+/** Where a rule's playbook runs, in words: "AWS access keys, Azure client secrets, …". */
+export function playbookReach(fix: RuleFix): string {
+  if (!fix.playbook) return '';
+  const parts: string[] = [];
+  for (const [p, types] of Object.entries(PLAYBOOK_SUBJECTS[fix.playbook]) as [
+    ProviderId,
+    CredentialType[],
+  ][]) {
+    if (fix.playbookProviders && !fix.playbookProviders.includes(p)) continue;
+    parts.push(`${PROVIDER_WORDS[p]} ${types.map((t) => TYPE_WORDS[t] ?? t).join(', ')}`);
+  }
+  return parts.join('; ');
+}
+
+/** The rule's fix as plain text, for help, `nhi init` and SARIF: playbook reach, then manual steps. */
+export function fixText(fix: RuleFix): string {
+  const lines: string[] = [];
+  if (fix.playbook) {
+    lines.push(
+      `Fix with: ${commandFor(fix.playbook, '<credential id>')} (plan, then --apply) for ${playbookReach(fix)}${fix.playbook === 'revoke' || fix.playbook === 'rotate' ? ', except root credentials' : ''}.`,
+    );
+    if (fix.before) lines.push(...fix.before.map((s, i) => `  first ${i + 1}. ${s}`));
+    lines.push('Elsewhere:');
+  }
+  const manual = (label: string, m: ManualFix) => {
+    lines.push(label);
+    m.steps.forEach((s, i) => lines.push(`  ${i + 1}. ${s}`));
+    for (const d of m.docs) lines.push(`  see ${d}`);
+  };
+  manual(fix.providers ? 'Manual steps (default):' : 'Manual steps:', fix.manual);
+  for (const [p, m] of Object.entries(fix.providers ?? {}) as [ProviderId, ManualFix][])
+    manual(`Manual steps (${PROVIDER_WORDS[p]}):`, m);
+  return lines.join('\n');
+}
+
+/** One finding's fix on one line: the command, or the steps joined. */
+export function findingFixText(fix: FindingFix | undefined): string {
+  if (!fix) return '';
+  if ('playbook' in fix)
+    return [...(fix.steps ?? []), `${fix.command} (plan, then --apply)`].join(' → ');
+  return fix.manual.steps.join(' → ');
+}
