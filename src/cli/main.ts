@@ -94,10 +94,7 @@ program
 program
   .command('report')
   .description('findings, worst first, with the reason in words')
-  .option(
-    '--min-severity <severity>',
-    'only findings at or above: critical, high, medium, low',
-  )
+  .option('--min-severity <severity>', 'only findings at or above: critical, high, medium, low')
   .option('-p, --provider <ids>', 'only these providers')
   .option('--rule <ids>', 'only these rules (comma separated)')
   .option('--limit <n>', 'rows in table/markdown output')

@@ -28,6 +28,7 @@ export function findingJson(f: Finding): Record<string, unknown> {
     owasp: f.owasp,
     cis: f.cis,
     playbook: f.playbook,
+    fix: f.fix ?? null,
     evidence: f.evidence,
   };
 }

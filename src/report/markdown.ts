@@ -9,6 +9,7 @@ import {
 } from './common.js';
 import { tty } from './terminal.js';
 import type { ReportInput } from './types.js';
+import { findingFixText } from '../scoring/fix.js';
 
 export interface MarkdownOptions {
   /** Finding rows shown before a "… N more" line. Default 200. */
@@ -73,6 +74,13 @@ export function renderMarkdown(input: ReportInput, opts: MarkdownOptions = {}): 
     for (const f of failing.slice(0, maxRows)) out.push(row(f));
     if (failing.length > maxRows)
       out.push('', `… ${failing.length - maxRows} more (use --format json)`);
+    out.push('', '## How to fix', '');
+    for (const f of failing.slice(0, maxRows)) {
+      const who = `${f.identityName}${f.credentialExternalId ? ` / ${f.credentialExternalId}` : ''}`;
+      out.push(
+        `- ${code(f.ruleId)} ${cell(who)}: ${cell(findingFixText(f.fix) || 'see the rule')}`,
+      );
+    }
     out.push('');
   }
   const ne = notEvaluatedByRule(input.findings);

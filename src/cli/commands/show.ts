@@ -98,7 +98,10 @@ function render(catalog: Catalog, ref: string, format: string, color: boolean): 
   out(`\nGrants (${grants.length})`);
   if (grants.length) out(grantTable(grants, now, color));
   out(`\nFindings (${relevant.length})`);
-  for (const f of sortFindings(relevant)) out(findingLine(f, c));
+  for (const f of sortFindings(relevant)) {
+    out(findingLine(f, c));
+    if (f.outcome === 'fail') for (const line of fixLines(f)) out(c.dim(`      ${line}`));
+  }
   if (score?.contributions.length) {
     out('\nScore contributions');
     for (const x of score.contributions as { ruleId: string; points: number; reason?: string }[]) {
@@ -112,6 +115,21 @@ function render(catalog: Catalog, ref: string, format: string, color: boolean): 
   out(`\nHistory`);
   out(historyLines(identity, credentials, history));
   return 0;
+}
+
+/** How to fix one finding: the playbook command, or the manual steps and where they are documented. */
+function fixLines(f: Finding): string[] {
+  if (!f.fix) return [];
+  if ('playbook' in f.fix)
+    return [
+      ...(f.fix.steps ?? []).map((s) => `first: ${s}`),
+      `fix: ${f.fix.command}  (plans; add --apply to change anything)`,
+    ];
+  return [
+    'fix (manual):',
+    ...f.fix.manual.steps.map((s, i) => `  ${i + 1}. ${s}`),
+    ...f.fix.manual.docs.map((d) => `  see ${d}`),
+  ];
 }
 
 function credentialTitle(x: StoredCredential): string {

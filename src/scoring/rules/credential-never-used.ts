@@ -24,13 +24,24 @@ export const credentialNeverUsed = defineRule({
   fix: { playbook: 'revoke', ...RETIRE_CREDENTIAL },
   signals: credentialUnused.signals,
   options: z.object({
-    graceDays: z.number().int().min(0).default(7).describe('Days a new credential may stay unused'),
+    graceDays: z
+      .number()
+      .int()
+      .min(0)
+      .default(90)
+      .describe('Days a new credential may stay unused (per provider: the unused window)'),
     types: z
       .array(z.string())
       .default(credentialUnused.options.parse({}).types)
       .describe('Credential types checked'),
   }),
-  providerDefaults: {},
+  // The unused window of each provider: a key younger than it and never used is not a finding.
+  providerDefaults: {
+    aws: { graceDays: 45 },
+    azure: { graceDays: 30 },
+    gcp: { graceDays: 180 },
+    github: { graceDays: 90 },
+  },
   *evaluate(ctx) {
     for (const { credential, identity, options } of liveCredentials(
       ctx,
