@@ -138,11 +138,16 @@ function buildContext(
   };
 }
 
-function toFinding(rule: AnyRule, hit: RuleHit, settings: ResolvedRuleSettings): Finding {
+function toFinding(
+  rule: AnyRule,
+  hit: RuleHit,
+  settings: ResolvedRuleSettings,
+  siblings: readonly StoredCredential[],
+): Finding {
   const { identity, credential } = hit;
   const severity = hit.outcome === 'fail' ? settings.severity : 'info';
   const credentialExternalId = credential?.externalId ?? null;
-  const fix = resolveFix(rule.fix, identity, credential);
+  const fix = resolveFix(rule.fix, identity, credential, siblings);
   return {
     ruleId: rule.id,
     severity,
@@ -237,7 +242,12 @@ export function evaluate(
     for (const hit of rule.evaluate(ctx)) {
       const settings = settingsFor(hit.identity);
       if (!settings.enabled) continue;
-      const finding = toFinding(rule, hit, settings);
+      const finding = toFinding(
+        rule,
+        hit,
+        settings,
+        index.credsByIdentity.get(hit.identity.id) ?? [],
+      );
       // One verdict per rule and subject; the first (canonical input order) wins.
       if (seen.has(finding.fingerprint)) continue;
       seen.add(finding.fingerprint);

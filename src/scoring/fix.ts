@@ -59,6 +59,32 @@ export const PLAYBOOK_SUBJECTS: Readonly<
 
 export const PLAYBOOK_IDS = Object.keys(PLAYBOOK_SUBJECTS) as PlaybookId[];
 
+/** Provider limits on live credentials of one type per identity (the connectors' `maxPerIdentity`). */
+export const PER_IDENTITY_LIMIT: Readonly<
+  Partial<Record<ProviderId, Partial<Record<CredentialType, number>>>>
+> = {
+  aws: { 'access-key': 2 },
+  gcp: { 'service-account-key': 10 },
+};
+
+/**
+ * Whether rotation has room for the new credential: at the provider's limit, the planner
+ * deletes inactive siblings first, and refuses when the others are all active.
+ */
+function roomToRotate(
+  credential: StoredCredential,
+  siblings: readonly StoredCredential[],
+): boolean {
+  const max = PER_IDENTITY_LIMIT[credential.provider]?.[credential.type];
+  if (max === undefined) return true;
+  const others = siblings.filter(
+    (c) =>
+      c.removedRun === null && c.type === credential.type && c.externalId !== credential.externalId,
+  );
+  if (others.length + 1 < max) return true;
+  return others.filter((c) => c.status === 'inactive').length >= others.length + 2 - max;
+}
+
 /** No provider lets a delegated identity manage the account root's own credentials. */
 export const ROOT_CREDENTIAL_STEPS: ManualFix = {
   steps: [
@@ -97,11 +123,15 @@ export function commandFor(playbook: PlaybookId, credentialId: string): string {
     : `nhi revoke ${credentialId}`;
 }
 
-/** The one fix for a finding on this identity (and credential, when it is about one). */
+/**
+ * The one fix for a finding on this identity (and credential, when it is about one);
+ * `siblings` are the identity's credentials, which decide whether rotation has room.
+ */
 export function resolveFix(
   fix: RuleFix,
   identity: StoredIdentity,
   credential: StoredCredential | undefined,
+  siblings: readonly StoredCredential[] = [],
 ): FindingFix {
   const values = {
     name: identity.name,
@@ -116,6 +146,26 @@ export function resolveFix(
     (!fix.playbookProviders || fix.playbookProviders.includes(identity.provider)) &&
     playbookAccepts(fix.playbook, identity, credential)
   ) {
+    if (fix.playbook === 'rotate' && !roomToRotate(credential, siblings)) {
+      const others = siblings
+        .filter(
+          (c) =>
+            c.type === credential.type &&
+            c.id !== credential.id &&
+            c.removedRun === null &&
+            c.status === 'active',
+        )
+        .map((c) => c.id);
+      return {
+        manual: {
+          steps: [
+            `${identity.name} already holds as many ${credential.type}s as the provider allows, all active: retire the one nobody uses first (\`nhi revoke ${others.join('` or `nhi revoke ')}\`)`,
+            `then rotate this one: \`${commandFor('rotate', credential.id)}\``,
+          ].map((s) => fill(s, values)),
+          docs: [],
+        },
+      };
+    }
     return {
       playbook: fix.playbook,
       command: commandFor(fix.playbook, credential.id),
