@@ -22,8 +22,10 @@ import {
   PER_IDENTITY_LIMIT,
   PLAYBOOK_IDS,
   PLAYBOOK_SUBJECTS,
+  manualFixOf,
   resolveFix,
 } from '../src/scoring/fix.js';
+import { fixSteps } from '../src/scoring/fix-steps.js';
 import { SEVERITY_RANK, bandOfSeverity } from '../src/scoring/score.js';
 import { credential, identity } from '../src/scoring/testing.js';
 import { evaluate } from '../src/scoring/engine.js';
@@ -109,11 +111,13 @@ describe('the rule registry has no dangling fix', () => {
           for (const status of ['active', 'inactive', 'unknown'] as const) {
             const cred: StoredCredential = credential(owner, { id: 'c-x', type, status });
             for (const rule of RULES) {
-              const fix = resolveFix(rule.fix, owner, cred);
+              const fix = resolveFix(rule.id, rule.fix, owner, cred);
               if ('manual' in fix) {
-                expect(fix.manual.steps.length, `${rule.id} ${provider} ${type}`).toBeGreaterThan(
-                  0,
-                );
+                const steps = manualFixOf(rule.fix, fix.manual, rule.id)?.steps ?? [];
+                expect(
+                  steps.length,
+                  `${rule.id} ${provider} ${type} ${fix.manual}`,
+                ).toBeGreaterThan(0);
                 continue;
               }
               playbooks += 1;
@@ -254,7 +258,7 @@ describe('the demo estate', () => {
     for (const f of failing) {
       const fix = f.fix!;
       if ('manual' in fix) {
-        expect(fix.manual.steps.length, f.ruleId).toBeGreaterThan(0);
+        expect(fixSteps(f)?.steps.length, `${f.ruleId} ${fix.manual}`).toBeGreaterThan(0);
         continue;
       }
       expect(fix.command).toContain(f.subjectId);
@@ -269,6 +273,7 @@ describe('the demo estate', () => {
     expect(planned).toBeGreaterThan(50);
     const root = failing.find((f) => f.ruleId === 'root-access-key')!;
     expect(root.fix).toHaveProperty('manual');
+    expect(fixSteps(root)!.steps.join(' ')).toContain('root user');
     // …because the playbook refuses it, which is why the fix is manual.
     await expect(makePlan(catalog, 'revoke', root.subjectId, null, 7, loadActions)).rejects.toThrow(
       /root/,

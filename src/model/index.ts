@@ -183,18 +183,20 @@ export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'info';
 export const SEVERITIES: readonly Severity[] = ['critical', 'high', 'medium', 'low', 'info'];
 
 /**
- * How to fix one finding: a playbook nhi can run on this very subject (with the command), or
- * steps a person follows where nhi cannot act (root keys, trust policies, grants…).
+ * How to fix one finding: a playbook nhi can run on this very subject (with the command), or a
+ * reference to manual steps kept on the rule (console paths, provider CLI commands) where nhi
+ * cannot act. The steps are rendered with the finding's names and ids (`fixSteps`).
  */
 export type FindingFix =
   | {
       playbook: string;
-      /** The command to run, e.g. `nhi revoke c-1a2b3c` (plan first, then --apply). */
+      /** The command to run, e.g. `nhi revoke c-1a2b3c` (it plans; --apply changes). */
       command: string;
-      /** What to do before running it, when there is something. */
-      steps?: string[];
     }
-  | { manual: { steps: string[]; docs: string[] } };
+  | {
+      /** `rule:<rule id>[:<provider>]`, `root-credential` or `rotate-at-limit`. */
+      manual: string;
+    };
 
 /** One rule's verdict on one subject, with the evidence a person needs to check it. */
 export interface Finding {

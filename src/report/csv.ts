@@ -2,7 +2,7 @@
 import { stringify } from 'csv-stringify/sync';
 import { sortedFindings } from './common.js';
 import type { ReportInput } from './types.js';
-import { findingFixText } from '../scoring/fix.js';
+import { fixLine } from '../scoring/fix-steps.js';
 
 export const CSV_COLUMNS = [
   'fingerprint',
@@ -42,7 +42,7 @@ export function renderCsv(input: ReportInput): string {
     f.owasp,
     f.cis ?? '',
     f.playbook ?? '',
-    findingFixText(f.fix),
+    fixLine(f),
     f.message,
     JSON.stringify(f.evidence),
   ]);

@@ -9,7 +9,7 @@ import {
 } from './common.js';
 import { tty } from './terminal.js';
 import type { ReportInput } from './types.js';
-import { findingFixText } from '../scoring/fix.js';
+import { fixLine } from '../scoring/fix-steps.js';
 
 export interface MarkdownOptions {
   /** Finding rows shown before a "… N more" line. Default 200. */
@@ -77,9 +77,7 @@ export function renderMarkdown(input: ReportInput, opts: MarkdownOptions = {}): 
     out.push('', '## How to fix', '');
     for (const f of failing.slice(0, maxRows)) {
       const who = `${f.identityName}${f.credentialExternalId ? ` / ${f.credentialExternalId}` : ''}`;
-      out.push(
-        `- ${code(f.ruleId)} ${cell(who)}: ${cell(findingFixText(f.fix) || 'see the rule')}`,
-      );
+      out.push(`- ${code(f.ruleId)} ${cell(who)}: ${cell(fixLine(f) || 'see the rule')}`);
     }
     out.push('');
   }

@@ -113,7 +113,7 @@ export function renderSarif(input: ReportInput, opts: SarifOptions): string {
         owasp: f.owasp,
         ...(f.cis ? { cis: f.cis } : {}),
         ...(f.playbook ? { playbook: f.playbook } : {}),
-        ...(f.fix ? { fix: f.fix } : {}),
+        ...(f.fix && 'playbook' in f.fix ? { fixCommand: f.fix.command } : {}),
         evidence: f.evidence,
       },
     };

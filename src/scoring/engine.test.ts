@@ -4,7 +4,7 @@ import { evaluate } from './engine.js';
 import { defaultPolicy, type Policy } from './policy.js';
 import { RULES } from './rules/index.js';
 import { BAND_RANGE } from './score.js';
-import { NOW, ago, credential, grant, identity, input } from './testing.js';
+import { NOW, ago, awsGrant, credential, grant, identity, input } from './testing.js';
 
 /** A small estate touching many rules. */
 function estate() {
@@ -40,7 +40,7 @@ function estate() {
     credentials: [oldKey, newKey],
     grants: [
       grant(user, { permission: 's3:*', privilege: 'write' }),
-      grant(role, { id: 'g-2', permission: 'AdministratorAccess', privilege: 'admin' }),
+      awsGrant(role, { actions: ['*'], source: 'arn:aws:iam::aws:policy/AdministratorAccess' }),
     ],
   });
 }

@@ -147,7 +147,7 @@ function toFinding(
   const { identity, credential } = hit;
   const severity = hit.outcome === 'fail' ? settings.severity : 'info';
   const credentialExternalId = credential?.externalId ?? null;
-  const fix = resolveFix(rule.fix, identity, credential, siblings);
+  const fix = resolveFix(rule.id, rule.fix, identity, credential, siblings);
   return {
     ruleId: rule.id,
     severity,

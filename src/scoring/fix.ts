@@ -110,11 +110,23 @@ export function playbookAccepts(
 /** Ids and names from providers are hostile: only plain ones go into a suggested command. */
 const SAFE = /^[A-Za-z0-9_.@+=,:/-]{1,300}$/;
 
-function fill(text: string, values: Record<string, string | undefined>): string {
-  return text.replace(/\{(name|identity|credential|scope|id)\}/g, (whole, key: string) => {
-    const v = values[key];
-    return v !== undefined && SAFE.test(v) ? v : `<${key}>`;
-  });
+export interface FixValues {
+  name?: string;
+  identity?: string;
+  credential?: string | null;
+  scope?: string;
+  id?: string;
+}
+
+/** Fills `{name}`, `{identity}`, `{credential}`, `{scope}`, `{id}`; anything unsafe stays `<key>`. */
+export function fillFix(text: string, values: FixValues): string {
+  return text.replace(
+    /\{(name|identity|credential|scope|id)\}/g,
+    (_whole, key: keyof FixValues) => {
+      const v = values[key];
+      return typeof v === 'string' && SAFE.test(v) ? v : `<${key}>`;
+    },
+  );
 }
 
 export function commandFor(playbook: PlaybookId, credentialId: string): string {
@@ -123,61 +135,52 @@ export function commandFor(playbook: PlaybookId, credentialId: string): string {
     : `nhi revoke ${credentialId}`;
 }
 
+/** A rotation that would exceed the provider's limit: the planner refuses until one key goes. */
+export const ROTATE_AT_LIMIT: ManualFix = {
+  steps: [
+    '{name} already holds as many keys of this type as the provider allows, all active: retire one first — the multiple-active-keys finding names the older (`nhi revoke <its id>`)',
+    'then rotate this one: `nhi rotate {id} --sink <scheme>:<target>`',
+  ],
+  docs: [],
+};
+
+/** The manual steps a `manual` reference names (see `FindingFix`). */
+export function manualFixOf(fix: RuleFix, ref: string, ruleId: string): ManualFix | undefined {
+  if (ref === 'root-credential') return ROOT_CREDENTIAL_STEPS;
+  if (ref === 'rotate-at-limit') return ROTATE_AT_LIMIT;
+  const [kind, id, provider] = ref.split(':');
+  if (kind !== 'rule' || id !== ruleId) return undefined;
+  return provider ? fix.providers?.[provider as ProviderId] : fix.manual;
+}
+
 /**
  * The one fix for a finding on this identity (and credential, when it is about one);
  * `siblings` are the identity's credentials, which decide whether rotation has room.
  */
 export function resolveFix(
+  ruleId: string,
   fix: RuleFix,
   identity: StoredIdentity,
   credential: StoredCredential | undefined,
   siblings: readonly StoredCredential[] = [],
 ): FindingFix {
-  const values = {
-    name: identity.name,
-    identity: identity.externalId,
-    credential: credential?.externalId,
-    scope: identity.scopeId,
-    id: credential?.id ?? identity.id,
-  };
   if (
     fix.playbook &&
     credential &&
     (!fix.playbookProviders || fix.playbookProviders.includes(identity.provider)) &&
     playbookAccepts(fix.playbook, identity, credential)
   ) {
-    if (fix.playbook === 'rotate' && !roomToRotate(credential, siblings)) {
-      const others = siblings
-        .filter(
-          (c) =>
-            c.type === credential.type &&
-            c.id !== credential.id &&
-            c.removedRun === null &&
-            c.status === 'active',
-        )
-        .map((c) => c.id);
-      return {
-        manual: {
-          steps: [
-            `${identity.name} already holds as many ${credential.type}s as the provider allows, all active: retire the one nobody uses first (\`nhi revoke ${others.join('` or `nhi revoke ')}\`)`,
-            `then rotate this one: \`${commandFor('rotate', credential.id)}\``,
-          ].map((s) => fill(s, values)),
-          docs: [],
-        },
-      };
-    }
-    return {
-      playbook: fix.playbook,
-      command: commandFor(fix.playbook, credential.id),
-      ...(fix.before ? { steps: fix.before.map((s) => fill(s, values)) } : {}),
-    };
+    if (fix.playbook === 'rotate' && !roomToRotate(credential, siblings))
+      return { manual: 'rotate-at-limit' };
+    return { playbook: fix.playbook, command: commandFor(fix.playbook, credential.id) };
   }
   // A credential playbook that stops at the root account: the root user acts instead.
-  const manual =
-    fix.playbook && credential && identity.kind === 'root'
-      ? ROOT_CREDENTIAL_STEPS
-      : (fix.providers?.[identity.provider] ?? fix.manual);
-  return { manual: { steps: manual.steps.map((s) => fill(s, values)), docs: [...manual.docs] } };
+  if (fix.playbook && credential && identity.kind === 'root') return { manual: 'root-credential' };
+  return {
+    manual: fix.providers?.[identity.provider]
+      ? `rule:${ruleId}:${identity.provider}`
+      : `rule:${ruleId}`,
+  };
 }
 
 const TYPE_WORDS: Partial<Record<CredentialType, string>> = {
@@ -217,7 +220,7 @@ export function fixText(fix: RuleFix): string {
   const lines: string[] = [];
   if (fix.playbook) {
     lines.push(
-      `Fix with: ${commandFor(fix.playbook, '<credential id>')} (plan, then --apply) for ${playbookReach(fix)}${fix.playbook === 'revoke' || fix.playbook === 'rotate' ? ', except root credentials' : ''}.`,
+      `Fix with: ${commandFor(fix.playbook, '<credential id>')} (plan, then --apply) for ${playbookReach(fix)}, except root credentials.`,
     );
     if (fix.before) lines.push(...fix.before.map((s, i) => `  first ${i + 1}. ${s}`));
     lines.push('Elsewhere:');
@@ -231,12 +234,4 @@ export function fixText(fix: RuleFix): string {
   for (const [p, m] of Object.entries(fix.providers ?? {}) as [ProviderId, ManualFix][])
     manual(`Manual steps (${PROVIDER_WORDS[p]}):`, m);
   return lines.join('\n');
-}
-
-/** One finding's fix on one line: the command, or the steps joined. */
-export function findingFixText(fix: FindingFix | undefined): string {
-  if (!fix) return '';
-  if ('playbook' in fix)
-    return [...(fix.steps ?? []), `${fix.command} (plan, then --apply)`].join(' → ');
-  return fix.manual.steps.join(' → ');
 }

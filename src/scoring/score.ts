@@ -50,9 +50,11 @@ export const MAX_SCORE = 100;
 
 export interface Contribution {
   ruleId: string;
+  /** The finding's fingerprint: its message says why (not repeated here, scores exist per subject). */
   fingerprint: string;
   points: number;
-  reason: string;
+  /** Set on the band's bottom only, which is no finding of its own. */
+  reason?: string;
 }
 
 export interface SubjectScore {
@@ -110,12 +112,7 @@ export function scoreFindings(findings: readonly Finding[]): {
   const b = bandOfSeverity(worst.severity);
   const { bottom, top } = BAND_RANGE[b];
   const own = findings
-    .map((f) => ({
-      ruleId: f.ruleId,
-      fingerprint: f.fingerprint,
-      points: f.points,
-      reason: f.message,
-    }))
+    .map((f): Contribution => ({ ruleId: f.ruleId, fingerprint: f.fingerprint, points: f.points }))
     .sort(byPoints);
   const contributions =
     bottom > 0

@@ -8,9 +8,14 @@ import { z } from 'zod';
 import type { StoredGrant } from '../../model/index.js';
 import type { OptionsSchema, RuleContext, RuleDefinition, RuleHit } from '../types.js';
 import { globMatch } from '../glob.js';
-import { analysePrivileges, type PrivilegeClass, type PrivilegeHit } from '../privilege/index.js';
+import {
+  analysePrivileges,
+  type PrivilegeClass,
+  type PrivilegeHit,
+  type SubjectPrivileges,
+} from '../privilege/index.js';
 import { fail, notEvaluated } from './_helpers.js';
-import { grantSubjects, grantSummary } from './_grants.js';
+import { grantSubjects } from './_grants.js';
 
 export const GRANT_HOLDERS = new Set([
   'user',
@@ -31,6 +36,18 @@ export const GRANT_SIGNALS = [
   'azure-rbac',
 ];
 
+/** The first few names, then how many more: the evidence lists them all. */
+function listed(names: readonly string[], more: string): string {
+  return names.length > 3
+    ? `${names.slice(0, 3).join('; ')} and ${names.length - 3} ${more}`
+    : names.join('; ');
+}
+
+/** Which grant: enough to find it in the provider (the action list is in `allows`). */
+function grantRef(g: StoredGrant): Record<string, unknown> {
+  return { permission: g.permission, resource: g.resource, source: g.source };
+}
+
 export const ignorePermissionsOption = z
   .array(z.string())
   .default([])
@@ -44,16 +61,42 @@ function ignored(patterns: readonly string[], value: string): boolean {
   );
 }
 
+/**
+ * The six rules read one classification per subject: cached per evaluation (keyed by the
+ * evaluation's grant list) and per subject, unless a rule ignores some permissions.
+ */
+const cache = new WeakMap<readonly StoredGrant[], Map<StoredGrant, SubjectPrivileges>>();
+
+function analysed(
+  all: readonly StoredGrant[],
+  grants: StoredGrant[],
+  provider: StoredGrant['provider'],
+  ignore: readonly string[],
+): SubjectPrivileges {
+  if (ignore.length > 0)
+    return analysePrivileges(
+      provider,
+      grants.filter((g) => !ignored(ignore, g.permission)),
+    );
+  let perSubject = cache.get(all);
+  if (!perSubject) cache.set(all, (perSubject = new Map()));
+  // A subject's first grant identifies it: grants belong to exactly one subject.
+  const key = grants[0]!;
+  let result = perSubject.get(key);
+  if (!result) perSubject.set(key, (result = analysePrivileges(provider, grants)));
+  return result;
+}
+
 /** Hits of one class, minus what the policy says to ignore. */
 function hitsOf(
   cls: PrivilegeClass,
+  all: readonly StoredGrant[],
   grants: StoredGrant[],
   provider: StoredGrant['provider'],
   ignore: readonly string[],
   keep: (h: PrivilegeHit) => boolean,
 ) {
-  const usable = grants.filter((g) => !ignored(ignore, g.permission));
-  const analysis = analysePrivileges(provider, usable);
+  const analysis = analysed(all, grants, provider, ignore);
   const hits = analysis.hits
     .filter((h) => h.class === cls && keep(h))
     .map((h) => ({ ...h, allows: h.allows.filter((a) => !ignored(ignore, a.split(' ')[0]!)) }))
@@ -92,8 +135,13 @@ export function privilegeRule<S extends OptionsSchema>(
         if (identity.attributes.serviceLinked === true) continue;
         const options = ctx.options(identity);
         const ignore = (options as { ignorePermissions?: string[] }).ignorePermissions ?? [];
-        const { hits, undetermined } = hitsOf(cls, grants, identity.provider, ignore, (h) =>
-          keep ? keep(h, options) : true,
+        const { hits, undetermined } = hitsOf(
+          cls,
+          ctx.grants,
+          grants,
+          identity.provider,
+          ignore,
+          (h) => (keep ? keep(h, options) : true),
         );
         const subject = `${credential ? `${credential.type} ${credential.externalId} of ` : ''}${identity.name}`;
         if (hits.length === 0) {
@@ -104,7 +152,7 @@ export function privilegeRule<S extends OptionsSchema>(
               credential,
               undetermined.map((u) => u.reason).join('; '),
               {
-                grants: undetermined.map((u) => grantSummary(u.grant)),
+                grants: undetermined.map((u) => grantRef(u.grant)),
               },
             );
           }
@@ -112,30 +160,21 @@ export function privilegeRule<S extends OptionsSchema>(
         }
         const allows = [...new Set(hits.flatMap((h) => h.allows))];
         const paths = hits.flatMap((h) => (h.path ? [h.path] : []));
+        const existing = hits.flatMap((h) => (h.path && h.existing ? [h.path] : []));
         const usedGrants = [...new Set(hits.flatMap((h) => h.grants))];
         yield fail(
           identity,
           credential,
-          `${subject} ${verb}: ${paths.length ? `${paths.join(', ')} — ` : ''}${allows.slice(0, 4).join('; ')}${allows.length > 4 ? ` and ${allows.length - 4} more` : ''}`,
+          `${subject} ${verb}: ${listed(paths.length ? paths : allows, paths.length ? 'paths' : 'more')}`,
           {
             allows,
-            ...(paths.length
-              ? {
-                  paths: hits
-                    .filter((h) => h.path)
-                    .map((h) => ({
-                      path: h.path,
-                      actions: h.allows,
-                      ...(h.existing ? { needsExistingResource: true } : {}),
-                    })),
-                }
-              : {}),
-            grants: usedGrants.map(grantSummary),
-            count: usedGrants.length,
+            ...(paths.length ? { paths } : {}),
+            ...(existing.length ? { needsExistingResource: existing } : {}),
+            grants: usedGrants.map(grantRef),
             ...(undetermined.length
               ? {
                   notEvaluated: undetermined.map((u) => ({
-                    ...grantSummary(u.grant),
+                    ...grantRef(u.grant),
                     reason: u.reason,
                   })),
                 }

@@ -32,12 +32,8 @@ ruleTable(rule, [
     }),
     expect: 'fail',
     evidence: {
-      paths: [
-        {
-          path: 'PassRole+Lambda',
-          actions: ['iam:PassRole', 'lambda:CreateFunction', 'lambda:InvokeFunction'],
-        },
-      ],
+      paths: ['PassRole+Lambda'],
+      allows: ['iam:PassRole', 'lambda:CreateFunction', 'lambda:InvokeFunction'],
     },
   },
   {
@@ -47,7 +43,7 @@ ruleTable(rule, [
       grants: [awsGrant(i, { actions: ['iam:PassRole'] }), awsGrant(i, { actions: ['ec2:Run*'] })],
     }),
     expect: 'fail',
-    evidence: { paths: [{ path: 'PassRole+EC2' }] },
+    evidence: { paths: ['PassRole+EC2'] },
   },
   {
     name: 'AWS iam:PassRole on * alone (no compute service): no path',
@@ -78,13 +74,13 @@ ruleTable(rule, [
       ],
     }),
     expect: 'fail',
-    evidence: { paths: [{ path: 'PassRole+ECSService' }] },
+    evidence: { paths: ['PassRole+ECSService'] },
   },
   {
     name: 'AWS iam:CreateAccessKey on every user: escalation',
     data: () => ({ identities: [i], grants: [awsGrant(i, { actions: ['iam:CreateAccessKey'] })] }),
     expect: 'fail',
-    evidence: { paths: [{ path: 'CreateAccessKey' }] },
+    evidence: { paths: ['CreateAccessKey'] },
   },
   {
     name: 'AWS iam:CreateAccessKey on the caller only (${aws:username}): not escalation',
@@ -111,7 +107,7 @@ ruleTable(rule, [
     name: 'AWS sts:AssumeRole on *: escalation',
     data: () => ({ identities: [i], grants: [awsGrant(i, { actions: ['sts:AssumeRole'] })] }),
     expect: 'fail',
-    evidence: { paths: [{ path: 'AssumeAnyRole' }] },
+    evidence: { paths: ['AssumeAnyRole'] },
   },
   {
     name: 'AWS sts:AssumeRole on one role: narrow',
@@ -141,7 +137,7 @@ ruleTable(rule, [
       grants: [awsGrant(i, { actions: ['lambda:UpdateFunctionCode'] })],
     }),
     expect: 'fail',
-    evidence: { paths: [{ path: 'UpdateLambdaCode', needsExistingResource: true }] },
+    evidence: { paths: ['UpdateLambdaCode'], needsExistingResource: ['UpdateLambdaCode'] },
   },
   {
     name: 'existingResourcePaths: false drops paths through existing compute',
