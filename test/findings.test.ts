@@ -51,6 +51,8 @@ const ALL_TYPES = Object.keys({
   'actions-secret': true,
   'dependabot-secret': true,
   'webhook-secret': true,
+  'service-specific-credential': true,
+  'account-key': true,
 } satisfies Record<CredentialType, true>) as CredentialType[];
 
 describe('playbook reach (what the rules may name) matches the connectors', () => {

@@ -77,7 +77,9 @@ export function renderMarkdown(input: ReportInput, opts: MarkdownOptions = {}): 
     out.push('', '## How to fix', '');
     for (const f of failing.slice(0, maxRows)) {
       const who = `${f.identityName}${f.credentialExternalId ? ` / ${f.credentialExternalId}` : ''}`;
-      out.push(`- ${code(f.ruleId)} ${cell(who)}: ${cell(fixLine(f) || 'see the rule')}`);
+      out.push(
+        `- ${code(f.ruleId, false)} ${text(who, false)}: ${text(fixLine(f) || 'see the rule', false)}`,
+      );
     }
     out.push('');
   }
