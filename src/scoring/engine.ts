@@ -227,15 +227,20 @@ export function evaluate(
     // identities sharing those share one resolved object (read-only for rules).
     const cache = new Map<string, ResolvedRuleSettings>();
     const byTags = Object.keys(policy.rules[rule.id]?.tags ?? {}).length > 0;
+    // Rules ask once per record they look at: remember the answer per identity object too.
+    const byIdentity = new WeakMap<StoredIdentity, ResolvedRuleSettings>();
     const settingsFor = (identity: StoredIdentity) => {
+      let s = byIdentity.get(identity);
+      if (s) return s;
       const key = `${identity.provider}\0${identity.scopeId}\0${identity.scopeName}${
         byTags ? `\0${JSON.stringify(identity.tags ?? {})}` : ''
       }`;
-      let s = cache.get(key);
+      s = cache.get(key);
       if (!s) {
         s = resolveRuleSettings(rule, policy, identity);
         cache.set(key, s);
       }
+      byIdentity.set(identity, s);
       return s;
     };
     const ctx = buildContext(input, index, rule, settingsFor);

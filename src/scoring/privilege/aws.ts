@@ -320,6 +320,21 @@ function matches(pattern: string, action: string): boolean {
   return pattern === '*' || pattern === '*:*' || matcher(pattern).test(action.toLowerCase());
 }
 
+/** Target actions one pattern grants; patterns repeat across an estate, so each is matched once. */
+const targetsCache = new Map<string, readonly string[]>();
+
+function targetsOf(pattern: string): readonly string[] {
+  const key = pattern.toLowerCase();
+  let hit = targetsCache.get(key);
+  if (!hit) {
+    const svc = key === '*' || key === '*:*' ? '*' : serviceOf(key);
+    hit = TARGETS.filter((a) => (svc === '*' || serviceOf(a) === svc) && matches(key, a));
+    if (targetsCache.size >= 100_000) targetsCache.clear(); // bounded whatever the estate
+    targetsCache.set(key, hit);
+  }
+  return hit;
+}
+
 const factsCache = new WeakMap<StoredGrant, GrantFacts>();
 
 function factsOf(g: StoredGrant): GrantFacts {
@@ -344,21 +359,21 @@ function factsOf(g: StoredGrant): GrantFacts {
     wildcards: [],
   };
   if (recorded) {
-    const byService = new Map<string, string[]>();
     for (const p of recorded.patterns) {
       const svc = p === '*' || p === '*:*' ? '*' : serviceOf(p);
-      byService.set(svc, [...(byService.get(svc) ?? []), p]);
       if (svc !== '*' && p.slice(p.indexOf(':') + 1) === '*') facts.wildcards.push(p);
     }
-    const everything = byService.has('*');
-    for (const action of TARGETS) {
-      const via = everything
-        ? '*'
-        : (byService.get(serviceOf(action)) ?? []).find((p) => matches(p, action));
-      if (via) facts.matched.set(action, via);
-      else if (facts.notActions && !facts.notActions.some((na) => matches(na, action)))
-        facts.matched.set(action, `NotAction ${facts.notActions.join(',')}`);
+    // The first pattern (in policy order) that grants each target action.
+    for (const p of recorded.patterns)
+      for (const action of targetsOf(p))
+        if (!facts.matched.has(action)) facts.matched.set(action, p);
+    if (facts.notActions) {
+      const excluded = new Set(facts.notActions.flatMap(targetsOf));
+      const via = `NotAction ${facts.notActions.join(',')}`;
+      for (const action of TARGETS)
+        if (!excluded.has(action) && !facts.matched.has(action)) facts.matched.set(action, via);
     }
+    const everything = recorded.patterns.some((p) => p === '*' || p === '*:*');
     // Full admin: every action, or a NotAction that still leaves IAM permission management.
     const notActionAdmin =
       facts.notActions !== null &&

@@ -97,10 +97,16 @@ function hitsOf(
   keep: (h: PrivilegeHit) => boolean,
 ) {
   const analysis = analysed(all, grants, provider, ignore);
-  const hits = analysis.hits
-    .filter((h) => h.class === cls && keep(h))
-    .map((h) => ({ ...h, allows: h.allows.filter((a) => !ignored(ignore, a.split(' ')[0]!)) }))
-    .filter((h) => h.allows.length > 0);
+  const mine = analysis.hits.filter((h) => h.class === cls && keep(h));
+  const hits =
+    ignore.length === 0
+      ? mine
+      : mine
+          .map((h) => ({
+            ...h,
+            allows: h.allows.filter((a) => !ignored(ignore, a.split(' ')[0]!)),
+          }))
+          .filter((h) => h.allows.length > 0);
   const undetermined = analysis.undetermined.filter((u) => u.classes.includes(cls));
   return { hits, undetermined };
 }
