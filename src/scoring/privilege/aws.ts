@@ -13,7 +13,13 @@
 import type { StoredGrant } from '../../model/index.js';
 import { cmp } from '../compare.js';
 import { globToRegExp } from '../glob.js';
-import type { PrivilegeClass, PrivilegeHit, SubjectPrivileges, Undetermined } from './types.js';
+import {
+  ALL_CLASSES,
+  type PrivilegeClass,
+  type PrivilegeHit,
+  type SubjectPrivileges,
+  type Undetermined,
+} from './types.js';
 
 /** Rewrite the principal's own or other principals' permissions (Rhino "permissions on policies"). */
 export const PERMISSIONS_MANAGEMENT = [
@@ -453,14 +459,7 @@ export function analyseAws(grants: readonly StoredGrant[]): SubjectPrivileges {
   for (const f of facts) {
     if (f.patterns === null) {
       undetermined.push({
-        classes: [
-          'admin',
-          'permissions-management',
-          'privilege-escalation',
-          'data-exfiltration',
-          'resource-exposure',
-          'service-wildcard',
-        ],
+        classes: ALL_CLASSES,
         grant: f.grant,
         reason: `the actions of ${f.grant.permission} (${f.grant.source ?? 'unknown policy'}) were not recorded`,
       });

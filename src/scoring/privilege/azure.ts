@@ -9,7 +9,13 @@
  * the connector does not record their actions yet.
  */
 import type { StoredGrant } from '../../model/index.js';
-import type { PrivilegeClass, PrivilegeHit, SubjectPrivileges, Undetermined } from './types.js';
+import {
+  ALL_CLASSES,
+  hitCollector,
+  type PrivilegeClass,
+  type SubjectPrivileges,
+  type Undetermined,
+} from './types.js';
 
 const BROAD_SCOPES = new Set(['root', 'managementGroup', 'subscription']);
 
@@ -148,14 +154,9 @@ function isGraph(g: StoredGrant): boolean {
 }
 
 export function analyseAzure(grants: readonly StoredGrant[]): SubjectPrivileges {
-  const found = new Map<PrivilegeClass, { allows: string[]; grants: StoredGrant[] }>();
+  const found = hitCollector();
   const undetermined: Undetermined[] = [];
-  const hit = (cls: PrivilegeClass, allows: string, g: StoredGrant) => {
-    const entry = found.get(cls) ?? { allows: [], grants: [] };
-    entry.allows.push(allows);
-    if (!entry.grants.includes(g)) entry.grants.push(g);
-    found.set(cls, entry);
-  };
+  const hit = found.add;
   for (const g of grants) {
     const kind = g.attributes.kind;
     if (kind === 'azure-rbac') {
@@ -167,14 +168,7 @@ export function analyseAzure(grants: readonly StoredGrant[]): SubjectPrivileges 
         for (const [cls, what] of known) hit(cls, `${what} at ${where}`, g);
       } else if (g.attributes.roleType !== 'BuiltInRole' && g.privilege !== 'read') {
         undetermined.push({
-          classes: [
-            'admin',
-            'permissions-management',
-            'privilege-escalation',
-            'data-exfiltration',
-            'resource-exposure',
-            'service-wildcard',
-          ],
+          classes: ALL_CLASSES,
           grant: g,
           reason: `custom role ${g.permission} at ${where}: the Azure connector does not record a custom role's actions`,
         });
@@ -193,6 +187,5 @@ export function analyseAzure(grants: readonly StoredGrant[]): SubjectPrivileges 
     if (p.endsWith('.ReadWrite.All') && !GRAPH_PERMISSIONS_MANAGEMENT.has(p))
       hit('service-wildcard', `Microsoft Graph ${p} (tenant-wide write)`, g);
   }
-  const hits: PrivilegeHit[] = [...found].map(([cls, v]) => ({ class: cls, ...v }));
-  return { hits, undetermined };
+  return { hits: found.hits(), undetermined };
 }

@@ -6,13 +6,7 @@
  * 1.6 (no Service Account User / Token Creator at project level) anchor the classes.
  */
 import type { StoredGrant } from '../../model/index.js';
-import {
-  ALL_CLASSES,
-  type PrivilegeClass,
-  type PrivilegeHit,
-  type SubjectPrivileges,
-  type Undetermined,
-} from './types.js';
+import { ALL_CLASSES, hitCollector, type SubjectPrivileges, type Undetermined } from './types.js';
 
 const ADMIN: Record<string, string> = {
   'roles/owner': 'basic role Owner: every permission, including setIamPolicy',
@@ -67,14 +61,9 @@ const EXPOSURE_SERVICES = new Set([
 ]);
 
 export function analyseGcp(grants: readonly StoredGrant[]): SubjectPrivileges {
-  const found = new Map<PrivilegeClass, { allows: string[]; grants: StoredGrant[] }>();
+  const found = hitCollector();
   const undetermined: Undetermined[] = [];
-  const hit = (cls: PrivilegeClass, allows: string, g: StoredGrant) => {
-    const entry = found.get(cls) ?? { allows: [], grants: [] };
-    entry.allows.push(allows);
-    if (!entry.grants.includes(g)) entry.grants.push(g);
-    found.set(cls, entry);
-  };
+  const hit = found.add;
   const admin = grants.some((g) => ADMIN[g.permission]);
   for (const g of grants) {
     const role = g.permission;
@@ -110,6 +99,5 @@ export function analyseGcp(grants: readonly StoredGrant[]): SubjectPrivileges {
         );
     }
   }
-  const hits: PrivilegeHit[] = [...found].map(([cls, v]) => ({ class: cls, ...v }));
-  return { hits, undetermined };
+  return { hits: found.hits(), undetermined };
 }

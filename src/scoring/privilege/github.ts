@@ -5,7 +5,7 @@
  * one repository each and judged by deploy-key-write.
  */
 import type { StoredGrant } from '../../model/index.js';
-import type { PrivilegeClass, PrivilegeHit, SubjectPrivileges } from './types.js';
+import { hitCollector, type SubjectPrivileges } from './types.js';
 
 const ADMIN_SCOPES: Record<string, string> = {
   'admin:org': 'full control of the organization, its teams and members',
@@ -67,13 +67,8 @@ function parse(
 }
 
 export function analyseGithub(grants: readonly StoredGrant[]): SubjectPrivileges {
-  const found = new Map<PrivilegeClass, { allows: string[]; grants: StoredGrant[] }>();
-  const hit = (cls: PrivilegeClass, allows: string, g: StoredGrant) => {
-    const entry = found.get(cls) ?? { allows: [], grants: [] };
-    entry.allows.push(allows);
-    if (!entry.grants.includes(g)) entry.grants.push(g);
-    found.set(cls, entry);
-  };
+  const found = hitCollector();
+  const hit = found.add;
   for (const g of grants) {
     const p = parse(g);
     if (!p) continue;
@@ -95,8 +90,6 @@ export function analyseGithub(grants: readonly StoredGrant[]): SubjectPrivileges
       hit('service-wildcard', `${what}: push to every repository`, g);
   }
   // An admin credential says everything the narrower classes would.
-  if (found.has('admin'))
-    for (const cls of [...found.keys()]) if (cls !== 'admin') found.delete(cls);
-  const hits: PrivilegeHit[] = [...found].map(([cls, v]) => ({ class: cls, ...v }));
-  return { hits, undetermined: [] };
+  if (found.has('admin')) found.only('admin');
+  return { hits: found.hits(), undetermined: [] };
 }

@@ -48,3 +48,22 @@ export interface SubjectPrivileges {
 }
 
 export const ALL_CLASSES: readonly PrivilegeClass[] = PRIVILEGE_CLASSES;
+
+/** Collects hits per class, each with the grants behind it (used by the role-based providers). */
+export function hitCollector() {
+  const found = new Map<PrivilegeClass, { allows: string[]; grants: StoredGrant[] }>();
+  return {
+    has: (cls: PrivilegeClass) => found.has(cls),
+    add(cls: PrivilegeClass, allows: string, g: StoredGrant): void {
+      const entry = found.get(cls) ?? { allows: [], grants: [] };
+      entry.allows.push(allows);
+      if (!entry.grants.includes(g)) entry.grants.push(g);
+      found.set(cls, entry);
+    },
+    /** Keeps only `cls` (an admin grant says everything the narrower classes would). */
+    only(cls: PrivilegeClass): void {
+      for (const k of [...found.keys()]) if (k !== cls) found.delete(k);
+    },
+    hits: (): PrivilegeHit[] => [...found].map(([cls, v]) => ({ class: cls, ...v })),
+  };
+}
