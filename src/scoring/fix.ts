@@ -12,6 +12,7 @@ import type {
   StoredCredential,
   StoredIdentity,
 } from '../model/index.js';
+import { PROVIDER_LIST } from '../model/index.js';
 import type { PlaybookKind } from '../playbooks/types.js';
 
 export type PlaybookId = PlaybookKind;
@@ -45,15 +46,18 @@ export const PLAYBOOK_SUBJECTS: Readonly<
   Record<PlaybookId, Readonly<Partial<Record<ProviderId, readonly CredentialType[]>>>>
 > = {
   revoke: {
+    anthropic: ['api-key'],
     aws: ['access-key'],
     azure: ['client-secret'],
     gcp: ['service-account-key'],
     github: ['deploy-key', 'fine-grained-pat', 'classic-pat', 'ssh-key', 'oauth-token'],
+    openai: ['api-key'],
   },
   rotate: {
     aws: ['access-key'],
     azure: ['client-secret'],
     gcp: ['service-account-key'],
+    openai: ['api-key'],
   },
 };
 
@@ -192,14 +196,12 @@ const TYPE_WORDS: Partial<Record<CredentialType, string>> = {
   'classic-pat': 'classic PATs',
   'ssh-key': 'SSH keys',
   'oauth-token': 'OAuth tokens',
+  'api-key': 'API keys',
 };
 
-const PROVIDER_WORDS: Record<ProviderId, string> = {
-  aws: 'AWS',
-  azure: 'Azure',
-  gcp: 'GCP',
-  github: 'GitHub',
-};
+const PROVIDER_WORDS: Readonly<Record<string, string>> = Object.fromEntries(
+  PROVIDER_LIST.map((p) => [p.id, p.id === 'gcp' ? 'GCP' : p.title]),
+);
 
 /** Where a rule's playbook runs, in words: "AWS access keys, Azure client secrets, …". */
 export function playbookReach(fix: RuleFix): string {
