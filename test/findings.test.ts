@@ -15,7 +15,7 @@ import type {
   ProviderId,
   StoredCredential,
 } from '../src/model/index.js';
-import { parseSinkSpec } from '../src/playbooks/plan.js';
+import { DEFAULT_PLAN_SETTINGS, parseSinkSpec } from '../src/playbooks/plan.js';
 import { makePlan } from '../src/playbooks/prepare.js';
 import { RULES } from '../src/scoring/rules/index.js';
 import {
@@ -32,6 +32,8 @@ import { evaluate } from '../src/scoring/engine.js';
 import { defaultPolicy } from '../src/scoring/policy.js';
 import { syntheticInventory } from '../fixtures/synthetic/inventory.js';
 import { nhi, tempDir } from './run-cli.js';
+
+const SETTINGS = { ...DEFAULT_PLAN_SETTINGS, deleteAfterDays: 7 };
 
 const ALL_TYPES = Object.keys({
   'access-key': true,
@@ -267,7 +269,7 @@ describe('the demo estate', () => {
       const sink =
         fix.playbook === 'rotate' ? parseSinkSpec(`file:${join(tempDir(), 'new.env')}`) : null;
       await expect(
-        makePlan(catalog, fix.playbook as 'revoke' | 'rotate', f.subjectId, sink, 7, loadActions),
+        makePlan(catalog, fix.playbook as 'revoke' | 'rotate', f.subjectId, sink, SETTINGS, loadActions),
         `${f.ruleId} ${f.subjectId}`,
       ).resolves.toMatchObject({ credentialId: f.subjectId });
       planned += 1;
@@ -277,7 +279,7 @@ describe('the demo estate', () => {
     expect(root.fix).toHaveProperty('manual');
     expect(fixSteps(root)!.steps.join(' ')).toContain('root user');
     // …because the playbook refuses it, which is why the fix is manual.
-    await expect(makePlan(catalog, 'revoke', root.subjectId, null, 7, loadActions)).rejects.toThrow(
+    await expect(makePlan(catalog, 'revoke', root.subjectId, null, SETTINGS, loadActions)).rejects.toThrow(
       /root/,
     );
     const providers = new Set<ProviderId>(

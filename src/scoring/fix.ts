@@ -11,9 +11,9 @@ import type {
   ProviderId,
   StoredCredential,
   StoredIdentity,
+  PlaybookKind,
 } from '../model/index.js';
 import { PROVIDER_LIST } from '../model/index.js';
-import type { PlaybookKind } from '../playbooks/types.js';
 
 export type PlaybookId = PlaybookKind;
 
