@@ -99,6 +99,27 @@ export const ROOT_CREDENTIAL_STEPS: ManualFix = {
   docs: ['https://docs.aws.amazon.com/IAM/latest/UserGuide/id_root-user_manage_delete-key.html'],
 };
 
+/**
+ * Credentials whose type a playbook accepts but whose connector refuses the step the playbook
+ * needs (it says why at apply time): the finding names manual steps instead.
+ */
+const PLAYBOOK_REFUSES: Readonly<
+  Partial<
+    Record<
+      PlaybookId,
+      Partial<Record<ProviderId, { refuses: (c: StoredCredential) => boolean; words: string }>>
+    >
+  >
+> = {
+  // The OpenAI Admin API cannot create a person's project key (admin and service-account keys it can).
+  rotate: {
+    openai: {
+      refuses: (c) => c.attributes.keyKind === 'user',
+      words: "not a person's project key",
+    },
+  },
+};
+
 export function playbookAccepts(
   playbook: PlaybookId,
   identity: StoredIdentity,
@@ -107,6 +128,7 @@ export function playbookAccepts(
   if (identity.kind === 'root' || credential.removedRun !== null) return false;
   if (!(PLAYBOOK_SUBJECTS[playbook][credential.provider] ?? []).includes(credential.type))
     return false;
+  if (PLAYBOOK_REFUSES[playbook]?.[credential.provider]?.refuses(credential)) return false;
   // The planner rotates active credentials only; an inactive one is revoked instead.
   return playbook !== 'rotate' || credential.status === 'active';
 }
@@ -212,7 +234,10 @@ export function playbookReach(fix: RuleFix): string {
     CredentialType[],
   ][]) {
     if (fix.playbookProviders && !fix.playbookProviders.includes(p)) continue;
-    parts.push(`${PROVIDER_WORDS[p]} ${types.map((t) => TYPE_WORDS[t] ?? t).join(', ')}`);
+    const not = PLAYBOOK_REFUSES[fix.playbook]?.[p];
+    parts.push(
+      `${PROVIDER_WORDS[p]} ${types.map((t) => TYPE_WORDS[t] ?? t).join(', ')}${not ? ` (${not.words})` : ''}`,
+    );
   }
   return parts.join('; ');
 }

@@ -64,7 +64,34 @@ export const credentialUnused = defineRule({
       (o) => o.types as CredentialType[],
     )) {
       if (!credential.lastUsedKnown) {
-        yield notEvaluated(ctx, identity, credential, 'last-used data not available');
+        // Some providers only know "no use since" a date (a usage report's window, e.g.
+        // Anthropic): past the limit that is enough to fail; otherwise the rule cannot tell.
+        const noUseSince = parseDate(credential.attributes.noUseSince);
+        if (noUseSince && olderThan(noUseSince, options.unusedDays, ctx.now)) {
+          const idle = days(noUseSince, ctx.now);
+          yield fail(
+            identity,
+            credential,
+            `${label(credential)} has not been used for at least ${idle} days (limit ${options.unusedDays})`,
+            {
+              noUseSince: noUseSince.toISOString(),
+              daysSinceLastUse: idle,
+              unusedDays: options.unusedDays,
+              ...(typeof credential.attributes.lastUsedBasis === 'string'
+                ? { lastUsedBasis: credential.attributes.lastUsedBasis }
+                : {}),
+            },
+          );
+          continue;
+        }
+        yield notEvaluated(
+          ctx,
+          identity,
+          credential,
+          noUseSince
+            ? `last use before ${noUseSince.toISOString().slice(0, 10)} unknown`
+            : 'last-used data not available',
+        );
         continue;
       }
       // Never used is a different finding (credential-never-used), with its own grace period.
