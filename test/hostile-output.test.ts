@@ -260,7 +260,11 @@ function expectInertMarkdown(r: CliResult) {
   const html = new MarkdownIt({ html: true, linkify: true }).render(r.stdout);
   expect(html).not.toMatch(/<(img|a|script|em|strong|del|h[3-6])\b/);
   expect(html.match(/<h1>/g)).toHaveLength(1);
-  expect(html.match(/<h2>[^<]*<\/h2>/g)).toEqual(['<h2>Findings</h2>', '<h2>Not evaluated</h2>']);
+  expect(html.match(/<h2>[^<]*<\/h2>/g)).toEqual([
+    '<h2>Findings</h2>',
+    '<h2>How to fix</h2>',
+    '<h2>Not evaluated</h2>',
+  ]);
   // Every findings row keeps its 8 cells: no pipe in a name split one.
   const body = html.slice(html.indexOf('<h2>Findings</h2>'));
   const rows = body.slice(0, body.indexOf('</tbody>')).split('<tr>').slice(2);
