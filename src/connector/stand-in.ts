@@ -35,6 +35,8 @@ export interface Fault {
   redirect?: string;
   /** Match only requests whose body contains this (AWS query APIs: `Action=ListUsers`). */
   requestBody?: string | RegExp;
+  /** Match only requests carrying these headers (AWS JSON APIs: `x-amz-target`); names in lower case. */
+  requestHeaders?: Record<string, string | RegExp>;
   /** Send the real answer's headers and half its body, then cut the connection. */
   truncate?: boolean;
   /** Point Link headers and links in the body at this origin instead of the server's own. */
@@ -56,16 +58,23 @@ export class FaultSet {
   }
 
   /** The first fault matching the request, used up by one; undefined when none. */
-  take(method: string, path: string, body = ''): Fault | undefined {
+  take(
+    method: string,
+    path: string,
+    body = '',
+    headers: Readonly<Record<string, string | string[] | undefined>> = {},
+  ): Fault | undefined {
     const has = (pattern: string | RegExp | undefined, text: string) =>
       pattern === undefined ||
       (typeof pattern === 'string' ? text.includes(pattern) : pattern.test(text));
+    const header = (name: string) => [headers[name] ?? ''].flat().join(', ');
     const rule = this.rules.find(
       (r) =>
         r.left > 0 &&
         (!r.method || r.method.toUpperCase() === method.toUpperCase()) &&
         has(r.path, path) &&
-        has(r.requestBody, body),
+        has(r.requestBody, body) &&
+        Object.entries(r.requestHeaders ?? {}).every(([k, v]) => has(v, header(k))),
     );
     if (rule) rule.left -= 1;
     return rule;
@@ -109,6 +118,8 @@ export interface RequestRecord {
   method: string;
   path: string;
   query: string;
+  /** The API operation, where the stand-in names it (`ServeOptions.operationOf`). */
+  operation?: string;
   status: number;
   /** Whether the request carried credentials (never their value). */
   authenticated: boolean;
@@ -127,6 +138,11 @@ export interface ServeOptions {
   latencyMs?: number;
   /** The provider's own error document for a status fault (e.g. a google.rpc error). */
   errorBody?: (status: number, req: StandInRequest) => StandInResponse;
+  /**
+   * Names the operation a request asks for, for the request log, where the path does not
+   * (AWS query and JSON APIs post every operation to `/`).
+   */
+  operationOf?: (req: StandInRequest) => string | undefined;
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -263,15 +279,17 @@ export async function serveStandIn(
   const server = createServer((req, res) => {
     void (async () => {
       const r = toRequest(req, await readBody(req));
+      const operation = opts.operationOf?.(r);
       const record: RequestRecord = {
         method: r.method,
         path: r.path,
         query: r.query.toString(),
+        ...(operation ? { operation } : {}),
         status: 0,
         authenticated: Boolean(req.headers.authorization),
       };
       requests.push(record);
-      const fault = faults.take(r.method, r.path, r.text());
+      const fault = faults.take(r.method, r.path, r.text(), r.headers);
       if (fault?.hang) return; // never answered; close() destroys the socket
       const wait = state.latencyMs + (fault?.latencyMs ?? 0);
       if (wait > 0) await delay(wait);
@@ -403,7 +421,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
         authenticated: Boolean(req.headers.authorization),
       };
       requests.push(record);
-      const fault = faults.take(r.method, r.path);
+      const fault = faults.take(r.method, r.path, r.text(), r.headers);
       if (fault?.hang) return;
       const wait = state.latencyMs + (fault?.latencyMs ?? 0);
       if (wait > 0) await delay(wait);
