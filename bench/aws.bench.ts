@@ -11,7 +11,7 @@
 import os from 'node:os';
 import { connector } from '../connectors/aws/index.js';
 import { startAwsStandIn } from '../connectors/aws/stand-in/server.js';
-import { buildSyntheticAwsEstate, SYNTHETIC_CALLER } from '../fixtures/synthetic/aws.js';
+import { buildSyntheticAwsEstate, SYNTHETIC_CALLER } from '../connectors/aws/stand-in/synthetic.js';
 import { makeTestContext } from '../src/connector/testing.js';
 import { serveWhenChild, startChildStandIn } from './stand-in-process.js';
 
