@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../../src/connector/index.js';
-import { parseCredentialReport } from './credential-report.js';
+import { parseCredentialReport, usersToListKeys } from './credential-report.js';
 import { alice, ciBot, header, root } from './report-rows.fixture.js';
 
 describe('parseCredentialReport', () => {
@@ -50,5 +50,44 @@ describe('parseCredentialReport', () => {
 
   it('rejects a report without the documented columns', () => {
     expect(() => parseCredentialReport('user,arn\nx,y')).toThrow(ApiError);
+  });
+});
+
+describe('usersToListKeys: whose keys a scan lists', () => {
+  const rows = parseCredentialReport([header, root, ciBot, alice].join('\n'));
+  const generatedAt = '2026-11-01T08:00:00.000Z';
+  const user = (UserName: string, created: string) => ({ UserName, CreateDate: new Date(created) });
+  const users = [
+    user('ci-bot', '2024-01-01T00:00:00Z'), // in the report, with keys
+    user('alice', '2023-01-01T00:00:00Z'), // in the report, no keys
+    user('backdoor', '2026-11-01T09:00:00Z'), // created after the report
+    user('ghost', '2025-01-01T00:00:00Z'), // absent from the report (deleted and made again…)
+  ];
+  const names = (r: ReturnType<typeof usersToListKeys>) =>
+    r.map((x) => `${x.user.UserName}:${x.reason}`);
+
+  it('a fresh report saves the calls for users it shows without keys, and only those', () => {
+    expect(names(usersToListKeys(users, { rows, generatedAt, fresh: true }))).toEqual([
+      'ci-bot:keys',
+      'backdoor:unreported',
+      'ghost:unreported',
+    ]);
+  });
+
+  it('a user deleted and made again (same name) since the report is listed', () => {
+    const again = [user('alice', generatedAt)];
+    expect(names(usersToListKeys(again, { rows, generatedAt, fresh: true }))).toEqual([
+      'alice:newer',
+    ]);
+  });
+
+  it('a stale report or none says nothing about keys: every user is listed', () => {
+    expect(names(usersToListKeys(users, { rows, generatedAt, fresh: false }))).toEqual([
+      'ci-bot:stale-report',
+      'alice:stale-report',
+      'backdoor:stale-report',
+      'ghost:stale-report',
+    ]);
+    expect(usersToListKeys(users, null).every((x) => x.reason === 'no-report')).toBe(true);
   });
 });

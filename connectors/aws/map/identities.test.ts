@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseCredentialReport } from './credential-report.js';
+import { serviceCredential } from './credentials.js';
 import { mapRole, mapRoot, mapUser } from './identities.js';
 import { alice, ciBot, header, root } from './report-rows.fixture.js';
 
@@ -81,5 +82,72 @@ describe('identity mapping', () => {
     );
     expect(role.attributes.serviceLinked).toBe(true);
     expect(role.lastUsedAt).toBeNull();
+  });
+});
+
+describe('credentials of users', () => {
+  const rows = parseCredentialReport([header, root, ciBot, alice].join('\n'));
+  const ciBotUser = {
+    UserName: 'ci-bot',
+    Arn: 'arn:aws:iam::111122223333:user/ci-bot',
+    CreateDate: new Date('2024-01-01T00:00:00Z'),
+  };
+
+  it('a key newer than the report takes no report slot: its last use is unknown, not borrowed', () => {
+    const { credentials } = mapUser(
+      ciBotUser,
+      rows[1],
+      [
+        { AccessKeyId: 'AKIAOLD', Status: 'Active', CreateDate: new Date('2024-01-02T00:00:00Z') },
+        // The 2024-06-01 key was deleted after the report; this one replaced it.
+        {
+          AccessKeyId: 'AKIAREPLACED',
+          Status: 'Active',
+          CreateDate: new Date('2026-11-01T10:00:00Z'),
+        },
+      ],
+      true,
+      '2026-11-01T08:00:00.000Z',
+    );
+    const byId = Object.fromEntries(credentials.map((c) => [c.externalId, c]));
+    expect(byId.AKIAOLD).toMatchObject({ lastUsedKnown: true, attributes: { reportSlot: 1 } });
+    expect(byId.AKIAREPLACED).toMatchObject({
+      lastUsedKnown: false,
+      lastUsedAt: null,
+      attributes: { reportSlot: null, handle: 'AKIAREPLACED' },
+    });
+  });
+
+  it('maps a Bedrock API key with its expiry, alias as handle and unknown last use', () => {
+    const c = serviceCredential('arn:aws:iam::111122223333:user/ml', {
+      UserName: 'ml',
+      Status: 'Active',
+      ServiceName: 'bedrock.amazonaws.com',
+      ServiceSpecificCredentialId: 'ACCAEXAMPLE123456789',
+      ServiceCredentialAlias: 'ml+1-20261101',
+      CreateDate: new Date('2026-10-01T00:00:00Z'),
+      ExpirationDate: new Date('2026-12-01T00:00:00Z'),
+    });
+    expect(c).toMatchObject({
+      type: 'service-specific-credential',
+      status: 'active',
+      expiresAt: '2026-12-01T00:00:00.000Z',
+      lastUsedKnown: false,
+      attributes: { service: 'bedrock.amazonaws.com', handle: 'ml+1-20261101' },
+    });
+    expect(
+      serviceCredential('arn:aws:iam::111122223333:user/dev', {
+        UserName: 'dev',
+        Status: 'Expired',
+        ServiceName: 'codecommit.amazonaws.com',
+        ServiceSpecificCredentialId: 'ACCAEXAMPLE987654321',
+        ServiceUserName: 'dev-at-111122223333',
+        CreateDate: new Date('2025-10-01T00:00:00Z'),
+      }),
+    ).toMatchObject({
+      status: 'expired',
+      expiresAt: null,
+      attributes: { handle: 'dev-at-111122223333', service: 'codecommit.amazonaws.com' },
+    });
   });
 });
