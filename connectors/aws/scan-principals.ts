@@ -37,25 +37,36 @@ function unsupported(e: ApiError): boolean {
   );
 }
 
-/** Runs `each` over `items` within `limit`, reporting progress about 20 times. */
+/**
+ * Runs `each` over `items` within the shared `limit`: as many workers as the limit allows pull
+ * the next item when one is done, so a 10,000-user account never queues 10,000 closures at once.
+ * After any failure (`stop.failed`), no worker takes another item.
+ */
 async function forEach<T>(
   items: readonly T[],
   limit: LimitFunction,
+  stop: { failed: boolean },
   phase: string,
   progress: Progress,
   each: (item: T) => Promise<void>,
 ): Promise<void> {
+  let next = 0;
   let done = 0;
   const step = Math.max(1, Math.floor(items.length / 20));
   progress(phase, 0, items.length);
-  await Promise.all(
-    items.map((item) =>
-      limit(async () => {
-        await each(item);
-        if (++done % step === 0 || done === items.length) progress(phase, done, items.length);
-      }),
-    ),
-  );
+  const worker = async () => {
+    while (next < items.length && !stop.failed) {
+      const item = items[next++]!;
+      try {
+        await limit(() => each(item));
+      } catch (e) {
+        stop.failed = true;
+        throw e;
+      }
+      if (++done % step === 0 || done === items.length) progress(phase, done, items.length);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit.concurrency, items.length) }, worker));
 }
 
 export async function readPrincipals(
@@ -81,7 +92,7 @@ export async function readPrincipals(
       users: listed.length,
       unreported: listed.filter((l) => l.reason === 'unreported' || l.reason === 'newer').length,
     });
-    await forEach(listed, limit, 'access-keys', progress, async ({ user }) => {
+    await forEach(listed, limit, stop, 'access-keys', progress, async ({ user }) => {
       if (gaps.has('access-keys')) return;
       try {
         reads.keysByUser.set(user.UserName!, await session.listAccessKeys(user.UserName!));
@@ -106,7 +117,7 @@ export async function readPrincipals(
         .filter((c) => !c.lastUsedKnown)
         .map((c) => c.externalId),
     );
-    await forEach(unknown, limit, 'access-key-last-used', progress, async (id) => {
+    await forEach(unknown, limit, stop, 'access-key-last-used', progress, async (id) => {
       if (gaps.has('access-key-last-used')) return;
       try {
         reads.lastUsedByKey.set(id, await session.accessKeyLastUsed(id));
@@ -129,7 +140,7 @@ export async function readPrincipals(
       });
       return;
     }
-    await forEach(details.users, limit, 'service-credentials', progress, async (user) => {
+    await forEach(details.users, limit, stop, 'service-credentials', progress, async (user) => {
       if (gaps.has('service-specific-credentials')) return;
       try {
         const creds = await session.listServiceCredentials(user.UserName!);
@@ -164,7 +175,7 @@ export async function readPrincipals(
         .map((r) => r.Arn),
     ].filter((arn): arn is string => Boolean(arn));
     let failed: ApiError | null = null;
-    await forEach(principals, limit, 'access-advisor', progress, async (arn) => {
+    await forEach(principals, limit, stop, 'access-advisor', progress, async (arn) => {
       if (failed) return; // after a service-wide failure, more jobs only add load
       try {
         reads.usage.set(arn, serviceUsage(await session.serviceLastAccessed(arn)));
@@ -186,13 +197,9 @@ export async function readPrincipals(
   };
 
   // Independent reads share one limit: total concurrency stays bounded while no phase waits for
-  // another's tail. A failure drops the queued work.
+  // another's tail. A failure stops every phase from taking more work.
   const limit = pLimit(settings.concurrency);
-  try {
-    await Promise.all([readKeys(), readServiceCredentials(), readAdvisor()]);
-  } catch (e) {
-    limit.clearQueue();
-    throw e;
-  }
+  const stop = { failed: false };
+  await Promise.all([readKeys(), readServiceCredentials(), readAdvisor()]);
   return reads;
 }

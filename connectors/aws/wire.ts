@@ -76,33 +76,33 @@ function preview(text: string): string {
   return JSON.stringify(text.trimStart().slice(0, 40));
 }
 
-/** Checks a 2xx body is the answer to `action`; throws an invalid-response ApiError if not. */
+/**
+ * Checks a 2xx body is the answer to `action`; throws an invalid-response ApiError if not. Reads
+ * the bytes where it can (a GAAD page is large, and the SDK decodes it once more anyway).
+ */
 export function checkDocument(
   rules: Pick<WireRules, 'protocol' | 'voidActions'>,
   action: string,
   operation: string,
-  text: string,
+  body: Buffer,
 ): void {
+  const head = body.subarray(0, 512).toString('utf8');
   if (rules.protocol === 'json') {
-    let parsed: unknown;
-    try {
-      parsed = text.trim() ? JSON.parse(text) : {};
-    } catch {
-      throw invalid(operation, `response is not JSON (starts with ${preview(text)})`);
-    }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
-      throw invalid(operation, 'response is not a JSON object');
+    // The SDK parses it; what must not pass as an answer is anything but one JSON object.
+    const text = head.trimStart();
+    if (body.length && !text.startsWith('{'))
+      throw invalid(operation, `response is not a JSON object (starts with ${preview(text)})`);
     return;
   }
-  const root = rootElement(text.slice(0, 512));
+  const root = rootElement(head);
   if (root !== `${action}Response`)
     throw invalid(
       operation,
       root
         ? `expected <${action}Response>, got <${root}>`
-        : `response is not XML (starts with ${preview(text)})`,
+        : `response is not XML (starts with ${preview(head)})`,
     );
-  if (!rules.voidActions?.has(action) && !text.includes(`<${action}Result`))
+  if (!rules.voidActions?.has(action) && body.indexOf(`<${action}Result`) < 0)
     throw invalid(operation, `<${action}Response> has no <${action}Result>`);
 }
 
@@ -129,14 +129,15 @@ function notAnAwsError(operation: string, status: number, text: string): ApiErro
   return Object.assign(err, { $metadata: { httpStatusCode: status } });
 }
 
-async function readBody(body: unknown, operation: string): Promise<Uint8Array> {
-  if (body instanceof Uint8Array) return body;
+async function readBody(body: unknown, operation: string): Promise<Buffer> {
+  if (body instanceof Uint8Array) return Buffer.from(body.buffer, body.byteOffset, body.length);
   if (typeof body === 'string') return Buffer.from(body);
   if (!body || typeof (body as AsyncIterable<unknown>)[Symbol.asyncIterator] !== 'function')
-    return new Uint8Array();
+    return Buffer.alloc(0);
   const chunks: Buffer[] = [];
   try {
-    for await (const c of body as AsyncIterable<Buffer | string>) chunks.push(Buffer.from(c));
+    for await (const c of body as AsyncIterable<Buffer | string>)
+      chunks.push(typeof c === 'string' ? Buffer.from(c) : c);
   } catch (e) {
     // Cut mid-body: retried like any network failure ($retryable is the SDK's retry trait).
     const err = new ApiError({
@@ -149,6 +150,39 @@ async function readBody(body: unknown, operation: string): Promise<Uint8Array> {
     throw Object.assign(err, { $retryable: {} });
   }
   return Buffer.concat(chunks);
+}
+
+/**
+ * Text elements too large for the SDK's XML parser, which builds a text node one character at a
+ * time: a 10,000-user credential report (about 5 MB of base64) cost it seconds of CPU and over
+ * 100 MB of transient strings. They are lifted out of the document before the SDK reads it and
+ * put back, decoded, into its output (`restoreLargeText`).
+ */
+const LARGE_TEXT: Readonly<Record<string, string>> = { GetCredentialReport: 'Content' };
+const LIFTED = Symbol('nhi.lifted');
+type LiftingContext = { [LIFTED]?: Buffer };
+
+/** Cuts `<element>…</element>`'s base64 text out of `body`; null when it is not there. */
+function liftBase64(body: Buffer, element: string): { body: Buffer; value: Buffer } | null {
+  const open = body.indexOf(`<${element}>`);
+  const close = open < 0 ? -1 : body.indexOf(`</${element}>`, open);
+  if (open < 0 || close < 0) return null;
+  const start = open + element.length + 2;
+  return {
+    body: Buffer.concat([body.subarray(0, start), body.subarray(close)]),
+    value: Buffer.from(body.subarray(start, close).toString('latin1'), 'base64'),
+  };
+}
+
+function restoreLargeText(): DeserializeMiddleware<object, object> {
+  return (next, context) => async (args) => {
+    const result = await next(args);
+    const lifted = (context as LiftingContext)[LIFTED];
+    const element = LARGE_TEXT[(context.commandName ?? '').replace(/Command$/, '')];
+    if (lifted && element)
+      (result.output as Record<string, unknown>)[element] = new Uint8Array(lifted);
+    return result;
+  };
 }
 
 function responseCheck(rules: WireRules): DeserializeMiddleware<object, object> {
@@ -166,9 +200,16 @@ function responseCheck(rules: WireRules): DeserializeMiddleware<object, object> 
     }
     const bytes = await readBody(res.body, operation);
     res.body = bytes;
-    const text = Buffer.from(bytes).toString('utf8');
-    if (status >= 200 && status < 300) checkDocument(rules, action, operation, text);
-    else if (!isErrorDocument(rules.protocol, text)) throw notAnAwsError(operation, status, text);
+    if (status >= 200 && status < 300) {
+      checkDocument(rules, action, operation, bytes);
+      const element = LARGE_TEXT[action];
+      const lifted = element ? liftBase64(bytes, element) : null;
+      if (lifted) {
+        res.body = lifted.body;
+        (context as LiftingContext)[LIFTED] = lifted.value;
+      }
+    } else if (!isErrorDocument(rules.protocol, bytes.subarray(0, 512).toString('utf8')))
+      throw notAnAwsError(operation, status, bytes.subarray(0, 512).toString('utf8'));
     return result;
   };
 }
@@ -176,6 +217,12 @@ function responseCheck(rules: WireRules): DeserializeMiddleware<object, object> 
 const CHECK_OPTIONS: RelativeMiddlewareOptions = {
   name: 'nhiResponseCheck',
   relation: 'after',
+  toMiddleware: 'deserializerMiddleware',
+  override: true,
+};
+const RESTORE_OPTIONS: RelativeMiddlewareOptions = {
+  name: 'nhiLargeTextRestore',
+  relation: 'before',
   toMiddleware: 'deserializerMiddleware',
   override: true,
 };
@@ -206,6 +253,7 @@ export function wirePlugin(rules: WireRules): Pluggable<object, object> {
         COUNT_OPTIONS,
       );
       stack.addRelativeTo(responseCheck(rules), CHECK_OPTIONS);
+      stack.addRelativeTo(restoreLargeText(), RESTORE_OPTIONS);
     },
   };
 }

@@ -6,7 +6,7 @@
  */
 import { parse as parseCsv } from 'csv-parse/sync';
 import { z } from 'zod';
-import { isoOrNull } from '../../../src/connector/index.js';
+import { ApiError, isoOrNull } from '../../../src/connector/index.js';
 import type { RawUser } from '../schema.js';
 import { CREDENTIAL_REPORT, invalidPayload } from './shared.js';
 
@@ -36,12 +36,7 @@ export const CREDENTIAL_REPORT_COLUMNS = [
   'cert_2_last_rotated',
 ] as const;
 
-const reportRowSchema = z.object(
-  Object.fromEntries(CREDENTIAL_REPORT_COLUMNS.map((c) => [c, z.string()])) as Record<
-    (typeof CREDENTIAL_REPORT_COLUMNS)[number],
-    z.ZodString
-  >,
-);
+type Column = (typeof CREDENTIAL_REPORT_COLUMNS)[number];
 
 const boolCell = z.enum(['true', 'false', 'TRUE', 'FALSE', 'not_supported', 'N/A']);
 const NO_VALUE = new Set(['N/A', 'no_information', 'not_supported', '']);
@@ -99,55 +94,68 @@ export interface ReportRow {
 
 export const ROOT_ROW_USER = '<root_account>';
 
-/** Parses the credential report CSV (as GetCredentialReport returns it, decoded). */
+/**
+ * Parses the credential report CSV (as GetCredentialReport returns it, decoded). Each record is
+ * turned into its row as the parser reads it, so a 10,000-user report never exists twice.
+ */
 export function parseCredentialReport(csv: string): ReportRow[] {
-  let records: unknown[];
+  const fail = (detail: string) =>
+    invalidPayload(CREDENTIAL_REPORT, `credential report: ${detail}`);
   try {
-    records = parseCsv(csv, { columns: true, skip_empty_lines: true, trim: true }) as unknown[];
+    return parseCsv(csv, {
+      columns: (header: string[]) => {
+        const missing = CREDENTIAL_REPORT_COLUMNS.filter((c) => !header.includes(c));
+        if (missing.length) throw fail(`lacks documented column(s): ${missing.join(', ')}`);
+        return header;
+      },
+      skip_empty_lines: true,
+      trim: true,
+      on_record: (record: Record<string, string>, { lines }) =>
+        toRow((c) => {
+          const v = record[c];
+          if (v === undefined) throw fail(`row ${lines} lacks documented column(s): ${c}`);
+          return v;
+        }),
+    });
   } catch (e) {
-    throw invalidPayload(
-      CREDENTIAL_REPORT,
-      `credential report: not valid CSV (${(e as Error).message})`,
-    );
+    if (e instanceof ApiError) throw e;
+    throw fail(`not valid CSV (${(e as Error).message})`);
   }
-  return records.map((record, i) => {
-    const parsed = reportRowSchema.safeParse(record);
-    if (!parsed.success) {
-      const missing = parsed.error.issues.map((x) => x.path.join('.')).join(', ');
-      throw invalidPayload(
-        CREDENTIAL_REPORT,
-        `credential report: row ${i + 2} lacks documented column(s): ${missing}`,
-      );
-    }
-    const r = parsed.data;
-    const keys: ReportKeySlot[] = [];
-    for (const slot of [1, 2] as const) {
-      const p = `access_key_${slot}_` as const;
-      const lastRotated = reportDate(r[`${p}last_rotated`], `${p}last_rotated`, r.user);
-      const active = reportBool(r[`${p}active`], `${p}active`, r.user) ?? false;
-      if (!lastRotated && !active) continue;
-      keys.push({
-        slot,
-        active,
-        lastRotated,
-        lastUsedAt: reportDate(r[`${p}last_used_date`], `${p}last_used_date`, r.user),
-        lastUsedRegion: reportText(r[`${p}last_used_region`]),
-        lastUsedService: reportText(r[`${p}last_used_service`]),
-      });
-    }
-    return {
-      user: r.user,
-      arn: r.arn,
-      isRoot: r.user === ROOT_ROW_USER,
-      createdAt: reportDate(r.user_creation_time, 'user_creation_time', r.user),
-      passwordEnabled: reportBool(r.password_enabled, 'password_enabled', r.user),
-      passwordLastUsed: reportDate(r.password_last_used, 'password_last_used', r.user),
-      passwordLastChanged: reportDate(r.password_last_changed, 'password_last_changed', r.user),
-      passwordNextRotation: reportDate(r.password_next_rotation, 'password_next_rotation', r.user),
-      mfaActive: reportBool(r.mfa_active, 'mfa_active', r.user) ?? false,
-      keys,
-    };
-  });
+}
+
+function toRow(cell: (c: Column) => string): ReportRow {
+  const user = cell('user');
+  const keys: ReportKeySlot[] = [];
+  for (const slot of [1, 2] as const) {
+    const p = `access_key_${slot}_` as const;
+    const lastRotated = reportDate(cell(`${p}last_rotated`), `${p}last_rotated`, user);
+    const active = reportBool(cell(`${p}active`), `${p}active`, user) ?? false;
+    if (!lastRotated && !active) continue;
+    keys.push({
+      slot,
+      active,
+      lastRotated,
+      lastUsedAt: reportDate(cell(`${p}last_used_date`), `${p}last_used_date`, user),
+      lastUsedRegion: reportText(cell(`${p}last_used_region`)),
+      lastUsedService: reportText(cell(`${p}last_used_service`)),
+    });
+  }
+  return {
+    user,
+    arn: cell('arn'),
+    isRoot: user === ROOT_ROW_USER,
+    createdAt: reportDate(cell('user_creation_time'), 'user_creation_time', user),
+    passwordEnabled: reportBool(cell('password_enabled'), 'password_enabled', user),
+    passwordLastUsed: reportDate(cell('password_last_used'), 'password_last_used', user),
+    passwordLastChanged: reportDate(cell('password_last_changed'), 'password_last_changed', user),
+    passwordNextRotation: reportDate(
+      cell('password_next_rotation'),
+      'password_next_rotation',
+      user,
+    ),
+    mfaActive: reportBool(cell('mfa_active'), 'mfa_active', user) ?? false,
+    keys,
+  };
 }
 
 /** True when the report shows at least one access key for the user (so ListAccessKeys is worth a call). */
