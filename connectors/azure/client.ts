@@ -32,6 +32,52 @@ import { isKnownVaultHost, type AzureSettings } from './config.js';
 
 export type AzureApi = 'auth' | 'graph' | 'arm' | 'keyvault';
 
+/** A Key Vault secret version's metadata (never its value). */
+export interface SecretVersionInfo {
+  version: string | null;
+  enabled: boolean;
+  createdOn: string | null;
+  tags: Record<string, string>;
+}
+
+/**
+ * Signs in once with a client secret (client-credentials grant at the configured authority)
+ * and returns the token's expiry: proof that the secret works. Throws AzureApiError('auth').
+ */
+export async function signInWithSecret(
+  settings: AzureSettings,
+  tenantId: string,
+  clientId: string,
+  secret: string,
+  signal?: AbortSignal,
+): Promise<number> {
+  const { credential } = createCredential(
+    settings,
+    { AZURE_CLIENT_ID: clientId, AZURE_CLIENT_SECRET: secret },
+    tenantId,
+  );
+  let token;
+  try {
+    // A token endpoint that never answers must not hang a playbook.
+    const timeout = AbortSignal.timeout(30_000);
+    token = await credential.getToken(scopeFor(settings.graphEndpoint), {
+      abortSignal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+    });
+  } catch (err) {
+    // @azure/identity's message names the AADSTS code; it never contains the secret.
+    const text = (err as Error).message ?? String(err);
+    const code = /AADSTS\d+/.exec(text)?.[0] ?? null;
+    throw new AzureApiError(
+      'auth',
+      null,
+      code,
+      `sign-in as ${clientId} failed: ${text.split('\n')[0]!.slice(0, 300)}`,
+    );
+  }
+  if (!token) throw new AzureApiError('auth', null, null, `sign-in as ${clientId} gave no token`);
+  return token.expiresOnTimestamp;
+}
+
 export class AzureApiError extends Error {
   override name = 'AzureApiError';
   constructor(
@@ -427,13 +473,18 @@ export class AzureClient {
           throw toApiError('keyvault', err, 'PUT', `${vaultUrl}/secrets/${name}`);
         }
       },
-      async versions(name: string): Promise<Array<{ version: string | null; enabled: boolean }>> {
-        const out: Array<{ version: string | null; enabled: boolean }> = [];
+      async versions(name: string): Promise<SecretVersionInfo[]> {
+        const out: SecretVersionInfo[] = [];
         try {
           for await (const p of client.listPropertiesOfSecretVersions(name, {
             abortSignal: signal,
           })) {
-            out.push({ version: p.version ?? null, enabled: p.enabled !== false });
+            out.push({
+              version: p.version ?? null,
+              enabled: p.enabled !== false,
+              createdOn: p.createdOn?.toISOString() ?? null,
+              tags: p.tags ?? {},
+            });
           }
         } catch (err) {
           throw toApiError('keyvault', err, 'GET', `${vaultUrl}/secrets/${name}/versions`);

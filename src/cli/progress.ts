@@ -30,8 +30,10 @@ export function createProgress(enabled: boolean, providers: string[]): ScanProgr
       multi.create(1, 0, { provider: p.padEnd(6), scope: '', phase: 'starting' }),
     ]),
   );
+  let stopped = false;
   return {
     update(provider, u) {
+      if (stopped) return;
       const bar = bars.get(provider);
       if (!bar) return;
       if (u.total !== undefined) bar.setTotal(Math.max(u.total, 1));
@@ -39,11 +41,15 @@ export function createProgress(enabled: boolean, providers: string[]): ScanProgr
       bar.update(u.done ?? 0, { scope: tty(u.scope), phase: tty(u.phase) });
     },
     stop() {
+      // Stopping twice would move the cursor up over what was printed since, and clear it.
+      if (stopped) return;
+      stopped = true;
       multi.stop();
     },
   };
 }
 
 export function progressWanted(quiet: boolean | undefined): boolean {
-  return Boolean(process.stderr.isTTY) && !quiet && !process.env.CI;
+  // A dumb terminal cannot redraw a bar in place: it would print one line per update.
+  return Boolean(process.stderr.isTTY) && !quiet && !process.env.CI && process.env.TERM !== 'dumb';
 }

@@ -9,6 +9,6 @@ export {
   type LoadedConfig,
 } from './load.js';
 export { type ConfigFile } from './schema.js';
-export { initConfigTemplate, SCHEMA_URL } from './template.js';
+export { initConfigTemplate, schemaReference, shippedSchemaPath } from './template.js';
 export { configJsonSchema } from './json-schema.js';
 export type { Policy, PolicyException, RuleOverride, RulePolicy } from '../scoring/policy.js';

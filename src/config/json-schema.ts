@@ -10,7 +10,6 @@ export async function configJsonSchema(): Promise<Record<string, unknown>> {
   }) as Record<string, unknown>;
   return {
     $schema: schema.$schema,
-    $id: 'https://unpkg.com/nhi/schema/nhi.config.schema.json',
     title: 'nhi configuration',
     description: 'Config and policy file for nhi (nhi.config.yaml / .yml / .json).',
     ...Object.fromEntries(Object.entries(schema).filter(([k]) => k !== '$schema')),

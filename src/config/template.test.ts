@@ -5,7 +5,14 @@ import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { RULES } from '../scoring/rules/index.js';
-import { configJsonSchema, initConfigTemplate, parseConfig } from './index.js';
+import { dirname, join } from 'node:path';
+import {
+  configJsonSchema,
+  initConfigTemplate,
+  parseConfig,
+  schemaReference,
+  shippedSchemaPath,
+} from './index.js';
 
 /** Un-comments every commented YAML line (keys, not prose) of the template. */
 function uncomment(template: string): string {
@@ -21,10 +28,18 @@ function uncomment(template: string): string {
 describe('nhi init template', () => {
   const template = initConfigTemplate();
 
-  it('points editors at the published schema on its first line', () => {
-    expect(template.split('\n')[0]).toBe(
-      '# yaml-language-server: $schema=https://unpkg.com/nhi/schema/nhi.config.schema.json',
-    );
+  it('points editors at the schema file this installation ships, on its first line', () => {
+    const [first] = template.split('\n');
+    const path = /^# yaml-language-server: \$schema=(.+)$/.exec(first!)?.[1];
+    expect(path).toBe(shippedSchemaPath());
+    expect(JSON.parse(readFileSync(path!, 'utf8')).title).toBe('nhi configuration');
+  });
+
+  it('from a config inside the project, the reference is relative (it works on every clone)', () => {
+    const root = dirname(dirname(shippedSchemaPath()));
+    expect(schemaReference(root)).toBe('./schema/nhi.config.schema.json');
+    // Elsewhere (a config outside the project): this installation's absolute path.
+    expect(schemaReference(join(root, '..', 'elsewhere'))).toBe(shippedSchemaPath());
   });
 
   it('as written, is a valid config that means "all defaults"', async () => {

@@ -2,13 +2,40 @@
  * `nhi init`: a commented config file generated from the rule registry, so it lists every rule
  * with its current defaults and can never drift from the code.
  */
+import { existsSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { z } from 'zod';
 import { RULES } from '../scoring/rules/index.js';
 import type { AnyRule } from '../scoring/types.js';
-import { DEFAULT_DELETE_AFTER_DAYS, PROVIDER_IDS } from './schema.js';
+import { DEFAULT_DELETE_AFTER_DAYS, DEFAULT_OVERLAP_DAYS, PROVIDER_IDS } from './schema.js';
 
-/** Where editors fetch the schema; the same file ships in the npm package under schema/. */
-export const SCHEMA_URL = 'https://unpkg.com/nhi/schema/nhi.config.schema.json';
+/**
+ * The JSON Schema file shipped with this installation of nhi (schema/ beside dist/ or src/):
+ * found by walking up from this module, so it works bundled and from source.
+ */
+export function shippedSchemaPath(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = join(dir, 'schema', 'nhi.config.schema.json');
+    if (existsSync(candidate)) return candidate;
+    const up = dirname(dir);
+    if (up === dir)
+      throw new Error('schema/nhi.config.schema.json is missing from this installation');
+    dir = up;
+  }
+}
+
+/**
+ * How a config file in `configDir` refers to the schema: a relative path when the schema is
+ * below that directory (nhi installed in the project, a path that works on every clone),
+ * else the absolute path of this installation's copy.
+ */
+export function schemaReference(configDir: string): string {
+  const schema = shippedSchemaPath();
+  const rel = relative(configDir, schema);
+  return rel.startsWith('..') || isAbsolute(rel) ? schema : `./${rel.split(sep).join('/')}`;
+}
 
 function yamlValue(v: unknown): string {
   // JSON is valid YAML and quotes strings such as "*KEY*" that YAML would read as aliases.
@@ -59,7 +86,7 @@ function ruleBlock(rule: AnyRule): string[] {
 
 export function initConfigTemplate(opts: { schemaUrl?: string } = {}): string {
   const lines = [
-    `# yaml-language-server: $schema=${opts.schemaUrl ?? SCHEMA_URL}`,
+    `# yaml-language-server: $schema=${opts.schemaUrl ?? shippedSchemaPath()}`,
     '#',
     '# nhi configuration. Every setting is optional: what is commented out shows the default.',
     '# Thresholds can be set per rule, then per provider, per scope and per identity tag; the',
@@ -89,7 +116,8 @@ export function initConfigTemplate(opts: { schemaUrl?: string } = {}): string {
     '  #   expires: 2027-01-31',
     '',
     'playbooks:',
-    `  # deleteAfterDays: ${DEFAULT_DELETE_AFTER_DAYS}  # days between disabling a credential and deleting it`,
+    `  # deleteAfterDays: ${DEFAULT_DELETE_AFTER_DAYS}  # days between disabling a credential and deleting it (0-365)`,
+    `  # overlapDays: ${DEFAULT_OVERLAP_DAYS}  # rotation: keep the old credential until the new one is used, at most this long (0-90)`,
     '',
   );
   return lines.join('\n');

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../../connector/index.js';
-import { initConfigTemplate } from '../../config/index.js';
+import { initConfigTemplate, schemaReference } from '../../config/index.js';
 import { globalsOf } from '../globals.js';
 import { note } from '../output.js';
 import { writeUserFile } from '../user-files.js';
@@ -11,12 +11,12 @@ import { writeUserFile } from '../user-files.js';
 export async function run(cmd: Command): Promise<number> {
   const g = globalsOf(cmd);
   const f = cmd.opts() as { force?: boolean; stdout?: boolean };
-  const text = initConfigTemplate();
+  const path = resolve(g.config ?? 'nhi.config.yaml');
+  const text = initConfigTemplate({ schemaUrl: schemaReference(dirname(path)) });
   if (f.stdout) {
     process.stdout.write(text);
     return 0;
   }
-  const path = resolve(g.config ?? 'nhi.config.yaml');
   if (existsSync(path) && !f.force)
     throw new UserError(`${path} already exists (use --force to overwrite)`);
   writeUserFile(path, text, 'config file', { mode: 0o644 });

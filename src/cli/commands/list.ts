@@ -123,6 +123,8 @@ export async function run(cmd: Command): Promise<number> {
         v.score === null ? '-' : styled(bandColor(v.band, String(v.score))),
       ]),
       color,
+      // On a narrow terminal these go first; the rest is cut with '…'.
+      { dropFirst: ['expires', 'age', 'status', 'scope'] },
     ),
   );
   if (views.length > shown.length) {

@@ -40,11 +40,12 @@ function chooseProviders(
  * The first Ctrl-C stops the scan (requests in flight are aborted, committed scopes stand);
  * a second one exits at once.
  */
-function onInterrupt(abort: AbortController, g: Globals): () => void {
+function onInterrupt(abort: AbortController, g: Globals, before: () => void): () => void {
   let count = 0;
   const handler = () => {
     count += 1;
     if (count > 1) process.exit(EXIT.interrupted);
+    before();
     note(g, 'Stopping: committed scopes are kept; press Ctrl-C again to quit at once.');
     abort.abort(new UserError('scan interrupted'));
   };
@@ -63,12 +64,23 @@ export async function run(cmd: Command): Promise<number> {
     .filter(([, v]) => Object.keys(v).length > 0)
     .map(([k]) => k);
   const providers = chooseProviders(f, configured, flags);
-  const catalog = openCatalog(catalogPath(g));
+  const catalog = openCatalog(catalogPath(g, { scan: f.demo ? 'demo' : 'real' }));
+  // The demo's fictional scopes and a real estate never share a catalog.
+  const other = catalog.runs(1_000_000).find((r) => r.demo !== Boolean(f.demo));
+  if (other) {
+    catalog.close();
+    throw new UserError(
+      f.demo
+        ? `${catalog.path} holds a real estate: the demo goes to its own catalog (leave out --catalog/NHI_CATALOG, or name a new file)`
+        : `${catalog.path} holds the demo estate: scan real providers into another catalog (leave out --catalog/NHI_CATALOG, or name a new file)`,
+    );
+  }
   const now = new Date();
   const started = performance.now();
   const abort = new AbortController();
-  const detach = onInterrupt(abort, g);
   const progress = createProgress(progressWanted(g.quiet) && format === 'table', providers);
+  // The bars are put away first, or their next redraw would overwrite the message.
+  const detach = onInterrupt(abort, g, () => progress.stop());
   let outcome;
   try {
     outcome = await runScan({
@@ -118,6 +130,10 @@ export async function run(cmd: Command): Promise<number> {
         2,
       ),
     );
+  } else if (g.quiet) {
+    // -q: nothing but errors; the exit code carries the result.
+    for (const x of scopes.filter((x) => x.status === 'failed'))
+      warn(line`nhi: scan failed for ${x.provider}/${x.scopeId}: ${x.error}`);
   } else {
     printSummary(g, {
       runId,
@@ -183,6 +199,7 @@ function printSummary(
       ['provider', 'scope', 'status', 'identities', 'credentials', 'grants', 'gaps', 'removed'],
       rows,
       color,
+      { dropFirst: ['grants', 'gaps'] },
     ),
   );
   for (const x of s.scopes.filter((x) => x.status === 'failed')) {

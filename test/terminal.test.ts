@@ -1,0 +1,109 @@
+/**
+ * nhi in a real terminal (tmux, at 80 and 160 columns): progress shown while scanning and
+ * cleared after, tables that fit the width, and Ctrl-C stopping a scan at once with exit 130.
+ * CI installs tmux (.ci/run); without it these tests are skipped and say why.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import { BIN } from './run-cli.js';
+
+const hasTmux = (() => {
+  try {
+    execFileSync('tmux', ['-V']);
+    return true;
+  } catch {
+    return false;
+  }
+})();
+if (!hasTmux) console.warn('tmux is not installed: terminal tests skipped (.ci/run installs it)');
+
+const sessions: string[] = [];
+afterEach(() => {
+  for (const s of sessions.splice(0)) {
+    try {
+      execFileSync('tmux', ['kill-session', '-t', s]);
+    } catch {
+      // already gone
+    }
+  }
+});
+
+/** Runs `args` in a fresh tmux session `width` columns wide; the exit code lands in a file. */
+function start(width: number, args: string[], catalog: string): { name: string; rc: string } {
+  const name = `nhi-${process.pid}-${sessions.length}-${width}`;
+  sessions.push(name);
+  const rc = join(mkdtempSync(join(tmpdir(), 'nhi-tty-')), 'rc');
+  // The wrapper survives Ctrl-C (trap) to record the exit code; nhi itself gets the signal.
+  const cmd = `trap : INT; unset CI; NHI_CATALOG=${catalog} TERM=xterm-256color ${process.execPath} ${BIN} ${args.join(' ')}; echo $? > ${rc}; sleep 60`;
+  execFileSync('tmux', ['new-session', '-d', '-s', name, '-x', String(width), '-y', '50', cmd], {
+    env: { PATH: process.env.PATH, HOME: process.env.HOME ?? '/tmp' },
+  });
+  return { name, rc };
+}
+
+const screen = (name: string) =>
+  execFileSync('tmux', ['capture-pane', '-p', '-t', name], { encoding: 'utf8' });
+
+async function exitCode(rc: string, timeoutMs = 30_000): Promise<number> {
+  const { readFileSync } = await import('node:fs');
+  for (const t0 = Date.now(); Date.now() - t0 < timeoutMs; await sleep(100)) {
+    try {
+      return Number(readFileSync(rc, 'utf8').trim());
+    } catch {
+      // not finished yet
+    }
+  }
+  throw new Error('the command did not finish');
+}
+
+const catalogFile = () => join(mkdtempSync(join(tmpdir(), 'nhi-tty-cat-')), 'catalog.db');
+
+describe.skipIf(!hasTmux)('in a terminal', () => {
+  it.each([80, 160])(
+    'at %i columns: progress while scanning, cleared after; tables fit',
+    async (width) => {
+      const catalog = catalogFile();
+      const scan = start(width, ['scan', '--demo'], catalog);
+      let sawProgress = false;
+      // Generous: the machine may be busy, and start-up is not what this test measures.
+      for (let i = 0; i < 300 && !sawProgress; i += 1) {
+        await sleep(100);
+        sawProgress = /\] \d+\/\d+/.test(screen(scan.name));
+      }
+      expect(sawProgress, 'a progress bar was drawn').toBe(true);
+      expect(await exitCode(scan.rc)).toBe(0);
+      const after = screen(scan.name);
+      expect(after).toMatch(/Scan #1 of the demo estate: ok/);
+      expect(after, 'progress bars are cleared').not.toMatch(/\] \d+\/\d+/);
+      for (const l of after.split('\n')) expect(l.length).toBeLessThanOrEqual(width);
+
+      const list = start(width, ['list', '--limit', '10'], catalog);
+      expect(await exitCode(list.rc)).toBe(0);
+      const lines = screen(list.name)
+        .split('\n')
+        .filter((l) => l.startsWith('│'));
+      expect(lines.length).toBeGreaterThan(5);
+      // Each table row is one screen line: nothing wrapped.
+      for (const l of lines) expect(l.endsWith('│')).toBe(true);
+    },
+    60_000,
+  );
+
+  it('Ctrl-C stops a scan at once, keeps what was committed, exits 130', async () => {
+    const catalog = catalogFile();
+    const scan = start(120, ['scan', '--demo'], catalog);
+    // Once the bars are drawn the scan is under way (Ctrl-C during start-up just ends nhi).
+    for (let i = 0; i < 300 && !/\] \d+\/\d+/.test(screen(scan.name)); i += 1) await sleep(100);
+    const t0 = Date.now();
+    execFileSync('tmux', ['send-keys', '-t', scan.name, 'C-c']);
+    expect(await exitCode(scan.rc, 10_000)).toBe(130);
+    expect(Date.now() - t0).toBeLessThan(5000);
+    const shown = screen(scan.name);
+    expect(shown).toMatch(/Stopping: committed scopes are kept/);
+    expect(shown).toMatch(/interrupted/);
+  }, 60_000);
+});
