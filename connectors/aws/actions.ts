@@ -180,7 +180,7 @@ async function proveKey(
         }
         return { principal: who.arn };
       } catch (e) {
-        if (!(e instanceof AwsCallError && PROPAGATION.has(e.code)) || attempt >= 6) throw e;
+        if (!(isApiError(e) && PROPAGATION.has(e.code ?? '')) || attempt >= 6) throw e;
         await new Promise((r) => setTimeout(r, settings.pollIntervalMs * 2 ** (attempt - 1)));
       }
     }
