@@ -146,6 +146,8 @@ export function serviceCredential(userArn: string, c: RawServiceCredential): Cre
       // What the console lists: the API key's alias, else the generated service user name.
       handle: c.ServiceCredentialAlias ?? c.ServiceUserName ?? id,
       service,
+      // Bedrock API keys are AI-platform credentials: the AI rules select them by this.
+      ...(service === 'bedrock.amazonaws.com' ? { aiService: 'bedrock' } : {}),
       userName,
       serviceUserName: c.ServiceUserName ?? null,
       serviceCredentialAlias: c.ServiceCredentialAlias ?? null,

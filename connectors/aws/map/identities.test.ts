@@ -133,7 +133,11 @@ describe('credentials of users', () => {
       status: 'active',
       expiresAt: '2026-12-01T00:00:00.000Z',
       lastUsedKnown: false,
-      attributes: { service: 'bedrock.amazonaws.com', handle: 'ml+1-20261101' },
+      attributes: {
+        service: 'bedrock.amazonaws.com',
+        aiService: 'bedrock',
+        handle: 'ml+1-20261101',
+      },
     });
     expect(
       serviceCredential('arn:aws:iam::111122223333:user/dev', {
