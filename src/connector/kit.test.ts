@@ -15,6 +15,7 @@ import {
 import {
   garbage,
   offsetPage,
+  peakInFlight,
   router,
   serveStandIn,
   startCanary,
@@ -255,5 +256,33 @@ describe('fault proxy', () => {
     proxy.faults.add({ path: '/hello', status: 503, retryAfter: 0 });
     expect((await f(`${proxy.url}/hello`)).status).toBe(503);
     expect(canary.requests).toEqual([]);
+  });
+});
+
+describe('stand-in server', () => {
+  it('serves under a base path, logs relative paths, timings and the kind of credentials', async () => {
+    const s = await server(hello, {
+      basePath: '/api/v3',
+      authKind: (req) => (req.headers.authorization ? 'token' : 'none'),
+      errorBody: (status) => ({ body: { message: `error ${status}` } }),
+    });
+    expect(s.url).toMatch(/\/api\/v3$/);
+    s.faults.add({ path: /^\/hello$/, status: 503 });
+    expect((await fetch(`${s.url}/hello`)).status).toBe(503);
+    const ok = await fetch(`${s.url}/hello`, { headers: { authorization: 'token x' } });
+    expect(await ok.json()).toEqual({ hello: 'world' });
+    // Outside the base path nothing is routed.
+    const outside = await fetch(`${new URL(s.url).origin}/hello`);
+    expect([outside.status, await outside.json()]).toEqual([404, { message: 'error 404' }]);
+    expect(s.requests.map((r) => [r.path, r.status, r.auth])).toEqual([
+      ['/hello', 503, 'none'],
+      ['/hello', 200, 'token'],
+      ['/hello', 404, 'none'],
+    ]);
+    for (const r of s.requests) expect(r.endedAt).toBeGreaterThanOrEqual(r.startedAt);
+    expect(peakInFlight(s.requests)).toBe(1);
+    s.latencyMs = 30;
+    await Promise.all([1, 2, 3].map(() => fetch(`${s.url}/hello`)));
+    expect(peakInFlight(s.requests)).toBe(3);
   });
 });

@@ -116,6 +116,7 @@ export type Handler = (req: StandInRequest) => StandInResponse | Promise<StandIn
 
 export interface RequestRecord {
   method: string;
+  /** Decoded path, relative to the server's base path. */
   path: string;
   query: string;
   /** The API operation, where the stand-in names it (`ServeOptions.operationOf`). */
@@ -123,6 +124,11 @@ export interface RequestRecord {
   status: number;
   /** Whether the request carried credentials (never their value). */
   authenticated: boolean;
+  /** What kind of credentials, when the stand-in tells them apart (ServeOptions.authKind). */
+  auth?: string;
+  /** performance.now() when the request arrived and when its answer was sent (0: never). */
+  startedAt: number;
+  endedAt: number;
 }
 
 export interface StandInServer {
@@ -136,6 +142,14 @@ export interface StandInServer {
 
 export interface ServeOptions {
   latencyMs?: number;
+  /**
+   * An API root below the host (GitHub Enterprise Server's `/api/v3`): `url` includes it,
+   * handlers, faults and the request log see paths relative to it, and anything outside it
+   * answers 404.
+   */
+  basePath?: string;
+  /** Names the kind of credentials a request carried (never their value), for the log. */
+  authKind?: (req: StandInRequest) => string;
   /** The provider's own error document for a status fault (e.g. a google.rpc error). */
   errorBody?: (status: number, req: StandInRequest) => StandInResponse;
   /**
@@ -154,7 +168,12 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
-function toRequest(req: IncomingMessage, body: Buffer): StandInRequest {
+/** The request as handlers see it; `inside` is false for a path outside the base path. */
+function toRequest(
+  req: IncomingMessage,
+  body: Buffer,
+  basePath = '',
+): StandInRequest & { inside: boolean } {
   const url = new URL(req.url ?? '/', 'http://stand-in');
   let path = url.pathname;
   try {
@@ -162,9 +181,12 @@ function toRequest(req: IncomingMessage, body: Buffer): StandInRequest {
   } catch {
     // keep it raw: a stand-in answers 404 to what it cannot route
   }
+  path = path.replace(/\/{2,}/g, '/');
+  const inside = !basePath || path.startsWith(`${basePath}/`);
   return {
     method: (req.method ?? 'GET').toUpperCase(),
-    path: path.replace(/\/{2,}/g, '/'),
+    path: inside ? path.slice(basePath.length) : path,
+    inside,
     query: url.searchParams,
     headers: req.headers,
     body,
@@ -276,9 +298,11 @@ export async function serveStandIn(
   const faults = new FaultSet();
   const requests: RequestRecord[] = [];
   const state = { latencyMs: opts.latencyMs ?? 0 };
+  const basePath = (opts.basePath ?? '').replace(/\/+$/, '');
   const server = createServer((req, res) => {
     void (async () => {
-      const r = toRequest(req, await readBody(req));
+      const startedAt = performance.now();
+      const r = toRequest(req, await readBody(req), basePath);
       const operation = opts.operationOf?.(r);
       const record: RequestRecord = {
         method: r.method,
@@ -287,8 +311,16 @@ export async function serveStandIn(
         ...(operation ? { operation } : {}),
         status: 0,
         authenticated: Boolean(req.headers.authorization),
+        ...(opts.authKind ? { auth: opts.authKind(r) } : {}),
+        startedAt,
+        endedAt: 0,
       };
       requests.push(record);
+      if (!r.inside) {
+        record.status = send(res, { ...opts.errorBody?.(404, r), status: 404 });
+        record.endedAt = performance.now();
+        return;
+      }
       const fault = faults.take(r.method, r.path, r.text(), r.headers);
       if (fault?.hang) return; // never answered; close() destroys the socket
       const wait = state.latencyMs + (fault?.latencyMs ?? 0);
@@ -301,10 +333,11 @@ export async function serveStandIn(
         answer = { status: 500, body: { error: `stand-in error: ${(e as Error).message}` } };
       }
       record.status = deliver(res, answer, fault, r.origin);
+      record.endedAt = performance.now();
     })();
   });
   const close = closer(server);
-  const url = await listen(server);
+  const url = `${await listen(server)}${basePath}`;
   return {
     url,
     faults,
@@ -317,6 +350,17 @@ export async function serveStandIn(
     },
     close,
   };
+}
+
+/** The most of these requests the server was answering at once (checks bounded concurrency). */
+export function peakInFlight(requests: readonly RequestRecord[]): number {
+  const events = requests
+    .flatMap((r) => [[r.startedAt, 1] as const, [r.endedAt || Infinity, -1] as const])
+    .sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let now = 0;
+  let peak = 0;
+  for (const [, d] of events) peak = Math.max(peak, (now += d));
+  return peak;
 }
 
 /* ----- routing and paging ----- */
@@ -412,6 +456,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   const state = { latencyMs: 0 };
   const server = createServer((req, res) => {
     void (async () => {
+      const startedAt = performance.now();
       const r = toRequest(req, await readBody(req));
       const record: RequestRecord = {
         method: r.method,
@@ -419,8 +464,11 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
         query: r.query.toString(),
         status: 0,
         authenticated: Boolean(req.headers.authorization),
+        startedAt,
+        endedAt: 0,
       };
       requests.push(record);
+      res.once('finish', () => (record.endedAt = performance.now()));
       const fault = faults.take(r.method, r.path, r.text(), r.headers);
       if (fault?.hang) return;
       const wait = state.latencyMs + (fault?.latencyMs ?? 0);
