@@ -185,8 +185,9 @@ export function awsLeg(kind: 'rotate' | 'revoke'): Leg {
           ? ['rotate', OLD_KEY, '--sink', 'aws-secrets-manager:prod/ci-bot', '--cutover', 'now']
           : ['revoke', OLD_KEY];
       return awsWorld(kind, s, args, { ...awsEnv(s), NHI_CATALOG: catalog }, () => awsSinkKey(s), {
-        failVerifyOnce: async () =>
-          s.faults.add({ action: 'DescribeSecret', kind: 'AccessDenied', times: 1 }),
+        failVerifyOnce: async () => {
+          s.faults.add({ action: 'DescribeSecret', kind: 'AccessDenied', times: 1 });
+        },
         close: () => s.close(),
       });
     },
@@ -248,8 +249,9 @@ export function awsCutoverLeg(): Leg {
         { ...awsEnv(s), NHI_CATALOG: catalog },
         () => awsSinkKey(s),
         {
-          failVerifyOnce: async () =>
-            s.faults.add({ action: 'DescribeSecret', kind: 'AccessDenied', times: 1 }),
+          failVerifyOnce: async () => {
+            s.faults.add({ action: 'DescribeSecret', kind: 'AccessDenied', times: 1 });
+          },
           close: () => s.close(),
         },
       );

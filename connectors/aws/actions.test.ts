@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { actions } from './actions.js';
 import { connector } from './index.js';
 import { startAwsStandIn, type AwsStandIn } from './stand-in/server.js';
-import { buildAwsDemoEstate, DEMO_CALLER } from '../../fixtures/demo/aws.js';
+import { buildAwsDemoEstate, DEMO_CALLER } from './stand-in/demo.js';
 import { COMPANY } from '../../fixtures/demo/company.js';
 import { makeTestContext } from '../../src/connector/testing.js';
 import { UserError, type CredentialRef } from '../../src/connector/index.js';

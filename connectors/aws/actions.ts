@@ -6,6 +6,7 @@
 import {
   NO_CAPABILITIES,
   UserError,
+  isApiError,
   type ActionCapabilities,
   type ActionResult,
   type ConnectorActions,
@@ -16,9 +17,10 @@ import {
   type Sink,
 } from '../../src/connector/index.js';
 import type { Credential } from '../../src/model/index.js';
-import { AwsCallError, AwsSession, baseCredentials } from './client.js';
-import { keyStatus, type RawAccessKey } from './map.js';
+import { AwsSession, baseCredentials } from './client.js';
+import { keyStatus } from './map/credentials.js';
 import { resolveSettings } from './options.js';
+import type { RawAccessKey } from './schema.js';
 
 const NONE = NO_CAPABILITIES;
 const ACCESS_KEY: ActionCapabilities = {
@@ -99,7 +101,7 @@ async function listKeys(session: AwsSession, user: string): Promise<RawAccessKey
   try {
     return await session.listAccessKeys(user);
   } catch (e) {
-    if (e instanceof AwsCallError && e.code === 'NoSuchEntity') return null; // the user is gone
+    if (isApiError(e) && e.code === 'NoSuchEntity') return null; // the user is gone
     throw e;
   }
 }
@@ -178,7 +180,7 @@ async function proveKey(
         }
         return { principal: who.arn };
       } catch (e) {
-        if (!(e instanceof AwsCallError && PROPAGATION.has(e.code)) || attempt >= 6) throw e;
+        if (!(isApiError(e) && PROPAGATION.has(e.code ?? '')) || attempt >= 6) throw e;
         await new Promise((r) => setTimeout(r, settings.pollIntervalMs * 2 ** (attempt - 1)));
       }
     }

@@ -1,7 +1,8 @@
 /**
- * The only module that imports the AWS SDK: credentials, endpoints, retries, pagination,
- * polling, and turning SDK errors into AwsCallError (with `denied` for access-denied, which
- * callers record as a coverage gap). One AwsSession per account; it counts the API calls.
+ * The only module that imports the AWS SDK: credentials, endpoints, the SDK's own retries and
+ * timeouts, its paginators, and the wire rules (wire.ts) on every client. One AwsSession per
+ * account; it counts the HTTP requests it sends. Every answer is checked against what the
+ * operation must return (schema.ts) and every failure is an ApiError.
  */
 import {
   IAMClient,
@@ -13,21 +14,21 @@ import {
   GetAccountAuthorizationDetailsCommand,
   GetCredentialReportCommand,
   GetServiceLastAccessedDetailsCommand,
-  ListAccessKeysCommand,
   ListAccountAliasesCommand,
-  ListGroupsCommand,
-  ListRolesCommand,
-  ListUsersCommand,
-  SimulatePrincipalPolicyCommand,
+  ListServiceSpecificCredentialsCommand,
   UpdateAccessKeyCommand,
-  type GetAccountAuthorizationDetailsCommandOutput,
+  paginateGetAccountAuthorizationDetails,
+  paginateListAccessKeys,
+  paginateListGroups,
+  paginateListRoles,
+  paginateListUsers,
+  paginateSimulatePrincipalPolicy,
+  type GetServiceLastAccessedDetailsCommandInput,
+  type GetServiceLastAccessedDetailsCommandOutput,
+  type ListServiceSpecificCredentialsCommandInput,
 } from '@aws-sdk/client-iam';
 import { STSClient, AssumeRoleCommand, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import {
-  OrganizationsClient,
-  DescribeOrganizationCommand,
-  ListAccountsCommand,
-} from '@aws-sdk/client-organizations';
+import { OrganizationsClient, paginateListAccounts } from '@aws-sdk/client-organizations';
 import {
   SecretsManagerClient,
   CreateSecretCommand,
@@ -35,66 +36,24 @@ import {
   PutSecretValueCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
+import { createPaginator } from '@smithy/core';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
 import { getMaxListeners, setMaxListeners } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ApiError, OriginPin, isApiError, parsePayload } from '../../src/connector/index.js';
 import type { AwsSettings } from './options.js';
-import type { RawAccessKey, RawGroup, RawManagedPolicy, RawRole, RawUser } from './map.js';
-
-/* ------------------------------------------------------------------ errors */
-
-const DENIED_CODES = new Set([
-  'AccessDenied',
-  'AccessDeniedException',
-  'UnauthorizedOperation',
-  'AuthorizationError',
-]);
-const AUTH_CODES = new Set([
-  'InvalidClientTokenId',
-  'UnrecognizedClientException',
-  'SignatureDoesNotMatch',
-  'ExpiredToken',
-  'ExpiredTokenException',
-  'CredentialsProviderError',
-]);
-
-/** An AWS call that failed after the SDK's retries; never carries request payloads. */
-export class AwsCallError extends Error {
-  override name = 'AwsCallError';
-  constructor(
-    readonly action: string,
-    readonly code: string,
-    readonly status: number | null,
-    message: string,
-  ) {
-    super(`${action}: ${code}${message ? ` (${message})` : ''}`);
-  }
-  /** Permission missing for this call: the scan records a gap and goes on. */
-  get denied(): boolean {
-    return DENIED_CODES.has(this.code) || (this.status === 403 && !AUTH_CODES.has(this.code));
-  }
-  /** The credentials themselves are bad or missing: nothing in this scope can work. */
-  get authentication(): boolean {
-    return AUTH_CODES.has(this.code);
-  }
-}
-
-function toCallError(action: string, e: unknown): AwsCallError {
-  if (e instanceof AwsCallError) return e;
-  const err = e as {
-    name?: string;
-    Code?: string;
-    message?: string;
-    $metadata?: { httpStatusCode?: number };
-  };
-  const code = err.Code ?? err.name ?? 'Error';
-  // SDK messages for service errors come from the service; they never contain our secrets.
-  return new AwsCallError(
-    action,
-    code,
-    err.$metadata?.httpStatusCode ?? null,
-    (err.message ?? '').slice(0, 300),
-  );
-}
+import {
+  answers,
+  type AnswerName,
+  type AuthorizationDetails,
+  type RawAccessKey,
+  type RawGroup,
+  type RawRole,
+  type RawServiceAccess,
+  type RawServiceCredential,
+  type RawUser,
+} from './schema.js';
+import { toApiError, wirePlugin, type Protocol } from './wire.js';
 
 /* ------------------------------------------------------------------ credentials */
 
@@ -135,34 +94,36 @@ export interface OrgAccount {
   state: string;
 }
 
-export interface ServiceAccessRow {
-  ServiceNamespace?: string;
-  LastAuthenticated?: Date;
+export interface CredentialReport {
+  csv: string;
+  generatedAt: string;
+  /** GenerateCredentialReport started a new report for this request (it is not AWS's cached copy). */
+  generatedForUs: boolean;
 }
 
-export interface AuthorizationDetails {
-  users: RawUser[];
-  roles: RawRole[];
-  groups: RawGroup[];
-  policies: RawManagedPolicy[];
-}
+/** ListServiceSpecificCredentials has no paginator in the SDK: one made the SDK's own way. */
+const paginateListServiceSpecificCredentials = createPaginator<
+  { client: IAMClient; pageSize?: number },
+  ListServiceSpecificCredentialsCommandInput,
+  { ServiceSpecificCredentials?: RawServiceCredential[]; Marker?: string }
+>(IAMClient, ListServiceSpecificCredentialsCommand, 'Marker', 'Marker', 'MaxItems');
 
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const onAbort = () => (clearTimeout(t), reject(signal!.reason));
-    const t = setTimeout(() => (signal?.removeEventListener('abort', onAbort), resolve()), ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+/** Reports that mean "generate it (again)" or "not ready yet". */
+const REPORT_MISSING =
+  /^(ReportNotPresent|ReportExpired|CredentialReportNotPresent|CredentialReportExpired)(Exception)?$/;
+const REPORT_PENDING = /^(ReportInProgress|CredentialReportNotReady)(Exception)?$/;
 
 type Sendable = {
   send(command: unknown, options?: { abortSignal?: AbortSignal }): Promise<unknown>;
 };
 
+export type { AuthorizationDetails };
+
 export class AwsSession {
-  /** API requests made through this session (after SDK retries: one per logical call). */
+  /** HTTP requests sent through this session, retries included. */
   calls = 0;
   private readonly common: Record<string, unknown>;
+  private readonly clients: { destroy(): void }[] = [];
   private _iam?: IAMClient;
   private _sts?: STSClient;
   private _org?: OrganizationsClient;
@@ -183,72 +144,161 @@ export class AwsSession {
       // A request that gets no answer fails (and is retried) instead of hanging the scan.
       requestHandler: {
         requestTimeout: settings.timeoutMs,
+        // Without it the handler only logs a warning when requestTimeout passes.
+        throwOnRequestTimeout: true,
+        // A body that stops arriving half-way times out too.
+        socketTimeout: settings.timeoutMs,
         connectionTimeout: Math.min(settings.timeoutMs, 10_000),
       },
     };
   }
 
-  private get iam(): IAMClient {
-    return (this._iam ??= new IAMClient({
-      ...this.common,
-      ...(this.settings.endpoints.iam ? { endpoint: this.settings.endpoints.iam } : {}),
-    }));
-  }
-  private get sts(): STSClient {
-    return (this._sts ??= new STSClient({
-      ...this.common,
-      ...(this.settings.endpoints.sts ? { endpoint: this.settings.endpoints.sts } : {}),
-    }));
-  }
-  private get org(): OrganizationsClient {
-    return (this._org ??= new OrganizationsClient({
-      ...this.common,
-      ...(this.settings.endpoints.organizations
-        ? { endpoint: this.settings.endpoints.organizations }
-        : {}),
-    }));
-  }
-  private get sm(): SecretsManagerClient {
-    return (this._sm ??= new SecretsManagerClient({
-      ...this.common,
-      ...(this.settings.endpoints.secretsManager
-        ? { endpoint: this.settings.endpoints.secretsManager }
-        : {}),
-    }));
+  /** A client for one service with the wire rules; built on first use. */
+  private make<C extends { middlewareStack: { use(p: unknown): void }; destroy(): void }>(
+    Ctor: new (config: Record<string, unknown>) => C,
+    service: string,
+    protocol: Protocol,
+    endpoint: string | undefined,
+  ): C {
+    const client = new Ctor({ ...this.common, ...(endpoint ? { endpoint } : {}) });
+    client.middlewareStack.use(
+      wirePlugin({
+        service,
+        protocol,
+        pin: endpoint ? new OriginPin('aws', [endpoint]) : null,
+        voidActions: VOID_ACTIONS,
+        onRequest: () => (this.calls += 1),
+      }),
+    );
+    this.clients.push(client);
+    return client;
   }
 
-  private async call<T>(action: string, client: Sendable, command: unknown): Promise<T> {
-    this.calls += 1;
-    try {
-      return (await client.send(command, { abortSignal: this.signal })) as T;
-    } catch (e) {
-      if (this.signal?.aborted) throw e;
-      throw toCallError(action, e);
-    }
+  private get iam(): IAMClient {
+    return (this._iam ??= this.make(IAMClient, 'iam', 'query', this.settings.endpoints.iam));
+  }
+  private get sts(): STSClient {
+    return (this._sts ??= this.make(STSClient, 'sts', 'query', this.settings.endpoints.sts));
+  }
+  private get org(): OrganizationsClient {
+    return (this._org ??= this.make(
+      OrganizationsClient,
+      'organizations',
+      'json',
+      this.settings.endpoints.organizations,
+    ));
+  }
+  private get sm(): SecretsManagerClient {
+    return (this._sm ??= this.make(
+      SecretsManagerClient,
+      'secretsmanager',
+      'json',
+      this.settings.endpoints.secretsManager,
+    ));
   }
 
   close(): void {
-    this._iam?.destroy();
-    this._sts?.destroy();
-    this._org?.destroy();
-    this._sm?.destroy();
+    for (const c of this.clients) c.destroy();
+  }
+
+  /** One call; its answer checked against what `name` must return when a schema names it. */
+  private async call<T>(
+    operation: string,
+    client: Sendable,
+    command: unknown,
+    name?: AnswerName,
+  ): Promise<T> {
+    try {
+      const out = await client.send(command, { abortSignal: this.signal });
+      if (name) parsePayload(answers[name], out, { provider: 'aws', operation });
+      return out as T;
+    } catch (e) {
+      throw this.failure(operation, e);
+    }
+  }
+
+  /** Every page of a paginator, each checked; a marker that comes back twice is not an answer. */
+  private async *pages<P extends object>(
+    operation: string,
+    name: AnswerName,
+    iterate: () => AsyncIterable<P>,
+    marker: (page: P) => string | undefined,
+  ): AsyncGenerator<P> {
+    const seen = new Set<string>();
+    try {
+      for await (const page of iterate()) {
+        parsePayload(answers[name], page, { provider: 'aws', operation });
+        const next = marker(page);
+        if (next && seen.has(next))
+          throw new ApiError({
+            provider: 'aws',
+            operation,
+            kind: 'invalid-response',
+            code: 'RepeatedMarker',
+            detail: 'the same page marker came back twice',
+          });
+        if (next) seen.add(next);
+        yield page;
+      }
+    } catch (e) {
+      throw this.failure(operation, e);
+    }
+  }
+
+  /** Every item of every page. */
+  private async all<P extends object, T>(
+    operation: string,
+    name: AnswerName,
+    iterate: () => AsyncIterable<P>,
+    items: (page: P) => T[] | undefined,
+    marker: (page: P) => string | undefined = (p) => (p as { Marker?: string }).Marker,
+  ): Promise<T[]> {
+    const out: T[] = [];
+    for await (const page of this.pages(operation, name, iterate, marker))
+      out.push(...(items(page) ?? []));
+    return out;
+  }
+
+  private failure(operation: string, e: unknown): unknown {
+    if (this.signal?.aborted) return this.signal.reason ?? e;
+    return toApiError(operation, e, {
+      endpoint: this.endpointFor(operation) ?? null,
+      timeoutMs: this.settings.timeoutMs,
+    });
+  }
+
+  /** The endpoint an operation's service is configured with (errors name it). */
+  private endpointFor(operation: string): string | undefined {
+    const e = this.settings.endpoints;
+    const service = operation.split(':')[0];
+    return service === 'sts'
+      ? e.sts
+      : service === 'organizations'
+        ? e.organizations
+        : service === 'secretsmanager'
+          ? e.secretsManager
+          : e.iam;
+  }
+
+  private get paging() {
+    return {
+      client: this.iam,
+      ...(this.settings.pageSize ? { pageSize: this.settings.pageSize } : {}),
+    };
+  }
+  private get abort() {
+    return { abortSignal: this.signal };
   }
 
   /* ---------------- STS */
 
   async callerIdentity(): Promise<CallerIdentity> {
-    const out = await this.call<{ Account?: string; Arn?: string }>(
+    const out = await this.call<{ Account: string; Arn: string }>(
       'sts:GetCallerIdentity',
       this.sts,
       new GetCallerIdentityCommand({}),
+      'GetCallerIdentity',
     );
-    if (!out.Account || !out.Arn)
-      throw new AwsCallError(
-        'sts:GetCallerIdentity',
-        'InvalidResponse',
-        null,
-        'no Account/Arn in the reply',
-      );
     return { account: out.Account, arn: out.Arn };
   }
 
@@ -262,12 +312,11 @@ export class AwsSession {
     externalId: string | undefined,
   ): Promise<AwsSession> {
     const RoleArn = `arn:aws:iam::${accountId}:role/${roleName}`;
-    let cached: AwsCredentialIdentity | null = null;
     const fetchCreds = async (): Promise<AwsCredentialIdentity> => {
       const out = await this.call<{
-        Credentials?: {
-          AccessKeyId?: string;
-          SecretAccessKey?: string;
+        Credentials: {
+          AccessKeyId: string;
+          SecretAccessKey: string;
           SessionToken?: string;
           Expiration?: Date;
         };
@@ -280,15 +329,9 @@ export class AwsSession {
           DurationSeconds: 3600,
           ...(externalId ? { ExternalId: externalId } : {}),
         }),
+        'AssumeRole',
       );
       const c = out.Credentials;
-      if (!c?.AccessKeyId || !c.SecretAccessKey)
-        throw new AwsCallError(
-          'sts:AssumeRole',
-          'InvalidResponse',
-          null,
-          'no credentials in the reply',
-        );
       return {
         accessKeyId: c.AccessKeyId,
         secretAccessKey: c.SecretAccessKey,
@@ -296,157 +339,137 @@ export class AwsSession {
         expiration: c.Expiration,
       };
     };
-    cached = await fetchCreds();
+    let cached = await fetchCreds();
     const provider: AwsCredentialIdentityProvider = async () => {
-      if (cached?.expiration && cached.expiration.getTime() - Date.now() < 5 * 60_000)
+      if (cached.expiration && cached.expiration.getTime() - Date.now() < 5 * 60_000)
         cached = await fetchCreds();
-      return cached!;
+      return cached;
     };
     return new AwsSession(this.settings, provider, this.signal);
   }
 
   /* ---------------- Organizations */
 
-  async describeOrganization(): Promise<{ masterAccountId: string | null }> {
-    const out = await this.call<{ Organization?: { MasterAccountId?: string } }>(
-      'organizations:DescribeOrganization',
-      this.org,
-      new DescribeOrganizationCommand({}),
-    );
-    return { masterAccountId: out.Organization?.MasterAccountId ?? null };
-  }
-
+  /** Every account of the organization. An organization always has one: none is no answer. */
   async listAccounts(): Promise<OrgAccount[]> {
-    const accounts: OrgAccount[] = [];
-    let token: string | undefined;
-    const seen = new Set<string>();
-    do {
-      const out = await this.call<{
-        Accounts?: { Id?: string; Name?: string; State?: string; Status?: string }[];
-        NextToken?: string;
-      }>(
-        'organizations:ListAccounts',
-        this.org,
-        new ListAccountsCommand({
-          NextToken: token,
-          ...(this.settings.pageSize ? { MaxResults: Math.min(20, this.settings.pageSize) } : {}),
-        }),
-      );
-      for (const a of out.Accounts ?? [])
-        if (a.Id)
-          accounts.push({ id: a.Id, name: a.Name ?? a.Id, state: a.State ?? a.Status ?? 'ACTIVE' });
-      token = out.NextToken;
-      if (token && seen.has(token)) break; // a server repeating its token would loop forever
-      if (token) seen.add(token);
-    } while (token);
+    const operation = 'organizations:ListAccounts';
+    const listed = await this.all(
+      operation,
+      'ListAccounts',
+      () =>
+        paginateListAccounts(
+          {
+            client: this.org,
+            ...(this.settings.pageSize ? { pageSize: Math.min(20, this.settings.pageSize) } : {}),
+          },
+          {},
+          this.abort,
+        ),
+      (p) => p.Accounts,
+      (p) => p.NextToken,
+    );
+    const accounts = listed.map((a) => ({
+      id: a.Id!,
+      name: a.Name ?? a.Id!,
+      state: a.State ?? a.Status ?? 'ACTIVE',
+    }));
+    if (!accounts.length)
+      throw new ApiError({
+        provider: 'aws',
+        operation,
+        kind: 'invalid-response',
+        code: 'InvalidResponse',
+        detail: 'no accounts in the answer (an organization has at least its management account)',
+      });
     return accounts;
   }
 
   /* ---------------- IAM: bulk reads */
 
   async accountAlias(): Promise<string | null> {
-    const out = await this.call<{ AccountAliases?: string[] }>(
+    const out = await this.call<{ AccountAliases: string[] }>(
       'iam:ListAccountAliases',
       this.iam,
       new ListAccountAliasesCommand({}),
+      'ListAccountAliases',
     );
-    return out.AccountAliases?.[0] ?? null;
+    return out.AccountAliases[0] ?? null;
   }
 
   /**
    * The credential report CSV. Generation is asynchronous: ReportInProgress means "ask again",
    * ReportNotPresent/ReportExpired mean "generate first". Polls every pollIntervalMs.
    */
-  async credentialReport(
-    onWait?: (polls: number) => void,
-  ): Promise<{ csv: string; generatedAt: string | null }> {
+  async credentialReport(onWait?: (polls: number) => void): Promise<CredentialReport> {
     const deadline = Date.now() + this.settings.pollTimeoutMs;
-    let generated = false;
-    let polls = 0;
+    let generatedForUs = false;
     const generate = async () => {
-      await this.call(
+      const out = await this.call<{ State: string }>(
         'iam:GenerateCredentialReport',
         this.iam,
         new GenerateCredentialReportCommand({}),
+        'GenerateCredentialReport',
       );
-      generated = true;
+      // STARTED: a new report for this request. COMPLETE: AWS's copy of up to 4 hours ago.
+      generatedForUs ||= out.State === 'STARTED';
     };
     await generate();
-    for (;;) {
+    for (let polls = 1; ; polls += 1) {
       try {
-        const out = await this.call<{ Content?: Uint8Array; GeneratedTime?: Date }>(
+        const out = await this.call<{ Content: Uint8Array; GeneratedTime: Date }>(
           'iam:GetCredentialReport',
           this.iam,
           new GetCredentialReportCommand({}),
+          'GetCredentialReport',
         );
-        if (!out.Content)
-          throw new AwsCallError(
-            'iam:GetCredentialReport',
-            'InvalidResponse',
-            null,
-            'report has no Content',
-          );
         return {
           csv: Buffer.from(out.Content).toString('utf8'),
-          generatedAt: out.GeneratedTime?.toISOString() ?? null,
+          generatedAt: out.GeneratedTime.toISOString(),
+          generatedForUs,
         };
       } catch (e) {
-        const err = toCallError('iam:GetCredentialReport', e);
-        const code = err.code.replace(/Exception$/, '');
         if (
-          code !== 'ReportInProgress' &&
-          code !== 'ReportNotPresent' &&
-          code !== 'ReportExpired' &&
-          code !== 'CredentialReportNotPresent' &&
-          code !== 'CredentialReportExpired' &&
-          code !== 'CredentialReportNotReady'
+          !isApiError(e) ||
+          !e.code ||
+          !(REPORT_MISSING.test(e.code) || REPORT_PENDING.test(e.code))
         )
-          throw err;
+          throw e;
         if (Date.now() > deadline)
-          throw new AwsCallError(
-            'iam:GetCredentialReport',
-            code,
-            err.status,
-            'report still not ready when the poll timeout ran out',
-          );
-        if (code !== 'ReportInProgress' && code !== 'CredentialReportNotReady' && !generated)
-          await generate();
-        else if (code !== 'ReportInProgress' && code !== 'CredentialReportNotReady') {
-          // Generated but missing/expired: generate once more.
-          await generate();
-        }
-        polls += 1;
+          throw new ApiError({
+            provider: 'aws',
+            operation: 'iam:GetCredentialReport',
+            kind: 'timeout',
+            code: e.code,
+            detail: 'report still not ready when the poll timeout ran out',
+          });
+        if (REPORT_MISSING.test(e.code)) await generate();
         onWait?.(polls);
-        await sleep(this.settings.pollIntervalMs, this.signal);
+        await sleep(this.settings.pollIntervalMs, undefined, { signal: this.signal });
       }
     }
   }
 
-  /** GetAccountAuthorizationDetails, every page (Marker/MaxItems). */
+  /** GetAccountAuthorizationDetails, every page; `onPage` reports progress. */
   async authorizationDetails(onPage?: (pages: number) => void): Promise<AuthorizationDetails> {
     const out: AuthorizationDetails = { users: [], roles: [], groups: [], policies: [] };
-    let marker: string | undefined;
     let pages = 0;
-    const seen = new Set<string>();
-    do {
-      const page = await this.call<GetAccountAuthorizationDetailsCommandOutput>(
-        'iam:GetAccountAuthorizationDetails',
-        this.iam,
-        new GetAccountAuthorizationDetailsCommand({
-          Filter: ['User', 'Role', 'Group', 'LocalManagedPolicy', 'AWSManagedPolicy'],
-          Marker: marker,
-          ...(this.settings.pageSize ? { MaxItems: this.settings.pageSize } : {}),
-        }),
-      );
+    for await (const page of this.pages(
+      'iam:GetAccountAuthorizationDetails',
+      'GetAccountAuthorizationDetails',
+      () =>
+        paginateGetAccountAuthorizationDetails(
+          this.paging,
+          { Filter: ['User', 'Role', 'Group', 'LocalManagedPolicy', 'AWSManagedPolicy'] },
+          this.abort,
+        ),
+      (p) => p.Marker,
+    )) {
       out.users.push(...(page.UserDetailList ?? []));
       out.roles.push(...(page.RoleDetailList ?? []));
       out.groups.push(...(page.GroupDetailList ?? []));
       out.policies.push(...(page.Policies ?? []));
-      marker = page.IsTruncated ? page.Marker : undefined;
-      if (marker && seen.has(marker)) break;
-      if (marker) seen.add(marker);
       onPage?.(++pages);
-    } while (marker);
+    }
     return out;
   }
 
@@ -456,63 +479,52 @@ export class AwsSession {
       'iam:GetAccountAuthorizationDetails',
       this.iam,
       new GetAccountAuthorizationDetailsCommand({ Filter: ['User'], MaxItems: 1 }),
+      'GetAccountAuthorizationDetails',
     );
-  }
-
-  private async paginate<T>(
-    action: string,
-    make: (marker: string | undefined) => unknown,
-    pick: (o: never) => T[] | undefined,
-  ): Promise<T[]> {
-    const items: T[] = [];
-    let marker: string | undefined;
-    const seen = new Set<string>();
-    do {
-      const out = await this.call<{ IsTruncated?: boolean; Marker?: string }>(
-        action,
-        this.iam,
-        make(marker),
-      );
-      items.push(...(pick(out as never) ?? []));
-      marker = out.IsTruncated ? out.Marker : undefined;
-      if (marker && seen.has(marker)) break; // some emulators ignore paging and repeat the marker
-      if (marker) seen.add(marker);
-    } while (marker);
-    return items;
-  }
-
-  private get maxItems() {
-    return this.settings.pageSize ? { MaxItems: this.settings.pageSize } : {};
   }
 
   /** Fallback listings when GAAD is denied (no policies, no RoleLastUsed). */
-  listUsers(): Promise<RawUser[]> {
-    return this.paginate(
+  async listUsers(): Promise<RawUser[]> {
+    return this.all(
       'iam:ListUsers',
-      (Marker) => new ListUsersCommand({ Marker, ...this.maxItems }),
-      (o: { Users?: RawUser[] }) => o.Users,
+      'ListUsers',
+      () => paginateListUsers(this.paging, {}, this.abort),
+      (p) => p.Users,
     );
   }
-  listRoles(): Promise<RawRole[]> {
-    return this.paginate(
+  async listRoles(): Promise<RawRole[]> {
+    return this.all(
       'iam:ListRoles',
-      (Marker) => new ListRolesCommand({ Marker, ...this.maxItems }),
-      (o: { Roles?: RawRole[] }) => o.Roles,
+      'ListRoles',
+      () => paginateListRoles(this.paging, {}, this.abort),
+      (p) => p.Roles,
     );
   }
-  listGroups(): Promise<RawGroup[]> {
-    return this.paginate(
+  async listGroups(): Promise<RawGroup[]> {
+    return this.all(
       'iam:ListGroups',
-      (Marker) => new ListGroupsCommand({ Marker, ...this.maxItems }),
-      (o: { Groups?: RawGroup[] }) => o.Groups,
+      'ListGroups',
+      () => paginateListGroups(this.paging, {}, this.abort),
+      (p) => p.Groups,
     );
   }
 
-  listAccessKeys(userName: string): Promise<RawAccessKey[]> {
-    return this.paginate(
+  async listAccessKeys(userName: string): Promise<RawAccessKey[]> {
+    return this.all(
       'iam:ListAccessKeys',
-      (Marker) => new ListAccessKeysCommand({ UserName: userName, Marker, ...this.maxItems }),
-      (o: { AccessKeyMetadata?: RawAccessKey[] }) => o.AccessKeyMetadata,
+      'ListAccessKeys',
+      () => paginateListAccessKeys(this.paging, { UserName: userName }, this.abort),
+      (p) => p.AccessKeyMetadata,
+    );
+  }
+
+  /** Bedrock/CloudWatch Logs API keys, CodeCommit and Keyspaces credentials of one user. */
+  async listServiceCredentials(userName: string): Promise<RawServiceCredential[]> {
+    return this.all(
+      'iam:ListServiceSpecificCredentials',
+      'ListServiceSpecificCredentials',
+      () => paginateListServiceSpecificCredentials(this.paging, { UserName: userName }, this.abort),
+      (p) => p.ServiceSpecificCredentials,
     );
   }
 
@@ -524,84 +536,90 @@ export class AwsSession {
   }> {
     const out = await this.call<{
       UserName?: string;
-      AccessKeyLastUsed?: { LastUsedDate?: Date; ServiceName?: string; Region?: string };
+      AccessKeyLastUsed: { LastUsedDate?: Date; ServiceName?: string; Region?: string };
     }>(
       'iam:GetAccessKeyLastUsed',
       this.iam,
       new GetAccessKeyLastUsedCommand({ AccessKeyId: accessKeyId }),
+      'GetAccessKeyLastUsed',
     );
     const u = out.AccessKeyLastUsed;
     const na = (v: string | undefined) => (v && v !== 'N/A' ? v : null);
     return {
       userName: out.UserName ?? null,
-      lastUsedAt: u?.LastUsedDate?.toISOString() ?? null,
-      service: na(u?.ServiceName),
-      region: na(u?.Region),
+      lastUsedAt: u.LastUsedDate?.toISOString() ?? null,
+      service: na(u.ServiceName),
+      region: na(u.Region),
     };
   }
 
   /* ---------------- IAM: Access Advisor */
 
   async startServiceLastAccessed(arn: string): Promise<string> {
-    const out = await this.call<{ JobId?: string }>(
+    const out = await this.call<{ JobId: string }>(
       'iam:GenerateServiceLastAccessedDetails',
       this.iam,
       new GenerateServiceLastAccessedDetailsCommand({ Arn: arn, Granularity: 'SERVICE_LEVEL' }),
+      'GenerateServiceLastAccessedDetails',
     );
-    if (!out.JobId)
-      throw new AwsCallError(
-        'iam:GenerateServiceLastAccessedDetails',
-        'InvalidResponse',
-        null,
-        'no JobId',
-      );
     return out.JobId;
   }
 
-  /** Service last-accessed rows for one principal: generate, poll, then follow Marker by hand (no paginator exists). */
-  async serviceLastAccessed(arn: string): Promise<ServiceAccessRow[]> {
-    const jobId = await this.startServiceLastAccessed(arn);
+  /**
+   * Service last-accessed rows for one principal: generate the job, then poll. The SDK has no
+   * paginator for GetServiceLastAccessedDetails (its first page is also the job's status), so
+   * this polls until COMPLETED and then follows Marker with a paginator made the SDK's way.
+   */
+  async serviceLastAccessed(arn: string): Promise<RawServiceAccess[]> {
+    const operation = 'iam:GetServiceLastAccessedDetails';
+    const JobId = await this.startServiceLastAccessed(arn);
     const deadline = Date.now() + this.settings.pollTimeoutMs;
-    const rows: ServiceAccessRow[] = [];
-    let marker: string | undefined;
-    for (;;) {
-      const out = await this.call<{
-        JobStatus?: string;
-        ServicesLastAccessed?: ServiceAccessRow[];
-        IsTruncated?: boolean;
-        Marker?: string;
-        Error?: { Message?: string; Code?: string };
-      }>(
-        'iam:GetServiceLastAccessedDetails',
+    const get = () =>
+      this.call<GetServiceLastAccessedDetailsCommandOutput>(
+        operation,
         this.iam,
-        new GetServiceLastAccessedDetailsCommand({
-          JobId: jobId,
-          Marker: marker,
-          ...this.maxItems,
-        }),
+        new GetServiceLastAccessedDetailsCommand({ JobId, ...this.maxItems }),
+        'GetServiceLastAccessedDetails',
       );
-      if (out.JobStatus === 'FAILED')
-        throw new AwsCallError(
-          'iam:GetServiceLastAccessedDetails',
-          out.Error?.Code ?? 'JobFailed',
-          null,
-          out.Error?.Message ?? 'job failed',
-        );
-      if (out.JobStatus !== 'COMPLETED') {
-        if (Date.now() > deadline)
-          throw new AwsCallError(
-            'iam:GetServiceLastAccessedDetails',
-            'Timeout',
-            null,
-            'job still in progress',
-          );
-        await sleep(this.settings.pollIntervalMs, this.signal);
-        continue;
-      }
-      rows.push(...(out.ServicesLastAccessed ?? []));
-      if (!out.IsTruncated || !out.Marker || out.Marker === marker) return rows;
-      marker = out.Marker;
+    let first = await get();
+    while (first.JobStatus === 'IN_PROGRESS') {
+      if (Date.now() > deadline)
+        throw new ApiError({
+          provider: 'aws',
+          operation,
+          kind: 'timeout',
+          code: 'Timeout',
+          detail: 'job still in progress when the poll timeout ran out',
+        });
+      await sleep(this.settings.pollIntervalMs, undefined, { signal: this.signal });
+      first = await get();
     }
+    if (first.JobStatus === 'FAILED')
+      throw new ApiError({
+        provider: 'aws',
+        operation,
+        kind: 'server',
+        code: first.Error?.Code ?? 'JobFailed',
+        detail: first.Error?.Message ?? 'job failed',
+      });
+    const rows = [...(first.ServicesLastAccessed ?? [])];
+    if (!first.IsTruncated || !first.Marker) return rows;
+    const rest = await this.all(
+      operation,
+      'GetServiceLastAccessedDetails',
+      () =>
+        paginateServiceLastAccessed(
+          { ...this.paging, startingToken: first.Marker },
+          { JobId },
+          this.abort,
+        ),
+      (p) => p.ServicesLastAccessed,
+    );
+    return rows.concat(rest);
+  }
+
+  private get maxItems() {
+    return this.settings.pageSize ? { MaxItems: this.settings.pageSize } : {};
   }
 
   /* ---------------- IAM: policy simulation (doctor) */
@@ -614,29 +632,20 @@ export class AwsSession {
     principalArn: string,
     actions: string[],
   ): Promise<Record<string, string>> {
+    const results = await this.all(
+      'iam:SimulatePrincipalPolicy',
+      'SimulatePrincipalPolicy',
+      () =>
+        paginateSimulatePrincipalPolicy(
+          { client: this.iam },
+          { PolicySourceArn: principalArn, ActionNames: actions },
+          this.abort,
+        ),
+      (p) => p.EvaluationResults,
+    );
     const decisions: Record<string, string> = {};
-    let marker: string | undefined;
-    const seen = new Set<string>();
-    do {
-      const out = await this.call<{
-        EvaluationResults?: { EvalActionName?: string; EvalDecision?: string }[];
-        IsTruncated?: boolean;
-        Marker?: string;
-      }>(
-        'iam:SimulatePrincipalPolicy',
-        this.iam,
-        new SimulatePrincipalPolicyCommand({
-          PolicySourceArn: principalArn,
-          ActionNames: actions,
-          Marker: marker,
-        }),
-      );
-      for (const r of out.EvaluationResults ?? [])
-        if (r.EvalActionName) decisions[r.EvalActionName] = r.EvalDecision ?? 'implicitDeny';
-      marker = out.IsTruncated ? out.Marker : undefined;
-      if (marker && seen.has(marker)) break;
-      if (marker) seen.add(marker);
-    } while (marker);
+    for (const r of results)
+      if (r.EvalActionName) decisions[r.EvalActionName] = r.EvalDecision ?? 'implicitDeny';
     return decisions;
   }
 
@@ -646,13 +655,15 @@ export class AwsSession {
     userName: string,
   ): Promise<{ key: RawAccessKey; secretAccessKey: string; requestId: string | null }> {
     const out = await this.call<{
-      AccessKey?: RawAccessKey & { SecretAccessKey?: string };
+      AccessKey: RawAccessKey & { SecretAccessKey: string };
       $metadata?: { requestId?: string };
-    }>('iam:CreateAccessKey', this.iam, new CreateAccessKeyCommand({ UserName: userName }));
-    const k = out.AccessKey;
-    if (!k?.AccessKeyId || !k.SecretAccessKey)
-      throw new AwsCallError('iam:CreateAccessKey', 'InvalidResponse', null, 'no key in the reply');
-    const { SecretAccessKey, ...key } = k;
+    }>(
+      'iam:CreateAccessKey',
+      this.iam,
+      new CreateAccessKeyCommand({ UserName: userName }),
+      'CreateAccessKey',
+    );
+    const { SecretAccessKey, ...key } = out.AccessKey;
     return { key, secretAccessKey: SecretAccessKey, requestId: out.$metadata?.requestId ?? null };
   }
 
@@ -702,7 +713,7 @@ export class AwsSession {
       );
       return { versionId: out.VersionId ?? null, requestId: out.$metadata?.requestId ?? null };
     } catch (e) {
-      if (!(e instanceof AwsCallError) || e.code !== 'ResourceNotFoundException') throw e;
+      if (!isApiError(e) || e.code !== 'ResourceNotFoundException') throw e;
     }
     const out = await this.call<{ VersionId?: string; $metadata?: { requestId?: string } }>(
       'secretsmanager:CreateSecret',
@@ -727,3 +738,13 @@ export class AwsSession {
     return out.VersionIdsToStages ?? null;
   }
 }
+
+/** Writes whose query answer carries no Result element. */
+const VOID_ACTIONS: ReadonlySet<string> = new Set(['UpdateAccessKey', 'DeleteAccessKey']);
+
+/** GetServiceLastAccessedDetails past its first page (see serviceLastAccessed). */
+const paginateServiceLastAccessed = createPaginator<
+  { client: IAMClient; pageSize?: number; startingToken?: string },
+  GetServiceLastAccessedDetailsCommandInput,
+  GetServiceLastAccessedDetailsCommandOutput
+>(IAMClient, GetServiceLastAccessedDetailsCommand, 'Marker', 'Marker', 'MaxItems');

@@ -8,7 +8,7 @@ import { connector } from './index.js';
 import { startAwsStandIn, type AwsStandIn } from './stand-in/server.js';
 import type { AwsEstate } from './stand-in/estate.js';
 import { SHARED_ACCOUNT, TEST_CALLER, sharedEstate } from './test-support.js';
-import { buildAwsDemoEstate, DEMO_CALLER } from '../../fixtures/demo/aws.js';
+import { buildAwsDemoEstate, DEMO_CALLER } from './stand-in/demo.js';
 import { COMPANY } from '../../fixtures/demo/company.js';
 import { makeTestContext, type TestContext } from '../../src/connector/testing.js';
 import { UserError } from '../../src/connector/index.js';
@@ -322,12 +322,8 @@ describe('multi-account', () => {
 
   it('streams each account as it finishes and honours the accounts limit', async () => {
     const s = await start(buildAwsDemoEstate(now));
-    s.faults.add({
-      action: 'GetAccountAuthorizationDetails',
-      kind: 'delay',
-      delayMs: 400,
-      account: COMPANY.aws.staging.id,
-    });
+    // Every request in staging answers late (a fault cannot tell accounts apart).
+    s.accountLatencyMs[COMPANY.aws.staging.id] = 40;
     const ids = [COMPANY.aws.staging.id, COMPANY.aws.sandbox.id];
     const results = await scan(ctxFor(s, { allAccounts: true, accounts: ids }, demoEnv));
     expect(results.map((r) => r.scope.id)).toEqual([

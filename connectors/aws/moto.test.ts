@@ -3,24 +3,13 @@
  * the stand-in: if they disagree, the stand-in has drifted from AWS behaviour. moto is driven
  * only through the real SDK. Skipped, with a reason, where moto is not installed.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  IAMClient,
-  AddUserToGroupCommand,
-  AttachRolePolicyCommand,
-  AttachUserPolicyCommand,
   CreateAccessKeyCommand,
-  CreateGroupCommand,
-  CreateLoginProfileCommand,
-  CreatePolicyCommand,
-  CreateRoleCommand,
   CreateUserCommand,
-  PutGroupPolicyCommand,
-  PutRolePolicyCommand,
-  PutUserPolicyCommand,
-  UpdateAccessKeyCommand,
+  GenerateCredentialReportCommand,
+  GetCredentialReportCommand,
+  IAMClient,
 } from '@aws-sdk/client-iam';
 import {
   OrganizationsClient,
@@ -29,8 +18,8 @@ import {
 } from '@aws-sdk/client-organizations';
 import { STSClient, AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { connector } from './index.js';
+import { clientConfig, motoMissing, seedMoto, startMoto, type Moto } from './stand-in/moto.js';
 import { startAwsStandIn, type AwsStandIn } from './stand-in/server.js';
-import type { EstateAccount } from './stand-in/estate.js';
 import {
   SHARED_ACCOUNT,
   TEST_CALLER,
@@ -39,117 +28,15 @@ import {
   sharedEstate,
 } from './test-support.js';
 import { makeTestContext } from '../../src/connector/testing.js';
-import type { ScopeResult } from '../../src/model/index.js';
+import type { ScopeFailure, ScopeInventory, ScopeResult } from '../../src/model/index.js';
+import { startFaultProxy, type FaultProxy } from '../../src/connector/stand-in.js';
 
 const now = new Date('2026-11-01T12:00:00Z');
-
-function hasMoto(): boolean {
-  try {
-    execFileSync('python3', ['-c', 'import moto'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const motoMissing = !hasMoto();
-if (motoMissing)
-  console.warn(
-    'moto tests skipped: `python3 -c "import moto"` failed (pip install "moto[server]" to run them)',
-  );
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-const clientConfig = (
-  endpoint: string,
-  creds = { accessKeyId: TEST_CALLER.accessKeyId, secretAccessKey: TEST_CALLER.secretAccessKey },
-) => ({
-  endpoint,
-  region: 'us-east-1',
-  credentials: creds,
-  maxAttempts: 1,
-});
 
 async function collect(iter: AsyncIterable<ScopeResult>): Promise<ScopeResult[]> {
   const out: ScopeResult[] = [];
   for await (const r of iter) out.push(r);
   return out;
-}
-
-/** Seeds an account into moto through the real SDK, the way an administrator would build it. */
-async function seedMoto(iam: IAMClient, account: EstateAccount): Promise<void> {
-  for (const p of account.policies)
-    await iam.send(
-      new CreatePolicyCommand({ PolicyName: p.name, PolicyDocument: JSON.stringify(p.document) }),
-    );
-  for (const g of account.groups) {
-    await iam.send(new CreateGroupCommand({ GroupName: g.name }));
-    for (const p of g.inlinePolicies ?? [])
-      await iam.send(
-        new PutGroupPolicyCommand({
-          GroupName: g.name,
-          PolicyName: p.name,
-          PolicyDocument: JSON.stringify(p.document),
-        }),
-      );
-  }
-  for (const u of account.users) {
-    await iam.send(new CreateUserCommand({ UserName: u.name }));
-    if (u.passwordEnabled)
-      await iam.send(
-        new CreateLoginProfileCommand({ UserName: u.name, Password: 'Not-a-real-password-1!' }),
-      );
-    for (const p of u.inlinePolicies ?? [])
-      await iam.send(
-        new PutUserPolicyCommand({
-          UserName: u.name,
-          PolicyName: p.name,
-          PolicyDocument: JSON.stringify(p.document),
-        }),
-      );
-    for (const arn of u.attachedPolicies ?? [])
-      await iam.send(new AttachUserPolicyCommand({ UserName: u.name, PolicyArn: arn }));
-    for (const g of u.groups ?? [])
-      await iam.send(new AddUserToGroupCommand({ UserName: u.name, GroupName: g }));
-    for (const k of u.accessKeys ?? []) {
-      const out = await iam.send(new CreateAccessKeyCommand({ UserName: u.name }));
-      if (k.status === 'Inactive')
-        await iam.send(
-          new UpdateAccessKeyCommand({
-            UserName: u.name,
-            AccessKeyId: out.AccessKey!.AccessKeyId!,
-            Status: 'Inactive',
-          }),
-        );
-    }
-  }
-  for (const r of account.roles) {
-    await iam.send(
-      new CreateRoleCommand({
-        RoleName: r.name,
-        Path: r.path,
-        AssumeRolePolicyDocument: JSON.stringify(r.trustPolicy),
-      }),
-    );
-    for (const p of r.inlinePolicies ?? [])
-      await iam.send(
-        new PutRolePolicyCommand({
-          RoleName: r.name,
-          PolicyName: p.name,
-          PolicyDocument: JSON.stringify(p.document),
-        }),
-      );
-    for (const arn of r.attachedPolicies ?? [])
-      await iam.send(new AttachRolePolicyCommand({ RoleName: r.name, PolicyArn: arn }));
-  }
 }
 
 const scanOptions = (endpoint: string) => ({
@@ -183,30 +70,14 @@ describe('stand-in: shared estate', () => {
 });
 
 describe.skipIf(motoMissing)('moto: shared estate', () => {
-  let moto: ChildProcess;
+  let moto: Moto;
   let endpoint: string;
   beforeAll(async () => {
-    const port = await freePort();
-    endpoint = `http://127.0.0.1:${port}`;
-    moto = spawn('python3', ['-m', 'moto.server', '-p', String(port)], {
-      stdio: 'ignore',
-      env: { PATH: process.env.PATH ?? '' },
-    });
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      try {
-        if ((await fetch(`${endpoint}/moto-api/`)).ok) break;
-      } catch {
-        // not listening yet
-      }
-      if (Date.now() > deadline) throw new Error('moto server did not start within 30 s');
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    moto = await startMoto();
+    endpoint = moto.endpoint;
     await seedMoto(new IAMClient(clientConfig(endpoint)), sharedAccount(now));
   });
-  afterAll(() => {
-    moto?.kill();
-  });
+  afterAll(() => moto?.stop());
 
   it('passes the shared assertions; Access Advisor (not in moto) is a gap, not a crash', async () => {
     const results = await collect(
@@ -267,5 +138,90 @@ describe.skipIf(motoMissing)('moto: shared estate', () => {
       member.kind === 'inventory' && member.credentials.filter((x) => x.type === 'access-key'),
     ).toHaveLength(1);
     expect(member.scope.name).toBe('member-one');
+  });
+});
+
+describe.skipIf(motoMissing)('moto: cached reports, wrong documents, service credentials', () => {
+  let moto: Moto;
+  let proxy: FaultProxy;
+  let iam: IAMClient;
+  beforeAll(async () => {
+    moto = await startMoto();
+    iam = new IAMClient(clientConfig(moto.endpoint));
+    await seedMoto(iam, sharedAccount(now));
+    proxy = await startFaultProxy(moto.endpoint);
+  });
+  afterAll(async () => {
+    await proxy?.close();
+    moto?.stop();
+  });
+  const scanAt = async (at: Date) =>
+    collect(
+      connector.discover(
+        makeTestContext({
+          now: at,
+          options: { ...scanOptions(proxy.url), accessAdvisor: false },
+          env: scanEnv,
+        }),
+      ),
+    );
+  const action = (name: string) => new RegExp(`(^|&)Action=${name}(&|$)`);
+
+  it('moto offers no ListServiceSpecificCredentials: a gap, and credentials kept, not a failure', async () => {
+    const [r] = await scanAt(now);
+    expect(r?.kind).toBe('inventory');
+    const inv = r as ScopeInventory;
+    expect(inv.gaps.find((g) => g.signal === 'service-specific-credentials')).toMatchObject({
+      code: 'Http500',
+      message: expect.stringMatching(/does not offer ListServiceSpecificCredentials/),
+    });
+    expect(inv.incomplete).toContain('credentials');
+  });
+
+  it.each([
+    ['an HTML page', 'GetAccountAuthorizationDetails', '<html><body>Welcome</body></html>'],
+    [
+      'another action’s XML',
+      'ListAccessKeys',
+      '<ListGroupsResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><ListGroupsResult><Groups/><IsTruncated>false</IsTruncated></ListGroupsResult></ListGroupsResponse>',
+    ],
+  ])('%s in a 200 to %s fails the scope, as on the stand-in', async (_what, name, body) => {
+    proxy.faults.clear();
+    proxy.faults.add({ requestBody: action(name), body, contentType: 'text/xml', times: Infinity });
+    try {
+      const [r] = await scanAt(now);
+      expect(r).toMatchObject({ kind: 'failure', code: 'InvalidResponse' });
+      expect((r as ScopeFailure).error).toMatch(new RegExp(`^iam:${name}: InvalidResponse`));
+    } finally {
+      proxy.faults.clear();
+    }
+  });
+
+  it('finds keys created after the report AWS would still serve (replayed through the proxy)', async () => {
+    // The report as it is now, kept the way AWS keeps it for up to 4 hours.
+    await iam.send(new GenerateCredentialReportCommand({}));
+    const report = await iam.send(new GetCredentialReportCommand({}));
+    const kept = new Date();
+    const before = (await scanAt(kept))[0] as ScopeInventory;
+    await iam.send(new CreateUserCommand({ UserName: 'backdoor' }));
+    const backdoor = await iam.send(new CreateAccessKeyCommand({ UserName: 'backdoor' }));
+    const alice = await iam.send(new CreateAccessKeyCommand({ UserName: 'alice' }));
+    proxy.faults.add({
+      requestBody: action('GetCredentialReport'),
+      times: Infinity,
+      contentType: 'text/xml',
+      body: `<GetCredentialReportResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><GetCredentialReportResult><Content>${Buffer.from(report.Content!).toString('base64')}</Content><ReportFormat>text/csv</ReportFormat><GeneratedTime>${kept.toISOString()}</GeneratedTime></GetCredentialReportResult><ResponseMetadata><RequestId>replayed</RequestId></ResponseMetadata></GetCredentialReportResponse>`,
+    });
+    try {
+      const [r] = await scanAt(new Date(kept.getTime() + 60 * 60_000));
+      expect(r?.kind).toBe('inventory');
+      const keys = (inv: ScopeInventory) =>
+        inv.credentials.filter((c) => c.type === 'access-key').map((c) => c.externalId);
+      expect(keys(r as ScopeInventory).sort()).toEqual(
+        [...keys(before), backdoor.AccessKey!.AccessKeyId!, alice.AccessKey!.AccessKeyId!].sort(),
+      );
+    } finally {
+      proxy.faults.clear();
+    }
   });
 });

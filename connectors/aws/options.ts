@@ -39,6 +39,12 @@ export const options = defineOptions({
       .boolean()
       .optional()
       .describe('Read service last-accessed data (Access Advisor) for unused-permission findings'),
+    serviceCredentials: z
+      .boolean()
+      .optional()
+      .describe(
+        'List every user’s service-specific credentials (Bedrock API keys, CodeCommit, Keyspaces): one call per user',
+      ),
     concurrency: z.number().int().min(1).max(64).optional().describe('Parallel calls per account'),
     accountConcurrency: z
       .number()
@@ -93,6 +99,7 @@ export interface AwsSettings {
   roleName: string;
   externalId: string | undefined;
   accessAdvisor: boolean;
+  serviceCredentials: boolean;
   concurrency: number;
   accountConcurrency: number;
   maxAttempts: number;
@@ -124,6 +131,7 @@ export function resolveSettings(
     roleName: o.roleName ?? 'OrganizationAccountAccessRole',
     externalId: o.externalId,
     accessAdvisor: o.accessAdvisor ?? true,
+    serviceCredentials: o.serviceCredentials ?? true,
     concurrency: o.concurrency ?? 8,
     accountConcurrency: o.accountConcurrency ?? 4,
     maxAttempts: o.maxAttempts,

@@ -1,37 +1,35 @@
 /**
- * Scans one AWS account: bulk reads first (credential report, GetAccountAuthorizationDetails),
- * then the per-item calls that cannot be avoided (ListAccessKeys only for users the report shows
- * with keys; Access Advisor per principal), with bounded concurrency. A denied call becomes a
- * CoverageGap; a call that decides what exists (identities, keys) failing otherwise fails the scope.
+ * Which calls an AWS scan makes, in what order, and which gaps they can leave. Accounts: the
+ * caller's, a list, or every ACTIVE account of the organization through AssumeRole, one scope
+ * each, streamed as each finishes. Per account: bulk reads first (credential report,
+ * GetAccountAuthorizationDetails), then the per-principal calls that cannot be avoided
+ * (scan-principals.ts), then mapping. A denied call is a gap; a call that decides what exists
+ * failing fails the scope.
  */
 import pLimit from 'p-limit';
-import { defineSignals, type ConnectorContext } from '../../src/connector/index.js';
-import type {
-  CoverageGap,
-  Credential,
-  Grant,
-  Identity,
-  Scope,
-  ScopeInventory,
-} from '../../src/model/index.js';
-import { AwsCallError, type AuthorizationDetails, type AwsSession } from './client.js';
 import {
-  grantsFromPolicies,
-  indexManagedPolicies,
-  mapGroup,
-  mapRole,
-  mapRoot,
-  mapUser,
-  parseCredentialReport,
-  policySources,
-  reportShowsKeys,
-  serviceUsage,
-  type PolicySource,
-  type RawAccessKey,
-  type ReportRow,
-  type ServiceUsage,
-} from './map.js';
-import type { AwsSettings } from './options.js';
+  GapCollector,
+  UserError,
+  defineSignals,
+  errorMessage,
+  isApiError,
+  isDenied,
+  type ConnectorContext,
+  type CoverageGap,
+  type Scope,
+  type ScopeInventory,
+  type ScopeResult,
+} from '../../src/connector/index.js';
+import {
+  AwsSession,
+  baseCredentials,
+  type AuthorizationDetails,
+  type CallerIdentity,
+} from './client.js';
+import { parseCredentialReport, type ReportSnapshot } from './map/credential-report.js';
+import { toInventory } from './map/inventory.js';
+import { resolveSettings, type AwsSettings } from './options.js';
+import { readPrincipals } from './scan-principals.js';
 
 /** What an AWS scan can fail to see, the IAM actions that close each gap, and what it hides. */
 export const SIGNALS = defineSignals([
@@ -66,6 +64,13 @@ export const SIGNALS = defineSignals([
     hides: [],
   },
   {
+    signal: 'service-specific-credentials',
+    description:
+      'service-specific credentials of each user: Bedrock and CloudWatch Logs API keys, CodeCommit and Keyspaces credentials',
+    fix: 'iam:ListServiceSpecificCredentials',
+    hides: ['credentials'],
+  },
+  {
     signal: 'access-advisor',
     description: 'which granted services each principal used (Access Advisor)',
     fix: 'iam:GenerateServiceLastAccessedDetails, iam:GetServiceLastAccessedDetails',
@@ -87,37 +92,138 @@ export const SIGNALS = defineSignals([
   { signal: 'groups', description: 'IAM groups', fix: 'iam:ListGroups', hides: ['identities'] },
 ]);
 
-/** The IAM actions each signal needs: the `fix` of its coverage gap and the README's policy. */
-export const SIGNAL_FIX: Record<string, string> = Object.fromEntries(
-  SIGNALS.map((s) => [s.signal, s.fix]),
-);
+export type Signal = (typeof SIGNALS)[number]['signal'];
+export type Gaps = GapCollector<Signal>;
 
-class Gaps {
-  readonly list: CoverageGap[] = [];
-  private seen = new Set<string>();
-  add(
-    signal: string,
-    message: string,
-    code: string | null,
-    fix: string | null = SIGNAL_FIX[signal] ?? null,
-  ): void {
-    if (this.seen.has(signal)) return; // one gap per signal and scope is what a user acts on
-    this.seen.add(signal);
-    this.list.push({ signal, message, code, fix });
-  }
-  has(signal: string): boolean {
-    return this.seen.has(signal);
-  }
-}
-
-function isDenied(e: unknown): e is AwsCallError {
-  return e instanceof AwsCallError && e.denied;
-}
+/** The IAM actions each signal needs: the `fix` of its coverage gap (doctor names them too). */
+export const SIGNAL_FIX = Object.fromEntries(SIGNALS.map((s) => [s.signal, s.fix])) as Record<
+  Signal,
+  string
+>;
 
 export interface AccountTarget {
   id: string;
   /** Organizations account name, when the account came from ListAccounts. */
   orgName?: string;
+}
+
+/**
+ * Who the credentials are. Missing or rejected credentials are a user error (exit 2); an
+ * endpoint that does not answer as AWS fails the provider like any other scope (exit 3/4).
+ */
+export async function whoAmI(session: AwsSession): Promise<CallerIdentity> {
+  try {
+    return await session.callerIdentity();
+  } catch (e) {
+    if (isApiError(e) && e.kind !== 'auth' && !/Credential/i.test(e.code ?? '')) throw e;
+    throw new UserError(
+      `AWS credentials were not found or were rejected (${errorMessage(e)})`,
+      'configure the default credential chain (AWS_PROFILE, aws sso login, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY) or set aws.profile',
+    );
+  }
+}
+
+interface Plan {
+  targets: AccountTarget[];
+  /** Gaps that belong to the caller's own account (e.g. Organizations not readable). */
+  callerGaps: CoverageGap[];
+}
+
+async function planAccounts(
+  base: AwsSession,
+  settings: AwsSettings,
+  caller: CallerIdentity,
+): Promise<Plan> {
+  if (!settings.allAccounts) {
+    const ids = settings.accounts?.length ? settings.accounts : [caller.account];
+    return { targets: ids.map((id) => ({ id })), callerGaps: [] };
+  }
+  try {
+    const accounts = await base.listAccounts();
+    const wanted = settings.accounts ? new Set(settings.accounts) : null;
+    const targets = accounts
+      .filter((a) => a.state === 'ACTIVE' && (!wanted || wanted.has(a.id)))
+      .map((a) => ({ id: a.id, orgName: a.name }));
+    return { targets, callerGaps: [] };
+  } catch (e) {
+    // Not the management account, or not in an organization: scan what we can reach. An
+    // answer that is not Organizations' fails the run instead of shrinking it to one account.
+    if (!isApiError(e) || e.kind === 'invalid-response' || e.kind === 'off-origin') throw e;
+    return {
+      targets: [{ id: caller.account }],
+      callerGaps: [
+        {
+          signal: 'organizations',
+          message: `allAccounts: Organizations ListAccounts failed (${e.code}); only the caller's account was scanned`,
+          code: e.code,
+          fix: SIGNAL_FIX.organizations,
+        },
+      ],
+    };
+  }
+}
+
+export async function* discover(ctx: ConnectorContext): AsyncIterable<ScopeResult> {
+  const settings = resolveSettings(ctx.options, ctx.env);
+  const base = new AwsSession(settings, baseCredentials(settings, ctx.env), ctx.signal);
+  const caller = await whoAmI(base);
+  ctx.log.debug('aws: authenticated', { account: caller.account, arn: caller.arn });
+  ctx.progress({ phase: 'accounts' });
+  const plan = await planAccounts(base, settings, caller);
+  const orgLevelCalls = base.calls; // GetCallerIdentity + ListAccounts, before any AssumeRole
+  const limit = pLimit(settings.accountConcurrency);
+
+  const scanOne = async (target: AccountTarget): Promise<ScopeResult> => {
+    let session: AwsSession | null = null;
+    const own = target.id === caller.account;
+    const before = base.calls;
+    try {
+      session = own
+        ? new AwsSession(settings, base.credentials, ctx.signal)
+        : await base.assume(target.id, settings.roleName, settings.externalId);
+      // The caller's account carries the org-level calls; every other account its AssumeRole.
+      session.calls += own ? orgLevelCalls : base.calls - before;
+      return await scanAccount(session, ctx, settings, target, own ? plan.callerGaps : []);
+    } catch (e) {
+      if (ctx.signal.aborted) throw e;
+      const error = errorMessage(e);
+      return {
+        kind: 'failure',
+        scope: {
+          provider: 'aws',
+          id: target.id,
+          name: target.orgName ?? target.id,
+          kind: 'account',
+        },
+        error:
+          own || session
+            ? error
+            : `could not assume ${settings.roleName} in ${target.id}: ${error}`,
+        code: isApiError(e) ? e.code : ((e as { name?: string }).name ?? null),
+        apiCalls: session?.calls ?? Math.max(1, base.calls - before),
+      };
+    } finally {
+      session?.close();
+    }
+  };
+
+  const pending = new Map<number, Promise<{ i: number; result: ScopeResult }>>();
+  plan.targets.forEach((t, i) =>
+    pending.set(
+      i,
+      limit(() => scanOne(t)).then((result) => ({ i, result })),
+    ),
+  );
+  try {
+    while (pending.size) {
+      const { i, result } = await Promise.race(pending.values());
+      pending.delete(i);
+      yield result;
+    }
+  } finally {
+    limit.clearQueue();
+    base.close();
+  }
 }
 
 export async function scanAccount(
@@ -128,8 +234,8 @@ export async function scanAccount(
   extraGaps: CoverageGap[] = [],
 ): Promise<ScopeInventory> {
   const accountId = target.id;
-  const gaps = new Gaps();
-  for (const g of extraGaps) gaps.add(g.signal, g.message, g.code, g.fix);
+  const gaps: Gaps = new GapCollector<Signal>(SIGNALS);
+  gaps.addAll(extraGaps);
   const progress = (phase: string, done?: number, total?: number) =>
     ctx.progress({
       scope: accountId,
@@ -143,11 +249,10 @@ export async function scanAccount(
     alias = await session.accountAlias();
   } catch (e) {
     if (!isDenied(e)) throw e;
-    gaps.add(
-      'account-alias',
-      'account alias not readable; the scope is named after the account',
-      e.code,
-    );
+    gaps.add('account-alias', {
+      message: 'account alias not readable; the scope is named after the account',
+      code: e.code,
+    });
   }
   const scope: Scope = {
     provider: 'aws',
@@ -158,23 +263,31 @@ export async function scanAccount(
 
   /* -------- credential report: last use of passwords and keys for every user in one call */
   progress('credential-report');
-  let rows: ReportRow[] | null = null;
+  let report: ReportSnapshot | null = null;
   try {
-    const report = await session.credentialReport((polls) => progress('credential-report', polls));
-    rows = parseCredentialReport(report.csv);
+    const got = await session.credentialReport((polls) => progress('credential-report', polls));
+    report = {
+      rows: parseCredentialReport(got.csv),
+      generatedAt: got.generatedAt,
+      // AWS serves its copy for up to 4 hours: only one made for (or since) this scan is fresh.
+      fresh: got.generatedForUs || got.generatedAt >= ctx.now().toISOString(),
+    };
+    if (!report.fresh)
+      ctx.log.debug('aws: the credential report predates the scan; every user’s keys are listed', {
+        account: accountId,
+        generatedAt: got.generatedAt,
+      });
   } catch (e) {
-    if (!(e instanceof AwsCallError)) throw e;
+    // An answer that is not a report fails the scope; a denied or unavailable one leaves a gap.
+    if (!isApiError(e) || e.kind === 'invalid-response' || e.kind === 'off-origin') throw e;
     // Without the report, keys are listed for every user and their last use read one by one.
-    gaps.add(
-      'credential-report',
-      e.denied
+    gaps.add('credential-report', {
+      message: e.denied
         ? 'credential report denied: password and MFA state not evaluated; key last-use read per key instead'
         : `credential report unavailable (${e.code}); password and MFA state not evaluated`,
-      e.code,
-    );
+      code: e.code,
+    });
   }
-  const rowByUser = new Map((rows ?? []).filter((r) => !r.isRoot).map((r) => [r.user, r]));
-  const rootRow = rows?.find((r) => r.isRoot);
 
   /* -------- identities and policies in bulk */
   progress('authorization-details');
@@ -185,260 +298,55 @@ export async function scanAccount(
     );
   } catch (e) {
     if (!isDenied(e)) throw e;
-    gaps.add(
-      'authorization-details',
-      'GetAccountAuthorizationDetails denied: policies, grants and role last use not evaluated',
-      e.code,
-    );
+    gaps.add('authorization-details', {
+      message:
+        'GetAccountAuthorizationDetails denied: policies, grants and role last use not evaluated',
+      code: e.code,
+    });
     details = await listWithoutGaad(session, gaps);
   }
-  const missingPolicies = new Set<string>();
-  const managed = indexManagedPolicies(details.policies);
 
-  const identities: Identity[] = [];
-  const credentials: Credential[] = [];
-  const grants: Grant[] = [];
+  /* -------- per-principal reads: keys, service-specific credentials, Access Advisor */
+  const read = await readPrincipals(session, ctx, settings, details, report, gaps, progress);
 
-  /* -------- access keys: only for users whose report row shows keys (all users without a report) */
-  const keyUsers = details.users.filter((u) =>
-    rows ? reportShowsKeys(rowByUser.get(u.UserName ?? '')) : true,
-  );
-  const keysByUser = new Map<string, RawAccessKey[]>();
-  const lastUsedByKey = new Map<
-    string,
-    { lastUsedAt: string | null; service: string | null; region: string | null }
-  >();
-  const readKeys = async () => {
-    let done = 0;
-    const step = Math.max(1, Math.floor(keyUsers.length / 20));
-    progress('access-keys', 0, keyUsers.length);
-    await Promise.all(
-      keyUsers.map((u) =>
-        limit(async () => {
-          if (gaps.has('access-keys')) return;
-          try {
-            keysByUser.set(u.UserName!, await session.listAccessKeys(u.UserName!));
-          } catch (e) {
-            if (!isDenied(e)) throw e;
-            gaps.add('access-keys', 'ListAccessKeys denied: access keys not inventoried', e.code);
-          }
-          if (++done % step === 0 || done === keyUsers.length)
-            progress('access-keys', done, keyUsers.length);
-        }),
-      ),
-    );
-
-    /* -------- key last use without a report: one GetAccessKeyLastUsed per key */
-
-    if (!rows) {
-      const allKeys = [...keysByUser.values()].flat();
-      await Promise.all(
-        allKeys.map((k) =>
-          limit(async () => {
-            if (gaps.has('access-key-last-used') || !k.AccessKeyId) return;
-            try {
-              lastUsedByKey.set(k.AccessKeyId, await session.accessKeyLastUsed(k.AccessKeyId));
-            } catch (e) {
-              if (!isDenied(e)) throw e;
-              gaps.add(
-                'access-key-last-used',
-                'GetAccessKeyLastUsed denied: access key last use not evaluated',
-                e.code,
-              );
-            }
-          }),
-        ),
-      );
-    }
-  };
-
-  /* -------- Access Advisor: last access per service, per user and role */
-  const usage = new Map<string, ServiceUsage>();
-  const readAdvisor = async () => {
-    if (settings.accessAdvisor && !gaps.has('authorization-details')) {
-      const principals = [
-        ...details.users.map((u) => u.Arn!),
-        ...details.roles
-          .filter((r) => !(r.Path ?? '/').startsWith('/aws-service-role/'))
-          .map((r) => r.Arn!),
-      ].filter(Boolean);
-      let failed: AwsCallError | null = null;
-      let advisorDone = 0;
-      const advisorStep = Math.max(1, Math.floor(principals.length / 20));
-      progress('access-advisor', 0, principals.length);
-      await Promise.all(
-        principals.map((arn) =>
-          limit(async () => {
-            if (failed) return; // after a service-wide failure, more jobs only add load
-            try {
-              usage.set(arn, serviceUsage(await session.serviceLastAccessed(arn)));
-            } catch (e) {
-              if (!(e instanceof AwsCallError)) throw e;
-              failed = e;
-            }
-            if (++advisorDone % advisorStep === 0 || advisorDone === principals.length)
-              progress('access-advisor', advisorDone, principals.length);
-          }),
-        ),
-      );
-      if (failed) {
-        const e = failed as AwsCallError;
-        gaps.add(
-          'access-advisor',
-          `Access Advisor unavailable (${e.code}): unused permissions not evaluated${usage.size ? ` for ${principals.length - usage.size} of ${principals.length} principals` : ''}`,
-          e.code,
-        );
-      }
-    } else if (!settings.accessAdvisor) {
-      gaps.add(
-        'access-advisor',
-        'Access Advisor turned off (accessAdvisor: false): unused permissions not evaluated',
-        null,
-        'set aws.accessAdvisor to true',
-      );
-    }
-  };
-
-  // Keys and Access Advisor are independent: one shared limit keeps total concurrency bounded
-  // while neither phase waits for the other's tail. A failure drops the queued work.
-  const limit = pLimit(settings.concurrency);
-  try {
-    await Promise.all([readKeys(), readAdvisor()]);
-  } catch (e) {
-    limit.clearQueue();
-    throw e;
-  }
-
-  /* -------- mapping */
   progress('mapping');
-  const groupsByName = new Map(details.groups.map((g) => [g.GroupName!, g]));
-  const members = new Map<string, string[]>();
-  for (const u of details.users)
-    for (const g of u.GroupList ?? []) members.set(g, [...(members.get(g) ?? []), u.UserName!]);
-
-  for (const u of details.users) {
-    const keys = keysByUser.get(u.UserName!) ?? [];
-    const mapped = mapUser(u, rowByUser.get(u.UserName!), keys, rows !== null);
-    if (!rows) {
-      for (const c of mapped.credentials) {
-        const lu = lastUsedByKey.get(c.externalId);
-        if (c.type !== 'access-key' || !lu) continue;
-        c.lastUsedAt = lu.lastUsedAt;
-        c.lastUsedKnown = true;
-        c.attributes = { ...c.attributes, lastUsedService: lu.service, lastUsedRegion: lu.region };
-      }
-      const known = mapped.credentials.filter((c) => c.lastUsedKnown);
-      if (known.length && known.length === mapped.credentials.length) {
-        mapped.identity.lastUsedKnown = true;
-        mapped.identity.lastUsedAt = known
-          .map((c) => c.lastUsedAt)
-          .reduce<string | null>((a, b) => (b && (!a || b > a) ? b : a), null);
-      }
-    }
-    identities.push(mapped.identity);
-    credentials.push(...mapped.credentials);
-    if (gaps.has('authorization-details')) continue;
-    const sources: PolicySource[] = policySources(
-      `user ${u.UserName}`,
-      u.UserPolicyList,
-      u.AttachedManagedPolicies,
-      managed,
-      null,
-      missingPolicies,
-    );
-    for (const gName of u.GroupList ?? []) {
-      const g = groupsByName.get(gName);
-      if (g)
-        sources.push(
-          ...policySources(
-            `group ${gName}`,
-            g.GroupPolicyList,
-            g.AttachedManagedPolicies,
-            managed,
-            gName,
-            missingPolicies,
-          ),
-        );
-    }
-    grants.push(...(await grantsFromPolicies(u.Arn!, sources, usage.get(u.Arn!))));
-  }
-  for (const r of details.roles) {
-    const identity = mapRole(r, accountId);
-    if (gaps.has('authorization-details')) {
-      // ListRoles carries no RoleLastUsed: not "never used", just unknown.
-      identity.lastUsedKnown = false;
-      identity.lastUsedAt = null;
-    }
-    identities.push(identity);
-    if (gaps.has('authorization-details')) continue;
-    const sources = policySources(
-      `role ${r.RoleName}`,
-      r.RolePolicyList,
-      r.AttachedManagedPolicies,
-      managed,
-      null,
-      missingPolicies,
-    );
-    grants.push(...(await grantsFromPolicies(r.Arn!, sources, usage.get(r.Arn!))));
-  }
-  for (const g of details.groups) identities.push(mapGroup(g, members.get(g.GroupName!) ?? []));
-  if (rootRow) {
-    const root = mapRoot(rootRow, accountId);
-    identities.push(root.identity);
-    credentials.push(...root.credentials);
-  }
-  if (missingPolicies.size) {
-    gaps.add(
-      'managed-policies',
-      `${missingPolicies.size} attached managed polic${missingPolicies.size === 1 ? 'y was' : 'ies were'} not returned by GetAccountAuthorizationDetails; their grants are not evaluated (${[...missingPolicies].slice(0, 3).join(', ')})`,
-      null,
-    );
-  }
-  progress('done', identities.length, identities.length);
-  return {
-    kind: 'inventory',
+  const inventory = await toInventory({
     scope,
-    identities,
-    credentials,
-    grants,
-    gaps: gaps.list,
+    details,
+    report,
+    read,
+    grantsKnown: !gaps.has('authorization-details'),
+    onMissingPolicies: (arns) =>
+      gaps.add('managed-policies', {
+        message: `${arns.length} attached managed polic${arns.length === 1 ? 'y was' : 'ies were'} not returned by GetAccountAuthorizationDetails; their grants are not evaluated (${arns.slice(0, 3).join(', ')})`,
+      }),
+  });
+  progress('done', inventory.identities.length, inventory.identities.length);
+  return {
+    ...inventory,
+    gaps: gaps.list(),
     apiCalls: session.calls,
-    incomplete: incompleteKinds(gaps),
+    incomplete: gaps.incomplete(),
   };
-}
-
-/**
- * Record kinds a denied listing hid: the catalog keeps those as they were instead of taking
- * "not seen" for "removed". (The credential report is where root and console passwords come from.)
- */
-function incompleteKinds(gaps: {
-  has(signal: string): boolean;
-}): ('identities' | 'credentials' | 'grants')[] {
-  const kinds = new Set<'identities' | 'credentials' | 'grants'>();
-  if (gaps.has('access-keys') || gaps.has('credential-report')) kinds.add('credentials');
-  if (gaps.has('roles') || gaps.has('groups') || gaps.has('credential-report'))
-    kinds.add('identities');
-  if (gaps.has('authorization-details') || gaps.has('managed-policies')) kinds.add('grants');
-  return [...kinds];
 }
 
 /** When GAAD is denied: identities from the List* calls (which need their own permissions). */
 async function listWithoutGaad(session: AwsSession, gaps: Gaps): Promise<AuthorizationDetails> {
   // Users must be listable, or the scan cannot tell what exists: let that failure fail the scope.
   const users = await session.listUsers();
-  let roles: AuthorizationDetails['roles'] = [];
-  let groups: AuthorizationDetails['groups'] = [];
-  try {
-    roles = await session.listRoles();
-  } catch (e) {
-    if (!isDenied(e)) throw e;
-    gaps.add('roles', 'ListRoles denied: roles not inventoried', e.code, 'iam:ListRoles');
-  }
-  try {
-    groups = await session.listGroups();
-  } catch (e) {
-    if (!isDenied(e)) throw e;
-    gaps.add('groups', 'ListGroups denied: groups not inventoried', e.code, 'iam:ListGroups');
-  }
+  const optional = async <T>(signal: 'roles' | 'groups', list: () => Promise<T[]>) => {
+    try {
+      return await list();
+    } catch (e) {
+      if (!isDenied(e)) throw e;
+      gaps.add(signal, {
+        message: `List${signal === 'roles' ? 'Roles' : 'Groups'} denied: ${signal} not inventoried`,
+        code: e.code,
+      });
+      return [];
+    }
+  };
+  const roles = await optional('roles', () => session.listRoles());
+  const groups = await optional('groups', () => session.listGroups());
   return { users, roles, groups, policies: [] };
 }

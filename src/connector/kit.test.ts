@@ -198,6 +198,39 @@ describe('declared options', () => {
   });
 });
 
+describe('faults matched on the request body and headers', () => {
+  const post = (url: string, body: string, target?: string) =>
+    fetch(url, {
+      method: 'POST',
+      body,
+      headers: target ? { 'x-amz-target': target } : {},
+    }).then((r) => r.status);
+
+  it('hit only the operation they name, in the server and through the proxy, and log it', async () => {
+    const s = await server(() => ({ body: {} }), {
+      operationOf: (req) =>
+        /Action=(\w+)/.exec(req.text())?.[1] ?? String(req.headers['x-amz-target'] ?? ''),
+    });
+    const proxy = await startFaultProxy(s.url);
+    open.push(proxy);
+    for (const target of [s, proxy]) {
+      target.faults.add({ requestBody: /(^|&)Action=ListUsers(&|$)/, status: 403 });
+      target.faults.add({ requestHeaders: { 'x-amz-target': /\.ListAccounts$/ }, status: 400 });
+      expect(await post(target.url, 'Action=ListUsersOther&Version=1')).toBe(200);
+      expect(await post(target.url, '{}', 'Org.DescribeOrganization')).toBe(200);
+      expect(await post(target.url, 'Action=ListUsers&Version=1')).toBe(403);
+      expect(await post(target.url, '{}', 'Org.ListAccounts')).toBe(400);
+      expect(await post(target.url, 'Action=ListUsers&Version=1')).toBe(200);
+    }
+    expect(s.requests.map((r) => r.operation).slice(0, 4)).toEqual([
+      'ListUsersOther',
+      'Org.DescribeOrganization',
+      'ListUsers',
+      'Org.ListAccounts',
+    ]);
+  });
+});
+
 describe('fault proxy', () => {
   it('passes answers through with its own origin in links, and injects proxy-only faults', async () => {
     const s = await server(hello);

@@ -35,6 +35,8 @@ export interface Fault {
   redirect?: string;
   /** Match only requests whose body contains this (AWS query APIs: `Action=ListUsers`). */
   requestBody?: string | RegExp;
+  /** Match only requests carrying these headers (AWS JSON APIs: `x-amz-target`); names in lower case. */
+  requestHeaders?: Record<string, string | RegExp>;
   /** Send the real answer's headers and half its body, then cut the connection. */
   truncate?: boolean;
   /** Point Link headers and links in the body at this origin instead of the server's own. */
@@ -56,16 +58,23 @@ export class FaultSet {
   }
 
   /** The first fault matching the request, used up by one; undefined when none. */
-  take(method: string, path: string, body = ''): Fault | undefined {
+  take(
+    method: string,
+    path: string,
+    body = '',
+    headers: Readonly<Record<string, string | string[] | undefined>> = {},
+  ): Fault | undefined {
     const has = (pattern: string | RegExp | undefined, text: string) =>
       pattern === undefined ||
       (typeof pattern === 'string' ? text.includes(pattern) : pattern.test(text));
+    const header = (name: string) => [headers[name] ?? ''].flat().join(', ');
     const rule = this.rules.find(
       (r) =>
         r.left > 0 &&
         (!r.method || r.method.toUpperCase() === method.toUpperCase()) &&
         has(r.path, path) &&
-        has(r.requestBody, body),
+        has(r.requestBody, body) &&
+        Object.entries(r.requestHeaders ?? {}).every(([k, v]) => has(v, header(k))),
     );
     if (rule) rule.left -= 1;
     return rule;
@@ -110,6 +119,8 @@ export interface RequestRecord {
   /** Decoded path, relative to the server's base path. */
   path: string;
   query: string;
+  /** The API operation, where the stand-in names it (`ServeOptions.operationOf`). */
+  operation?: string;
   status: number;
   /** Whether the request carried credentials (never their value). */
   authenticated: boolean;
@@ -141,6 +152,11 @@ export interface ServeOptions {
   authKind?: (req: StandInRequest) => string;
   /** The provider's own error document for a status fault (e.g. a google.rpc error). */
   errorBody?: (status: number, req: StandInRequest) => StandInResponse;
+  /**
+   * Names the operation a request asks for, for the request log, where the path does not
+   * (AWS query and JSON APIs post every operation to `/`).
+   */
+  operationOf?: (req: StandInRequest) => string | undefined;
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -287,10 +303,12 @@ export async function serveStandIn(
     void (async () => {
       const startedAt = performance.now();
       const r = toRequest(req, await readBody(req), basePath);
+      const operation = opts.operationOf?.(r);
       const record: RequestRecord = {
         method: r.method,
         path: r.path,
         query: r.query.toString(),
+        ...(operation ? { operation } : {}),
         status: 0,
         authenticated: Boolean(req.headers.authorization),
         ...(opts.authKind ? { auth: opts.authKind(r) } : {}),
@@ -303,7 +321,7 @@ export async function serveStandIn(
         record.endedAt = performance.now();
         return;
       }
-      const fault = faults.take(r.method, r.path, r.text());
+      const fault = faults.take(r.method, r.path, r.text(), r.headers);
       if (fault?.hang) return; // never answered; close() destroys the socket
       const wait = state.latencyMs + (fault?.latencyMs ?? 0);
       if (wait > 0) await delay(wait);
@@ -451,7 +469,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
       };
       requests.push(record);
       res.once('finish', () => (record.endedAt = performance.now()));
-      const fault = faults.take(r.method, r.path);
+      const fault = faults.take(r.method, r.path, r.text(), r.headers);
       if (fault?.hang) return;
       const wait = state.latencyMs + (fault?.latencyMs ?? 0);
       if (wait > 0) await delay(wait);

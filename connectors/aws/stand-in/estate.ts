@@ -26,6 +26,25 @@ export interface EstateAccessKey {
   lastUsedRegion?: string;
 }
 
+/**
+ * A service-specific credential (ListServiceSpecificCredentials): a Bedrock or CloudWatch Logs
+ * API key, CodeCommit HTTPS Git credentials, Amazon Keyspaces credentials.
+ */
+export interface EstateServiceCredential {
+  /** ACCA… */
+  id: string;
+  /** 'bedrock.amazonaws.com', 'codecommit.amazonaws.com', 'cassandra.amazonaws.com'… */
+  serviceName: string;
+  status: 'Active' | 'Inactive' | 'Expired';
+  createdAt: string;
+  /** Bedrock and CloudWatch Logs API keys created with an expiry; null/undefined = none. */
+  expiresAt?: string | null;
+  /** CodeCommit and Keyspaces: the generated user name (`<user>-at-<account>`). */
+  serviceUserName?: string;
+  /** Bedrock and CloudWatch Logs API keys: the public part of the key. */
+  serviceCredentialAlias?: string;
+}
+
 /** Access Advisor data: service namespace -> last authenticated (ISO). */
 export type EstateServiceUsage = Record<string, string>;
 
@@ -44,6 +63,7 @@ export interface EstateUser {
   /** Managed policy ARNs (customer or AWS managed). */
   attachedPolicies?: string[];
   accessKeys?: EstateAccessKey[];
+  serviceCredentials?: EstateServiceCredential[];
   serviceLastAccessed?: EstateServiceUsage;
 }
 
