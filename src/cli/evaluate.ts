@@ -1,28 +1,59 @@
-/** Scores a catalog snapshot with the policy in force, and stores the result for that run. */
-import type { Catalog, Snapshot } from '../catalog/index.js';
-import type { LoadedConfig } from '../config/index.js';
-import { evaluate, type Evaluation } from '../scoring/engine.js';
+/**
+ * What every view reads: the catalog's latest run and its stored evaluation under the policy in
+ * force. When the policy changed since the run was evaluated, the run is evaluated again (as of
+ * the scan's time) and stored, so the scan summary, list, show, report, check, diff and SARIF
+ * always agree.
+ */
+import { UserError } from '../connector/index.js';
+import { openStore, type CatalogStore, type EvaluationInfo } from '../catalog/index.js';
+import { loadConfig, type LoadedConfig } from '../config/index.js';
+import type { ScanRun } from '../model/index.js';
+import { currentEvaluation } from '../scan/evaluate.js';
+import { catalogPath } from './catalog-path.js';
+import type { Globals } from './globals.js';
+import { note } from './output.js';
 
-export function evaluateSnapshot(snapshot: Snapshot, config: LoadedConfig, now: Date): Evaluation {
-  return evaluate(
-    {
-      now,
-      identities: snapshot.identities,
-      credentials: snapshot.credentials,
-      grants: snapshot.grants,
-      gaps: snapshot.gaps,
-    },
-    config.policy,
-  );
+export interface View {
+  store: CatalogStore;
+  run: ScanRun;
+  config: LoadedConfig;
+  evaluation: EvaluationInfo;
 }
 
-export function evaluateAndStore(
-  catalog: Catalog,
-  snapshot: Snapshot,
+export const NO_SCAN_YET =
+  'the catalog has no completed scan yet: run nhi scan (or nhi scan --demo)';
+
+/** Opens the catalog for a view; the caller closes `view.store`. */
+export async function openView(g: Globals): Promise<View> {
+  const store = await openStore(catalogPath(g), { readonly: true });
+  try {
+    const run = await store.latestRun();
+    // Checked before the config is loaded: an empty catalog answers at once.
+    if (!run) throw new UserError(NO_SCAN_YET);
+    const config = await loadConfig({ path: g.config, cwd: process.cwd() });
+    const evaluation = await evaluationOf(g, store, run, config);
+    return { store, run, config, evaluation };
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+}
+
+/** The run's evaluation under the config in force (evaluated and stored when it is missing). */
+export function evaluationOf(
+  g: Globals,
+  store: CatalogStore,
+  run: ScanRun,
   config: LoadedConfig,
-  now: Date,
-): Evaluation {
-  const evaluation = evaluateSnapshot(snapshot, config, now);
-  catalog.saveEvaluation(snapshot.run.id, evaluation.findings, evaluation.scores);
-  return evaluation;
+): Promise<EvaluationInfo> {
+  return currentEvaluation(store, run, {
+    policy: config.policy,
+    onStale: (stored) =>
+      note(
+        g,
+        stored
+          ? `The policy or nhi's rule set changed since scan #${run.id} was evaluated: evaluating it again, as of the scan's time…`
+          : `Scan #${run.id} has no stored evaluation under this policy yet: evaluating it…`,
+      ),
+  });
 }
