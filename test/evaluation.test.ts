@@ -23,7 +23,13 @@ const POLICY: Policy = {
   exceptions: [
     { rule: 'credential-unused', reason: 'migrating', expires: '2099-01-01' },
     { rule: 'credential-never-used', id: 'AKIA*', reason: 'old', expires: '2020-01-01' },
-    { provider: 'aws', scope: '*', rule: 'admin-grant', reason: 'break-glass', expires: '2099-12-31' },
+    {
+      provider: 'aws',
+      scope: '*',
+      rule: 'admin-grant',
+      reason: 'break-glass',
+      expires: '2099-12-31',
+    },
   ],
 };
 
@@ -45,9 +51,9 @@ async function expectStoredEqualsEngine(cat: Catalog, run: ScanRun, policy: Poli
   expect(suppressed.map((s) => s.finding).sort(byFingerprint)).toEqual(
     expected.suppressed.map((s) => s.finding).sort(byFingerprint),
   );
-  expect(
-    suppressed.map((s) => policy.exceptions[s.exceptionIndex]).sort(),
-  ).toEqual(expected.suppressed.map((s) => s.exception).sort());
+  expect(suppressed.map((s) => policy.exceptions[s.exceptionIndex]).sort()).toEqual(
+    expected.suppressed.map((s) => s.exception).sort(),
+  );
 
   const exceptions = await store.exceptions(stored.id);
   const expired = exceptions.filter((e) => e.expiredAt !== null);

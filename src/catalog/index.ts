@@ -68,7 +68,6 @@ function toRun(r: Row): ScanRun {
 
 const READABLE = READABLE_RUN_STATUSES.map((s) => `'${s}'`).join(', ');
 
-
 export class Catalog {
   readonly db: Db;
   private writer: ReturnType<typeof prepareScopeWriter> | undefined;
@@ -229,7 +228,9 @@ export class Catalog {
            ) s ON s.provider = g.provider AND s.scope_id = g.scope_id AND s.run_id = g.run_id
            ORDER BY g.provider, g.scope_id, g.rowid`,
         )
-        .all(scope ? { run: runId, provider: scope.provider, scope: scope.scopeId } : { run: runId }) as Row[]
+        .all(
+          scope ? { run: runId, provider: scope.provider, scope: scope.scopeId } : { run: runId },
+        ) as Row[]
     ).map(toGap);
   }
 

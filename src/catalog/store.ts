@@ -243,6 +243,14 @@ export interface CredentialChange {
  * The catalog interface. Writes of a scope are transactional (all of it or nothing); the
  * history (first/last seen, removed, field changes) is kept by the backend.
  */
+/** A playbook run not yet finished, as views mention it. */
+export interface OpenPlaybookRun {
+  id: number;
+  kind: string;
+  status: string;
+  credentialId: string;
+}
+
 export interface CatalogStore {
   readonly location: string;
   close(): Promise<void>;
@@ -254,7 +262,11 @@ export interface CatalogStore {
     version: string;
     now: Date;
   }): Promise<number>;
-  writeScope(runId: number, result: ScopeResult, durationMs: number): Promise<ScopeWriteStats | null>;
+  writeScope(
+    runId: number,
+    result: ScopeResult,
+    durationMs: number,
+  ): Promise<ScopeWriteStats | null>;
   finishRun(runId: number, status: ScanRun['status'], now: Date): Promise<void>;
   run(runId: number): Promise<ScanRun | null>;
   /** The newest finished run that produced data (ok, partial, or interrupted after committing). */
@@ -297,6 +309,8 @@ export interface CatalogStore {
   scoresOf(evaluationId: number, subjectIds: readonly string[]): Promise<Map<string, StoredScore>>;
   grantsOfIdentity(identityId: string): Promise<StoredGrant[]>;
   history(subjectIds: readonly string[]): Promise<(ChangeRecord & { subjectId: string })[]>;
+  /** The open playbook run of each credential that has one (show mentions it). */
+  openPlaybookRuns(credentialIds: readonly string[]): Promise<OpenPlaybookRun[]>;
   findings(q: FindingQuery): Pages<Finding>;
   countFindings(q: FindingQuery): Promise<EvaluationCounts>;
   findingGroups(q: FindingQuery, by: readonly FindingGroupKey[]): Promise<FindingGroup[]>;
@@ -305,8 +319,12 @@ export interface CatalogStore {
   /** The suppressed findings, canonical order, each with the index of its exception. */
   suppressed(evaluationId: number): Pages<{ finding: Finding; exceptionIndex: number }>;
   expiredMatches(evaluationId: number, index: number): Pages<string>;
-  /** Credentials first seen, or removed, in runs after `fromRun` up to `toRun`. */
-  credentialChanges(fromRun: number, toRun: number): Pages<CredentialChange>;
+  /** Credentials first seen (added), or removed, in runs after `fromRun` up to `toRun`. */
+  credentialChanges(
+    fromRun: number,
+    toRun: number,
+    change: CredentialChange['change'],
+  ): Pages<StoredCredential>;
   /** Field changes recorded in runs after `fromRun` up to `toRun` (removals excluded). */
   changes(fromRun: number, toRun: number): Pages<ChangeRecord & { subjectId: string }>;
 }

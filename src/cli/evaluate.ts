@@ -48,7 +48,9 @@ export function evaluationOf(
 ): Promise<EvaluationInfo> {
   return currentEvaluation(store, run, {
     policy: config.policy,
+    // Said on an interactive terminal only, like progress: logs and pipes get the result alone.
     onStale: (stored) =>
+      process.stderr.isTTY &&
       note(
         g,
         stored

@@ -2,12 +2,7 @@
  * A report read from a stored evaluation: the counts and lists a format prints first (head), and
  * the streams its rows come from, each a query returning only the rows asked for.
  */
-import type {
-  CatalogStore,
-  EvaluationInfo,
-  ExceptionUse,
-  FindingQuery,
-} from '../catalog/index.js';
+import type { CatalogStore, EvaluationInfo, ExceptionUse, FindingQuery } from '../catalog/index.js';
 import type { Finding, StoredGap } from '../model/index.js';
 import {
   findingOrder,
@@ -38,10 +33,7 @@ export async function* filterPages<T>(
 }
 
 /** Reports not-evaluated checks per rule, with each distinct reason, as the table shows them. */
-async function notEvaluated(
-  store: CatalogStore,
-  q: FindingQuery,
-): Promise<NotEvaluatedRule[]> {
+async function notEvaluated(store: CatalogStore, q: FindingQuery): Promise<NotEvaluatedRule[]> {
   if (q.outcome === 'fail') return [];
   const groups = await store.findingGroups({ ...q, outcome: 'not-evaluated' }, ['rule', 'message']);
   const byRule = new Map<string, { count: number; reasons: Set<string> }>();

@@ -78,11 +78,7 @@ export function findingOrder(format: ReportFormat): 'canonical' | 'sarif' {
 }
 
 /** One entry point for `--format`: colour and row caps only matter to the formats that use them. */
-export function renderReport(
-  format: ReportFormat,
-  input: Input,
-  opts: RenderOptions,
-): string {
+export function renderReport(format: ReportFormat, input: Input, opts: RenderOptions): string {
   switch (format) {
     case 'table':
       return table(input, {

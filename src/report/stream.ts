@@ -31,9 +31,10 @@ export interface SuppressedRow {
  * The streams a report reads, each at most once, in the order its format writes them:
  * `findings` in the format's order (canonical; SARIF: rule, logical name, fingerprint),
  * `failing` the failing findings in canonical order (table and markdown; at most their row cap
- * is read), `expired:<i>` the fingerprints expired exception i still matches.
+ * is read), `scores`, `suppressed`, and `expired:<i>` the fingerprints expired exception i still
+ * matches. Other documents (diff, baselines) name their own streams.
  */
-export type StreamName = 'findings' | 'failing' | 'scores' | 'suppressed' | `expired:${number}`;
+export type StreamName = string;
 
 export interface NotEvaluatedRule {
   ruleId: string;
@@ -115,7 +116,7 @@ export function renderInput(
   const out: string[] = [];
   const read = new Set<string>();
   const r = renderer(headOf(input));
-  for (let step = r.next(); !step.done; ) {
+  for (let step = r.next(); !step.done;) {
     const v = step.value;
     if (typeof v === 'string') {
       out.push(v);
@@ -144,7 +145,7 @@ export async function renderStreams(
   const open = new Map<string, AsyncIterator<readonly unknown[]>>();
   const ended = new Set<string>();
   try {
-    for (let step = renderer.next(); !step.done; ) {
+    for (let step = renderer.next(); !step.done;) {
       const v = step.value;
       if (typeof v === 'string') {
         await write(v);

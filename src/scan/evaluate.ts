@@ -114,8 +114,12 @@ function toStored(
   scope: { provider: ProviderId; scopeId: string },
   exceptionIndex: ReadonlyMap<PolicyException, number>,
 ): EvaluatedBatch {
-  const subjects = new Map<string, { kind: ScoreRecord['subjectKind']; createdAt: string | null }>();
-  for (const i of batch.identities) subjects.set(i.id, { kind: 'identity', createdAt: i.createdAt });
+  const subjects = new Map<
+    string,
+    { kind: ScoreRecord['subjectKind']; createdAt: string | null }
+  >();
+  for (const i of batch.identities)
+    subjects.set(i.id, { kind: 'identity', createdAt: i.createdAt });
   for (const c of batch.credentials)
     subjects.set(c.id, { kind: 'credential', createdAt: c.createdAt });
   const scores: ScoreRecord[] = [];

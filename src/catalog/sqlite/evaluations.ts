@@ -26,7 +26,13 @@ import { pagesOf } from './pages.js';
 
 type Row = Record<string, unknown>;
 
-const RANK: Readonly<Record<Severity, number>> = { critical: 4, high: 3, medium: 2, low: 1, info: 0 };
+const RANK: Readonly<Record<Severity, number>> = {
+  critical: 4,
+  high: 3,
+  medium: 2,
+  low: 1,
+  info: 0,
+};
 const SEVERITY_OF_RANK: readonly Severity[] = ['info', 'low', 'medium', 'high', 'critical'];
 const NOT_EVALUATED_RANK = -1;
 
@@ -362,7 +368,11 @@ export class SqliteEvaluations {
       [evaluationId, 'identity'],
       toScore,
     );
-    yield* mergePages(creds, idents, (a, b) => b.score - a.score || (a.subjectKind === 'credential' ? -1 : 1));
+    yield* mergePages(
+      creds,
+      idents,
+      (a, b) => b.score - a.score || (a.subjectKind === 'credential' ? -1 : 1),
+    );
   }
 
   exceptions(evaluationId: number): ExceptionUse[] {
@@ -459,7 +469,8 @@ class SqliteEvaluationWriter implements EvaluationWriter {
     readonly doneScopes: ReadonlySet<string>,
   ) {
     this.insertFinding = db.prepare(FINDING_INSERT);
-    this.insertScore = db.prepare(`INSERT INTO scores (evaluation_id, subject_kind, subject_id, provider,
+    this.insertScore =
+      db.prepare(`INSERT INTO scores (evaluation_id, subject_kind, subject_id, provider,
       scope_id, score, band, created_key, contributions_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.insertMatch = db.prepare(
       `INSERT OR IGNORE INTO expired_exception_matches (evaluation_id, idx, fingerprint) VALUES (?, ?, ?)`,
@@ -506,7 +517,8 @@ class SqliteEvaluationWriter implements EvaluationWriter {
           JSON.stringify(s.contributions),
         );
       }
-      for (const m of batch.expiredMatches) this.insertMatch.run(id, m.exceptionIndex, m.fingerprint);
+      for (const m of batch.expiredMatches)
+        this.insertMatch.run(id, m.exceptionIndex, m.fingerprint);
     });
   }
 

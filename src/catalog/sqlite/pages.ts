@@ -14,8 +14,9 @@ export async function* pagesOf<R, T>(
   size = PAGE_ROWS,
 ): AsyncGenerator<T[]> {
   let page: T[] = [];
-  const rows = (Array.isArray(params) ? stmt.iterate(...params) : stmt.iterate(params)) as
-    IterableIterator<R>;
+  const rows = (
+    Array.isArray(params) ? stmt.iterate(...params) : stmt.iterate(params)
+  ) as IterableIterator<R>;
   for (const row of rows) {
     page.push(map(row));
     if (page.length >= size) {

@@ -4,6 +4,7 @@
  * time, straight from the statement.
  */
 import type { Catalog } from '../index.js';
+import { PlaybookStore } from '../playbook-store.js';
 import type {
   CatalogStore,
   FindingGroupKey,
@@ -119,6 +120,16 @@ export class SqliteStore implements CatalogStore {
     );
   }
 
+  openPlaybookRuns(credentialIds: readonly string[]) {
+    const playbooks = new PlaybookStore(this.catalog.db);
+    return Promise.resolve(
+      credentialIds.flatMap((id) => {
+        const r = playbooks.openRunFor(id);
+        return r ? [{ id: r.id, kind: r.kind, status: r.status, credentialId: r.credentialId }] : [];
+      }),
+    );
+  }
+
   findings(q: FindingQuery) {
     return this.catalog.evaluations.findings(q);
   }
@@ -147,8 +158,8 @@ export class SqliteStore implements CatalogStore {
     return this.catalog.evaluations.expiredMatches(evaluationId, index);
   }
 
-  credentialChanges(fromRun: number, toRun: number) {
-    return this.catalog.views.credentialChanges(fromRun, toRun);
+  credentialChanges(fromRun: number, toRun: number, change: 'added' | 'removed') {
+    return this.catalog.views.credentialChanges(fromRun, toRun, change);
   }
 
   changes(fromRun: number, toRun: number) {

@@ -53,7 +53,9 @@ function subjectWhere(kind: SubjectKind, q: SubjectQuery): { sql: string; params
     params.providers = jsonList(q.providers);
   }
   if (q.types) {
-    parts.push(`${t}.${kind === 'credential' ? 'type' : 'kind'} IN (SELECT value FROM json_each(@types))`);
+    parts.push(
+      `${t}.${kind === 'credential' ? 'type' : 'kind'} IN (SELECT value FROM json_each(@types))`,
+    );
     params.types = jsonList(q.types);
   }
   if (q.statuses && kind === 'credential') {
@@ -158,7 +160,8 @@ export class SqliteViews {
 
   credentials(q: SubjectQuery): AsyncGenerator<CredentialRow[]> {
     const w = subjectWhere('credential', q);
-    const order = q.includeRemoved && q.sort === 'score' ? REMOVED_SCORE_SORT('c') : CREDENTIAL_SORT[q.sort];
+    const order =
+      q.includeRemoved && q.sort === 'score' ? REMOVED_SCORE_SORT('c') : CREDENTIAL_SORT[q.sort];
     const sql = `SELECT c.*, i.external_id AS identity_external_id, i.name AS identity_name,
         i.kind AS identity_kind, s.score AS score, s.band AS band
       FROM ${credentialFrom(q)} ${w.sql} ORDER BY ${order}${q.limit === undefined ? '' : ' LIMIT @limit'}`;
@@ -182,7 +185,8 @@ export class SqliteViews {
 
   identities(q: SubjectQuery): AsyncGenerator<IdentityRow[]> {
     const w = subjectWhere('identity', q);
-    const order = q.includeRemoved && q.sort === 'score' ? REMOVED_SCORE_SORT('i') : IDENTITY_SORT[q.sort];
+    const order =
+      q.includeRemoved && q.sort === 'score' ? REMOVED_SCORE_SORT('i') : IDENTITY_SORT[q.sort];
     const sql = `SELECT i.*, s.score AS score, s.band AS band,
         (SELECT count(*) FROM credentials c WHERE c.identity_id = i.id AND ${presentAt('c')}) AS credential_count
       FROM ${identityFrom(q)} ${w.sql} ORDER BY ${order}${q.limit === undefined ? '' : ' LIMIT @limit'}`;
@@ -200,25 +204,23 @@ export class SqliteViews {
   countSubjects(kind: SubjectKind, q: SubjectQuery): number {
     const w = subjectWhere(kind, q);
     const from = kind === 'credential' ? credentialFrom(q) : identityFrom(q);
-    return (this.stmt(`SELECT count(*) AS n FROM ${from} ${w.sql}`).get(w.params) as { n: number }).n;
+    return (this.stmt(`SELECT count(*) AS n FROM ${from} ${w.sql}`).get(w.params) as { n: number })
+      .n;
   }
 
-  credentialChanges(fromRun: number, toRun: number): AsyncGenerator<CredentialChange[]> {
+  credentialChanges(
+    fromRun: number,
+    toRun: number,
+    change: CredentialChange['change'],
+  ): AsyncGenerator<StoredCredential[]> {
+    const column = change === 'added' ? 'first_seen_run' : 'removed_run';
     return pagesOf(
       this.stmt(
-        `SELECT * FROM (
-           SELECT 'added' AS change, c.*, i.external_id AS identity_external_id FROM credentials c
-             JOIN identities i ON i.id = c.identity_id WHERE c.first_seen_run > @from AND c.first_seen_run <= @to
-           UNION ALL
-           SELECT 'removed' AS change, c.*, i.external_id AS identity_external_id FROM credentials c
-             JOIN identities i ON i.id = c.identity_id WHERE c.removed_run > @from AND c.removed_run <= @to)
-         ORDER BY change, provider, scope_id, id`,
+        `${CREDENTIAL_SELECT} WHERE c.${column} > @from AND c.${column} <= @to
+         ORDER BY c.provider, c.scope_id, c.id`,
       ),
       { from: fromRun, to: toRun },
-      (r: Row): CredentialChange => ({
-        change: r.change as CredentialChange['change'],
-        credential: toCredential(r),
-      }),
+      (r: Row) => toCredential(r),
     );
   }
 

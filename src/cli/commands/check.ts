@@ -104,7 +104,10 @@ export async function run(cmd: Command): Promise<number> {
   const explicitFormat = g.json || g.format !== undefined;
   const format = formatOf(g, REPORT_FORMATS) as ReportFormat;
   const minRank = minRankOf(f.failOn)!;
-  if (f.updateBaseline && !f.baseline) throw new UserError('--update-baseline needs --baseline FILE');
+  if (f.updateBaseline && !f.baseline)
+    throw new UserError('--update-baseline needs --baseline FILE');
+  // The user's file first: a bad path is reported before any work.
+  const accepted = f.baseline && !f.updateBaseline ? readBaseline(f.baseline) : null;
   const view = await openView(g);
   const { store, evaluation } = view;
   try {
@@ -131,8 +134,7 @@ export async function run(cmd: Command): Promise<number> {
     let keep: ((x: Finding) => boolean) | undefined;
     const excluded: string[] = [];
     let remaining = await count(failing);
-    if (f.baseline) {
-      const accepted = readBaseline(f.baseline);
+    if (accepted) {
       keep = (x) => !accepted.has(x.fingerprint);
       const kept = await count(failing, keep);
       excluded.push(`${remaining - kept} accepted in ${f.baseline}`);

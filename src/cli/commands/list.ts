@@ -1,15 +1,23 @@
 import type { Command } from 'commander';
 import { UserError } from '../../connector/index.js';
-import { openCatalog } from '../../catalog/index.js';
 import { parseProviders } from '../../connector/registry.js';
-import { catalogPath } from '../catalog-path.js';
-import { credentialView, type CredentialView } from '../credential-view.js';
-import { expiryLabel, lastUsedLabel, shortAge } from '../dates.js';
+import type { CredentialRow, IdentityRow, SubjectQuery, SubjectSort } from '../../catalog/index.js';
+import {
+  credentialView,
+  identityView,
+  CREDENTIAL_VIEW_FIELDS,
+  IDENTITY_VIEW_FIELDS,
+} from '../credential-view.js';
+import { expiryLabel, lastUsedLabel, shortAge, daysBetween } from '../dates.js';
+import { openView } from '../evaluate.js';
 import { formatOf, globalsOf } from '../globals.js';
-import { csvText, jsonText } from '../../report/index.js';
-import { colorEnabled, emit, makeChalk, note, out, styled, table, tty } from '../output.js';
+import { csvText, indented } from '../../report/index.js';
+import { colorEnabled, makeChalk, note, out, styled, table, tty } from '../output.js';
+import { stdoutSink } from '../sink.js';
+import { parseLimit } from './report.js';
 
 interface ListFlags {
+  identities?: boolean;
   provider?: string;
   type?: string;
   status?: string;
@@ -20,18 +28,10 @@ interface ListFlags {
   limit?: string;
 }
 
-const csvList = (v: string | undefined): Set<string> | null =>
-  v ? new Set(v.split(',').map((s) => s.trim().toLowerCase())) : null;
+const csvList = (v: string | undefined): string[] | undefined =>
+  v ? v.split(',').map((s) => s.trim().toLowerCase()) : undefined;
 
-const SORTS: Record<string, (a: CredentialView, b: CredentialView) => number> = {
-  score: (a, b) => (b.score ?? -1) - (a.score ?? -1) || (b.ageDays ?? 0) - (a.ageDays ?? 0),
-  age: (a, b) => (b.ageDays ?? -1) - (a.ageDays ?? -1),
-  'last-used': (a, b) => (b.daysSinceUse ?? Infinity) - (a.daysSinceUse ?? Infinity),
-  provider: (a, b) =>
-    a.provider.localeCompare(b.provider) ||
-    a.scopeId.localeCompare(b.scopeId) ||
-    a.id.localeCompare(b.id),
-};
+const SORTS: readonly SubjectSort[] = ['score', 'age', 'last-used', 'provider'];
 
 /** cli-table3 slows sharply past ~1,000 rows; tables page, machine formats don't. */
 const TABLE_DEFAULT_LIMIT = 200;
@@ -40,96 +40,167 @@ export async function run(cmd: Command): Promise<number> {
   const g = globalsOf(cmd);
   const f = cmd.opts() as ListFlags;
   const format = formatOf(g, ['table', 'json', 'csv']);
-  const sort = SORTS[f.sort];
-  if (!sort) throw new UserError(`--sort ${f.sort}: use one of ${Object.keys(SORTS).join(', ')}`);
-  const limit =
-    f.limit === undefined ? (format === 'table' ? TABLE_DEFAULT_LIMIT : Infinity) : Number(f.limit);
-  if (!Number.isInteger(limit) && limit !== Infinity)
-    throw new UserError(`--limit ${f.limit}: not a whole number`);
-  const providers = f.provider ? new Set<string>(parseProviders(f.provider)) : null;
+  if (!(SORTS as readonly string[]).includes(f.sort))
+    throw new UserError(`--sort ${f.sort}: use one of ${SORTS.join(', ')}`);
+  const limit = parseLimit(f.limit) ?? (format === 'table' ? TABLE_DEFAULT_LIMIT : undefined);
+  if (f.identities && f.status !== undefined)
+    throw new UserError('--status filters credentials; identities have none (drop --status)');
+  const providers = f.provider ? parseProviders(f.provider) : undefined;
   const types = csvList(f.type);
   const statuses = csvList(f.status);
   const bands = csvList(f.band);
 
-  const catalog = openCatalog(catalogPath(g), { readonly: true });
-  const run = catalog.latestRun();
-  if (!run) {
-    catalog.close();
-    throw new UserError('the catalog has no completed scan yet: run nhi scan (or nhi scan --demo)');
-  }
-  const snapshot = catalog.snapshot(run.id)!;
-  const credentials = f.removed ? catalog.allCredentials() : snapshot.credentials;
-  const identities = new Map(
-    (f.removed ? catalog.allIdentities() : snapshot.identities).map((i) => [i.id, i]),
-  );
-  const scores = catalog.scores(run.id);
-  catalog.close();
-  const now = new Date();
+  const view = await openView(g);
+  const { store, run, evaluation } = view;
+  try {
+    const q: SubjectQuery = {
+      evaluationId: evaluation.id,
+      runId: run.id,
+      sort: f.sort as SubjectSort,
+      ...(f.removed ? { includeRemoved: true } : {}),
+      ...(providers ? { providers } : {}),
+      ...(types ? { types } : {}),
+      ...(statuses ? { statuses } : {}),
+      ...(f.scope !== undefined ? { scope: f.scope } : {}),
+      ...(bands ? { bands } : {}),
+      ...(limit !== undefined ? { limit } : {}),
+    };
+    const now = new Date();
+    const kind = f.identities ? 'identity' : 'credential';
+    const rows = f.identities
+      ? mapPages(store.identities(q), (r: IdentityRow) => identityView(r, now))
+      : mapPages(store.credentials(q), (r: CredentialRow) => credentialView(r, now));
 
-  const views = credentials
-    .filter(
-      (c) =>
-        (!providers || providers.has(c.provider)) &&
-        (!types || types.has(c.type)) &&
-        (!statuses || statuses.has(c.status)) &&
-        (!f.scope || c.scopeId === f.scope || c.scopeName === f.scope),
-    )
-    .map((c) => credentialView(c, identities.get(c.identityId), scores.get(c.id), now))
-    .filter((v) => !bands || (v.band !== null && bands.has(v.band)))
-    .sort(sort);
-  const shown = views.slice(0, limit);
+    if (format === 'json') {
+      // A JSON array written as the rows stream, byte for byte JSON.stringify(rows, null, 2).
+      const sink = stdoutSink();
+      let first = true;
+      for await (const page of rows) {
+        let text = '';
+        for (const v of page) {
+          text += (first ? '[\n' : ',\n') + indented(v, '  ');
+          first = false;
+        }
+        await sink.write(text);
+      }
+      await sink.write(first ? '[]\n' : '\n]\n');
+      await sink.close();
+      return 0;
+    }
+    if (format === 'csv') {
+      const cols = (f.identities ? IDENTITY_VIEW_FIELDS : CREDENTIAL_VIEW_FIELDS).filter(
+        (k) => k !== 'attributes' && k !== 'tags',
+      );
+      const sink = stdoutSink();
+      await sink.write(csvText([], cols));
+      for await (const page of rows)
+        if (page.length)
+          await sink.write(csvText(page as unknown as Record<string, unknown>[], cols, false));
+      await sink.close();
+      return 0;
+    }
+    const shown: Record<string, unknown>[] = [];
+    for await (const page of rows) shown.push(...(page as unknown as Record<string, unknown>[]));
+    const { limit: _shown, ...all } = q;
+    const total = await store.countSubjects(kind, all);
+    const color = colorEnabled(g);
+    out(f.identities ? identityTable(shown, now, color) : credentialTable(shown, now, color));
+    if (total > shown.length) {
+      note(g, `… ${total - shown.length} more (use --limit, filters, or --format json)`);
+    }
+    note(
+      g,
+      `${total} ${f.identities ? 'identit(ies)' : 'credential(s)'} from scan #${run.id}${run.demo ? ' (demo estate)' : ''}`,
+    );
+    return 0;
+  } finally {
+    await store.close();
+  }
+}
 
-  if (format === 'json') {
-    out(jsonText(shown, 2));
-    return 0;
-  }
-  if (format === 'csv') {
-    const cols = Object.keys(
-      shown[0] ?? credentialView(credentials[0]!, undefined, undefined, now),
-    ).filter((k) => k !== 'attributes');
-    emit(csvText(shown as unknown as Record<string, unknown>[], cols));
-    return 0;
-  }
-  const color = colorEnabled(g);
+async function* mapPages<T, U>(pages: AsyncIterable<readonly T[]>, map: (t: T) => U) {
+  for await (const page of pages) yield page.map(map);
+}
+
+function bandColor(c: ReturnType<typeof makeChalk>, band: unknown, s: string): string {
+  return band === 'critical'
+    ? c.bold.red(s)
+    : band === 'high'
+      ? c.red(s)
+      : band === 'medium'
+        ? c.yellow(s)
+        : band === 'low'
+          ? c.green(s)
+          : s;
+}
+
+function scoreCell(c: ReturnType<typeof makeChalk>, v: Record<string, unknown>) {
+  return v.score === null ? '-' : styled(bandColor(c, v.band, String(v.score)));
+}
+
+function credentialTable(shown: Record<string, unknown>[], now: Date, color: boolean): string {
   const c = makeChalk(color);
-  const bandColor = (b: string | null, s: string) =>
-    b === 'high' ? c.red(s) : b === 'medium' ? c.yellow(s) : b === 'low' ? c.green(s) : s;
-  out(
-    table(
-      [
-        'id',
-        'provider',
-        'scope',
-        'identity',
-        'type',
-        'status',
-        'age',
-        'last used',
-        'expires',
-        'score',
-      ],
-      shown.map((v) => [
-        v.id,
-        v.provider,
-        v.scopeName,
-        v.identityName,
-        v.type,
-        v.status === 'active'
-          ? v.status
-          : styled(c.dim(tty(v.status)) + (v.removedRun ? ' (removed)' : '')),
-        shortAge(v.ageDays),
-        lastUsedLabel(v.lastUsedAt, v.lastUsedKnown, now),
-        expiryLabel(v.expiresAt, now),
-        v.score === null ? '-' : styled(bandColor(v.band, String(v.score))),
-      ]),
-      color,
-      // On a narrow terminal these go first; the rest is cut with '…'.
-      { dropFirst: ['expires', 'age', 'status', 'scope'] },
-    ),
+  return table(
+    [
+      'id',
+      'provider',
+      'scope',
+      'identity',
+      'type',
+      'status',
+      'age',
+      'last used',
+      'expires',
+      'score',
+    ],
+    shown.map((v) => [
+      v.id as string,
+      v.provider as string,
+      v.scopeName as string,
+      v.identityName as string,
+      v.type as string,
+      v.status === 'active'
+        ? (v.status as string)
+        : styled(c.dim(tty(v.status)) + (v.removedRun ? ' (removed)' : '')),
+      shortAge(v.ageDays as number | null),
+      lastUsedLabel(v.lastUsedAt as string | null, v.lastUsedKnown as boolean, now),
+      expiryLabel(v.expiresAt as string | null, now),
+      scoreCell(c, v),
+    ]),
+    color,
+    // On a narrow terminal these go first; the rest is cut with '…'.
+    { dropFirst: ['expires', 'age', 'status', 'scope'] },
   );
-  if (views.length > shown.length) {
-    note(g, `… ${views.length - shown.length} more (use --limit, filters, or --format json)`);
-  }
-  note(g, `${views.length} credential(s) from scan #${run.id}${run.demo ? ' (demo estate)' : ''}`);
-  return 0;
+}
+
+function identityTable(shown: Record<string, unknown>[], now: Date, color: boolean): string {
+  const c = makeChalk(color);
+  return table(
+    [
+      'id',
+      'provider',
+      'scope',
+      'identity',
+      'kind',
+      'owner',
+      'credentials',
+      'age',
+      'last used',
+      'score',
+    ],
+    shown.map((v) => [
+      v.id as string,
+      v.provider as string,
+      v.scopeName as string,
+      (v.name as string) + (v.removedRun ? ' (removed)' : ''),
+      v.kind as string,
+      (v.owner as string | null) ?? '-',
+      v.credentials as number,
+      shortAge(daysBetween(v.createdAt as string | null, now)),
+      lastUsedLabel(v.lastUsedAt as string | null, v.lastUsedKnown as boolean, now),
+      scoreCell(c, v),
+    ]),
+    color,
+    { dropFirst: ['owner', 'age', 'credentials', 'scope'] },
+  );
 }
