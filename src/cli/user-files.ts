@@ -6,7 +6,7 @@
  */
 import { openSync, readFileSync, writeFileSync, type WriteFileOptions } from 'node:fs';
 import { dirname } from 'node:path';
-import { UserError } from '../connector/index.js';
+import { UserError } from '../connector/kit/errors.js';
 import { fsReason } from '../catalog/errors.js';
 
 /** A user-named file could not be read or written: the user must fix the path. */

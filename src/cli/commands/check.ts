@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { UserError } from '../../connector/index.js';
+import { UserError } from '../../connector/kit/errors.js';
 import type { Finding } from '../../model/index.js';
 import {
   REPORT_FORMATS,

@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
-import { UserError } from '../../connector/index.js';
+import { UserError } from '../../connector/kit/errors.js';
 import { openStore, type FindingQuery } from '../../catalog/index.js';
-import { loadConfig } from '../../config/index.js';
 import type { Finding, StoredCredential } from '../../model/index.js';
 import { catalogPath } from '../catalog-path.js';
-import { NO_SCAN_YET, evaluationOf } from '../evaluate.js';
+import { NO_SCAN_YET, evaluationOf, loadViewConfig } from '../evaluate.js';
 import { formatOf, globalsOf } from '../globals.js';
 import { jsonArray, jsonDocument, jsonText, renderStreams } from '../../report/index.js';
 import type { Renderer, StreamSources } from '../../report/index.js';
@@ -34,7 +33,7 @@ export async function run(cmd: Command): Promise<number> {
           ? line`no scan #${f.from} in the catalog`
           : `scan #${to.id} is the first one: nothing to compare with`,
       );
-    const config = await loadConfig({ path: g.config, cwd: process.cwd() });
+    const config = await loadViewConfig(g);
     const after = await evaluationOf(g, store, to, config);
     const before = await evaluationOf(g, store, from, config);
     const failing = (evaluationId: number, other: number): FindingQuery => ({

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { UserError } from '../../connector/index.js';
+import { UserError } from '../../connector/kit/errors.js';
 import { parseProviders } from '../../connector/registry.js';
 import type { FindingGroupKey } from '../../catalog/index.js';
 import { SEVERITIES, type Severity } from '../../model/index.js';
@@ -18,6 +18,7 @@ import { storedReport } from '../findings-input.js';
 import { formatOf, globalsOf, type Globals } from '../globals.js';
 import { colorEnabled, line, note, out, table } from '../output.js';
 import { fileSink, stdoutSink } from '../sink.js';
+import { parseLimit } from '../limit.js';
 import { VERSION } from '../../version.js';
 
 interface ReportFlags {
@@ -43,12 +44,6 @@ export function minRankOf(min: string | undefined): number | undefined {
   return SEVERITIES.length - 1 - SEVERITIES.indexOf(min as Severity);
 }
 
-export function parseLimit(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new UserError(`--limit ${value}: not a whole number`);
-  return n;
-}
 
 const GROUP_KEYS: readonly FindingGroupKey[] = ['provider', 'scope', 'rule', 'severity'];
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { UserError } from '../../connector/index.js';
+import { UserError } from '../../connector/kit/errors.js';
 import type { CatalogStore, ChangeRecord, StoredScore } from '../../catalog/index.js';
 import type { Finding, StoredCredential, StoredGrant, StoredIdentity } from '../../model/index.js';
 import { credentialView } from '../credential-view.js';
