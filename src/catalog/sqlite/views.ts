@@ -16,7 +16,7 @@ import type {
 } from '../store.js';
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../open.js';
-import { CREDENTIAL_SELECT, GRANT_SELECT, toCredential, toGrant, toIdentity } from '../rows.js';
+import { CREDENTIAL_SELECT, toCredential, toGrant, toIdentity } from '../rows.js';
 import { pagesOf } from './pages.js';
 
 type Row = Record<string, unknown>;
@@ -134,27 +134,49 @@ export class SqliteViews {
       .iterate(p) as IterableIterator<[number, number]>) {
       (r[1] ? present : absent).push(r[0]);
     }
+    // Plain rows, joined in memory: the batch holds the identities and credentials the
+    // external ids come from, so no row pays an index lookup for them.
     const identities = this.stmt(
       `SELECT * FROM identities WHERE rowid IN (SELECT value FROM json_each(@ids)) ORDER BY external_id`,
     );
     const credentials = this.stmt(
-      `${CREDENTIAL_SELECT} WHERE i.rowid IN (SELECT value FROM json_each(@ids)) AND ${presentAt('c')}`,
+      `SELECT * FROM credentials c WHERE c.identity_id IN (SELECT value FROM json_each(@ids))
+       AND ${presentAt('c')}`,
     );
     const grants = this.stmt(
-      `${GRANT_SELECT} WHERE i.rowid IN (SELECT value FROM json_each(@ids)) AND ${presentAt('g')}`,
+      `SELECT * FROM grants g WHERE g.identity_id IN (SELECT value FROM json_each(@ids))
+       AND ${presentAt('g')}`,
     );
-    for (let at = 0; at < present.length; at += size) {
-      const ids = JSON.stringify(present.slice(at, at + size));
-      yield {
-        identities: (identities.all({ ids }) as Row[]).map(toIdentity),
-        credentials: (credentials.all({ ids, run: runId }) as Row[]).map(toCredential),
-        grants: (grants.all({ ids, run: runId }) as Row[]).map(toGrant),
+    const externalId = this.stmt(`SELECT external_id FROM credentials WHERE id = ?`).pluck();
+    const batch = (rowids: number[], present: boolean): ScopeBatch => {
+      const idRows = identities.all({ ids: JSON.stringify(rowids) }) as Row[];
+      const identityExternal = new Map(idRows.map((r) => [r.id as string, r.external_id]));
+      const ids = JSON.stringify([...identityExternal.keys()]);
+      const credRows = credentials.all({ ids, run: runId }) as Row[];
+      const credentialExternal = new Map(credRows.map((r) => [r.id as string, r.external_id]));
+      for (const r of credRows)
+        r.identity_external_id = identityExternal.get(r.identity_id as string);
+      const grantRows = present ? (grants.all({ ids, run: runId }) as Row[]) : [];
+      for (const r of grantRows) {
+        r.identity_external_id = identityExternal.get(r.identity_id as string);
+        const c = r.credential_id as string | null;
+        r.credential_external_id = c
+          ? (credentialExternal.get(c) ?? (externalId.get(c) as string | undefined) ?? null)
+          : null;
+      }
+      return {
+        identities: present ? idRows.map(toIdentity) : [],
+        credentials: credRows.map(toCredential),
+        grants: grantRows.map(toGrant),
       };
-    }
+    };
+    for (let at = 0; at < present.length; at += size)
+      yield batch(present.slice(at, at + size), true);
+    // Credentials still present whose identity is not: evaluated on their own, as the engine
+    // does with a placeholder identity.
     for (let at = 0; at < absent.length; at += size) {
-      const ids = JSON.stringify(absent.slice(at, at + size));
-      const orphans = (credentials.all({ ids, run: runId }) as Row[]).map(toCredential);
-      if (orphans.length) yield { identities: [], credentials: orphans, grants: [] };
+      const orphans = batch(absent.slice(at, at + size), false);
+      if (orphans.credentials.length) yield orphans;
     }
   }
 
