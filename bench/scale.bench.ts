@@ -106,8 +106,8 @@ async function measure(credentials: number, repeat: number, dir: string) {
     )
     .get() as { id: string };
   figures.catalogMb = Math.round(
-    Number(catalog.db.pragma('page_count', { simple: true })) *
-      Number(catalog.db.pragma('page_size', { simple: true })) /
+    (Number(catalog.db.pragma('page_count', { simple: true })) *
+      Number(catalog.db.pragma('page_size', { simple: true }))) /
       1e6,
   );
   catalog.close();
@@ -117,8 +117,16 @@ async function measure(credentials: number, repeat: number, dir: string) {
     ['list --identities --limit 20', ['list', '--identities', '--limit', '20'], ['list-20']],
     ['show <credential>', ['show', worst.id], ['show', worst.id]],
     ['report --format json', ['report', '--format', 'json'], ['findings']],
-    ['check --fail-on high --format sarif', ['check', '--fail-on', 'high', '--format', 'sarif'], ['findings-high']],
-    ['report --group-by provider,severity (KPI)', ['report', '--group-by', 'provider,severity', '--format', 'json'], ['kpi']],
+    [
+      'check --fail-on high --format sarif',
+      ['check', '--fail-on', 'high', '--format', 'sarif'],
+      ['findings-high'],
+    ],
+    [
+      'report --group-by provider,severity (KPI)',
+      ['report', '--group-by', 'provider,severity', '--format', 'json'],
+      ['kpi'],
+    ],
   ];
   for (const [name, args, bare] of views) {
     const cli: Timed[] = [];

@@ -125,7 +125,9 @@ export class SqliteStore implements CatalogStore {
     return Promise.resolve(
       credentialIds.flatMap((id) => {
         const r = playbooks.openRunFor(id);
-        return r ? [{ id: r.id, kind: r.kind, status: r.status, credentialId: r.credentialId }] : [];
+        return r
+          ? [{ id: r.id, kind: r.kind, status: r.status, credentialId: r.credentialId }]
+          : [];
       }),
     );
   }

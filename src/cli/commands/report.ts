@@ -44,7 +44,6 @@ export function minRankOf(min: string | undefined): number | undefined {
   return SEVERITIES.length - 1 - SEVERITIES.indexOf(min as Severity);
 }
 
-
 const GROUP_KEYS: readonly FindingGroupKey[] = ['provider', 'scope', 'rule', 'severity'];
 
 function parseGroupBy(value: string): FindingGroupKey[] {
