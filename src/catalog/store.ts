@@ -1,6 +1,6 @@
 /**
  * The catalog as scans and views use it: asynchronous, streaming queries over a schema with
- * numbered migrations. SQLite implements it (sqlite-store.ts, the embedded default); another
+ * numbered migrations. SQLite implements it (sqlite/store.ts, the embedded default); another
  * backend (PostgreSQL) implements the same interface. Callers never see a driver or SQL.
  *
  * Large results are `Pages`: async iterables of arrays of rows, so a backend fetches them in
