@@ -1,4 +1,4 @@
-import { UserError } from '../connector/index.js';
+import { UserError } from '../connector/kit/errors.js';
 
 /** The catalog file is unreadable, corrupt or from a newer nhi: the user must act. */
 export class CatalogError extends UserError {

@@ -1,5 +1,8 @@
 /**
- * The catalog: the only module that talks to SQLite. Everything above it sees model records.
+ * The catalog: the only module that talks to a database. Scans and views use the asynchronous,
+ * streaming `CatalogStore` interface (store.ts; `openStore`), which a second backend can
+ * implement. `Catalog` is the SQLite backend's own handle with synchronous accessors, kept for
+ * the playbooks and tests that still use them; `catalog.store()` gives its interface.
  */
 import type {
   Finding,
@@ -16,7 +19,8 @@ import type {
 import { openDatabase, SCHEMA_VERSION, type Db } from './open.js';
 import { currentHolder, holderAlive } from './holder.js';
 import { READABLE_RUN_STATUSES } from '../model/index.js';
-import { prepareScopeWriter, type ScopeWriteStats } from './write-scope.js';
+import { entityId } from './ids.js';
+import { prepareScopeWriter } from './write-scope.js';
 import {
   CREDENTIAL_SELECT,
   GRANT_SELECT,
@@ -25,28 +29,22 @@ import {
   toGrant,
   toIdentity,
 } from './rows.js';
+import type {
+  ChangeRecord,
+  CatalogStore,
+  Resolved,
+  ScopeKey,
+  ScopeRunRecord,
+  ScopeWriteStats,
+  StoredScore,
+} from './store.js';
+import { SqliteEvaluations, toFinding } from './sqlite/evaluations.js';
+import { SqliteViews, presentAt } from './sqlite/views.js';
+import { SqliteStore } from './sqlite/store.js';
 
 export { CatalogError } from './errors.js';
 export { SCHEMA_VERSION };
-export type { ScopeWriteStats };
-
-export interface ScopeRunRecord {
-  runId: number;
-  provider: ProviderId;
-  scopeId: string;
-  scopeName: string;
-  scopeKind: ScopeKind;
-  status: 'ok' | 'failed' | 'interrupted';
-  error: string | null;
-  errorCode: string | null;
-  identities: number;
-  credentials: number;
-  grants: number;
-  removed: number;
-  gaps: number;
-  apiCalls: number;
-  durationMs: number;
-}
+export type * from './store.js';
 
 export interface Snapshot {
   run: ScanRun;
@@ -55,38 +53,6 @@ export interface Snapshot {
   grants: StoredGrant[];
   gaps: StoredGap[];
 }
-
-export interface ChangeRecord {
-  runId: number;
-  field: string;
-  oldValue: string | null;
-  newValue: string | null;
-}
-
-export interface StoredScore {
-  subjectId: string;
-  subjectKind: 'credential' | 'identity';
-  score: number;
-  band: string;
-  contributions: unknown[];
-}
-
-export type Resolved =
-  | {
-      kind: 'credential';
-      credential: StoredCredential;
-      identity: StoredIdentity;
-      scope: Scope;
-      runDemo: boolean;
-    }
-  | {
-      kind: 'identity';
-      identity: StoredIdentity;
-      scope: Scope;
-      credentials: StoredCredential[];
-      grants: StoredGrant[];
-      runDemo: boolean;
-    };
 
 type Row = Record<string, unknown>;
 
@@ -102,19 +68,22 @@ function toRun(r: Row): ScanRun {
 
 const READABLE = READABLE_RUN_STATUSES.map((s) => `'${s}'`).join(', ');
 
-/** Present as of run R: seen by then and not removed by then. */
-const presentAt = (t: string): string =>
-  `${t}.first_seen_run <= @run AND (${t}.removed_run IS NULL OR ${t}.removed_run > @run)`;
-
 export class Catalog {
   readonly db: Db;
   private writer: ReturnType<typeof prepareScopeWriter> | undefined;
+  private asStore: CatalogStore | undefined;
+  /** Stored evaluations (SQL of findings and scores). */
+  readonly evaluations: SqliteEvaluations;
+  /** Inventory and view queries. */
+  readonly views: SqliteViews;
 
   constructor(
     readonly path: string,
     opts: { readonly?: boolean } = {},
   ) {
     this.db = openDatabase(path, opts);
+    this.evaluations = new SqliteEvaluations(this.db);
+    this.views = new SqliteViews(this.db);
     // A scan killed mid-way must not look 'running' forever (nor be compared against).
     this.abandonDeadRuns(new Date());
   }
@@ -243,18 +212,26 @@ export class Catalog {
     const grants = (
       this.db.prepare(`${GRANT_SELECT} WHERE ${presentAt('g')} ORDER BY g.id`).all(p) as Row[]
     ).map(toGrant);
-    // Gaps come from each scope's latest successful scan up to this run: that is the data in force.
-    const gaps = (
+    const gaps = this.gapsInForce(run.id);
+    return { run, identities, credentials, grants, gaps };
+  }
+
+  /** Coverage gaps in force at a run: each scope's latest successful scan up to it. */
+  gapsInForce(runId: number, scope?: ScopeKey): StoredGap[] {
+    const one = scope ? ' AND provider = @provider AND scope_id = @scope' : '';
+    return (
       this.db
         .prepare(
           `SELECT g.* FROM coverage_gaps g JOIN (
              SELECT provider, scope_id, max(run_id) AS run_id FROM scan_scopes
-             WHERE status = 'ok' AND run_id <= @run GROUP BY provider, scope_id
-           ) s ON s.provider = g.provider AND s.scope_id = g.scope_id AND s.run_id = g.run_id`,
+             WHERE status = 'ok' AND run_id <= @run${one} GROUP BY provider, scope_id
+           ) s ON s.provider = g.provider AND s.scope_id = g.scope_id AND s.run_id = g.run_id
+           ORDER BY g.provider, g.scope_id, g.rowid`,
         )
-        .all(p) as Row[]
+        .all(
+          scope ? { run: runId, provider: scope.provider, scope: scope.scopeId } : { run: runId },
+        ) as Row[]
     ).map(toGap);
-    return { run, identities, credentials, grants, gaps };
   }
 
   /** Every credential ever seen, removed ones included (`nhi list --removed`). */
@@ -306,32 +283,22 @@ export class Catalog {
   }
 
   /**
-   * Finds a credential or identity by short id (`c-…`, `i-…`, or a unique prefix of one) or by
-   * the provider's external id (AKIA…, ARN, key id).
+   * Finds a credential or identity by short id (`c-…`, `i-…`, or a unique prefix of one), by
+   * the provider's external id (AKIA…, ARN, key id) or by an identity's name. Short ids are
+   * hashes of (provider, scope, external id), so an external id is looked up by the ids it
+   * would have in each scanned scope: index lookups, not a scan of the tables.
    */
   resolve(ref: string): Resolved | null {
-    const credRow = this.db
+    const scopes = this.db
+      .prepare(`SELECT DISTINCT provider, scope_id FROM scan_scopes WHERE scope_id <> '*'`)
+      .all() as { provider: ProviderId; scope_id: string }[];
+    const candidates = (prefix: 'c' | 'i') =>
+      JSON.stringify([ref, ...scopes.map((s) => entityId(prefix, s.provider, s.scope_id, ref))]);
+    const cred = this.db
       .prepare(
-        `${CREDENTIAL_SELECT} WHERE c.id = @ref OR c.external_id = @ref ORDER BY c.last_seen_run DESC LIMIT 1`,
+        `${CREDENTIAL_SELECT} WHERE c.id IN (SELECT value FROM json_each(?)) ORDER BY c.last_seen_run DESC LIMIT 1`,
       )
-      .get({ ref }) as Row | undefined;
-    const idRow = credRow
-      ? undefined
-      : (this.db
-          .prepare(
-            `SELECT * FROM identities WHERE id = @ref OR external_id = @ref OR name = @ref ORDER BY last_seen_run DESC LIMIT 2`,
-          )
-          .all({ ref }) as Row[]);
-    if (idRow && idRow.length > 1) return null;
-    const cred = credRow;
-    const ident = idRow?.[0];
-    if (!cred && !ident && /^[ci]-[0-9a-f]{4,}$/.test(ref)) {
-      const table = ref.startsWith('c-') ? 'credentials' : 'identities';
-      const hits = this.db
-        .prepare(`SELECT id FROM ${table} WHERE id LIKE ? LIMIT 2`)
-        .all(`${ref}%`) as Row[];
-      if (hits.length === 1) return this.resolve(String(hits[0]!.id));
-    }
+      .get(candidates('c')) as Row | undefined;
     if (cred) {
       const credential = toCredential(cred);
       const identity = this.identity(credential.identityId)!;
@@ -343,6 +310,18 @@ export class Catalog {
         runDemo: this.seenInDemo(credential.lastSeenRun),
       };
     }
+    let idRows = this.db
+      .prepare(
+        `SELECT * FROM identities WHERE id IN (SELECT value FROM json_each(?)) ORDER BY last_seen_run DESC LIMIT 2`,
+      )
+      .all(candidates('i')) as Row[];
+    if (idRows.length === 0) {
+      idRows = this.db
+        .prepare(`SELECT * FROM identities WHERE name = ? ORDER BY last_seen_run DESC LIMIT 2`)
+        .all(ref) as Row[];
+    }
+    if (idRows.length > 1) return null;
+    const ident = idRows[0];
     if (ident) {
       const identity = toIdentity(ident);
       return {
@@ -353,6 +332,14 @@ export class Catalog {
         grants: this.grantsOfIdentity(identity.id),
         runDemo: this.seenInDemo(identity.lastSeenRun),
       };
+    }
+    if (/^[ci]-[0-9a-f]{4,}$/.test(ref)) {
+      const table = ref.startsWith('c-') ? 'credentials' : 'identities';
+      // A range on the primary key: every id starting with `ref` (ids are lowercase hex).
+      const hits = this.db
+        .prepare(`SELECT id FROM ${table} WHERE id > ? AND id < ? LIMIT 2`)
+        .all(ref, `${ref}~`) as Row[];
+      if (hits.length === 1) return this.resolve(String(hits[0]!.id));
     }
     return null;
   }
@@ -394,61 +381,32 @@ export class Catalog {
     }));
   }
 
-  /* ----- findings and scores per run ----- */
+  /* ----- stored evaluations (SQLite accessors; views use the store) ----- */
 
-  saveEvaluation(runId: number, findings: Finding[], scores: StoredScore[]): void {
-    const insF = this.db
-      .prepare(`INSERT OR REPLACE INTO findings (run_id, fingerprint, rule_id, severity, outcome,
-      subject_id, provider, scope_id, points, finding_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-    const insS = this.db
-      .prepare(`INSERT OR REPLACE INTO scores (run_id, subject_id, subject_kind, score, band,
-      contributions_json) VALUES (?, ?, ?, ?, ?, ?)`);
-    this.db.transaction(() => {
-      this.db.prepare(`DELETE FROM findings WHERE run_id = ?`).run(runId);
-      this.db.prepare(`DELETE FROM scores WHERE run_id = ?`).run(runId);
-      for (const f of findings) {
-        insF.run(
-          runId,
-          f.fingerprint,
-          f.ruleId,
-          f.severity,
-          f.outcome,
-          f.subjectId,
-          f.provider,
-          f.scopeId,
-          f.points,
-          JSON.stringify(f),
-        );
-      }
-      for (const s of scores) {
-        insS.run(
-          runId,
-          s.subjectId,
-          s.subjectKind,
-          s.score,
-          s.band,
-          JSON.stringify(s.contributions),
-        );
-      }
-    })();
-  }
-
+  /** Whether the run has a complete stored evaluation. */
   hasEvaluation(runId: number): boolean {
-    return (
-      this.db.prepare(`SELECT 1 FROM scores WHERE run_id = ? LIMIT 1`).get(runId) !== undefined
-    );
+    return this.evaluations.evaluation(runId) !== null;
   }
 
+  /** The reported findings of the run's stored evaluation, canonical order. */
   findings(runId: number): Finding[] {
+    const e = this.evaluations.evaluation(runId);
+    if (!e) return [];
     return (
       this.db
-        .prepare(`SELECT finding_json FROM findings WHERE run_id = ? ORDER BY fingerprint`)
-        .all(runId) as Row[]
-    ).map((r) => JSON.parse(String(r.finding_json)) as Finding);
+        .prepare(
+          `SELECT * FROM findings f WHERE f.evaluation_id = ? AND f.suppressed_by IS NULL
+           ORDER BY f.rank DESC, f.provider, f.scope_id, f.identity_external_id, f.credential_external_id, f.rule_id, f.fingerprint`,
+        )
+        .all(e.id) as Row[]
+    ).map(toFinding);
   }
 
+  /** Every subject's score in the run's stored evaluation. */
   scores(runId: number): Map<string, StoredScore> {
-    const rows = this.db.prepare(`SELECT * FROM scores WHERE run_id = ?`).all(runId) as Row[];
+    const e = this.evaluations.evaluation(runId);
+    if (!e) return new Map();
+    const rows = this.db.prepare(`SELECT * FROM scores WHERE evaluation_id = ?`).all(e.id) as Row[];
     return new Map(
       rows.map((r) => [
         String(r.subject_id),
@@ -462,8 +420,21 @@ export class Catalog {
       ]),
     );
   }
+
+  /** The asynchronous, streaming interface over this catalog (same connection). */
+  store(): CatalogStore {
+    return (this.asStore ??= new SqliteStore(this));
+  }
 }
 
 export function openCatalog(path: string, opts: { readonly?: boolean } = {}): Catalog {
   return new Catalog(path, opts);
+}
+
+/** Opens the catalog at `location` through its interface (SQLite: a file path). */
+export function openStore(
+  location: string,
+  opts: { readonly?: boolean } = {},
+): Promise<CatalogStore> {
+  return Promise.resolve(new Catalog(location, opts).store());
 }

@@ -13,30 +13,31 @@ import type {
 
 type Row = Record<string, unknown>;
 
-const str = (v: unknown): string => String(v);
+const str = (v: unknown): string => v as string;
 const optStr = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+/** JSON columns: most hold `{}`, which needs no parser. */
 const obj = (v: unknown): Record<string, unknown> =>
-  JSON.parse(String(v ?? '{}')) as Record<string, unknown>;
+  v === '{}' || v === null || v === undefined
+    ? {}
+    : (JSON.parse(v as string) as Record<string, unknown>);
+const optNum = (v: unknown): number | null => (v === null ? null : (v as number));
 
-function meta(r: Row) {
+// Object literals, not spreads of a shared part: these run once per row of a million-row read,
+// and literals of one shape are several times cheaper to build.
+
+export function toIdentity(r: Row): StoredIdentity {
   return {
     id: str(r.id),
     provider: str(r.provider) as ProviderId,
     scopeId: str(r.scope_id),
     scopeName: str(r.scope_name),
     externalId: str(r.external_id),
-    firstSeenRun: Number(r.first_seen_run),
-    lastSeenRun: Number(r.last_seen_run),
-    removedRun: r.removed_run === null ? null : Number(r.removed_run),
+    firstSeenRun: r.first_seen_run as number,
+    lastSeenRun: r.last_seen_run as number,
+    removedRun: optNum(r.removed_run),
     lastUsedAt: optStr(r.last_used_at),
     lastUsedKnown: r.last_used_known === 1,
     attributes: obj(r.attributes_json),
-  };
-}
-
-export function toIdentity(r: Row): StoredIdentity {
-  return {
-    ...meta(r),
     kind: str(r.kind) as IdentityKind,
     name: str(r.name),
     owner: optStr(r.owner),
@@ -47,7 +48,17 @@ export function toIdentity(r: Row): StoredIdentity {
 
 export function toCredential(r: Row): StoredCredential & { identityExternalId: string } {
   return {
-    ...meta(r),
+    id: str(r.id),
+    provider: str(r.provider) as ProviderId,
+    scopeId: str(r.scope_id),
+    scopeName: str(r.scope_name),
+    externalId: str(r.external_id),
+    firstSeenRun: r.first_seen_run as number,
+    lastSeenRun: r.last_seen_run as number,
+    removedRun: optNum(r.removed_run),
+    lastUsedAt: optStr(r.last_used_at),
+    lastUsedKnown: r.last_used_known === 1,
+    attributes: obj(r.attributes_json),
     identityId: str(r.identity_id),
     identityExternalId: str(r.identity_external_id),
     type: str(r.type) as CredentialType,
@@ -60,7 +71,17 @@ export function toCredential(r: Row): StoredCredential & { identityExternalId: s
 
 export function toGrant(r: Row): StoredGrant {
   return {
-    ...meta(r),
+    id: str(r.id),
+    provider: str(r.provider) as ProviderId,
+    scopeId: str(r.scope_id),
+    scopeName: str(r.scope_name),
+    externalId: str(r.external_id),
+    firstSeenRun: r.first_seen_run as number,
+    lastSeenRun: r.last_seen_run as number,
+    removedRun: optNum(r.removed_run),
+    lastUsedAt: optStr(r.last_used_at),
+    lastUsedKnown: r.last_used_known === 1,
+    attributes: obj(r.attributes_json),
     identityId: str(r.identity_id),
     identityExternalId: str(r.identity_external_id),
     credentialId: optStr(r.credential_id),

@@ -1,13 +1,7 @@
 import type { ScopeFailure, ScopeInventory } from '../model/index.js';
 import { entityId } from './ids.js';
 import type { Db } from './open.js';
-
-export interface ScopeWriteStats {
-  identities: number;
-  credentials: number;
-  grants: number;
-  removed: number;
-}
+import type { ScopeWriteStats } from './store.js';
 
 const json = (v: unknown): string => JSON.stringify(v ?? {});
 const bool = (b: boolean): number => (b ? 1 : 0);

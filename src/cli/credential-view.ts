@@ -1,9 +1,9 @@
 /**
- * The documented, stable JSON shape of a credential in `nhi list --format json` and
- * `nhi show --format json`. Field names here are a public contract: add, never rename.
+ * The documented, stable JSON shapes of `nhi list --format json` (credentials, and identities
+ * with `--identities`) and of `nhi show --format json`. Field names here are a public contract:
+ * add, never rename.
  */
-import type { StoredCredential, StoredIdentity } from '../model/index.js';
-import type { StoredScore } from '../catalog/index.js';
+import type { CredentialRow, IdentityRow } from '../catalog/index.js';
 import { daysBetween } from './dates.js';
 
 export interface CredentialView {
@@ -35,10 +35,33 @@ export interface CredentialView {
   attributes: Record<string, unknown>;
 }
 
+export interface IdentityView {
+  id: string;
+  provider: string;
+  scopeId: string;
+  scopeName: string;
+  externalId: string;
+  kind: string;
+  name: string;
+  owner: string | null;
+  createdAt: string | null;
+  ageDays: number | null;
+  lastUsedAt: string | null;
+  lastUsedKnown: boolean;
+  daysSinceUse: number | null;
+  /** Credentials it holds, present at the scan. */
+  credentials: number;
+  score: number | null;
+  band: string | null;
+  firstSeenRun: number;
+  lastSeenRun: number;
+  removedRun: number | null;
+  tags: Record<string, string>;
+  attributes: Record<string, unknown>;
+}
+
 export function credentialView(
-  c: StoredCredential,
-  identity: StoredIdentity | undefined,
-  score: StoredScore | undefined,
+  { credential: c, identity, score }: CredentialRow,
   now: Date,
 ): CredentialView {
   const toExpiry = daysBetween(c.expiresAt, now);
@@ -70,3 +93,91 @@ export function credentialView(
     attributes: c.attributes,
   };
 }
+
+export function identityView(
+  { identity: i, credentials, score }: IdentityRow,
+  now: Date,
+): IdentityView {
+  return {
+    id: i.id,
+    provider: i.provider,
+    scopeId: i.scopeId,
+    scopeName: i.scopeName,
+    externalId: i.externalId,
+    kind: i.kind,
+    name: i.name,
+    owner: i.owner,
+    createdAt: i.createdAt,
+    ageDays: daysBetween(i.createdAt, now),
+    lastUsedAt: i.lastUsedAt,
+    lastUsedKnown: i.lastUsedKnown,
+    daysSinceUse: i.lastUsedKnown ? daysBetween(i.lastUsedAt, now) : null,
+    credentials,
+    score: score?.score ?? null,
+    band: score?.band ?? null,
+    firstSeenRun: i.firstSeenRun,
+    lastSeenRun: i.lastSeenRun,
+    removedRun: i.removedRun,
+    tags: i.tags,
+    attributes: i.attributes,
+  };
+}
+
+/** Field order of each shape (CSV columns). */
+export const CREDENTIAL_VIEW_FIELDS = Object.keys(
+  credentialView(
+    {
+      credential: {
+        id: '',
+        provider: 'aws',
+        scopeId: '',
+        scopeName: '',
+        identityId: '',
+        identityExternalId: '',
+        externalId: '',
+        type: 'access-key',
+        name: null,
+        status: 'active',
+        createdAt: null,
+        expiresAt: null,
+        lastUsedAt: null,
+        lastUsedKnown: false,
+        firstSeenRun: 0,
+        lastSeenRun: 0,
+        removedRun: null,
+        attributes: {},
+      },
+      identity: null,
+      score: null,
+    },
+    new Date(0),
+  ),
+);
+
+export const IDENTITY_VIEW_FIELDS = Object.keys(
+  identityView(
+    {
+      identity: {
+        id: '',
+        provider: 'aws',
+        scopeId: '',
+        scopeName: '',
+        externalId: '',
+        kind: 'user',
+        name: '',
+        owner: null,
+        createdAt: null,
+        lastUsedAt: null,
+        lastUsedKnown: false,
+        firstSeenRun: 0,
+        lastSeenRun: 0,
+        removedRun: null,
+        tags: {},
+        attributes: {},
+      },
+      credentials: 0,
+      score: null,
+    },
+    new Date(0),
+  ),
+);

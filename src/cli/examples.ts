@@ -14,6 +14,7 @@ export const EXAMPLES: Record<string, string[]> = {
     'nhi list --provider aws --status active --sort last-used',
     'nhi list --band high --format csv > risky.csv',
     'nhi list --removed --limit 50',
+    'nhi list --identities --type role,service-account --limit 20',
   ],
   show: [
     'nhi show AKIAIOSFODNN7EXAMPLE',
@@ -24,6 +25,7 @@ export const EXAMPLES: Record<string, string[]> = {
     'nhi report --min-severity high',
     'nhi report --format markdown --output findings.md',
     'nhi report --format sarif --output nhi.sarif --rule credential-rotation,credential-unused',
+    'nhi report --group-by provider,severity          # counts per provider and severity',
   ],
   check: [
     'nhi check --fail-on high                          # exit 1 when a high finding exists',

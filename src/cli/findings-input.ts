@@ -1,58 +1,127 @@
-/** Loads the catalog's latest scan and scores it with the config in force: what report and check show. */
-import { UserError } from '../connector/index.js';
-import { openCatalog, type Snapshot } from '../catalog/index.js';
-import { loadConfig, type LoadedConfig } from '../config/index.js';
-import { renderReport, type ReportFormat, type ReportInput } from '../report/index.js';
-import type { Evaluation } from '../scoring/engine.js';
-import { catalogPath } from './catalog-path.js';
-import { evaluateSnapshot } from './evaluate.js';
-import type { Globals } from './globals.js';
-import { VERSION } from '../version.js';
+/**
+ * A report read from a stored evaluation: the counts and lists a format prints first (head), and
+ * the streams its rows come from, each a query returning only the rows asked for.
+ */
+import type { CatalogStore, EvaluationInfo, ExceptionUse, FindingQuery } from '../catalog/index.js';
+import type { Finding, StoredGap } from '../model/index.js';
+import {
+  findingOrder,
+  type NotEvaluatedRule,
+  type ReportFormat,
+  type ReportHead,
+  type StreamSources,
+} from '../report/index.js';
 
-export interface Evaluated {
-  config: LoadedConfig;
-  snapshot: Snapshot;
-  evaluation: Evaluation;
-  /** The previous scan scored with the same config (for --new-only), when asked for. */
-  previous: Evaluation | null;
+/** Which findings a report shows (the evaluation is given separately). */
+export type FindingFilter = Omit<FindingQuery, 'evaluationId' | 'order' | 'limit'>;
+
+export interface StoredReport {
+  head: ReportHead;
+  sources: StreamSources;
+  exceptions: ExceptionUse[];
 }
 
-export async function evaluateLatest(
-  g: Globals,
-  opts: { withPrevious?: boolean } = {},
-): Promise<Evaluated> {
-  const config = await loadConfig({ path: g.config, cwd: process.cwd() });
-  const catalog = openCatalog(catalogPath(g), { readonly: true });
-  try {
-    const snapshot = catalog.snapshot();
-    if (!snapshot)
-      throw new UserError(
-        'the catalog has no completed scan yet: run nhi scan (or nhi scan --demo)',
-      );
-    const now = new Date();
-    const evaluation = evaluateSnapshot(snapshot, config, now);
-    let previous: Evaluation | null = null;
-    if (opts.withPrevious) {
-      const prev = catalog.previousRun(snapshot.run.id);
-      // Same rules and thresholds on both sides, so only changes in the estate count as new.
-      if (prev) previous = evaluateSnapshot(catalog.snapshot(prev.id)!, config, now);
-    }
-    return { config, snapshot, evaluation, previous };
-  } finally {
-    catalog.close();
+/** Keeps only the rows `keep` accepts, page by page. */
+export async function* filterPages<T>(
+  pages: AsyncIterable<readonly T[]>,
+  keep: (t: T) => boolean,
+): AsyncGenerator<T[]> {
+  for await (const page of pages) {
+    const kept = page.filter(keep);
+    if (kept.length) yield kept;
   }
 }
 
-/** The report in a format, with the CLI's version and colour choice. */
-export function renderFindings(
-  format: string,
-  input: ReportInput,
-  color: boolean,
-  maxRows?: number,
-): string {
-  return renderReport(format as ReportFormat, input, {
-    color,
-    toolVersion: VERSION,
-    ...(maxRows !== undefined ? { maxRows } : {}),
+/** Reports not-evaluated checks per rule, with each distinct reason, as the table shows them. */
+async function notEvaluated(store: CatalogStore, q: FindingQuery): Promise<NotEvaluatedRule[]> {
+  if (q.outcome === 'fail') return [];
+  const groups = await store.findingGroups({ ...q, outcome: 'not-evaluated' }, ['rule', 'message']);
+  const byRule = new Map<string, { count: number; reasons: Set<string> }>();
+  for (const g of groups) {
+    const e = byRule.get(g.key.rule!) ?? { count: 0, reasons: new Set<string>() };
+    e.count += g.notEvaluated;
+    e.reasons.add(g.key.message!.replace(/^not evaluated: /, ''));
+    byRule.set(g.key.rule!, e);
+  }
+  return [...byRule.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([ruleId, e]) => ({ ruleId, count: e.count, reasons: [...e.reasons].sort() }));
+}
+
+/**
+ * The report of `filter` over an evaluation. `keep` filters rows in the process (a baseline
+ * file): then counts come from a first pass over the same rows, so head and rows agree.
+ */
+export async function storedReport(
+  store: CatalogStore,
+  evaluation: EvaluationInfo,
+  gaps: readonly StoredGap[],
+  filter: FindingFilter,
+  opts: { format: ReportFormat; maxRows?: number; keep?: (f: Finding) => boolean },
+): Promise<StoredReport> {
+  const q: FindingQuery = { ...filter, evaluationId: evaluation.id };
+  const keep = opts.keep;
+  const counts = keep ? await countKept(store, q, keep) : await store.countFindings(q);
+  const exceptions = await store.exceptions(evaluation.id);
+  const expired = exceptions.filter((e) => e.expiredAt !== null);
+  const { critical, high, medium, low, info } = counts.bySeverity;
+  const head: ReportHead = {
+    summary: {
+      findings: critical + high + medium + low + info,
+      bySeverity: { critical, high, medium, low },
+      notEvaluated: counts.notEvaluated,
+      suppressed: evaluation.summary.suppressed,
+      expiredExceptions: expired.length,
+      gaps: gaps.length,
+    },
+    gaps,
+    notEvaluated: await notEvaluated(store, q),
+    expiredExceptions: expired.map((e) => ({
+      exception: e.exception,
+      expiredAt: e.expiredAt!,
+      findings: e.findings,
+    })),
+  };
+  const rows = (query: FindingQuery) =>
+    keep ? filterPages(store.findings(query), keep) : store.findings(query);
+  const sources: StreamSources = {
+    findings: () => rows({ ...q, order: findingOrder(opts.format) }),
+    // Table and markdown show only the first rows: only those are read.
+    failing: () =>
+      rows({
+        ...q,
+        outcome: 'fail',
+        ...(keep || opts.maxRows === undefined ? {} : { limit: opts.maxRows }),
+      }),
+    scores: () => store.scores(evaluation.id),
+    suppressed: () => withExceptions(store.suppressed(evaluation.id), exceptions),
+  };
+  expired.forEach((e, i) => {
+    sources[`expired:${i}`] = () => store.expiredMatches(evaluation.id, e.index);
   });
+  return { head, sources, exceptions };
+}
+
+async function* withExceptions(
+  pages: AsyncIterable<readonly { finding: Finding; exceptionIndex: number }[]>,
+  exceptions: readonly ExceptionUse[],
+) {
+  const byIndex = new Map(exceptions.map((e) => [e.index, e.exception]));
+  for await (const page of pages)
+    yield page.map((s) => ({ finding: s.finding, exception: byIndex.get(s.exceptionIndex)! }));
+}
+
+async function countKept(store: CatalogStore, q: FindingQuery, keep: (f: Finding) => boolean) {
+  const counts = {
+    bySeverity: { critical: 0, high: 0, medium: 0, low: 0, info: 0 },
+    notEvaluated: 0,
+  };
+  for await (const page of store.findings(q)) {
+    for (const f of page) {
+      if (!keep(f)) continue;
+      if (f.outcome === 'fail') counts.bySeverity[f.severity] += 1;
+      else counts.notEvaluated += 1;
+    }
+  }
+  return counts;
 }

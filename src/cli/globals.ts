@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { UserError } from '../connector/index.js';
+import { UserError } from '../connector/kit/errors.js';
 
 /** Options every command accepts, parsed once by commander. */
 export interface Globals {

@@ -74,9 +74,10 @@ const scan = program
 
 program
   .command('list')
-  .description('list credentials in the catalog')
+  .description('list credentials (or identities) in the catalog, worst first')
+  .option('--identities', 'list identities (roles, service accounts, apps…) instead of credentials')
   .option('-p, --provider <ids>', 'only these providers (comma separated)')
-  .option('-t, --type <types>', 'only these credential types (comma separated)')
+  .option('-t, --type <types>', 'only these credential types, or identity kinds (comma separated)')
   .option('--status <statuses>', 'only these statuses: active,inactive,expired,unknown')
   .option('--scope <id>', 'only this account / org / tenant / project')
   .option('--band <bands>', 'only these risk bands: critical,high,medium,low')
@@ -97,7 +98,11 @@ program
   .option('--min-severity <severity>', 'only findings at or above: critical, high, medium, low')
   .option('-p, --provider <ids>', 'only these providers')
   .option('--rule <ids>', 'only these rules (comma separated)')
-  .option('--limit <n>', 'rows in table/markdown output')
+  .option('--limit <n>', 'at most n findings (table default 50, markdown 200); counts cover all')
+  .option(
+    '--group-by <keys>',
+    'finding counts per provider, scope, rule or severity (comma separated)',
+  )
   .option('-o, --output <file>', 'write the report to a file')
   .action(lazy(() => import('./commands/report.js')));
 

@@ -4,9 +4,9 @@
  * directory or a permission problem is one line naming the path and the reason (exit 2),
  * never an internal error with a stack trace.
  */
-import { readFileSync, writeFileSync, type WriteFileOptions } from 'node:fs';
+import { openSync, readFileSync, writeFileSync, type WriteFileOptions } from 'node:fs';
 import { dirname } from 'node:path';
-import { UserError } from '../connector/index.js';
+import { UserError } from '../connector/kit/errors.js';
 import { fsReason } from '../catalog/errors.js';
 
 /** A user-named file could not be read or written: the user must fix the path. */
@@ -40,6 +40,15 @@ export function writeUserFile(
 ): void {
   try {
     writeFileSync(path, text, options);
+  } catch (err) {
+    throw failure(err, path, `write ${what} to`);
+  }
+}
+
+/** Opens a file the user named for writing (a streamed report); returns its descriptor. */
+export function openUserFile(path: string, what: string): number {
+  try {
+    return openSync(path, 'w');
   } catch (err) {
     throw failure(err, path, `write ${what} to`);
   }

@@ -1,6 +1,13 @@
 /** `--format csv`: one row per finding, for spreadsheets. Formula-like cells are escaped. */
 import { stringify } from 'csv-stringify/sync';
-import { sortedFindings } from './common.js';
+import type { Finding } from '../model/index.js';
+import {
+  eachPage,
+  renderInput,
+  type Renderer,
+  type ReportHead,
+  type StreamName,
+} from './stream.js';
 import type { ReportInput } from './types.js';
 import { fixLine } from '../scoring/fix-steps.js';
 
@@ -25,8 +32,8 @@ export const CSV_COLUMNS = [
   'evidence',
 ] as const;
 
-export function renderCsv(input: ReportInput): string {
-  const rows = sortedFindings(input.findings).map((f) => [
+function row(f: Finding): unknown[] {
+  return [
     f.fingerprint,
     f.ruleId,
     f.outcome,
@@ -45,8 +52,27 @@ export function renderCsv(input: ReportInput): string {
     fixLine(f),
     f.message,
     JSON.stringify(f.evidence),
-  ]);
-  return csvText(rows, CSV_COLUMNS);
+  ];
+}
+
+export function csvRenderer(_head: ReportHead): Renderer {
+  return csvRows<Finding>('findings', CSV_COLUMNS, row);
+}
+
+/** The header, then each page of a stream as CSV records. */
+export function* csvRows<T>(
+  name: StreamName,
+  columns: readonly string[],
+  toRow: (t: T) => readonly unknown[] | Record<string, unknown>,
+): Renderer {
+  yield csvText([], columns);
+  yield* eachPage<T>(name, function* (page) {
+    if (page.length) yield csvText(page.map(toRow), columns, false);
+  });
+}
+
+export function renderCsv(input: ReportInput): string {
+  return renderInput(csvRenderer, input);
 }
 
 /**
@@ -54,13 +80,15 @@ export function renderCsv(input: ReportInput): string {
  * cloud APIs, so a cell starting like a spreadsheet formula (`=`, `+`, `-`, `@`, tab, CR and
  * their full-width forms) is prefixed with `'` and shown as text, not run (csv-stringify's
  * `escape_formulas`; negative numbers stay numbers). Other values are kept exactly.
+ * `header: false` writes the records of a later page of the same document.
  */
 export function csvText(
-  rows: readonly (readonly unknown[])[] | readonly Record<string, unknown>[],
+  rows: readonly (readonly unknown[] | Record<string, unknown>)[],
   columns: readonly string[],
+  header = true,
 ): string {
   return stringify(rows as unknown[], {
-    header: true,
+    header,
     columns: [...columns],
     escape_formulas: true,
     record_delimiter: 'unix',

@@ -1,13 +1,25 @@
 /**
  * `--format json`: a documented, stable document (see README.md). Keys appear in a fixed order;
  * new fields may be added, existing ones keep their meaning while schemaVersion stays 1.
+ *
+ * Streamed: the document's skeleton is serialised once and its arrays are written element by
+ * element as rows arrive, byte for byte what `JSON.stringify(doc, null, 2)` gives, at any size.
  */
 import type { Finding } from '../model/index.js';
-import { sortedFindings, summarize } from './common.js';
+import {
+  eachPage,
+  renderInput,
+  type ReportHead,
+  type Renderer,
+  type ScoreRow,
+  type StreamName,
+  type SuppressedRow,
+} from './stream.js';
 import { guard } from './terminal.js';
 import type { ReportInput } from './types.js';
 import { manualFix } from '../scoring/fix-steps.js';
 import type { ManualFix } from '../scoring/fix.js';
+import { cmp } from '../scoring/compare.js';
 
 export const JSON_SCHEMA_VERSION = 1;
 
@@ -35,48 +47,19 @@ export function findingJson(f: Finding): Record<string, unknown> {
   };
 }
 
-export function renderJson(input: ReportInput): string {
-  const doc = {
-    schemaVersion: JSON_SCHEMA_VERSION,
-    ...(input.generatedAt ? { generatedAt: input.generatedAt } : {}),
-    summary: summarize(input),
-    findings: sortedFindings(input.findings).map(findingJson),
-    fixes: manualFixes(input.findings),
-    scores: (input.scores ?? []).map((s) => ({
-      subjectId: s.subjectId,
-      subjectKind: s.subjectKind,
-      score: s.score,
-      band: s.band,
-      contributions: s.contributions.map((c) => ({
-        ruleId: c.ruleId,
-        fingerprint: c.fingerprint,
-        points: c.points,
-        ...(c.reason ? { reason: c.reason } : {}),
-      })),
-    })),
-    suppressed: (input.suppressed ?? []).map((s) => ({
-      finding: findingJson(s.finding),
-      exception: s.exception,
-    })),
-    expiredExceptions: (input.expiredExceptions ?? []).map((e) => ({
-      exception: e.exception,
-      expiredAt: e.expiredAt,
-      fingerprints: e.findings.map((f) => f.fingerprint),
-    })),
-    gaps: (input.gaps ?? []).map((g) => ({
-      provider: g.provider,
-      scopeId: g.scopeId,
-      signal: g.signal,
-      message: g.message,
-      code: g.code,
-      fix: g.fix,
+function scoreJson(s: ScoreRow): Record<string, unknown> {
+  return {
+    subjectId: s.subjectId,
+    subjectKind: s.subjectKind,
+    score: s.score,
+    band: s.band,
+    contributions: (s.contributions as Record<string, unknown>[]).map((c) => ({
+      ruleId: c.ruleId,
+      fingerprint: c.fingerprint,
+      points: c.points,
+      reason: c.reason,
     })),
   };
-  // Indented for people on ordinary estates; compact past that, where indentation alone would
-  // add hundreds of megabytes (and overflow V8's string limit near 100k credentials).
-  const indent =
-    input.findings.length + (input.scores?.length ?? 0) > COMPACT_ABOVE ? undefined : 2;
-  return `${jsonText(doc, indent)}\n`;
 }
 
 /**
@@ -91,19 +74,148 @@ export function jsonText(value: unknown, indent?: number): string {
 /**
  * The manual steps the findings refer to (`fix.manual`), once each, keyed by that reference.
  * Placeholders {name}, {identity}, {credential}, {scope}, {id} stand for each finding's
- * identityName, identityExternalId, credentialExternalId, scopeId and subjectId.
+ * identityName, identityExternalId, credentialExternalId, scopeId and subjectId. Collected while
+ * the findings stream (a handful of distinct references, whatever the estate's size).
  */
-function manualFixes(findings: readonly Finding[]): Record<string, ManualFix> {
-  const out: Record<string, ManualFix> = {};
-  for (const f of findings) {
-    if (!f.fix || !('manual' in f.fix)) continue;
-    const key = f.fix.manual;
-    if (out[key]) continue;
-    const m = manualFix(f.ruleId, key);
-    if (m) out[key] = m;
+class ManualFixes {
+  private readonly seen = new Map<string, ManualFix>();
+  note(f: Finding): void {
+    if (!f.fix || !('manual' in f.fix) || this.seen.has(f.fix.manual)) return;
+    const m = manualFix(f.ruleId, f.fix.manual);
+    if (m) this.seen.set(f.fix.manual, m);
   }
-  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  /** The object, serialised as it sits under a key indented by `pad`. */
+  *write(pad: string): Renderer {
+    const sorted = Object.fromEntries([...this.seen].sort(([a], [b]) => cmp(a, b)));
+    yield jsonText(sorted, 2).replace(/\n/g, `\n${pad}`);
+  }
 }
 
-/** Findings + scores above which JSON output is compact. */
-export const COMPACT_ABOVE = 20_000;
+/** A value as an element of an indented array: every line indented by `pad`. */
+export function indented(value: unknown, pad: string): string {
+  return pad + jsonText(value, 2).replace(/\n/g, `\n${pad}`);
+}
+
+const EMPTY_ARRAY = (key: string) => new RegExp(`\\n( *)"${key}": \\[\\]`);
+
+/**
+ * Splits serialised JSON at the empty array under `key` (a real line break and indentation
+ * come before it, so a string value can never be mistaken for it).
+ */
+export function splitAtArray(
+  text: string,
+  key: string,
+): { before: string; pad: string; after: string } {
+  const m = EMPTY_ARRAY(key).exec(text);
+  if (!m) throw new Error(`no empty array "${key}" to stream into`);
+  const end = m.index + m[0].length;
+  return { before: text.slice(0, end - 2), pad: m[1]!, after: text.slice(end) };
+}
+
+/** Streams the elements of one array whose key sits at indentation `pad`. */
+export function* jsonArray<T>(
+  name: StreamName,
+  pad: string,
+  toJson: (row: T) => unknown,
+): Renderer {
+  let first = true;
+  const inner = `${pad}  `;
+  yield* eachPage<T>(name, function* (page) {
+    const parts: string[] = [];
+    for (const row of page) {
+      parts.push((first ? '[\n' : ',\n') + indented(toJson(row), inner));
+      first = false;
+    }
+    if (parts.length) yield parts.join('');
+  });
+  yield first ? '[]' : `\n${pad}]`;
+}
+
+/** Writes `skeleton` with the arrays under `streamed` keys filled from their streams. */
+export function* jsonDocument(
+  skeleton: string,
+  streamed: readonly (readonly [key: string, write: (pad: string) => Renderer])[],
+): Renderer {
+  let rest = skeleton;
+  for (const [key, write] of streamed) {
+    const { before, pad, after } = splitAtArray(rest, key);
+    yield before;
+    yield* write(pad);
+    rest = after;
+  }
+  yield rest;
+}
+
+export function jsonRenderer(head: ReportHead): Renderer {
+  const skeleton = jsonText(
+    {
+      schemaVersion: JSON_SCHEMA_VERSION,
+      ...(head.generatedAt ? { generatedAt: head.generatedAt } : {}),
+      summary: head.summary,
+      findings: [],
+      fixes: [],
+      scores: [],
+      suppressed: [],
+      expiredExceptions: [],
+      gaps: head.gaps.map((g) => ({
+        provider: g.provider,
+        scopeId: g.scopeId,
+        signal: g.signal,
+        message: g.message,
+        code: g.code,
+        fix: g.fix,
+      })),
+    },
+    2,
+  );
+  const fixes = new ManualFixes();
+  const finding = (f: Finding) => {
+    fixes.note(f);
+    return findingJson(f);
+  };
+  return (function* (): Renderer {
+    yield* jsonDocument(skeleton, [
+      ['findings', (pad) => jsonArray<Finding>('findings', pad, finding)],
+      // `fixes` is an object: its placeholder array is replaced whole once the findings are read.
+      ['fixes', (pad) => fixes.write(pad)],
+      ['scores', (pad) => jsonArray<ScoreRow>('scores', pad, scoreJson)],
+      [
+        'suppressed',
+        (pad) =>
+          jsonArray<SuppressedRow>('suppressed', pad, (s) => ({
+            finding: findingJson(s.finding),
+            exception: s.exception,
+          })),
+      ],
+      ['expiredExceptions', (pad) => expiredExceptions(head, pad)],
+    ]);
+    yield '\n';
+  })();
+}
+
+/** Each expired exception with the fingerprints it still matches (streamed too). */
+function* expiredExceptions(head: ReportHead, pad: string): Renderer {
+  if (head.expiredExceptions.length === 0) {
+    yield '[]';
+    return;
+  }
+  const inner = `${pad}  `;
+  let index = 0;
+  for (const e of head.expiredExceptions) {
+    yield index === 0 ? '[\n' : ',\n';
+    const element = indented(
+      { exception: e.exception, expiredAt: e.expiredAt, fingerprints: [] },
+      inner,
+    );
+    const name: StreamName = `expired:${index}`;
+    yield* jsonDocument(element, [
+      ['fingerprints', (p) => jsonArray<string>(name, p, (fingerprint) => fingerprint)],
+    ]);
+    index += 1;
+  }
+  yield `\n${pad}]`;
+}
+
+export function renderJson(input: ReportInput): string {
+  return renderInput(jsonRenderer, input);
+}

@@ -1,12 +1,14 @@
 /** `--format markdown`: for pull-request comments, issues and wiki pages. */
 import type { Finding } from '../model/index.js';
+import { FAIL_SEVERITIES, summaryLine } from './common.js';
 import {
-  FAIL_SEVERITIES,
-  notEvaluatedByRule,
-  sortedFindings,
-  summarize,
-  summaryLine,
-} from './common.js';
+  eachPage,
+  renderInput,
+  type Renderer,
+  type ReportHead,
+  type SuppressedRow,
+} from './stream.js';
+import { firstRows } from './table.js';
 import { tty } from './terminal.js';
 import type { ReportInput } from './types.js';
 import { fixLine } from '../scoring/fix-steps.js';
@@ -54,12 +56,13 @@ function row(f: Finding): string {
   return `| ${f.severity} | ${code(f.ruleId)} | ${text(`${f.provider}/${f.scopeName || f.scopeId}`)} | ${code(f.identityName)} | ${f.credentialExternalId ? code(f.credentialExternalId) : '—'} | ${f.points} | ${text(f.message)} | ${f.owasp}${f.cis ? `, ${text(f.cis)}` : ''} |`;
 }
 
-export function renderMarkdown(input: ReportInput, opts: MarkdownOptions = {}): string {
+export function* markdownRenderer(head: ReportHead, opts: MarkdownOptions = {}): Renderer {
   const maxRows = opts.maxRows ?? 200;
-  const s = summarize(input);
-  const failing = sortedFindings(input.findings).filter((f) => f.outcome === 'fail');
+  const s = head.summary;
+  const failing: Finding[] = [];
+  yield* firstRows(failing, maxRows);
   const out = ['# nhi findings', ''];
-  if (input.generatedAt) out.push(`Generated ${input.generatedAt}.`, '');
+  if (head.generatedAt) out.push(`Generated ${head.generatedAt}.`, '');
   out.push(summaryLine(s), '', '| Severity | Count |', '| --- | ---: |');
   for (const sev of FAIL_SEVERITIES)
     out.push(`| ${sev} | ${s.bySeverity[sev as keyof typeof s.bySeverity]} |`);
@@ -71,11 +74,10 @@ export function renderMarkdown(input: ReportInput, opts: MarkdownOptions = {}): 
       '| Severity | Rule | Where | Identity | Credential | Points | Finding | Maps to |',
       '| --- | --- | --- | --- | --- | ---: | --- | --- |',
     );
-    for (const f of failing.slice(0, maxRows)) out.push(row(f));
-    if (failing.length > maxRows)
-      out.push('', `… ${failing.length - maxRows} more (use --format json)`);
+    for (const f of failing) out.push(row(f));
+    if (s.findings > maxRows) out.push('', `… ${s.findings - maxRows} more (use --format json)`);
     out.push('', '## How to fix', '');
-    for (const f of failing.slice(0, maxRows)) {
+    for (const f of failing) {
       const who = `${f.identityName}${f.credentialExternalId ? ` / ${f.credentialExternalId}` : ''}`;
       out.push(
         `- ${code(f.ruleId, false)} ${text(who, false)}: ${text(fixLine(f) || 'see the rule', false)}`,
@@ -83,37 +85,46 @@ export function renderMarkdown(input: ReportInput, opts: MarkdownOptions = {}): 
     }
     out.push('');
   }
-  const ne = notEvaluatedByRule(input.findings);
-  if (ne.length > 0 || (input.gaps?.length ?? 0) > 0) {
+  if (head.notEvaluated.length > 0 || head.gaps.length > 0) {
     out.push(
       '## Not evaluated',
       '',
       'Missing data is not a clean bill: these checks could not run.',
       '',
     );
-    for (const r of ne)
+    for (const r of head.notEvaluated)
       out.push(`- ${code(r.ruleId, false)}: ${r.count} × ${text(r.reasons.join('; '), false)}`);
-    for (const g of input.gaps ?? []) {
+    for (const g of head.gaps) {
       out.push(
         `- ${text(g.provider, false)}/${code(g.scopeId, false)} ${code(g.signal, false)}: ${text(g.message, false)}${g.fix ? ` (fix: ${text(g.fix, false)})` : ''}`,
       );
     }
     out.push('');
   }
-  if ((input.suppressed?.length ?? 0) > 0 || (input.expiredExceptions?.length ?? 0) > 0) {
-    out.push('## Exceptions', '');
-    for (const x of input.suppressed ?? []) {
-      out.push(
-        `- suppressed ${code(x.finding.ruleId, false)} on ${code(x.finding.credentialExternalId ?? x.finding.identityName, false)} until ${text(x.exception.expires, false)}: ${text(x.exception.reason, false)}`,
-      );
-    }
-    for (const e of input.expiredExceptions ?? []) {
+  if (s.suppressed > 0 || head.expiredExceptions.length > 0) {
+    yield `${out.join('\n')}\n## Exceptions\n`;
+    out.length = 0;
+    yield* eachPage<SuppressedRow>('suppressed', function* (page) {
+      yield page
+        .map(
+          (x) =>
+            `\n- suppressed ${code(x.finding.ruleId, false)} on ${code(x.finding.credentialExternalId ?? x.finding.identityName, false)} until ${text(x.exception.expires, false)}: ${text(x.exception.reason, false)}`,
+        )
+        .join('');
+    });
+    for (const e of head.expiredExceptions) {
       const what = [e.exception.rule, e.exception.id].filter(Boolean).join(' ');
       out.push(
-        `- **expired** ${code(what, false)} (expires: ${text(e.exception.expires, false)}; ${text(e.exception.reason, false)}): ${e.findings.length} finding(s) reported again`,
+        `- **expired** ${code(what, false)} (expires: ${text(e.exception.expires, false)}; ${text(e.exception.reason, false)}): ${e.findings} finding(s) reported again`,
       );
     }
     out.push('');
+    yield `\n${out.join('\n')}`;
+    return;
   }
-  return `${out.join('\n')}`;
+  yield out.join('\n');
+}
+
+export function renderMarkdown(input: ReportInput, opts: MarkdownOptions = {}): string {
+  return renderInput((head) => markdownRenderer(head, opts), input);
 }

@@ -5,11 +5,12 @@
  * finding fingerprint so alerts follow the credential across runs. Output is deterministic.
  */
 import type { Location, Log, ReportingDescriptor, Result } from 'sarif';
-import type { Severity } from '../model/index.js';
+import type { Finding, Severity } from '../model/index.js';
 import { RULES } from '../scoring/rules/index.js';
 import type { RuleMeta } from '../scoring/types.js';
 import { logicalName, subjectUri } from './common.js';
-import { COMPACT_ABOVE, jsonText } from './json.js';
+import { jsonArray, jsonDocument, jsonText } from './json.js';
+import { renderInput, type Renderer, type ReportHead } from './stream.js';
 import type { ReportInput } from './types.js';
 import { cmp } from '../scoring/compare.js';
 import { ruleHelpText } from '../scoring/docs.js';
@@ -73,54 +74,54 @@ function descriptor(rule: RuleMeta): ReportingDescriptor {
   };
 }
 
-export function renderSarif(input: ReportInput, opts: SarifOptions): string {
+/** One result; `index` maps rule ids to their position in `tool.driver.rules`. */
+function result(f: Finding, index: ReadonlyMap<string, number>): Result {
+  const location: Location = {
+    physicalLocation: { artifactLocation: { uri: subjectUri(f) }, region: { startLine: 1 } },
+    logicalLocations: [
+      {
+        name: f.credentialExternalId ?? f.identityName,
+        fullyQualifiedName: logicalName(f),
+        kind: f.subjectKind === 'credential' ? 'credential' : 'identity',
+      },
+    ],
+  };
+  const r: Result = {
+    ruleId: f.ruleId,
+    kind: f.outcome === 'fail' ? 'fail' : 'open',
+    // SARIF: a result that is not a failure carries level "none".
+    level: f.outcome === 'fail' ? LEVEL[f.severity] : 'none',
+    message: { text: `${f.message} [${logicalName(f)}]` },
+    locations: [location],
+    partialFingerprints: { 'nhiFingerprint/v1': f.fingerprint },
+    properties: {
+      severity: f.severity,
+      outcome: f.outcome,
+      points: f.points,
+      subjectId: f.subjectId,
+      provider: f.provider,
+      scopeId: f.scopeId,
+      scopeName: f.scopeName,
+      identityExternalId: f.identityExternalId,
+      owasp: f.owasp,
+      ...(f.cis ? { cis: f.cis } : {}),
+      ...(f.playbook ? { playbook: f.playbook } : {}),
+      ...(f.fix && 'playbook' in f.fix ? { fixCommand: f.fix.command } : {}),
+      evidence: f.evidence,
+    },
+  };
+  const i = index.get(f.ruleId);
+  if (i !== undefined) r.ruleIndex = i;
+  return r;
+}
+
+/**
+ * The log, its results streamed from `findings` (which must come in SARIF order: rule, then
+ * logical name, then fingerprint).
+ */
+export function sarifRenderer(head: ReportHead, opts: SarifOptions): Renderer {
   const rules = [...(opts.rules ?? RULES)].sort((a, b) => cmp(a.id, b.id));
   const index = new Map(rules.map((r, i) => [r.id, i]));
-  const findings = [...input.findings].sort(
-    (a, b) =>
-      cmp(a.ruleId, b.ruleId) ||
-      cmp(logicalName(a), logicalName(b)) ||
-      cmp(a.fingerprint, b.fingerprint),
-  );
-  const results: Result[] = findings.map((f) => {
-    const location: Location = {
-      physicalLocation: { artifactLocation: { uri: subjectUri(f) }, region: { startLine: 1 } },
-      logicalLocations: [
-        {
-          name: f.credentialExternalId ?? f.identityName,
-          fullyQualifiedName: logicalName(f),
-          kind: f.subjectKind === 'credential' ? 'credential' : 'identity',
-        },
-      ],
-    };
-    const result: Result = {
-      ruleId: f.ruleId,
-      kind: f.outcome === 'fail' ? 'fail' : 'open',
-      // SARIF: a result that is not a failure carries level "none".
-      level: f.outcome === 'fail' ? LEVEL[f.severity] : 'none',
-      message: { text: `${f.message} [${logicalName(f)}]` },
-      locations: [location],
-      partialFingerprints: { 'nhiFingerprint/v1': f.fingerprint },
-      properties: {
-        severity: f.severity,
-        outcome: f.outcome,
-        points: f.points,
-        subjectId: f.subjectId,
-        provider: f.provider,
-        scopeId: f.scopeId,
-        scopeName: f.scopeName,
-        identityExternalId: f.identityExternalId,
-        owasp: f.owasp,
-        ...(f.cis ? { cis: f.cis } : {}),
-        ...(f.playbook ? { playbook: f.playbook } : {}),
-        ...(f.fix && 'playbook' in f.fix ? { fixCommand: f.fix.command } : {}),
-        evidence: f.evidence,
-      },
-    };
-    const i = index.get(f.ruleId);
-    if (i !== undefined) result.ruleIndex = i;
-    return result;
-  });
   const log: Log = {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
@@ -135,13 +136,22 @@ export function renderSarif(input: ReportInput, opts: SarifOptions): string {
             rules: rules.map(descriptor),
           },
         },
-        ...(input.generatedAt
-          ? { invocations: [{ executionSuccessful: true, endTimeUtc: input.generatedAt }] }
+        ...(head.generatedAt
+          ? { invocations: [{ executionSuccessful: true, endTimeUtc: head.generatedAt }] }
           : {}),
-        results,
+        results: [],
         columnKind: 'unicodeCodePoints',
       },
     ],
   };
-  return `${jsonText(log, input.findings.length > COMPACT_ABOVE ? undefined : 2)}\n`;
+  return (function* (): Renderer {
+    yield* jsonDocument(jsonText(log, 2), [
+      ['results', (pad) => jsonArray<Finding>('findings', pad, (f) => result(f, index))],
+    ]);
+    yield '\n';
+  })();
+}
+
+export function renderSarif(input: ReportInput, opts: SarifOptions): string {
+  return renderInput((head) => sarifRenderer(head, opts), input, 'sarif');
 }

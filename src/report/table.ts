@@ -2,7 +2,8 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import Table from 'cli-table3';
 import type { Finding, Severity } from '../model/index.js';
-import { notEvaluatedByRule, sortedFindings, summarize, summaryLine } from './common.js';
+import { summaryLine } from './common.js';
+import { renderInput, type Renderer, type ReportHead } from './stream.js';
 import { cell, line, tty } from './terminal.js';
 import type { ReportInput } from './types.js';
 
@@ -31,10 +32,12 @@ function paint(c: ChalkInstance, severity: Severity, text: string): string {
   }
 }
 
-export function renderTable(input: ReportInput, opts: TableOptions): string {
+/** The first `maxRows` failing findings (read from the stream, no more), then the summary. */
+export function* tableRenderer(head: ReportHead, opts: TableOptions): Renderer {
   const c = new Chalk({ level: opts.color ? 1 : 0 });
   const maxRows = opts.maxRows ?? 50;
-  const failing = sortedFindings(input.findings).filter((f) => f.outcome === 'fail');
+  const failing: Finding[] = [];
+  yield* firstRows(failing, maxRows);
   const out: string[] = [];
 
   if (failing.length > 0) {
@@ -45,7 +48,7 @@ export function renderTable(input: ReportInput, opts: TableOptions): string {
       wordWrap: true,
       colWidths: [10, 31, 26, 24, 22, 5, 50],
     });
-    for (const f of failing.slice(0, maxRows)) {
+    for (const f of failing) {
       // Every cell but the painted severity is provider data: neutralised before it is wrapped.
       table.push([
         paint(c, f.severity, f.severity),
@@ -58,39 +61,55 @@ export function renderTable(input: ReportInput, opts: TableOptions): string {
       ]);
     }
     out.push(table.toString());
-    if (failing.length > maxRows)
-      out.push(c.dim(`… ${failing.length - maxRows} more (use --format json)`));
+    if (head.summary.findings > maxRows)
+      out.push(c.dim(`… ${head.summary.findings - maxRows} more (use --format json)`));
     out.push('', c.bold('How to fix (nhi show <id> prints the steps for one finding):'));
     for (const line of fixSummary(failing)) out.push(`  ${line}`);
   } else {
     out.push(c.green('No findings.'));
   }
 
-  out.push('', c.bold(summaryLine(summarize(input))));
+  out.push('', c.bold(summaryLine(head.summary)));
 
-  const ne = notEvaluatedByRule(input.findings);
-  if (ne.length > 0) {
+  if (head.notEvaluated.length > 0) {
     out.push('', c.bold('Not evaluated (missing data, not a clean bill):'));
-    for (const r of ne) out.push(line`  ${r.ruleId}: ${r.count} × ${r.reasons.join('; ')}`);
+    for (const r of head.notEvaluated)
+      out.push(line`  ${r.ruleId}: ${r.count} × ${r.reasons.join('; ')}`);
   }
-  if (input.gaps && input.gaps.length > 0) {
+  if (head.gaps.length > 0) {
     out.push('', c.bold('Coverage gaps:'));
-    for (const g of input.gaps) {
+    for (const g of head.gaps) {
       out.push(
         line`  ${g.provider}/${g.scopeId} ${g.signal}: ${g.message}` +
           (g.fix ? c.dim(line` (fix: ${g.fix})`) : ''),
       );
     }
   }
-  for (const e of input.expiredExceptions ?? []) {
+  for (const e of head.expiredExceptions) {
     const what = [e.exception.rule, e.exception.id].filter(Boolean).join(' ');
     out.push(
       c.yellow(
-        line`! exception ${what}${e.exception.source ? ` (${e.exception.source})` : ''} expired (expires: ${e.exception.expires}): ${e.findings.length} finding(s) reported again`,
+        line`! exception ${what}${e.exception.source ? ` (${e.exception.source})` : ''} expired (expires: ${e.exception.expires}): ${e.findings} finding(s) reported again`,
       ),
     );
   }
-  return `${out.join('\n')}\n`;
+  yield `${out.join('\n')}\n`;
+}
+
+/** Reads up to `max` failing findings into `into`, and no further. */
+export function* firstRows(into: Finding[], max: number): Renderer {
+  while (into.length < max) {
+    const page = (yield { pull: 'failing' }) as readonly Finding[] | null;
+    if (!page) return;
+    for (const f of page) {
+      if (into.length >= max) break;
+      into.push(f);
+    }
+  }
+}
+
+export function renderTable(input: ReportInput, opts: TableOptions): string {
+  return renderInput((head) => tableRenderer(head, opts), input);
 }
 
 /** Per rule: how many of its findings a playbook fixes, and how many need manual steps. */

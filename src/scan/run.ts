@@ -7,14 +7,16 @@
  * each provider still running is recorded as interrupted (never as a failure of access), and
  * nothing it had not committed is marked removed.
  */
-import type { Catalog, ScopeRunRecord } from '../catalog/index.js';
+import type { CatalogStore, EvaluationInfo, ScopeRunRecord } from '../catalog/store.js';
 import { contextFor, type ContextSource } from '../connector/context.js';
 import type { DemoHandle } from '../connector/index.js';
 import { loadConnector } from '../connector/registry.js';
 import type { ProviderId, ScanRun, ScopeResult } from '../model/index.js';
+import type { Policy } from '../scoring/policy.js';
+import { evaluateRun } from './evaluate.js';
 
 export interface ScanRequest {
-  catalog: Catalog;
+  catalog: CatalogStore;
   providers: readonly ProviderId[];
   /** Scan the built-in demo estate through each connector's stand-in. */
   demo: boolean;
@@ -24,6 +26,10 @@ export interface ScanRequest {
   source: Omit<ContextSource, 'now' | 'signal'>;
   /** Called after each scope is committed (progress, live output). */
   onScope?: (result: ScopeResult) => void;
+  /** Evaluate the run against this policy once its scopes are committed (omit: no scoring). */
+  policy?: Policy;
+  /** Called as the evaluation stores each scope. */
+  onEvaluated?: (done: number, total: number) => void;
 }
 
 export interface ProviderOutcome {
@@ -40,6 +46,8 @@ export interface ScanOutcome {
   scopes: ScopeRunRecord[];
   providers: ProviderOutcome[];
   interrupted: boolean;
+  /** The stored evaluation of the run (null when not scored, nothing committed, or stopped). */
+  evaluation: EvaluationInfo | null;
 }
 
 /** Resolves when the signal aborts: the race that lets a stuck connector be left behind. */
@@ -52,7 +60,7 @@ function aborted(signal: AbortSignal): Promise<'aborted'> {
 
 export async function runScan(req: ScanRequest): Promise<ScanOutcome> {
   const { catalog, signal } = req;
-  const runId = catalog.beginRun({
+  const runId = await catalog.beginRun({
     providers: [...req.providers],
     demo: req.demo,
     version: req.version,
@@ -63,12 +71,12 @@ export async function runScan(req: ScanRequest): Promise<ScanOutcome> {
   const scanProvider = async (provider: ProviderId): Promise<ProviderOutcome> => {
     let demo: DemoHandle | undefined;
     let last = performance.now();
-    const record = (result: ScopeResult) => {
+    const record = async (result: ScopeResult) => {
       // A connector that turned the abort into a scope failure was interrupted, not denied.
       if (result.kind === 'failure' && signal.aborted && !result.interrupted)
         result = { ...result, interrupted: true };
       const t = performance.now();
-      catalog.writeScope(runId, result, t - last);
+      await catalog.writeScope(runId, result, t - last);
       last = t;
       req.onScope?.(result);
     };
@@ -95,24 +103,24 @@ export async function runScan(req: ScanRequest): Promise<ScanOutcome> {
         const next = await Promise.race([it.next(), stop]);
         if (next === 'aborted') {
           void it.return?.().catch(() => {});
-          fail('stopped by the user before this provider finished', 'Interrupted', true);
+          await fail('stopped by the user before this provider finished', 'Interrupted', true);
           return { provider, userError: null, stack: null };
         }
         if (next.done) break;
-        record(next.value);
+        await record(next.value);
       }
       // A connector that noticed the abort and stopped early may not have said so.
       if (signal.aborted)
-        fail('stopped by the user before this provider finished', 'Interrupted', true);
+        await fail('stopped by the user before this provider finished', 'Interrupted', true);
       return { provider, userError: null, stack: null };
     } catch (err) {
       const e = err as Error & { code?: string; isUserError?: boolean };
       if (signal.aborted) {
-        fail('stopped by the user before this provider finished', 'Interrupted', true);
+        await fail('stopped by the user before this provider finished', 'Interrupted', true);
         return { provider, userError: null, stack: null };
       }
       // The provider as a whole failed (no credentials, endpoint down): record it, keep the others.
-      fail(e.message, e.code ?? e.name ?? null);
+      await fail(e.message, e.code ?? e.name ?? null);
       return {
         provider,
         userError: e.isUserError ? e.message : null,
@@ -124,7 +132,7 @@ export async function runScan(req: ScanRequest): Promise<ScanOutcome> {
   };
 
   const providers = await Promise.all(req.providers.map(scanProvider));
-  const scopes = catalog.scopesOfRun(runId);
+  const scopes = await catalog.scopesOfRun(runId);
   const interrupted = signal.aborted;
   const ok = scopes.filter((s) => s.status === 'ok').length;
   const status: ScanRun['status'] = interrupted
@@ -134,6 +142,22 @@ export async function runScan(req: ScanRequest): Promise<ScanOutcome> {
       : ok > 0
         ? 'partial'
         : 'failed';
-  catalog.finishRun(runId, status, new Date());
-  return { runId, status, scopes, providers, interrupted };
+  await catalog.finishRun(runId, status, new Date());
+  // Evaluated once the run is recorded: a scan killed while evaluating keeps its inventory,
+  // and the first view evaluates what is missing.
+  let evaluation: EvaluationInfo | null = null;
+  if (req.policy && status !== 'failed' && !signal.aborted) {
+    const run = (await catalog.run(runId))!;
+    try {
+      evaluation = await evaluateRun(catalog, run, {
+        policy: req.policy,
+        signal,
+        ...(req.onEvaluated ? { onScope: req.onEvaluated } : {}),
+      });
+    } catch (err) {
+      // Stopped while evaluating: the inventory stands; the next view finishes the evaluation.
+      if (!signal.aborted) throw err;
+    }
+  }
+  return { runId, status, scopes, providers, interrupted: signal.aborted, evaluation };
 }

@@ -26,6 +26,11 @@ export interface ScoringInput {
   credentials: StoredCredential[];
   grants: StoredGrant[];
   gaps: StoredGap[];
+  /**
+   * Every scope of the estate as `provider/scopeId`, when the records are one part of it (the
+   * evaluator reads a scope at a time); default: the scopes of `identities`.
+   */
+  scopes?: ReadonlySet<string>;
 }
 
 export interface SuppressedFinding {
@@ -124,8 +129,10 @@ function buildContext(
     (index.gapsByScope.get(scopeKey(i.provider, i.scopeId)) ?? []).filter((g) =>
       signals.has(g.signal.toLowerCase()),
     );
+  const scopes = input.scopes ?? new Set(index.identities.map((i) => `${i.provider}/${i.scopeId}`));
   return {
     now: input.now,
+    scanned: (provider, scopeId) => scopes.has(`${provider}/${scopeId}`),
     identities: index.identities,
     credentials: index.credentials,
     grants: index.grants,

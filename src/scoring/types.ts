@@ -65,6 +65,8 @@ export interface RuleContext<O> {
   gap(identity: StoredIdentity): StoredGap | undefined;
   /** Every coverage gap in the identity's scope matching this rule's signals. */
   gaps(identity: StoredIdentity): readonly StoredGap[];
+  /** Whether nhi scanned this scope (its accounts count as your own), in any batch or scope. */
+  scanned(provider: string, scopeId: string): boolean;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

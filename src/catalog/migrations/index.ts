@@ -4,6 +4,7 @@ import { migration as findings } from './0002-findings.js';
 import { migration as playbooks } from './0003-playbooks.js';
 import { migration as playbooksHardening } from './0004-playbooks-hardening.js';
 import { migration as scanRunEndings } from './0005-scan-run-endings.js';
+import { migration as evaluations } from './0006-evaluations.js';
 
 export interface Migration {
   version: number;
@@ -19,4 +20,5 @@ export const MIGRATIONS: Migration[] = [
   playbooks,
   playbooksHardening,
   scanRunEndings,
+  evaluations,
 ];

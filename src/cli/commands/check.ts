@@ -1,14 +1,27 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { UserError } from '../../connector/index.js';
+import { UserError } from '../../connector/kit/errors.js';
 import type { Finding } from '../../model/index.js';
-import { REPORT_FORMATS, summarize, summaryLine } from '../../report/index.js';
+import {
+  REPORT_FORMATS,
+  jsonArray,
+  jsonDocument,
+  jsonText,
+  renderStreams,
+  reportRenderer,
+  summaryLine,
+  type ReportFormat,
+  type Renderer,
+} from '../../report/index.js';
 import { EXIT } from '../exit-codes.js';
-import { evaluateLatest, renderFindings } from '../findings-input.js';
+import { evaluationOf, openView } from '../evaluate.js';
+import { storedReport, filterPages, type FindingFilter } from '../findings-input.js';
 import { formatOf, globalsOf } from '../globals.js';
-import { colorEnabled, emit, line, makeChalk, note, out, warn } from '../output.js';
-import { UserFileError, readUserFile, writeUserFile } from '../user-files.js';
-import { severityAtLeast } from './report.js';
+import { colorEnabled, line, makeChalk, note, out, warn } from '../output.js';
+import { fileSink } from '../sink.js';
+import { UserFileError, readUserFile } from '../user-files.js';
+import { minRankOf, writeReport } from './report.js';
+import { VERSION } from '../../version.js';
 
 interface CheckFlags {
   failOn: string;
@@ -51,19 +64,37 @@ function readBaseline(path: string): Set<string> {
   return new Set(data.accepted.map((a) => a.fingerprint));
 }
 
-function writeBaseline(path: string, findings: Finding[]): void {
-  const accepted = findings
-    .map((f) => ({
-      fingerprint: f.fingerprint,
-      ruleId: f.ruleId,
-      subject: `${f.provider}/${f.scopeId}/${f.identityName}${f.credentialExternalId ? `/${f.credentialExternalId}` : ''}`,
-    }))
-    .sort((a, b) => a.fingerprint.localeCompare(b.fingerprint));
-  writeUserFile(
-    path,
-    JSON.stringify({ version: 1, accepted } satisfies BaselineFile, null, 2) + '\n',
-    'baseline',
+/** The baseline file: accepted findings sorted by fingerprint, written as they stream. */
+async function writeBaseline(path: string, findings: AsyncIterable<readonly Finding[]>) {
+  const renderer = jsonDocument(jsonText({ version: 1, accepted: [] }, 2), [
+    [
+      'accepted',
+      (pad) =>
+        jsonArray<Finding>('findings', pad, (f) => ({
+          fingerprint: f.fingerprint,
+          ruleId: f.ruleId,
+          subject: `${f.provider}/${f.scopeId}/${f.identityName}${f.credentialExternalId ? `/${f.credentialExternalId}` : ''}`,
+        })),
+    ],
+  ]);
+  const sink = fileSink(path, 'baseline');
+  let accepted = 0;
+  await renderStreams(
+    (function* (): Renderer {
+      yield* renderer;
+      yield '\n';
+    })(),
+    {
+      findings: () =>
+        filterPages(findings, () => {
+          accepted += 1;
+          return true;
+        }),
+    },
+    (c) => sink.write(c),
   );
+  await sink.close();
+  return accepted;
 }
 
 /** The CI gate: exit 1 when a finding at or above --fail-on remains after baseline and --new-only. */
@@ -71,61 +102,97 @@ export async function run(cmd: Command): Promise<number> {
   const g = globalsOf(cmd);
   const f = cmd.opts() as CheckFlags;
   const explicitFormat = g.json || g.format !== undefined;
-  const format = formatOf(g, REPORT_FORMATS);
-  const atLeast = severityAtLeast(f.failOn, '--fail-on');
-  const { evaluation, previous, snapshot } = await evaluateLatest(g, { withPrevious: f.newOnly });
-  const failing = evaluation.findings.filter((x) => x.outcome === 'fail' && atLeast(x.severity));
-
-  if (f.updateBaseline) {
-    if (!f.baseline) throw new UserError('--update-baseline needs --baseline FILE');
-    writeBaseline(f.baseline, failing);
-    note(g, `accepted ${failing.length} finding(s) into ${f.baseline}`);
-    return EXIT.ok;
-  }
-  let violations = failing;
-  const excluded: string[] = [];
-  if (f.baseline) {
-    const accepted = readBaseline(f.baseline);
-    const before = violations.length;
-    violations = violations.filter((x) => !accepted.has(x.fingerprint));
-    excluded.push(`${before - violations.length} accepted in ${f.baseline}`);
-  }
-  if (f.newOnly) {
-    if (!previous) {
-      note(g, 'no previous scan to compare with: every finding counts as new');
-    } else {
-      const old = new Set(previous.findings.map((x) => x.fingerprint));
-      const before = violations.length;
-      violations = violations.filter((x) => !old.has(x.fingerprint));
-      excluded.push(`${before - violations.length} already present in the previous scan`);
-    }
-  }
-  const input = { ...evaluation, findings: violations, gaps: snapshot.gaps };
-  if (f.output) {
-    writeUserFile(f.output, renderFindings(format, input, false), `${format} report`);
-  } else if (explicitFormat) {
-    const text = renderFindings(format, input, colorEnabled(g));
-    if (format === 'table') out(text);
-    else emit(text);
-  }
-  const c = makeChalk(colorEnabled(g, process.stderr));
-  const summary = summaryLine(summarize({ findings: violations, gaps: snapshot.gaps }));
-  const verdict = violations.length
-    ? c.red(`nhi check: FAIL — ${violations.length} finding(s) at or above ${f.failOn}`)
-    : c.green(`nhi check: ok — no finding at or above ${f.failOn}`);
-  const lines = [verdict, `  ${summary}`, ...excluded.map((e) => `  excluded: ${e}`)];
-  if (violations.length && !explicitFormat) {
-    for (const v of violations.slice(0, 10)) {
-      lines.push(
-        line`  ${v.severity.padEnd(8)} ${v.ruleId}  ${v.provider}/${v.scopeName} ${v.identityName}${v.credentialExternalId ? ` ${v.credentialExternalId}` : ''}`,
+  const format = formatOf(g, REPORT_FORMATS) as ReportFormat;
+  const minRank = minRankOf(f.failOn, '--fail-on')!;
+  if (f.updateBaseline && !f.baseline)
+    throw new UserError('--update-baseline needs --baseline FILE');
+  // The user's file first: a bad path is reported before any work.
+  const accepted = f.baseline && !f.updateBaseline ? readBaseline(f.baseline) : null;
+  const view = await openView(g);
+  const { store, evaluation } = view;
+  try {
+    const failing: FindingFilter = { outcome: 'fail', minRank };
+    if (f.updateBaseline) {
+      const n = await writeBaseline(
+        f.baseline!,
+        store.findings({ ...failing, evaluationId: evaluation.id, order: 'fingerprint' }),
       );
+      note(g, `accepted ${n} finding(s) into ${f.baseline}`);
+      return EXIT.ok;
     }
-    if (violations.length > 10)
-      lines.push(`  … ${violations.length - 10} more: nhi report --min-severity ${f.failOn}`);
+    const count = async (filter: FindingFilter, keep?: (x: Finding) => boolean) => {
+      const q = { ...filter, evaluationId: evaluation.id };
+      if (!keep) {
+        const c = await store.countFindings(q);
+        return Object.values(c.bySeverity).reduce((a, b) => a + b, 0);
+      }
+      let n = 0;
+      for await (const page of store.findings(q)) for (const x of page) if (keep(x)) n += 1;
+      return n;
+    };
+    let filter = failing;
+    let keep: ((x: Finding) => boolean) | undefined;
+    const excluded: string[] = [];
+    let remaining = await count(failing);
+    if (accepted) {
+      keep = (x) => !accepted.has(x.fingerprint);
+      const kept = await count(failing, keep);
+      excluded.push(`${remaining - kept} accepted in ${f.baseline}`);
+      remaining = kept;
+    }
+    if (f.newOnly) {
+      const prev = await store.previousRun(view.run.id);
+      if (!prev) {
+        note(g, 'no previous scan to compare with: every finding counts as new');
+      } else {
+        // Both runs under the policy in force, so only changes in the estate count as new.
+        const before = await evaluationOf(g, store, prev, view.config);
+        filter = { ...failing, absentFrom: { evaluationId: before.id } };
+        const kept = await count(filter, keep);
+        excluded.push(`${remaining - kept} already present in the previous scan`);
+      }
+    }
+    const gaps = await store.gapsInForce(view.run.id);
+    const report = await storedReport(store, evaluation, gaps, filter, {
+      format,
+      ...(keep ? { keep } : {}),
+    });
+    const violations = report.head.summary.findings;
+    if (f.output || explicitFormat) {
+      const renderer = reportRenderer(format, report.head, {
+        color: !f.output && colorEnabled(g),
+        toolVersion: VERSION,
+      });
+      await writeReport(g, renderer, report.sources, format, f.output);
+    }
+    const c = makeChalk(colorEnabled(g, process.stderr));
+    // The verdict counts the violations only (not the run's suppressed or expired exceptions).
+    const summary = summaryLine({ ...report.head.summary, suppressed: 0, expiredExceptions: 0 });
+    const verdict = violations
+      ? c.red(`nhi check: FAIL — ${violations} finding(s) at or above ${f.failOn}`)
+      : c.green(`nhi check: ok — no finding at or above ${f.failOn}`);
+    const lines = [verdict, `  ${summary}`, ...excluded.map((e) => `  excluded: ${e}`)];
+    if (violations && !explicitFormat) {
+      const first: Finding[] = [];
+      const q = { ...filter, evaluationId: evaluation.id, limit: keep ? undefined : 10 };
+      for await (const page of store.findings(q)) {
+        for (const v of page) if (first.length < 10 && (!keep || keep(v))) first.push(v);
+        if (first.length >= 10) break;
+      }
+      for (const v of first) {
+        lines.push(
+          line`  ${v.severity.padEnd(8)} ${v.ruleId}  ${v.provider}/${v.scopeName} ${v.identityName}${v.credentialExternalId ? ` ${v.credentialExternalId}` : ''}`,
+        );
+      }
+      if (violations > 10)
+        lines.push(`  … ${violations - 10} more: nhi report --min-severity ${f.failOn}`);
+    }
+    if (f.output) lines.push(line`  wrote ${format} to ${f.output}`);
+    // With a report on stdout, the verdict goes to stderr so the report stays parseable.
+    const write = explicitFormat && !f.output ? warn : out;
+    if (!g.quiet || violations) write(lines.join('\n'));
+    return violations ? EXIT.violations : EXIT.ok;
+  } finally {
+    await store.close();
   }
-  if (f.output) lines.push(line`  wrote ${format} to ${f.output}`);
-  // With a report on stdout, the verdict goes to stderr so the report stays parseable.
-  const write = explicitFormat && !f.output ? warn : out;
-  if (!g.quiet || violations.length) write(lines.join('\n'));
-  return violations.length ? EXIT.violations : EXIT.ok;
 }

@@ -1,84 +1,93 @@
 import type { Command } from 'commander';
-import { UserError } from '../../connector/index.js';
-import { openCatalog } from '../../catalog/index.js';
-import type { Finding } from '../../model/index.js';
+import { UserError } from '../../connector/kit/errors.js';
+import { openStore, type FindingQuery } from '../../catalog/index.js';
+import type { Finding, StoredCredential } from '../../model/index.js';
 import { catalogPath } from '../catalog-path.js';
+import { NO_SCAN_YET, evaluationOf, loadViewConfig } from '../evaluate.js';
 import { formatOf, globalsOf } from '../globals.js';
-import { jsonText } from '../../report/json.js';
+import { jsonArray, jsonDocument, jsonText, renderStreams } from '../../report/index.js';
+import type { Renderer, StreamSources } from '../../report/index.js';
 import { colorEnabled, line, makeChalk, out, table } from '../output.js';
+import { stdoutSink } from '../sink.js';
 
-/** What changed between two scans: credentials added/removed, findings new/resolved. */
+/** Rows shown per table; the counts above them are complete. */
+const TABLE_ROWS = 200;
+
+/**
+ * What changed between two scans: credentials added/removed, findings new/resolved, field
+ * changes. Both scans are read under the policy in force (evaluated again when it changed), so
+ * only changes in the estate count.
+ */
 export async function run(cmd: Command): Promise<number> {
   const g = globalsOf(cmd);
   const f = cmd.opts() as { from?: string; to?: string };
   const format = formatOf(g, ['table', 'json']);
-  const catalog = openCatalog(catalogPath(g), { readonly: true });
+  const store = await openStore(catalogPath(g), { readonly: true });
   try {
-    const to = f.to ? catalog.run(Number(f.to)) : catalog.latestRun();
-    if (!to)
-      throw new UserError(
-        f.to
-          ? line`no scan #${f.to} in the catalog`
-          : 'the catalog has no completed scan yet: run nhi scan',
-      );
-    const from = f.from ? catalog.run(Number(f.from)) : catalog.previousRun(to.id);
+    const to = f.to ? await store.run(Number(f.to)) : await store.latestRun();
+    if (!to) throw new UserError(f.to ? line`no scan #${f.to} in the catalog` : NO_SCAN_YET);
+    const from = f.from ? await store.run(Number(f.from)) : await store.previousRun(to.id);
     if (!from)
       throw new UserError(
         f.from
           ? line`no scan #${f.from} in the catalog`
           : `scan #${to.id} is the first one: nothing to compare with`,
       );
-    const now = catalog.findings(to.id).filter((x) => x.outcome === 'fail');
-    const before = catalog.findings(from.id).filter((x) => x.outcome === 'fail');
-    const beforeKeys = new Set(before.map((x) => x.fingerprint));
-    const nowKeys = new Set(now.map((x) => x.fingerprint));
-    const newFindings = now.filter((x) => !beforeKeys.has(x.fingerprint));
-    const resolved = before.filter((x) => !nowKeys.has(x.fingerprint));
-    // Additions and removals between two runs: everything first seen / removed after `from`.
-    const added = [];
-    const removed = [];
-    for (let r = from.id + 1; r <= to.id; r++) {
-      const c = catalog.credentialChanges(r);
-      added.push(...c.added);
-      removed.push(...c.removed);
-    }
-    const changes = [];
-    for (let r = from.id + 1; r <= to.id; r++) changes.push(...catalog.changesInRun(r));
-    const result = {
-      from: from.id,
-      to: to.id,
-      credentials: {
-        added: added.map((c) => ({
-          id: c.id,
-          provider: c.provider,
-          scopeId: c.scopeId,
-          type: c.type,
-          externalId: c.externalId,
-        })),
-        removed: removed.map((c) => ({
-          id: c.id,
-          provider: c.provider,
-          scopeId: c.scopeId,
-          type: c.type,
-          externalId: c.externalId,
-        })),
-      },
-      findings: { new: newFindings, resolved },
-      changes: changes.filter((c) => c.field !== 'removed_run'),
-    };
+    const config = await loadViewConfig(g);
+    const after = await evaluationOf(g, store, to, config);
+    const before = await evaluationOf(g, store, from, config);
+    const failing = (evaluationId: number, other: number): FindingQuery => ({
+      evaluationId,
+      outcome: 'fail',
+      absentFrom: { evaluationId: other, outcome: 'fail' },
+    });
+    const sources = {
+      new: () => store.findings(failing(after.id, before.id)),
+      resolved: () => store.findings(failing(before.id, after.id)),
+      added: () => store.credentialChanges(from.id, to.id, 'added'),
+      removed: () => store.credentialChanges(from.id, to.id, 'removed'),
+      changes: () => store.changes(from.id, to.id),
+    } satisfies StreamSources;
     if (format === 'json') {
-      out(jsonText(result, 2));
+      const skeleton = jsonText(
+        {
+          from: from.id,
+          to: to.id,
+          credentials: { added: [], removed: [] },
+          findings: { new: [], resolved: [] },
+          changes: [],
+        },
+        2,
+      );
+      const renderer = (function* (): Renderer {
+        yield* jsonDocument(skeleton, [
+          ['added', (pad) => jsonArray('added', pad, brief)],
+          ['removed', (pad) => jsonArray('removed', pad, brief)],
+          ['new', (pad) => jsonArray('new', pad, (x) => x)],
+          ['resolved', (pad) => jsonArray('resolved', pad, (x) => x)],
+          ['changes', (pad) => jsonArray('changes', pad, (x) => x)],
+        ]);
+        yield '\n';
+      })();
+      const sink = stdoutSink();
+      await renderStreams(renderer, sources, (c) => sink.write(c));
+      await sink.close();
       return 0;
     }
+    const newFindings = await firstRows(sources.new());
+    const resolved = await firstRows(sources.resolved());
+    const added = await firstRows(sources.added());
+    const removed = await firstRows(sources.removed());
+    const changes = await firstRows(sources.changes());
     const color = colorEnabled(g);
     const c = makeChalk(color);
     out(`Changes from scan #${from.id} to scan #${to.id}`);
     out(
-      `credentials: ${c.green(`+${added.length} new`)}, ${c.red(`-${removed.length} removed`)}; ` +
-        `findings: ${c.red(`+${newFindings.length} new`)}, ${c.green(`${resolved.length} resolved`)}; ${result.changes.length} field change(s)`,
+      `credentials: ${c.green(`+${added.count} new`)}, ${c.red(`-${removed.count} removed`)}; ` +
+        `findings: ${c.red(`+${newFindings.count} new`)}, ${c.green(`${resolved.count} resolved`)}; ${changes.count} field change(s)`,
     );
-    const rows = (label: string, xs: Finding[]) =>
-      xs.map((x) => [
+    const rows = (label: string, xs: readonly unknown[]) =>
+      (xs as Finding[]).map((x) => [
         label,
         x.severity,
         x.ruleId,
@@ -86,23 +95,50 @@ export async function run(cmd: Command): Promise<number> {
         x.identityName,
         x.credentialExternalId ?? '-',
       ]);
-    const all = [...rows('new', newFindings), ...rows('resolved', resolved)];
+    const all = [...rows('new', newFindings.rows), ...rows('resolved', resolved.rows)];
     if (all.length)
       out(
         table(
           ['', 'severity', 'rule', 'scope', 'identity', 'credential'],
-          all.slice(0, 200),
+          all.slice(0, TABLE_ROWS),
           color,
         ),
       );
-    const credRows = [
-      ...added.map((x) => ['added', x.provider, x.scopeName, x.type, x.externalId]),
-      ...removed.map((x) => ['removed', x.provider, x.scopeName, x.type, x.externalId]),
-    ];
+    const cred = (label: string, xs: readonly unknown[]) =>
+      (xs as StoredCredential[]).map((x) => [label, x.provider, x.scopeName, x.type, x.externalId]);
+    const credRows = [...cred('added', added.rows), ...cred('removed', removed.rows)];
     if (credRows.length)
-      out(table(['', 'provider', 'scope', 'type', 'credential'], credRows.slice(0, 200), color));
+      out(
+        table(
+          ['', 'provider', 'scope', 'type', 'credential'],
+          credRows.slice(0, TABLE_ROWS),
+          color,
+        ),
+      );
     return 0;
   } finally {
-    catalog.close();
+    await store.close();
   }
+}
+
+/** What diff's JSON says about an added or removed credential. */
+function brief(c: StoredCredential) {
+  return {
+    id: c.id,
+    provider: c.provider,
+    scopeId: c.scopeId,
+    type: c.type,
+    externalId: c.externalId,
+  };
+}
+
+/** The first rows a table shows, and how many there are in all. */
+async function firstRows(pages: AsyncIterable<readonly unknown[]>) {
+  const rows: unknown[] = [];
+  let count = 0;
+  for await (const page of pages) {
+    count += page.length;
+    for (const x of page) if (rows.length < TABLE_ROWS) rows.push(x);
+  }
+  return { rows, count };
 }

@@ -1,11 +1,25 @@
 import type { Command } from 'commander';
+import { UserError } from '../../connector/kit/errors.js';
 import { parseProviders } from '../../connector/registry.js';
-import type { Finding, Severity } from '../../model/index.js';
-import { REPORT_FORMATS } from '../../report/index.js';
-import { evaluateLatest, renderFindings } from '../findings-input.js';
-import { formatOf, globalsOf } from '../globals.js';
-import { colorEnabled, emit, line, note, out } from '../output.js';
-import { writeUserFile } from '../user-files.js';
+import type { FindingGroupKey } from '../../catalog/index.js';
+import { SEVERITIES, type Severity } from '../../model/index.js';
+import {
+  REPORT_FORMATS,
+  csvText,
+  jsonText,
+  renderStreams,
+  reportRenderer,
+  type ReportFormat,
+  type Renderer,
+  type StreamSources,
+} from '../../report/index.js';
+import { openView, type View } from '../evaluate.js';
+import { storedReport } from '../findings-input.js';
+import { formatOf, globalsOf, type Globals } from '../globals.js';
+import { colorEnabled, line, note, out, table } from '../output.js';
+import { fileSink, stdoutSink } from '../sink.js';
+import { parseLimit } from '../limit.js';
+import { VERSION } from '../../version.js';
 import { atLeast } from '../severity.js';
 
 interface ReportFlags {
@@ -14,6 +28,7 @@ interface ReportFlags {
   rule?: string;
   output?: string;
   limit?: string;
+  groupBy?: string;
 }
 
 export function severityAtLeast(
@@ -23,34 +38,138 @@ export function severityAtLeast(
   return min === undefined ? () => true : atLeast(flag, min);
 }
 
+/** The rank a severity flag keeps findings at or above (critical 4 … info 0). */
+export function minRankOf(min: string | undefined, flag = '--min-severity'): number | undefined {
+  if (min === undefined) return undefined;
+  severityAtLeast(min, flag); // rejects an unknown word
+  return SEVERITIES.length - 1 - SEVERITIES.indexOf(min as Severity);
+}
+
+const GROUP_KEYS: readonly FindingGroupKey[] = ['provider', 'scope', 'rule', 'severity'];
+
+function parseGroupBy(value: string): FindingGroupKey[] {
+  const keys = value.split(',').map((s) => s.trim().toLowerCase());
+  for (const k of keys) {
+    if (!(GROUP_KEYS as readonly string[]).includes(k))
+      throw new UserError(`--group-by ${k}: use one or more of ${GROUP_KEYS.join(', ')}`);
+  }
+  return keys as FindingGroupKey[];
+}
+
+/** Writes a renderer's output: to the file named by -o, else stdout. */
+export async function writeReport(
+  g: Globals,
+  renderer: Renderer,
+  sources: StreamSources,
+  format: string,
+  output: string | undefined,
+): Promise<void> {
+  if (!output && format === 'table') {
+    // A table is read by a person: it is short (its rows are capped) and printed at once.
+    const chunks: string[] = [];
+    await renderStreams(renderer, sources, (c) => void chunks.push(c));
+    out(chunks.join(''));
+    return;
+  }
+  const sink = output ? fileSink(output, `${format} report`) : stdoutSink();
+  await renderStreams(renderer, sources, (c) => sink.write(c));
+  await sink.close();
+}
+
 export async function run(cmd: Command): Promise<number> {
   const g = globalsOf(cmd);
   const f = cmd.opts() as ReportFlags;
-  const format = formatOf(g, REPORT_FORMATS);
-  const keepSeverity = severityAtLeast(f.minSeverity);
-  const providers = f.provider ? new Set<string>(parseProviders(f.provider)) : null;
-  const rules = f.rule ? new Set(f.rule.split(',').map((s) => s.trim())) : null;
-  const { evaluation, snapshot } = await evaluateLatest(g);
-  const keep = (x: Finding) =>
-    (x.outcome === 'not-evaluated' || keepSeverity(x.severity)) &&
-    (!providers || providers.has(x.provider)) &&
-    (!rules || rules.has(x.ruleId));
-  const input = { ...evaluation, findings: evaluation.findings.filter(keep), gaps: snapshot.gaps };
-  const limit = f.limit ? Number(f.limit) : undefined;
-  const text = renderFindings(format, input, !f.output && colorEnabled(g), limit);
-  if (f.output) {
-    writeUserFile(f.output, text, `${format} report`);
-    note(g, `wrote ${format} report to ${f.output}`);
-  } else if (format === 'table') {
-    out(text);
-  } else {
-    emit(text);
+  const format = formatOf(g, REPORT_FORMATS) as ReportFormat;
+  const minRank = minRankOf(f.minSeverity);
+  const providers = f.provider ? parseProviders(f.provider) : undefined;
+  const rules = f.rule ? f.rule.split(',').map((s) => s.trim()) : undefined;
+  const limit = parseLimit(f.limit);
+  const groupBy = f.groupBy ? parseGroupBy(f.groupBy) : undefined;
+  const view = await openView(g);
+  try {
+    const filter = {
+      ...(minRank !== undefined ? { minRank } : {}),
+      ...(providers ? { providers } : {}),
+      ...(rules ? { rules } : {}),
+    };
+    if (groupBy) return await groups(g, view, filter, groupBy, format, f.output);
+    const gaps = await view.store.gapsInForce(view.run.id);
+    const report = await storedReport(view.store, view.evaluation, gaps, filter, {
+      format,
+      ...(limit !== undefined ? { maxRows: limit } : {}),
+    });
+    if (limit !== undefined && format !== 'table' && format !== 'markdown') {
+      // Machine formats: --limit keeps the first rows (the summary still counts them all).
+      const all = report.sources.findings!;
+      report.sources.findings = () => take(all(), limit);
+    }
+    const renderer = reportRenderer(format, report.head, {
+      color: !f.output && colorEnabled(g),
+      toolVersion: VERSION,
+      ...(limit !== undefined ? { maxRows: limit } : {}),
+    });
+    await writeReport(g, renderer, report.sources, format, f.output);
+    if (f.output) note(g, `wrote ${format} report to ${f.output}`);
+    for (const x of report.exceptions) {
+      if (x.expiredAt === null) continue;
+      note(
+        g,
+        line`warning: exception for ${x.exception.rule ?? '*'} ${x.exception.id ?? ''} expired ${x.expiredAt}: its findings are reported again`,
+      );
+    }
+    return 0;
+  } finally {
+    await view.store.close();
   }
-  for (const x of evaluation.expiredExceptions) {
-    note(
-      g,
-      line`warning: exception for ${x.exception.rule ?? '*'} ${x.exception.id ?? ''} expired ${x.expiredAt}: its findings are reported again`,
+}
+
+async function* take<T>(pages: AsyncIterable<readonly T[]>, n: number): AsyncGenerator<T[]> {
+  let left = n;
+  for await (const page of pages) {
+    if (left <= 0) return;
+    const kept = page.slice(0, left);
+    left -= kept.length;
+    yield kept;
+  }
+}
+
+/** `--group-by`: finding counts per provider, scope, rule or severity (one indexed query). */
+async function groups(
+  g: Globals,
+  view: View,
+  filter: object,
+  by: FindingGroupKey[],
+  format: string,
+  output: string | undefined,
+): Promise<number> {
+  const rows = await view.store.findingGroups({ ...filter, evaluationId: view.evaluation.id }, by);
+  const records = rows.map((r) => ({
+    ...r.key,
+    failing: r.fail,
+    notEvaluated: r.notEvaluated,
+    points: r.points,
+    subjects: r.subjects,
+  }));
+  const columns = [...by, 'failing', 'notEvaluated', 'points', 'subjects'];
+  let text: string;
+  if (format === 'json') text = `${jsonText(records, 2)}\n`;
+  else if (format === 'csv') text = csvText(records, columns);
+  else if (format === 'table')
+    text = table(
+      [...by, 'failing', 'not evaluated', 'points', 'subjects'],
+      records.map((r) => columns.map((c) => (r as Record<string, string | number>)[c])),
+      colorEnabled(g),
     );
+  else throw new UserError(`--group-by writes table, json or csv (not ${format})`);
+  const sink = output ? fileSink(output, `${format} report`) : null;
+  if (sink) {
+    await sink.write(text);
+    await sink.close();
+  } else if (format === 'table') out(text);
+  else {
+    const s = stdoutSink();
+    await s.write(text);
+    await s.close();
   }
   return 0;
 }

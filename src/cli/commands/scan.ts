@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { UserError } from '../../connector/index.js';
 import { parseProviders, PROVIDERS } from '../../connector/registry.js';
 import type { ProviderId } from '../../model/index.js';
-import { openCatalog, type ScopeRunRecord } from '../../catalog/index.js';
+import { openStore, type ScopeRunRecord } from '../../catalog/index.js';
 import { loadConfig } from '../../config/index.js';
 import { runScan } from '../../scan/run.js';
 import { catalogPath } from '../catalog-path.js';
@@ -11,7 +11,6 @@ import { EXIT } from '../exit-codes.js';
 import { formatOf, globalsOf, type Globals } from '../globals.js';
 import { colorEnabled, line, makeChalk, note, out, styled, table, warn } from '../output.js';
 import { createProgress, progressWanted } from '../progress.js';
-import { evaluateAndStore } from '../evaluate.js';
 import { VERSION } from '../../version.js';
 
 interface ScanFlags {
@@ -64,15 +63,14 @@ export async function run(cmd: Command): Promise<number> {
     .filter(([, v]) => Object.keys(v).length > 0)
     .map(([k]) => k);
   const providers = chooseProviders(f, configured, flags);
-  const catalog = openCatalog(catalogPath(g, { scan: f.demo ? 'demo' : 'real' }));
+  const catalog = await openStore(catalogPath(g, { scan: f.demo ? 'demo' : 'real' }));
   // The demo's fictional scopes and a real estate never share a catalog.
-  const other = catalog.runs(1_000_000).find((r) => r.demo !== Boolean(f.demo));
-  if (other) {
-    catalog.close();
+  if (await catalog.hasRuns({ demo: !f.demo })) {
+    await catalog.close();
     throw new UserError(
       f.demo
-        ? `${catalog.path} holds a real estate: the demo goes to its own catalog (leave out --catalog/NHI_CATALOG, or name a new file)`
-        : `${catalog.path} holds the demo estate: scan real providers into another catalog (leave out --catalog/NHI_CATALOG, or name a new file)`,
+        ? `${catalog.location} holds a real estate: the demo goes to its own catalog (leave out --catalog/NHI_CATALOG, or name a new file)`
+        : `${catalog.location} holds the demo estate: scan real providers into another catalog (leave out --catalog/NHI_CATALOG, or name a new file)`,
     );
   }
   const now = new Date();
@@ -90,6 +88,7 @@ export async function run(cmd: Command): Promise<number> {
       now,
       signal: abort.signal,
       version: VERSION,
+      ...(f.score ? { policy: config.policy } : {}),
       source: {
         configured: config.providers,
         flags,
@@ -97,6 +96,9 @@ export async function run(cmd: Command): Promise<number> {
         progress: (provider, u) => progress.update(provider, u),
       },
     });
+  } catch (err) {
+    await catalog.close();
+    throw err;
   } finally {
     progress.stop();
     detach();
@@ -104,17 +106,13 @@ export async function run(cmd: Command): Promise<number> {
   const { runId, status, scopes } = outcome;
   if (g.debug) for (const p of outcome.providers) if (p.stack) warn(p.stack);
 
+  // The counts every view will show: read from the evaluation the scan stored.
   const findingsBySeverity: Record<string, number> = {};
-  if (f.score && status !== 'failed') {
-    const snapshot = catalog.snapshot(runId)!;
-    const evaluation = evaluateAndStore(catalog, snapshot, config, now);
-    for (const x of evaluation.findings) {
-      if (x.outcome === 'fail')
-        findingsBySeverity[x.severity] = (findingsBySeverity[x.severity] ?? 0) + 1;
-    }
+  for (const [severity, n] of Object.entries(outcome.evaluation?.summary.bySeverity ?? {})) {
+    if (n > 0 && severity !== 'info') findingsBySeverity[severity] = n;
   }
-  const gaps = catalog.snapshot(runId)?.gaps.filter((x) => x.runId === runId) ?? [];
-  catalog.close();
+  const gaps = (await catalog.gapsInForce(runId)).filter((x) => x.runId === runId);
+  await catalog.close();
   const seconds = (performance.now() - started) / 1000;
 
   if (format === 'json') {

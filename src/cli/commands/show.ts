@@ -1,13 +1,12 @@
 import type { Command } from 'commander';
-import { UserError } from '../../connector/index.js';
-import { openCatalog, type Catalog, type ChangeRecord } from '../../catalog/index.js';
-import { PlaybookStore } from '../../catalog/playbook-store.js';
+import { UserError } from '../../connector/kit/errors.js';
+import type { CatalogStore, ChangeRecord, StoredScore } from '../../catalog/index.js';
 import type { Finding, StoredCredential, StoredGrant, StoredIdentity } from '../../model/index.js';
-import { catalogPath } from '../catalog-path.js';
 import { fixSteps } from '../../scoring/fix-steps.js';
 import type { Contribution } from '../../scoring/score.js';
 import { credentialView } from '../credential-view.js';
 import { daysBetween, expiryLabel, lastUsedLabel, shortAge } from '../dates.js';
+import { openView } from '../evaluate.js';
 import { formatOf, globalsOf } from '../globals.js';
 import { jsonText } from '../../report/json.js';
 import { colorEnabled, line, makeChalk, out, table, tty } from '../output.js';
@@ -16,33 +15,40 @@ export async function run(cmd: Command, args: string[]): Promise<number> {
   const g = globalsOf(cmd);
   const format = formatOf(g, ['table', 'json']);
   const ref = args[0]!;
-  const catalog = openCatalog(catalogPath(g), { readonly: true });
+  const view = await openView(g);
   try {
-    return render(catalog, ref, format, colorEnabled(g));
+    return await render(view.store, view.evaluation.id, ref, format, colorEnabled(g));
   } finally {
-    catalog.close();
+    await view.store.close();
   }
 }
 
-function render(catalog: Catalog, ref: string, format: string, color: boolean): number {
-  const found = catalog.resolve(ref);
+async function render(
+  store: CatalogStore,
+  evaluationId: number,
+  ref: string,
+  format: string,
+  color: boolean,
+): Promise<number> {
+  const found = await store.resolve(ref);
   if (!found) {
     throw new UserError(line`no credential or identity '${ref}' in the catalog (try: nhi list)`);
   }
   const now = new Date();
-  const run = catalog.latestRun();
-  const scores = run ? catalog.scores(run.id) : new Map();
-  const findings = run ? catalog.findings(run.id) : [];
   const identity = found.identity;
   const credentials = found.kind === 'credential' ? [found.credential] : found.credentials;
-  const grants = found.kind === 'identity' ? found.grants : catalog.grantsOfIdentity(identity.id);
-  const subjectIds = new Set([identity.id, ...credentials.map((c) => c.id)]);
-  const relevant = findings.filter((f) => subjectIds.has(f.subjectId));
-  const history = [...subjectIds].flatMap((id) =>
-    catalog.history(id).map((h) => ({ subjectId: id, ...h })),
+  const grants =
+    found.kind === 'identity' ? found.grants : await store.grantsOfIdentity(identity.id);
+  const subjectIds = [identity.id, ...credentials.map((c) => c.id)];
+  const wanted = new Set(subjectIds);
+  // The stored evaluation: the same findings and scores every other view shows.
+  const relevant = (await store.findingsOfIdentity(evaluationId, identity)).filter((f) =>
+    wanted.has(f.subjectId),
   );
-  const store = new PlaybookStore(catalog.db);
-  const openRuns = credentials.flatMap((x) => store.openRunFor(x.id) ?? []);
+  const scores = await store.scoresOf(evaluationId, subjectIds);
+  const history = await store.history(subjectIds);
+  const identityRef = { name: identity.name, kind: identity.kind, externalId: identity.externalId };
+  const openRuns = await store.openPlaybookRuns(credentials.map((x) => x.id));
 
   if (format === 'json') {
     out(
@@ -51,7 +57,12 @@ function render(catalog: Catalog, ref: string, format: string, color: boolean): 
           kind: found.kind,
           scope: found.scope,
           identity: { ...identity, score: scores.get(identity.id) ?? null },
-          credentials: credentials.map((c) => credentialView(c, identity, scores.get(c.id), now)),
+          credentials: credentials.map((c) =>
+            credentialView(
+              { credential: c, identity: identityRef, score: scores.get(c.id) ?? null },
+              now,
+            ),
+          ),
           grants,
           findings: relevant,
           history,
@@ -75,8 +86,9 @@ function render(catalog: Catalog, ref: string, format: string, color: boolean): 
     ),
   );
   out(
-    describeIdentity(identity, found.scope.name, now) +
-      (score ? line`\nrisk score ${score.score}/100 (${score.band})` : ''),
+    (found.kind === 'credential'
+      ? describeCredential(found.credential, identity, found.scope.name, now)
+      : describeIdentity(identity, found.scope.name, now)) + scoreLine(score),
   );
   if (found.kind === 'identity' || credentials.length) {
     out('\nCredentials');
@@ -100,13 +112,13 @@ function render(catalog: Catalog, ref: string, format: string, color: boolean): 
   out(`\nGrants (${grants.length})`);
   if (grants.length) out(grantTable(grants, now, color));
   out(`\nFindings (${relevant.length})`);
-  for (const f of sortFindings(relevant)) {
+  for (const f of relevant) {
     out(findingLine(f, c));
     if (f.outcome === 'fail') for (const l of fixLines(f)) out(c.dim(`      ${tty(l)}`));
   }
   if (score?.contributions.length) {
     out('\nScore contributions');
-    const why = new Map(findings.map((f) => [f.fingerprint, f.message]));
+    const why = new Map(relevant.map((f) => [f.fingerprint, f.message]));
     for (const x of score.contributions as Contribution[]) {
       const reason = x.reason ?? why.get(x.fingerprint);
       out(line`  +${x.points}  ${x.ruleId}${reason ? `: ${reason}` : ''}`);
@@ -137,6 +149,39 @@ function fixLines(f: Finding): string[] {
   ];
 }
 
+function scoreLine(score: StoredScore | undefined): string {
+  return score ? line`\nrisk score ${score.score}/100 (${score.band})` : '';
+}
+
+/** A credential's own facts (its dates, not its identity's), then whose it is. */
+function describeCredential(
+  x: StoredCredential,
+  i: StoredIdentity,
+  scopeName: string,
+  now: Date,
+): string {
+  const handle = x.attributes.handle;
+  const lines = [
+    line`provider   ${x.provider}  scope ${scopeName} (${x.scopeId})`,
+    line`identity   ${i.kind} ${i.name}  ${i.externalId}`,
+    line`owner      ${i.owner ?? 'none recorded'}`,
+    line`credential ${x.type} ${x.externalId}${typeof handle === 'string' && handle !== x.externalId ? `  (${handle})` : ''}`,
+    line`status     ${x.status}${x.removedRun ? ` (removed in scan #${x.removedRun})` : ''}`,
+    line`created    ${x.createdAt ? `${x.createdAt} (${shortAge(daysBetween(x.createdAt, now))} ago)` : 'unknown'}`,
+    line`last used  ${usage(x, now)}`,
+    line`expires    ${x.expiresAt ? `${x.expiresAt} (${expiryLabel(x.expiresAt, now)})` : 'never'}`,
+  ];
+  const tags = tagLine(i);
+  if (tags) lines.push(tags);
+  return lines.join('\n');
+}
+
+/** The identity's tags, each neutralised on its own so one cannot pose as a second tag or line. */
+function tagLine(i: StoredIdentity): string | null {
+  const tags = Object.entries(i.tags);
+  return tags.length ? `tags       ${tags.map(([k, v]) => line`${k}=${v}`).join(' ')}` : null;
+}
+
 function credentialTitle(x: StoredCredential): string {
   return line`${x.type} ${x.externalId}${x.name ? ` "${x.name}"` : ''}  [${x.id}]`;
 }
@@ -153,9 +198,8 @@ function describeIdentity(i: StoredIdentity, scopeName: string, now: Date): stri
     line`created    ${i.createdAt ?? 'unknown'}`,
     line`last used  ${lastUsedLabel(i.lastUsedAt, i.lastUsedKnown, now)}`,
   ];
-  const tags = Object.entries(i.tags);
-  // Each tag neutralised on its own, so a key or value cannot pose as a second tag or line.
-  if (tags.length) lines.push(`tags       ${tags.map(([k, v]) => line`${k}=${v}`).join(' ')}`);
+  const tags = tagLine(i);
+  if (tags) lines.push(tags);
   return lines.join('\n');
 }
 
@@ -181,13 +225,6 @@ function grantTable(grants: StoredGrant[], now: Date, color: boolean): string {
   return grants.length > shown.length
     ? `${t}\n… ${grants.length - shown.length} more (--format json)`
     : t;
-}
-
-const SEVERITY_ORDER = ['critical', 'high', 'medium', 'low', 'info'];
-function sortFindings(f: Finding[]): Finding[] {
-  return [...f].sort(
-    (a, b) => SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity),
-  );
 }
 
 function findingLine(f: Finding, c: ReturnType<typeof makeChalk>): string {

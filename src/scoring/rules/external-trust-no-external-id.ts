@@ -37,7 +37,6 @@ export const externalTrustNoExternalId = defineRule({
   }),
   providerDefaults: {},
   *evaluate(ctx) {
-    const scanned = new Set(ctx.identities.map((i) => `${i.provider}/${i.scopeId}`));
     for (const identity of ctx.identities) {
       const trust = readTrust(identity);
       if (!trust) {
@@ -50,7 +49,7 @@ export const externalTrustNoExternalId = defineRule({
         (a) =>
           a !== identity.scopeId &&
           !trustedAccounts.includes(a) &&
-          !scanned.has(`${identity.provider}/${a}`),
+          !ctx.scanned(identity.provider, a),
       );
       if (external.length === 0) continue;
       yield fail(

@@ -1,0 +1,195 @@
+/**
+ * Scale (issue 19): catalogs of 100k and 1M synthetic credentials, and the views people run on
+ * them, each timed as a whole CLI process against the bare read of the same rows in the same
+ * run (bench/bare-read.mjs: a node process reading them with better-sqlite3), with peak RSS.
+ *
+ * The 100k catalog is the issue's fixture: one AWS account of 83,500 users (100,171 keys,
+ * 334,000 grants). The 1M catalog is ten such accounts. Each is built with the code a scan
+ * runs (scope writes, then the stored evaluation), and those times are reported too.
+ *
+ * Env: NHI_BENCH_SCALE_SIZES (credentials, default "100000,1000000"), NHI_BENCH_SCALE_REPEAT
+ * (default 3; the median is reported), NHI_BENCH_SCALE_DIR (keeps the catalogs, so a rerun
+ * measures without rebuilding them).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os, { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { openCatalog, SCHEMA_VERSION } from '../src/catalog/index.js';
+import { evaluateRun } from '../src/scan/evaluate.js';
+import { defaultPolicy } from '../src/scoring/policy.js';
+import { syntheticInventory } from '../fixtures/synthetic/inventory.js';
+
+const BIN = resolve('bin', 'nhi.js');
+const BARE = resolve('bench', 'bare-read.mjs');
+const IDENTITIES_PER_SCOPE = 83_500;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+interface Timed {
+  seconds: number;
+  peakRssMb: number;
+}
+
+/** Runs a process with GNU time: wall seconds and peak RSS; stdout is discarded. */
+function timed(cmd: string, args: string[], ok: readonly number[] = [0, 1]): Timed {
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', cmd, ...args], {
+    env: { PATH: process.env.PATH, HOME: tmpdir(), NO_COLOR: '1' },
+    cwd: tmpdir(),
+    stdio: ['ignore', 'ignore', 'pipe'],
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const lines = r.stderr.toString().trim().split('\n');
+  const [seconds, kb] = lines[lines.length - 1]!.split(' ').map(Number);
+  if (r.status === null || !ok.includes(r.status))
+    throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${lines.slice(-5).join('\n')}`);
+  return { seconds: seconds!, peakRssMb: Math.round(kb! / 1024) };
+}
+
+function build(path: string, credentials: number) {
+  const now = new Date('2026-11-01T00:00:00Z');
+  const scopes = Math.max(1, Math.round(credentials / 100_000));
+  const catalog = openCatalog(path);
+  const run = catalog.beginRun({ providers: ['aws'], demo: false, version: 'bench', now });
+  let rows = 0;
+  let writeMs = 0;
+  let counts = { identities: 0, credentials: 0, grants: 0 };
+  for (let s = 0; s < scopes; s++) {
+    const inv = syntheticInventory({
+      identities: IDENTITIES_PER_SCOPE,
+      now,
+      seed: 42 + s,
+      scopeId: String(999900001111 + s),
+    });
+    const t = performance.now();
+    catalog.writeScope(run, inv, 0);
+    writeMs += performance.now() - t;
+    rows += inv.identities.length + inv.credentials.length + inv.grants.length;
+    counts = {
+      identities: counts.identities + inv.identities.length,
+      credentials: counts.credentials + inv.credentials.length,
+      grants: counts.grants + inv.grants.length,
+    };
+  }
+  catalog.finishRun(run, 'ok', now);
+  return { catalog, run, rows, writeMs, counts, scopes };
+}
+
+async function measure(credentials: number, repeat: number, dir: string) {
+  const path = join(dir, `catalog-${credentials}.db`);
+  const figures: Record<string, unknown> = {};
+  if (!existsSync(path)) {
+    const built = build(path, credentials);
+    const t = performance.now();
+    const evaluation = await evaluateRun(built.catalog.store(), built.catalog.run(built.run)!, {
+      policy: defaultPolicy(),
+    });
+    const evaluateMs = performance.now() - t;
+    built.catalog.close();
+    const inventory = timed('node', [BARE, path, 'inventory']);
+    Object.assign(figures, {
+      ...built.counts,
+      scopes: built.scopes,
+      inventoryRows: built.rows,
+      findings:
+        Object.values(evaluation.summary.bySeverity).reduce((a, b) => a + b, 0) +
+        evaluation.summary.notEvaluated,
+      scopeWritesSeconds: +(built.writeMs / 1000).toFixed(1),
+      storedEvaluationSeconds: +(evaluateMs / 1000).toFixed(1),
+      bareInventoryReadSeconds: inventory.seconds,
+      ratio_evaluation_vs_bare_inventory_read: +(evaluateMs / 1000 / inventory.seconds).toFixed(2),
+    });
+  }
+  const catalog = openCatalog(path, { readonly: true });
+  const worst = catalog.db
+    .prepare(
+      `SELECT subject_id AS id FROM scores WHERE subject_kind = 'credential' ORDER BY score DESC LIMIT 1`,
+    )
+    .get() as { id: string };
+  figures.catalogMb = Math.round(
+    (Number(catalog.db.pragma('page_count', { simple: true })) *
+      Number(catalog.db.pragma('page_size', { simple: true }))) /
+      1e6,
+  );
+  catalog.close();
+
+  const views: [name: string, args: string[], bare: string[]][] = [
+    ['list --limit 20', ['list', '--limit', '20'], ['list-20']],
+    ['list --identities --limit 20', ['list', '--identities', '--limit', '20'], ['list-20']],
+    ['show <credential>', ['show', worst.id], ['show', worst.id]],
+    ['report --format json', ['report', '--format', 'json'], ['findings']],
+    [
+      'check --fail-on high --format sarif',
+      ['check', '--fail-on', 'high', '--format', 'sarif'],
+      ['findings-high'],
+    ],
+    [
+      'report --group-by provider,severity (KPI)',
+      ['report', '--group-by', 'provider,severity', '--format', 'json'],
+      ['kpi'],
+    ],
+  ];
+  for (const [name, args, bare] of views) {
+    const cli: Timed[] = [];
+    const floor: Timed[] = [];
+    for (let i = 0; i < repeat; i++) {
+      cli.push(timed('node', [BIN, ...args, '--catalog', path]));
+      floor.push(timed('node', [BARE, path, ...bare]));
+    }
+    const s = median(cli.map((x) => x.seconds));
+    const b = median(floor.map((x) => x.seconds));
+    figures[name] = {
+      seconds: s,
+      bareSeconds: b,
+      ratio: +(s / Math.max(b, 0.01)).toFixed(2),
+      peakRssMb: Math.max(...cli.map((x) => x.peakRssMb)),
+      barePeakRssMb: Math.max(...floor.map((x) => x.peakRssMb)),
+    };
+  }
+  return figures;
+}
+
+/** Start-up: `nhi --help` and `nhi list` on an empty catalog against `node -e 0`. */
+function startup(dir: string, repeat: number) {
+  const empty = join(dir, 'empty.db');
+  if (!existsSync(empty)) openCatalog(empty).close();
+  const n = Math.max(15, repeat * 5);
+  const node: number[] = [];
+  const help: number[] = [];
+  const list: number[] = [];
+  for (let i = 0; i < n; i++) {
+    node.push(timed('node', ['-e', '0']).seconds);
+    help.push(timed('node', [BIN, '--help']).seconds);
+    // No scan yet: the one-line answer (exit 2) is what a user gets first.
+    list.push(timed('node', [BIN, 'list', '--catalog', empty], [2]).seconds);
+  }
+  return {
+    nodeSeconds: median(node),
+    helpSeconds: median(help),
+    listEmptySeconds: median(list),
+    ratio_help_vs_node: +(median(help) / median(node)).toFixed(2),
+    ratio_list_empty_vs_node: +(median(list) / median(node)).toFixed(2),
+  };
+}
+
+export default async function main() {
+  const sizes = (process.env.NHI_BENCH_SCALE_SIZES ?? '100000,1000000').split(',').map(Number);
+  const repeat = Number(process.env.NHI_BENCH_SCALE_REPEAT ?? 3);
+  const keep = process.env.NHI_BENCH_SCALE_DIR;
+  const dir = keep ? resolve(keep) : mkdtempSync(join(tmpdir(), 'nhi-bench-scale-'));
+  mkdirSync(dir, { recursive: true });
+  const stamp = join(dir, 'schema');
+  // Catalogs built by another schema are rebuilt.
+  if (existsSync(stamp) && readFileSync(stamp, 'utf8') !== String(SCHEMA_VERSION))
+    for (const s of sizes) rmSync(join(dir, `catalog-${s}.db`), { force: true });
+  writeFileSync(stamp, String(SCHEMA_VERSION));
+  const figures: Record<string, unknown> = {
+    machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 1e9)} GB`,
+    loadAverageAtStart: os.loadavg().map((x) => +x.toFixed(1)),
+    repeat,
+    startup: startup(dir, repeat),
+  };
+  for (const size of sizes) figures[`credentials_${size}`] = await measure(size, repeat, dir);
+  figures.loadAverageAtEnd = os.loadavg().map((x) => +x.toFixed(1));
+  if (!keep) rmSync(dir, { recursive: true, force: true });
+  return figures;
+}

@@ -1,0 +1,578 @@
+/**
+ * Stored evaluations in SQLite: writing one scope by scope, and the queries views answer from.
+ * Findings are read in canonical order straight off the `findings_order` index, so a report
+ * streams without sorting; SARIF's order (rule, logical name) is sorted by SQLite, in bounded
+ * memory (its sorter spills to temporary files).
+ */
+import type { Finding, Severity } from '../../model/index.js';
+import type {
+  EvaluatedBatch,
+  EvaluationCounts,
+  EvaluationInfo,
+  EvaluationSummary,
+  EvaluationWriter,
+  ExceptionUse,
+  FindingGroup,
+  FindingGroupKey,
+  FindingQuery,
+  ScopeKey,
+  StoredException,
+  StoredScore,
+} from '../store.js';
+import { currentHolder, holderAlive } from '../holder.js';
+import type { Statement } from 'better-sqlite3';
+import type { Db } from '../open.js';
+import { pagesOf } from './pages.js';
+
+type Row = Record<string, unknown>;
+
+const RANK: Readonly<Record<Severity, number>> = {
+  critical: 4,
+  high: 3,
+  medium: 2,
+  low: 1,
+  info: 0,
+};
+const SEVERITY_OF_RANK: readonly Severity[] = ['info', 'low', 'medium', 'high', 'critical'];
+const NOT_EVALUATED_RANK = -1;
+
+/** A finding's place in the canonical order: failing by severity, then not evaluated. */
+export function findingRank(f: Pick<Finding, 'outcome' | 'severity'>): number {
+  return f.outcome === 'fail' ? RANK[f.severity] : NOT_EVALUATED_RANK;
+}
+
+export function severityRank(s: Severity): number {
+  return RANK[s];
+}
+
+/** Finding fields stored in columns; any other field is kept in extra_json as it is. */
+const COLUMN_FIELDS = new Set<string>([
+  'ruleId',
+  'severity',
+  'outcome',
+  'subjectId',
+  'subjectKind',
+  'provider',
+  'scopeId',
+  'scopeName',
+  'identityName',
+  'identityExternalId',
+  'credentialExternalId',
+  'message',
+  'evidence',
+  'owasp',
+  'cis',
+  'playbook',
+  'fingerprint',
+  'points',
+]);
+
+function extraOf(f: Finding): string | null {
+  let extra: Record<string, unknown> | undefined;
+  for (const k of Object.keys(f)) {
+    if (COLUMN_FIELDS.has(k)) continue;
+    const v = (f as unknown as Record<string, unknown>)[k];
+    if (v !== undefined) (extra ??= {})[k] = v;
+  }
+  return extra ? JSON.stringify(extra) : null;
+}
+
+/** `provider/scope/identity[/credential]`, as report/common.ts `logicalName` builds it. */
+function logicalName(f: Finding): string {
+  return [
+    f.provider,
+    f.scopeId,
+    f.identityName,
+    ...(f.credentialExternalId ? [f.credentialExternalId] : []),
+  ].join('/');
+}
+
+export function toFinding(r: Row): Finding {
+  const f: Finding = {
+    ruleId: r.rule_id as string,
+    severity: r.severity as Severity,
+    outcome: r.outcome as Finding['outcome'],
+    subjectId: r.subject_id as string,
+    subjectKind: r.subject_kind as Finding['subjectKind'],
+    provider: r.provider as Finding['provider'],
+    scopeId: r.scope_id as string,
+    scopeName: r.scope_name as string,
+    identityName: r.identity_name as string,
+    identityExternalId: r.identity_external_id as string,
+    credentialExternalId: (r.credential_external_id as string | null) ?? null,
+    message: r.message as string,
+    evidence: JSON.parse(r.evidence_json as string) as Record<string, unknown>,
+    owasp: r.owasp as string,
+    cis: (r.cis as string | null) ?? null,
+    playbook: (r.playbook as string | null) ?? null,
+    fingerprint: r.fingerprint as string,
+    points: r.points as number,
+  };
+  return r.extra_json ? Object.assign(f, JSON.parse(r.extra_json as string)) : f;
+}
+
+function toScore(r: Row): StoredScore {
+  return {
+    subjectId: r.subject_id as string,
+    subjectKind: r.subject_kind as StoredScore['subjectKind'],
+    score: r.score as number,
+    band: r.band as string,
+    contributions: JSON.parse(r.contributions_json as string) as unknown[],
+  };
+}
+
+function emptyCounts(): EvaluationCounts {
+  return { bySeverity: { critical: 0, high: 0, medium: 0, low: 0, info: 0 }, notEvaluated: 0 };
+}
+
+function toInfo(r: Row): EvaluationInfo {
+  const summary = {
+    ...emptyCounts(),
+    suppressed: 0,
+    expiredExceptions: 0,
+    ...(JSON.parse(r.summary_json as string) as Partial<EvaluationSummary>),
+  };
+  return {
+    id: r.id as number,
+    runId: r.run_id as number,
+    policyFingerprint: r.policy_fingerprint as string,
+    asOf: r.as_of as string,
+    status: r.status as EvaluationInfo['status'],
+    nhiVersion: r.nhi_version as string,
+    startedAt: r.started_at as string,
+    finishedAt: (r.finished_at as string | null) ?? null,
+    summary,
+  };
+}
+
+const ORDER_BY: Record<NonNullable<FindingQuery['order']>, string> = {
+  canonical:
+    'f.rank DESC, f.provider, f.scope_id, f.identity_external_id, f.credential_external_id, f.rule_id, f.fingerprint',
+  sarif: 'f.rule_id, f.logical_name, f.fingerprint',
+  fingerprint: 'f.fingerprint',
+};
+
+const GROUP_COLUMN: Record<FindingGroupKey, string> = {
+  provider: 'f.provider',
+  scope: 'f.scope_id',
+  rule: 'f.rule_id',
+  severity: 'f.severity',
+  message: 'f.message',
+};
+
+/** The WHERE clause of a finding query, with bound parameters only. */
+function where(q: FindingQuery): { sql: string; params: Record<string, unknown> } {
+  const parts = ['f.evaluation_id = @evaluation'];
+  const params: Record<string, unknown> = { evaluation: q.evaluationId };
+  parts.push(q.suppressed ? 'f.suppressed_by IS NOT NULL' : 'f.suppressed_by IS NULL');
+  if (q.outcome === 'fail') {
+    parts.push(`f.rank >= @minRank`);
+    params.minRank = q.minRank ?? 0;
+  } else if (q.outcome === 'not-evaluated') {
+    parts.push(`f.rank = ${NOT_EVALUATED_RANK}`);
+  } else if (q.minRank !== undefined) {
+    parts.push(`(f.rank >= @minRank OR f.rank = ${NOT_EVALUATED_RANK})`);
+    params.minRank = q.minRank;
+  }
+  if (q.providers) {
+    parts.push(`f.provider IN (SELECT value FROM json_each(@providers))`);
+    params.providers = JSON.stringify(q.providers);
+  }
+  if (q.rules) {
+    parts.push(`f.rule_id IN (SELECT value FROM json_each(@rules))`);
+    params.rules = JSON.stringify(q.rules);
+  }
+  if (q.absentFrom) {
+    parts.push(`NOT EXISTS (SELECT 1 FROM findings o WHERE o.evaluation_id = @other
+      AND o.suppressed_by IS NULL AND o.fingerprint = f.fingerprint
+      ${q.absentFrom.outcome === undefined ? '' : q.absentFrom.outcome === 'fail' ? 'AND o.rank >= 0' : `AND o.rank = ${NOT_EVALUATED_RANK}`})`);
+    params.other = q.absentFrom.evaluationId;
+  }
+  return { sql: parts.join(' AND '), params };
+}
+
+export class SqliteEvaluations {
+  private readonly cache = new Map<string, Statement>();
+
+  constructor(private readonly db: Db) {}
+
+  private stmt(sql: string) {
+    let s = this.cache.get(sql);
+    if (!s) this.cache.set(sql, (s = this.db.prepare(sql)));
+    return s;
+  }
+
+  /** The run's complete evaluation, if any. */
+  evaluation(runId: number): EvaluationInfo | null {
+    const r = this.stmt(
+      `SELECT * FROM evaluations WHERE run_id = ? AND status = 'complete' ORDER BY id DESC LIMIT 1`,
+    ).get(runId) as Row | undefined;
+    return r ? toInfo(r) : null;
+  }
+
+  begin(init: {
+    runId: number;
+    policyFingerprint: string;
+    asOf: string;
+    version: string;
+    now: Date;
+  }): EvaluationWriter {
+    const db = this.db;
+    const holder = currentHolder();
+    // Take over an attempt of the same evaluation whose process died; forget other dead ones.
+    const running = db
+      .prepare(`SELECT * FROM evaluations WHERE run_id = ? AND status = 'running' ORDER BY id`)
+      .all(init.runId) as Row[];
+    const dead = running.filter((r) => !r.holder || !holderAlive(r.holder as string));
+    const resumable = dead.find(
+      (r) => r.policy_fingerprint === init.policyFingerprint && r.as_of === init.asOf,
+    );
+    for (const r of dead) if (r !== resumable) this.drop(r.id as number);
+    let id: number;
+    const doneScopes = new Set<string>();
+    if (resumable) {
+      id = resumable.id as number;
+      db.prepare(`UPDATE evaluations SET holder = ? WHERE id = ?`).run(holder, id);
+      for (const s of db
+        .prepare(`SELECT provider, scope_id FROM evaluation_scopes WHERE evaluation_id = ?`)
+        .all(id) as Row[])
+        doneScopes.add(scopeKeyOf(s.provider as string, s.scope_id as string));
+      // Whatever the dead process wrote of a scope it did not finish is redone.
+      db.transaction(() => {
+        for (const table of ['findings', 'scores']) {
+          db.prepare(
+            `DELETE FROM ${table} WHERE evaluation_id = @id AND NOT EXISTS (
+               SELECT 1 FROM evaluation_scopes s WHERE s.evaluation_id = @id
+               AND s.provider = ${table}.provider AND s.scope_id = ${table}.scope_id)`,
+          ).run({ id });
+        }
+      })();
+    } else {
+      id = Number(
+        db
+          .prepare(
+            `INSERT INTO evaluations (run_id, policy_fingerprint, as_of, status, holder, nhi_version, started_at)
+             VALUES (?, ?, ?, 'running', ?, ?, ?)`,
+          )
+          .run(
+            init.runId,
+            init.policyFingerprint,
+            init.asOf,
+            holder,
+            init.version,
+            init.now.toISOString(),
+          ).lastInsertRowid,
+      );
+    }
+    return new SqliteEvaluationWriter(db, this, id, init.runId, init.policyFingerprint, doneScopes);
+  }
+
+  /** Deletes an evaluation and everything stored under it. */
+  drop(id: number): void {
+    this.db.transaction(() => {
+      for (const table of [
+        'findings',
+        'scores',
+        'evaluation_scopes',
+        'evaluation_exceptions',
+        'expired_exception_matches',
+      ]) {
+        this.db.prepare(`DELETE FROM ${table} WHERE evaluation_id = ?`).run(id);
+      }
+      this.db.prepare(`DELETE FROM evaluations WHERE id = ?`).run(id);
+    })();
+  }
+
+  summaryOf(id: number): EvaluationSummary {
+    const counts = this.countFindings({ evaluationId: id });
+    const suppressed = (
+      this.stmt(
+        `SELECT count(*) AS n FROM findings WHERE evaluation_id = ? AND suppressed_by IS NOT NULL`,
+      ).get(id) as { n: number }
+    ).n;
+    const expired = (
+      this.stmt(
+        `SELECT count(*) AS n FROM evaluation_exceptions WHERE evaluation_id = ? AND expired_at IS NOT NULL`,
+      ).get(id) as { n: number }
+    ).n;
+    return { ...counts, suppressed, expiredExceptions: expired };
+  }
+
+  findings(q: FindingQuery): AsyncGenerator<Finding[]> {
+    const w = where(q);
+    const order = ORDER_BY[q.order ?? 'canonical'];
+    const limit = q.limit === undefined ? '' : ' LIMIT @limit';
+    const params = q.limit === undefined ? w.params : { ...w.params, limit: q.limit };
+    return pagesOf(
+      this.stmt(`SELECT f.* FROM findings f WHERE ${w.sql} ORDER BY ${order}${limit}`),
+      params,
+      toFinding,
+    );
+  }
+
+  countFindings(q: FindingQuery): EvaluationCounts {
+    const w = where(q);
+    const counts = emptyCounts();
+    for (const r of this.stmt(
+      `SELECT f.rank AS rank, count(*) AS n FROM findings f WHERE ${w.sql} GROUP BY f.rank`,
+    ).all(w.params) as { rank: number; n: number }[]) {
+      if (r.rank === NOT_EVALUATED_RANK) counts.notEvaluated += r.n;
+      else counts.bySeverity[SEVERITY_OF_RANK[r.rank]!] += r.n;
+    }
+    return counts;
+  }
+
+  groups(q: FindingQuery, by: readonly FindingGroupKey[]): FindingGroup[] {
+    const w = where(q);
+    const cols = by.map((k) => `${GROUP_COLUMN[k]} AS ${k}`);
+    const sql = `SELECT ${[...cols, `sum(f.rank >= 0) AS fail`, `sum(f.rank < 0) AS notEvaluated`, `sum(f.points) AS points`, `count(DISTINCT f.subject_id) AS subjects`].join(', ')}
+      FROM findings f WHERE ${w.sql}${by.length ? ` GROUP BY ${by.map((k) => GROUP_COLUMN[k]).join(', ')}` : ''}
+      ORDER BY fail DESC, points DESC${by.length ? `, ${by.map((k) => GROUP_COLUMN[k]).join(', ')}` : ''}`;
+    return (this.stmt(sql).all(w.params) as Row[]).map((r) => ({
+      key: Object.fromEntries(by.map((k) => [k, String(r[k])])),
+      fail: Number(r.fail ?? 0),
+      notEvaluated: Number(r.notEvaluated ?? 0),
+      points: Number(r.points ?? 0),
+      subjects: Number(r.subjects ?? 0),
+    }));
+  }
+
+  /** Findings about one identity and its credentials (the index's identity prefix). */
+  findingsOfIdentity(
+    evaluationId: number,
+    identity: { provider: string; scopeId: string; externalId: string },
+  ): Finding[] {
+    return (
+      this.stmt(
+        `SELECT f.* FROM findings f WHERE f.evaluation_id = ? AND f.suppressed_by IS NULL
+         AND f.rank IN (4, 3, 2, 1, 0, -1) AND f.provider = ? AND f.scope_id = ?
+         AND f.identity_external_id = ? ORDER BY ${ORDER_BY.canonical}`,
+      ).all(evaluationId, identity.provider, identity.scopeId, identity.externalId) as Row[]
+    ).map(toFinding);
+  }
+
+  scoresOf(evaluationId: number, subjectIds: readonly string[]): Map<string, StoredScore> {
+    const rows = this.stmt(
+      `SELECT * FROM scores WHERE evaluation_id = ? AND subject_id IN (SELECT value FROM json_each(?))`,
+    ).all(evaluationId, JSON.stringify(subjectIds)) as Row[];
+    return new Map(rows.map((r) => [r.subject_id as string, toScore(r)]));
+  }
+
+  /** Every score of an evaluation, highest first (credentials before identities on a tie). */
+  async *scores(evaluationId: number): AsyncGenerator<StoredScore[]> {
+    const sql = `SELECT * FROM scores WHERE evaluation_id = ? AND subject_kind = ?
+      ORDER BY score DESC, created_key, subject_id`;
+    const creds = pagesOf<Row, StoredScore>(this.stmt(sql), [evaluationId, 'credential'], toScore);
+    const idents = pagesOf<Row, StoredScore>(
+      this.db.prepare(sql),
+      [evaluationId, 'identity'],
+      toScore,
+    );
+    yield* mergePages(
+      creds,
+      idents,
+      (a, b) => b.score - a.score || (a.subjectKind === 'credential' ? -1 : 1),
+    );
+  }
+
+  exceptions(evaluationId: number): ExceptionUse[] {
+    return (
+      this.stmt(
+        `SELECT e.*, CASE WHEN e.expired_at IS NULL
+           THEN (SELECT count(*) FROM findings f WHERE f.evaluation_id = e.evaluation_id AND f.suppressed_by = e.idx)
+           ELSE (SELECT count(*) FROM expired_exception_matches m WHERE m.evaluation_id = e.evaluation_id AND m.idx = e.idx)
+         END AS uses
+         FROM evaluation_exceptions e WHERE e.evaluation_id = ? ORDER BY e.idx`,
+      ).all(evaluationId) as Row[]
+    ).map((r) => ({
+      index: r.idx as number,
+      exception: JSON.parse(r.exception_json as string) as StoredException['exception'],
+      expiredAt: (r.expired_at as string | null) ?? null,
+      findings: Number(r.uses),
+    }));
+  }
+
+  suppressed(evaluationId: number): AsyncGenerator<{ finding: Finding; exceptionIndex: number }[]> {
+    return pagesOf(
+      this.stmt(
+        `SELECT f.* FROM findings f WHERE f.evaluation_id = ? AND f.suppressed_by IS NOT NULL
+         ORDER BY ${ORDER_BY.canonical}`,
+      ),
+      [evaluationId],
+      (r: Row) => ({ finding: toFinding(r), exceptionIndex: r.suppressed_by as number }),
+    );
+  }
+
+  expiredMatches(evaluationId: number, index: number): AsyncGenerator<string[]> {
+    return pagesOf(
+      this.stmt(
+        `SELECT m.fingerprint FROM expired_exception_matches m JOIN findings f
+           ON f.evaluation_id = m.evaluation_id AND f.fingerprint = m.fingerprint
+         WHERE m.evaluation_id = ? AND m.idx = ? ORDER BY ${ORDER_BY.canonical}`,
+      ),
+      [evaluationId, index],
+      (r: Row) => r.fingerprint as string,
+    );
+  }
+}
+
+export const scopeKeyOf = (provider: string, scopeId: string): string => `${provider}\0${scopeId}`;
+
+/** Merges two ordered page streams into one. */
+async function* mergePages<T>(
+  a: AsyncIterable<readonly T[]>,
+  b: AsyncIterable<readonly T[]>,
+  compare: (x: T, y: T) => number,
+): AsyncGenerator<T[]> {
+  const ia = flatten(a)[Symbol.asyncIterator]();
+  const ib = flatten(b)[Symbol.asyncIterator]();
+  let x = await ia.next();
+  let y = await ib.next();
+  let page: T[] = [];
+  while (!x.done || !y.done) {
+    if (y.done || (!x.done && compare(x.value, y.value) <= 0)) {
+      page.push(x.value as T);
+      x = await ia.next();
+    } else {
+      page.push(y.value);
+      y = await ib.next();
+    }
+    if (page.length >= 512) {
+      yield page;
+      page = [];
+    }
+  }
+  if (page.length) yield page;
+}
+
+async function* flatten<T>(pages: AsyncIterable<readonly T[]>): AsyncGenerator<T> {
+  for await (const p of pages) yield* p;
+}
+
+const FINDING_INSERT = `INSERT INTO findings (evaluation_id, suppressed_by, rank, provider, scope_id,
+  identity_external_id, credential_external_id, rule_id, fingerprint, severity, outcome, points,
+  subject_kind, subject_id, scope_name, identity_name, logical_name, owasp, cis, playbook, message,
+  evidence_json, extra_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
+class SqliteEvaluationWriter implements EvaluationWriter {
+  private readonly insertFinding;
+  private readonly insertScore;
+  private readonly insertMatch;
+  private readonly writeBatchTx;
+
+  constructor(
+    private readonly db: Db,
+    private readonly evaluations: SqliteEvaluations,
+    readonly id: number,
+    private readonly runId: number,
+    private readonly fingerprint: string,
+    readonly doneScopes: ReadonlySet<string>,
+  ) {
+    this.insertFinding = db.prepare(FINDING_INSERT);
+    this.insertScore =
+      db.prepare(`INSERT INTO scores (evaluation_id, subject_kind, subject_id, provider,
+      scope_id, score, band, created_key, contributions_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.insertMatch = db.prepare(
+      `INSERT OR IGNORE INTO expired_exception_matches (evaluation_id, idx, fingerprint) VALUES (?, ?, ?)`,
+    );
+    const add = (f: Finding, suppressedBy: number | null) =>
+      this.insertFinding.run(
+        id,
+        suppressedBy,
+        findingRank(f),
+        f.provider,
+        f.scopeId,
+        f.identityExternalId,
+        f.credentialExternalId,
+        f.ruleId,
+        f.fingerprint,
+        f.severity,
+        f.outcome,
+        f.points,
+        f.subjectKind,
+        f.subjectId,
+        f.scopeName,
+        f.identityName,
+        logicalName(f),
+        f.owasp,
+        f.cis,
+        f.playbook,
+        f.message,
+        JSON.stringify(f.evidence ?? {}),
+        extraOf(f),
+      );
+    this.writeBatchTx = db.transaction((batch: EvaluatedBatch) => {
+      for (const f of batch.findings) add(f, null);
+      for (const s of batch.suppressed) add(s.finding, s.exceptionIndex);
+      for (const s of batch.scores) {
+        this.insertScore.run(
+          id,
+          s.subjectKind,
+          s.subjectId,
+          s.provider,
+          s.scopeId,
+          s.score,
+          s.band,
+          s.createdAt ?? '~',
+          JSON.stringify(s.contributions),
+        );
+      }
+      for (const m of batch.expiredMatches)
+        this.insertMatch.run(id, m.exceptionIndex, m.fingerprint);
+    });
+  }
+
+  scopeKey(scope: ScopeKey): string {
+    return scopeKeyOf(scope.provider, scope.scopeId);
+  }
+
+  writeBatch(batch: EvaluatedBatch): Promise<void> {
+    this.writeBatchTx(batch);
+    return Promise.resolve();
+  }
+
+  finishScope(scope: ScopeKey): Promise<void> {
+    this.db
+      .prepare(
+        `INSERT OR IGNORE INTO evaluation_scopes (evaluation_id, provider, scope_id) VALUES (?, ?, ?)`,
+      )
+      .run(this.id, scope.provider, scope.scopeId);
+    return Promise.resolve();
+  }
+
+  complete(exceptions: readonly StoredException[]): Promise<EvaluationInfo> {
+    const db = this.db;
+    const insert = db.prepare(
+      `INSERT OR REPLACE INTO evaluation_exceptions (evaluation_id, idx, exception_json, expired_at) VALUES (?, ?, ?, ?)`,
+    );
+    db.transaction(() => {
+      for (const e of exceptions)
+        insert.run(this.id, e.index, JSON.stringify(e.exception), e.expiredAt);
+    })();
+    const summary = this.evaluations.summaryOf(this.id);
+    // Another process may have finished the same evaluation meanwhile: then keep that one.
+    const superseded: number[] = [];
+    const winner = db.transaction((): number => {
+      const same = db
+        .prepare(
+          `SELECT id FROM evaluations WHERE run_id = ? AND status = 'complete' AND policy_fingerprint = ? AND id <> ?`,
+        )
+        .get(this.runId, this.fingerprint, this.id) as { id: number } | undefined;
+      if (same) {
+        superseded.push(this.id);
+        return same.id;
+      }
+      db.prepare(
+        `UPDATE evaluations SET status = 'complete', holder = NULL, finished_at = ?, summary_json = ? WHERE id = ?`,
+      ).run(new Date().toISOString(), JSON.stringify(summary), this.id);
+      for (const r of db
+        .prepare(`SELECT id FROM evaluations WHERE run_id = ? AND status = 'complete' AND id <> ?`)
+        .all(this.runId, this.id) as { id: number }[])
+        superseded.push(r.id);
+      return this.id;
+    })();
+    for (const id of superseded) this.evaluations.drop(id);
+    const info = db.prepare(`SELECT * FROM evaluations WHERE id = ?`).get(winner) as Row;
+    return Promise.resolve(toInfo(info));
+  }
+}

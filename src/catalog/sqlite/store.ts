@@ -1,0 +1,170 @@
+/**
+ * The SQLite backend of the catalog interface. better-sqlite3 is synchronous and in-process,
+ * so each call does its work at once and resolves; large results are read lazily, a page at a
+ * time, straight from the statement.
+ */
+import type { Catalog } from '../index.js';
+import { PlaybookStore } from '../playbook-store.js';
+import type {
+  CatalogStore,
+  FindingGroupKey,
+  FindingQuery,
+  ScopeKey,
+  SubjectKind,
+  SubjectQuery,
+} from '../store.js';
+
+export class SqliteStore implements CatalogStore {
+  constructor(private readonly catalog: Catalog) {}
+
+  get location(): string {
+    return this.catalog.path;
+  }
+
+  close(): Promise<void> {
+    this.catalog.close();
+    return Promise.resolve();
+  }
+
+  beginRun(init: Parameters<CatalogStore['beginRun']>[0]) {
+    return Promise.resolve(this.catalog.beginRun(init));
+  }
+
+  writeScope(...args: Parameters<CatalogStore['writeScope']>) {
+    return Promise.resolve(this.catalog.writeScope(...args));
+  }
+
+  finishRun(...args: Parameters<CatalogStore['finishRun']>) {
+    this.catalog.finishRun(...args);
+    return Promise.resolve();
+  }
+
+  run(runId: number) {
+    return Promise.resolve(this.catalog.run(runId));
+  }
+
+  latestRun() {
+    return Promise.resolve(this.catalog.latestRun());
+  }
+
+  hasRuns(kind: { demo: boolean }) {
+    return Promise.resolve(
+      this.catalog.db
+        .prepare(`SELECT 1 FROM scan_runs WHERE demo = ? LIMIT 1`)
+        .get(kind.demo ? 1 : 0) !== undefined,
+    );
+  }
+
+  previousRun(runId: number) {
+    return Promise.resolve(this.catalog.previousRun(runId));
+  }
+
+  scopesOfRun(runId: number) {
+    return Promise.resolve(this.catalog.scopesOfRun(runId));
+  }
+
+  gapsInForce(runId: number, scope?: ScopeKey) {
+    return Promise.resolve(this.catalog.gapsInForce(runId, scope));
+  }
+
+  presentScopes(runId: number) {
+    return Promise.resolve(this.catalog.views.presentScopes(runId));
+  }
+
+  async *scopeBatches(runId: number, scope: ScopeKey, identities: number) {
+    yield* this.catalog.views.scopeBatches(runId, scope, identities);
+  }
+
+  evaluation(runId: number) {
+    return Promise.resolve(this.catalog.evaluations.evaluation(runId));
+  }
+
+  beginEvaluation(init: Parameters<CatalogStore['beginEvaluation']>[0]) {
+    return Promise.resolve(this.catalog.evaluations.begin(init));
+  }
+
+  credentials(q: SubjectQuery) {
+    return this.catalog.views.credentials(q);
+  }
+
+  identities(q: SubjectQuery) {
+    return this.catalog.views.identities(q);
+  }
+
+  countSubjects(kind: SubjectKind, q: SubjectQuery) {
+    return Promise.resolve(this.catalog.views.countSubjects(kind, q));
+  }
+
+  resolve(ref: string) {
+    return Promise.resolve(this.catalog.resolve(ref));
+  }
+
+  findingsOfIdentity(
+    evaluationId: number,
+    identity: { provider: string; scopeId: string; externalId: string },
+  ) {
+    return Promise.resolve(this.catalog.evaluations.findingsOfIdentity(evaluationId, identity));
+  }
+
+  scoresOf(evaluationId: number, subjectIds: readonly string[]) {
+    return Promise.resolve(this.catalog.evaluations.scoresOf(evaluationId, subjectIds));
+  }
+
+  grantsOfIdentity(identityId: string) {
+    return Promise.resolve(this.catalog.grantsOfIdentity(identityId));
+  }
+
+  history(subjectIds: readonly string[]) {
+    return Promise.resolve(
+      subjectIds.flatMap((id) => this.catalog.history(id).map((h) => ({ subjectId: id, ...h }))),
+    );
+  }
+
+  openPlaybookRuns(credentialIds: readonly string[]) {
+    const playbooks = new PlaybookStore(this.catalog.db);
+    return Promise.resolve(
+      credentialIds.flatMap((id) => {
+        const r = playbooks.openRunFor(id);
+        return r
+          ? [{ id: r.id, kind: r.kind, status: r.status, credentialId: r.credentialId }]
+          : [];
+      }),
+    );
+  }
+
+  findings(q: FindingQuery) {
+    return this.catalog.evaluations.findings(q);
+  }
+
+  countFindings(q: FindingQuery) {
+    return Promise.resolve(this.catalog.evaluations.countFindings(q));
+  }
+
+  findingGroups(q: FindingQuery, by: readonly FindingGroupKey[]) {
+    return Promise.resolve(this.catalog.evaluations.groups(q, by));
+  }
+
+  scores(evaluationId: number) {
+    return this.catalog.evaluations.scores(evaluationId);
+  }
+
+  exceptions(evaluationId: number) {
+    return Promise.resolve(this.catalog.evaluations.exceptions(evaluationId));
+  }
+
+  suppressed(evaluationId: number) {
+    return this.catalog.evaluations.suppressed(evaluationId);
+  }
+
+  expiredMatches(evaluationId: number, index: number) {
+    return this.catalog.evaluations.expiredMatches(evaluationId, index);
+  }
+
+  credentialChanges(fromRun: number, toRun: number, change: 'added' | 'removed') {
+    return this.catalog.views.credentialChanges(fromRun, toRun, change);
+  }
+
+  changes(fromRun: number, toRun: number) {
+    return this.catalog.views.changes(fromRun, toRun);
+  }
+}

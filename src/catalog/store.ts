@@ -1,0 +1,330 @@
+/**
+ * The catalog as scans and views use it: asynchronous, streaming queries over a schema with
+ * numbered migrations. SQLite implements it (sqlite/store.ts, the embedded default); another
+ * backend (PostgreSQL) implements the same interface. Callers never see a driver or SQL.
+ *
+ * Large results are `Pages`: async iterables of arrays of rows, so a backend fetches them in
+ * batches (a statement iterator, a cursor) and a caller's memory is bounded by one page, not by
+ * the estate. Consume one stream before starting the next: a backend may serve every query of
+ * one store from one connection.
+ */
+import type {
+  Finding,
+  ProviderId,
+  ScanRun,
+  Scope,
+  ScopeKind,
+  ScopeResult,
+  StoredCredential,
+  StoredGap,
+  StoredGrant,
+  StoredIdentity,
+} from '../model/index.js';
+import type { PolicyException } from '../scoring/policy.js';
+
+export type Pages<T> = AsyncIterable<readonly T[]>;
+
+export interface ScopeKey {
+  provider: ProviderId;
+  scopeId: string;
+}
+
+/** A scope with records present at a run. */
+export interface PresentScope extends ScopeKey {
+  /** Whether any identity of it is present (else only credentials whose identity is gone). */
+  identities: boolean;
+}
+
+export interface ScopeWriteStats {
+  identities: number;
+  credentials: number;
+  grants: number;
+  removed: number;
+}
+
+export interface ScopeRunRecord {
+  runId: number;
+  provider: ProviderId;
+  scopeId: string;
+  scopeName: string;
+  scopeKind: ScopeKind;
+  status: 'ok' | 'failed' | 'interrupted';
+  error: string | null;
+  errorCode: string | null;
+  identities: number;
+  credentials: number;
+  grants: number;
+  removed: number;
+  gaps: number;
+  apiCalls: number;
+  durationMs: number;
+}
+
+export interface ChangeRecord {
+  runId: number;
+  field: string;
+  oldValue: string | null;
+  newValue: string | null;
+}
+
+export type SubjectKind = 'credential' | 'identity';
+
+/** A subject's stored score: 0–100, its band, and the contributions that add up to it. */
+export interface StoredScore {
+  subjectId: string;
+  subjectKind: SubjectKind;
+  score: number;
+  band: string;
+  contributions: unknown[];
+}
+
+/** What the evaluator stores per subject (a score plus the columns views sort and filter on). */
+export interface ScoreRecord extends StoredScore {
+  provider: ProviderId;
+  scopeId: string;
+  createdAt: string | null;
+}
+
+export type Resolved =
+  | {
+      kind: 'credential';
+      credential: StoredCredential;
+      identity: StoredIdentity;
+      scope: Scope;
+      runDemo: boolean;
+    }
+  | {
+      kind: 'identity';
+      identity: StoredIdentity;
+      scope: Scope;
+      credentials: StoredCredential[];
+      grants: StoredGrant[];
+      runDemo: boolean;
+    };
+
+/* ----- stored evaluations ----- */
+
+export interface EvaluationCounts {
+  /** Reported failing findings by severity. */
+  bySeverity: Record<'critical' | 'high' | 'medium' | 'low' | 'info', number>;
+  notEvaluated: number;
+}
+
+export interface EvaluationSummary extends EvaluationCounts {
+  suppressed: number;
+  expiredExceptions: number;
+}
+
+export interface EvaluationInfo {
+  id: number;
+  runId: number;
+  policyFingerprint: string;
+  /** ISO instant the rules were evaluated as of (the scan's start). */
+  asOf: string;
+  status: 'running' | 'complete';
+  nhiVersion: string;
+  startedAt: string;
+  finishedAt: string | null;
+  summary: EvaluationSummary;
+}
+
+/** One batch of a scope as present at a run: identities with all their credentials and grants. */
+export interface ScopeBatch {
+  identities: StoredIdentity[];
+  credentials: StoredCredential[];
+  grants: StoredGrant[];
+}
+
+/** What the evaluator stores for one batch. */
+export interface EvaluatedBatch {
+  findings: readonly Finding[];
+  suppressed: readonly { finding: Finding; exceptionIndex: number }[];
+  scores: readonly ScoreRecord[];
+  /** Findings that an expired exception would still match (they are reported again). */
+  expiredMatches: readonly { exceptionIndex: number; fingerprint: string }[];
+}
+
+export interface StoredException {
+  index: number;
+  exception: PolicyException;
+  /** When it stopped applying, as of the evaluation; null while it applies. */
+  expiredAt: string | null;
+}
+
+/** A stored exception with how many findings it suppresses, or (expired) still matches. */
+export interface ExceptionUse extends StoredException {
+  findings: number;
+}
+
+/** Writes one evaluation, scope by scope; readers see it only once `complete` has run. */
+export interface EvaluationWriter {
+  readonly id: number;
+  /** Scopes already stored by an earlier, interrupted attempt of the same evaluation. */
+  readonly doneScopes: ReadonlySet<string>;
+  /** The key `doneScopes` holds for a scope. */
+  scopeKey(scope: ScopeKey): string;
+  writeBatch(batch: EvaluatedBatch): Promise<void>;
+  finishScope(scope: ScopeKey): Promise<void>;
+  /** Records the policy's exceptions, makes the evaluation the run's, and drops older ones. */
+  complete(exceptions: readonly StoredException[]): Promise<EvaluationInfo>;
+}
+
+/* ----- view queries ----- */
+
+export type SubjectSort = 'score' | 'age' | 'last-used' | 'provider';
+
+export interface SubjectQuery {
+  evaluationId: number;
+  /** Credentials or identities present at this run (with `includeRemoved`, every one ever seen). */
+  runId: number;
+  includeRemoved?: boolean;
+  providers?: readonly string[];
+  /** Credential types, or identity kinds. */
+  types?: readonly string[];
+  /** Credential statuses (credentials only). */
+  statuses?: readonly string[];
+  /** Scope id or name. */
+  scope?: string;
+  bands?: readonly string[];
+  sort: SubjectSort;
+  limit?: number;
+}
+
+export interface ScoreCell {
+  score: number;
+  band: string;
+}
+
+export interface CredentialRow {
+  credential: StoredCredential;
+  identity: { name: string; kind: string; externalId: string } | null;
+  score: ScoreCell | null;
+}
+
+export interface IdentityRow {
+  identity: StoredIdentity;
+  /** Credentials present at the run. */
+  credentials: number;
+  score: ScoreCell | null;
+}
+
+export interface FindingQuery {
+  evaluationId: number;
+  /** The suppressed findings instead of the reported ones. */
+  suppressed?: boolean;
+  outcome?: Finding['outcome'];
+  /** Failing findings at or above this severity rank (critical 4 … info 0); not-evaluated ones are kept unless `outcome` excludes them. */
+  minRank?: number;
+  providers?: readonly string[];
+  rules?: readonly string[];
+  /** Only findings whose fingerprint is not among another evaluation's reported findings (of `outcome` when given). */
+  absentFrom?: { evaluationId: number; outcome?: Finding['outcome'] };
+  /** canonical: worst first (the documented report order); sarif: by rule, logical name, fingerprint; fingerprint: by fingerprint (baselines). */
+  order?: 'canonical' | 'sarif' | 'fingerprint';
+  limit?: number;
+}
+
+export type FindingGroupKey = 'provider' | 'scope' | 'rule' | 'severity' | 'message';
+
+export interface FindingGroup {
+  key: Partial<Record<FindingGroupKey, string>>;
+  fail: number;
+  notEvaluated: number;
+  points: number;
+  subjects: number;
+}
+
+export interface CredentialChange {
+  change: 'added' | 'removed';
+  credential: StoredCredential;
+}
+
+/**
+ * The catalog interface. Writes of a scope are transactional (all of it or nothing); the
+ * history (first/last seen, removed, field changes) is kept by the backend.
+ */
+/** A playbook run not yet finished, as views mention it. */
+export interface OpenPlaybookRun {
+  id: number;
+  kind: string;
+  status: string;
+  credentialId: string;
+}
+
+export interface CatalogStore {
+  readonly location: string;
+  close(): Promise<void>;
+
+  /* runs */
+  beginRun(init: {
+    providers: ProviderId[];
+    demo: boolean;
+    version: string;
+    now: Date;
+  }): Promise<number>;
+  writeScope(
+    runId: number,
+    result: ScopeResult,
+    durationMs: number,
+  ): Promise<ScopeWriteStats | null>;
+  finishRun(runId: number, status: ScanRun['status'], now: Date): Promise<void>;
+  run(runId: number): Promise<ScanRun | null>;
+  /** The newest finished run that produced data (ok, partial, or interrupted after committing). */
+  latestRun(): Promise<ScanRun | null>;
+  /** Whether any run of that kind (the demo estate, or a real one) was recorded. */
+  hasRuns(kind: { demo: boolean }): Promise<boolean>;
+  /** The finished run before `runId` (for diff and --new-only). */
+  previousRun(runId: number): Promise<ScanRun | null>;
+  scopesOfRun(runId: number): Promise<ScopeRunRecord[]>;
+  /** Coverage gaps in force at a run: each scope's latest successful scan up to it. */
+  gapsInForce(runId: number, scope?: ScopeKey): Promise<StoredGap[]>;
+
+  /* evaluation input */
+  /** Scopes with records present at a run, in (provider, scope id) order. */
+  presentScopes(runId: number): Promise<PresentScope[]>;
+  /** A scope as present at a run, in batches of about `identities` identities. */
+  scopeBatches(runId: number, scope: ScopeKey, identities: number): AsyncIterable<ScopeBatch>;
+
+  /* stored evaluations */
+  /** The run's complete evaluation, if any. */
+  evaluation(runId: number): Promise<EvaluationInfo | null>;
+  beginEvaluation(init: {
+    runId: number;
+    policyFingerprint: string;
+    asOf: string;
+    version: string;
+    now: Date;
+  }): Promise<EvaluationWriter>;
+
+  /* views */
+  credentials(q: SubjectQuery): Pages<CredentialRow>;
+  identities(q: SubjectQuery): Pages<IdentityRow>;
+  countSubjects(kind: SubjectKind, q: SubjectQuery): Promise<number>;
+  resolve(ref: string): Promise<Resolved | null>;
+  /** Reported findings about an identity and its credentials, canonical order. */
+  findingsOfIdentity(
+    evaluationId: number,
+    identity: { provider: string; scopeId: string; externalId: string },
+  ): Promise<Finding[]>;
+  scoresOf(evaluationId: number, subjectIds: readonly string[]): Promise<Map<string, StoredScore>>;
+  grantsOfIdentity(identityId: string): Promise<StoredGrant[]>;
+  history(subjectIds: readonly string[]): Promise<(ChangeRecord & { subjectId: string })[]>;
+  /** The open playbook run of each credential that has one (show mentions it). */
+  openPlaybookRuns(credentialIds: readonly string[]): Promise<OpenPlaybookRun[]>;
+  findings(q: FindingQuery): Pages<Finding>;
+  countFindings(q: FindingQuery): Promise<EvaluationCounts>;
+  findingGroups(q: FindingQuery, by: readonly FindingGroupKey[]): Promise<FindingGroup[]>;
+  scores(evaluationId: number): Pages<StoredScore>;
+  exceptions(evaluationId: number): Promise<ExceptionUse[]>;
+  /** The suppressed findings, canonical order, each with the index of its exception. */
+  suppressed(evaluationId: number): Pages<{ finding: Finding; exceptionIndex: number }>;
+  expiredMatches(evaluationId: number, index: number): Pages<string>;
+  /** Credentials first seen (added), or removed, in runs after `fromRun` up to `toRun`. */
+  credentialChanges(
+    fromRun: number,
+    toRun: number,
+    change: CredentialChange['change'],
+  ): Pages<StoredCredential>;
+  /** Field changes recorded in runs after `fromRun` up to `toRun` (removals excluded). */
+  changes(fromRun: number, toRun: number): Pages<ChangeRecord & { subjectId: string }>;
+}
