@@ -1,3 +1,4 @@
+import { get as httpsGet } from 'node:https';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
@@ -17,6 +18,7 @@ import {
   offsetPage,
   router,
   serveStandIn,
+  standInCertificate,
   startCanary,
   startFaultProxy,
   type StandInServer,
@@ -222,5 +224,45 @@ describe('fault proxy', () => {
     proxy.faults.add({ path: '/hello', status: 503, retryAfter: 0 });
     expect((await f(`${proxy.url}/hello`)).status).toBe(503);
     expect(canary.requests).toEqual([]);
+  });
+});
+
+describe('stand-in over TLS', () => {
+  /** GET with node:https, trusting only `ca` (nothing else: the stand-in's own certificate). */
+  const getTls = (url: string, ca?: string) =>
+    new Promise<{ status: number; link: string; body: string }>((resolve, reject) => {
+      httpsGet(url, { ca: ca ?? [] }, (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, link: String(res.headers.link ?? ''), body }),
+        );
+      }).on('error', reject);
+    });
+
+  it('serves https with an in-process certificate that clients trust through `ca` alone', async () => {
+    const s = await server(hello, { tls: true });
+    expect(s.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    expect(s.ca).toMatch(/^-----BEGIN CERTIFICATE-----/);
+    const page = await getTls(`${s.url}/items`, s.ca);
+    expect(page.status).toBe(200);
+    // Links that point back at the server keep its scheme, so clients stay on https.
+    expect(page.link).toContain(`${s.url}/items?token=`);
+    await expect(getTls(`${s.url}/items`)).rejects.toThrow(/self[- ]signed|certificate/i);
+
+    // Faults work the same over TLS, foreign links included.
+    s.faults.add({ path: '/items', foreignLinks: 'http://127.0.0.1:1' });
+    expect((await getTls(`${s.url}/items`, s.ca)).link).toContain('http://127.0.0.1:1/items');
+    s.faults.add({ path: '/hello', status: 503, retryAfter: 0 });
+    expect((await getTls(`${s.url}/hello`, s.ca)).status).toBe(503);
+  });
+
+  it('lets several servers share one certificate (one CA for a whole stand-in)', async () => {
+    const tls = await standInCertificate();
+    const [a, b] = await Promise.all([server(hello, { tls }), server(hello, { tls })]);
+    expect(a.ca).toBe(tls.cert);
+    expect(JSON.parse((await getTls(`${b.url}/hello`, tls.cert)).body)).toEqual({
+      hello: 'world',
+    });
   });
 });

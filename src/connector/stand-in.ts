@@ -4,8 +4,16 @@
  * and a fault-injecting proxy that puts the same faults in front of any server (a stand-in
  * or moto). Nothing here runs in a real scan.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingMessage,
+  type RequestListener,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import selfsigned from 'selfsigned';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 
@@ -116,6 +124,8 @@ export interface RequestRecord {
 
 export interface StandInServer {
   url: string;
+  /** With `tls`: the certificate (PEM) a client must trust to reach this server. */
+  ca?: string;
   faults: FaultSet;
   requests: RequestRecord[];
   /** Delay added to every answer (a real API's latency; benchmarks set it). */
@@ -123,8 +133,19 @@ export interface StandInServer {
   close(): Promise<void>;
 }
 
+/** A server certificate and its private key (PEM). */
+export interface StandInTls {
+  key: string;
+  cert: string;
+}
+
 export interface ServeOptions {
   latencyMs?: number;
+  /**
+   * Serve HTTPS (clients that refuse bearer tokens over plain http): with a given certificate
+   * (several servers can share one), or `true` for a fresh one from `standInCertificate()`.
+   */
+  tls?: StandInTls | true;
   /** The provider's own error document for a status fault (e.g. a google.rpc error). */
   errorBody?: (status: number, req: StandInRequest) => StandInResponse;
 }
@@ -138,7 +159,7 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
-function toRequest(req: IncomingMessage, body: Buffer): StandInRequest {
+function toRequest(req: IncomingMessage, body: Buffer, scheme = 'http'): StandInRequest {
   const url = new URL(req.url ?? '/', 'http://stand-in');
   let path = url.pathname;
   try {
@@ -152,7 +173,7 @@ function toRequest(req: IncomingMessage, body: Buffer): StandInRequest {
     query: url.searchParams,
     headers: req.headers,
     body,
-    origin: `http://${req.headers.host ?? 'localhost'}`,
+    origin: `${scheme}://${req.headers.host ?? 'localhost'}`,
     text: () => body.toString('utf8'),
     json: () => (body.length ? (JSON.parse(body.toString('utf8')) as unknown) : {}),
   };
@@ -231,7 +252,7 @@ export function faultResponse(
 }
 
 /** Tracks sockets so close() never waits on a hung request or a keep-alive client. */
-function closer(server: Server): () => Promise<void> {
+function closer(server: Server | TlsServer): () => Promise<void> {
   const sockets = new Set<Socket>();
   server.on('connection', (s) => {
     sockets.add(s);
@@ -244,9 +265,37 @@ function closer(server: Server): () => Promise<void> {
     });
 }
 
-async function listen(server: Server): Promise<string> {
+async function listen(server: Server | TlsServer, scheme = 'http'): Promise<string> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return `${scheme}://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+/**
+ * A self-signed certificate for 127.0.0.1 and localhost, valid for two days, made in-process
+ * (an EC P-256 key through Node's WebCrypto: milliseconds, no openssl child process). It is its
+ * own CA: a client trusts the server by adding `cert` to its trusted certificates.
+ */
+export async function standInCertificate(): Promise<StandInTls> {
+  const now = Date.now();
+  const pems = await selfsigned.generate([{ name: 'commonName', value: 'localhost' }], {
+    keyType: 'ec',
+    curve: 'P-256',
+    algorithm: 'sha256',
+    // Real time, not a demo clock: TLS checks validity against the machine's clock.
+    notBeforeDate: new Date(now - 3_600_000),
+    notAfterDate: new Date(now + 2 * 86_400_000),
+    extensions: [
+      { name: 'basicConstraints', cA: true },
+      {
+        name: 'subjectAltName',
+        altNames: [
+          { type: 2, value: 'localhost' },
+          { type: 7, ip: '127.0.0.1' },
+        ],
+      },
+    ],
+  });
+  return { key: pems.private, cert: pems.cert };
 }
 
 /**
@@ -260,9 +309,11 @@ export async function serveStandIn(
   const faults = new FaultSet();
   const requests: RequestRecord[] = [];
   const state = { latencyMs: opts.latencyMs ?? 0 };
-  const server = createServer((req, res) => {
+  const tls = opts.tls === true ? await standInCertificate() : opts.tls;
+  const scheme = tls ? 'https' : 'http';
+  const listener: RequestListener = (req, res) => {
     void (async () => {
-      const r = toRequest(req, await readBody(req));
+      const r = toRequest(req, await readBody(req), scheme);
       const record: RequestRecord = {
         method: r.method,
         path: r.path,
@@ -284,11 +335,13 @@ export async function serveStandIn(
       }
       record.status = deliver(res, answer, fault, r.origin);
     })();
-  });
+  };
+  const server = tls ? createTlsServer(tls, listener) : createServer(listener);
   const close = closer(server);
-  const url = await listen(server);
+  const url = await listen(server, scheme);
   return {
     url,
+    ...(tls ? { ca: tls.cert } : {}),
     faults,
     requests,
     get latencyMs() {
