@@ -65,6 +65,8 @@ describe('pinnedFetch', () => {
     s.faults.add({ path: '/start', redirect: `${s.url}/hello` });
     const res = await fetcher(s)(`${s.url}/start`);
     expect(await res.json()).toEqual({ hello: 'world' });
+    // A doubled slash (how some SDKs join a base URL and a path) is still this server's path.
+    expect(await (await fetcher(s)(`${s.url}//hello`)).json()).toEqual({ hello: 'world' });
   });
 
   it('never sends a request, or a redirect, to another origin', async () => {

@@ -160,7 +160,9 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 }
 
 function toRequest(req: IncomingMessage, body: Buffer, scheme = 'http'): StandInRequest {
-  const url = new URL(req.url ?? '/', 'http://stand-in');
+  // Prefixed rather than resolved: a path like `//subscriptions/x` (some SDKs join base and
+  // path with a doubled slash) is a path, not a protocol-relative URL naming a host.
+  const url = new URL(`http://stand-in${req.url ?? '/'}`);
   let path = url.pathname;
   try {
     path = decodeURIComponent(path);
