@@ -16,18 +16,20 @@ import {
   type Sink,
 } from '../../src/connector/index.js';
 import { createAzureClient, type AzureClient } from './client.js';
-import { parseKeyVaultTarget, resolveSettings } from './config.js';
+import { parseKeyVaultTarget, resolveSettings } from './options.js';
 import { z } from 'zod';
 import {
   applicationSchema,
   federatedCredentialSchema,
-  mapPasswordCredential,
   parseList,
   parseOne,
   servicePrincipalSchema,
-  buildTenantRecords,
+} from './schema.js';
+import {
+  holderCredentials,
+  mapPasswordCredential,
   type SecretOwnerRef,
-} from './map.js';
+} from './map/credentials.js';
 
 const NONE = NO_CAPABILITIES;
 
@@ -68,7 +70,7 @@ async function credentialsOfOwner(
     if ((err as { status?: number }).status === 404) return null;
     throw err;
   }
-  const noUsage = { servicePrincipals: null, credentials: null };
+  // Mapped alone, like the scan maps it (usage unknown here), under the identity the catalog has.
   if (owner.origin === 'application') {
     const app = parseOne(applicationSchema, raw, `GET ${path}`);
     const federated = parseList(
@@ -76,36 +78,12 @@ async function credentialsOfOwner(
       await client.graphList(`${path}/federatedIdentityCredentials`),
       `GET ${path}/federatedIdentityCredentials`,
     );
-    const records = buildTenantRecords(
-      {
-        tenantId: ref.scope.id,
-        applications: [app],
-        servicePrincipals: [],
-        federated: new Map([[app.id, federated]]),
-        appRoleAssignments: new Map(),
-        oauth2Grants: [],
-        usage: noUsage,
-        rbac: [],
-      },
-      ctx.now(),
-    );
-    return records.credentials.map((c) => ({ ...c, identityExternalId: ref.identityExternalId }));
+    const holder = { origin: 'application', objectId: app.id, appId: app.appId } as const;
+    return holderCredentials(app, ref.identityExternalId, holder, ctx.now(), null, federated);
   }
   const sp = parseOne(servicePrincipalSchema, raw, `GET ${path}`);
-  const records = buildTenantRecords(
-    {
-      tenantId: ref.scope.id,
-      applications: [],
-      servicePrincipals: [sp],
-      federated: new Map(),
-      appRoleAssignments: new Map(),
-      oauth2Grants: [],
-      usage: noUsage,
-      rbac: [],
-    },
-    ctx.now(),
-  );
-  return records.credentials.map((c) => ({ ...c, identityExternalId: ref.identityExternalId }));
+  const holder = { origin: 'servicePrincipal', objectId: sp.id, appId: sp.appId } as const;
+  return holderCredentials(sp, ref.identityExternalId, holder, ctx.now(), null);
 }
 
 const addPasswordResponse = z.object({
