@@ -22,7 +22,7 @@ import {
   kindOfStatus,
   parseJsonBody,
   parsePayload,
-  type OriginPin,
+  OriginPin,
 } from '../../src/connector/index.js';
 import { PROVIDER } from './options.js';
 import { collectionPageSchema, openIdConfigurationSchema, tokenResponseSchema } from './schema.js';
@@ -46,9 +46,11 @@ export const checkAuthorityAnswer: AnswerCheck = (request, response) => {
   const json = parseJsonBody(response.bodyAsText ?? '', from);
   const path = new URL(request.url).pathname;
   if (path.endsWith('/token')) parsePayload(tokenResponseSchema, json, from);
-  else if (path.endsWith('/openid-configuration'))
-    parsePayload(openIdConfigurationSchema, json, from);
-  else if (json === null || typeof json !== 'object')
+  else if (path.endsWith('/openid-configuration')) {
+    // The token request (with the client secret) goes where this says: the authority only.
+    const { token_endpoint } = parsePayload(openIdConfigurationSchema, json, from);
+    new OriginPin(PROVIDER, [request.url]).check(token_endpoint, from.operation);
+  } else if (json === null || typeof json !== 'object')
     throw new ApiError({
       ...from,
       kind: 'invalid-response',
@@ -77,22 +79,31 @@ export function pageCheck(operation: string, pin: OriginPin) {
 const TLS_CODES =
   /^(DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|CERT_\w+|ERR_TLS_CERT_ALTNAME_INVALID)$/;
 
-/** An HTTP error answer from Graph, ARM or Key Vault: `{ error: { code, message } }`. */
+/**
+ * An HTTP error answer: Graph, ARM and Key Vault send `{ error: { code, message } }`, the
+ * authority OAuth's `{ error, error_description }`.
+ */
 export function httpFailure(status: number, text: string, operation: string): ApiError {
-  const error = (() => {
+  const body = (() => {
     try {
-      return (JSON.parse(text) as { error?: { code?: unknown; message?: unknown } }).error;
+      return JSON.parse(text) as { error?: unknown; error_description?: unknown };
     } catch {
-      return undefined;
+      return {};
     }
   })();
+  const nested = (typeof body.error === 'object' ? body.error : null) as {
+    code?: unknown;
+    message?: unknown;
+  } | null;
+  const code = nested ? nested.code : body.error;
+  const message = nested ? nested.message : body.error_description;
   return new ApiError({
     provider: PROVIDER,
     operation,
     kind: kindOfStatus(status),
     status,
-    code: typeof error?.code === 'string' ? error.code : null,
-    detail: typeof error?.message === 'string' ? error.message : `HTTP ${status}`,
+    code: typeof code === 'string' ? code : null,
+    detail: typeof message === 'string' ? message : `HTTP ${status}`,
   });
 }
 

@@ -18,7 +18,7 @@ import {
   type ApiError,
   type OriginPin,
 } from '../../src/connector/index.js';
-import { checkJsonAnswer, transportFailure, type AnswerCheck } from './errors.js';
+import { checkJsonAnswer, httpFailure, transportFailure, type AnswerCheck } from './errors.js';
 import type { AzureSettings } from './options.js';
 
 /**
@@ -62,8 +62,16 @@ export class PinnedHttpClient implements HttpClient {
     request.abortSignal = either.signal;
     try {
       const response = await this.base.sendRequest(request);
+      const location = response.headers.get('location');
+      // A redirect elsewhere fails here, by name, rather than as an unexpected 3xx later.
+      if (response.status >= 300 && response.status < 400 && location)
+        this.pin.check(new URL(location, request.url), operation);
       if (response.status >= 200 && response.status < 300) this.check(request, response);
-      this.lastFailure = null;
+      // A server still failing after the retries is what a token error then comes from.
+      this.lastFailure =
+        response.status >= 500 || response.status === 429
+          ? httpFailure(response.status, response.bodyAsText ?? '', operation)
+          : null;
       return response;
     } catch (e) {
       if (outer?.aborted) throw e; // the scan's own abort (Ctrl-C) passes through as itself
