@@ -21,6 +21,8 @@ import {
   createHttpHeaders,
   createPipelineFromOptions,
   createPipelineRequest,
+  logPolicyName,
+  tracingPolicyName,
   type Pipeline,
   type PipelineResponse,
 } from '@azure/core-rest-pipeline';
@@ -39,7 +41,7 @@ import {
   restFailure,
   type TokenSource,
 } from './errors.js';
-import { PinnedHttpClient, tlsOptions } from './transport.js';
+import { PinnedHttpClient, httpsAgent } from './transport.js';
 import {
   collectionPageSchema,
   parseOne,
@@ -50,6 +52,13 @@ import {
 
 /** One transport for all clients: Node's https agents (keep-alive pools) are shared. */
 const BASE_HTTP = createDefaultHttpClient();
+
+/** Tracing spans and per-request log lines nobody collects cost CPU on every request. */
+function withoutTracing(pipeline: Pipeline): Pipeline {
+  pipeline.removePolicy({ name: tracingPolicyName });
+  pipeline.removePolicy({ name: logPolicyName });
+  return pipeline;
+}
 
 function scopeFor(endpoint: string): string {
   return `${new URL(endpoint).origin}/.default`;
@@ -80,6 +89,7 @@ export function createCredential(
     BASE_HTTP,
     new OriginPin(PROVIDER, tokenOrigins(settings, env)),
     settings.timeoutMs,
+    httpsAgent(settings),
     undefined,
     checkAuthorityAnswer,
   );
@@ -88,7 +98,6 @@ export function createCredential(
     disableInstanceDiscovery: settings.disableInstanceDiscovery,
     retryOptions: settings.retry,
     httpClient: transport,
-    ...tlsOptions(settings),
   };
   const clientId = env.AZURE_CLIENT_ID;
   const made = (credential: TokenCredential, source: string, explicit = true) => ({
@@ -147,11 +156,12 @@ class JsonApi {
     private readonly base: string,
     private readonly client: AzureClient,
   ) {
-    this.pipeline = createPipelineFromOptions({
-      retryOptions: client.settings.retry,
-      userAgentOptions: { userAgentPrefix: 'nhi' },
-      ...tlsOptions(client.settings),
-    });
+    this.pipeline = withoutTracing(
+      createPipelineFromOptions({
+        retryOptions: client.settings.retry,
+        userAgentOptions: { userAgentPrefix: 'nhi' },
+      }),
+    );
     this.pipeline.addPolicy(
       bearerTokenAuthenticationPolicy({ credential: client.credential, scopes: scopeFor(base) }),
     );
@@ -249,6 +259,7 @@ export class AzureClient {
         BASE_HTTP,
         new OriginPin(PROVIDER, [origin]),
         this.settings.timeoutMs,
+        httpsAgent(this.settings),
         () => (this.apiCalls += 1),
       );
       this.transports.set(origin, t);
@@ -288,7 +299,6 @@ export class AzureClient {
       credentialScopes: scopeFor(this.settings.armEndpoint),
       retryOptions: this.settings.retry,
       httpClient: this.http(new URL(this.settings.armEndpoint).origin),
-      ...tlsOptions(this.settings),
     };
   }
 
@@ -315,11 +325,14 @@ export class AzureClient {
 
   private authorization(subscriptionId: string): AuthorizationManagementClient {
     // The subscription id only fills URL templates we do not use: scopes are passed whole.
-    this.authorizationClient ??= new AuthorizationManagementClient(
-      this.credential,
-      subscriptionId,
-      this.armOptions(),
-    );
+    if (!this.authorizationClient) {
+      this.authorizationClient = new AuthorizationManagementClient(
+        this.credential,
+        subscriptionId,
+        this.armOptions(),
+      );
+      withoutTracing(this.authorizationClient.pipeline);
+    }
     return this.authorizationClient;
   }
 
@@ -366,6 +379,7 @@ export class AzureClient {
       this.cognitiveClient?.subscriptionId === subscriptionId
         ? this.cognitiveClient
         : new CognitiveServicesManagementClient(this.credential, subscriptionId, this.armOptions());
+    if (client !== this.cognitiveClient) withoutTracing(client.pipeline);
     this.cognitiveClient = client;
     return this.paged(
       `GET ${this.settings.armEndpoint}/subscriptions/${subscriptionId}/providers/Microsoft.CognitiveServices/accounts`,
@@ -382,7 +396,6 @@ export class AzureClient {
       httpClient: this.http(new URL(vaultUrl).origin),
       // The challenge check wants *.vault.azure.net; a private endpoint or stand-in is not.
       disableChallengeResourceVerification: !isKnownVaultHost(vaultUrl),
-      ...tlsOptions(this.settings),
     });
     const { signal } = this;
     const failure = (err: unknown, operation: string) => this.failure(err, operation);

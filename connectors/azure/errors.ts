@@ -36,8 +36,16 @@ const source = (request: PipelineRequest) => ({
 
 /** Graph, ARM and Key Vault answer JSON: an HTML page or garbage with a 200 is no answer. */
 export const checkJsonAnswer: AnswerCheck = (request, response) => {
-  const text = response.bodyAsText;
-  if (text) parseJsonBody(text, source(request));
+  // By its type, not by parsing: the caller parses once (the SDKs' deserializer, or JsonApi),
+  // and garbage sent as JSON fails there.
+  const type = response.headers.get('content-type') ?? '';
+  if (response.bodyAsText && !/json/i.test(type))
+    throw new ApiError({
+      ...source(request),
+      kind: 'invalid-response',
+      code: 'InvalidResponse',
+      detail: `expected JSON, got ${JSON.stringify(type.slice(0, 60) || 'no content type')}`,
+    });
 };
 
 /** The authority must answer JSON, a token from the token endpoint, endpoints from discovery. */
@@ -64,14 +72,11 @@ export const checkAuthorityAnswer: AnswerCheck = (request, response) => {
  * `value` as empty) and its next link must stay on a configured origin.
  */
 export function pageCheck(operation: string, pin: OriginPin) {
-  return (raw: { status: number; bodyAsText?: string | null }): void => {
+  return (raw: { status: number; bodyAsText?: string | null; parsedBody?: unknown }): void => {
     if (raw.status < 200 || raw.status >= 300) return;
     const from = { provider: PROVIDER, operation };
-    const page = parsePayload(
-      collectionPageSchema,
-      parseJsonBody(raw.bodyAsText ?? '', from),
-      from,
-    );
+    const body = raw.parsedBody ?? parseJsonBody(raw.bodyAsText ?? '', from);
+    const page = parsePayload(collectionPageSchema, body, from);
     if (page.nextLink) pin.check(page.nextLink, operation);
   };
 }
