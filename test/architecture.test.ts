@@ -110,8 +110,18 @@ describe('architecture', () => {
     expect(missing).toEqual(PENDING[p] ?? []);
   });
 
+  it('the catalog stores playbook records from the model and never imports src/playbooks', () => {
+    const offenders = sources(join(root, 'src/catalog')).flatMap((f) =>
+      relativeImports(f)
+        .filter((p) => p.startsWith('src/playbooks/'))
+        .map((p) => `${relative(root, f)} -> ${p}`),
+    );
+    expect(offenders).toEqual([]);
+  });
+
   it('only the catalog imports better-sqlite3 and only client.ts files import cloud SDKs', () => {
-    const sdk = /from ['"](@aws-sdk|@azure|@octokit|@googleapis|google-auth-library)/;
+    const sdk =
+      /from ['"](@aws-sdk|@azure|@octokit|@googleapis|google-auth-library|openai|@anthropic-ai)/;
     const offenders: string[] = [];
     for (const f of [...sources(join(root, 'src')), ...sources(join(root, 'connectors'))]) {
       const rel = relative(root, f);

@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConnector } from '../src/connector/registry.js';
+import { PROVIDERS, loadConnector } from '../src/connector/registry.js';
 import type { DemoHandle } from '../src/connector/index.js';
 import { nhi, scrubbedEnv, tempDir } from './run-cli.js';
 
@@ -36,7 +36,7 @@ describe('demo and real catalogs', () => {
     const list = await nhi(['list', '--format', 'json'], { env });
     expect(list.code).toBe(0);
     expect(list.stderr).toContain('Showing the demo estate');
-    expect(providersOf(list.stdout)).toEqual(new Set(['aws', 'azure', 'gcp', 'github']));
+    expect(providersOf(list.stdout)).toEqual(new Set(PROVIDERS));
 
     // A real scan (here of an AWS endpoint) gets its own catalog: no demo scope in its views.
     const real = await nhi(['scan', '--provider', 'aws', '--config', config, '-q'], {

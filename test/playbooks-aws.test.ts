@@ -8,6 +8,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { applyRun, resumeDue, rollbackRun } from '../src/playbooks/engine.js';
+import { cancelRun } from '../src/playbooks/housekeeping.js';
 import { parseSinkSpec } from '../src/playbooks/plan.js';
 import { verifyAuditChain } from '../src/catalog/playbook-store.js';
 import {
@@ -66,7 +67,7 @@ describe('revoke (AWS access key)', () => {
     ]);
     expect(audit[0]!.actor).toContain('AKIANHITESTCALLER001');
     expect(h.store.steps(runId)[0]!.requestId).toBeTruthy();
-    expect(verifyAuditChain(audit).ok).toBe(true);
+    expect(verifyAuditChain(audit, h.keys.key()).ok).toBe(true);
   });
 
   it('rollback re-activates the key and cancels the pending deletion', async () => {
@@ -252,6 +253,8 @@ describe('rotate (AWS access key)', () => {
     await expect(applyRun(h.deps(), runId)).rejects.toThrow(/already exists.*--overwrite-sink/);
     expect(keysOf(h.standIn)).toHaveLength(1);
     expect(readFileSync(target, 'utf8')).toBe('keep me\n');
+    // One open run per credential: the refused plan is cancelled before planning another.
+    await cancelRun(h.deps(), runId);
 
     const fresh = join(dir, 'new.env');
     const run2 = h.store.createRun(

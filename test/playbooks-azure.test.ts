@@ -17,11 +17,14 @@ import { connector as azure } from '../connectors/azure/index.js';
 import { startAzureStandIn, type AzureStandIn } from '../connectors/azure/stand-in/index.js';
 import { AZURE_DEMO_SCANNER, buildAzureDemoEstate } from '../connectors/azure/stand-in/index.js';
 import { COMPANY } from '../fixtures/demo/company.js';
-import { tempCatalogPath } from './playbooks-harness.js';
+import { CUTOVER_NOW, engineDeps, keysFor, tempCatalogPath } from './playbooks-harness.js';
+import type { AuditKeyFile } from '../src/playbooks/audit-key.js';
 
 const NOW = new Date();
 let standIn: AzureStandIn;
 let catalog: Catalog;
+let keys: AuditKeyFile;
+let store: PlaybookStore;
 
 function ctx(): ConnectorContext {
   return makeTestContext({
@@ -44,7 +47,10 @@ function ctx(): ConnectorContext {
 
 beforeAll(async () => {
   standIn = await startAzureStandIn({ estate: buildAzureDemoEstate(NOW), now: () => NOW });
-  catalog = openCatalog(tempCatalogPath());
+  const path = tempCatalogPath();
+  catalog = openCatalog(path);
+  keys = keysFor(path);
+  store = new PlaybookStore(catalog.db, keys);
   const runId = catalog.beginRun({ providers: ['azure'], demo: false, version: 'test', now: NOW });
   for await (const r of azure.discover(ctx())) catalog.writeScope(runId, r, 0);
   catalog.finishRun(runId, 'ok', NOW);
@@ -55,19 +61,7 @@ afterAll(async () => {
 });
 
 function deps(over: Partial<EngineDeps> = {}): EngineDeps {
-  return {
-    store: new PlaybookStore(catalog.db),
-    now: () => new Date(),
-    actor: 'tester@host',
-    loadActions,
-    contextFor: async () => ctx(),
-    writeStdout: () => {},
-    say: () => {},
-    confirm: async () => true,
-    yes: true,
-    interactive: false,
-    ...over,
-  };
+  return engineDeps(store, keys, async () => ctx(), over);
 }
 
 describe('rotate an Entra client secret into Key Vault', () => {
@@ -80,7 +74,7 @@ describe('rotate an Entra client secret into Key Vault', () => {
       'rotate',
       old.id,
       parseSinkSpec('azure-key-vault:orbital-deploy-kv/payments-api-credentials'),
-      7,
+      CUTOVER_NOW,
       loadActions,
     );
     expect(plan.steps.map((s) => [s.action, s.reversible, s.delayDays])).toEqual([
@@ -91,7 +85,6 @@ describe('rotate an Entra client secret into Key Vault', () => {
     ]);
     expect(renderPlan(plan, null)).toMatch(/4\. delete client secret .*\[IRREVERSIBLE\]/);
 
-    const store = new PlaybookStore(catalog.db);
     const runId = store.createRun(plan, NOW.toISOString());
     await expect(applyRun(deps({ yes: false }), runId)).rejects.toThrow(
       /step 4 .* is IRREVERSIBLE: confirm with --yes/,

@@ -19,6 +19,7 @@ import {
   keyOf,
   keysOf,
   OLD_KEY,
+  keysFor,
   removeCliBuild,
   runCli,
   scanInto,
@@ -51,6 +52,8 @@ function copyCatalog(from: string): string {
   copyFileSync(from, to);
   // The killed process's committed transactions may still be in the WAL.
   if (existsSync(`${from}-wal`)) copyFileSync(`${from}-wal`, `${to}-wal`);
+  // The audit key travels with the catalog (it lives beside it by default).
+  if (existsSync(`${from}.audit-key`)) copyFileSync(`${from}.audit-key`, `${to}.audit-key`);
   return to;
 }
 
@@ -88,7 +91,7 @@ function runStatus(catalog: string): { status: string; steps: string[]; auditOk:
     return {
       status: store.getRun(1)!.status,
       steps: store.steps(1).map((s) => s.status),
-      auditOk: verifyAuditChain(store.audit()).ok,
+      auditOk: verifyAuditChain(store.audit(), keysFor(catalog).load()).ok,
     };
   } finally {
     c.close();
@@ -99,6 +102,7 @@ function runStatus(catalog: string): { status: string; steps: string[]; auditOk:
 const ROTATE_WRITES = 9;
 // revoke journals: deactivate (intent, result), delete due date.
 const REVOKE_WRITES = 3;
+// Dozens of CLI processes: minutes on a busy machine (the matrix test covers every provider).
 
 describe('crash at every journal write', () => {
   it('rotate: resume completes with the new key in the sink; rollback restores the old key alone', async () => {
@@ -108,7 +112,7 @@ describe('crash at every journal write', () => {
     const results = await Promise.all(
       points.map((n) =>
         limit(async () => {
-          const w = await crashAt(n, ['rotate', OLD_KEY, '--sink', SINK]);
+          const w = await crashAt(n, ['rotate', OLD_KEY, '--sink', SINK, '--cutover', 'now']);
           try {
             expect(w.killed, `killed after write ${n}`).toBe(true);
             // An orphan made by the killed process (secret lost) must not survive resume.
@@ -140,7 +144,7 @@ describe('crash at every journal write', () => {
             expect(a.steps).toEqual(['done', 'done', 'done', 'done', 'pending']);
             expect(a.auditOk).toBe(true);
 
-            const rolled = await runCli(['playbook', 'rollback', '1'], {
+            const rolled = await runCli(['playbook', 'rollback', '1', '--yes'], {
               ...awsEnv(w.b.standIn),
               NHI_CATALOG: w.b.catalog,
             });
@@ -160,7 +164,7 @@ describe('crash at every journal write', () => {
     );
     // After writes 2 and 3 the key exists but its secret died with the process.
     expect(results.filter((r) => r.orphan).map((r) => r.n)).toEqual([2, 3]);
-  });
+  }, 300_000);
 
   it('revoke: resume leaves the key inactive with its deletion scheduled; rollback re-activates it', async () => {
     const limit = pLimit(3);
@@ -179,7 +183,7 @@ describe('crash at every journal write', () => {
             expect(keyOf(w.a.standIn, OLD_KEY)?.status).toBe('Inactive');
             expect(runStatus(w.a.catalog).steps).toEqual(['done', 'pending']);
 
-            const rolled = await runCli(['playbook', 'rollback', '1'], {
+            const rolled = await runCli(['playbook', 'rollback', '1', '--yes'], {
               ...awsEnv(w.b.standIn),
               NHI_CATALOG: w.b.catalog,
             });
@@ -192,5 +196,5 @@ describe('crash at every journal write', () => {
         }),
       ),
     );
-  });
+  }, 300_000);
 });

@@ -16,48 +16,19 @@ import { applyRun, rollbackRun, type EngineDeps } from '../src/playbooks/engine.
 import { parseSinkSpec } from '../src/playbooks/plan.js';
 import { makePlan } from '../src/playbooks/prepare.js';
 import { connector as gcp } from '../connectors/gcp/index.js';
-import { NEVER_EXPIRES, type GcpEstate } from '../connectors/gcp/stand-in/estate.js';
+import { gcpEstate, OLD_GCP } from './playbooks-worlds.js';
 import { startGcpStandIn, type GcpStandIn } from '../connectors/gcp/stand-in/server.js';
-import { tempCatalogPath } from './playbooks-harness.js';
+import { CUTOVER_NOW, engineDeps, keysFor, tempCatalogPath } from './playbooks-harness.js';
 
 const NOW = new Date();
-const OLD = 'a'.repeat(40);
 let s: GcpStandIn | undefined;
+let path = '';
 let catalog: Catalog | undefined;
 afterEach(async () => {
   catalog?.close();
   await s?.close();
   s = catalog = undefined;
 });
-
-function estate(): GcpEstate {
-  return {
-    projects: [
-      {
-        projectId: 'of-staging',
-        projectNumber: '729104835512',
-        displayName: 'Staging',
-        parent: 'organizations/1',
-        createTime: '2024-01-01T00:00:00Z',
-        bindings: [],
-        serviceAccounts: [
-          {
-            accountId: 'ci-deployer',
-            uniqueId: '111111111111111111111',
-            keys: [
-              {
-                keyId: OLD,
-                keyType: 'USER_MANAGED',
-                validAfterTime: '2026-03-01T00:00:00Z',
-                validBeforeTime: NEVER_EXPIRES,
-              },
-            ],
-          },
-        ],
-      },
-    ],
-  };
-}
 
 function ctx(): ConnectorContext {
   const url = s!.url;
@@ -71,6 +42,7 @@ function ctx(): ConnectorContext {
         policyanalyzer: url,
         recommender: url,
         apikeys: url,
+        oauth2: url,
       },
       retry: { maxRetries: 2, baseDelayMs: 1, maxDelayMs: 2 },
     },
@@ -79,42 +51,32 @@ function ctx(): ConnectorContext {
 }
 
 async function setup(): Promise<{ store: PlaybookStore; keyId: string }> {
-  s = await startGcpStandIn({ estate: estate() });
-  catalog = openCatalog(tempCatalogPath());
+  s = await startGcpStandIn({ estate: gcpEstate() });
+  path = tempCatalogPath();
+  catalog = openCatalog(path);
   const runId = catalog.beginRun({ providers: ['gcp'], demo: false, version: 'test', now: NOW });
   for await (const r of gcp.discover(ctx())) catalog.writeScope(runId, r, 0);
   catalog.finishRun(runId, 'ok', NOW);
   const key = catalog.snapshot()!.credentials.find((c) => c.type === 'service-account-key')!;
-  return { store: new PlaybookStore(catalog.db), keyId: key.id };
+  return { store: new PlaybookStore(catalog.db, keysFor(path)), keyId: key.id };
 }
 
 const keys = () => s!.estate.projects[0]!.serviceAccounts[0]!.keys;
 
 function deps(store: PlaybookStore): EngineDeps {
-  return {
-    store,
-    now: () => new Date(),
-    actor: 'tester@host',
-    loadActions,
-    contextFor: async () => ctx(),
-    writeStdout: () => {},
-    say: () => {},
-    confirm: async () => true,
-    yes: true,
-    interactive: false,
-  };
+  return engineDeps(store, keysFor(path), async () => ctx());
 }
 
 describe('GCP service-account key', () => {
   it('revoke disables now (rollback enables it again)', async () => {
     const { store, keyId } = await setup();
-    const plan = await makePlan(catalog!, 'revoke', keyId, null, 7, loadActions);
+    const plan = await makePlan(catalog!, 'revoke', keyId, null, CUTOVER_NOW, loadActions);
     expect(plan.steps.map((x) => x.action)).toEqual(['deactivate', 'delete']);
     const runId = store.createRun(plan, NOW.toISOString());
     expect((await applyRun(deps(store), runId)).status).toBe('waiting');
-    expect(keys().find((k) => k.keyId === OLD)?.disabled).toBe(true);
+    expect(keys().find((k) => k.keyId === OLD_GCP)?.disabled).toBe(true);
     await rollbackRun(deps(store), runId);
-    expect(keys().find((k) => k.keyId === OLD)?.disabled).toBeFalsy();
+    expect(keys().find((k) => k.keyId === OLD_GCP)?.disabled).toBeFalsy();
   });
 
   it('rotates into a file sink (mode 0600) before disabling the old key', async () => {
@@ -125,14 +87,14 @@ describe('GCP service-account key', () => {
       'rotate',
       keyId,
       parseSinkSpec(`file:${file}`),
-      7,
+      CUTOVER_NOW,
       loadActions,
     );
     const runId = store.createRun(plan, NOW.toISOString());
     expect((await applyRun(deps(store), runId)).status).toBe('waiting');
     const user = keys().filter((k) => k.keyType === 'USER_MANAGED');
     expect(user).toHaveLength(2);
-    expect(user.find((k) => k.keyId === OLD)?.disabled).toBe(true);
+    expect(user.find((k) => k.keyId === OLD_GCP)?.disabled).toBe(true);
     expect(statSync(file).mode & 0o777).toBe(0o600);
     const newId = store.steps(runId)[0]!.result!.newExternalId as string;
     expect(user.some((k) => newId.endsWith(k.keyId))).toBe(true);

@@ -16,7 +16,10 @@ import { buildGitHubDemoEstate } from '../fixtures/demo/github.js';
 import { connector as github, DEMO_TOKEN } from '../connectors/github/index.js';
 import { startGitHubStandIn, type GitHubStandIn } from '../connectors/github/stand-in/server.js';
 import {
+  CUTOVER_NOW,
+  engineDeps,
   harness,
+  keysFor,
   keyOf,
   keysOf,
   OLD_KEY,
@@ -43,8 +46,10 @@ function ghContext(s: GitHubStandIn, now: Date): ConnectorContext {
   });
 }
 
+let ghPath = '';
 async function scanGitHub(s: GitHubStandIn, now: Date): Promise<Catalog> {
-  const c = openCatalog(tempCatalogPath());
+  ghPath = tempCatalogPath();
+  const c = openCatalog(ghPath);
   const runId = c.beginRun({ providers: ['github'], demo: false, version: 'test', now });
   for await (const r of github.discover(ghContext(s, now))) c.writeScope(runId, r, 0);
   c.finishRun(runId, 'ok', now);
@@ -55,20 +60,9 @@ function deps(
   store: PlaybookStore,
   contexts: Partial<Record<ProviderId, ConnectorContext>>,
   over: Partial<EngineDeps> = {},
+  keys = keysFor(ghPath),
 ): EngineDeps {
-  return {
-    store,
-    now: () => new Date(),
-    actor: 'tester@host',
-    loadActions,
-    contextFor: async (p) => contexts[p]!,
-    writeStdout: () => {},
-    say: () => {},
-    confirm: async () => true,
-    yes: true,
-    interactive: false,
-    ...over,
-  };
+  return engineDeps(store, keys, async (p) => contexts[p]!, over);
 }
 
 describe('GitHub deploy key revoke', () => {
@@ -79,8 +73,8 @@ describe('GitHub deploy key revoke', () => {
     const key = catalog
       .snapshot()!
       .credentials.find((c) => c.type === 'deploy-key' && c.name === 'argocd-write')!;
-    const store = new PlaybookStore(catalog.db);
-    const plan = await makePlan(catalog, 'revoke', key.id, null, 7, loadActions);
+    const store = new PlaybookStore(catalog.db, keysFor(ghPath));
+    const plan = await makePlan(catalog, 'revoke', key.id, null, CUTOVER_NOW, loadActions);
     expect(plan.steps).toHaveLength(1);
     expect(plan.steps[0]).toMatchObject({ action: 'delete', reversible: false, delayDays: 0 });
     const runId = store.createRun(plan, now.toISOString());
@@ -123,6 +117,7 @@ describe('rotate an AWS key into GitHub Actions secrets', () => {
         h.store,
         { aws: awsCtx, github: ghContext(gh, new Date()) },
         { now: () => h!.clock.now },
+        h.keys,
       ),
       runId,
     );
@@ -146,7 +141,10 @@ describe('rotate an AWS key into GitHub Actions secrets', () => {
     const runId = h.store.createRun(plan, new Date().toISOString());
     const awsCtx = await h.deps().contextFor('aws');
     await expect(
-      applyRun(deps(h.store, { aws: awsCtx, github: ghContext(gh, new Date()) }), runId),
+      applyRun(
+        deps(h.store, { aws: awsCtx, github: ghContext(gh, new Date()) }, {}, h.keys),
+        runId,
+      ),
     ).rejects.toThrow(/sink-put\) failed/);
     expect(keysOf(h.standIn).map((k) => [k.id, k.status])).toEqual([[OLD_KEY, 'Active']]);
   });

@@ -74,6 +74,14 @@ export function tempCatalogPath(): string {
   return join(mkdtempSync(join(tmpdir(), 'nhi-playbooks-')), 'catalog.db');
 }
 
+/** A fresh AWS stand-in scanned into a fresh catalog, and the environment the CLI needs for it. */
+export async function cliSetup(): Promise<{ standIn: AwsStandIn; env: Record<string, string> }> {
+  const standIn = await startAws();
+  const catalog = tempCatalogPath();
+  await scanInto(catalog, standIn);
+  return { standIn, env: { ...awsEnv(standIn), NHI_CATALOG: catalog } };
+}
+
 /** Scans the stand-in with the real connector into a catalog at `path` (a non-demo run). */
 export async function scanInto(path: string, standIn: AwsStandIn): Promise<void> {
   const catalog = openCatalog(path);
@@ -193,17 +201,71 @@ import { loadActions } from '../src/connector/registry.js';
 import { PlaybookStore } from '../src/catalog/playbook-store.js';
 import type { EngineDeps } from '../src/playbooks/engine.js';
 import { makePlan } from '../src/playbooks/prepare.js';
-import type { Plan, SinkSpec } from '../src/playbooks/types.js';
+import type { PlanSettings } from '../src/playbooks/plan.js';
+import { AuditKeyFile } from '../src/playbooks/audit-key.js';
+import type { Plan, SinkSpec } from '../src/model/index.js';
 import type { Catalog } from '../src/catalog/index.js';
+
+/** The behaviour before cut-over existed: the old credential is retired right after delivery. */
+export const CUTOVER_NOW: PlanSettings = {
+  deleteAfterDays: 7,
+  cutover: { mode: 'now', overlapDays: 0 },
+};
+
+/** The default: the old credential waits for the new one to be used, `overlapDays` at most. */
+export function inUse(overlapDays = 7, deleteAfterDays = 7): PlanSettings {
+  return { deleteAfterDays, cutover: { mode: 'in-use', overlapDays } };
+}
+
+/** The audit key the CLI would use for the catalog at `path` (beside it). */
+export function keysFor(path: string): AuditKeyFile {
+  return new AuditKeyFile(`${path}.audit-key`, path);
+}
+
+/** A playbook store as the CLI opens it: keyed with the catalog's audit key. */
+export function storeFor(catalog: Catalog, path: string): PlaybookStore {
+  return new PlaybookStore(catalog.db, keysFor(path));
+}
+
+/** Engine dependencies for in-process tests; `over` replaces any of them. */
+export function engineDeps(
+  store: PlaybookStore,
+  keys: AuditKeyFile,
+  contextFor: EngineDeps['contextFor'],
+  over: Partial<EngineDeps> = {},
+): EngineDeps {
+  return {
+    store,
+    now: () => new Date(),
+    actor: 'tester@host',
+    loadActions,
+    contextFor,
+    writeStdout: () => {},
+    say: () => {},
+    confirm: async () => true,
+    yes: true,
+    interactive: false,
+    fingerprintOf: (v) => keys.fingerprintOf(v),
+    ...over,
+  };
+}
 
 export interface Harness {
   standIn: AwsStandIn;
   catalog: Catalog;
+  catalogPath: string;
   store: PlaybookStore;
+  keys: AuditKeyFile;
   clock: { now: Date };
   said: string[];
   deps(over?: Partial<EngineDeps>): EngineDeps;
-  plan(kind: 'revoke' | 'rotate', ref: string, sink?: SinkSpec | null): Promise<Plan>;
+  /** Plans with CUTOVER_NOW unless `settings` says otherwise. */
+  plan(
+    kind: 'revoke' | 'rotate',
+    ref: string,
+    sink?: SinkSpec | null,
+    settings?: PlanSettings,
+  ): Promise<Plan>;
   close(): Promise<void>;
 }
 
@@ -212,30 +274,37 @@ export async function harness(extra: Parameters<typeof awsEstate>[0] = 'none'): 
   const path = tempCatalogPath();
   await scanInto(path, standIn);
   const catalog = openCatalog(path);
-  const store = new PlaybookStore(catalog.db);
+  const keys = keysFor(path);
+  const store = new PlaybookStore(catalog.db, keys);
   const clock = { now: new Date() };
   const said: string[] = [];
   return {
     standIn,
     catalog,
+    catalogPath: path,
     store,
+    keys,
     clock,
     said,
-    deps: (over = {}) => ({
-      store,
-      now: () => clock.now,
-      actor: 'tester@host (aws key AKIANHITESTCALLER001)',
-      loadActions,
-      contextFor: async () =>
-        makeTestContext({ now: clock.now, env: awsEnv(standIn), options: { maxAttempts: 3 } }),
-      writeStdout: () => {},
-      say: (l) => said.push(l),
-      confirm: async () => true,
-      yes: true,
-      interactive: false,
-      ...over,
-    }),
-    plan: (kind, ref, sink = null) => makePlan(catalog, kind, ref, sink, 7, loadActions, clock.now),
+    deps: (over = {}) =>
+      engineDeps(
+        store,
+        keys,
+        async () =>
+          makeTestContext({
+            now: clock.now,
+            env: awsEnv(standIn),
+            options: { maxAttempts: 3, pollIntervalMs: 1 },
+          }),
+        {
+          now: () => clock.now,
+          actor: 'tester@host (aws key AKIANHITESTCALLER001)',
+          say: (l) => said.push(l),
+          ...over,
+        },
+      ),
+    plan: (kind, ref, sink = null, settings = CUTOVER_NOW) =>
+      makePlan(catalog, kind, ref, sink, settings, loadActions, clock.now),
     close: async () => {
       catalog.close();
       await standIn.close();

@@ -7,6 +7,7 @@ import { buildAwsDemoEstate, DEMO_CALLER } from '../../fixtures/demo/aws.js';
 import { COMPANY } from '../../fixtures/demo/company.js';
 import { makeTestContext } from '../../src/connector/testing.js';
 import { UserError, type CredentialRef } from '../../src/connector/index.js';
+import { deliveryOf } from '../../fixtures/sink-delivery.js';
 
 const now = new Date('2026-11-01T12:00:00Z');
 const prod = COMPANY.aws.prod;
@@ -19,7 +20,7 @@ afterEach(() => s.close());
 const ctx = () =>
   makeTestContext({
     now,
-    options: { endpoint: s.url, maxAttempts: 2 },
+    options: { endpoint: s.url, maxAttempts: 2, pollIntervalMs: 1 },
     env: {
       AWS_ACCESS_KEY_ID: DEMO_CALLER.accessKeyId,
       AWS_SECRET_ACCESS_KEY: DEMO_CALLER.secretAccessKey,
@@ -125,17 +126,46 @@ describe('aws actions', () => {
       AWS_ACCESS_KEY_ID: 'AKIANEWKEY0000000001',
       AWS_SECRET_ACCESS_KEY: 'first-secret-value',
     };
-    const v1 = await sink.put({ values });
-    expect(await sink.verify(v1.version)).toBe(true);
+    const d1 = deliveryOf(values);
+    const v1 = await sink.put({ values }, d1);
+    // The delivery token is the version id: this run's version, not just any AWSCURRENT one.
+    expect(v1.version).toBe(d1.token);
+    expect(await sink.verify(v1, d1)).toEqual({ ok: true });
     expect(JSON.parse(s.readSecret(COMPANY.aws.management.id, 'prod/backup-agent')!)).toEqual(
       values,
     );
-    const v2 = await sink.put({
-      values: { ...values, AWS_SECRET_ACCESS_KEY: 'second-secret-value' },
-    });
+    const second = { ...values, AWS_SECRET_ACCESS_KEY: 'second-secret-value' };
+    const d2 = deliveryOf(second);
+    const v2 = await sink.put({ values: second }, d2);
     expect(v2.version).not.toBe(v1.version);
-    expect(await sink.verify(v2.version)).toBe(true);
-    expect(await sink.verify(v1.version)).toBe(false); // now AWSPREVIOUS
+    expect(await sink.verify(v2, d2)).toEqual({ ok: true });
+    expect(await sink.verify(v1, d1)).toMatchObject({ ok: false, reason: /no longer AWSCURRENT/ }); // now AWSPREVIOUS
     expect(JSON.stringify([v1, v2])).not.toMatch(/secret-value/);
+  });
+
+  it('proves a new key signs in as its user (sts:GetCallerIdentity with that key)', async () => {
+    const [old] = keysOf(prod.id, 'backup-agent');
+    const r = ref(prod.id, 'backup-agent', old!.id);
+    const { credential, secret } = await actions.create(ctx(), r);
+    const mine = { ...r, credentialExternalId: credential.externalId };
+    expect(await actions.prove!(ctx(), mine, secret)).toEqual({
+      principal: `arn:aws:iam::${prod.id}:user/backup-agent`,
+    });
+    // A key of another user proves nothing about this one.
+    const other = keysOf(prod.id, 'backup-agent').find((k) => k.id === credential.externalId)!;
+    const elsewhere = { ...mine, identityExternalId: `arn:aws:iam::${prod.id}:user/someone-else` };
+    await expect(actions.prove!(ctx(), elsewhere, secret)).rejects.toThrow(
+      /authenticates as arn:aws:iam::\d+:user\/backup-agent, not as .*someone-else/,
+    );
+    // An inactive key does not sign in (retried as IAM propagation, then refused).
+    other.status = 'Inactive';
+    await expect(actions.prove!(ctx(), mine, secret)).rejects.toThrow(/InvalidClientTokenId/);
+  });
+
+  it('names who it acts as without revealing a secret', () => {
+    expect(actions.actor!(ctx())).toBe(`aws key ${DEMO_CALLER.accessKeyId}`);
+    expect(actions.actor!(makeTestContext({ now, options: { profile: 'audit' }, env: {} }))).toBe(
+      'aws profile audit',
+    );
   });
 });

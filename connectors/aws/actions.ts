@@ -11,6 +11,8 @@ import {
   type ConnectorActions,
   type ConnectorContext,
   type CredentialRef,
+  type Proof,
+  type SecretMaterial,
   type Sink,
 } from '../../src/connector/index.js';
 import type { Credential } from '../../src/model/index.js';
@@ -109,28 +111,80 @@ function result(requestId: string | null): ActionResult {
 function secretsManagerSink(ctx: ConnectorContext, target: string): Sink {
   if (!/^[A-Za-z0-9/_+=.@-]{1,512}$/.test(target))
     throw new UserError(`aws-secrets-manager: '${target}' is not a valid secret name`);
+  const withSession = async <T>(fn: (s: AwsSession) => Promise<T>): Promise<T> => {
+    const session = await sessionFor(ctx, null);
+    try {
+      return await fn(session);
+    } finally {
+      session.close();
+    }
+  };
   return {
     describe: () => `aws-secrets-manager:${target}`,
-    async put(secret) {
-      const session = await sessionFor(ctx, null);
-      try {
-        const out = await session.putSecret(target, JSON.stringify(secret.values));
-        return { version: out.versionId, requestId: out.requestId };
-      } finally {
-        session.close();
+    async put(secret, delivery) {
+      const out = await withSession((s) =>
+        s.putSecret(target, JSON.stringify(secret.values), delivery.token),
+      );
+      // The delivery token is the version id; any other answer proves nothing about our write.
+      if (out.versionId !== delivery.token) {
+        throw new Error(
+          `Secrets Manager answered version ${out.versionId ?? '(none)'} for this delivery (${delivery.token})`,
+        );
       }
+      return { version: out.versionId, requestId: out.requestId };
     },
-    async verify(version) {
-      const session = await sessionFor(ctx, null);
-      try {
-        const stages = await session.secretStages(target);
-        if (version === null) return Object.values(stages).some((s) => s.includes('AWSCURRENT'));
-        return stages[version]?.includes('AWSCURRENT') ?? false;
-      } finally {
-        session.close();
-      }
+    async verify(receipt, delivery) {
+      const stages = await withSession((s) => s.secretStages(target));
+      if (!stages)
+        return { ok: false, reason: 'DescribeSecret answered without VersionIdsToStages' };
+      const mine = stages[delivery.token];
+      if (!mine) return { ok: false, reason: `version ${delivery.token} is not there` };
+      return mine.includes('AWSCURRENT')
+        ? { ok: true }
+        : { ok: false, reason: `version ${receipt.version} is no longer AWSCURRENT` };
     },
   };
+}
+
+const PROPAGATION = new Set(['InvalidClientTokenId', 'SignatureDoesNotMatch']);
+
+/**
+ * sts:GetCallerIdentity signed with the new key, against the configured endpoint. IAM is
+ * eventually consistent: a brand-new key can be refused for a few seconds, so those refusals
+ * are retried (pollIntervalMs apart, doubling, about half a minute at the default).
+ */
+async function proveKey(
+  ctx: ConnectorContext,
+  ref: CredentialRef,
+  secret: SecretMaterial,
+): Promise<Proof> {
+  const accessKeyId = secret.values.AWS_ACCESS_KEY_ID;
+  const secretAccessKey = secret.values.AWS_SECRET_ACCESS_KEY;
+  if (!accessKeyId || !secretAccessKey) throw new Error('aws: no key pair to prove');
+  const settings = resolveSettings(ctx.options, ctx.env);
+  const session = new AwsSession(
+    { ...settings, maxAttempts: 1 },
+    { accessKeyId, secretAccessKey },
+    ctx.signal,
+  );
+  try {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const who = await session.callerIdentity();
+        if (who.arn !== ref.identityExternalId) {
+          throw new Error(
+            `aws: the new key authenticates as ${who.arn}, not as ${ref.identityExternalId}`,
+          );
+        }
+        return { principal: who.arn };
+      } catch (e) {
+        if (!(e instanceof AwsCallError && PROPAGATION.has(e.code)) || attempt >= 6) throw e;
+        await new Promise((r) => setTimeout(r, settings.pollIntervalMs * 2 ** (attempt - 1)));
+      }
+    }
+  } finally {
+    session.close();
+  }
 }
 
 export const actions: ConnectorActions = {
@@ -193,6 +247,15 @@ export const actions: ConnectorActions = {
         },
       };
     }),
+
+  prove: proveKey,
+
+  actor(ctx) {
+    const profile = resolveSettings(ctx.options, ctx.env).profile ?? ctx.env.AWS_PROFILE;
+    if (profile) return `aws profile ${profile}`;
+    // An access key id names the key without revealing anything usable.
+    return ctx.env.AWS_ACCESS_KEY_ID ? `aws key ${ctx.env.AWS_ACCESS_KEY_ID}` : 'aws default chain';
+  },
 
   sinks: { 'aws-secrets-manager': secretsManagerSink },
 };

@@ -680,16 +680,25 @@ export class AwsSession {
 
   /* ---------------- Secrets Manager (sink) */
 
-  /** Stores `value` as the secret's new AWSCURRENT version; creates the secret if it does not exist. */
+  /**
+   * Stores `value` as the secret's new AWSCURRENT version (creating the secret if needed).
+   * `token` becomes the version id (ClientRequestToken): a retry with it is idempotent, and the
+   * version can later be told apart from any other.
+   */
   async putSecret(
     name: string,
     value: string,
+    token: string,
   ): Promise<{ versionId: string | null; requestId: string | null }> {
     try {
       const out = await this.call<{ VersionId?: string; $metadata?: { requestId?: string } }>(
         'secretsmanager:PutSecretValue',
         this.sm,
-        new PutSecretValueCommand({ SecretId: name, SecretString: value }),
+        new PutSecretValueCommand({
+          SecretId: name,
+          SecretString: value,
+          ClientRequestToken: token,
+        }),
       );
       return { versionId: out.VersionId ?? null, requestId: out.$metadata?.requestId ?? null };
     } catch (e) {
@@ -701,18 +710,20 @@ export class AwsSession {
       new CreateSecretCommand({
         Name: name,
         SecretString: value,
+        ClientRequestToken: token,
         Description: 'Written by nhi rotation',
       }),
     );
     return { versionId: out.VersionId ?? null, requestId: out.$metadata?.requestId ?? null };
   }
 
-  async secretStages(name: string): Promise<Record<string, string[]>> {
+  /** Version id -> staging labels; null when the reply carries no such map (not a proof). */
+  async secretStages(name: string): Promise<Record<string, string[]> | null> {
     const out = await this.call<{ VersionIdsToStages?: Record<string, string[]> }>(
       'secretsmanager:DescribeSecret',
       this.sm,
       new DescribeSecretCommand({ SecretId: name }),
     );
-    return out.VersionIdsToStages ?? {};
+    return out.VersionIdsToStages ?? null;
   }
 }

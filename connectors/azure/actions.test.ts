@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTestContext } from '../../src/connector/testing.js';
 import { UserError, type CredentialRef } from '../../src/connector/index.js';
+import { deliveryOf } from '../../fixtures/sink-delivery.js';
 import type { Credential, ScopeInventory } from '../../src/model/index.js';
 import { actions } from './actions.js';
 import { connector } from './index.js';
@@ -151,23 +152,41 @@ describe('azure actions', () => {
       AZURE_CLIENT_SECRET: 'new-secret-value',
       AZURE_TENANT_ID: COMPANY.azureTenantId,
     };
-    const { version } = await sink.put({ values });
-    expect(version).toMatch(/^[0-9a-f]{32}$/);
+    const d = deliveryOf(values);
+    const receipt = await sink.put({ values }, d);
+    expect(receipt.version).toMatch(/^[0-9a-f]{32}$/);
     const stored = standIn.vaults.get('orbital-deploy-kv')!.get('payments-api-credentials')!;
     expect(JSON.parse(stored[0]!.value)).toEqual(values);
     expect(stored[0]!.contentType).toBe('application/json');
-    expect(await sink.verify(version)).toBe(true);
-    expect(await sink.verify('0'.repeat(32))).toBe(false);
+    expect(stored[0]!.tags['nhi-delivery']).toBe(d.token);
+    expect(await sink.verify(receipt, d)).toEqual({ ok: true });
+    expect(await sink.verify({ ...receipt, version: '0'.repeat(32) }, d)).toMatchObject({
+      ok: false,
+    });
+    // Another delivery's token on the same version is not this delivery.
+    expect(await sink.verify(receipt, deliveryOf(values))).toMatchObject({ ok: false });
 
     const byUrl = actions.sinks['azure-key-vault']!(
       ctx(),
       `${standIn.vaultUrls['orbital-payments-kv']}/secrets/ci`,
     );
-    const second = await byUrl.put({ values });
-    expect(await byUrl.verify(second.version)).toBe(true);
+    const d2 = deliveryOf(values);
+    const second = await byUrl.put({ values }, d2);
+    expect(await byUrl.verify(second, d2)).toEqual({ ok: true });
   });
 
   it('rejects a malformed Key Vault target before touching the network', () => {
     expect(() => actions.sinks['azure-key-vault']!(ctx(), 'no-secret-name')).toThrow(UserError);
+  });
+
+  it('proves a new secret with a client-credentials sign-in, and refuses a wrong one', async () => {
+    const old = refFor('rotation-2026');
+    const { credential, secret } = await actions.create(ctx(), old);
+    const mine = { ...old, credentialExternalId: credential.externalId };
+    expect(await actions.prove!(ctx(), mine, secret)).toEqual({
+      principal: `app ${secret.values.AZURE_CLIENT_ID} in tenant ${COMPANY.azureTenantId}`,
+    });
+    const wrong = { values: { ...secret.values, AZURE_CLIENT_SECRET: 'not-the-secret' } };
+    await expect(actions.prove!(ctx(), mine, wrong)).rejects.toThrow(/AADSTS7000215/);
   });
 });

@@ -5,6 +5,7 @@
  */
 import {
   NO_CAPABILITIES,
+  isApiError,
   UserError,
   type ActionCapabilities,
   type ActionResult,
@@ -13,10 +14,13 @@ import {
   type Credential,
   type CredentialRef,
   type CredentialType,
+  type Proof,
+  type SecretMaterial,
   type Sink,
 } from '../../src/connector/index.js';
-import { createAzureClient, type AzureClient } from './client.js';
+import { createAzureClient, signInWithSecret, type AzureClient } from './client.js';
 import { parseKeyVaultTarget, resolveSettings } from './options.js';
+import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
 import {
   applicationSchema,
@@ -51,6 +55,13 @@ function clientFor(ctx: ConnectorContext, ref: CredentialRef): AzureClient {
   return createAzureClient(ctx, settings, ref.scope.id).client;
 }
 
+/**
+ * A secret Entra created seconds ago must not look "not yet valid" because this machine's
+ * clock is a little behind Entra's: states are judged with this much allowance.
+ */
+const CLOCK_SKEW_MS = 5 * 60_000;
+const judgedAt = (ctx: ConnectorContext) => new Date(ctx.now().getTime() + CLOCK_SKEW_MS);
+
 /** Every credential the holder object has, mapped like the scan maps them (usage unknown here). */
 async function credentialsOfOwner(
   ctx: ConnectorContext,
@@ -79,11 +90,11 @@ async function credentialsOfOwner(
       `GET ${path}/federatedIdentityCredentials`,
     );
     const holder = { origin: 'application', objectId: app.id, appId: app.appId } as const;
-    return holderCredentials(app, ref.identityExternalId, holder, ctx.now(), null, federated);
+    return holderCredentials(app, ref.identityExternalId, holder, judgedAt(ctx), null, federated);
   }
   const sp = parseOne(servicePrincipalSchema, raw, `GET ${path}`);
   const holder = { origin: 'servicePrincipal', objectId: sp.id, appId: sp.appId } as const;
-  return holderCredentials(sp, ref.identityExternalId, holder, ctx.now(), null);
+  return holderCredentials(sp, ref.identityExternalId, holder, judgedAt(ctx), null);
 }
 
 const addPasswordResponse = z.object({
@@ -185,36 +196,79 @@ export const actions: ConnectorActions = {
     };
   },
 
-  sinks: {
-    'azure-key-vault': (ctx: ConnectorContext, target: string): Sink => {
-      const settings = resolveSettings(ctx.options, ctx.env);
-      const { vaultUrl, secretName } = parseKeyVaultTarget(target, settings);
-      const tenant = settings.tenants[0];
-      let vault: ReturnType<AzureClient['keyVault']> | null = null;
-      const open = () =>
-        (vault ??= createAzureClient(ctx, settings, tenant).client.keyVault(vaultUrl));
-      return {
-        describe: () => `azure-key-vault:${vaultUrl}/secrets/${secretName}`,
-        async put(secret) {
-          // All values as one JSON document, so client id, secret and tenant move together.
-          const { version } = await open().set(
-            secretName,
-            JSON.stringify(secret.values),
-            'application/json',
-            {
-              'managed-by': 'nhi',
-            },
-          );
-          return { version, requestId: null };
-        },
-        async verify(version) {
-          const versions = await open().versions(secretName);
-          return versions.some((v) => v.enabled && (version === null || v.version === version));
-        },
-      };
-    },
+  prove: proveSecret,
+
+  actor(ctx) {
+    const id = ctx.env.AZURE_CLIENT_ID;
+    return id ? `azure app ${id}` : 'azure DefaultAzureCredential';
   },
+
+  sinks: { 'azure-key-vault': keyVaultSink },
 };
+
+/** Entra may refuse a brand-new secret for a few seconds (AADSTS7000215): retried. */
+const NOT_YET = new Set(['AADSTS7000215', 'AADSTS700016']);
+
+async function proveSecret(
+  ctx: ConnectorContext,
+  ref: CredentialRef,
+  secret: SecretMaterial,
+): Promise<Proof> {
+  const { AZURE_CLIENT_ID: clientId, AZURE_CLIENT_SECRET: value } = secret.values;
+  if (!clientId || !value) throw new Error('azure: no client id and secret to prove');
+  const settings = resolveSettings(ctx.options, ctx.env);
+  const tenant = secret.values.AZURE_TENANT_ID || ref.scope.id;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await signInWithSecret(settings, tenant, clientId, value, ctx.signal);
+      return { principal: `app ${clientId} in tenant ${tenant}` };
+    } catch (e) {
+      if (!(isApiError(e) && e.code && NOT_YET.has(e.code)) || attempt >= 6) throw e;
+      const wait = Math.min(settings.retry.retryDelayInMs * 2 ** attempt, 8000);
+      await delay(wait, undefined, { signal: ctx.signal });
+    }
+  }
+}
+
+/**
+ * 'azure-key-vault:VAULT/NAME': all values as one JSON document (client id, secret and
+ * tenant move together), tagged with the delivery token. Verification wants that very
+ * version, enabled, tagged with this delivery, and still the newest (what readers get).
+ */
+function keyVaultSink(ctx: ConnectorContext, target: string): Sink {
+  const settings = resolveSettings(ctx.options, ctx.env);
+  const { vaultUrl, secretName } = parseKeyVaultTarget(target, settings);
+  const tenant = settings.tenants[0];
+  let vault: ReturnType<AzureClient['keyVault']> | null = null;
+  const open = () => (vault ??= createAzureClient(ctx, settings, tenant).client.keyVault(vaultUrl));
+  return {
+    describe: () => `azure-key-vault:${vaultUrl}/secrets/${secretName}`,
+    async put(secret, delivery) {
+      const { version } = await open().set(
+        secretName,
+        JSON.stringify(secret.values),
+        'application/json',
+        { 'managed-by': 'nhi', 'nhi-delivery': delivery.token },
+      );
+      if (!version) throw new Error('Key Vault answered without a version id');
+      return { version, requestId: null };
+    },
+    async verify(receipt, delivery) {
+      const versions = await open().versions(secretName);
+      const mine = versions.find((v) => v.version === receipt.version);
+      if (!mine) return { ok: false, reason: `version ${receipt.version} is not there` };
+      if (!mine.enabled) return { ok: false, reason: `version ${receipt.version} is disabled` };
+      if (mine.tags['nhi-delivery'] !== delivery.token)
+        return { ok: false, reason: `version ${receipt.version} is not this delivery` };
+      const newer = versions.filter(
+        (v) => v.enabled && v.createdOn && mine.createdOn && v.createdOn > mine.createdOn,
+      );
+      return newer.length === 0
+        ? { ok: true }
+        : { ok: false, reason: `a newer version (${newer[0]!.version}) replaced it` };
+    },
+  };
+}
 
 async function appIdOf(client: AzureClient, owner: SecretOwnerRef): Promise<string> {
   const { json } = await client.graphGet(

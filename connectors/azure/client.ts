@@ -35,6 +35,7 @@ import {
 } from '../../src/connector/index.js';
 import { PROVIDER, isKnownVaultHost, type AzureSettings } from './options.js';
 import {
+  authFailure,
   checkAuthorityAnswer,
   httpFailure,
   pageCheck,
@@ -58,6 +59,51 @@ function withoutTracing(pipeline: Pipeline): Pipeline {
   pipeline.removePolicy({ name: tracingPolicyName });
   pipeline.removePolicy({ name: logPolicyName });
   return pipeline;
+}
+
+/** A Key Vault secret version's metadata (never its value). */
+export interface SecretVersionInfo {
+  version: string | null;
+  enabled: boolean;
+  createdOn: string | null;
+  tags: Record<string, string>;
+}
+
+/**
+ * Signs in once with a client secret (client-credentials grant at the configured authority,
+ * through the same pinned transport and timeout as the scan) and returns the token's expiry:
+ * proof that the secret works. Throws the kit's ApiError (code: the AADSTS code when Entra
+ * gave one); the secret is never part of a message.
+ */
+export async function signInWithSecret(
+  settings: AzureSettings,
+  tenantId: string,
+  clientId: string,
+  secret: string,
+  signal?: AbortSignal,
+): Promise<number> {
+  const { credential, transport } = createCredential(
+    settings,
+    { AZURE_CLIENT_ID: clientId, AZURE_CLIENT_SECRET: secret },
+    tenantId,
+  );
+  const auth = { transport, authorityHost: settings.authorityHost, explicit: true };
+  let token;
+  try {
+    token = await credential.getToken(scopeFor(settings.graphEndpoint), {
+      ...(signal ? { abortSignal: signal } : {}),
+    });
+  } catch (err) {
+    throw authFailure(err, auth);
+  }
+  if (!token)
+    throw new ApiError({
+      provider: PROVIDER,
+      operation: `token request to ${settings.authorityHost}`,
+      kind: 'auth',
+      detail: `sign-in as ${clientId} gave no token`,
+    });
+  return token.expiresOnTimestamp;
 }
 
 function scopeFor(endpoint: string): string {
@@ -408,13 +454,18 @@ export class AzureClient {
           throw failure(err, `PUT ${vaultUrl}/secrets/${name}`);
         }
       },
-      async versions(name: string): Promise<Array<{ version: string | null; enabled: boolean }>> {
-        const out: Array<{ version: string | null; enabled: boolean }> = [];
+      async versions(name: string): Promise<SecretVersionInfo[]> {
+        const out: SecretVersionInfo[] = [];
         try {
           for await (const p of client.listPropertiesOfSecretVersions(name, {
             abortSignal: signal,
           })) {
-            out.push({ version: p.version ?? null, enabled: p.enabled !== false });
+            out.push({
+              version: p.version ?? null,
+              enabled: p.enabled !== false,
+              createdOn: p.createdOn?.toISOString() ?? null,
+              tags: p.tags ?? {},
+            });
           }
         } catch (err) {
           throw failure(err, `GET ${vaultUrl}/secrets/${name}/versions`);

@@ -1,5 +1,6 @@
 /** Playbook actions through the real @googleapis/iam client against the stand-in. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { generateKeyPairSync } from 'node:crypto';
 import { UserError, type CredentialRef } from '../../src/connector/index.js';
 import { makeTestContext } from '../../src/connector/testing.js';
 import { actions, MAX_KEYS_PER_SERVICE_ACCOUNT } from './actions.js';
@@ -57,7 +58,7 @@ const ctx = () =>
   makeTestContext({
     now: NOW,
     options: {
-      rootUrls: { iam: s.url, cloudresourcemanager: s.url },
+      rootUrls: { iam: s.url, cloudresourcemanager: s.url, oauth2: s.url },
       retry: { maxRetries: 2, baseDelayMs: 1, maxDelayMs: 2 },
     },
     env: { NHI_GCP_ACCESS_TOKEN: s.token },
@@ -165,5 +166,51 @@ describe('key limit', () => {
     });
     // Not retried: a create is not idempotent.
     expect(s.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
+  });
+});
+
+describe('proof and identity', () => {
+  beforeEach(async () => {
+    s = await startGcpStandIn({ estate: estate(), now: () => NOW });
+  });
+
+  it('proves a new key with a JWT-bearer token the stand-in checks against the key it issued', async () => {
+    const { credential, secret } = await actions.create(ctx(), ref());
+    const mine = ref(credential.externalId);
+    expect(await actions.prove!(ctx(), mine, secret)).toEqual({ principal: EMAIL });
+    expect(s.requests.some((r) => r.path === '/token' && r.status === 200)).toBe(true);
+
+    // Signed with another private key but naming this key: the signature does not verify.
+    const file = JSON.parse(secret.values.GOOGLE_APPLICATION_CREDENTIALS_JSON!) as Record<
+      string,
+      string
+    >;
+    const { privateKey } = generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+    });
+    const forged = {
+      values: {
+        GOOGLE_APPLICATION_CREDENTIALS_JSON: JSON.stringify({ ...file, private_key: privateKey }),
+      },
+    };
+    await expect(actions.prove!(ctx(), mine, forged)).rejects.toThrow(/Invalid JWT Signature/);
+
+    // A disabled key signs nothing Google accepts.
+    await actions.deactivate(ctx(), mine);
+    await expect(actions.prove!(ctx(), mine, secret)).rejects.toThrow(/Invalid JWT Signature/);
+  });
+
+  it('acts on the key it is given, never on the resource name recorded for another key', async () => {
+    const { credential } = await actions.create(ctx(), ref());
+    // A playbook refers to the new key with the planned (old) key's attributes.
+    const planned = {
+      ...ref(),
+      attributes: { resourceName: `projects/of-staging/serviceAccounts/${EMAIL}/keys/${OLD_KEY}` },
+    };
+    await actions.delete(ctx(), { ...planned, credentialExternalId: credential.externalId });
+    expect(storedKey(credential.externalId)).toBeUndefined();
+    expect(storedKey(OLD_KEY)).toBeDefined();
   });
 });

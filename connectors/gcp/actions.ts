@@ -9,20 +9,30 @@ import type {
   ConnectorActions,
   ConnectorContext,
   CredentialRef,
+  Proof,
+  SecretMaterial,
 } from '../../src/connector/index.js';
 import { NO_CAPABILITIES, UserError } from '../../src/connector/index.js';
 import type { Credential, CredentialType } from '../../src/model/index.js';
 import { keyResourceName, lastSegment, mapKey, type RawServiceAccount } from './map.js';
 import { makeClient, scanEnv } from './scan.js';
+import { GcpApiError, tokenFromKeyFile } from './client.js';
+import { parseGcpOptions } from './options.js';
 
 /** GCP allows 10 keys per service account. */
 export const MAX_KEYS_PER_SERVICE_ACCOUNT = 10;
 
 const NONE = NO_CAPABILITIES;
 
+/**
+ * The key's resource name. The recorded one is used only when it names this very key: a
+ * playbook acts on the new key or a sibling with the attributes of the key it planned for, and
+ * acting on `resourceName` then would delete the wrong key.
+ */
 function keyName(ref: CredentialRef): string {
   const recorded = ref.attributes.resourceName;
-  if (typeof recorded === 'string' && recorded.includes('/keys/')) return recorded;
+  if (typeof recorded === 'string' && recorded.endsWith(`/keys/${ref.credentialExternalId}`))
+    return recorded;
   return keyResourceName(ref.scope.id, ref.identityExternalId, ref.credentialExternalId);
 }
 
@@ -42,6 +52,35 @@ function saStub(ref: CredentialRef): RawServiceAccount {
 }
 
 const NO_REQUEST_ID: ActionResult = { requestId: null };
+
+/**
+ * A JWT-bearer token request signed with the new key, at the configured OAuth 2.0 host. A
+ * brand-new key can be refused for a short while (invalid_grant): retried a few times.
+ */
+async function proveKey(
+  ctx: ConnectorContext,
+  ref: CredentialRef,
+  secret: SecretMaterial,
+): Promise<Proof> {
+  const file = secret.values.GOOGLE_APPLICATION_CREDENTIALS_JSON;
+  if (!file) throw new Error('gcp: no key file to prove');
+  const opts = parseGcpOptions(ctx.options, ctx.env);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const who = await tokenFromKeyFile(file, opts.rootUrls.oauth2);
+      if (who.email !== ref.identityExternalId || !ref.credentialExternalId.endsWith(who.keyId)) {
+        throw new Error(
+          `gcp: the key file is for ${who.email} key ${who.keyId}, not for the new key`,
+        );
+      }
+      return { principal: who.email };
+    } catch (e) {
+      if (!(e instanceof GcpApiError && e.code === 'invalid_grant') || attempt >= 6) throw e;
+      const wait = Math.min(opts.retry.baseDelayMs * 2 ** attempt, 8000);
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
+}
 
 export const actions: ConnectorActions = {
   capabilities(type: CredentialType): ActionCapabilities {
@@ -106,6 +145,15 @@ export const actions: ConnectorActions = {
       credential: { ...credential, externalId: lastSegment(key.name) },
       secret: { values: { GOOGLE_APPLICATION_CREDENTIALS_JSON: json } },
     };
+  },
+
+  prove: proveKey,
+
+  actor(ctx) {
+    if (ctx.env.NHI_GCP_ACCESS_TOKEN) return 'gcp access token (NHI_GCP_ACCESS_TOKEN)';
+    return ctx.env.GOOGLE_APPLICATION_CREDENTIALS
+      ? 'gcp key file (GOOGLE_APPLICATION_CREDENTIALS)'
+      : 'gcp application default credentials';
   },
 
   sinks: {},

@@ -8,7 +8,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import { iam_v1 } from '@googleapis/iam';
-import { GoogleAuth, OAuth2Client } from 'google-auth-library';
+import { GoogleAuth, JWT, OAuth2Client } from 'google-auth-library';
 import { z } from 'zod';
 import {
   apiKeySchema,
@@ -39,6 +39,8 @@ export interface RootUrls {
   policyanalyzer: string;
   recommender: string;
   apikeys: string;
+  /** OAuth 2.0 token endpoint host (the JWT-bearer grant that proves a new key). */
+  oauth2: string;
 }
 
 export const DEFAULT_ROOT_URLS: RootUrls = {
@@ -47,6 +49,7 @@ export const DEFAULT_ROOT_URLS: RootUrls = {
   policyanalyzer: 'https://policyanalyzer.googleapis.com/',
   recommender: 'https://recommender.googleapis.com/',
   apikeys: 'https://apikeys.googleapis.com/',
+  oauth2: 'https://oauth2.googleapis.com/',
 };
 
 export interface RetrySettings {
@@ -104,6 +107,55 @@ export function createAuth(env: Readonly<Record<string, string | undefined>>): G
       ? { keyFilename: env.GOOGLE_APPLICATION_CREDENTIALS }
       : {}),
   });
+}
+
+/** A token endpoint that accepts the connection and never answers must not hang a playbook. */
+const TOKEN_TIMEOUT_MS = 30_000;
+
+/** Where google-auth-library sends every JWT-bearer grant (it has no setting for it). */
+const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token';
+
+/**
+ * Exchanges a service-account key file for an access token (JWT-bearer grant, RS256-signed
+ * with the key's private key) at the configured OAuth 2.0 host: proof that the key works.
+ * Returns the service account it authenticated as. Errors carry Google's error code only.
+ */
+export async function tokenFromKeyFile(
+  keyFileJson: string,
+  oauth2Root: string,
+): Promise<{ email: string; keyId: string }> {
+  const key = z
+    .object({ client_email: z.string(), private_key: z.string(), private_key_id: z.string() })
+    .parse(JSON.parse(keyFileJson));
+  const jwt = new JWT({
+    email: key.client_email,
+    key: key.private_key,
+    keyId: key.private_key_id,
+    scopes: [CLOUD_PLATFORM_SCOPE],
+  });
+  const tokenUrl = new URL('token', oauth2Root);
+  // Pinned to the configured origin: the library's fixed Google URL is rewritten, nothing else.
+  jwt.transporter.interceptors.request.add({
+    resolved: async (opts) => {
+      if (opts.url.toString() === GOOGLE_TOKEN_URL) opts.url = tokenUrl;
+      opts.timeout ||= TOKEN_TIMEOUT_MS;
+      return opts;
+    },
+  });
+  try {
+    const creds = await jwt.authorize();
+    if (!creds.access_token) throw new Error('no access_token in the reply');
+  } catch (e) {
+    const data = (e as { response?: { data?: { error?: string; error_description?: string } } })
+      .response?.data;
+    throw new GcpApiError(
+      'oauth2 token (JWT-bearer)',
+      (e as { response?: { status?: number } }).response?.status ?? null,
+      data?.error ?? null,
+      data?.error_description ?? (e as Error).message,
+    );
+  }
+  return { email: key.client_email, keyId: key.private_key_id };
 }
 
 interface ClientInit {

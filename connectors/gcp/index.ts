@@ -47,6 +47,7 @@ export const connector: Connector = {
           policyanalyzer: url,
           recommender: url,
           apikeys: url,
+          oauth2: url,
         },
         retry: { maxRetries: 2, baseDelayMs: 10, maxDelayMs: 100 },
       },

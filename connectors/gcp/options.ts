@@ -31,6 +31,7 @@ export const options = defineOptions({
         policyanalyzer: url.optional(),
         recommender: url.optional(),
         apikeys: url.optional(),
+        oauth2: url.optional(),
       })
       .strict()
       .optional()
@@ -77,6 +78,7 @@ const ENV_ROOTS: Record<keyof RootUrls, string> = {
   policyanalyzer: 'NHI_GCP_POLICYANALYZER_ROOT_URL',
   recommender: 'NHI_GCP_RECOMMENDER_ROOT_URL',
   apikeys: 'NHI_GCP_APIKEYS_ROOT_URL',
+  oauth2: 'NHI_GCP_OAUTH2_ROOT_URL',
 };
 
 export function parseGcpOptions(

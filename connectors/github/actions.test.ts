@@ -5,6 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTestContext } from '../../src/connector/testing.js';
 import { UserError, type CredentialRef } from '../../src/connector/index.js';
+import { deliveryOf } from '../../fixtures/sink-delivery.js';
 import type { Credential, ScopeInventory } from '../../src/model/index.js';
 import { buildGitHubDemoEstate } from '../../fixtures/demo/github.js';
 import { actions } from './actions.js';
@@ -171,15 +172,23 @@ describe('github-actions sink', () => {
     expect(sink.describe()).toBe('github-actions:orbital-freight/data-pipeline:GCP_SA_KEY');
     const value =
       '{"type":"service_account","private_key":"-----BEGIN PRIVATE KEY-----\\nSECRET-VALUE-123"}';
-    const { version, requestId } = await sink.put({ values: { GCP_SA_KEY: value } });
+    const d = deliveryOf({ GCP_SA_KEY: value });
+    const receipt = await sink.put({ values: { GCP_SA_KEY: value } }, d);
+    const { version, requestId } = receipt;
     expect(s.received).toEqual([
       { target: 'orbital-freight/data-pipeline', name: 'GCP_SA_KEY', value },
     ]);
     expect(Date.parse(version!)).toBeGreaterThan(NOW.getTime());
     expect(requestId).toBeTruthy();
-    expect(await sink.verify(version)).toBe(true);
-    // A version from the future (a put that never landed) does not verify.
-    expect(await sink.verify(new Date(Date.now() + 86_400_000).toISOString())).toBe(false);
+    expect(await sink.verify(receipt, d)).toEqual({ ok: true });
+    // A receipt for a later write (one that never landed) does not verify.
+    const later = new Date(Date.now() + 86_400_000).toISOString();
+    expect(
+      await sink.verify(
+        { ...receipt, detail: { ...receipt.detail, 'updatedAt:GCP_SA_KEY': later } },
+        d,
+      ),
+    ).toMatchObject({ ok: false });
     const put = s.requests.find((r) => r.method === 'PUT')!;
     expect(put).toMatchObject({
       path: '/repos/orbital-freight/data-pipeline/actions/secrets/GCP_SA_KEY',
@@ -194,12 +203,19 @@ describe('github-actions sink', () => {
       ctx,
       'orbital-freight/shipment-api/env/production',
     );
-    const v = await env.put({
-      values: { AWS_ACCESS_KEY_ID: 'AKIANEW', AWS_SECRET_ACCESS_KEY: 'new-secret-value' },
-    });
-    expect(await env.verify(v.version)).toBe(true);
+    const pair = { AWS_ACCESS_KEY_ID: 'AKIANEW', AWS_SECRET_ACCESS_KEY: 'new-secret-value' };
+    const d = deliveryOf(pair);
+    const v = await env.put({ values: pair }, d);
+    expect(v.detail?.names).toEqual(['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']);
+    // Another process verifies from the journaled receipt alone (no secret name in the target).
+    const fresh = actions.sinks['github-actions']!(
+      ctx,
+      'orbital-freight/shipment-api/env/production',
+    );
+    expect(await fresh.verify(v, d)).toEqual({ ok: true });
     const org = actions.sinks['github-actions']!(ctx, 'org:orbital-freight:AWS_SECRET_ACCESS_KEY');
-    await org.put({ values: { AWS_SECRET_ACCESS_KEY: 'org-secret-value' } });
+    const orgValues = { AWS_SECRET_ACCESS_KEY: 'org-secret-value' };
+    await org.put({ values: orgValues }, deliveryOf(orgValues));
     expect(s.received.map((r) => `${r.target}:${r.name}=${r.value}`)).toEqual([
       'orbital-freight/shipment-api/env/production:AWS_ACCESS_KEY_ID=AKIANEW',
       'orbital-freight/shipment-api/env/production:AWS_SECRET_ACCESS_KEY=new-secret-value',
@@ -218,7 +234,7 @@ describe('github-actions sink', () => {
     s.faults.deny(/\/actions\/secrets\/DEPLOY$/, 403);
     const sink = actions.sinks['github-actions']!(ctx, 'orbital-freight/docs-site:DEPLOY');
     const err = await sink
-      .put({ values: { DEPLOY: 'super-secret-value-999' } })
+      .put({ values: { DEPLOY: 'super-secret-value-999' } }, deliveryOf({ DEPLOY: 'x' }))
       .catch((e: Error) => e);
     expect(err).toBeInstanceOf(Error);
     expect((err as Error).message).toMatch(/orbital-freight\/docs-site.*DEPLOY.*403/);

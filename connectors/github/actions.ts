@@ -251,5 +251,14 @@ export const actions: ConnectorActions = {
     return unsupported('create', ref);
   },
 
+  actor(ctx) {
+    try {
+      const { auth } = resolveSettings(ctx, { requireOrgs: false });
+      return auth.kind === 'app' ? `github app ${auth.appId}` : `github token (${auth.envName})`;
+    } catch {
+      return 'github (no credentials configured)';
+    }
+  },
+
   sinks: { 'github-actions': githubActionsSink },
 };

@@ -115,7 +115,6 @@ export function githubActionsSink(ctx: ConnectorContext, target: string): Sink {
   const { base, params } = routes(t);
   const org = t.level === 'organization' ? t.org : t.owner;
   const label = `github-actions:${target}`;
-  const names: string[] = [];
   let client: GitHubClient | null = null;
   const open = async () =>
     (client ??= await GitHubClient.open(resolveSettings(ctx, { requireOrgs: false }), org, ctx));
@@ -133,6 +132,10 @@ export function githubActionsSink(ctx: ConnectorContext, target: string): Sink {
   return {
     describe: () => label,
 
+    /**
+     * The receipt names every secret written and the updated_at GitHub recorded for each: all
+     * a later process needs to check the secrets still hold this write (values cannot be read).
+     */
     async put(material) {
       const c = await open();
       const items = secretsFor(t, material);
@@ -141,7 +144,7 @@ export function githubActionsSink(ctx: ConnectorContext, target: string): Sink {
         await c.get(`GET ${base}/public-key`, params),
         `GET ${label} public key`,
       );
-      // The version is the earliest new updated_at: every secret put must be at least that new.
+      const detail: Record<string, string | string[]> = { names: items.map(([n]) => n) };
       let version: string | null = null;
       let requestId: string | null = null;
       for (const [name, value] of items) {
@@ -157,29 +160,35 @@ export function githubActionsSink(ctx: ConnectorContext, target: string): Sink {
         const sent = await c.send(`PUT ${base}/{secret_name}`, body);
         requestId = sent.requestId ?? requestId;
         const after = await readMeta(c, name);
-        if (!after || (before && Date.parse(after.updated_at) <= Date.parse(before.updated_at))) {
-          throw new Error(
-            `${label}: GitHub did not record the update of ${name} (updated_at unchanged)`,
-          );
+        // updated_at has one-second precision: it may stay equal, but never go back.
+        if (!after || (before && Date.parse(after.updated_at) < Date.parse(before.updated_at))) {
+          throw new Error(`${label}: GitHub did not record the update of ${name}`);
         }
-        names.push(name);
+        detail[`updatedAt:${name}`] = after.updated_at;
         if (version === null || Date.parse(after.updated_at) < Date.parse(version))
           version = after.updated_at;
       }
       ctx.log.debug(`github: stored ${items.length} secret(s) at ${label}`);
-      return { version, requestId };
+      return { version, requestId, detail };
     },
 
-    async verify(version) {
+    async verify(receipt) {
+      const names = receipt.detail?.names;
+      if (!Array.isArray(names) || names.length === 0)
+        return { ok: false, reason: 'the delivery named no secrets' };
       const c = await open();
-      const toCheck = names.length ? names : t.name ? [t.name] : [];
-      if (!toCheck.length) return false;
-      for (const name of toCheck) {
+      for (const name of names) {
         const meta = await readMeta(c, name);
-        if (!meta) return false;
-        if (version !== null && Date.parse(meta.updated_at) < Date.parse(version)) return false;
+        if (!meta) return { ok: false, reason: `${name} is gone` };
+        const wrote = receipt.detail?.[`updatedAt:${name}`];
+        if (typeof wrote !== 'string' || Date.parse(meta.updated_at) !== Date.parse(wrote)) {
+          return {
+            ok: false,
+            reason: `${name} was updated after this delivery (${meta.updated_at})`,
+          };
+        }
       }
-      return true;
+      return { ok: true };
     },
   };
 }

@@ -1,38 +1,26 @@
 /**
  * SQL for playbooks: runs, the step journal and the tamper-evident audit log. Every write
  * is its own transaction so a process killed at any instant leaves a consistent journal.
- * Audit entries are appended in the same transaction as the journal change they record.
+ * Audit entries are appended in the same transaction as the journal change they record, each
+ * keyed into the chain (audit-log.ts) with a key that lives outside the catalog.
  */
 import type Database from 'better-sqlite3';
-import { createHash } from 'node:crypto';
-import type {
-  AuditEntry,
-  JournalStep,
-  Plan,
-  RunRecord,
-  RunStatus,
-  StepStatus,
-} from '../playbooks/types.js';
+import {
+  OPEN_RUN_STATUSES,
+  type AuditAnchor,
+  type AuditEntry,
+  type JournalStep,
+  type Plan,
+  type RunRecord,
+  type RunStatus,
+  type StepStatus,
+} from '../model/index.js';
+import { auditHash, GENESIS_HASH, type AuditSigner } from './audit-log.js';
+
+export { canonicalJson, GENESIS_HASH, verifyAuditChain } from './audit-log.js';
+export type { AuditKey, AuditSigner, AuditVerdict } from './audit-log.js';
 
 type Db = Database.Database;
-
-export const GENESIS_HASH = '0'.repeat(64);
-
-/** JSON with object keys sorted at every level: the same entry always hashes the same. */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value ?? null);
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const obj = value as Record<string, unknown>;
-  const keys = Object.keys(obj)
-    .filter((k) => obj[k] !== undefined)
-    .sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
-}
-
-/** hash = sha256(prev_hash + canonical JSON of the entry without its hash). */
-export function auditHash(entry: Omit<AuditEntry, 'hash'>): string {
-  return createHash('sha256').update(entry.prevHash).update(canonicalJson(entry)).digest('hex');
-}
 
 export interface NewAudit {
   at: string;
@@ -80,7 +68,18 @@ interface AuditRow {
   result: string;
   detail_json: string;
   prev_hash: string;
+  alg: string | null;
+  key_id: string | null;
   hash: string;
+}
+
+interface AnchorRow {
+  at: string;
+  kind: string;
+  entries: number;
+  head: string;
+  key_id: string;
+  mac: string;
 }
 
 function toRun(r: RunRow): RunRecord {
@@ -124,6 +123,8 @@ function toAudit(r: AuditRow): AuditEntry {
     result: r.result,
     detail: JSON.parse(r.detail_json) as Record<string, unknown>,
     prevHash: r.prev_hash,
+    // Entries from before the log was keyed carry neither field (their hash never covered them).
+    ...(r.alg === 'hmac-sha256' ? { alg: 'hmac-sha256' as const, keyId: r.key_id } : {}),
     hash: r.hash,
   };
 }
@@ -138,33 +139,55 @@ export interface StepUpdate {
   notBefore?: string | null;
 }
 
-export class PlaybookStore {
-  constructor(private readonly db: Db) {}
+/** A credential already has an open run: the new plan was not saved. */
+export class OpenRunConflict extends Error {
+  override name = 'OpenRunConflict';
+  constructor(readonly open: RunRecord) {
+    super(`run ${open.id} is open for ${open.credentialId}`);
+  }
+}
 
-  /** Stores the plan and one pending journal row per step. */
+const OPEN = OPEN_RUN_STATUSES.map((s) => `'${s}'`).join(', ');
+
+export class PlaybookStore {
+  /** `signer` keys the audit chain; only needed by code that appends audit entries. */
+  constructor(
+    private readonly db: Db,
+    private readonly signer?: AuditSigner,
+  ) {}
+
+  /**
+   * Stores the plan and one pending journal row per step — unless the credential already has
+   * an open run (checked and inserted in one immediate transaction, so two processes cannot
+   * both succeed).
+   */
   createRun(plan: Plan, now: string): number {
-    return this.db.transaction(() => {
-      const info = this.db
-        .prepare(
-          `INSERT INTO playbook_runs (kind, created_at, updated_at, status, plan_json, provider, credential_id, sink)
+    return this.db
+      .transaction(() => {
+        const open = this.openRunFor(plan.credentialId);
+        if (open) throw new OpenRunConflict(open);
+        const info = this.db
+          .prepare(
+            `INSERT INTO playbook_runs (kind, created_at, updated_at, status, plan_json, provider, credential_id, sink)
            VALUES (?, ?, ?, 'planned', ?, ?, ?, ?)`,
-        )
-        .run(
-          plan.kind,
-          now,
-          now,
-          JSON.stringify(plan),
-          plan.provider,
-          plan.credentialId,
-          plan.sink?.raw ?? null,
+          )
+          .run(
+            plan.kind,
+            now,
+            now,
+            JSON.stringify(plan),
+            plan.provider,
+            plan.credentialId,
+            plan.sink?.raw ?? null,
+          );
+        const runId = Number(info.lastInsertRowid);
+        const ins = this.db.prepare(
+          `INSERT INTO playbook_steps (run_id, seq, action, status) VALUES (?, ?, ?, 'pending')`,
         );
-      const runId = Number(info.lastInsertRowid);
-      const ins = this.db.prepare(
-        `INSERT INTO playbook_steps (run_id, seq, action, status) VALUES (?, ?, ?, 'pending')`,
-      );
-      for (const s of plan.steps) ins.run(runId, s.seq, s.action);
-      return runId;
-    })();
+        for (const s of plan.steps) ins.run(runId, s.seq, s.action);
+        return runId;
+      })
+      .immediate();
   }
 
   getRun(id: number): RunRecord | null {
@@ -173,18 +196,44 @@ export class PlaybookStore {
     return r ? toRun(r) : null;
   }
 
-  listRuns(): RunRecord[] {
-    return (this.db.prepare('SELECT * FROM playbook_runs ORDER BY id').all() as RunRow[]).map(
-      toRun,
-    );
+  listRuns(filter: { open?: boolean } = {}): RunRecord[] {
+    const where = filter.open ? `WHERE status IN (${OPEN})` : '';
+    return (
+      this.db.prepare(`SELECT * FROM playbook_runs ${where} ORDER BY id`).all() as RunRow[]
+    ).map(toRun);
   }
 
-  /** Runs waiting on a delayed step whose time has come. */
+  /** The credential's open run (the oldest, should a catalog from before 0.2 hold several). */
+  openRunFor(credentialId: string): RunRecord | null {
+    const r = this.db
+      .prepare(
+        `SELECT * FROM playbook_runs WHERE credential_id = ? AND status IN (${OPEN}) ORDER BY id LIMIT 1`,
+      )
+      .get(credentialId) as RunRow | undefined;
+    return r ? toRun(r) : null;
+  }
+
+  /** Every other open run of the same credential (only catalogs from before 0.2 have any). */
+  otherOpenRuns(run: RunRecord): RunRecord[] {
+    return (
+      this.db
+        .prepare(
+          `SELECT * FROM playbook_runs WHERE credential_id = ? AND id <> ? AND status IN (${OPEN}) ORDER BY id`,
+        )
+        .all(run.credentialId, run.id) as RunRow[]
+    ).map(toRun);
+  }
+
+  /**
+   * Waiting runs with something to do now: a delayed step whose time has come, or a cut-over
+   * that may finish early (its new credential may be in use by now).
+   */
   dueRuns(now: string): number[] {
     const rows = this.db
       .prepare(
         `SELECT DISTINCT r.id FROM playbook_runs r JOIN playbook_steps s ON s.run_id = r.id
-         WHERE r.status = 'waiting' AND s.status = 'pending' AND s.not_before IS NOT NULL AND s.not_before <= ?
+         WHERE r.status = 'waiting' AND s.status = 'pending' AND s.not_before IS NOT NULL
+           AND (s.not_before <= ? OR s.action = 'cutover')
          ORDER BY r.id`,
       )
       .all(now) as { id: number }[];
@@ -206,12 +255,13 @@ export class PlaybookStore {
     error: string | null = null,
     audit?: NewAudit,
   ): void {
-    this.db.transaction(() => {
+    const entry = this.db.transaction(() => {
       this.db
         .prepare('UPDATE playbook_runs SET status = ?, updated_at = ?, error = ? WHERE id = ?')
         .run(status, now, error, runId);
-      if (audit) this.appendAuditInTx(audit);
+      return audit ? this.appendAuditInTx(audit) : null;
     })();
+    if (entry) this.signer?.appended?.(entry);
   }
 
   /**
@@ -238,7 +288,7 @@ export class PlaybookStore {
 
   /** One journal write: the step's new state (and its audit entry) in one transaction. */
   updateStep(runId: number, seq: number, u: StepUpdate, now: string, audit?: NewAudit): void {
-    this.db.transaction(() => {
+    const entry = this.db.transaction(() => {
       const sets: string[] = ['status = @status'];
       const params: Record<string, unknown> = { runId, seq, status: u.status };
       const col = (key: keyof StepUpdate, column: string, json = false): void => {
@@ -260,15 +310,20 @@ export class PlaybookStore {
         )
         .run(params);
       this.db.prepare('UPDATE playbook_runs SET updated_at = ? WHERE id = ?').run(now, runId);
-      if (audit) this.appendAuditInTx(audit);
+      return audit ? this.appendAuditInTx(audit) : null;
     })();
+    if (entry) this.signer?.appended?.(entry);
   }
 
   appendAudit(entry: NewAudit): AuditEntry {
-    return this.db.transaction(() => this.appendAuditInTx(entry))();
+    const e = this.db.transaction(() => this.appendAuditInTx(entry)).immediate();
+    this.signer?.appended?.(e);
+    return e;
   }
 
   private appendAuditInTx(e: NewAudit): AuditEntry {
+    if (!this.signer) throw new Error('audit entries need the audit key (PlaybookStore signer)');
+    const key = this.signer.key();
     const last = this.db
       .prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1')
       .get() as { seq: number; hash: string } | undefined;
@@ -282,12 +337,14 @@ export class PlaybookStore {
       result: e.result,
       detail: e.detail ?? {},
       prevHash: last?.hash ?? GENESIS_HASH,
+      alg: 'hmac-sha256',
+      keyId: key.id,
     };
-    const hash = auditHash(draft);
+    const hash = auditHash(draft, key);
     this.db
       .prepare(
-        `INSERT INTO audit_log (seq, at, actor, run_id, step, action, result, detail_json, prev_hash, hash)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO audit_log (seq, at, actor, run_id, step, action, result, detail_json, prev_hash, alg, key_id, hash)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         draft.seq,
@@ -299,6 +356,8 @@ export class PlaybookStore {
         draft.result,
         JSON.stringify(draft.detail),
         draft.prevHash,
+        draft.alg,
+        draft.keyId,
         hash,
       );
     return { ...draft, hash };
@@ -309,48 +368,27 @@ export class PlaybookStore {
       toAudit,
     );
   }
-}
 
-export interface AuditVerdict {
-  ok: boolean;
-  entries: number;
-  /** The first entry whose chain does not hold, with why. */
-  brokenAt: number | null;
-  reason: string | null;
-}
-
-/** Recomputes the chain; works on the catalog's entries or on an exported JSON-lines file. */
-export function verifyAuditChain(entries: AuditEntry[]): AuditVerdict {
-  let prev = GENESIS_HASH;
-  let expectedSeq = 1;
-  for (const e of entries) {
-    const { hash, ...rest } = e;
-    if (e.seq !== expectedSeq) {
-      return {
-        ok: false,
-        entries: entries.length,
-        brokenAt: e.seq,
-        reason: `entry ${expectedSeq} is missing`,
-      };
-    }
-    if (e.prevHash !== prev) {
-      return {
-        ok: false,
-        entries: entries.length,
-        brokenAt: e.seq,
-        reason: 'prev_hash does not match the entry before',
-      };
-    }
-    if (auditHash(rest) !== hash) {
-      return {
-        ok: false,
-        entries: entries.length,
-        brokenAt: e.seq,
-        reason: 'hash does not match the entry content',
-      };
-    }
-    prev = hash;
-    expectedSeq++;
+  addAnchor(a: AuditAnchor): void {
+    this.db
+      .prepare(
+        'INSERT INTO audit_anchors (at, kind, entries, head, key_id, mac) VALUES (?, ?, ?, ?, ?, ?)',
+      )
+      .run(a.at, a.kind, a.entries, a.head, a.keyId, a.mac);
   }
-  return { ok: true, entries: entries.length, brokenAt: null, reason: null };
+
+  anchors(): AuditAnchor[] {
+    return (
+      this.db
+        .prepare('SELECT at, kind, entries, head, key_id, mac FROM audit_anchors ORDER BY id')
+        .all() as AnchorRow[]
+    ).map((r) => ({
+      at: r.at,
+      kind: r.kind as AuditAnchor['kind'],
+      entries: r.entries,
+      head: r.head,
+      keyId: r.key_id,
+      mac: r.mac,
+    }));
+  }
 }

@@ -37,6 +37,7 @@ export const EXAMPLES: Record<string, string[]> = {
   rotate: [
     'nhi rotate AKIAIOSFODNN7EXAMPLE --sink aws-secrets-manager:prod/ci-deployer',
     'nhi rotate c-4495ba6a --sink github-actions:acme/api:AWS_SECRET_ACCESS_KEY --apply',
+    'nhi rotate c-4495ba6a --sink file:./ci.env --cutover now --apply --yes   # no overlap',
   ],
   remediate: [
     'nhi remediate --rule credential-unused',
@@ -45,7 +46,9 @@ export const EXAMPLES: Record<string, string[]> = {
   playbook: [
     'nhi playbook list',
     'nhi playbook resume --due --yes -q              # the nightly cron entry',
-    'nhi playbook audit --verify',
+    'nhi playbook list --open',
+    'nhi playbook cancel --stale',
+    'nhi playbook audit --export audit.jsonl && nhi playbook audit --against audit.jsonl',
   ],
   completion: [
     'nhi completion bash >> ~/.bashrc',

@@ -154,6 +154,14 @@ program
     'where the new secret goes: aws-secrets-manager:NAME, github-actions:OWNER/REPO:NAME, azure-key-vault:VAULT/NAME, file:PATH, stdout',
   )
   .option('--overwrite-sink', 'file sink: replace an existing file')
+  .option(
+    '--cutover <when>',
+    "retire the old credential 'now' (right after delivery) or once the new one is 'in-use' (default; at most --overlap-days)",
+  )
+  .option(
+    '--overlap-days <n>',
+    'longest wait for the new credential to be used (config playbooks.overlapDays, default 7)',
+  )
   .option('--apply', 'apply the plan (it is saved and printed first)')
   .option('-y, --yes', 'do not ask before destructive or irreversible steps')
   .action(lazy(() => import('./commands/rotate.js')));
@@ -167,14 +175,24 @@ program
   .option('-y, --yes', 'do not ask before destructive or irreversible steps')
   .option('--sink <scheme:target>', 'rotation sink; {identity} and {credential} are filled in')
   .option('--overwrite-sink', 'file sink: replace an existing file')
+  .option(
+    '--cutover <when>',
+    "rotation: retire old credentials 'now' or once the new ones are 'in-use' (default)",
+  )
+  .option('--overlap-days <n>', 'rotation: longest wait for a new credential to be used')
   .action(lazy(() => import('./commands/remediate.js')));
 
 const playbook = program
   .command('playbook')
-  .description('saved playbook runs: list, show, resume, rollback, audit');
-const pb = (name: 'list' | 'show' | 'resume' | 'rollback' | 'audit') =>
+  .description('saved playbook runs: list, show, resume, rollback, cancel, audit');
+const pb = (name: 'list' | 'show' | 'resume' | 'rollback' | 'cancel' | 'audit') =>
   lazy(() => import('./commands/playbook.js').then((m) => ({ run: m[name] })));
-playbook.command('list').description('every run and its status').action(pb('list'));
+playbook
+  .command('list')
+  .description('every run and its status')
+  .option('--open', 'only runs still open (planned, waiting, stopped, failed…)')
+  .option('--stale', 'only plans never applied that the catalog has moved past')
+  .action(pb('list'));
 playbook
   .command('show')
   .description('a run: its plan and journal')
@@ -182,21 +200,32 @@ playbook
   .action(pb('show'));
 playbook
   .command('resume')
-  .description('apply a saved plan, finish an interrupted run, or run due deletions (--due)')
+  .description('apply a saved plan, finish an interrupted run, or run what is due (--due)')
   .argument('[run]')
-  .option('--due', 'every run whose delayed deletion is due (for cron)')
+  .option('--due', 'every run with a due deletion or a cut-over to check (for cron)')
   .option('-y, --yes', 'do not ask before destructive or irreversible steps')
   .action(pb('resume'));
 playbook
   .command('rollback')
   .description('undo what a run did (deletions cannot be undone)')
   .argument('<run>')
+  .option('-y, --yes', 'do not ask (required without a terminal)')
   .action(pb('rollback'));
+playbook
+  .command('cancel')
+  .description('cancel a planned or waiting run; what it did stays as it is')
+  .argument('[runs...]')
+  .option('--stale', 'every stale plan (see list --stale)')
+  .action(pb('cancel'));
 playbook
   .command('audit')
   .description('the tamper-evident audit log of applied actions')
-  .option('--export <file>', "write it as JSON lines ('-' for stdout)")
-  .option('--verify [file]', 'check the hash chain (of the catalog, or of an exported file)')
+  .option('--export <file>', "write it as JSON lines with an anchor ('-' for stdout)")
+  .option(
+    '--verify [file]',
+    'check the keyed chain and anchors (of the catalog, or of an exported file)',
+  )
+  .option('--against <export>', 'verify the catalog still holds everything an earlier export held')
   .action(pb('audit'));
 
 program

@@ -4,6 +4,7 @@
  * neutralised as data, and every writer guards the whole text, so a command that forgets to
  * neutralise a value still cannot send an escape sequence, a CR or a bidi override.
  */
+import { stripVTControlCharacters } from 'node:util';
 import { Chalk, type ChalkInstance } from 'chalk';
 import Table from 'cli-table3';
 import { cell, guard, type Styled } from '../report/terminal.js';
@@ -74,7 +75,7 @@ export interface TableFit {
 export function table(head: string[], rows: Cell[][], color: boolean, fit: TableFit = {}): string {
   let cells = rows.map((r) => r.map(cell));
   let heads = head;
-  const visible = (x: string) => x.replace(/\x1b\[[0-9;]*m/g, '').length;
+  const visible = (x: string) => stripVTControlCharacters(x).length;
   const columns = process.stdout.isTTY ? process.stdout.columns : undefined;
   let widths: number[] | null = null;
   for (const dropping of [undefined, ...(fit.dropFirst ?? [])]) {

@@ -86,6 +86,16 @@ describe('parseConfig: errors point at file:line:col in one line', () => {
     ],
     ['YAML syntax error', 'rules: [\n', /^nhi\.config\.yaml:2:1: invalid YAML: /],
     [
+      'absurd grace period (it used to crash after the key was deactivated)',
+      'playbooks:\n  deleteAfterDays: 200000000\n',
+      /^nhi\.config\.yaml:2:20: playbooks\.deleteAfterDays: .*365/,
+    ],
+    [
+      'overlap beyond its limit',
+      'playbooks:\n  overlapDays: 91\n',
+      /^nhi\.config\.yaml:2:16: playbooks\.overlapDays: .*90/,
+    ],
+    [
       'duplicate key',
       'playbooks:\n  deleteAfterDays: 1\n  deleteAfterDays: 2\n',
       /^nhi\.config\.yaml:3:3: invalid YAML: Map keys must be unique/,

@@ -20,6 +20,7 @@ import { RULES, findRule } from '../scoring/rules/index.js';
 import { ConfigError } from './errors.js';
 import {
   DEFAULT_DELETE_AFTER_DAYS,
+  DEFAULT_OVERLAP_DAYS,
   PROVIDER_IDS,
   RULE_ENTRY_KEYS,
   buildConfigSchema,
@@ -54,7 +55,7 @@ export interface LoadedConfig {
   path: string | null;
   providers: Record<ProviderId, Record<string, unknown>>;
   policy: Policy;
-  playbooks: { deleteAfterDays: number };
+  playbooks: { deleteAfterDays: number; overlapDays: number };
 }
 
 export function defaultConfig(): LoadedConfig {
@@ -62,7 +63,7 @@ export function defaultConfig(): LoadedConfig {
     path: null,
     providers: Object.fromEntries(PROVIDER_IDS.map((p) => [p, {}])) as LoadedConfig['providers'],
     policy: { rules: {}, exceptions: [] },
-    playbooks: { deleteAfterDays: DEFAULT_DELETE_AFTER_DAYS },
+    playbooks: { deleteAfterDays: DEFAULT_DELETE_AFTER_DAYS, overlapDays: DEFAULT_OVERLAP_DAYS },
   };
 }
 
@@ -138,7 +139,7 @@ function knownKeys(path: Path, ctx: SchemaContext): readonly string[] | null {
     const decl = ctx.decls.get(rule as ProviderId);
     return decl ? Object.keys(decl.schema.shape as object) : null;
   }
-  if (head === 'playbooks' && path.length === 1) return ['deleteAfterDays'];
+  if (head === 'playbooks' && path.length === 1) return ['deleteAfterDays', 'overlapDays'];
   if (head === 'exceptions' && path.length === 2)
     return ['rule', 'id', 'provider', 'scope', 'reason', 'expires'];
   const r = head === 'rules' && typeof rule === 'string' ? findRule(rule) : undefined;
@@ -288,6 +289,9 @@ export async function parseConfig(
     path: file,
     providers,
     policy: toPolicy(cfg, sourceOf),
-    playbooks: { deleteAfterDays: cfg.playbooks?.deleteAfterDays ?? DEFAULT_DELETE_AFTER_DAYS },
+    playbooks: {
+      deleteAfterDays: cfg.playbooks?.deleteAfterDays ?? DEFAULT_DELETE_AFTER_DAYS,
+      overlapDays: cfg.playbooks?.overlapDays ?? DEFAULT_OVERLAP_DAYS,
+    },
   };
 }

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { ProviderId } from '../model/index.js';
-import { PROVIDER_IDS, SEVERITIES } from '../model/index.js';
+import { PLAYBOOK_LIMITS, PROVIDER_IDS, SEVERITIES } from '../model/index.js';
 import type { OptionsDecl } from '../connector/index.js';
 import { RULES } from '../scoring/rules/index.js';
 import type { AnyRule } from '../scoring/types.js';
@@ -165,9 +165,21 @@ export function buildConfigSchema(providerOptions: ProviderOptionDecls) {
           deleteAfterDays: z
             .number()
             .int()
-            .min(0)
+            .min(PLAYBOOK_LIMITS.deleteAfterDays.min)
+            .max(PLAYBOOK_LIMITS.deleteAfterDays.max)
             .optional()
-            .describe('Days between disabling a credential and deleting it (default: 7)'),
+            .describe(
+              `Days between disabling a credential and deleting it, ${PLAYBOOK_LIMITS.deleteAfterDays.min}-${PLAYBOOK_LIMITS.deleteAfterDays.max} (default: ${PLAYBOOK_LIMITS.deleteAfterDays.default})`,
+            ),
+          overlapDays: z
+            .number()
+            .int()
+            .min(PLAYBOOK_LIMITS.overlapDays.min)
+            .max(PLAYBOOK_LIMITS.overlapDays.max)
+            .optional()
+            .describe(
+              `Rotation: days the old credential stays active at most, waiting for the new one to be used, ${PLAYBOOK_LIMITS.overlapDays.min}-${PLAYBOOK_LIMITS.overlapDays.max} (default: ${PLAYBOOK_LIMITS.overlapDays.default}; 0 = retire it at once)`,
+            ),
         })
         .strict()
         .nullable()
@@ -180,4 +192,5 @@ export type ConfigSchema = ReturnType<typeof buildConfigSchema>;
 
 export type ConfigFile = z.infer<ConfigSchema>;
 
-export const DEFAULT_DELETE_AFTER_DAYS = 7;
+export const DEFAULT_DELETE_AFTER_DAYS = PLAYBOOK_LIMITS.deleteAfterDays.default;
+export const DEFAULT_OVERLAP_DAYS = PLAYBOOK_LIMITS.overlapDays.default;

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { z } from 'zod';
 import { RULES } from '../scoring/rules/index.js';
 import type { AnyRule } from '../scoring/types.js';
-import { DEFAULT_DELETE_AFTER_DAYS, PROVIDER_IDS } from './schema.js';
+import { DEFAULT_DELETE_AFTER_DAYS, DEFAULT_OVERLAP_DAYS, PROVIDER_IDS } from './schema.js';
 
 /**
  * The JSON Schema file shipped with this installation of nhi (schema/ beside dist/ or src/):
@@ -116,7 +116,8 @@ export function initConfigTemplate(opts: { schemaUrl?: string } = {}): string {
     '  #   expires: 2027-01-31',
     '',
     'playbooks:',
-    `  # deleteAfterDays: ${DEFAULT_DELETE_AFTER_DAYS}  # days between disabling a credential and deleting it`,
+    `  # deleteAfterDays: ${DEFAULT_DELETE_AFTER_DAYS}  # days between disabling a credential and deleting it (0-365)`,
+    `  # overlapDays: ${DEFAULT_OVERLAP_DAYS}  # rotation: keep the old credential until the new one is used, at most this long (0-90)`,
     '',
   );
   return lines.join('\n');

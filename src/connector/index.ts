@@ -47,6 +47,16 @@ export {
   type FlagDecl,
 } from './kit/options.js';
 export { isoOrNull, addDays, daysBetween } from './kit/dates.js';
+export {
+  rememberingFetch,
+  httpApiError,
+  fromSdkError,
+  pageThrough,
+  type SdkErrorInit,
+  type SdkPage,
+  type PageThroughInit,
+} from './kit/sdk.js';
+export { probeCheck } from './kit/doctor.js';
 
 export interface Logger {
   debug(message: string, data?: Record<string, unknown>): void;
@@ -121,17 +131,7 @@ export type { Scope };
 
 /* ----- write operations used by playbooks (connectors/<id>/actions.ts) ----- */
 
-import type { Credential, CredentialType } from '../model/index.js';
-
-/** Where a credential lives, as the catalog recorded it. */
-export interface CredentialRef {
-  scope: Scope;
-  identityExternalId: string;
-  identityName: string;
-  credentialExternalId: string;
-  type: CredentialType;
-  attributes: Record<string, unknown>;
-}
+import type { Credential, CredentialRef, CredentialType } from '../model/index.js';
 
 /** A new secret as a provider returned it. Lives in memory only, until a sink holds it. */
 export interface SecretMaterial {
@@ -164,6 +164,12 @@ export const NO_CAPABILITIES: Readonly<ActionCapabilities> = Object.freeze({
   maxPerIdentity: null,
 });
 
+/** What `prove` established: who the new credential authenticated as. */
+export interface Proof {
+  /** The principal the provider answered with (ARN, app id, service account email). */
+  principal: string;
+}
+
 export interface ConnectorActions {
   capabilities(type: CredentialType): ActionCapabilities;
   /** Current state straight from the provider: drift check before apply, verification after. null = gone. */
@@ -177,17 +183,58 @@ export interface ConnectorActions {
     ctx: ConnectorContext,
     ref: CredentialRef,
   ): Promise<{ result: ActionResult; credential: Credential; secret: SecretMaterial }>;
+  /**
+   * Proves that a credential this run created authenticates, using its secret, against the
+   * configured endpoint (AWS sts:GetCallerIdentity, an Entra client-credentials token, a GCP
+   * JWT-bearer token), and that it authenticates as `ref`'s identity. Throws when it does not.
+   * Optional: a provider without a way to try a credential leaves it out.
+   */
+  prove?(ctx: ConnectorContext, ref: CredentialRef, secret: SecretMaterial): Promise<Proof>;
+  /** Who the connector acts as, for the audit log ('aws profile audit'); never a secret. */
+  actor?(ctx: ConnectorContext): string;
   /** Sinks this provider offers, by scheme (e.g. 'aws-secrets-manager', 'github-actions'). */
   sinks: Record<string, SinkFactory>;
 }
+
+/** One delivery of a new secret: what the engine journaled before `put` was called. */
+export interface SinkDelivery {
+  /**
+   * Unique per delivery attempt and journaled before the write: a sink that can name the
+   * version it writes uses it (Secrets Manager ClientRequestToken, a Key Vault tag), so a
+   * retried write is idempotent and verification can tell this run's version from any other.
+   */
+  token: string;
+  /** The id of the credential being delivered (the new key id). */
+  credentialId: string;
+  /** Keyed fingerprint of the values (HMAC with a key nhi keeps outside the catalog). */
+  fingerprint: string;
+  /** The same keyed fingerprint, for values a sink reads back. */
+  fingerprintOf(values: Record<string, string>): string;
+  /** Fingerprints of earlier deliveries of the same run: a sink may replace those. */
+  earlier: readonly string[];
+}
+
+/** What a sink reports after `put`; journaled, so another process can verify it later. */
+export interface SinkReceipt {
+  /** The version the sink holds now (a version id, an updated_at, a file identity). */
+  version: string | null;
+  requestId: string | null;
+  /** Metadata `verify` needs in a later process (secret names, timestamps). Never a secret. */
+  detail?: Record<string, string | number | boolean | null | string[]>;
+}
+
+export type SinkCheck = { ok: true } | { ok: false; reason: string };
 
 /** A place a new secret is delivered to before the old one is retired. */
 export interface Sink {
   /** e.g. 'aws-secrets-manager:prod/ci-bot' — never contains a secret. */
   describe(): string;
-  put(secret: SecretMaterial): Promise<{ version: string | null; requestId: string | null }>;
-  /** Reads back metadata (never the value) to prove the sink holds `version`. */
-  verify(version: string | null): Promise<boolean>;
+  put(secret: SecretMaterial, delivery: SinkDelivery): Promise<SinkReceipt>;
+  /**
+   * Proves the sink still holds exactly this delivery — by the version it created, its token
+   * or the keyed fingerprint — not merely "some value". Reads metadata where the sink allows.
+   */
+  verify(receipt: SinkReceipt, delivery: SinkDelivery): Promise<SinkCheck>;
 }
 
 export type SinkFactory = (ctx: ConnectorContext, target: string) => Sink;

@@ -220,3 +220,5 @@ export interface ScanRun {
 
 /** Runs whose data views read: every scope they committed is complete. */
 export const READABLE_RUN_STATUSES = ['ok', 'partial', 'interrupted'] as const;
+
+export * from './playbook.js';

@@ -4,10 +4,12 @@
  * scan/doctor flags and the sink schemes. `npm run new-connector <id>` adds an entry (kept in alphabetical order).
  */
 export const PROVIDER_LIST = [
+  { id: 'anthropic', title: 'Anthropic', sinks: [] },
   { id: 'aws', title: 'AWS', sinks: ['aws-secrets-manager'] },
   { id: 'azure', title: 'Azure', sinks: ['azure-key-vault'] },
   { id: 'gcp', title: 'Google Cloud', sinks: [] },
   { id: 'github', title: 'GitHub', sinks: ['github-actions'] },
+  { id: 'openai', title: 'OpenAI', sinks: [] },
 ] as const satisfies readonly { id: string; title: string; sinks: readonly string[] }[];
 
 export type ProviderId = (typeof PROVIDER_LIST)[number]['id'];

@@ -84,6 +84,8 @@ function input(
     capabilities,
     now,
     deleteAfterDays: 7,
+    // The tests below were written for the immediate cut-over; 'cut-over' tests set their own.
+    cutover: { mode: 'now', overlapDays: 0 },
     demo: false,
   };
 }
@@ -219,6 +221,50 @@ describe('planRotate', () => {
     const b = planRotate(input(key('AKIAOLD', 'active'), []), sink);
     expect(a).toEqual(b);
     expect(a.createdAt).toBe(now.toISOString());
+  });
+});
+
+describe('cut-over', () => {
+  const inUse = (overlapDays: number) => ({
+    ...input(key('AKIAOLD', 'active'), []),
+    cutover: { mode: 'in-use' as const, overlapDays },
+  });
+
+  it('by default waits for the new key to be used, at most the overlap, before retiring the old', () => {
+    const plan = planRotate(inUse(7), sink);
+    expect(plan.steps.map((s) => [s.action, s.delayDays, s.destructive])).toEqual([
+      ['create', 0, false],
+      ['sink-put', 0, false],
+      ['sink-verify', 0, false],
+      ['cutover', 7, false],
+      ['deactivate', 0, true],
+      ['delete', 7, true],
+    ]);
+    expect(plan.cutover).toEqual({ mode: 'in-use', overlapDays: 7 });
+    expect(plan.notes.join('\n')).toContain('stays active until the new access key is seen in use');
+    expect(renderPlan(plan, 1)).toMatch(
+      /4\. keep AKIAOLD active until the new access key is seen in use .* at most 7 days/,
+    );
+  });
+
+  it("'now', or an overlap of 0 days, retires the old key right after delivery", () => {
+    expect(planRotate(inUse(0), sink).steps.map((s) => s.action)).not.toContain('cutover');
+    expect(planRotate(input(key('AKIAOLD', 'active'), []), sink).notes.join()).toContain(
+      'cut-over now',
+    );
+  });
+
+  it('refuses absurd delays before anything is planned', () => {
+    expect(() =>
+      planRevoke({ ...input(key('AKIAOLD', 'active'), []), deleteAfterDays: 200000000 }),
+    ).toThrow(
+      /playbooks\.deleteAfterDays must be a whole number of days from 0 to 365, not 200000000/,
+    );
+    expect(() => planRotate(inUse(91), sink)).toThrow(/from 0 to 90, not 91/);
+    expect(() => planRotate(inUse(1.5), sink)).toThrow(/whole number/);
+    expect(planRotate(inUse(90), sink).steps.find((s) => s.action === 'cutover')!.delayDays).toBe(
+      90,
+    );
   });
 });
 

@@ -6,16 +6,51 @@ import type {
   ActionCapabilities,
   CredentialRef,
   CredentialType,
+  CutoverMode,
+  LastUse,
+  Plan,
+  PlanStep,
+  PlaybookKind,
   Scope,
+  SinkSpec,
   StoredCredential,
   StoredIdentity,
 } from '../connector/index.js';
+import { PLAYBOOK_LIMITS } from '../model/index.js';
 import { UserError } from '../connector/index.js';
-import type { LastUse, Plan, PlanStep, PlaybookKind, SinkSpec } from './types.js';
 
-export const DEFAULT_DELETE_AFTER_DAYS = 7;
+export const DEFAULT_DELETE_AFTER_DAYS = PLAYBOOK_LIMITS.deleteAfterDays.default;
 
-export interface PlanInput {
+/** The timing a plan is made with: the config's `playbooks` section and the command's flags. */
+export interface PlanSettings {
+  deleteAfterDays: number;
+  cutover: { mode: CutoverMode; overlapDays: number };
+}
+
+export const DEFAULT_PLAN_SETTINGS: PlanSettings = {
+  deleteAfterDays: PLAYBOOK_LIMITS.deleteAfterDays.default,
+  cutover: { mode: 'in-use', overlapDays: PLAYBOOK_LIMITS.overlapDays.default },
+};
+
+/** One line, exit 2, before anything is planned: a delay the engine could not even compute. */
+export function checkPlanSettings(s: PlanSettings): void {
+  const check = (name: keyof typeof PLAYBOOK_LIMITS, v: number, where: string) => {
+    const l = PLAYBOOK_LIMITS[name];
+    if (!Number.isInteger(v) || v < l.min || v > l.max) {
+      throw new UserError(
+        `${where} must be a whole number of days from ${l.min} to ${l.max}, not ${v}`,
+      );
+    }
+  };
+  check('deleteAfterDays', s.deleteAfterDays, 'playbooks.deleteAfterDays');
+  check(
+    'overlapDays',
+    s.cutover.overlapDays,
+    'the cut-over overlap (playbooks.overlapDays, --overlap-days)',
+  );
+}
+
+export interface PlanInput extends PlanSettings {
   credential: StoredCredential;
   identity: StoredIdentity;
   scope: Scope;
@@ -23,7 +58,6 @@ export interface PlanInput {
   siblings: StoredCredential[];
   capabilities: ActionCapabilities;
   now: Date;
-  deleteAfterDays: number;
   demo: boolean;
 }
 
@@ -96,7 +130,7 @@ function base(
 ): Plan {
   const { credential, identity, scope } = input;
   return {
-    version: 1,
+    version: 2,
     kind,
     createdAt: input.now.toISOString(),
     provider: credential.provider,
@@ -105,6 +139,7 @@ function base(
     identityName: identity.name,
     ref: refOf(credential, identity, scope),
     sink,
+    ...(kind === 'rotate' ? { cutover: input.cutover } : {}),
     snapshot: {
       status: credential.status,
       siblings: liveSiblings(input)
@@ -189,6 +224,7 @@ function retireSteps(
 }
 
 export function planRevoke(input: PlanInput): Plan {
+  checkPlanSettings(input);
   assertPresent(input);
   const notes = [`${input.credential.externalId}: ${describeLastUse(lastUseOf(input.credential))}`];
   const inactive = input.credential.status === 'inactive';
@@ -207,7 +243,27 @@ export function planRevoke(input: PlanInput): Plan {
   );
 }
 
+/** The wait between delivery and retirement, unless the user asked for an immediate cut-over. */
+function cutoverSteps(input: PlanInput, label: string): Omit<PlanStep, 'seq'>[] {
+  const { mode, overlapDays } = input.cutover;
+  if (mode === 'now' || overlapDays === 0) return [];
+  const old = input.credential.externalId;
+  return [
+    {
+      action: 'cutover',
+      targetExternalId: old,
+      summary: `keep ${old} active until the new ${label} is seen in use (${input.credential.provider} last-used), at most ${overlapDays} days`,
+      changes: `nothing: consumers move to the new ${label} meanwhile; 'nhi playbook resume --due' checks its use`,
+      undo: 'nothing to undo (rollback stops the wait)',
+      reversible: true,
+      destructive: false,
+      delayDays: overlapDays,
+    },
+  ];
+}
+
 export function planRotate(input: PlanInput, sink: SinkSpec): Plan {
+  checkPlanSettings(input);
   assertPresent(input);
   const { credential, identity, capabilities: caps } = input;
   const label = credentialLabel(credential.type);
@@ -223,6 +279,9 @@ export function planRotate(input: PlanInput, sink: SinkSpec): Plan {
   }
   const notes = [
     `${credential.externalId}: ${describeLastUse(lastUseOf(credential))} — whatever uses it must read the new secret from ${sink.raw}`,
+    input.cutover.mode === 'now' || input.cutover.overlapDays === 0
+      ? `cut-over now: ${credential.externalId} is retired as soon as the new ${label} is delivered and proven`
+      : `cut-over: ${credential.externalId} stays active until the new ${label} is seen in use, or for ${input.cutover.overlapDays} days at most`,
   ];
   const steps: Omit<PlanStep, 'seq'>[] = [];
   const others = liveSiblings(input);
@@ -281,13 +340,15 @@ export function planRotate(input: PlanInput, sink: SinkSpec): Plan {
     {
       action: 'sink-verify',
       targetExternalId: null,
-      summary: `verify ${sink.raw} holds the new version (metadata only)`,
-      changes: 'nothing (read-only)',
+      summary: `verify ${sink.raw} holds this delivery and the new ${label} authenticates`,
+      changes:
+        'nothing (reads the sink, signs in once with the new credential where the provider allows)',
       undo: 'nothing to undo',
       reversible: true,
       destructive: false,
       delayDays: 0,
     },
+    ...cutoverSteps(input, label),
     ...retireSteps(input, credential.externalId, false),
   );
   return base(input, 'rotate', sink, steps, notes);

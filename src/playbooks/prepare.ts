@@ -2,16 +2,15 @@
  * Gathers a planner's input from the catalog (the credential, its identity and siblings) and
  * the provider's capabilities. Reads only: the catalog and the connector's static metadata.
  */
-import type { ConnectorActions, ProviderId } from '../connector/index.js';
+import type { ConnectorActions, Plan, ProviderId, SinkSpec } from '../connector/index.js';
 import { UserError } from '../connector/index.js';
 import type { Catalog } from '../catalog/index.js';
-import { planRevoke, planRotate, type PlanInput } from './plan.js';
-import type { Plan, SinkSpec } from './types.js';
+import { planRevoke, planRotate, type PlanInput, type PlanSettings } from './plan.js';
 
 export async function planInput(
   catalog: Catalog,
   ref: string,
-  deleteAfterDays: number,
+  settings: PlanSettings,
   loadActions: (p: ProviderId) => Promise<ConnectorActions>,
   now: Date = new Date(),
 ): Promise<PlanInput> {
@@ -41,7 +40,7 @@ export async function planInput(
     siblings: catalog.credentialsOfIdentity(found.identity.id),
     capabilities: actions.capabilities(found.credential.type),
     now,
-    deleteAfterDays,
+    ...settings,
     demo: found.runDemo,
   };
 }
@@ -51,11 +50,11 @@ export async function makePlan(
   kind: 'revoke' | 'rotate',
   ref: string,
   sink: SinkSpec | null,
-  deleteAfterDays: number,
+  settings: PlanSettings,
   loadActions: (p: ProviderId) => Promise<ConnectorActions>,
   now: Date = new Date(),
 ): Promise<Plan> {
-  const input = await planInput(catalog, ref, deleteAfterDays, loadActions, now);
+  const input = await planInput(catalog, ref, settings, loadActions, now);
   if (kind === 'revoke') return planRevoke(input);
   if (!sink)
     throw new UserError('rotate needs --sink <scheme>:<target> (where the new secret goes)');

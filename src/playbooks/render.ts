@@ -1,6 +1,6 @@
 /** Plans and runs as text: pure functions, so the output is snapshot-testable. */
 import { credentialLabel, describeLastUse } from './plan.js';
-import type { JournalStep, Plan, RunRecord } from './types.js';
+import type { JournalStep, Plan, RunRecord } from '../model/index.js';
 
 export function renderPlan(plan: Plan, runId: number | null): string {
   const label = credentialLabel(plan.credentialType);

@@ -362,6 +362,13 @@ export async function startAwsStandIn(opts: AwsStandInOptions): Promise<AwsStand
     close: async () => {},
   };
 
+  function inactiveKey(keyId: string): boolean {
+    for (const a of estate.accounts)
+      for (const u of a.users)
+        for (const k of u.accessKeys ?? []) if (k.id === keyId) return k.status === 'Inactive';
+    return false;
+  }
+
   function account(id: string): AccountState {
     const a = accounts.get(id);
     if (!a) throw new AwsError('AccessDenied', `account ${id} is not served by this stand-in`, 403);
@@ -1092,7 +1099,8 @@ export async function startAwsStandIn(opts: AwsStandInOptions): Promise<AwsStand
 
     try {
       const keyId = accessKeyFromAuth(req);
-      const who = keyId ? keys.get(keyId) : undefined;
+      // As AWS does: an Inactive access key authenticates nothing.
+      const who = keyId && !inactiveKey(keyId) ? keys.get(keyId) : undefined;
       const delay = handle.latencyMs;
       const hits = faults.take(action, who?.accountId ?? null);
       const extra = hits

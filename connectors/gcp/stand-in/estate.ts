@@ -23,6 +23,8 @@ export interface StandInKey {
   exposed?: boolean;
   /** Served by Policy Analyzer (serviceAccountKeyLastAuthentication); absent = never. */
   lastAuthenticatedTime?: string;
+  /** SPKI PEM of a key the stand-in issued: its token endpoint checks JWT signatures with it. */
+  publicKeyPem?: string;
 }
 
 export interface StandInServiceAccount {

@@ -20,6 +20,7 @@ import {
   type StandInProject,
   type StandInServiceAccount,
 } from './estate.js';
+import { jwtBearerToken } from './token.js';
 
 export const GCP_STAND_IN_TOKEN = 'ya29.nhi-stand-in-token';
 
@@ -131,7 +132,9 @@ export async function startGcpStandIn(options: GcpStandInOptions): Promise<GcpSt
     try {
       const raw = await readBody(req);
       if (options.latencyMs) await new Promise((r) => setTimeout(r, options.latencyMs));
-      if (req.headers.authorization !== `Bearer ${token}`) {
+      // The OAuth 2.0 host is authenticated by the signed assertion, not a bearer token.
+      const tokenRequest = method === 'POST' && path === '/token';
+      if (!tokenRequest && req.headers.authorization !== `Bearer ${token}`) {
         throw new HttpError(
           401,
           'UNAUTHENTICATED',
@@ -156,6 +159,13 @@ export async function startGcpStandIn(options: GcpStandInOptions): Promise<GcpSt
           STATUS_TEXT[fault.status] ?? 'UNKNOWN',
           faultMessage(fault.status, path),
         );
+      }
+      if (tokenRequest) {
+        const reply = jwtBearerToken(estate, new URLSearchParams(raw), now());
+        record.status = reply.status;
+        res.writeHead(reply.status, headers);
+        res.end(JSON.stringify(reply.body));
+        return;
       }
       body = await route(method, path, url.searchParams, raw ? JSON.parse(raw) : {});
     } catch (e) {
@@ -557,12 +567,13 @@ export async function startGcpStandIn(options: GcpStandInOptions): Promise<GcpSt
       validAfterTime: created.toISOString().replace(/\.\d{3}Z$/, 'Z'),
       validBeforeTime: NEVER_EXPIRES,
     };
-    sa.keys.push(key);
-    const { privateKey } = await generateKeyPairAsync('rsa', {
+    const { privateKey, publicKey } = await generateKeyPairAsync('rsa', {
       modulusLength: 2048,
       publicKeyEncoding: { type: 'spki', format: 'pem' },
       privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
     });
+    key.publicKeyPem = publicKey;
+    sa.keys.push(key);
     const email = serviceAccountEmail(project, sa);
     const credentialsFile = {
       type: 'service_account',

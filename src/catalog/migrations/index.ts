@@ -2,6 +2,7 @@
 import { migration as inventory } from './0001-inventory.js';
 import { migration as findings } from './0002-findings.js';
 import { migration as playbooks } from './0003-playbooks.js';
+import { migration as playbooksHardening } from './0004-playbooks-hardening.js';
 import { migration as scanRunEndings } from './0005-scan-run-endings.js';
 
 export interface Migration {
@@ -12,4 +13,10 @@ export interface Migration {
   foreignKeysOff?: boolean;
 }
 
-export const MIGRATIONS: Migration[] = [inventory, findings, playbooks, scanRunEndings];
+export const MIGRATIONS: Migration[] = [
+  inventory,
+  findings,
+  playbooks,
+  playbooksHardening,
+  scanRunEndings,
+];

@@ -15,9 +15,7 @@ const SHELLS = ['bash', 'zsh', 'fish'] as const;
 export async function script(cmd: Command, args: string[]): Promise<number> {
   const shell = args[0];
   if (!SHELLS.includes(shell as (typeof SHELLS)[number]))
-    throw new UserError(
-      `completion: unknown shell '${shell ?? ''}' (use ${SHELLS.join(', ')})`,
-    );
+    throw new UserError(`completion: unknown shell '${shell ?? ''}' (use ${SHELLS.join(', ')})`);
   out(
     await tabtab.getCompletionScript({
       name: 'nhi',

@@ -1,184 +1,22 @@
-/**
- * `nhi playbook list|show|resume|rollback|audit`, and the session the revoke/rotate/remediate
- * commands share: catalog + playbook store, provider contexts (real or demo stand-in),
- * confirmation prompts and the engine's dependencies.
- */
+/** `nhi playbook list|show|resume|rollback|cancel|audit`: saved runs and the audit log. */
 import type { Command } from 'commander';
-import { createInterface } from 'node:readline/promises';
-import { hostname, userInfo } from 'node:os';
-import { readUserFile, writeUserFile } from '../user-files.js';
-import type { ConnectorContext, DemoHandle, ProviderId } from '../../connector/index.js';
+import type { RunRecord } from '../../connector/index.js';
 import { UserError } from '../../connector/index.js';
-import { loadActions, loadConnector } from '../../connector/registry.js';
-import { openCatalog, type Catalog } from '../../catalog/index.js';
-import { PlaybookStore, verifyAuditChain } from '../../catalog/playbook-store.js';
-import { loadConfig } from '../../config/index.js';
-import { applyRun, rollbackRun, type EngineDeps, type Outcome } from '../../playbooks/engine.js';
+import { applyRun, rollbackRun, type Outcome } from '../../playbooks/engine.js';
+import { cancelRun } from '../../playbooks/housekeeping.js';
 import { renderPlan, renderRun } from '../../playbooks/render.js';
-import { killHookFromEnv } from '../../playbooks/test-hooks.js';
-import type { AuditEntry, Plan, PlanStep, RunRecord } from '../../playbooks/types.js';
-import { catalogPath } from '../catalog-path.js';
-import { formatOf, globalsOf, type Globals } from '../globals.js';
 import { colorEnabled, note, out, table } from '../output.js';
+import {
+  ask,
+  interactive,
+  outcomeLines,
+  withSession,
+  type ApplyFlags,
+  type Session,
+} from './playbook-session.js';
+import { auditCommand } from './playbook-audit.js';
 
-export interface ApplyFlags {
-  apply?: boolean;
-  yes?: boolean;
-}
-
-/** Everything a playbook command needs, opened once and closed by `close()`. */
-export class Session {
-  readonly store: PlaybookStore;
-  private readonly demos = new Map<ProviderId, Promise<DemoHandle>>();
-  private demoSaid = false;
-
-  private constructor(
-    readonly g: Globals,
-    readonly catalog: Catalog,
-    readonly providerOptions: Record<string, Record<string, unknown>>,
-    readonly deleteAfterDays: number,
-  ) {
-    this.store = new PlaybookStore(catalog.db);
-  }
-
-  static async open(cmd: Command): Promise<Session> {
-    const g = globalsOf(cmd);
-    const config = await loadConfig({ path: g.config, cwd: process.cwd() });
-    // The config schema validates playbooks.deleteAfterDays (default 7).
-    const days = config.playbooks.deleteAfterDays;
-    return new Session(g, openCatalog(catalogPath(g)), config.providers, days);
-  }
-
-  /** Starts the provider's stand-in once per process; it dies with the process. */
-  private demo(provider: ProviderId, clock: Date): Promise<DemoHandle> {
-    let h = this.demos.get(provider);
-    if (!h) {
-      if (!this.demoSaid) {
-        note(this.g, 'demo estate: changes are made to the in-process stand-in');
-        this.demoSaid = true;
-      }
-      h = loadConnector(provider).then((c) => c.startDemo(clock));
-      this.demos.set(provider, h);
-    }
-    return h;
-  }
-
-  async context(provider: ProviderId, plan: Plan): Promise<ConnectorContext> {
-    const now = new Date();
-    const debug = this.g.debug
-      ? (m: string, d?: Record<string, unknown>) =>
-          process.stderr.write(`debug: ${provider}: ${m}${d ? ` ${JSON.stringify(d)}` : ''}\n`)
-      : () => {};
-    const base = {
-      now: () => now,
-      log: { debug },
-      progress: () => {},
-      signal: new AbortController().signal,
-    };
-    if (plan.demo) {
-      // The estate is rebuilt from the clock of the scan that produced the plan, so it matches.
-      const handle = await this.demo(provider, new Date(this.demoClock(plan)));
-      return { ...base, env: { ...handle.env }, options: { ...handle.options } };
-    }
-    return { ...base, env: process.env, options: { ...this.providerOptions[provider] } };
-  }
-
-  private demoClock(plan: Plan): string {
-    const cred = this.catalog.resolve(plan.credentialId);
-    const runId = cred?.kind === 'credential' ? cred.credential.lastSeenRun : null;
-    return (runId !== null && this.catalog.run(runId)?.startedAt) || plan.createdAt;
-  }
-
-  actor(plan: Plan): string {
-    let user = 'unknown';
-    try {
-      user = userInfo().username;
-    } catch {
-      // No passwd entry (some containers): the audit still records the host.
-    }
-    const who = plan.demo
-      ? 'demo stand-in'
-      : plan.provider === 'aws'
-        ? process.env.AWS_PROFILE
-          ? `aws profile ${process.env.AWS_PROFILE}`
-          : process.env.AWS_ACCESS_KEY_ID
-            ? `aws key ${process.env.AWS_ACCESS_KEY_ID}`
-            : 'aws default chain'
-        : `${plan.provider} credentials from the environment`;
-    return `${user}@${hostname()} (${who})`;
-  }
-
-  deps(plan: Plan, flags: ApplyFlags): EngineDeps {
-    const interactive = Boolean(process.stdin.isTTY && process.stderr.isTTY);
-    return {
-      store: this.store,
-      now: () => new Date(),
-      actor: this.actor(plan),
-      loadActions,
-      contextFor: (p) => this.context(p, plan),
-      writeStdout: (t) => process.stdout.write(t),
-      say: (line) => note(this.g, line),
-      confirm: (step, run) => confirm(step, run),
-      yes: Boolean(flags.yes),
-      interactive,
-      afterJournal: killHookFromEnv(process.env),
-    };
-  }
-
-  async close(): Promise<void> {
-    for (const h of this.demos.values()) await (await h).close();
-    this.catalog.close();
-  }
-}
-
-async function confirm(step: PlanStep, run: RunRecord): Promise<boolean> {
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    if (!step.reversible) {
-      const a = await rl.question(
-        `run ${run.id} step ${step.seq}: ${step.summary}\n  IRREVERSIBLE: ${step.changes}. Type 'yes' to proceed: `,
-      );
-      return a.trim().toLowerCase() === 'yes';
-    }
-    const a = await rl.question(`run ${run.id} step ${step.seq}: ${step.summary}? [y/N] `);
-    return /^y(es)?$/i.test(a.trim());
-  } finally {
-    rl.close();
-  }
-}
-
-export function outcomeLines(o: Outcome): string {
-  const head =
-    o.status === 'done'
-      ? `run ${o.runId}: done`
-      : o.status === 'waiting'
-        ? `run ${o.runId}: waiting`
-        : `run ${o.runId}: ${o.status}`;
-  return [head, ...o.notes.map((n) => `  ${n}`)].join('\n');
-}
-
-/** Saves a fresh plan, prints it, and applies exactly the saved copy when asked. */
-export async function saveShowApply(
-  s: Session,
-  plan: Plan,
-  flags: ApplyFlags,
-  format: string,
-): Promise<{ runId: number; outcome: Outcome | null }> {
-  const runId = s.store.createRun(plan, new Date().toISOString());
-  if (format !== 'json') {
-    out(renderPlan(plan, runId));
-    if (!flags.apply) {
-      out(
-        `\nNothing changed. Apply this exact plan with: nhi playbook resume ${runId}  (or re-run with --apply)`,
-      );
-    }
-  }
-  if (!flags.apply) return { runId, outcome: null };
-  const saved = s.store.getRun(runId)!;
-  const outcome = await applyRun(s.deps(saved.plan, flags), runId);
-  if (format !== 'json') out(outcomeLines(outcome));
-  return { runId, outcome };
-}
+export { Session, saveShowApply, type ApplyFlags } from './playbook-session.js';
 
 function runIdOf(arg: string | undefined): number {
   const n = Number(arg);
@@ -187,26 +25,28 @@ function runIdOf(arg: string | undefined): number {
   return n;
 }
 
-async function withSession<T>(
-  cmd: Command,
-  fn: (s: Session, format: string) => Promise<T>,
-): Promise<T> {
-  const format = formatOf(globalsOf(cmd), ['table', 'json']);
-  const s = await Session.open(cmd);
-  try {
-    return await fn(s, format);
-  } finally {
-    await s.close();
-  }
+/** A plan nobody applied before the catalog moved on: its credential is gone or was rescanned. */
+function staleness(s: Session, run: RunRecord): string | null {
+  if (run.status !== 'planned') return null;
+  const found = s.catalog.resolve(run.credentialId);
+  if (!found || found.kind !== 'credential' || found.credential.removedRun !== null)
+    return 'its credential is gone from the catalog';
+  const latest = s.catalog.latestRun();
+  if (latest && latest.startedAt > run.createdAt) return `planned before scan #${latest.id}`;
+  return null;
 }
 
 export async function list(cmd: Command): Promise<number> {
+  const f = cmd.opts() as { open?: boolean; stale?: boolean };
   return withSession(cmd, async (s, format) => {
-    const runs = s.store.listRuns();
+    const runs = s.store
+      .listRuns({ open: Boolean(f.open || f.stale) })
+      .map((r) => ({ run: r, stale: staleness(s, r) }))
+      .filter((x) => !f.stale || x.stale !== null);
     if (format === 'json') {
       out(
         JSON.stringify(
-          runs.map(({ plan: _plan, ...r }) => r),
+          runs.map(({ run: { plan: _plan, ...r }, stale }) => ({ ...r, stale })),
           null,
           2,
         ),
@@ -214,10 +54,16 @@ export async function list(cmd: Command): Promise<number> {
       return 0;
     }
     if (runs.length === 0) {
-      out('no playbook runs yet (nhi revoke <id> or nhi rotate <id> --sink …)');
+      out(
+        f.stale
+          ? 'no stale plans'
+          : f.open
+            ? 'no open playbook runs'
+            : 'no playbook runs yet (nhi revoke <id> or nhi rotate <id> --sink …)',
+      );
       return 0;
     }
-    const rows = runs.map((r) => {
+    const rows = runs.map(({ run: r, stale }) => {
       const due =
         s.store.steps(r.id).find((x) => x.status === 'pending' && x.notBefore)?.notBefore ?? '';
       return [
@@ -225,7 +71,7 @@ export async function list(cmd: Command): Promise<number> {
         r.kind,
         r.plan.ref.credentialExternalId,
         r.plan.identityName,
-        r.status,
+        stale ? `${r.status} (stale: ${stale})` : r.status,
         due,
         r.updatedAt,
       ];
@@ -237,6 +83,7 @@ export async function list(cmd: Command): Promise<number> {
         colorEnabled(s.g),
       ),
     );
+    if (f.stale) out(`cancel them with: nhi playbook cancel --stale`);
     return 0;
   });
 }
@@ -272,87 +119,89 @@ export async function resume(cmd: Command, args: string[]): Promise<number> {
       for (const id of s.store.dueRuns(new Date().toISOString())) {
         const run = s.store.getRun(id)!;
         try {
-          outcomes.push(await applyRun(s.deps(run.plan, f), id));
+          outcomes.push(await applyRun(await s.deps(run.plan, f), id));
         } catch (err) {
+          if (!(err as { isUserError?: boolean }).isUserError) throw err;
           failures.push(`run ${id}: ${(err as Error).message}`);
         }
       }
-      if (outcomes.length === 0 && format !== 'json') out('no deletions are due');
+      if (outcomes.length + failures.length === 0 && format !== 'json' && !s.g.quiet)
+        out('no deletions are due (and no rotation is waiting for its cut-over)');
     } else {
       const id = runIdOf(given);
       const run = s.store.getRun(id);
       if (!run) throw new UserError(`no playbook run ${id} (nhi playbook list)`);
       if (format !== 'json' && run.status === 'planned') out(renderPlan(run.plan, id));
-      outcomes = [await applyRun(s.deps(run.plan, f), id)];
+      outcomes = [await applyRun(await s.deps(run.plan, f), id)];
     }
     if (format === 'json') out(JSON.stringify(outcomes, null, 2));
-    else for (const o of outcomes) out(outcomeLines(o));
+    else if (!s.g.quiet || !f.due) for (const o of outcomes) out(outcomeLines(o));
     if (failures.length) throw new UserError(failures.join('; '));
     return 0;
   });
 }
 
+/** Rollback changes live credentials (re-activates, deletes the new one): asked like apply. */
+async function confirmRollback(s: Session, run: RunRecord, yes: boolean): Promise<boolean> {
+  const started = s.store.steps(run.id).some((j) => j.status !== 'pending' || j.notBefore);
+  if (yes || !started) return true;
+  const what = `roll back run ${run.id} (${run.kind} ${run.plan.ref.credentialExternalId}, ${run.status})`;
+  if (!interactive()) {
+    throw new UserError(
+      `${what} changes live credentials: confirm with --yes (there is no terminal to ask on)`,
+    );
+  }
+  return /^y(es)?$/i.test(
+    await ask(`${what}: re-activate what it switched off and delete what it created? [y/N] `),
+  );
+}
+
 export async function rollback(cmd: Command, args: string[]): Promise<number> {
   const id = runIdOf(args[0]);
+  const f = cmd.opts() as ApplyFlags;
   return withSession(cmd, async (s, format) => {
     const run = s.store.getRun(id);
     if (!run) throw new UserError(`no playbook run ${id} (nhi playbook list)`);
-    const outcome = await rollbackRun(s.deps(run.plan, { yes: true }), id);
+    if (!(await confirmRollback(s, run, Boolean(f.yes)))) {
+      note(s.g, `run ${id}: nothing was rolled back`);
+      return 0;
+    }
+    const outcome = await rollbackRun(await s.deps(run.plan, { yes: true }), id);
     if (format === 'json') out(JSON.stringify(outcome, null, 2));
     else out(outcomeLines(outcome));
     return 0;
   });
 }
 
-function parseAuditLines(text: string, source: string): AuditEntry[] {
-  return text
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l, i) => {
-      try {
-        return JSON.parse(l) as AuditEntry;
-      } catch {
-        throw new UserError(`${source} line ${i + 1} is not JSON`);
-      }
-    });
+export async function cancel(cmd: Command, args: string[]): Promise<number> {
+  const f = cmd.opts() as { stale?: boolean };
+  // A variadic argument arrives joined with commas (see main.ts `lazy`).
+  const given = args.flatMap((a) => a.split(',')).filter((a) => a !== '' && a !== 'undefined');
+  return withSession(cmd, async (s, format) => {
+    if (f.stale && given.length) throw new UserError('give run numbers or --stale, not both');
+    const ids = f.stale
+      ? s.store
+          .listRuns({ open: true })
+          .filter((r) => staleness(s, r) !== null)
+          .map((r) => r.id)
+      : given.map(runIdOf);
+    if (ids.length === 0) {
+      if (!f.stale) throw new UserError('give the run(s) to cancel, or --stale');
+      note(s.g, 'no stale plans');
+      return 0;
+    }
+    const outcomes: Outcome[] = [];
+    for (const id of ids) {
+      const run = s.store.getRun(id);
+      if (!run) throw new UserError(`no playbook run ${id} (nhi playbook list)`);
+      outcomes.push(await cancelRun(await s.deps(run.plan, {}), id));
+    }
+    if (format === 'json') out(JSON.stringify(outcomes, null, 2));
+    else for (const o of outcomes) out(outcomeLines(o));
+    return 0;
+  });
 }
 
 export async function audit(cmd: Command): Promise<number> {
-  const f = cmd.opts() as { export?: string; verify?: boolean | string };
-  return withSession(cmd, async (s, format) => {
-    const fromFile = typeof f.verify === 'string';
-    const entries = fromFile
-      ? parseAuditLines(readUserFile(f.verify as string, 'audit export'), f.verify as string)
-      : s.store.audit();
-    if (f.export !== undefined) {
-      const text = entries.map((e) => JSON.stringify(e)).join('\n') + (entries.length ? '\n' : '');
-      if (f.export === '-') process.stdout.write(text);
-      else writeUserFile(f.export, text, 'audit export', { mode: 0o600 });
-      if (f.export !== '-') note(s.g, `exported ${entries.length} audit entries to ${f.export}`);
-      if (!f.verify) return 0;
-    }
-    if (f.verify) {
-      const v = verifyAuditChain(entries);
-      if (format === 'json') out(JSON.stringify(v, null, 2));
-      else
-        out(
-          v.ok
-            ? `audit log intact: ${v.entries} entries, hash chain verified`
-            : `audit log TAMPERED at entry ${v.brokenAt}: ${v.reason}`,
-        );
-      return v.ok ? 0 : 1;
-    }
-    if (format === 'json') {
-      out(JSON.stringify(entries, null, 2));
-      return 0;
-    }
-    out(
-      table(
-        ['#', 'at', 'actor', 'run', 'step', 'action', 'result'],
-        entries.map((e) => [e.seq, e.at, e.actor, e.runId ?? '', e.step ?? '', e.action, e.result]),
-        colorEnabled(s.g),
-      ),
-    );
-    return 0;
-  });
+  return withSession(cmd, (s, format) => auditCommand(cmd, s, format));
 }

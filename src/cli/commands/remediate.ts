@@ -1,19 +1,22 @@
 /**
  * `nhi remediate --rule <id> [--plan] [--apply] [--yes] [--sink <scheme>:<target>]`: one saved
  * plan for every credential the rule flags in the latest scored scan, using the rule's playbook.
- * For rotation, `{identity}` and `{credential}` in the sink target are filled in per credential.
+ * For rotation, `{identity}` and `{credential}` in the sink target are filled in per credential
+ * (sanitised; a file path that would leave the sink directory is refused). A credential that
+ * already has an open run is skipped, and the output says which run.
  */
 import type { Command } from 'commander';
 import { UserError } from '../../connector/index.js';
-import { parseSinkSpec } from '../../playbooks/plan.js';
+import { openRunHint } from '../../playbooks/housekeeping.js';
+import { fillSinkTemplate } from '../../playbooks/sink-template.js';
 import { sinkProvider } from '../../playbooks/sinks/index.js';
 import { RULES } from '../../scoring/rules/index.js';
 import { formatOf, globalsOf } from '../globals.js';
 import { note, out } from '../output.js';
-import { saveShowApply, Session, type ApplyFlags } from './playbook.js';
+import { saveShowApply, Session, type ApplyFlags, type CutoverFlags } from './playbook-session.js';
 import { planFor } from './revoke.js';
 
-interface RemediateFlags extends ApplyFlags {
+interface RemediateFlags extends ApplyFlags, CutoverFlags {
   rule?: string;
   plan?: boolean;
   sink?: string;
@@ -68,19 +71,36 @@ export async function run(cmd: Command): Promise<number> {
           if (c.removedRun === null) subjects.add(c.id);
       }
     }
-    const results: { credentialId: string; runId?: number; skipped?: string; status?: string }[] =
-      [];
+    const results: {
+      credentialId: string;
+      runId?: number;
+      skipped?: string;
+      openRun?: number;
+      status?: string;
+    }[] = [];
+    const skip = (id: string, why: string, openRun?: number) => {
+      results.push({ credentialId: id, skipped: why, ...(openRun ? { openRun } : {}) });
+      if (format !== 'json') note(s.g, `${id}: skipped: ${why}`);
+    };
+    const settings = s.planSettings(f); // bad timing flags fail once, before any plan
     for (const id of [...subjects].sort()) {
+      const open = s.store.openRunFor(id);
+      if (open) {
+        skip(id, openRunHint(open), open.id);
+        continue;
+      }
       try {
         let sink = null;
         if (kind === 'rotate') {
           const found = s.catalog.resolve(id);
           const identity = found?.identity.name ?? id;
-          const raw = f.sink!.replaceAll('{identity}', identity).replaceAll('{credential}', id);
-          sink = parseSinkSpec(raw, Boolean(f.overwriteSink));
+          sink = fillSinkTemplate(f.sink!, { identity, credential: id }, Boolean(f.overwriteSink));
           sinkProvider(sink);
         }
-        const plan = await planFor(s, kind, id, sink);
+        const plan = await planFor(s, kind, id, sink, {
+          cutover: settings.cutover.mode,
+          overlapDays: String(settings.cutover.overlapDays),
+        });
         if (format !== 'json') out('');
         const { runId, outcome } = await saveShowApply(
           s,
@@ -91,19 +111,21 @@ export async function run(cmd: Command): Promise<number> {
         results.push({ credentialId: id, runId, status: outcome?.status ?? 'planned' });
       } catch (err) {
         if (!(err as { isUserError?: boolean }).isUserError) throw err;
-        results.push({ credentialId: id, skipped: (err as Error).message });
-        if (format !== 'json') note(s.g, `${id}: skipped: ${(err as Error).message}`);
+        skip(id, (err as Error).message);
       }
     }
     if (format === 'json') out(JSON.stringify({ rule: rule.id, playbook: kind, results }, null, 2));
     else {
       const planned = results.filter((r) => r.runId !== undefined).length;
+      const open = results.filter((r) => r.openRun !== undefined).length;
+      const failed = results.length - planned - open;
       out(
-        `\n${rule.id}: ${findings.length} finding(s), ${planned} plan(s) saved${results.length - planned ? `, ${results.length - planned} skipped` : ''}` +
+        `\n${rule.id}: ${findings.length} finding(s), ${planned} plan(s) saved${open ? `, ${open} already open` : ''}${failed ? `, ${failed} skipped` : ''}` +
           (f.apply ? '' : ' — nothing changed; apply one with nhi playbook resume <run>'),
       );
     }
-    return results.some((r) => r.skipped) ? 2 : 0;
+    // A credential that already has its run is fine; one that could not be planned is not.
+    return results.some((r) => r.skipped && r.openRun === undefined) ? 2 : 0;
   } finally {
     await s.close();
   }

@@ -1,19 +1,26 @@
 /** `nhi revoke <id> [--apply] [--yes]`: print (and save) the plan; apply it with --apply. */
 import type { Command } from 'commander';
+import type { Plan, SinkSpec } from '../../connector/index.js';
 import { loadActions } from '../../connector/registry.js';
 import { makePlan } from '../../playbooks/prepare.js';
-import type { Plan, SinkSpec } from '../../playbooks/types.js';
 import { formatOf, globalsOf } from '../globals.js';
 import { out } from '../output.js';
-import { saveShowApply, Session, type ApplyFlags } from './playbook.js';
+import { saveShowApply, Session, type ApplyFlags, type CutoverFlags } from './playbook-session.js';
+import { openRunHint } from '../../playbooks/housekeeping.js';
+import { UserError } from '../../connector/index.js';
 
+/** Plans for one credential — refused up front when it already has an open run. */
 export async function planFor(
   s: Session,
   kind: 'revoke' | 'rotate',
   ref: string,
   sink: SinkSpec | null,
+  flags: CutoverFlags = {},
 ): Promise<Plan> {
-  return makePlan(s.catalog, kind, ref, sink, s.deleteAfterDays, loadActions);
+  const found = s.catalog.resolve(ref);
+  const open = found?.kind === 'credential' ? s.store.openRunFor(found.credential.id) : null;
+  if (open) throw new UserError(openRunHint(open));
+  return makePlan(s.catalog, kind, ref, sink, s.planSettings(flags), loadActions);
 }
 
 export async function run(cmd: Command, args: string[]): Promise<number> {

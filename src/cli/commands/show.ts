@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { UserError } from '../../connector/index.js';
 import { openCatalog, type Catalog, type ChangeRecord } from '../../catalog/index.js';
+import { PlaybookStore } from '../../catalog/playbook-store.js';
 import type { Finding, StoredCredential, StoredGrant, StoredIdentity } from '../../model/index.js';
 import { catalogPath } from '../catalog-path.js';
 import { credentialView } from '../credential-view.js';
@@ -38,6 +39,8 @@ function render(catalog: Catalog, ref: string, format: string, color: boolean): 
   const history = [...subjectIds].flatMap((id) =>
     catalog.history(id).map((h) => ({ subjectId: id, ...h })),
   );
+  const store = new PlaybookStore(catalog.db);
+  const openRuns = credentials.flatMap((x) => store.openRunFor(x.id) ?? []);
 
   if (format === 'json') {
     out(
@@ -50,6 +53,12 @@ function render(catalog: Catalog, ref: string, format: string, color: boolean): 
           grants,
           findings: relevant,
           history,
+          openRuns: openRuns.map((r) => ({
+            id: r.id,
+            kind: r.kind,
+            status: r.status,
+            credentialId: r.credentialId,
+          })),
         },
         2,
       ),
@@ -96,6 +105,10 @@ function render(catalog: Catalog, ref: string, format: string, color: boolean): 
       out(line`  +${x.points}  ${x.ruleId}${x.reason ? `: ${x.reason}` : ''}`);
     }
   }
+  for (const r of openRuns)
+    out(
+      `\nOpen playbook run ${r.id}: ${r.kind} of ${r.credentialId}, ${r.status} (nhi playbook show ${r.id})`,
+    );
   out(`\nHistory`);
   out(historyLines(identity, credentials, history));
   return 0;

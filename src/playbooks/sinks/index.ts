@@ -9,7 +9,7 @@ import type {
   Sink,
 } from '../../connector/index.js';
 import { UserError } from '../../connector/index.js';
-import type { SinkSpec } from '../types.js';
+import type { SinkSpec } from '../../model/index.js';
 import { fileSink } from './file.js';
 import { stdoutSink } from './stdout.js';
 
@@ -23,7 +23,6 @@ export const SINK_PROVIDERS: Record<string, ProviderId> = {
   'aws-secrets-manager': 'aws',
   'github-actions': 'github',
   'azure-key-vault': 'azure',
-  'gcp-secret-manager': 'gcp',
 };
 
 export const CORE_SINKS = ['file', 'stdout'];

@@ -5,22 +5,24 @@
 import type { CoreSink } from './index.js';
 
 export function stdoutSink(write: (text: string) => void): CoreSink {
-  let written = false;
+  let printed: string | null = null;
   return {
     describe: () => 'stdout',
-    async put(secret) {
+    async put(secret, delivery) {
       write(
         Object.entries(secret.values)
           .map(([k, v]) => `${k}=${v}\n`)
           .join(''),
       );
-      written = true;
+      printed = delivery.token;
       return { version: 'stdout', requestId: null };
     },
-    // Nothing can be read back from a terminal: it "holds" the value once put returned
-    // (journaled as version 'stdout', which a resumed process can only trust).
-    async verify(version) {
-      return written || version === 'stdout';
+    // Nothing can be read back from a terminal: only the process that printed this very
+    // delivery can vouch for it. A resumed process delivers (prints) a fresh credential.
+    async verify(_receipt, delivery) {
+      return printed === delivery.token
+        ? { ok: true }
+        : { ok: false, reason: 'a terminal cannot be read back; another process printed it' };
     },
   };
 }

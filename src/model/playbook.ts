@@ -1,0 +1,203 @@
+/**
+ * Playbook records as the catalog stores them: plans are plain data made by a pure function,
+ * printed, saved and applied exactly as saved; the journal and the audit log record what
+ * happened. Nothing here ever holds a secret value (only ids, versions and keyed fingerprints).
+ */
+import type { CredentialStatus, CredentialType, ProviderId, Scope } from './index.js';
+
+/**
+ * Where a credential lives, as the catalog recorded it. A playbook also acts on the credential
+ * it creates and on siblings with the planned credential's ref and another
+ * `credentialExternalId`: connectors name the credential by `credentialExternalId` and use
+ * `attributes` only for facts about its identity (user name, owner object), never to find it.
+ */
+export interface CredentialRef {
+  scope: Scope;
+  identityExternalId: string;
+  identityName: string;
+  credentialExternalId: string;
+  type: CredentialType;
+  attributes: Record<string, unknown>;
+}
+
+export type PlaybookKind = 'revoke' | 'rotate';
+
+export type StepAction =
+  /** Remove an inactive second credential to make room under a per-identity limit. */
+  | 'delete-sibling'
+  /** Create the replacement credential (its id is journaled as soon as it exists). */
+  | 'create'
+  /** Deliver the new secret to the sink. */
+  | 'sink-put'
+  /** Prove the sink holds this run's delivery and the new credential authenticates. */
+  | 'sink-verify'
+  /** Wait until the new credential is seen in use, or the overlap has passed. */
+  | 'cutover'
+  /** Switch the old credential off, reversibly. */
+  | 'deactivate'
+  /** Delete the old credential (after the grace period when `delayDays` > 0). */
+  | 'delete';
+
+/** When the old credential is retired after a rotation. */
+export type CutoverMode =
+  /** Right after the new one is delivered and proven (the behaviour before 0.2). */
+  | 'now'
+  /** Once the provider reports the new one in use, or when the overlap ends. */
+  | 'in-use';
+
+/** Limits checked when a plan is made and again before any of its steps runs. */
+export const PLAYBOOK_LIMITS = {
+  /** Grace period between deactivating and deleting a credential. */
+  deleteAfterDays: { min: 0, max: 365, default: 7 },
+  /** How long a rotation keeps the old credential while waiting for the new one to be used. */
+  overlapDays: { min: 0, max: 90, default: 7 },
+} as const;
+
+export interface PlanStep {
+  seq: number;
+  action: StepAction;
+  /** The credential the step acts on; null for the one `create` makes. */
+  targetExternalId: string | null;
+  /** One line: what the step does. */
+  summary: string;
+  /** What changes at the provider or the sink. */
+  changes: string;
+  /** How to undo it, or why it cannot be undone. */
+  undo: string;
+  reversible: boolean;
+  /** Changes or removes an existing credential: asked for before it runs unless --yes. */
+  destructive: boolean;
+  /**
+   * Runs only this many days after the step before it finished (staged deletion). For a
+   * `cutover` step: the longest wait; it finishes earlier once the new credential is in use.
+   */
+  delayDays: number;
+}
+
+export interface LastUse {
+  known: boolean;
+  at: string | null;
+  service: string | null;
+  region: string | null;
+}
+
+export interface SiblingSnapshot {
+  externalId: string;
+  status: CredentialStatus;
+}
+
+export interface SinkSpec {
+  /** As the user typed it: `scheme:target`, never a secret. */
+  raw: string;
+  scheme: string;
+  target: string;
+  /** The file sink may replace an existing file only when the plan says so. */
+  overwrite: boolean;
+}
+
+export interface Plan {
+  /** 1: before cut-over existed (no `cutover`); 2: with it. Both are applied. */
+  version: 1 | 2;
+  kind: PlaybookKind;
+  createdAt: string;
+  provider: ProviderId;
+  /** Catalog id of the credential (`c-…`). */
+  credentialId: string;
+  credentialType: CredentialType;
+  identityName: string;
+  ref: CredentialRef;
+  sink: SinkSpec | null;
+  /** Rotation only: when the old credential is retired. */
+  cutover?: { mode: CutoverMode; overlapDays: number };
+  /** What the catalog knew when the plan was made; apply refuses if the provider differs. */
+  snapshot: { status: CredentialStatus; siblings: SiblingSnapshot[] };
+  lastUse: LastUse;
+  /** The credential came from a demo scan: apply talks to the provider's stand-in. */
+  demo: boolean;
+  /** Facts the user should read before applying (who will break, limits). */
+  notes: string[];
+  steps: PlanStep[];
+}
+
+export type RunStatus =
+  | 'planned'
+  | 'applying'
+  | 'waiting'
+  | 'stopped'
+  | 'failed'
+  | 'done'
+  | 'rolling-back'
+  | 'rolled-back'
+  | 'cancelled';
+
+/** Runs that still hold their credential: at most one per credential. */
+export const OPEN_RUN_STATUSES: readonly RunStatus[] = [
+  'planned',
+  'applying',
+  'waiting',
+  'stopped',
+  'failed',
+  'rolling-back',
+];
+
+export type StepStatus = 'pending' | 'running' | 'done' | 'failed' | 'undone';
+
+export interface JournalStep {
+  runId: number;
+  seq: number;
+  action: StepAction;
+  status: StepStatus;
+  intent: Record<string, unknown> | null;
+  result: Record<string, unknown> | null;
+  requestId: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  notBefore: string | null;
+}
+
+export interface RunRecord {
+  id: number;
+  kind: PlaybookKind;
+  createdAt: string;
+  updatedAt: string;
+  status: RunStatus;
+  plan: Plan;
+  provider: ProviderId;
+  credentialId: string;
+  sink: string | null;
+  error: string | null;
+}
+
+/**
+ * One audit log entry. `hash` = HMAC-SHA256(key, prevHash + canonical JSON of the entry
+ * without `hash`) for `alg: 'hmac-sha256'`; entries written before the log was keyed
+ * (`alg: 'sha256'`) used a plain SHA-256.
+ */
+export interface AuditEntry {
+  seq: number;
+  at: string;
+  actor: string;
+  runId: number | null;
+  step: number | null;
+  action: string;
+  result: string;
+  detail: Record<string, unknown>;
+  prevHash: string;
+  alg?: 'sha256' | 'hmac-sha256';
+  /** Which key signed the entry (a fingerprint of the key, not the key). */
+  keyId?: string | null;
+  hash: string;
+}
+
+/** What the log looked like at a moment: so a later, shorter or rewritten log is caught. */
+export interface AuditAnchor {
+  at: string;
+  /** What recorded it: an export, a verification, an append. */
+  kind: 'export' | 'verify' | 'append';
+  entries: number;
+  /** Hash of entry `entries` (the genesis hash for an empty log). */
+  head: string;
+  keyId: string;
+  /** HMAC of the fields above with the audit key: an anchor cannot be forged without it. */
+  mac: string;
+}
