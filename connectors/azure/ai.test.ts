@@ -57,10 +57,10 @@ describe('Azure AI accounts', () => {
       createdAt: new Date(NOW.getTime() - 410 * 86_400_000).toISOString(),
       lastUsedKnown: false,
       attributes: {
-        aiService: true,
+        aiService: 'azure-openai',
         kind: 'OpenAI',
         endpoint: 'https://oai-orbital-routing.openai.azure.com/',
-        localAuth: true,
+        localAuthEnabled: true,
         subscriptionId: AZURE_DEMO_SUBSCRIPTIONS.prod.id,
         resourceGroup: 'rg-ml-platform',
       },
@@ -78,7 +78,7 @@ describe('Azure AI accounts', () => {
         expiresAt: null,
         lastUsedAt: null,
         lastUsedKnown: false,
-        attributes: { aiService: true, kind: 'OpenAI', localAuth: true },
+        attributes: { aiService: 'azure-openai', kind: 'OpenAI', localAuthEnabled: true },
       });
     expect(keys[0]!.attributes.handle).toBe('oai-orbital-routing · KEY 1');
   });
@@ -87,7 +87,7 @@ describe('Azure AI accounts', () => {
     const inv = await scan();
     expect(accountsOf(inv).find((a) => a.name === 'ais-orbital-docs')?.attributes).toMatchObject({
       kind: 'AIServices',
-      localAuth: false,
+      localAuthEnabled: false,
     });
     expect(keysOf(inv, 'ais-orbital-docs').map((k) => k.status)).toEqual(['inactive', 'inactive']);
   });

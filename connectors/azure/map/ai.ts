@@ -28,12 +28,21 @@ function resourceGroupOf(resourceId: string): string | null {
   return /\/resourceGroups\/([^/]+)/i.exec(resourceId)?.[1] ?? null;
 }
 
+/**
+ * Which AI service the account is: `OpenAI` and `AIServices` accounts both serve Azure OpenAI
+ * models (`azure-openai`); any other kind (Speech, Language, …) is `azure-ai-services`.
+ */
+export function aiServiceOf(account: CognitiveAccount): 'azure-openai' | 'azure-ai-services' {
+  return /^(OpenAI|AIServices)$/i.test(account.kind ?? '') ? 'azure-openai' : 'azure-ai-services';
+}
+
+/** Findings-ready facts on the account and on each key: the rule needs no ARM knowledge. */
 function facts(account: CognitiveAccount) {
   return {
-    aiService: true,
+    aiService: aiServiceOf(account),
     kind: account.kind ?? null,
     endpoint: account.properties?.endpoint ?? null,
-    localAuth: localAuthEnabled(account),
+    localAuthEnabled: localAuthEnabled(account),
   };
 }
 
