@@ -267,4 +267,13 @@ describe('stand-in over TLS', () => {
       hello: 'world',
     });
   });
+
+  it('lets several servers share one fault set (a service on its own origin)', async () => {
+    const tls = await standInCertificate();
+    const a = await server(hello, { tls });
+    const b = await server(hello, { tls, faults: a.faults });
+    a.faults.add({ path: '/hello', status: 403 });
+    expect((await getTls(`${b.url}/hello`, tls.cert)).status).toBe(403);
+    expect((await getTls(`${a.url}/hello`, tls.cert)).status).toBe(200);
+  });
 });

@@ -148,6 +148,8 @@ export interface ServeOptions {
   tls?: StandInTls | true;
   /** The provider's own error document for a status fault (e.g. a google.rpc error). */
   errorBody?: (status: number, req: StandInRequest) => StandInResponse;
+  /** Share one fault set between the servers of one stand-in (a service on its own origin). */
+  faults?: FaultSet;
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -308,7 +310,7 @@ export async function serveStandIn(
   handler: Handler,
   opts: ServeOptions = {},
 ): Promise<StandInServer> {
-  const faults = new FaultSet();
+  const faults = opts.faults ?? new FaultSet();
   const requests: RequestRecord[] = [];
   const state = { latencyMs: opts.latencyMs ?? 0 };
   const tls = opts.tls === true ? await standInCertificate() : opts.tls;
