@@ -144,7 +144,17 @@ export async function startAzureStandIn(options: StandInOptions): Promise<AzureS
       name,
       server: await serveStandIn(
         answering(() => 'keyvault', state, keyVaultHandler(state, name)),
-        { tls },
+        // One fault set for the whole stand-in: a fault added through `faults` hits vaults too.
+        {
+          tls,
+          faults: server.faults,
+          errorBody: (status) =>
+            errorBody(
+              'keyvault',
+              new HttpError(status, defaultCode(status, 'keyvault'), 'Injected fault'),
+              state.clock(),
+            ),
+        },
       ),
     })),
   );
