@@ -5,11 +5,12 @@
  */
 import { connector } from '../connectors/github/index.js';
 import { startGitHubStandIn } from '../connectors/github/stand-in/server.js';
+import { peakInFlight } from '../src/connector/stand-in.js';
 import { syntheticOrg } from '../connectors/github/stand-in/synthetic.js';
 import { makeTestContext } from '../src/connector/testing.js';
 import { serveWhenChild, startChildStandIn } from './stand-in-process.js';
 
-const REPOS = 2000;
+const REPOS = Number(process.env.NHI_BENCH_GITHUB_REPOS ?? 2000);
 const LATENCY_MS = 20;
 const CONCURRENCY = 8;
 
@@ -34,7 +35,7 @@ await serveWhenChild<Counts>(SERVE_FLAG, async () => {
     counts: () => ({
       requests: s.requests.length,
       repoRequests: s.requests.filter((q) => q.path.startsWith('/repos/')).length,
-      maxInFlight: s.stats.maxInFlight,
+      maxInFlight: peakInFlight(s.requests),
     }),
     close: s.close,
   };

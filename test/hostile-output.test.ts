@@ -16,6 +16,7 @@ import MarkdownIt from 'markdown-it';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAwsStandIn, type AwsStandIn } from '../connectors/aws/stand-in/server.js';
 import { startGitHubStandIn, type GitHubStandIn } from '../connectors/github/stand-in/server.js';
+import { denied } from '../connectors/github/stand-in/faults.js';
 import {
   FORMULA_CLASSES,
   HOSTILE_CALLER,
@@ -46,7 +47,9 @@ beforeAll(async () => {
   aws = await startAwsStandIn({ estate: hostileAwsEstate(NOW) });
   github = await startGitHubStandIn({ estate: hostileGitHubEstate(NOW) });
   // A gap whose message and a failed org whose error body are payloads too.
-  github.faults.deny(/\/orgs\/[^/]+\/dependabot\/secrets/, 403, PAYLOADS.osc8 + PAYLOADS.crlf);
+  github.faults.add(
+    denied(/\/orgs\/[^/]+\/dependabot\/secrets/, 403, PAYLOADS.osc8 + PAYLOADS.crlf),
+  );
   const dir = tempDir('nhi-hostile-');
   catalog = join(dir, 'catalog.db');
   config = join(dir, 'nhi.config.json');
@@ -257,7 +260,11 @@ function expectInertMarkdown(r: CliResult) {
   const html = new MarkdownIt({ html: true, linkify: true }).render(r.stdout);
   expect(html).not.toMatch(/<(img|a|script|em|strong|del|h[3-6])\b/);
   expect(html.match(/<h1>/g)).toHaveLength(1);
-  expect(html.match(/<h2>[^<]*<\/h2>/g)).toEqual(['<h2>Findings</h2>', '<h2>Not evaluated</h2>']);
+  expect(html.match(/<h2>[^<]*<\/h2>/g)).toEqual([
+    '<h2>Findings</h2>',
+    '<h2>How to fix</h2>',
+    '<h2>Not evaluated</h2>',
+  ]);
   // Every findings row keeps its 8 cells: no pipe in a name split one.
   const body = html.slice(html.indexOf('<h2>Findings</h2>'));
   const rows = body.slice(0, body.indexOf('</tbody>')).split('<tr>').slice(2);

@@ -12,7 +12,8 @@ import type { ConnectorContext, ProviderId } from '../src/connector/index.js';
 import { applyRun, rollbackRun, type EngineDeps } from '../src/playbooks/engine.js';
 import { parseSinkSpec } from '../src/playbooks/plan.js';
 import { makePlan } from '../src/playbooks/prepare.js';
-import { buildGitHubDemoEstate } from '../fixtures/demo/github.js';
+import { buildGitHubDemoEstate } from '../connectors/github/stand-in/demo.js';
+import { denied } from '../connectors/github/stand-in/faults.js';
 import { connector as github, DEMO_TOKEN } from '../connectors/github/index.js';
 import { startGitHubStandIn, type GitHubStandIn } from '../connectors/github/stand-in/server.js';
 import {
@@ -132,7 +133,7 @@ describe('rotate an AWS key into GitHub Actions secrets', () => {
   it('a sink GitHub refuses leaves the old key active and removes the new one', async () => {
     h = await harness();
     gh = await startGitHubStandIn({ estate: buildGitHubDemoEstate(new Date()) });
-    gh.faults.deny(/\/actions\/secrets/, 403, 'Resource not accessible by integration');
+    gh.faults.add(denied(/\/actions\/secrets/, 403, 'Resource not accessible by integration'));
     const plan = await h.plan(
       'rotate',
       OLD_KEY,

@@ -29,7 +29,7 @@ import { COMPANY } from '../fixtures/demo/company.js';
 import { NEVER_EXPIRES, type GcpEstate } from '../connectors/gcp/stand-in/estate.js';
 import { startGcpStandIn, type GcpStandIn } from '../connectors/gcp/stand-in/server.js';
 import { tokenFromKeyFile } from '../connectors/gcp/client.js';
-import { buildGitHubDemoEstate } from '../fixtures/demo/github.js';
+import { buildGitHubDemoEstate } from '../connectors/github/stand-in/demo.js';
 import { DEMO_TOKEN } from '../connectors/github/index.js';
 import { startGitHubStandIn } from '../connectors/github/stand-in/server.js';
 import type { AwsStandIn } from '../connectors/aws/stand-in/server.js';
@@ -585,13 +585,14 @@ export function gcpLeg(kind: 'rotate' | 'revoke'): Leg {
           );
           return all.join() === 'old:on' ? null : `keys after rollback: ${all.join(', ')}`;
         },
-        failVerifyOnce: async () =>
+        failVerifyOnce: async () => {
           s.faults.add({
             path: '/token',
             status: 400,
             times: 1,
             body: { error: 'invalid_request', error_description: 'injected' },
-          }),
+          });
+        },
         close: () => s.close(),
       };
     },

@@ -98,10 +98,14 @@ describe.skipIf(!hasTmux)('in a terminal', () => {
     const scan = start(120, ['scan', '--demo'], catalog);
     // Once the bars are drawn the scan is under way (Ctrl-C during start-up just ends nhi).
     for (let i = 0; i < 300 && !/\] \d+\/\d+/.test(screen(scan.name)); i += 1) await sleep(100);
+    // "At once" is measured against how long this machine takes to start nhi at all, now.
+    const f0 = Date.now();
+    execFileSync(process.execPath, [BIN, '--version']);
+    const limit = Math.max(5000, 4 * (Date.now() - f0));
     const t0 = Date.now();
     execFileSync('tmux', ['send-keys', '-t', scan.name, 'C-c']);
-    expect(await exitCode(scan.rc, 10_000)).toBe(130);
-    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(await exitCode(scan.rc, 2 * limit)).toBe(130);
+    expect(Date.now() - t0).toBeLessThan(limit);
     const shown = screen(scan.name);
     expect(shown).toMatch(/Stopping: committed scopes are kept/);
     expect(shown).toMatch(/interrupted/);

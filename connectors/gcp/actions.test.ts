@@ -103,7 +103,7 @@ describe('service-account key actions', () => {
   });
 
   it('retries a throttled disable', async () => {
-    s.faults.throttle(':disable', 1);
+    s.faults.add({ path: ':disable', status: 429, retryAfter: 0 });
     await actions.deactivate(ctx(), ref());
     expect(storedKey(OLD_KEY)?.disabled).toBe(true);
     expect(s.requests.filter((r) => r.path.endsWith(':disable')).map((r) => r.status)).toEqual([
@@ -136,7 +136,7 @@ describe('service-account key actions', () => {
   });
 
   it('does not retry a create that failed with 5xx (a retry could mint a second key)', async () => {
-    s.faults.serverError('/keys', 1, 'POST');
+    s.faults.add({ path: '/keys', status: 503, method: 'POST' });
     await expect(actions.create(ctx(), ref())).rejects.toMatchObject({
       status: 503,
       code: 'UNAVAILABLE',

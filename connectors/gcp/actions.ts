@@ -12,11 +12,12 @@ import type {
   Proof,
   SecretMaterial,
 } from '../../src/connector/index.js';
-import { NO_CAPABILITIES, UserError } from '../../src/connector/index.js';
+import { setTimeout as delay } from 'node:timers/promises';
+import { ApiError, NO_CAPABILITIES, UserError } from '../../src/connector/index.js';
 import type { Credential, CredentialType } from '../../src/model/index.js';
-import { keyResourceName, lastSegment, mapKey, type RawServiceAccount } from './map.js';
-import { makeClient, scanEnv } from './scan.js';
-import { GcpApiError, tokenFromKeyFile } from './client.js';
+import { keyResourceName, lastSegment, mapKey } from './map/service-accounts.js';
+import type { RawServiceAccount } from './schema.js';
+import { clientFor, tokenFromKeyFile } from './client.js';
 import { parseGcpOptions } from './options.js';
 
 /** GCP allows 10 keys per service account. */
@@ -53,9 +54,14 @@ function saStub(ref: CredentialRef): RawServiceAccount {
 
 const NO_REQUEST_ID: ActionResult = { requestId: null };
 
+/** Attempts at proving a brand-new key Google may not have propagated yet (invalid_grant). */
+const PROOF_ATTEMPTS = 6;
+
 /**
- * A JWT-bearer token request signed with the new key, at the configured OAuth 2.0 host. A
- * brand-new key can be refused for a short while (invalid_grant): retried a few times.
+ * A JWT-bearer token request signed with the new key, at the configured OAuth 2.0 host,
+ * through the scan's pinned, timed transport. A brand-new key can be refused for a short while
+ * (invalid_grant): that one answer is waited out a few times (withRetry retries only transient
+ * kinds, and invalid_grant is one only here).
  */
 async function proveKey(
   ctx: ConnectorContext,
@@ -67,7 +73,10 @@ async function proveKey(
   const opts = parseGcpOptions(ctx.options, ctx.env);
   for (let attempt = 1; ; attempt++) {
     try {
-      const who = await tokenFromKeyFile(file, opts.rootUrls.oauth2);
+      const who = await tokenFromKeyFile(file, opts.rootUrls.oauth2, {
+        timeoutMs: opts.timeoutMs,
+        signal: ctx.signal,
+      });
       if (who.email !== ref.identityExternalId || !ref.credentialExternalId.endsWith(who.keyId)) {
         throw new Error(
           `gcp: the key file is for ${who.email} key ${who.keyId}, not for the new key`,
@@ -75,9 +84,10 @@ async function proveKey(
       }
       return { principal: who.email };
     } catch (e) {
-      if (!(e instanceof GcpApiError && e.code === 'invalid_grant') || attempt >= 6) throw e;
+      if (!(e instanceof ApiError && e.code === 'invalid_grant') || attempt >= PROOF_ATTEMPTS)
+        throw e;
       const wait = Math.min(opts.retry.baseDelayMs * 2 ** attempt, 8000);
-      await new Promise((r) => setTimeout(r, wait));
+      await delay(wait, undefined, { signal: ctx.signal });
     }
   }
 }
@@ -97,14 +107,14 @@ export const actions: ConnectorActions = {
   /** Current state from IAM; last use is not queried here (lastUsedKnown false). */
   async describe(ctx: ConnectorContext, ref: CredentialRef): Promise<Credential | null> {
     requireKey(ref);
-    const client = makeClient(scanEnv(ctx));
+    const client = clientFor(ctx);
     const key = await client.getKey(keyName(ref));
     return key ? mapKey(key, saStub(ref), null, ctx.now()) : null;
   },
 
   async listSiblings(ctx: ConnectorContext, ref: CredentialRef): Promise<Credential[]> {
     requireKey(ref);
-    const client = makeClient(scanEnv(ctx));
+    const client = clientFor(ctx);
     const keys = await client.listKeys(serviceAccountName(ref));
     const now = ctx.now();
     return keys
@@ -114,27 +124,25 @@ export const actions: ConnectorActions = {
 
   async deactivate(ctx, ref) {
     requireKey(ref);
-    await makeClient(scanEnv(ctx)).disableKey(keyName(ref));
+    await clientFor(ctx).disableKey(keyName(ref));
     return NO_REQUEST_ID;
   },
 
   async reactivate(ctx, ref) {
     requireKey(ref);
-    await makeClient(scanEnv(ctx)).enableKey(keyName(ref));
+    await clientFor(ctx).enableKey(keyName(ref));
     return NO_REQUEST_ID;
   },
 
   async delete(ctx, ref) {
     requireKey(ref);
-    await makeClient(scanEnv(ctx)).deleteKey(keyName(ref));
+    await clientFor(ctx).deleteKey(keyName(ref));
     return NO_REQUEST_ID;
   },
 
   async create(ctx, ref) {
     requireKey(ref);
-    const { key, privateKeyData } = await makeClient(scanEnv(ctx)).createKey(
-      serviceAccountName(ref),
-    );
+    const { key, privateKeyData } = await clientFor(ctx).createKey(serviceAccountName(ref));
     const credential = mapKey(key, saStub(ref), null, ctx.now());
     if (!credential)
       throw new Error(`gcp: keys.create returned a ${key.keyType} key, expected USER_MANAGED`);

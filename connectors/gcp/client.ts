@@ -1,28 +1,49 @@
 /**
- * The only file that imports Google's client libraries. It owns authentication, endpoints,
- * pagination and retries, and turns every failure into a GcpApiError that carries the HTTP
- * status and google.rpc status but never the request (whose headers hold the bearer token).
+ * The only file that imports Google's client libraries. It owns credentials (Application
+ * Default Credentials or NHI_GCP_ACCESS_TOKEN), hands every request — the token exchanges
+ * google-auth-library makes included — to one transport (transport.ts: pinned, timed,
+ * budgeted), retries (the kit's withRetry), and turns every answer into the document asked
+ * for (the kit's parsePayload) or an ApiError. It is longer than most files because every
+ * call to the SDKs lives here and nowhere else.
  *
  * IAM goes through @googleapis/iam; Resource Manager, Policy Analyzer, Recommender and API
- * Keys have no standalone package, so they are plain REST calls through the auth client.
+ * Keys have no standalone package, so they are REST calls through the auth client.
  */
-import { setMaxListeners } from 'node:events';
 import { iam_v1 } from '@googleapis/iam';
 import { GoogleAuth, JWT, OAuth2Client } from 'google-auth-library';
+import pLimit, { type LimitFunction } from 'p-limit';
 import { z } from 'zod';
 import {
-  apiKeySchema,
+  ApiError,
+  DEFAULT_TIMEOUT_MS,
+  OriginPin,
+  isRetryable,
+  parseJsonBody,
+  parsePayload,
+  withRetry,
+  type ConnectorContext,
+} from '../../src/connector/index.js';
+import {
+  DEFAULT_ROOT_URLS,
+  PROVIDER,
+  parseGcpOptions,
+  type GcpOptions,
+  type RootUrls,
+} from './options.js';
+import {
+  createdKeySchema,
+  emptySchema,
   listApiKeysSchema,
   listFoldersSchema,
   listKeysSchema,
   listProjectsSchema,
   listRecommendationsSchema,
   listServiceAccountsSchema,
-  parsePayload,
   policySchema,
   projectSchema,
   queryActivitiesSchema,
   serviceAccountKeySchema,
+  testIamPermissionsSchema,
   type RawActivity,
   type RawApiKey,
   type RawFolder,
@@ -31,252 +52,160 @@ import {
   type RawRecommendation,
   type RawServiceAccount,
   type RawServiceAccountKey,
-} from './map.js';
-
-export interface RootUrls {
-  iam: string;
-  cloudresourcemanager: string;
-  policyanalyzer: string;
-  recommender: string;
-  apikeys: string;
-  /** OAuth 2.0 token endpoint host (the JWT-bearer grant that proves a new key). */
-  oauth2: string;
-}
-
-export const DEFAULT_ROOT_URLS: RootUrls = {
-  iam: 'https://iam.googleapis.com/',
-  cloudresourcemanager: 'https://cloudresourcemanager.googleapis.com/',
-  policyanalyzer: 'https://policyanalyzer.googleapis.com/',
-  recommender: 'https://recommender.googleapis.com/',
-  apikeys: 'https://apikeys.googleapis.com/',
-  oauth2: 'https://oauth2.googleapis.com/',
-};
-
-export interface RetrySettings {
-  /** Retries after the first attempt (0 = no retry). */
-  maxRetries: number;
-  /** First backoff; doubles per attempt, with jitter, capped at maxDelayMs. */
-  baseDelayMs: number;
-  maxDelayMs: number;
-}
-
-export const DEFAULT_RETRY: RetrySettings = { maxRetries: 5, baseDelayMs: 500, maxDelayMs: 20_000 };
-
-/** A failed Google API call: what was attempted, HTTP status, google.rpc status. No request data. */
-export class GcpApiError extends Error {
-  override name = 'GcpApiError';
-  constructor(
-    readonly operation: string,
-    readonly status: number | null,
-    /** google.rpc status (PERMISSION_DENIED, RESOURCE_EXHAUSTED…) or a network error code. */
-    readonly code: string | null,
-    message: string,
-  ) {
-    super(`${operation}: ${message}`);
-  }
-  get denied(): boolean {
-    return this.status === 403 || this.status === 401;
-  }
-  get notFound(): boolean {
-    return this.status === 404;
-  }
-}
-
-/** projects.testIamPermissions reply; Google omits `permissions` when none is held. */
-const testIamPermissionsSchema = z.object({ permissions: z.array(z.string()).optional() });
-
-export type GcpAuth = GoogleAuth | OAuth2Client;
+} from './schema.js';
+import { credentialFileOrigins, toApiError, transport } from './transport.js';
 
 export const CLOUD_PLATFORM_SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
+export const ACCESS_TOKEN_ENV = 'NHI_GCP_ACCESS_TOKEN';
 
-/**
- * With an access token (the stand-in, the demo, or a token minted elsewhere) an OAuth2Client
- * holding it is used as is: no token exchange. Otherwise Application Default Credentials.
- */
-export function createAuth(env: Readonly<Record<string, string | undefined>>): GcpAuth {
-  const token = env.NHI_GCP_ACCESS_TOKEN;
+/** What one scan shares: settings, the pin, credentials, the SDK client and a request budget. */
+export interface GcpSession {
+  settings: GcpOptions;
+  pin: OriginPin;
+  auth: GoogleAuth | OAuth2Client;
+  iam: iam_v1.Iam;
+  /** Bounds requests awaiting an answer across the whole scan (settings.concurrency). */
+  limit: LimitFunction;
+  ctx: ConnectorContext;
+  /** Counts requests nobody else counts (token exchanges): charged to the next scope. */
+  uncounted: { calls: number };
+}
+
+export function openSession(ctx: ConnectorContext): GcpSession {
+  const settings = parseGcpOptions(ctx.options, ctx.env);
+  const pin = new OriginPin(PROVIDER, [
+    ...Object.values(settings.rootUrls),
+    ...(ctx.env[ACCESS_TOKEN_ENV] ? [] : credentialFileOrigins(ctx.env)),
+  ]);
+  const uncounted = { calls: 0 };
+  const limit = pLimit(settings.concurrency);
+  const fetchImplementation = transport(settings, pin, ctx.signal, limit, () => {
+    uncounted.calls += 1;
+  });
+  const token = ctx.env[ACCESS_TOKEN_ENV];
+  let auth: GoogleAuth | OAuth2Client;
   if (token) {
-    const client = new OAuth2Client();
-    // No expiry_date: the library then never tries to refresh (there is nothing to refresh with).
-    client.setCredentials({ access_token: token });
-    return client;
+    // A token minted elsewhere (gcloud, the stand-in): used as is, never refreshed (there is
+    // nothing to refresh with), so no token exchange happens.
+    auth = new OAuth2Client({ transporterOptions: { fetchImplementation } });
+    auth.setCredentials({ access_token: token });
+  } else {
+    auth = new GoogleAuth({
+      scopes: [CLOUD_PLATFORM_SCOPE],
+      ...(ctx.env.GOOGLE_APPLICATION_CREDENTIALS
+        ? { keyFilename: ctx.env.GOOGLE_APPLICATION_CREDENTIALS }
+        : {}),
+      clientOptions: { transporterOptions: { fetchImplementation } },
+    });
   }
-  return new GoogleAuth({
-    scopes: [CLOUD_PLATFORM_SCOPE],
-    ...(env.GOOGLE_APPLICATION_CREDENTIALS
-      ? { keyFilename: env.GOOGLE_APPLICATION_CREDENTIALS }
-      : {}),
+  // @googleapis/iam is typed against its own nested copy of google-auth-library; the
+  // runtime contract (request()) is the same, only the nominal types differ.
+  const iam = new iam_v1.Iam({
+    rootUrl: settings.rootUrls.iam,
+    auth: auth as unknown as iam_v1.Options['auth'],
   });
+  return { settings, pin, auth, iam, limit, ctx, uncounted };
 }
 
-/** A token endpoint that accepts the connection and never answers must not hang a playbook. */
-const TOKEN_TIMEOUT_MS = 30_000;
+/* ----- the client ----- */
 
-/** Where google-auth-library sends every JWT-bearer grant (it has no setting for it). */
-const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token';
-
-/**
- * Exchanges a service-account key file for an access token (JWT-bearer grant, RS256-signed
- * with the key's private key) at the configured OAuth 2.0 host: proof that the key works.
- * Returns the service account it authenticated as. Errors carry Google's error code only.
- */
-export async function tokenFromKeyFile(
-  keyFileJson: string,
-  oauth2Root: string,
-): Promise<{ email: string; keyId: string }> {
-  const key = z
-    .object({ client_email: z.string(), private_key: z.string(), private_key_id: z.string() })
-    .parse(JSON.parse(keyFileJson));
-  const jwt = new JWT({
-    email: key.client_email,
-    key: key.private_key,
-    keyId: key.private_key_id,
-    scopes: [CLOUD_PLATFORM_SCOPE],
-  });
-  const tokenUrl = new URL('token', oauth2Root);
-  // Pinned to the configured origin: the library's fixed Google URL is rewritten, nothing else.
-  jwt.transporter.interceptors.request.add({
-    resolved: async (opts) => {
-      if (opts.url.toString() === GOOGLE_TOKEN_URL) opts.url = tokenUrl;
-      opts.timeout ||= TOKEN_TIMEOUT_MS;
-      return opts;
-    },
-  });
-  try {
-    const creds = await jwt.authorize();
-    if (!creds.access_token) throw new Error('no access_token in the reply');
-  } catch (e) {
-    const data = (e as { response?: { data?: { error?: string; error_description?: string } } })
-      .response?.data;
-    throw new GcpApiError(
-      'oauth2 token (JWT-bearer)',
-      (e as { response?: { status?: number } }).response?.status ?? null,
-      data?.error ?? null,
-      data?.error_description ?? (e as Error).message,
-    );
-  }
-  return { email: key.client_email, keyId: key.private_key_id };
-}
-
-interface ClientInit {
-  auth: GcpAuth;
-  rootUrls: RootUrls;
-  retry: RetrySettings;
-  signal?: AbortSignal;
-  debug?: (message: string, data?: Record<string, unknown>) => void;
+/** What every call passes to gaxios: our transport, the body as text, no retries of its own. */
+interface CallOptions {
+  fetchImplementation: typeof fetch;
+  responseType: 'text';
+  retry: false;
+  signal: AbortSignal;
 }
 
 interface RestRequest {
-  method?: 'GET' | 'POST' | 'DELETE';
+  method?: 'GET' | 'POST';
   params?: Record<string, string | number | undefined>;
   data?: unknown;
 }
 
-type Response<T> = { data: T; headers?: unknown };
-
-const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
-
+/** One client per scope, so each scope reports its own API calls; the session is shared. */
 export class GcpClient {
-  /** HTTP attempts made, retries included: reported as ScopeInventory.apiCalls. */
+  /** HTTP requests sent, retries included: the scope's apiCalls. */
   calls = 0;
-  private readonly iam: iam_v1.Iam;
-  private readonly signal: AbortSignal | undefined;
+  private readonly fetch: typeof fetch;
 
-  constructor(private readonly init: ClientInit) {
-    // Each in-flight request listens on the signal; a derived signal keeps the many
-    // concurrent listeners off the caller's signal (and its MaxListeners warning).
-    if (init.signal) {
-      this.signal = AbortSignal.any([init.signal]);
-      setMaxListeners(0, this.signal);
-    }
-    // @googleapis/iam is typed against its own nested copy of google-auth-library; the
-    // runtime contract (request()) is the same, only the nominal types differ.
-    this.iam = new iam_v1.Iam({
-      rootUrl: init.rootUrls.iam,
-      auth: init.auth as unknown as iam_v1.Options['auth'],
+  constructor(private readonly session: GcpSession) {
+    this.fetch = transport(session.settings, session.pin, session.ctx.signal, session.limit, () => {
+      this.calls += 1;
     });
   }
 
   /* ----- IAM (through @googleapis/iam) ----- */
 
   async listServiceAccounts(projectId: string): Promise<RawServiceAccount[]> {
-    const out: RawServiceAccount[] = [];
-    let pageToken: string | undefined;
-    do {
-      const data = await this.call(`iam.serviceAccounts.list(${projectId})`, true, () =>
-        this.iam.projects.serviceAccounts.list(
-          { name: `projects/${projectId}`, pageSize: 100, ...(pageToken ? { pageToken } : {}) },
-          this.methodOptions(),
+    const name = `projects/${projectId}`;
+    return this.pages(
+      `iam.serviceAccounts.list(${name})`,
+      listServiceAccountsSchema,
+      (p) => p.accounts,
+      (pageToken, o) =>
+        this.session.iam.projects.serviceAccounts.list(
+          { name, pageSize: 100, ...(pageToken ? { pageToken } : {}) },
+          o,
         ),
-      );
-      const page = parsePayload(listServiceAccountsSchema, data, 'iam.serviceAccounts.list');
-      out.push(...(page.accounts ?? []));
-      pageToken = page.nextPageToken || undefined;
-    } while (pageToken);
-    return out;
+    );
   }
 
-  /** All keys of a service account, user- and system-managed (the API does not paginate keys). */
+  /** All keys of a service account, user- and system-managed (the API does not page keys). */
   async listKeys(serviceAccountName: string): Promise<RawServiceAccountKey[]> {
-    const data = await this.call(`iam.serviceAccounts.keys.list(${serviceAccountName})`, true, () =>
-      this.iam.projects.serviceAccounts.keys.list(
-        { name: serviceAccountName },
-        this.methodOptions(),
-      ),
+    const page = await this.send(
+      `iam.serviceAccounts.keys.list(${serviceAccountName})`,
+      listKeysSchema,
+      (o) => this.session.iam.projects.serviceAccounts.keys.list({ name: serviceAccountName }, o),
     );
-    return parsePayload(listKeysSchema, data, 'iam.serviceAccounts.keys.list').keys ?? [];
+    return page.keys ?? [];
   }
 
   /** null when the key no longer exists. */
   async getKey(keyName: string): Promise<RawServiceAccountKey | null> {
     try {
-      const data = await this.call(`iam.serviceAccounts.keys.get(${keyName})`, true, () =>
-        this.iam.projects.serviceAccounts.keys.get({ name: keyName }, this.methodOptions()),
+      return await this.send(
+        `iam.serviceAccounts.keys.get(${keyName})`,
+        serviceAccountKeySchema,
+        (o) => this.session.iam.projects.serviceAccounts.keys.get({ name: keyName }, o),
       );
-      return parsePayload(serviceAccountKeySchema, data, 'iam.serviceAccounts.keys.get');
     } catch (e) {
-      if (e instanceof GcpApiError && e.notFound) return null;
+      if (e instanceof ApiError && e.kind === 'not-found') return null;
       throw e;
     }
   }
 
   async disableKey(keyName: string): Promise<void> {
-    await this.call(`iam.serviceAccounts.keys.disable(${keyName})`, true, () =>
-      this.iam.projects.serviceAccounts.keys.disable(
-        { name: keyName, requestBody: {} },
-        this.methodOptions(),
-      ),
+    await this.send(`iam.serviceAccounts.keys.disable(${keyName})`, emptySchema, (o) =>
+      this.session.iam.projects.serviceAccounts.keys.disable({ name: keyName, requestBody: {} }, o),
     );
   }
 
   async enableKey(keyName: string): Promise<void> {
-    await this.call(`iam.serviceAccounts.keys.enable(${keyName})`, true, () =>
-      this.iam.projects.serviceAccounts.keys.enable(
-        { name: keyName, requestBody: {} },
-        this.methodOptions(),
-      ),
+    await this.send(`iam.serviceAccounts.keys.enable(${keyName})`, emptySchema, (o) =>
+      this.session.iam.projects.serviceAccounts.keys.enable({ name: keyName, requestBody: {} }, o),
     );
   }
 
   async deleteKey(keyName: string): Promise<void> {
-    await this.call(`iam.serviceAccounts.keys.delete(${keyName})`, true, () =>
-      this.iam.projects.serviceAccounts.keys.delete({ name: keyName }, this.methodOptions()),
+    await this.send(`iam.serviceAccounts.keys.delete(${keyName})`, emptySchema, (o) =>
+      this.session.iam.projects.serviceAccounts.keys.delete({ name: keyName }, o),
     );
   }
 
   /**
    * Creates a user-managed key. The response is the only place the private key ever exists;
-   * the caller takes `privateKeyData` out and must not keep the rest around. Not retried on
-   * 5xx: the key may have been created, and a retry would make a second one.
+   * the caller takes `privateKeyData` out and must not keep the rest around. Only throttling
+   * is retried: after a 5xx or a timeout the key may exist, and a retry would make a second.
    */
   async createKey(
     serviceAccountName: string,
   ): Promise<{ key: RawServiceAccountKey; privateKeyData: string }> {
-    const data = await this.call(
+    const { privateKeyData, ...key } = await this.send(
       `iam.serviceAccounts.keys.create(${serviceAccountName})`,
-      false,
-      () =>
-        this.iam.projects.serviceAccounts.keys.create(
+      createdKeySchema,
+      (o) =>
+        this.session.iam.projects.serviceAccounts.keys.create(
           {
             name: serviceAccountName,
             requestBody: {
@@ -284,153 +213,139 @@ export class GcpClient {
               keyAlgorithm: 'KEY_ALG_RSA_2048',
             },
           },
-          this.methodOptions(),
+          o,
         ),
+      false,
     );
-    const key = parsePayload(serviceAccountKeySchema, data, 'iam.serviceAccounts.keys.create');
-    const privateKeyData = (data as { privateKeyData?: unknown } | null)?.privateKeyData;
-    if (typeof privateKeyData !== 'string' || !privateKeyData) {
-      throw new GcpApiError(
-        'iam.serviceAccounts.keys.create',
-        null,
-        null,
-        'response carried no privateKeyData',
-      );
-    }
     return { key, privateKeyData };
   }
 
   /* ----- Cloud Resource Manager v3 ----- */
 
-  async getProject(projectId: string): Promise<RawProject> {
-    const data = await this.rest(
+  getProject(projectId: string): Promise<RawProject> {
+    return this.rest(
       `resourcemanager.projects.get(${projectId})`,
       'cloudresourcemanager',
       `/v3/projects/${encodeURIComponent(projectId)}`,
+      projectSchema,
     );
-    return parsePayload(projectSchema, data, 'resourcemanager.projects.get');
   }
 
   /** Projects whose direct parent is `parent` (organizations/1 or folders/2). */
-  async listProjects(parent: string): Promise<RawProject[]> {
-    return this.pages(
+  listProjects(parent: string): Promise<RawProject[]> {
+    return this.restPages(
       `resourcemanager.projects.list(${parent})`,
       'cloudresourcemanager',
       '/v3/projects',
       listProjectsSchema,
-      'projects',
+      (p) => p.projects,
       { parent },
     );
   }
 
   /** Every project the caller may see (no organization or project named). */
-  async searchProjects(query: string): Promise<RawProject[]> {
-    return this.pages(
+  searchProjects(query: string): Promise<RawProject[]> {
+    return this.restPages(
       'resourcemanager.projects.search',
       'cloudresourcemanager',
       '/v3/projects:search',
       listProjectsSchema,
-      'projects',
+      (p) => p.projects,
       { query },
     );
   }
 
-  async listFolders(parent: string): Promise<RawFolder[]> {
-    return this.pages(
+  listFolders(parent: string): Promise<RawFolder[]> {
+    return this.restPages(
       `resourcemanager.folders.list(${parent})`,
       'cloudresourcemanager',
       '/v3/folders',
       listFoldersSchema,
-      'folders',
+      (p) => p.folders,
       { parent },
     );
   }
 
   /** `resource` is projects/{id}, folders/{id} or organizations/{id}. Version 3 keeps conditions. */
-  async getIamPolicy(resource: string): Promise<RawPolicy> {
-    const data = await this.rest(
+  getIamPolicy(resource: string): Promise<RawPolicy> {
+    // A read-only POST: safe to retry like a GET.
+    return this.rest(
       `resourcemanager.getIamPolicy(${resource})`,
       'cloudresourcemanager',
       `/v3/${resource}:getIamPolicy`,
+      policySchema,
       {
         method: 'POST',
         data: { options: { requestedPolicyVersion: 3 } },
       },
     );
-    return parsePayload(policySchema, data, 'resourcemanager.getIamPolicy');
   }
 
-  /**
-   * The subset of `permissions` the caller holds on the project (projects.testIamPermissions):
-   * a read-only check, so `nhi doctor` can tell which playbooks would work.
-   */
+  /** The subset of `permissions` the caller holds on the project (read-only; `nhi doctor`). */
   async testIamPermissions(projectId: string, permissions: string[]): Promise<string[]> {
-    const data = await this.rest(
+    const held = await this.rest(
       `resourcemanager.projects.testIamPermissions(${projectId})`,
       'cloudresourcemanager',
       `/v3/projects/${encodeURIComponent(projectId)}:testIamPermissions`,
+      testIamPermissionsSchema,
       { method: 'POST', data: { permissions } },
     );
-    return (
-      parsePayload(testIamPermissionsSchema, data, 'resourcemanager.projects.testIamPermissions')
-        .permissions ?? []
-    );
+    return held.permissions ?? [];
   }
 
   /* ----- Policy Analyzer, Recommender, API Keys ----- */
 
   /** One bulk query per project and activity type, all pages (max page size 1000). */
-  async queryActivities(projectId: string, activityType: string): Promise<RawActivity[]> {
-    return this.pages(
+  queryActivities(projectId: string, activityType: string): Promise<RawActivity[]> {
+    return this.restPages(
       `policyanalyzer.activities.query(${projectId}, ${activityType})`,
       'policyanalyzer',
       `/v1/projects/${encodeURIComponent(projectId)}/locations/global/activityTypes/${activityType}/activities:query`,
       queryActivitiesSchema,
-      'activities',
+      (p) => p.activities,
       { pageSize: 1000 },
     );
   }
 
-  async listIamRecommendations(projectId: string): Promise<RawRecommendation[]> {
-    return this.pages(
+  listIamRecommendations(projectId: string): Promise<RawRecommendation[]> {
+    return this.restPages(
       `recommender.recommendations.list(${projectId})`,
       'recommender',
       `/v1/projects/${encodeURIComponent(projectId)}/locations/global/recommenders/google.iam.policy.Recommender/recommendations`,
       listRecommendationsSchema,
-      'recommendations',
+      (p) => p.recommendations,
       { pageSize: 500 },
     );
   }
 
-  async listApiKeys(projectId: string): Promise<RawApiKey[]> {
-    const keys = await this.pages(
+  listApiKeys(projectId: string): Promise<RawApiKey[]> {
+    return this.restPages(
       `apikeys.keys.list(${projectId})`,
       'apikeys',
       `/v2/projects/${encodeURIComponent(projectId)}/locations/global/keys`,
       listApiKeysSchema,
-      'keys',
+      (p) => p.keys,
       { pageSize: 300 },
     );
-    return keys.map((k) => parsePayload(apiKeySchema, k, 'apikeys.keys.list'));
   }
 
-  /** Cheap token check for `nhi doctor`: obtains (or reuses) an access token. */
+  /** Obtains (or reuses) an access token: the credentials work, or one ApiError says why. */
   async checkToken(): Promise<void> {
+    const auth = this.session.auth;
     try {
-      const auth = this.init.auth;
       const token =
         auth instanceof GoogleAuth
           ? await auth.getAccessToken()
           : (await auth.getAccessToken()).token;
       if (!token) throw new Error('no access token');
     } catch (e) {
-      throw new GcpApiError('auth', null, 'UNAUTHENTICATED', describeCause(e));
+      throw toApiError('oauth2 token', e, 'auth');
     }
   }
 
   /** The service account email ADC resolves to, when the credentials say so. */
   async principal(): Promise<string | null> {
-    const auth = this.init.auth;
+    const auth = this.session.auth;
     if (!(auth instanceof GoogleAuth)) return null;
     try {
       return (await auth.getCredentials()).client_email ?? null;
@@ -441,160 +356,173 @@ export class GcpClient {
 
   /* ----- plumbing ----- */
 
-  private methodOptions() {
-    return { retry: false, ...(this.signal ? { signal: this.signal } : {}) };
+  /**
+   * One call through the scan's request budget, retried per the kit's policy (`idempotent`
+   * false: throttling only), its body parsed as the document asked for. Gaxios neither retries
+   * nor parses: `responseType: 'text'` hands the body over as it came.
+   */
+  private async send<S extends z.ZodType>(
+    operation: string,
+    schema: S,
+    call: (options: CallOptions) => Promise<{ data: unknown }>,
+    idempotent = true,
+  ): Promise<z.infer<S>> {
+    const { settings, ctx } = this.session;
+    const source = { provider: PROVIDER, operation };
+    const attempt = async (): Promise<z.infer<S>> => {
+      let data: unknown;
+      try {
+        ({ data } = await call({
+          fetchImplementation: this.fetch,
+          responseType: 'text',
+          retry: false,
+          signal: ctx.signal,
+        }));
+      } catch (e) {
+        if (ctx.signal.aborted) throw ctx.signal.reason ?? e;
+        throw toApiError(operation, e);
+      }
+      const doc = typeof data === 'string' ? parseJsonBody(data, source) : data;
+      return parsePayload(schema, doc, source);
+    };
+    const outcome = await withRetry(
+      async () => {
+        try {
+          return { ok: await attempt() };
+        } catch (e) {
+          // Not idempotent: a 5xx or timeout may have done the work; only throttling is safe.
+          if (!idempotent && isRetryable(e) && (e as ApiError).kind !== 'throttled')
+            return { failed: e };
+          throw e;
+        }
+      },
+      {
+        maxAttempts: settings.maxAttempts,
+        baseDelayMs: settings.retry.baseDelayMs,
+        maxDelayMs: settings.retry.maxDelayMs,
+        signal: ctx.signal,
+        onRetry: (e, n) => ctx.log.debug(`gcp: retry #${n} after ${e.message}`),
+      },
+    );
+    if ('failed' in outcome) throw outcome.failed;
+    return outcome.ok;
   }
 
-  private async pages<T, K extends string>(
+  private rest<S extends z.ZodType>(
     operation: string,
     api: keyof RootUrls,
     path: string,
-    schema: z.ZodType<
-      { nextPageToken?: string | null | undefined } & { [P in K]?: T[] | null | undefined }
-    >,
-    field: K,
-    params: Record<string, string | number | undefined>,
-  ): Promise<T[]> {
-    const out: T[] = [];
-    let pageToken: string | undefined;
-    do {
-      const data = await this.rest(operation, api, path, { params: { ...params, pageToken } });
-      const page = parsePayload(schema, data, operation.replace(/\(.*$/, ''));
-      out.push(...((page[field] as T[] | null | undefined) ?? []));
-      pageToken = page.nextPageToken || undefined;
-    } while (pageToken);
-    return out;
-  }
-
-  private rest(
-    operation: string,
-    api: keyof RootUrls,
-    path: string,
+    schema: S,
     req: RestRequest = {},
-  ): Promise<unknown> {
-    const url = this.init.rootUrls[api].replace(/\/+$/, '') + path;
+  ): Promise<z.infer<S>> {
+    const url = this.session.settings.rootUrls[api].replace(/\/+$/, '') + path;
     const params = Object.fromEntries(
       Object.entries(req.params ?? {}).filter(([, v]) => v !== undefined),
     );
-    // Read-only POSTs (getIamPolicy) are safe to retry like GETs.
-    return this.call(operation, true, () =>
-      this.init.auth.request({
+    return this.send(operation, schema, (o) =>
+      this.session.auth.request({
         url,
         method: req.method ?? 'GET',
         ...(Object.keys(params).length ? { params } : {}),
         ...(req.data !== undefined ? { data: req.data } : {}),
-        ...this.methodOptions(),
+        ...o,
       }),
     );
   }
 
-  /**
-   * Runs one API call with backoff on 429 RESOURCE_EXHAUSTED and, when `idempotent`, on 5xx
-   * and dropped connections. Honours Retry-After. Returns the response body only.
-   */
-  private async call<T>(
+  /** Every page of a list, following nextPageToken (a token seen twice is a broken answer). */
+  private async pages<S extends z.ZodType<{ nextPageToken?: string | null }>, T>(
     operation: string,
-    idempotent: boolean,
-    fn: () => Promise<Response<T>>,
-  ): Promise<T> {
-    const { maxRetries, baseDelayMs, maxDelayMs } = this.init.retry;
-    for (let attempt = 0; ; attempt++) {
-      this.calls++;
-      try {
-        const res = await fn();
-        return res.data;
-      } catch (e) {
-        const err = toApiError(operation, e);
-        const retryable =
-          err.status === 429 ||
-          (idempotent &&
-            ((err.status !== null && RETRYABLE_STATUS.has(err.status)) ||
-              isNetworkError(err.code)));
-        if (!retryable || attempt >= maxRetries || this.signal?.aborted) throw err;
-        const backoff = Math.min(
-          maxDelayMs,
-          baseDelayMs * 2 ** attempt * (0.5 + Math.random() / 2),
-        );
-        const delay = Math.min(maxDelayMs, Math.max(backoff, retryAfterMs(e) ?? 0));
-        this.init.debug?.('gcp: retrying', {
+    schema: S,
+    pick: (page: z.infer<S>) => T[] | null | undefined,
+    call: (pageToken: string | undefined, options: CallOptions) => Promise<{ data: unknown }>,
+  ): Promise<T[]> {
+    const out: T[] = [];
+    const seen = new Set<string>();
+    let pageToken: string | undefined;
+    do {
+      const token = pageToken;
+      const page = await this.send(operation, schema, (o) => call(token, o));
+      out.push(...(pick(page) ?? []));
+      pageToken = page.nextPageToken || undefined;
+      if (pageToken && seen.has(pageToken))
+        throw new ApiError({
+          provider: PROVIDER,
           operation,
-          status: err.status,
-          attempt: attempt + 1,
-          delayMs: Math.round(delay),
+          kind: 'invalid-response',
+          code: 'InvalidResponse',
+          detail: 'the same page token came back twice',
         });
-        await sleep(delay, this.signal);
-      }
-    }
+      if (pageToken) seen.add(pageToken);
+    } while (pageToken);
+    return out;
+  }
+
+  private restPages<S extends z.ZodType<{ nextPageToken?: string | null }>, T>(
+    operation: string,
+    api: keyof RootUrls,
+    path: string,
+    schema: S,
+    pick: (page: z.infer<S>) => T[] | null | undefined,
+    params: Record<string, string | number>,
+  ): Promise<T[]> {
+    const url = this.session.settings.rootUrls[api].replace(/\/+$/, '') + path;
+    return this.pages(operation, schema, pick, (pageToken, o) =>
+      this.session.auth.request({
+        url,
+        method: 'GET',
+        params: { ...params, ...(pageToken ? { pageToken } : {}) },
+        ...o,
+      }),
+    );
   }
 }
 
-function isNetworkError(code: string | null): boolean {
-  return (
-    code === 'ECONNRESET' || code === 'ETIMEDOUT' || code === 'ECONNREFUSED' || code === 'EPIPE'
+/** A client on a session of its own (playbook actions, doctor: one call or a few). */
+export function clientFor(ctx: ConnectorContext): GcpClient {
+  return new GcpClient(openSession(ctx));
+}
+
+/* ----- proving a key file ----- */
+
+/**
+ * Exchanges a service-account key file for an access token (JWT-bearer grant, RS256-signed
+ * with the key's private key) at the configured OAuth 2.0 host, through the same pinned,
+ * timed transport as the scan: proof that the key works. Returns whom it authenticated as.
+ */
+export async function tokenFromKeyFile(
+  keyFileJson: string,
+  oauth2Root: string,
+  init: { timeoutMs?: number; signal?: AbortSignal } = {},
+): Promise<{ email: string; keyId: string }> {
+  const operation = 'oauth2 token (JWT-bearer)';
+  const key = parsePayload(
+    z.object({ client_email: z.string(), private_key: z.string(), private_key_id: z.string() }),
+    parseJsonBody(keyFileJson, { provider: PROVIDER, operation }),
+    { provider: PROVIDER, operation },
   );
-}
-
-interface ErrorLike {
-  message?: unknown;
-  code?: unknown;
-  status?: unknown;
-  response?: { status?: unknown; data?: unknown; headers?: unknown };
-}
-
-/** Keeps status, google.rpc status and message; drops the request config (it holds the token). */
-export function toApiError(operation: string, e: unknown): GcpApiError {
-  if (e instanceof GcpApiError) return e;
-  if (typeof e !== 'object' || e === null) return new GcpApiError(operation, null, null, String(e));
-  const err = e as ErrorLike;
-  const status =
-    typeof err.response?.status === 'number'
-      ? err.response.status
-      : typeof err.status === 'number'
-        ? err.status
-        : null;
-  const body = err.response?.data as
-    { error?: { status?: unknown; message?: unknown } } | undefined;
-  const rpcStatus = typeof body?.error?.status === 'string' ? body.error.status : null;
-  const rpcMessage = typeof body?.error?.message === 'string' ? body.error.message : null;
-  const code =
-    rpcStatus ??
-    (typeof err.code === 'string' ? err.code : status !== null ? String(status) : null);
-  const message = rpcMessage ?? (status !== null ? `HTTP ${status}` : describeCause(e));
-  return new GcpApiError(
-    operation,
-    status,
-    code,
-    status !== null ? `${status} ${code}: ${message}` : message,
+  const fetchImplementation = transport(
+    {
+      timeoutMs: init.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      rootUrls: { ...DEFAULT_ROOT_URLS, oauth2: oauth2Root },
+    },
+    new OriginPin(PROVIDER, [oauth2Root]),
+    init.signal ?? new AbortController().signal,
+    null,
+    () => {},
   );
-}
-
-function describeCause(e: unknown): string {
-  if (e instanceof Error) return e.message.split('\n')[0] ?? e.name;
-  return String(e);
-}
-
-function retryAfterMs(e: unknown): number | null {
-  const headers = (e as ErrorLike)?.response?.headers;
-  let value: unknown;
-  if (headers && typeof (headers as Headers).get === 'function')
-    value = (headers as Headers).get('retry-after');
-  else if (headers && typeof headers === 'object')
-    value = (headers as Record<string, unknown>)['retry-after'];
-  const seconds = typeof value === 'string' ? Number(value) : NaN;
-  return Number.isFinite(seconds) ? seconds * 1000 : null;
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new Error('aborted'));
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(new Error('aborted'));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
+  const jwt = new JWT({
+    email: key.client_email,
+    key: key.private_key,
+    keyId: key.private_key_id,
+    scopes: [CLOUD_PLATFORM_SCOPE],
+    transporterOptions: { fetchImplementation },
   });
+  try {
+    const creds = await jwt.authorize();
+    if (!creds.access_token) throw new Error('no access_token in the reply');
+  } catch (e) {
+    throw toApiError(operation, e, 'auth');
+  }
+  return { email: key.client_email, keyId: key.private_key_id };
 }

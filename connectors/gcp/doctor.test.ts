@@ -124,7 +124,9 @@ describe('gcp doctor: which playbooks the credentials could run', () => {
   });
 
   it('a failing testIamPermissions reads "unknown", and the scan checks still run', async () => {
-    const report = await doctor(estate(), (s) => s.faults.deny(':testIamPermissions'));
+    const report = await doctor(estate(), (s) =>
+      s.faults.add({ path: ':testIamPermissions', status: 403, times: Infinity }),
+    );
     expect(report.checks.find((c) => c.name === 'service accounts of doctor-prod')!.ok).toBe(true);
     const p = playbooks(report);
     expect(p['playbook: rotate service account keys']).toMatchObject({

@@ -5,12 +5,25 @@
  */
 import { z } from 'zod';
 import { UserError, defineOptions, parseOptions } from '../../src/connector/index.js';
-import { DEFAULT_RETRY, DEFAULT_ROOT_URLS, type RetrySettings, type RootUrls } from './client.js';
+
+export const PROVIDER = 'gcp';
 
 const url = z.url({ protocol: /^https?$/ });
 
+/** The Google hosts nhi talks to; every request is pinned to these origins (as configured). */
+export const DEFAULT_ROOT_URLS = {
+  iam: 'https://iam.googleapis.com/',
+  cloudresourcemanager: 'https://cloudresourcemanager.googleapis.com/',
+  policyanalyzer: 'https://policyanalyzer.googleapis.com/',
+  recommender: 'https://recommender.googleapis.com/',
+  apikeys: 'https://apikeys.googleapis.com/',
+  /** OAuth 2.0 token endpoint (service-account key and user credentials exchange tokens here). */
+  oauth2: 'https://oauth2.googleapis.com/',
+};
+export type RootUrls = Record<keyof typeof DEFAULT_ROOT_URLS, string>;
+
 export const options = defineOptions({
-  provider: 'gcp',
+  provider: PROVIDER,
   shape: {
     projects: z
       .union([z.array(z.string().min(1)), z.string().min(1)])
@@ -35,8 +48,16 @@ export const options = defineOptions({
       })
       .strict()
       .optional()
-      .describe('API roots per Google API (default: NHI_GCP_<API>_ROOT_URL, NHI_GCP_ROOT_URL)'),
-    concurrency: z.number().int().min(1).max(32).optional().describe('Projects scanned at once'),
+      .describe(
+        'API roots per Google API, oauth2 for the token endpoint (default: NHI_GCP_<API>_ROOT_URL, NHI_GCP_ROOT_URL); no request leaves these origins',
+      ),
+    concurrency: z
+      .number()
+      .int()
+      .min(1)
+      .max(32)
+      .optional()
+      .describe('Requests in flight at once across the scan (default 8)'),
     retry: z
       .object({
         maxRetries: z.number().int().min(0).max(20).optional(),
@@ -45,7 +66,9 @@ export const options = defineOptions({
       })
       .strict()
       .optional()
-      .describe('Backoff on throttling and 5xx'),
+      .describe(
+        'Backoff on throttling, 5xx, timeouts and dropped connections; maxRetries (the older spelling of maxAttempts - 1) wins over maxAttempts when set',
+      ),
     apiKeys: z.boolean().optional().describe('Inventory API keys (API Keys API)'),
     recommender: z.boolean().optional().describe('Read IAM Recommender for unused roles'),
   },
@@ -67,12 +90,15 @@ export interface GcpOptions {
   folder: string | null;
   rootUrls: RootUrls;
   concurrency: number;
-  retry: RetrySettings;
+  retry: { baseDelayMs: number; maxDelayMs: number };
+  /** Attempts per request, the first included. */
+  maxAttempts: number;
+  timeoutMs: number;
   apiKeys: boolean;
   recommender: boolean;
 }
 
-const ENV_ROOTS: Record<keyof RootUrls, string> = {
+const ENV_ROOTS: RootUrls = {
   iam: 'NHI_GCP_IAM_ROOT_URL',
   cloudresourcemanager: 'NHI_GCP_RESOURCEMANAGER_ROOT_URL',
   policyanalyzer: 'NHI_GCP_POLICYANALYZER_ROOT_URL',
@@ -116,8 +142,12 @@ export function parseGcpOptions(
         : `organizations/${String(o.organization).replace(/^organizations\//, '')}`,
     folder: o.folder === undefined ? null : `folders/${String(o.folder).replace(/^folders\//, '')}`,
     rootUrls,
-    concurrency: o.concurrency ?? 4,
-    retry: { ...DEFAULT_RETRY, ...o.retry },
+    concurrency: o.concurrency ?? 8,
+    retry: { baseDelayMs: o.retry?.baseDelayMs ?? 500, maxDelayMs: o.retry?.maxDelayMs ?? 20_000 },
+    // The core applies maxAttempts' default before the connector sees the options, so the
+    // older retry.maxRetries can only win when it is set.
+    maxAttempts: o.retry?.maxRetries !== undefined ? o.retry.maxRetries + 1 : o.maxAttempts,
+    timeoutMs: o.timeoutMs,
     apiKeys: o.apiKeys ?? true,
     recommender: o.recommender ?? true,
   };

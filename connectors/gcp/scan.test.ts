@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { UserError } from '../../src/connector/index.js';
 import { makeTestContext } from '../../src/connector/testing.js';
 import type { ScopeFailure, ScopeInventory, ScopeResult } from '../../src/model/index.js';
-import { buildGcpDemoEstate } from '../../fixtures/demo/gcp.js';
+import { buildGcpDemoEstate } from './stand-in/demo.js';
 import { COMPANY } from '../../fixtures/demo/company.js';
 import { connector } from './index.js';
 import { NEVER_EXPIRES, type GcpEstate, type StandInProject } from './stand-in/estate.js';
@@ -181,6 +181,48 @@ describe('scanning the Orbital Freight demo organization', () => {
     });
   });
 
+  it('records the AI estate as facts: which keys and grants reach Gemini and Vertex AI', async () => {
+    const s = await start(buildGcpDemoEstate(NOW));
+    const results = await scan(s, { organization: COMPANY.gcpOrganizationId });
+    const staging = inventory(results, 'of-staging');
+    const apiKey = (prefix: string) =>
+      staging.credentials.find((c) => c.type === 'api-key' && c.name?.startsWith(prefix))
+        ?.attributes;
+    expect(apiKey('Gemini prototype')).toMatchObject({
+      apiRestricted: false,
+      aiService: 'gemini',
+      apiTargets: [],
+      handle: expect.stringMatching(/^Gemini prototype \(dispatch assistant\) \([0-9a-f]{32}\)$/),
+    });
+    expect(apiKey('Gemini API: route planner')).toMatchObject({
+      apiRestricted: true,
+      aiService: 'gemini',
+      apiTargets: [{ service: 'generativelanguage.googleapis.com', methods: [] }],
+      restrictionKinds: ['apiTargets', 'serverKeyRestrictions'],
+    });
+    expect(apiKey('Mobile app')).toMatchObject({ apiRestricted: true });
+    expect(apiKey('Mobile app')!.aiService).toBeUndefined();
+
+    const prod = inventory(results, 'of-prod-data');
+    const vertex = prod.identities.find((i) => i.externalId.startsWith('vertex-scorer@'))!;
+    expect(
+      prod.grants
+        .filter((g) => g.identityExternalId === vertex.externalId)
+        .map((g) => [g.permission, g.attributes.aiService ?? null]),
+    ).toEqual([
+      ['roles/aiplatform.user', 'vertex'],
+      ['roles/bigquery.dataViewer', null],
+    ]);
+    // The service account itself is marked as reaching Vertex AI; others are not.
+    expect(vertex.attributes.aiService).toBe('vertex');
+    expect(prod.identities.filter((i) => i.attributes.aiService).map((i) => i.name)).toEqual([
+      vertex.name,
+    ]);
+    const [key] = prod.credentials.filter((c) => c.identityExternalId === vertex.externalId);
+    expect(key).toMatchObject({ type: 'service-account-key', expiresAt: null });
+    expect(key!.attributes.handle).toBe(`${key!.externalId} (${vertex.externalId})`);
+  });
+
   it('asks Policy Analyzer in bulk: two queries per project, not one per key', async () => {
     const s = await start(buildGcpDemoEstate(NOW));
     await scan(s, { organization: COMPANY.gcpOrganizationId });
@@ -251,8 +293,8 @@ describe('paging, retries and partial access', () => {
 
   it('retries 429 RESOURCE_EXHAUSTED and 503 and still returns the full inventory', async () => {
     const s = await start({ projects: [project('busy', 2)] });
-    s.faults.throttle('/serviceAccounts', 2, 'GET');
-    s.faults.serverError(':getIamPolicy', 1);
+    s.faults.add({ path: '/serviceAccounts', status: 429, retryAfter: 0, times: 2, method: 'GET' });
+    s.faults.add({ path: ':getIamPolicy', status: 503 });
     const results = await scan(s, { projects: ['busy'] });
     const busy = inventory(results, 'busy');
     expect(busy.credentials).toHaveLength(2);
@@ -265,7 +307,12 @@ describe('paging, retries and partial access', () => {
 
   it('gives up after the configured retries and fails only that project', async () => {
     const s = await start({ projects: [project('hot', 1), project('calm', 1)] });
-    s.faults.throttle('/v1/projects/hot/serviceAccounts', Infinity);
+    s.faults.add({
+      path: '/v1/projects/hot/serviceAccounts',
+      status: 429,
+      retryAfter: 0,
+      times: Infinity,
+    });
     const results = await scan(s, {
       projects: ['hot', 'calm'],
       retry: { maxRetries: 1, baseDelayMs: 1, maxDelayMs: 2 },
@@ -312,7 +359,7 @@ describe('paging, retries and partial access', () => {
 
   it('an organization that cannot be listed is one failure naming it', async () => {
     const s = await start({ projects: [project('any', 1)] });
-    s.faults.deny('/v3/projects');
+    s.faults.add({ path: '/v3/projects', status: 403, times: Infinity });
     const results = await scan(s, { organization: '1' });
     expect(results).toEqual([
       expect.objectContaining({
@@ -360,7 +407,7 @@ describe('paging, retries and partial access', () => {
     });
     const [r] = await scan(s, { projects: ['garbled'] });
     expect(r).toMatchObject({ kind: 'failure' });
-    expect((r as ScopeFailure).error).toMatch(/iam\.serviceAccounts\.list.*accounts\.0\.name/);
+    expect((r as ScopeFailure).error).toMatch(/iam\.serviceAccounts\.list.*accounts\[0\]\.name/);
   });
 
   it('never puts private key material in scan output', async () => {

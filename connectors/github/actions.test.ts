@@ -7,7 +7,8 @@ import { makeTestContext } from '../../src/connector/testing.js';
 import { UserError, type CredentialRef } from '../../src/connector/index.js';
 import { deliveryOf } from '../../fixtures/sink-delivery.js';
 import type { Credential, ScopeInventory } from '../../src/model/index.js';
-import { buildGitHubDemoEstate } from '../../fixtures/demo/github.js';
+import { buildGitHubDemoEstate } from './stand-in/demo.js';
+import { denied } from './stand-in/faults.js';
 import { actions } from './actions.js';
 import { connector } from './index.js';
 import { parseSinkTarget, secretsFor } from './sink.js';
@@ -231,7 +232,7 @@ describe('github-actions sink', () => {
 
   it('a failed put names the target but never the value', async () => {
     const ctx = ctxWith(USER_TOKEN);
-    s.faults.deny(/\/actions\/secrets\/DEPLOY$/, 403);
+    s.faults.add(denied(/\/actions\/secrets\/DEPLOY$/, 403));
     const sink = actions.sinks['github-actions']!(ctx, 'orbital-freight/docs-site:DEPLOY');
     const err = await sink
       .put({ values: { DEPLOY: 'super-secret-value-999' } }, deliveryOf({ DEPLOY: 'x' }))

@@ -16,8 +16,8 @@ import type {
 } from '../../src/connector/index.js';
 import { NO_CAPABILITIES, UserError } from '../../src/connector/index.js';
 import type { Credential, CredentialType } from '../../src/model/index.js';
-import { DeniedError, GitHubClient, resolveSettings } from './client.js';
-import * as m from './map.js';
+import { GitHubClient, isNotFound, resolveSettings } from './client.js';
+import * as m from './map/index.js';
 import { githubActionsSink, parseSinkTarget } from './sink.js';
 
 const NONE = NO_CAPABILITIES;
@@ -68,7 +68,7 @@ async function readOrNull<T>(fn: () => Promise<T>): Promise<T | null> {
   try {
     return await fn();
   } catch (e) {
-    if (e instanceof DeniedError && e.status === 404) return null;
+    if (isNotFound(e)) return null;
     throw e;
   }
 }

@@ -1,18 +1,20 @@
 /**
  * Who owns each GitHub App installed in the scanned organizations. Installations do not say,
  * so each distinct App is looked up once per scan with GET /apps/{app_slug} (public Apps need
- * no permission), a few at a time, and the answer is shared by every organization of the scan.
+ * no permission), and the answer is shared by every organization of the scan. The client's
+ * in-flight cap bounds how many lookups run at once.
  */
-import pLimit, { type LimitFunction } from 'p-limit';
-import { attempt, type Denied, type GitHubClient } from './client.js';
-import * as m from './map.js';
+import type { ApiError } from '../../src/connector/index.js';
+import { isRefused, type GitHubClient } from './client.js';
+import { appOwnerOf, type AppOwner } from './map/index.js';
+import { AppSchema } from './schema.js';
 
-type Lookup = { ok: true; owner: m.AppOwner } | { ok: false; denied: Denied };
+type Lookup = { ok: true; owner: AppOwner } | { ok: false; refused: ApiError };
 
 export interface AppOwnersResult {
-  owners: Map<string, m.AppOwner>;
+  owners: Map<string, AppOwner>;
   /** Apps GitHub would not show (403/404): their owner, hence third-party status, is unknown. */
-  denied: { slug: string; denied: Denied }[];
+  refused: { slug: string; error: ApiError }[];
 }
 
 export class AppOwnerLookup {
@@ -20,22 +22,17 @@ export class AppOwnerLookup {
   private readonly lookups = new Map<string, Promise<Lookup>>();
   /** Clients that were refused an App: another org's credentials may still see it. */
   private readonly refused = new Map<string, Set<GitHubClient>>();
-  private readonly limit: LimitFunction;
-
-  constructor(concurrency: number) {
-    this.limit = pLimit(concurrency);
-  }
 
   async resolve(client: GitHubClient, slugs: readonly string[]): Promise<AppOwnersResult> {
-    const result: AppOwnersResult = { owners: new Map(), denied: [] };
+    const result: AppOwnersResult = { owners: new Map(), refused: [] };
     await Promise.all(
       [...new Set(slugs)].map(async (slug) => {
         const r = await this.lookUp(client, slug);
         if (r.ok) result.owners.set(slug, r.owner);
-        else result.denied.push({ slug, denied: r.denied });
+        else result.refused.push({ slug, error: r.refused });
       }),
     );
-    result.denied.sort((a, b) => a.slug.localeCompare(b.slug));
+    result.refused.sort((a, b) => a.slug.localeCompare(b.slug));
     return result;
   }
 
@@ -48,12 +45,15 @@ export class AppOwnerLookup {
       // credentials is asked again, once, with another's.
       if (r.ok || this.refused.get(key)?.has(client)) return r;
     }
-    const pending = this.limit(async (): Promise<Lookup> => {
-      const where = `GET /apps/${slug}`;
-      const r = await attempt(() => client.get('GET /apps/{app_slug}', { app_slug: slug }));
-      if (!r.ok) return r;
-      return { ok: true, owner: m.appOwnerOf(m.parseOne(m.AppSchema, r.value, where)) };
-    });
+    const pending = (async (): Promise<Lookup> => {
+      try {
+        const app = await client.get('GET /apps/{app_slug}', { app_slug: slug }, AppSchema);
+        return { ok: true, owner: appOwnerOf(app) };
+      } catch (e) {
+        if (isRefused(e)) return { ok: false, refused: e };
+        throw e;
+      }
+    })();
     this.lookups.set(key, pending);
     const r = await pending;
     if (!r.ok) {

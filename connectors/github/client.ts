@@ -1,269 +1,251 @@
 /**
  * The only module that imports @octokit/*: authentication (token or GitHub App), the API
- * root (github.com or GHES), pagination, rate-limit handling and the translation of
- * GitHub's 403/404 answers into "denied" results that callers turn into coverage gaps.
- * Error messages built here name the request and status, never a token or a secret.
+ * root (github.com or GHES), and the transport rules every request follows:
+ * - pinned to the configured API origin (requests, redirects, `Link: rel="next"` pages and
+ *   the App's token exchange), with a timeout (the kit's `pinnedFetch`);
+ * - at most `concurrency` requests in flight, writes spaced a second apart, and GitHub's
+ *   primary and secondary rate limits honoured (`rate-limits.ts`): a limit pauses this
+ *   client's requests until GitHub's reset / `retry-after`, then the request is retried;
+ * - throttling, 5xx, timeouts and network errors retried (`maxAttempts`, the kit's `withRetry`);
+ * - every answer read as JSON and validated against the schema of the document asked for.
+ * Failures are the kit's ApiError naming the request and status, never a token or a secret.
  */
-import { readFileSync } from 'node:fs';
-import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import { Octokit } from '@octokit/rest';
-import { throttling } from '@octokit/plugin-throttling';
-import { retry } from '@octokit/plugin-retry';
 import { createAppAuth } from '@octokit/auth-app';
-import { UserError, parseOptions } from '../../src/connector/index.js';
-import { options, type GitHubOptions } from './options.js';
-import type { ConnectorContext } from '../../src/connector/index.js';
+import pLimit, { type LimitFunction } from 'p-limit';
+import type { z } from 'zod';
+import {
+  ApiError,
+  OriginPin,
+  UserError,
+  errorMessage,
+  kindOfStatus,
+  parseJsonBody,
+  parsePayload,
+  pinnedFetch,
+  withRetry,
+  type ConnectorContext,
+} from '../../src/connector/index.js';
+import type { GitHubAuth, GitHubSettings } from './settings.js';
 
-const GitHubOctokit = Octokit.plugin(throttling, retry);
-type GitHubOctokitInstance = InstanceType<typeof GitHubOctokit>;
+export {
+  DEFAULT_API_URL,
+  resolveSettings,
+  type GitHubAuth,
+  type GitHubSettings,
+} from './settings.js';
+import { rateLimitOf } from './rate-limits.js';
+import {
+  ANY_DOCUMENT,
+  ANY_LIST,
+  InstallationPermissionsSchema,
+  pageSchema,
+  type ListShape,
+} from './schema.js';
 
-export const DEFAULT_API_URL = 'https://api.github.com';
+const PROVIDER = 'github';
+/** GitHub asks integrations to leave a second between writes ("Best practices for the REST API"). */
+const WRITE_SPACING_MS = 1000;
 
-export type GitHubAuth =
-  | { kind: 'token'; token: string; envName: string }
-  | { kind: 'app'; appId: string; privateKey: string; installationId: number | null };
-
-/** Everything the connector needs to reach GitHub, resolved from options and env. */
-export interface GitHubSettings {
-  apiUrl: string;
-  auth: GitHubAuth;
-  orgs: string[];
-  concurrency: number;
-  retryAfterBaseValue: number;
-  timeoutMs: number;
-  maxAttempts: number;
-}
-
-/** Why a call was refused (403/404), for a coverage gap. */
-export interface Denied {
+type Ctx = Pick<ConnectorContext, 'log' | 'signal'>;
+type Params = Record<string, unknown>;
+interface OctokitResponse {
   status: number;
-  message: string;
+  headers: Record<string, string | number | undefined>;
 }
+/** A request as Octokit builds it (and its paginator, with a `Link: rel="next"` URL). */
+type EndpointRequest = ReturnType<Octokit['request']['endpoint']>;
+/** Octokit's request and paginator, typed for requests already built. */
+type SendRequest = (route: string | EndpointRequest, params?: Params) => Promise<OctokitResponse>;
+/** A request: a documented route and its parameters, or one the paginator built. */
+type Call = [route: string, params: Params] | [request: EndpointRequest];
+type Paginate = (request: unknown, params: Params) => AsyncIterable<{ data: unknown }>;
 
-export type Attempt<T> = { ok: true; value: T } | { ok: false; denied: Denied };
+/** What one client shares between its requests: the in-flight cap and the rate-limit pause. */
+class Traffic {
+  calls = 0;
+  readonly limit: LimitFunction;
+  /** No request leaves before this time (a rate limit is being waited out). */
+  resumeAt = 0;
+  private lastWrite = 0;
+  private writes: Promise<void> = Promise.resolve();
 
-/** A non-access failure (5xx after retries, 401, network), described without secrets. */
-export class GitHubApiError extends Error {
-  override name = 'GitHubApiError';
-  constructor(
-    message: string,
-    readonly status: number | null,
-  ) {
-    super(message);
+  constructor(concurrency: number) {
+    this.limit = pLimit(concurrency);
   }
-}
 
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined;
-}
+  async waitForResume(signal: AbortSignal): Promise<void> {
+    for (let wait = this.resumeAt - Date.now(); wait > 0; wait = this.resumeAt - Date.now())
+      await delay(wait, undefined, { signal });
+  }
 
-/** Options and environment -> settings; a missing or bad setting is a UserError. */
-export function resolveSettings(
-  ctx: Pick<ConnectorContext, 'options' | 'env'>,
-  { requireOrgs = true }: { requireOrgs?: boolean } = {},
-): GitHubSettings {
-  if (ctx.options.privateKey !== undefined) {
-    throw new UserError(
-      'github: a private key is never taken inline',
-      'set privateKeyPath (or GITHUB_APP_PRIVATE_KEY_PATH) to the key file',
-    );
+  /** Resolves when this write may be sent: one write per second per client. */
+  writeTurn(signal: AbortSignal): Promise<void> {
+    const turn = this.writes.then(async () => {
+      const wait = this.lastWrite + WRITE_SPACING_MS - Date.now();
+      if (wait > 0) await delay(wait, undefined, { signal });
+      this.lastWrite = Date.now();
+    });
+    this.writes = turn.catch(() => undefined);
+    return turn;
   }
-  const o = parseOptions(options, ctx.options);
-  const env = ctx.env;
-  const orgs = (typeof o.orgs === 'string' ? o.orgs.split(',') : (o.orgs ?? []))
-    .map((x) => x.trim())
-    .filter(Boolean);
-  if (orgs.length === 0 && requireOrgs) {
-    throw new UserError(
-      'github: no organization configured',
-      'set github.orgs in the config file (e.g. orgs: [my-org]) or pass the organization on the command line',
-    );
-  }
-  const apiUrl = (o.apiUrl ?? str(env.GITHUB_API_URL) ?? DEFAULT_API_URL).replace(/\/+$/, '');
-  try {
-    new URL(apiUrl);
-  } catch {
-    throw new UserError(
-      `github: apiUrl '${apiUrl}' is not a URL`,
-      'use e.g. https://ghe.example.com/api/v3',
-    );
-  }
-  return {
-    apiUrl,
-    auth: resolveAuth(o, env),
-    orgs: [...new Set(orgs)],
-    concurrency: o.concurrency,
-    retryAfterBaseValue: o.retryAfterBaseValue,
-    timeoutMs: o.timeoutMs,
-    maxAttempts: o.maxAttempts,
-  };
-}
-
-function resolveAuth(o: GitHubOptions, env: ConnectorContext['env']): GitHubAuth {
-  const appId = str(o.appId === undefined ? undefined : String(o.appId)) ?? str(env.GITHUB_APP_ID);
-  const keyPath = str(o.privateKeyPath) ?? str(env.GITHUB_APP_PRIVATE_KEY_PATH);
-  if (appId || keyPath) {
-    if (!appId || !keyPath) {
-      throw new UserError(
-        'github: GitHub App auth needs both appId and privateKeyPath',
-        'set appId/privateKeyPath or GITHUB_APP_ID/GITHUB_APP_PRIVATE_KEY_PATH',
-      );
-    }
-    let privateKey: string;
-    try {
-      privateKey = readFileSync(keyPath, 'utf8');
-    } catch (e) {
-      throw new UserError(
-        `github: cannot read the GitHub App private key file ${keyPath} (${(e as NodeJS.ErrnoException).code ?? 'error'})`,
-      );
-    }
-    const rawInstallation = o.installationId ?? env.GITHUB_APP_INSTALLATION_ID;
-    const installationId =
-      rawInstallation === undefined || rawInstallation === '' ? null : Number(rawInstallation);
-    if (installationId !== null && !Number.isInteger(installationId)) {
-      throw new UserError('github: installationId must be a number');
-    }
-    return { kind: 'app', appId, privateKey, installationId };
-  }
-  const tokenEnv = str(o.tokenEnv);
-  const names = tokenEnv ? [tokenEnv] : ['GITHUB_TOKEN', 'GH_TOKEN'];
-  for (const name of names) {
-    const token = str(env[name]);
-    if (token) return { kind: 'token', token, envName: name };
-  }
-  throw new UserError(
-    `github: no credentials (looked for ${names.join(', ')} and GitHub App settings)`,
-    'export a token in GITHUB_TOKEN, or configure a GitHub App (appId + privateKeyPath)',
-  );
 }
 
 /** One authenticated connection to one organization's API, counting every HTTP request. */
 export class GitHubClient {
   private constructor(
-    private readonly octokit: GitHubOctokitInstance,
+    private readonly octokit: Octokit,
+    /** The pinned fetch Octokit uses; each request wraps it to keep its raw answer. */
+    private readonly pinned: typeof globalThis.fetch,
+    private readonly settings: GitHubSettings,
+    private readonly ctx: Ctx,
+    private readonly traffic: Traffic,
     readonly authKind: GitHubAuth['kind'],
-    private readonly counter: { n: number },
   ) {}
 
-  /** HTTP requests sent so far, retries and the App's token exchange included. */
+  /** HTTP requests sent so far, retries, pages and the App's token exchange included. */
   get calls(): number {
-    return this.counter.n;
+    return this.traffic.calls;
+  }
+
+  private static create(
+    settings: GitHubSettings,
+    ctx: Ctx,
+    traffic: Traffic,
+    kind: GitHubAuth['kind'],
+    auth: unknown,
+  ): GitHubClient {
+    const fetch = pinnedFetch({
+      pin: new OriginPin(PROVIDER, [settings.apiUrl]),
+      timeoutMs: settings.timeoutMs,
+      signal: ctx.signal,
+      onRequest: () => (traffic.calls += 1),
+    });
+    const octokit = new Octokit({
+      baseUrl: settings.apiUrl,
+      userAgent: 'nhi-github-connector',
+      ...(kind === 'app' ? { authStrategy: createAppAuth } : {}),
+      auth,
+      request: { fetch },
+      log: {
+        debug: () => {},
+        info: () => {},
+        warn: (m: string) => ctx.log.debug(`github: ${m}`),
+        // Octokit logs each failed request; the retry and the scope's error say it once.
+        error: () => {},
+      },
+    });
+    return new GitHubClient(octokit, fetch, settings, ctx, traffic, kind);
   }
 
   /**
    * Opens a client for `org`. With App auth and no installationId, the org's installation
    * is looked up with the App's JWT first (GET /orgs/{org}/installation).
    */
-  static async open(
+  static async open(settings: GitHubSettings, org: string, ctx: Ctx): Promise<GitHubClient> {
+    const traffic = new Traffic(settings.concurrency);
+    const auth = settings.auth;
+    if (auth.kind === 'token')
+      return GitHubClient.create(settings, ctx, traffic, 'token', auth.token);
+    let installationId = auth.installationId;
+    if (installationId === null)
+      installationId = (await GitHubClient.appInstallation(settings, org, ctx, traffic)).id;
+    return GitHubClient.create(settings, ctx, traffic, 'app', {
+      appId: auth.appId,
+      privateKey: auth.privateKey,
+      installationId,
+    });
+  }
+
+  /** GET /orgs/{org}/installation, signed with the App's JWT: the installation and its permissions. */
+  private static async appInstallation(
     settings: GitHubSettings,
     org: string,
-    ctx: Pick<ConnectorContext, 'log' | 'signal'>,
-  ): Promise<GitHubClient> {
-    const counter = { n: 0 };
-    const make = (auth: unknown, authStrategy?: unknown) =>
-      new GitHubOctokit({
-        baseUrl: settings.apiUrl,
-        userAgent: 'nhi-github-connector',
-        ...(authStrategy ? { authStrategy } : {}),
-        auth,
-        request: {
-          // A fresh signal per request, tied to the scan's: fetch leaves its abort listener on
-          // the signal it gets, so handing it the shared one would pile up thousands.
-          fetch: (url: string, init: RequestInit) => {
-            counter.n += 1;
-            return fetch(url, { ...init, signal: AbortSignal.any([ctx.signal]) });
-          },
-        },
-        log: {
-          debug: () => {},
-          info: () => {},
-          warn: (m: string) => ctx.log.debug(`github: ${m}`),
-          error: (m: string) => ctx.log.debug(`github: ${m}`),
-        },
-        throttle: {
-          // A per-client id keeps one org's write spacing from delaying another's.
-          id: randomUUID(),
-          retryAfterBaseValue: settings.retryAfterBaseValue,
-          fallbackSecondaryRateRetryAfter: 60,
-          onRateLimit: (
-            after: number,
-            options: { method: string; url: string },
-            _o: unknown,
-            retryCount: number,
-          ) => {
-            ctx.log.debug(
-              `github: primary rate limit on ${options.method} ${options.url}; retry #${retryCount + 1} in ${after}s`,
-            );
-            return retryCount < 3;
-          },
-          onSecondaryRateLimit: (
-            after: number,
-            options: { method: string; url: string },
-            _o: unknown,
-            retryCount: number,
-          ) => {
-            ctx.log.debug(
-              `github: secondary rate limit on ${options.method} ${options.url}; retry #${retryCount + 1} in ${after}s`,
-            );
-            return retryCount < 3;
-          },
-        },
-        retry: { retries: 3, retryAfterBaseValue: settings.retryAfterBaseValue },
-      });
-    let octokit: GitHubOctokitInstance;
+    ctx: Ctx,
+    traffic = new Traffic(settings.concurrency),
+  ) {
     const auth = settings.auth;
-    if (auth.kind === 'token') {
-      octokit = make(auth.token);
-    } else {
-      let installationId = auth.installationId;
-      if (installationId === null) {
-        const appOctokit = make({ appId: auth.appId, privateKey: auth.privateKey }, createAppAuth);
-        try {
-          const res = await appOctokit.request('GET /orgs/{org}/installation', { org });
-          installationId = res.data.id;
-        } catch (e) {
-          throw describeError(e, `looking up the GitHub App installation for ${org}`);
-        }
-      }
-      octokit = make(
-        { appId: auth.appId, privateKey: auth.privateKey, installationId },
-        createAppAuth,
-      );
-    }
-    return new GitHubClient(octokit, auth.kind, counter);
+    if (auth.kind !== 'app') throw new UserError('github: installation lookup needs App auth');
+    const jwt = GitHubClient.create(settings, ctx, traffic, 'app', {
+      appId: auth.appId,
+      privateKey: auth.privateKey,
+    });
+    return jwt.get('GET /orgs/{org}/installation', { org }, InstallationPermissionsSchema);
   }
 
-  /** Every page of a list endpoint (`Link` rel="next"), 100 per page. */
-  async list(route: string, params: Record<string, unknown>): Promise<unknown[]> {
-    try {
-      return (await this.octokit.paginate(route, { ...params, per_page: 100 })) as unknown[];
-    } catch (e) {
-      throw describeError(e, route, params);
-    }
+  /**
+   * What the App's installation on `org` was granted, e.g. { administration: 'write',
+   * secrets: 'read' }. Read-only.
+   */
+  static async installationPermissions(
+    settings: GitHubSettings,
+    org: string,
+    ctx: Ctx,
+  ): Promise<Record<string, string>> {
+    const { permissions } = await GitHubClient.appInstallation(settings, org, ctx);
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(permissions ?? {})) if (typeof v === 'string') out[k] = v;
+    return out;
   }
 
-  async get(route: string, params: Record<string, unknown>): Promise<unknown> {
-    try {
-      return (await this.octokit.request(route, params)).data as unknown;
-    } catch (e) {
-      throw describeError(e, route, params);
-    }
+  /** One document, validated against `schema` (without one: any JSON, for the caller to parse). */
+  async get<S extends z.ZodType = typeof ANY_DOCUMENT>(
+    route: string,
+    params: Params,
+    schema?: S,
+  ): Promise<z.infer<S>> {
+    return (await this.read(route, params, schema ?? (ANY_DOCUMENT as unknown as S))).data;
+  }
+
+  /** Every item of a list endpoint, all pages (see `pages`). */
+  async list<S extends z.ZodType = typeof ANY_LIST.item>(
+    route: string,
+    params: Params,
+    shape?: ListShape<S>,
+  ): Promise<z.infer<S>[]> {
+    const items: z.infer<S>[] = [];
+    for await (const page of this.pages(route, params, shape)) items.push(...page);
+    return items;
+  }
+
+  /**
+   * A list endpoint page by page, as each arrives (Octokit's paginator, `Link: rel="next"`,
+   * 100 per page); every page validated before it is yielded.
+   */
+  async *pages<S extends z.ZodType = typeof ANY_LIST.item>(
+    route: string,
+    params: Params,
+    shape?: ListShape<S>,
+  ): AsyncIterable<z.infer<S>[]> {
+    const operation = `GET ${expand(route, params)}`;
+    const schema = pageSchema(shape ?? (ANY_LIST as unknown as ListShape<S>));
+    // The paginator takes a request function; this one hands it the validated items.
+    const page = Object.assign(
+      async (next: EndpointRequest) => {
+        const { response, data } = await this.exchange([next], operation, schema);
+        return { ...response, data };
+      },
+      { endpoint: (p: Params) => this.octokit.request.endpoint(route, p) },
+    );
+    const iterator = this.octokit.paginate.iterator as unknown as Paginate;
+    for await (const res of iterator(page, { ...params, per_page: 100 }))
+      yield (res as { data: z.infer<S>[] }).data;
   }
 
   /** A write; returns GitHub's request id for the journal. Never echoes the body. */
-  async send(
-    route: string,
-    params: Record<string, unknown>,
-  ): Promise<{ status: number; requestId: string | null }> {
-    try {
-      const res = await this.octokit.request(route, params);
-      return {
-        status: res.status,
-        requestId: (res.headers['x-github-request-id'] as string | undefined) ?? null,
-      };
-    } catch (e) {
-      throw describeError(e, route, redactParams(params));
-    }
+  async send(route: string, params: Params): Promise<{ status: number; requestId: string | null }> {
+    const method = route.split(' ')[0]!;
+    await this.traffic.writeTurn(this.ctx.signal);
+    // PUT and DELETE are idempotent; a POST is sent once, unless GitHub throttled it unread.
+    const { response } = await this.exchange(
+      [route, params],
+      `${method} ${expand(route, params)}`,
+      null,
+      method === 'POST' ? 1 : this.settings.maxAttempts,
+    );
+    const id = response.headers['x-github-request-id'];
+    return { status: response.status, requestId: typeof id === 'string' ? id : null };
   }
 
   /**
@@ -271,118 +253,159 @@ export class GitHubClient {
    * one; null when the header is absent (fine-grained and App installation tokens).
    */
   async oauthScopes(org: string): Promise<string[] | null> {
-    try {
-      const res = await this.octokit.request('GET /orgs/{org}', { org });
-      const header = res.headers['x-oauth-scopes'];
-      if (typeof header !== 'string') return null;
-      return header
-        .split(',')
-        .map((x) => x.trim())
-        .filter(Boolean);
-    } catch (e) {
-      throw describeError(e, 'GET /orgs/{org}', { org });
-    }
+    const { headers } = (await this.read('GET /orgs/{org}', { org }, null)).response;
+    const header = headers['x-oauth-scopes'];
+    if (typeof header !== 'string') return null;
+    return header
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean);
+  }
+
+  private read<S extends z.ZodType>(route: string, params: Params, schema: S | null) {
+    const [method] = route.split(' ');
+    return this.exchange([route, params], `${method} ${expand(route, params)}`, schema);
   }
 
   /**
-   * What the App's installation on `org` was granted (GET /orgs/{org}/installation, signed
-   * with the App's JWT), e.g. { administration: 'write', secrets: 'read' }. Read-only.
+   * Sends one request through the in-flight cap (retried as a whole: a body cut short is
+   * sent again) and parses its answer; `schema` null reads no body.
    */
-  static async installationPermissions(
-    settings: GitHubSettings,
-    org: string,
-    ctx: Pick<ConnectorContext, 'log' | 'signal'>,
-  ): Promise<Record<string, string>> {
-    const auth = settings.auth;
-    if (auth.kind !== 'app') throw new UserError('github: installation permissions need App auth');
-    const octokit = new Octokit({
-      baseUrl: settings.apiUrl,
-      userAgent: 'nhi-github-connector',
-      authStrategy: createAppAuth,
-      auth: { appId: auth.appId, privateKey: auth.privateKey },
-      request: {
-        fetch: (url: string, init: RequestInit) =>
-          fetch(url, { ...init, signal: AbortSignal.any([ctx.signal]) }),
+  private async exchange<S extends z.ZodType>(
+    [route, params]: Call,
+    operation: string,
+    schema: S | null,
+    maxAttempts = this.settings.maxAttempts,
+  ): Promise<{ response: OctokitResponse; data: z.infer<S> }> {
+    const { ctx, traffic } = this;
+    const source = { provider: PROVIDER, operation };
+    return withRetry(
+      () =>
+        traffic.limit(async () => {
+          await traffic.waitForResume(ctx.signal);
+          let raw: Response | undefined;
+          const capture = async (url: string, init: RequestInit) =>
+            (raw = await this.pinned(url, init));
+          let response: OctokitResponse;
+          try {
+            // Octokit's own body parsing is left out: the raw answer is read and validated here.
+            const request = { fetch: capture, parseSuccessResponseBody: false };
+            const send = this.octokit.request as unknown as SendRequest;
+            response = await (typeof route === 'string'
+              ? send(route, { ...params, request })
+              : send({ ...route, request }));
+          } catch (e) {
+            throw this.translate(e, operation);
+          }
+          if (schema === null || response.status === 204) {
+            await raw?.body?.cancel();
+            return { response, data: undefined as z.infer<S> };
+          }
+          const text = await raw!.text();
+          return { response, data: parsePayload(schema, parseJsonBody(text, source), source) };
+        }),
+      {
+        maxAttempts,
+        // Backoff on the same scale as GitHub's waits (retryAfterBaseValue: ms per second).
+        baseDelayMs: this.settings.retryAfterBaseValue / 2,
+        maxDelayMs: 20 * this.settings.retryAfterBaseValue,
+        signal: ctx.signal,
+        onRetry: (e, n) => ctx.log.debug(`github: ${e.message}; retry #${n}`),
       },
-      log: {
-        debug: () => {},
-        info: () => {},
-        warn: (m: string) => ctx.log.debug(`github: ${m}`),
-        error: (m: string) => ctx.log.debug(`github: ${m}`),
-      },
-    });
-    try {
-      const res = await octokit.request('GET /orgs/{org}/installation', { org });
-      const out: Record<string, string> = {};
-      for (const [k, v] of Object.entries(res.data.permissions ?? {}))
-        if (typeof v === 'string') out[k] = v;
-      return out;
-    } catch (e) {
-      throw describeError(e, 'GET /orgs/{org}/installation', { org });
+    );
+  }
+
+  /**
+   * Octokit's errors carry the request (with headers) and the response; only the route, the
+   * status and GitHub's message are kept, so nothing sensitive travels further. A rate limit
+   * pauses this client until GitHub says requests may resume.
+   */
+  private translate(e: unknown, operation: string): unknown {
+    if (this.ctx.signal.aborted) return e;
+    if (e instanceof ApiError || e instanceof UserError) return e;
+    if (!isHttpError(e))
+      return new ApiError({
+        provider: PROVIDER,
+        operation,
+        kind: 'client',
+        detail: errorMessage(e),
+      });
+    // A failure before any answer (off-origin, timeout, network) comes from pinnedFetch.
+    if (e.cause instanceof ApiError) return e.cause;
+    if (!e.response)
+      return new ApiError({
+        provider: PROVIDER,
+        operation,
+        kind: 'network',
+        detail: errorMessage(e.cause ?? e),
+      });
+    const data = e.response.data as { message?: unknown } | string | undefined;
+    const message = visibleControls(
+      typeof data === 'object' && data !== null && typeof data.message === 'string'
+        ? data.message
+        : (e.message.split(' - ')[0] ?? ''),
+    );
+    const headers = e.response.headers ?? {};
+    const limit = rateLimitOf(e.status, headers, message, Date.now());
+    if (limit) {
+      const waitMs = limit.waitSeconds * this.settings.retryAfterBaseValue;
+      this.traffic.resumeAt = Math.max(this.traffic.resumeAt, Date.now() + waitMs);
+      return new ApiError({
+        provider: PROVIDER,
+        operation,
+        kind: 'throttled',
+        status: e.status,
+        detail: `${limit.kind} rate limit: ${message} (wait ${limit.waitSeconds} s)`,
+        retryAfterMs: 0, // the client's pause already waits it out
+      });
     }
+    return new ApiError({
+      provider: PROVIDER,
+      operation,
+      kind: kindOfStatus(e.status),
+      status: e.status,
+      detail: e.status === 401 ? `${message} (check the token or GitHub App credentials)` : message,
+    });
   }
 }
 
-/** A 403/404 becomes a Denied value; anything else stays an error. */
-export async function attempt<T>(fn: () => Promise<T>): Promise<Attempt<T>> {
-  try {
-    return { ok: true, value: await fn() };
-  } catch (e) {
-    if (e instanceof DeniedError)
-      return { ok: false, denied: { status: e.status, message: e.message } };
-    throw e;
-  }
+/**
+ * GitHub's message with its control characters written as escapes (`\r\n`, `\u001b`): the
+ * error stays one line, and a line break or escape sequence an error body carries is shown
+ * for what it is rather than folded into a space.
+ */
+function visibleControls(message: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what it escapes
+  return message.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) =>
+    c < '\u0020'
+      ? JSON.stringify(c).slice(1, -1)
+      : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
-export class DeniedError extends GitHubApiError {
-  override name = 'DeniedError';
-  constructor(
-    message: string,
-    override readonly status: number,
-  ) {
-    super(message, status);
-  }
+/** A refusal GitHub gives for what the credentials may not see: 403, or 404 for private things. */
+export function isRefused(e: unknown): e is ApiError {
+  return e instanceof ApiError && (e.kind === 'denied' || e.kind === 'not-found');
 }
 
-function redactParams(params: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(params))
-    if (k !== 'encrypted_value' && k !== 'data') out[k] = v;
-  return out;
+export function isNotFound(e: unknown): e is ApiError {
+  return e instanceof ApiError && e.kind === 'not-found';
 }
 
-function expand(route: string, params: Record<string, unknown> = {}): string {
-  return route.replace(/\{(\w+)\}/g, (m, name: string) =>
+/** `GET /repos/{owner}/{repo}` with its parameters filled in (for messages and gaps). */
+export function expand(route: string, params: Params = {}): string {
+  const path = route.includes(' ') ? route.slice(route.indexOf(' ') + 1) : route;
+  return path.replace(/\{(\w+)\}/g, (m, name: string) =>
     params[name] === undefined ? m : String(params[name]),
   );
 }
 
-/**
- * Octokit's errors carry the request (with headers) and response; we keep only the route,
- * the status and GitHub's message, so nothing sensitive can travel further.
- */
-function describeError(e: unknown, route: string, params?: Record<string, unknown>): Error {
-  const where = expand(route, params);
-  if (isHttpError(e)) {
-    const data = e.response?.data as { message?: unknown } | undefined;
-    const msg = typeof data?.message === 'string' ? data.message : e.message.split(' - ')[0];
-    if (e.status === 403 || e.status === 404)
-      return new DeniedError(`${where}: ${e.status} ${msg}`, e.status);
-    if (e.status === 401)
-      return new GitHubApiError(
-        `${where}: 401 ${msg} (check the token or GitHub App credentials)`,
-        401,
-      );
-    return new GitHubApiError(`${where}: ${e.status} ${msg}`, e.status);
-  }
-  if (e instanceof UserError || e instanceof GitHubApiError) return e;
-  const name = e instanceof Error ? e.name : 'Error';
-  const msg = e instanceof Error ? e.message : String(e);
-  return new GitHubApiError(`${where}: ${name}: ${msg}`, null);
-}
-
 /** Octokit's RequestError, recognised by shape (its package is not a direct dependency). */
-function isHttpError(e: unknown): e is Error & { status: number; response?: { data?: unknown } } {
+function isHttpError(e: unknown): e is Error & {
+  status: number;
+  cause?: unknown;
+  response?: { data?: unknown; headers?: Record<string, string | number | undefined> };
+} {
   return (
     e instanceof Error &&
     e.name === 'HttpError' &&

@@ -8,9 +8,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeTestContext } from '../../src/connector/testing.js';
+import { peakInFlight, startCanary } from '../../src/connector/stand-in.js';
 import { UserError } from '../../src/connector/index.js';
 import type { ScopeFailure, ScopeInventory, ScopeResult } from '../../src/model/index.js';
-import { buildGitHubDemoEstate } from '../../fixtures/demo/github.js';
+import { buildGitHubDemoEstate } from './stand-in/demo.js';
+import { denied, primaryLimit, respondWith, secondaryLimit } from './stand-in/faults.js';
 import { connector, DEMO_TOKEN } from './index.js';
 import { startGitHubStandIn, type GitHubStandIn } from './stand-in/server.js';
 import { syntheticOrg } from './stand-in/synthetic.js';
@@ -81,6 +83,37 @@ describe('demo estate', () => {
       expect([main!.incomplete, labs!.incomplete]).toEqual([[], []]);
       const clouds = new Set(all.map((c) => c.attributes.storesCloudKey).filter(Boolean));
       expect(clouds).toEqual(new Set(['aws', 'azure', 'gcp']));
+      // AI provider keys in CI: an Actions, an environment and a Dependabot secret.
+      const ai = all
+        .filter((c) => c.attributes.storesAiKey)
+        .map((c) => [c.type, c.externalId, c.attributes.storesAiKey]);
+      expect(ai).toEqual([
+        [
+          'actions-secret',
+          'actions-secret:orbital-freight-labs/llm-dispatch-assistant:OPENAI_API_KEY',
+          'openai',
+        ],
+        [
+          'actions-secret',
+          'actions-secret:orbital-freight-labs/llm-dispatch-assistant/env/demo:ANTHROPIC_API_KEY',
+          'anthropic',
+        ],
+        [
+          'dependabot-secret',
+          'dependabot-secret:orbital-freight-labs/ml-eta-model:HF_TOKEN',
+          'huggingface',
+        ],
+      ]);
+      // Every credential has the handle a person finds it by, and no handle is a secret.
+      const handles = all.map((c) => [c.type, c.attributes.handle]);
+      expect(handles.filter(([, h]) => typeof h !== 'string' || h === '')).toEqual([]);
+      expect(Object.fromEntries(handles)).toMatchObject({
+        'classic-pat': expect.stringMatching(/^…[0-9a-f]{8}$/),
+        'ssh-key': expect.stringMatching(/^SHA256:/),
+        'deploy-key': expect.stringMatching(/^SHA256:[A-Za-z0-9+/]{43}$/),
+        'fine-grained-pat': expect.stringMatching(/ \(token id \d+\)$/),
+        'app-installation': expect.stringMatching(/^installation \d+$/),
+      });
       // ShipFast CI belongs to an outside vendor; Orbital's own Apps are first-party.
       const apps = [main!, labs!].flatMap((inv) =>
         inv.identities
@@ -116,7 +149,7 @@ describe('demo estate', () => {
 
   it('never puts the token into results or logs', async () => {
     const s = await start(buildGitHubDemoEstate(NOW));
-    s.faults.serverError({ times: 100, match: /^\/orgs\/orbital-freight-labs$/ });
+    s.faults.add({ status: 502, times: 100, path: /^\/orgs\/orbital-freight-labs$/ });
     const { results, ctx } = await scan(
       { orgs: ['orbital-freight', 'orbital-freight-labs'], apiUrl: s.url },
       { GITHUB_TOKEN: USER_TOKEN },
@@ -156,16 +189,18 @@ describe('pagination and throttling', () => {
     const s = await start({
       orgs: [syntheticOrg({ login: 'busy', repos: 30, every: 10, ghec: true })],
     });
-    s.faults.primaryLimit({ times: 1, match: /^\/orgs\/busy\/repos$/ });
-    s.faults.secondaryLimit({ times: 2, status: 429, match: /\/keys$/ });
-    s.faults.secondaryLimit({ times: 1, status: 403, match: /\/hooks$/ });
+    s.faults.add(primaryLimit({ times: 1, path: /^\/orgs\/busy\/repos$/ }));
+    s.faults.add(secondaryLimit({ times: 2, status: 429, path: /\/keys$/ }));
+    s.faults.add(secondaryLimit({ times: 1, status: 403, path: /\/hooks$/ }));
     const started = Date.now();
     const { results, ctx } = await scan(
       { orgs: ['busy'], apiUrl: s.url },
       { GITHUB_TOKEN: 'ghs_x' },
     );
     const inv = inventory(results[0]);
-    expect(Date.now() - started).toBeLessThan(5_000);
+    // The waits are the 1-second hints, not GitHub's 60-second default for a secondary limit
+    // (four of those would take minutes); the margin covers a loaded machine.
+    expect(Date.now() - started).toBeLessThan(20_000);
     expect(inv.identities.filter((i) => i.kind === 'repository')).toHaveLength(30);
     expect(inv.credentials.filter((c) => c.type === 'deploy-key')).toHaveLength(3);
     expect(inv.gaps).toEqual([]);
@@ -181,16 +216,7 @@ describe('pagination and throttling', () => {
     });
     standIn = s;
     /** Most /repos/ requests that overlapped in time. */
-    const peak = () => {
-      const events = s.requests
-        .filter((r) => r.path.startsWith('/repos/'))
-        .flatMap((r) => [[r.startedAt, 1] as const, [r.endedAt, -1] as const])
-        .sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-      let now = 0;
-      let max = 0;
-      for (const [, d] of events) max = Math.max(max, (now += d));
-      return max;
-    };
+    const peak = () => peakInFlight(s.requests.filter((r) => r.path.startsWith('/repos/')));
     await scan({ orgs: ['wide'], apiUrl: s.url, concurrency: 3 }, { GITHUB_TOKEN: 'ghs_x' });
     // Never more than 3; at least 2 shows the repositories really ran in parallel.
     expect(peak()).toBeLessThanOrEqual(3);
@@ -205,8 +231,8 @@ describe('partial access becomes coverage gaps', () => {
   it('a repository the token cannot read is named in a gap; the rest is scanned', async () => {
     const org = syntheticOrg({ login: 'acme', repos: 12, every: 1 });
     const s = await start({ orgs: [org] });
-    s.faults.denyRepo('acme/repo-0003', 404);
-    s.faults.denyRepo('acme/repo-0007', 403);
+    s.denyRepo('acme/repo-0003', 404);
+    s.denyRepo('acme/repo-0007', 403);
     const { results } = await scan({ orgs: ['acme'], apiUrl: s.url }, { GITHUB_TOKEN: USER_TOKEN });
     const inv = inventory(results[0]);
     expect(inv.credentials.filter((c) => c.type === 'deploy-key')).toHaveLength(10);
@@ -221,7 +247,7 @@ describe('partial access becomes coverage gaps', () => {
 
   it('a repository denied to one token only is readable with another', async () => {
     const s = await start({ orgs: [syntheticOrg({ login: 'acme', repos: 3, every: 1 })] });
-    s.faults.denyRepo('acme/repo-0001', 404, { token: USER_TOKEN });
+    s.denyRepo('acme/repo-0001', 404, { token: USER_TOKEN });
     const denied = inventory(
       (await scan({ orgs: ['acme'], apiUrl: s.url }, { GITHUB_TOKEN: USER_TOKEN })).results[0],
     );
@@ -251,7 +277,7 @@ describe('partial access becomes coverage gaps', () => {
 
   it('org-level denials each become their own gap and repositories are still scanned', async () => {
     const s = await start({ orgs: [syntheticOrg({ login: 'acme', repos: 3, every: 1 })] });
-    s.faults.deny(/^\/orgs\/acme\/(actions\/secrets|hooks|installations)$/, 403);
+    s.faults.add(denied(/^\/orgs\/acme\/(actions\/secrets|hooks|installations)$/, 403));
     const { results } = await scan({ orgs: ['acme'], apiUrl: s.url }, { GITHUB_TOKEN: 'ghs_x' });
     const inv = inventory(results[0]);
     expect(inv.gaps.map((g) => g.signal).sort()).toEqual([
@@ -278,11 +304,11 @@ describe('partial access becomes coverage gaps', () => {
 
   it('a garbage payload fails the scope with a message naming the endpoint and field', async () => {
     const s = await start({ orgs: [syntheticOrg({ login: 'acme', repos: 2 })] });
-    s.faults.respondWith(/^\/repos\/acme\/repo-0001\/keys$/, 200, [{ id: 'not-a-number' }]);
+    s.faults.add(respondWith(/^\/repos\/acme\/repo-0001\/keys$/, 200, [{ id: 'not-a-number' }]));
     const { results } = await scan({ orgs: ['acme'], apiUrl: s.url }, { GITHUB_TOKEN: USER_TOKEN });
     expect(results[0]).toMatchObject({ kind: 'failure' });
     expect((results[0] as ScopeFailure).error).toMatch(
-      /GET \/repos\/acme\/repo-0001\/keys: item 0: id/,
+      /GET \/repos\/acme\/repo-0001\/keys: .*\[0\]\.id/,
     );
   });
 });
@@ -353,7 +379,7 @@ describe('App owners (GET /apps/{app_slug})', () => {
 
   it('marks third-party Apps, asks once per App per scan, and leaves unknowable owners unknown', async () => {
     const s = await start(estate());
-    s.faults.deny(/^\/apps\/blocked-app$/, 403);
+    s.faults.add(denied(/^\/apps\/blocked-app$/, 403));
     // An installation token: every org-level list is readable, so only App owners are missing.
     const { results } = await scan(
       { orgs: ['acme', 'acme-tools'], apiUrl: s.url },
@@ -417,23 +443,69 @@ describe('App owners (GET /apps/{app_slug})', () => {
     );
     const inv = inventory(results[0]);
     expect(Object.values(appAttrs(inv)).every((a) => a.thirdParty === true)).toBe(true);
-    const events = s.requests
-      .filter((r) => r.path.startsWith('/apps/'))
-      .flatMap((r) => [[r.startedAt, 1] as const, [r.endedAt, -1] as const])
-      .sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-    let now = 0;
-    let peak = 0;
-    for (const [, d] of events) peak = Math.max(peak, (now += d));
-    expect(events).toHaveLength(18);
+    const lookups = s.requests.filter((r) => r.path.startsWith('/apps/'));
+    expect(lookups).toHaveLength(9);
     // Two at a time: bounded, yet in parallel.
-    expect(peak).toBe(2);
+    expect(peakInFlight(lookups)).toBe(2);
   });
 
   it('a garbage App payload fails the scope naming the call and the field', async () => {
     const s = await start(estate());
-    s.faults.respondWith(/^\/apps\/vendor-ci$/, 200, { id: 1, name: 'x', owner: { id: 3 } });
+    s.faults.add(respondWith(/^\/apps\/vendor-ci$/, 200, { id: 1, name: 'x', owner: { id: 3 } }));
     const { results } = await scan({ orgs: ['acme'], apiUrl: s.url }, { GITHUB_TOKEN: USER_TOKEN });
-    expect((results[0] as ScopeFailure).error).toMatch(/GET \/apps\/vendor-ci: owner/);
+    expect((results[0] as ScopeFailure).error).toMatch(/GET \/apps\/vendor-ci: .*\.owner/);
+  });
+});
+
+describe('hardening: a fault mid-scan fails the scope; it is never a gap or an empty list', () => {
+  const scanAcme = async (s: GitHubStandIn, options: Record<string, unknown> = {}) =>
+    (await scan({ orgs: ['acme'], apiUrl: s.url, ...options }, { GITHUB_TOKEN: 'ghs_x' }))
+      .results[0];
+
+  it('a `Link: rel="next"` to another origin fails the scope without sending anything there', async () => {
+    const s = await start({ orgs: [syntheticOrg({ login: 'acme', repos: 105, every: 10 })] });
+    const foreign = await startCanary();
+    try {
+      s.faults.add({ path: '/orgs/acme/repos', foreignLinks: foreign.url });
+      const r = await scanAcme(s);
+      expect(r).toMatchObject({ kind: 'failure', code: 'OffOrigin' });
+      expect((r as ScopeFailure).error).toContain('refused to follow');
+      expect(foreign.requests).toEqual([]);
+    } finally {
+      await foreign.close();
+    }
+  });
+
+  it('a redirect to another origin on one repository fails the scope (it is not "denied")', async () => {
+    const s = await start({ orgs: [syntheticOrg({ login: 'acme', repos: 4, every: 1 })] });
+    const foreign = await startCanary();
+    try {
+      s.faults.add({ path: '/repos/acme/repo-0002/hooks', redirect: `${foreign.url}/x` });
+      expect(await scanAcme(s)).toMatchObject({ kind: 'failure', code: 'OffOrigin' });
+      expect(foreign.requests).toEqual([]);
+    } finally {
+      await foreign.close();
+    }
+  });
+
+  it.each([
+    ['the wrong document', { body: { kind: 'something else', items: null } }, /InvalidResponse/],
+    ['an HTML page', { body: '<html>hi</html>', contentType: 'text/html' }, /not JSON/],
+    ['5xx after the retries', { status: 502 }, /502/],
+  ])('%s from an org-level list fails the scope', async (_what, fault, error) => {
+    const s = await start({ orgs: [syntheticOrg({ login: 'acme', repos: 2, every: 1 })] });
+    s.faults.add({ path: '/orgs/acme/actions/secrets', times: Infinity, ...fault });
+    const r = await scanAcme(s, { maxAttempts: 2 });
+    expect(r?.kind).toBe('failure');
+    expect((r as ScopeFailure).error).toMatch(error);
+  });
+
+  it('a repository list that hangs times out and fails the scope, naming the endpoint', async () => {
+    const s = await start({ orgs: [syntheticOrg({ login: 'acme', repos: 3, every: 1 })] });
+    s.faults.add({ path: '/repos/acme/repo-0001/environments', hang: true, times: Infinity });
+    const r = await scanAcme(s, { timeoutMs: 300, maxAttempts: 2 });
+    expect(r).toMatchObject({ kind: 'failure', code: 'Timeout' });
+    expect((r as ScopeFailure).error).toMatch(/repo-0001\/environments: Timeout no answer/);
   });
 });
 

@@ -3,123 +3,16 @@
  * through the REST API of github.com or a GitHub Enterprise Server (options.apiUrl).
  * See README.md for options, environment variables and the permissions each part needs.
  */
-import type {
-  Connector,
-  ConnectorContext,
-  DemoHandle,
-  DoctorCheck,
-  DoctorReport,
-} from '../../src/connector/index.js';
+import type { Connector, ConnectorContext } from '../../src/connector/index.js';
 import type { ScopeResult } from '../../src/model/index.js';
-import {
-  GitHubApiError,
-  GitHubClient,
-  attempt,
-  resolveSettings,
-  type GitHubSettings,
-} from './client.js';
-import { SIGNALS, scanOrganization } from './scan.js';
-import { options } from './options.js';
 import { AppOwnerLookup } from './app-owners.js';
+import { resolveSettings } from './client.js';
+import { doctor } from './doctor.js';
+import { options } from './options.js';
+import { SIGNALS, scanOrganization } from './scan.js';
 
-/** The demo's token has GitHub's installation-token prefix, so the stand-in lets it read PAT grants. */
-export const DEMO_TOKEN = 'ghs_demoOrbitalFreight000000000000000000';
-
-/** Playbooks GitHub credentials can drive, and what each needs per kind of credential. */
-const GH_PLAYBOOKS: {
-  name: string;
-  classic: { scope: string | null; why: string };
-  app: { permission: string | null; why: string };
-  /** What a fine-grained token needs; null = no fine-grained token can do it. */
-  fineGrained: string | null;
-}[] = [
-  {
-    name: 'playbook: delete deploy keys',
-    classic: { scope: 'repo', why: 'classic scope repo' },
-    app: { permission: 'administration', why: 'repository permission Administration (write)' },
-    fineGrained: 'repository permission Administration (write)',
-  },
-  {
-    name: 'playbook: revoke fine-grained PAT grants',
-    classic: {
-      scope: null,
-      why: 'a GitHub App with organization permission Personal access tokens (write)',
-    },
-    app: {
-      permission: 'organization_personal_access_tokens',
-      why: 'organization permission Personal access tokens (write)',
-    },
-    fineGrained: null,
-  },
-  {
-    name: 'playbook: revoke SAML credential authorizations',
-    classic: { scope: 'admin:org', why: 'classic scope admin:org (GitHub Enterprise Cloud)' },
-    app: {
-      permission: null,
-      why: 'a classic token with admin:org: Apps cannot revoke credential authorizations',
-    },
-    fineGrained: null,
-  },
-  {
-    name: 'playbook: github-actions sink',
-    classic: { scope: 'repo', why: 'classic scope repo (and admin:org for organization secrets)' },
-    app: {
-      permission: 'secrets',
-      why: 'repository permission Secrets (write) (and organization permission Secrets: write for organization secrets)',
-    },
-    fineGrained: 'repository permission Secrets (write)',
-  },
-];
-
-/** Exact names: the playbooks need the top-level scopes (repo, admin:org), not narrower ones. */
-function hasScope(scopes: string[], want: string): boolean {
-  return scopes.includes(want);
-}
-
-/** Playbook checks for a token: classic tokens list their scopes, other tokens do not. */
-function tokenPlaybookChecks(scopes: string[] | null, token: string): DoctorCheck[] {
-  if (scopes === null) {
-    // No scopes header: an App installation token (ghs_) or a fine-grained token. What they
-    // were granted is not visible to them, but some playbooks are out of their reach anyway.
-    const installation = token.startsWith('ghs_');
-    return GH_PLAYBOOKS.map((p) => {
-      const needs = installation ? p.app.permission && p.app.why : p.fineGrained;
-      if (!needs)
-        return {
-          name: p.name,
-          ok: false,
-          detail: `not with ${installation ? 'an App installation token' : 'a fine-grained token'}: needs ${installation ? p.app.why : p.classic.why}`,
-        };
-      const kind = installation ? 'App installation tokens' : 'fine-grained tokens';
-      return {
-        name: p.name,
-        ok: false,
-        detail: `unknown for ${kind} (GitHub does not report their permissions): needs ${needs}`,
-      };
-    });
-  }
-  return GH_PLAYBOOKS.map((p) => {
-    const ok = p.classic.scope !== null && hasScope(scopes, p.classic.scope);
-    let detail = ok ? `token has scope ${p.classic.scope}` : `missing ${p.classic.why}`;
-    if (ok && p.name === 'playbook: github-actions sink' && !hasScope(scopes, 'admin:org'))
-      detail += '; organization secrets also need admin:org';
-    if (!ok) detail += ` (token scopes: ${scopes.join(', ') || 'none'})`;
-    return { name: p.name, ok, detail };
-  });
-}
-
-/** Playbook checks for an App installation, from the permissions it was granted. */
-function appPlaybookChecks(perms: Record<string, string>, suffix: string): DoctorCheck[] {
-  return GH_PLAYBOOKS.map((p) => {
-    const ok = p.app.permission !== null && perms[p.app.permission] === 'write';
-    let detail = ok ? `installation has ${p.app.permission}: write` : `missing ${p.app.why}`;
-    if (ok && p.app.permission === 'secrets' && perms.organization_secrets !== 'write')
-      detail += '; organization secrets also need organization_secrets: write';
-    if (!ok && p.app.permission !== null)
-      detail += ` (installation has ${p.app.permission}: ${perms[p.app.permission] ?? 'none'})`;
-    return { name: `${p.name}${suffix}`, ok, detail };
-  });
-}
+/** The demo's token (GitHub's installation-token prefix, so the stand-in lets it read PAT grants). */
+export { DEMO_TOKEN } from './stand-in/token.js';
 
 export const connector: Connector = {
   id: 'github',
@@ -136,113 +29,14 @@ export const connector: Connector = {
   async *discover(ctx: ConnectorContext): AsyncIterable<ScopeResult> {
     const settings = resolveSettings(ctx);
     // One lookup per GitHub App for the whole scan, whichever orgs it is installed in.
-    const appOwners = new AppOwnerLookup(settings.concurrency);
+    const appOwners = new AppOwnerLookup();
     for (const org of settings.orgs) {
       ctx.signal.throwIfAborted();
-      yield await scanOne(settings, org, ctx, appOwners);
+      yield await scanOrganization(settings, org, ctx, appOwners);
     }
   },
 
-  async doctor(ctx: ConnectorContext): Promise<DoctorReport> {
-    const settings = resolveSettings(ctx);
-    const checks: DoctorCheck[] = [];
-    let authenticated = false;
-    const probes: [string, string, Record<string, unknown>][] = [
-      ['fine-grained PAT grants', 'GET /orgs/{org}/personal-access-tokens', { per_page: 1 }],
-      [
-        'credential authorizations (GHEC)',
-        'GET /orgs/{org}/credential-authorizations',
-        { per_page: 1 },
-      ],
-      ['App installations', 'GET /orgs/{org}/installations', { per_page: 1 }],
-      ['organization Actions secrets', 'GET /orgs/{org}/actions/secrets', { per_page: 1 }],
-      ['organization Dependabot secrets', 'GET /orgs/{org}/dependabot/secrets', { per_page: 1 }],
-      ['organization webhooks', 'GET /orgs/{org}/hooks', { per_page: 1 }],
-      ['repositories', 'GET /orgs/{org}/repos', { per_page: 1 }],
-    ];
-    for (const org of settings.orgs) {
-      let client: GitHubClient;
-      try {
-        client = await GitHubClient.open(settings, org, ctx);
-        await client.get('GET /orgs/{org}', { org });
-        authenticated = true;
-        checks.push({
-          name: `${org}: organization`,
-          ok: true,
-          detail: `reachable at ${settings.apiUrl}`,
-        });
-      } catch (e) {
-        checks.push({ name: `${org}: organization`, ok: false, detail: (e as Error).message });
-        continue;
-      }
-      for (const [name, route, params] of probes) {
-        const r = await attempt(() => client.get(route, { org, ...params }));
-        checks.push({
-          name: `${org}: ${name}`,
-          ok: r.ok,
-          detail: r.ok ? 'readable' : r.denied.message,
-        });
-      }
-      // Write permissions for playbooks, read without writing: a token once, an App per org.
-      const auth = settings.auth;
-      if (auth.kind === 'token' && !checks.some((c) => c.name.startsWith('playbook: '))) {
-        const scopes = await client.oauthScopes(org).catch(() => null);
-        checks.push(...tokenPlaybookChecks(scopes, auth.token));
-      } else if (auth.kind === 'app') {
-        const suffix = settings.orgs.length > 1 ? ` in ${org}` : '';
-        try {
-          const perms = await GitHubClient.installationPermissions(settings, org, ctx);
-          checks.push(...appPlaybookChecks(perms, suffix));
-        } catch (e) {
-          checks.push({
-            name: `playbook: all${suffix}`,
-            ok: false,
-            detail: `unknown: ${(e as Error).message}`,
-          });
-        }
-      }
-    }
-    const identity =
-      settings.auth.kind === 'app'
-        ? `GitHub App ${settings.auth.appId}`
-        : `token from ${settings.auth.envName}`;
-    return { provider: 'github', authenticated, identity, checks };
-  },
-
-  async startDemo(clock: Date): Promise<DemoHandle> {
-    const [{ startGitHubStandIn }, { buildGitHubDemoEstate }, { COMPANY }] = await Promise.all([
-      import('./stand-in/server.js'),
-      import('../../fixtures/demo/github.js'),
-      import('../../fixtures/demo/company.js'),
-    ]);
-    const standIn = await startGitHubStandIn({ estate: buildGitHubDemoEstate(clock) });
-    return {
-      options: { orgs: [...COMPANY.githubOrgs], apiUrl: standIn.url },
-      env: { GITHUB_TOKEN: DEMO_TOKEN },
-      close: () => standIn.close(),
-    };
-  },
+  doctor,
+  // Loaded only for --demo: a real scan never parses stand-in code.
+  startDemo: async (clock) => (await import('./stand-in/index.js')).startDemo(clock),
 };
-
-async function scanOne(
-  settings: GitHubSettings,
-  org: string,
-  ctx: ConnectorContext,
-  appOwners: AppOwnerLookup,
-): Promise<ScopeResult> {
-  let client: GitHubClient | null = null;
-  try {
-    client = await GitHubClient.open(settings, org, ctx);
-    return await scanOrganization(client, settings, org, ctx, appOwners);
-  } catch (e) {
-    if (ctx.signal.aborted) throw e;
-    const status = e instanceof GitHubApiError ? e.status : null;
-    return {
-      kind: 'failure',
-      scope: { provider: 'github', id: org, name: org, kind: 'organization' },
-      error: e instanceof Error ? e.message : String(e),
-      code: status === null ? (e instanceof Error ? e.name : null) : String(status),
-      apiCalls: client?.calls ?? 0,
-    };
-  }
-}

@@ -43,12 +43,14 @@ export const options = defineOptions({
       .min(1)
       .max(64)
       .default(8)
-      .describe('Repositories scanned at once'),
+      .describe('Requests in flight at once (repositories are scanned in parallel up to it)'),
     retryAfterBaseValue: z
       .number()
       .min(0)
       .default(1000)
-      .describe('Milliseconds per second of retry-after / rate-limit reset wait'),
+      .describe(
+        'Milliseconds per second of retry-after / rate-limit reset wait, and the scale of retry backoff (0.5 s at the default)',
+      ),
   },
   flags: [
     { flag: '--github-org <org...>', key: 'orgs', description: 'GitHub organization(s) to scan' },

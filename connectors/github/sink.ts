@@ -16,8 +16,8 @@
 import sodium from 'libsodium-wrappers';
 import type { ConnectorContext, SecretMaterial, Sink } from '../../src/connector/index.js';
 import { UserError } from '../../src/connector/index.js';
-import { GitHubClient, resolveSettings, DeniedError } from './client.js';
-import { PublicKeySchema, SecretSchema, parseOne } from './map.js';
+import { GitHubClient, resolveSettings, isNotFound } from './client.js';
+import { PublicKeySchema, SecretSchema, parseOne } from './schema.js';
 
 export type SinkTarget =
   | { level: 'organization'; org: string; name: string | null }
@@ -124,7 +124,7 @@ export function githubActionsSink(ctx: ConnectorContext, target: string): Sink {
       const data = await c.get(`GET ${base}/{secret_name}`, { ...params, secret_name: name });
       return parseOne(SecretSchema, data, `GET ${label}`);
     } catch (e) {
-      if (e instanceof DeniedError && e.status === 404) return null;
+      if (isNotFound(e)) return null;
       throw e;
     }
   };

@@ -79,7 +79,7 @@ program
   .option('-t, --type <types>', 'only these credential types (comma separated)')
   .option('--status <statuses>', 'only these statuses: active,inactive,expired,unknown')
   .option('--scope <id>', 'only this account / org / tenant / project')
-  .option('--band <bands>', 'only these risk bands: high,medium,low')
+  .option('--band <bands>', 'only these risk bands: critical,high,medium,low')
   .option('--removed', 'include credentials no longer seen')
   .option('--sort <key>', 'score | age | last-used | provider', 'score')
   .option('--limit <n>', 'at most n rows (table default 200)')
@@ -94,10 +94,7 @@ program
 program
   .command('report')
   .description('findings, worst first, with the reason in words')
-  .option(
-    '--min-severity <severity>',
-    'only findings at or above: critical, high, medium, low, info',
-  )
+  .option('--min-severity <severity>', 'only findings at or above: critical, high, medium, low')
   .option('-p, --provider <ids>', 'only these providers')
   .option('--rule <ids>', 'only these rules (comma separated)')
   .option('--limit <n>', 'rows in table/markdown output')

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { z } from 'zod';
 import { RULES } from '../scoring/rules/index.js';
 import type { AnyRule } from '../scoring/types.js';
+import { playbookReach } from '../scoring/fix.js';
 import { DEFAULT_DELETE_AFTER_DAYS, DEFAULT_OVERLAP_DAYS, PROVIDER_IDS } from './schema.js';
 
 /**
@@ -67,9 +68,13 @@ function ruleBlock(rule: AnyRule): string[] {
     `severity ${rule.severity}`,
     `OWASP ${rule.owasp}`,
     ...(cis ? [cis] : []),
-    ...(rule.playbook ? [`fix: playbook ${rule.playbook}`] : []),
+    rule.fix.playbook
+      ? `fix: nhi ${rule.fix.playbook} where it can act (${playbookReach(rule.fix)}), manual steps elsewhere`
+      : 'fix: manual steps (nhi report / nhi show)',
   ];
-  const out = [...wrap(`${rule.title}. ${rule.description}`, '  '), `  # (${facts.join(' · ')})`];
+  const out = [...wrap(`${rule.title}. ${rule.description}`, '  ')];
+  if (rule.defaultsFrom) out.push(...wrap(`Defaults follow ${rule.defaultsFrom}.`, '  '));
+  out.push(...wrap(`(${facts.join(' · ')})`, '  '));
   out.push(`  # ${rule.id}:`, `  #   enabled: true`, `  #   severity: ${rule.severity}`);
   const shape = rule.options.shape as Record<string, z.ZodType>;
   for (const [key, value] of Object.entries(defaults)) {

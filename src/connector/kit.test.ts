@@ -16,6 +16,7 @@ import {
 import {
   garbage,
   offsetPage,
+  peakInFlight,
   router,
   serveStandIn,
   standInCertificate,
@@ -275,5 +276,33 @@ describe('stand-in over TLS', () => {
     a.faults.add({ path: '/hello', status: 403 });
     expect((await getTls(`${b.url}/hello`, tls.cert)).status).toBe(403);
     expect((await getTls(`${a.url}/hello`, tls.cert)).status).toBe(200);
+  });
+});
+
+describe('stand-in server', () => {
+  it('serves under a base path, logs relative paths, timings and the kind of credentials', async () => {
+    const s = await server(hello, {
+      basePath: '/api/v3',
+      authKind: (req) => (req.headers.authorization ? 'token' : 'none'),
+      errorBody: (status) => ({ body: { message: `error ${status}` } }),
+    });
+    expect(s.url).toMatch(/\/api\/v3$/);
+    s.faults.add({ path: /^\/hello$/, status: 503 });
+    expect((await fetch(`${s.url}/hello`)).status).toBe(503);
+    const ok = await fetch(`${s.url}/hello`, { headers: { authorization: 'token x' } });
+    expect(await ok.json()).toEqual({ hello: 'world' });
+    // Outside the base path nothing is routed.
+    const outside = await fetch(`${new URL(s.url).origin}/hello`);
+    expect([outside.status, await outside.json()]).toEqual([404, { message: 'error 404' }]);
+    expect(s.requests.map((r) => [r.path, r.status, r.auth])).toEqual([
+      ['/hello', 503, 'none'],
+      ['/hello', 200, 'token'],
+      ['/hello', 404, 'none'],
+    ]);
+    for (const r of s.requests) expect(r.endedAt).toBeGreaterThanOrEqual(r.startedAt);
+    expect(peakInFlight(s.requests)).toBe(1);
+    s.latencyMs = 30;
+    await Promise.all([1, 2, 3].map(() => fetch(`${s.url}/hello`)));
+    expect(peakInFlight(s.requests)).toBe(3);
   });
 });

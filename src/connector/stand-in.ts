@@ -115,11 +115,17 @@ export type Handler = (req: StandInRequest) => StandInResponse | Promise<StandIn
 
 export interface RequestRecord {
   method: string;
+  /** Decoded path, relative to the server's base path. */
   path: string;
   query: string;
   status: number;
   /** Whether the request carried credentials (never their value). */
   authenticated: boolean;
+  /** What kind of credentials, when the stand-in tells them apart (ServeOptions.authKind). */
+  auth?: string;
+  /** performance.now() when the request arrived and when its answer was sent (0: never). */
+  startedAt: number;
+  endedAt: number;
 }
 
 export interface StandInServer {
@@ -146,6 +152,14 @@ export interface ServeOptions {
    * (several servers can share one), or `true` for a fresh one from `standInCertificate()`.
    */
   tls?: StandInTls | true;
+  /**
+   * An API root below the host (GitHub Enterprise Server's `/api/v3`): `url` includes it,
+   * handlers, faults and the request log see paths relative to it, and anything outside it
+   * answers 404.
+   */
+  basePath?: string;
+  /** Names the kind of credentials a request carried (never their value), for the log. */
+  authKind?: (req: StandInRequest) => string;
   /** The provider's own error document for a status fault (e.g. a google.rpc error). */
   errorBody?: (status: number, req: StandInRequest) => StandInResponse;
   /** Share one fault set between the servers of one stand-in (a service on its own origin). */
@@ -161,7 +175,13 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
-function toRequest(req: IncomingMessage, body: Buffer, scheme = 'http'): StandInRequest {
+/** The request as handlers see it; `inside` is false for a path outside the base path. */
+function toRequest(
+  req: IncomingMessage,
+  body: Buffer,
+  basePath = '',
+  scheme = 'http',
+): StandInRequest & { inside: boolean } {
   // Prefixed rather than resolved: a path like `//subscriptions/x` (some SDKs join base and
   // path with a doubled slash) is a path, not a protocol-relative URL naming a host.
   const url = new URL(`http://stand-in${req.url ?? '/'}`);
@@ -171,9 +191,12 @@ function toRequest(req: IncomingMessage, body: Buffer, scheme = 'http'): StandIn
   } catch {
     // keep it raw: a stand-in answers 404 to what it cannot route
   }
+  path = path.replace(/\/{2,}/g, '/');
+  const inside = !basePath || path.startsWith(`${basePath}/`);
   return {
     method: (req.method ?? 'GET').toUpperCase(),
-    path: path.replace(/\/{2,}/g, '/'),
+    path: inside ? path.slice(basePath.length) : path,
+    inside,
     query: url.searchParams,
     headers: req.headers,
     body,
@@ -315,17 +338,27 @@ export async function serveStandIn(
   const state = { latencyMs: opts.latencyMs ?? 0 };
   const tls = opts.tls === true ? await standInCertificate() : opts.tls;
   const scheme = tls ? 'https' : 'http';
+  const basePath = (opts.basePath ?? '').replace(/\/+$/, '');
   const listener: RequestListener = (req, res) => {
     void (async () => {
-      const r = toRequest(req, await readBody(req), scheme);
+      const startedAt = performance.now();
+      const r = toRequest(req, await readBody(req), basePath, scheme);
       const record: RequestRecord = {
         method: r.method,
         path: r.path,
         query: r.query.toString(),
         status: 0,
         authenticated: Boolean(req.headers.authorization),
+        ...(opts.authKind ? { auth: opts.authKind(r) } : {}),
+        startedAt,
+        endedAt: 0,
       };
       requests.push(record);
+      if (!r.inside) {
+        record.status = send(res, { ...opts.errorBody?.(404, r), status: 404 });
+        record.endedAt = performance.now();
+        return;
+      }
       const fault = faults.take(r.method, r.path, r.text());
       if (fault?.hang) return; // never answered; close() destroys the socket
       const wait = state.latencyMs + (fault?.latencyMs ?? 0);
@@ -338,11 +371,12 @@ export async function serveStandIn(
         answer = { status: 500, body: { error: `stand-in error: ${(e as Error).message}` } };
       }
       record.status = deliver(res, answer, fault, r.origin);
+      record.endedAt = performance.now();
     })();
   };
   const server = tls ? createTlsServer(tls, listener) : createServer(listener);
   const close = closer(server);
-  const url = await listen(server, scheme);
+  const url = `${await listen(server, scheme)}${basePath}`;
   return {
     url,
     ...(tls ? { ca: tls.cert } : {}),
@@ -356,6 +390,17 @@ export async function serveStandIn(
     },
     close,
   };
+}
+
+/** The most of these requests the server was answering at once (checks bounded concurrency). */
+export function peakInFlight(requests: readonly RequestRecord[]): number {
+  const events = requests
+    .flatMap((r) => [[r.startedAt, 1] as const, [r.endedAt || Infinity, -1] as const])
+    .sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let now = 0;
+  let peak = 0;
+  for (const [, d] of events) peak = Math.max(peak, (now += d));
+  return peak;
 }
 
 /* ----- routing and paging ----- */
@@ -451,6 +496,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   const state = { latencyMs: 0 };
   const server = createServer((req, res) => {
     void (async () => {
+      const startedAt = performance.now();
       const r = toRequest(req, await readBody(req));
       const record: RequestRecord = {
         method: r.method,
@@ -458,8 +504,11 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
         query: r.query.toString(),
         status: 0,
         authenticated: Boolean(req.headers.authorization),
+        startedAt,
+        endedAt: 0,
       };
       requests.push(record);
+      res.once('finish', () => (record.endedAt = performance.now()));
       const fault = faults.take(r.method, r.path);
       if (fault?.hang) return;
       const wait = state.latencyMs + (fault?.latencyMs ?? 0);

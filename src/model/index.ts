@@ -182,6 +182,22 @@ export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'info';
 
 export const SEVERITIES: readonly Severity[] = ['critical', 'high', 'medium', 'low', 'info'];
 
+/**
+ * How to fix one finding: a playbook nhi can run on this very subject (with the command), or a
+ * reference to manual steps kept on the rule (console paths, provider CLI commands) where nhi
+ * cannot act. The steps are rendered with the finding's names and ids (`fixSteps`).
+ */
+export type FindingFix =
+  | {
+      playbook: string;
+      /** The command to run, e.g. `nhi revoke c-1a2b3c` (it plans; --apply changes). */
+      command: string;
+    }
+  | {
+      /** `rule:<rule id>[:<provider>]`, `root-credential` or `rotate-at-limit`. */
+      manual: string;
+    };
+
 /** One rule's verdict on one subject, with the evidence a person needs to check it. */
 export interface Finding {
   ruleId: string;
@@ -200,7 +216,10 @@ export interface Finding {
   evidence: Record<string, unknown>;
   owasp: string; // NHI1…NHI10
   cis: string | null;
+  /** The playbook that fixes this subject (null where nhi cannot act on it: see `fix`). */
   playbook: string | null;
+  /** How to fix it (absent only on findings stored by nhi versions before fixes were recorded). */
+  fix?: FindingFix;
   /** Stable across runs: hash of rule + subject; baselines key on it. */
   fingerprint: string;
   points: number;

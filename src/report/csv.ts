@@ -2,6 +2,7 @@
 import { stringify } from 'csv-stringify/sync';
 import { sortedFindings } from './common.js';
 import type { ReportInput } from './types.js';
+import { fixLine } from '../scoring/fix-steps.js';
 
 export const CSV_COLUMNS = [
   'fingerprint',
@@ -19,6 +20,7 @@ export const CSV_COLUMNS = [
   'owasp',
   'cis',
   'playbook',
+  'fix',
   'message',
   'evidence',
 ] as const;
@@ -40,6 +42,7 @@ export function renderCsv(input: ReportInput): string {
     f.owasp,
     f.cis ?? '',
     f.playbook ?? '',
+    fixLine(f),
     f.message,
     JSON.stringify(f.evidence),
   ]);

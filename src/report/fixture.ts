@@ -1,6 +1,6 @@
 /** A small evaluated estate shared by renderer tests: every renderer sees the same input. */
 import { evaluate, type Evaluation } from '../scoring/engine.js';
-import { NOW, ago, credential, gap, grant, identity, input } from '../scoring/testing.js';
+import { NOW, ago, awsGrant, credential, gap, identity, input } from '../scoring/testing.js';
 import type { ReportInput } from './types.js';
 
 export function reportFixture(): ReportInput & Evaluation {
@@ -59,7 +59,9 @@ export function reportFixture(): ReportInput & Evaluation {
           lastUsedAt: null,
         }),
       ],
-      grants: [grant(role, { id: 'g-2', permission: 'AdministratorAccess', privilege: 'admin' })],
+      grants: [
+        awsGrant(role, { actions: ['*'], source: 'arn:aws:iam::aws:policy/AdministratorAccess' }),
+      ],
       gaps: [gap(repo, 'deploy-keys')],
     }),
     {

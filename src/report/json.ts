@@ -6,6 +6,8 @@ import type { Finding } from '../model/index.js';
 import { sortedFindings, summarize } from './common.js';
 import { guard } from './terminal.js';
 import type { ReportInput } from './types.js';
+import { manualFix } from '../scoring/fix-steps.js';
+import type { ManualFix } from '../scoring/fix.js';
 
 export const JSON_SCHEMA_VERSION = 1;
 
@@ -28,6 +30,7 @@ export function findingJson(f: Finding): Record<string, unknown> {
     owasp: f.owasp,
     cis: f.cis,
     playbook: f.playbook,
+    fix: f.fix ?? null,
     evidence: f.evidence,
   };
 }
@@ -38,6 +41,7 @@ export function renderJson(input: ReportInput): string {
     ...(input.generatedAt ? { generatedAt: input.generatedAt } : {}),
     summary: summarize(input),
     findings: sortedFindings(input.findings).map(findingJson),
+    fixes: manualFixes(input.findings),
     scores: (input.scores ?? []).map((s) => ({
       subjectId: s.subjectId,
       subjectKind: s.subjectKind,
@@ -47,7 +51,7 @@ export function renderJson(input: ReportInput): string {
         ruleId: c.ruleId,
         fingerprint: c.fingerprint,
         points: c.points,
-        reason: c.reason,
+        ...(c.reason ? { reason: c.reason } : {}),
       })),
     })),
     suppressed: (input.suppressed ?? []).map((s) => ({
@@ -82,6 +86,23 @@ export function renderJson(input: ReportInput): string {
  */
 export function jsonText(value: unknown, indent?: number): string {
   return guard(JSON.stringify(value, null, indent), false);
+}
+
+/**
+ * The manual steps the findings refer to (`fix.manual`), once each, keyed by that reference.
+ * Placeholders {name}, {identity}, {credential}, {scope}, {id} stand for each finding's
+ * identityName, identityExternalId, credentialExternalId, scopeId and subjectId.
+ */
+function manualFixes(findings: readonly Finding[]): Record<string, ManualFix> {
+  const out: Record<string, ManualFix> = {};
+  for (const f of findings) {
+    if (!f.fix || !('manual' in f.fix)) continue;
+    const key = f.fix.manual;
+    if (out[key]) continue;
+    const m = manualFix(f.ruleId, key);
+    if (m) out[key] = m;
+  }
+  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 /** Findings + scores above which JSON output is compact. */

@@ -9,6 +9,7 @@ import {
 } from './common.js';
 import { tty } from './terminal.js';
 import type { ReportInput } from './types.js';
+import { fixLine } from '../scoring/fix-steps.js';
 
 export interface MarkdownOptions {
   /** Finding rows shown before a "… N more" line. Default 200. */
@@ -73,6 +74,13 @@ export function renderMarkdown(input: ReportInput, opts: MarkdownOptions = {}): 
     for (const f of failing.slice(0, maxRows)) out.push(row(f));
     if (failing.length > maxRows)
       out.push('', `… ${failing.length - maxRows} more (use --format json)`);
+    out.push('', '## How to fix', '');
+    for (const f of failing.slice(0, maxRows)) {
+      const who = `${f.identityName}${f.credentialExternalId ? ` / ${f.credentialExternalId}` : ''}`;
+      out.push(
+        `- ${code(f.ruleId, false)} ${text(who, false)}: ${text(fixLine(f) || 'see the rule', false)}`,
+      );
+    }
     out.push('');
   }
   const ne = notEvaluatedByRule(input.findings);

@@ -85,6 +85,7 @@ describe('json', () => {
       'generatedAt',
       'summary',
       'findings',
+      'fixes',
       'scores',
       'suppressed',
       'expiredExceptions',
@@ -109,6 +110,7 @@ describe('json', () => {
       'owasp',
       'cis',
       'playbook',
+      'fix',
       'evidence',
     ]);
     expect(doc.summary).toMatchObject({ suppressed: 1, expiredExceptions: 1, gaps: 1 });

@@ -12,6 +12,8 @@ import { logicalName, subjectUri } from './common.js';
 import { COMPACT_ABOVE, jsonText } from './json.js';
 import type { ReportInput } from './types.js';
 import { cmp } from '../scoring/compare.js';
+import { ruleHelpText } from '../scoring/docs.js';
+import { fixText } from '../scoring/fix.js';
 
 export interface SarifOptions {
   toolVersion: string;
@@ -53,8 +55,8 @@ function descriptor(rule: RuleMeta): ReportingDescriptor {
     shortDescription: { text: rule.title },
     fullDescription: { text: rule.description },
     help: {
-      text: `${rule.help}\n\nMaps to: ${mapping.join('; ')}.`,
-      markdown: `${rule.help}\n\n**Maps to:** ${mapping.join('; ')}.${rule.playbook ? `\n\n**Fix with:** \`nhi ${rule.playbook}\`` : ''}`,
+      text: `${ruleHelpText(rule)}\n\nMaps to: ${mapping.join('; ')}.`,
+      markdown: `${rule.help}\n\n**Maps to:** ${mapping.join('; ')}.${rule.defaultsFrom ? `\n\n**Defaults:** ${rule.defaultsFrom}.` : ''}\n\n**How to fix:**\n\n\`\`\`text\n${fixText(rule.fix)}\n\`\`\``,
     },
     defaultConfiguration: { level: LEVEL[rule.severity] },
     properties: {
@@ -111,6 +113,7 @@ export function renderSarif(input: ReportInput, opts: SarifOptions): string {
         owasp: f.owasp,
         ...(f.cis ? { cis: f.cis } : {}),
         ...(f.playbook ? { playbook: f.playbook } : {}),
+        ...(f.fix && 'playbook' in f.fix ? { fixCommand: f.fix.command } : {}),
         evidence: f.evidence,
       },
     };

@@ -60,6 +60,8 @@ export function renderTable(input: ReportInput, opts: TableOptions): string {
     out.push(table.toString());
     if (failing.length > maxRows)
       out.push(c.dim(`… ${failing.length - maxRows} more (use --format json)`));
+    out.push('', c.bold('How to fix (nhi show <id> prints the steps for one finding):'));
+    for (const line of fixSummary(failing)) out.push(`  ${line}`);
   } else {
     out.push(c.green('No findings.'));
   }
@@ -89,6 +91,23 @@ export function renderTable(input: ReportInput, opts: TableOptions): string {
     );
   }
   return `${out.join('\n')}\n`;
+}
+
+/** Per rule: how many of its findings a playbook fixes, and how many need manual steps. */
+function fixSummary(findings: readonly Finding[]): string[] {
+  const byRule = new Map<string, { playbook: Map<string, number>; manual: number }>();
+  for (const f of findings) {
+    const entry = byRule.get(f.ruleId) ?? { playbook: new Map(), manual: 0 };
+    if (f.fix && 'playbook' in f.fix)
+      entry.playbook.set(f.fix.playbook, (entry.playbook.get(f.fix.playbook) ?? 0) + 1);
+    else entry.manual += 1;
+    byRule.set(f.ruleId, entry);
+  }
+  return [...byRule].map(([rule, e]) => {
+    const parts = [...e.playbook].map(([p, n]) => `nhi ${p} <credential id> (${n})`);
+    if (e.manual) parts.push(`manual steps (${e.manual})`);
+    return `${rule}: ${parts.join(', ')}`;
+  });
 }
 
 export type { Finding };

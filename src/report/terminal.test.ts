@@ -117,7 +117,7 @@ describe('markdown: no provider string adds markup', () => {
   it('renders names and messages as text, in a table that keeps its columns', () => {
     const html = rendered(hostile);
     expect(html).not.toMatch(/<(img|a|em|strong|del|h[3-6])[\s>]/);
-    expect(html.match(/<h2>[^<]*<\/h2>/g)).toEqual(['<h2>Findings</h2>']);
+    expect(html.match(/<h2>[^<]*<\/h2>/g)).toEqual(['<h2>Findings</h2>', '<h2>How to fix</h2>']);
     expect(html.match(/<h1>/g)).toHaveLength(1);
     const rows = html.split('<tbody>')[2]!.split('</tbody>')[0]!.split('<tr>').slice(1);
     expect(rows.length).toBeGreaterThanOrEqual(hostile.length);

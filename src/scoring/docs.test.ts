@@ -1,16 +1,15 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { rulesMarkdownTable } from './docs.js';
+import { rulesFixesMarkdown, rulesMarkdownTable } from './docs.js';
 
 const README = new URL('./README.md', import.meta.url);
-const START = /<!-- rules-table:start[^>]*-->\n/;
-const END = '<!-- rules-table:end -->';
 
 /** Cell contents only, so `prettier --write` re-aligning the table does not count as drift. */
 function cells(table: string): string[][] {
   return table
     .trim()
     .split('\n')
+    .filter((line) => line.trim() !== '')
     .map((line) =>
       line
         .split('|')
@@ -19,21 +18,25 @@ function cells(table: string): string[][] {
     );
 }
 
-describe('src/scoring/README.md', () => {
-  it('its rules table matches the registry (UPDATE_DOCS=1 rewrites it)', () => {
+function section(name: string, wanted: () => string) {
+  const start = new RegExp(`<!-- ${name}:start[^>]*-->\\n`);
+  const end = `<!-- ${name}:end -->`;
+  it(`its ${name} section matches the registry (UPDATE_DOCS=1 rewrites it)`, () => {
     const text = readFileSync(README, 'utf8');
-    const start = START.exec(text);
-    const end = text.indexOf(END);
-    expect(start && end > start.index).toBeTruthy();
-    const current = text.slice(start!.index + start![0].length, end);
-    const wanted = `${rulesMarkdownTable()}\n`;
+    const s = start.exec(text);
+    const e = text.indexOf(end);
+    expect(s && e > s.index).toBeTruthy();
+    const current = text.slice(s!.index + s![0].length, e);
+    const want = `${wanted()}\n`;
     if (process.env.UPDATE_DOCS === '1') {
-      writeFileSync(
-        README,
-        text.slice(0, start!.index + start![0].length) + wanted + text.slice(end),
-      );
+      writeFileSync(README, text.slice(0, s!.index + s![0].length) + want + text.slice(e));
       return;
     }
-    expect(cells(current)).toEqual(cells(wanted));
+    expect(cells(current)).toEqual(cells(want));
   });
+}
+
+describe('src/scoring/README.md', () => {
+  section('rules-table', rulesMarkdownTable);
+  section('rules-fixes', rulesFixesMarkdown);
 });

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { evaluate } from './engine.js';
 import { defaultPolicy, type Policy } from './policy.js';
 import { RULES } from './rules/index.js';
-import { NOW, ago, credential, grant, identity, input } from './testing.js';
+import { BAND_RANGE } from './score.js';
+import { NOW, ago, awsGrant, credential, grant, identity, input } from './testing.js';
 
 /** A small estate touching many rules. */
 function estate() {
@@ -39,7 +40,7 @@ function estate() {
     credentials: [oldKey, newKey],
     grants: [
       grant(user, { permission: 's3:*', privilege: 'write' }),
-      grant(role, { id: 'g-2', permission: 'AdministratorAccess', privilege: 'admin' }),
+      awsGrant(role, { actions: ['*'], source: 'arn:aws:iam::aws:policy/AdministratorAccess' }),
     ],
   });
 }
@@ -112,11 +113,11 @@ describe('evaluate', () => {
     expect([...ranks].sort((x, y) => y - x)).toEqual(ranks);
     const user = scores.find((s) => s.subjectId === 'i-user')!;
     const oldKey = scores.find((s) => s.subjectId === 'c-old')!;
-    // c-old: rotation (10) + unused (10) + multiple-active-keys (10)
-    expect(oldKey.score).toBe(30);
+    // c-old: bottom of the medium band (25) + rotation, unused, multiple-active-keys (2 each)
+    expect(oldKey).toMatchObject({ score: 31, band: 'medium' });
     expect(user.score).toBe(
       Math.min(
-        100,
+        BAND_RANGE[user.band].top,
         user.contributions.reduce((s, c) => s + c.points, 0),
       ),
     );
@@ -138,7 +139,7 @@ describe('evaluate', () => {
   it('a severity override changes severity and points', () => {
     const policy: Policy = { rules: { 'no-owner': { severity: 'critical' } }, exceptions: [] };
     const f = evaluate(estate(), policy).findings.find((x) => x.ruleId === 'no-owner')!;
-    expect(f).toMatchObject({ severity: 'critical', points: 40 });
+    expect(f).toMatchObject({ severity: 'critical', points: 8 });
   });
 
   it('a live exception suppresses matching findings (glob on the credential id) and they do not score', () => {
@@ -157,7 +158,7 @@ describe('evaluate', () => {
     expect(ev.findings.some((f) => f.ruleId === 'credential-rotation')).toBe(false);
     expect(ev.suppressed).toHaveLength(1);
     expect(ev.suppressed[0]!.finding.credentialExternalId).toBe('AKIAOLD');
-    expect(ev.scores.find((s) => s.subjectId === 'c-old')!.score).toBe(20);
+    expect(ev.scores.find((s) => s.subjectId === 'c-old')!.score).toBe(29);
     expect(ev.expiredExceptions).toEqual([]);
   });
 

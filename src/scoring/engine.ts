@@ -14,6 +14,7 @@ import type { AnyRule, RuleContext, RuleHit } from './types.js';
 import type { Policy, PolicyException, ResolvedRuleSettings } from './policy.js';
 import { exceptionExpiry, resolveRuleSettings } from './policy.js';
 import { fingerprint } from './fingerprint.js';
+import { resolveFix } from './fix.js';
 import { SEVERITY_POINTS, SEVERITY_RANK, computeScores, type SubjectScore } from './score.js';
 import { globMatch } from './glob.js';
 import { RULES } from './rules/index.js';
@@ -137,10 +138,16 @@ function buildContext(
   };
 }
 
-function toFinding(rule: AnyRule, hit: RuleHit, settings: ResolvedRuleSettings): Finding {
+function toFinding(
+  rule: AnyRule,
+  hit: RuleHit,
+  settings: ResolvedRuleSettings,
+  siblings: readonly StoredCredential[],
+): Finding {
   const { identity, credential } = hit;
   const severity = hit.outcome === 'fail' ? settings.severity : 'info';
   const credentialExternalId = credential?.externalId ?? null;
+  const fix = resolveFix(rule.id, rule.fix, identity, credential, siblings);
   return {
     ruleId: rule.id,
     severity,
@@ -157,7 +164,8 @@ function toFinding(rule: AnyRule, hit: RuleHit, settings: ResolvedRuleSettings):
     evidence: hit.evidence,
     owasp: rule.owasp,
     cis: rule.cis[identity.provider] ?? null,
-    playbook: rule.playbook,
+    playbook: 'playbook' in fix ? fix.playbook : null,
+    fix,
     fingerprint: fingerprint({
       ruleId: rule.id,
       provider: identity.provider,
@@ -219,22 +227,32 @@ export function evaluate(
     // identities sharing those share one resolved object (read-only for rules).
     const cache = new Map<string, ResolvedRuleSettings>();
     const byTags = Object.keys(policy.rules[rule.id]?.tags ?? {}).length > 0;
+    // Rules ask once per record they look at: remember the answer per identity object too.
+    const byIdentity = new WeakMap<StoredIdentity, ResolvedRuleSettings>();
     const settingsFor = (identity: StoredIdentity) => {
+      let s = byIdentity.get(identity);
+      if (s) return s;
       const key = `${identity.provider}\0${identity.scopeId}\0${identity.scopeName}${
         byTags ? `\0${JSON.stringify(identity.tags ?? {})}` : ''
       }`;
-      let s = cache.get(key);
+      s = cache.get(key);
       if (!s) {
         s = resolveRuleSettings(rule, policy, identity);
         cache.set(key, s);
       }
+      byIdentity.set(identity, s);
       return s;
     };
     const ctx = buildContext(input, index, rule, settingsFor);
     for (const hit of rule.evaluate(ctx)) {
       const settings = settingsFor(hit.identity);
       if (!settings.enabled) continue;
-      const finding = toFinding(rule, hit, settings);
+      const finding = toFinding(
+        rule,
+        hit,
+        settings,
+        index.credsByIdentity.get(hit.identity.id) ?? [],
+      );
       // One verdict per rule and subject; the first (canonical input order) wins.
       if (seen.has(finding.fingerprint)) continue;
       seen.add(finding.fingerprint);
@@ -271,10 +289,13 @@ export function evaluate(
     findings: findings.filter((f) => exceptionMatches(exception, f, subjects.get(f.fingerprint)!)),
   }));
 
-  const identityOfCredential = new Map(input.credentials.map((c) => [c.id, c.identityId]));
   return {
     findings,
-    scores: computeScores(findings, identityOfCredential),
+    // Every present subject gets a score (0 when clean), not only those with findings.
+    scores: computeScores(findings, {
+      credentials: new Map(index.credentials.map((c) => [c.id, c.identityId])),
+      identities: index.identities.map((i) => i.id),
+    }),
     suppressed,
     expiredExceptions,
   };

@@ -23,6 +23,7 @@ export function ruleTable(rule: AnyRule, cases: RuleCase[]): void {
         expect(f.points).toBeGreaterThan(0);
       }
       if (c.evidence) expect(f.evidence).toMatchObject(c.evidence);
+      if (c.cis !== undefined) expect(f.cis).toBe(c.cis);
     });
   });
 }

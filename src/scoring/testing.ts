@@ -133,5 +133,52 @@ export interface RuleCase {
   subject?: string;
   /** Evidence fields that must match (toMatchObject). */
   evidence?: Record<string, unknown>;
+  /** The CIS item the finding must carry (null: none). */
+  cis?: string | null;
   policy?: Policy;
+}
+
+let grantSeq = 0;
+
+/**
+ * An AWS grant shaped like the connector's: one (policy, service) with its action patterns,
+ * NotAction list and resources in attributes, the label in `permission`.
+ */
+export function awsGrant(
+  owner: StoredIdentity,
+  spec: {
+    actions?: string[];
+    notActions?: string[];
+    resources?: string[];
+    source?: string;
+    conditional?: boolean;
+    credentialId?: string;
+  },
+): StoredGrant {
+  grantSeq += 1;
+  const actions = spec.actions ?? [];
+  const resources = spec.resources ?? ['*'];
+  const service =
+    actions.length === 0 || actions.includes('*') ? '*' : actions[0]!.split(':')[0]!.toLowerCase();
+  const permission = spec.notActions
+    ? `NotAction:${spec.notActions.join(',')}`
+    : actions.length === 1
+      ? actions[0]!
+      : `${service}:{${actions.map((a) => a.slice(a.indexOf(':') + 1)).join(',')}}`;
+  return grant(owner, {
+    id: `g-aws-${grantSeq}`,
+    externalId: `${owner.externalId}|${spec.source ?? 'inline:test'}|${service}|${grantSeq}`,
+    permission,
+    resource: resources.includes('*') ? '*' : resources.join(' '),
+    privilege: 'unknown',
+    source: spec.source ?? 'inline:test',
+    ...(spec.credentialId ? { credentialId: spec.credentialId } : {}),
+    attributes: {
+      service,
+      actions,
+      ...(spec.notActions ? { notActions: spec.notActions } : {}),
+      resources,
+      conditional: spec.conditional ?? false,
+    },
+  });
 }

@@ -3,6 +3,7 @@
  * defaults + `evaluate(ctx)`, which yields hits; the engine turns hits into model Findings.
  */
 import type { z } from 'zod';
+import type { PlaybookId, RuleFix } from './fix.js';
 import type {
   Finding,
   ProviderId,
@@ -16,20 +17,24 @@ import type {
 export type OwaspId =
   'NHI1' | 'NHI2' | 'NHI3' | 'NHI4' | 'NHI5' | 'NHI6' | 'NHI7' | 'NHI8' | 'NHI9' | 'NHI10';
 
-/** Playbooks that fix a finding (implemented in src/playbooks). */
-export type PlaybookId = 'rotate' | 'revoke' | 'trim-permissions';
+export type { PlaybookId, RuleFix, ManualFix } from './fix.js';
 
 export interface RuleMeta {
   id: string;
   title: string;
   /** What the rule checks and why it matters, in words. */
   description: string;
-  /** How to fix it. */
+  /** How to fix it, in words (the precise commands and steps are in `fix`). */
   help: string;
   severity: Severity;
   owasp: OwaspId;
   /** CIS benchmark item per provider, e.g. { aws: 'CIS AWS Foundations 3.0 1.14' }. */
   cis: Partial<Record<ProviderId, string>>;
+  /** The standard (CIS item, Prowler check, provider guidance) the default thresholds follow. */
+  defaultsFrom: string | null;
+  /** The playbook that fixes the finding where it can act, and manual steps everywhere else. */
+  fix: RuleFix;
+  /** `fix.playbook`, for callers that only need the id (null: manual steps only). */
   playbook: PlaybookId | null;
   /** Coverage-gap signals (StoredGap.signal) that make this rule "not evaluated" for a scope. */
   signals: readonly string[];
@@ -77,8 +82,11 @@ export interface Rule<S extends OptionsSchema = OptionsSchema> extends RuleMeta 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyRule = Rule<any>;
 
-export function defineRule<S extends OptionsSchema>(rule: Rule<S>): Rule<S> {
-  return rule;
+/** A rule as written in its module; `playbook` is derived from `fix`. */
+export type RuleDefinition<S extends OptionsSchema> = Omit<Rule<S>, 'playbook'>;
+
+export function defineRule<S extends OptionsSchema>(rule: RuleDefinition<S>): Rule<S> {
+  return { ...rule, playbook: rule.fix.playbook ?? null };
 }
 
 export type { Finding };

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import sodium from 'libsodium-wrappers';
-import { buildGitHubDemoEstate } from '../../../fixtures/demo/github.js';
+import { buildGitHubDemoEstate } from './demo.js';
 import { startGitHubStandIn, type GitHubStandIn } from './server.js';
 
 type Response = { $ref?: string; content?: Record<string, { schema: unknown }> };

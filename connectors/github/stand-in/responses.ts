@@ -3,6 +3,7 @@
  * (fixtures/openapi/github-subset.json) describes them; conformance.test.ts checks every one.
  * `api` is the API root the stand-in answers on (with a GHES `/api/v3` base path when set).
  */
+import { createHash } from 'node:crypto';
 import type {
   EstateApp,
   EstateCredentialAuthorization,
@@ -193,8 +194,7 @@ export function credentialAuthorization(c: EstateCredentialAuthorization) {
 export function deployKey(api: string, org: EstateOrg, repo: EstateRepo, k: EstateDeployKey) {
   const out: Record<string, unknown> = {
     id: k.id,
-    // A public key; fake but shaped like one. Never a secret.
-    key: `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI${Buffer.from(String(k.id)).toString('base64')}`,
+    key: publicKeyOf(k.id),
     url: `${api}/repos/${org.login}/${repo.name}/keys/${k.id}`,
     title: k.title,
     verified: true,
@@ -207,6 +207,17 @@ export function deployKey(api: string, org: EstateOrg, repo: EstateRepo, k: Esta
     out.enabled = k.enabled;
   }
   return out;
+}
+
+/**
+ * An OpenSSH ed25519 public key, derived from the key id so it is stable: a real key's shape
+ * (its fingerprint is what a person finds it by), though no one holds its private half.
+ */
+function publicKeyOf(id: number): string {
+  const field = (b: Buffer) => Buffer.concat([Buffer.from([0, 0, 0, b.length]), b]);
+  const point = createHash('sha256').update(`deploy-key-${id}`).digest();
+  const blob = Buffer.concat([field(Buffer.from('ssh-ed25519')), field(point)]);
+  return `ssh-ed25519 ${blob.toString('base64')}`;
 }
 
 export function installation(api: string, org: EstateOrg, i: EstateInstallation) {

@@ -72,7 +72,7 @@ export async function run(cmd: Command): Promise<number> {
   const f = cmd.opts() as CheckFlags;
   const explicitFormat = g.json || g.format !== undefined;
   const format = formatOf(g, REPORT_FORMATS);
-  const atLeast = severityAtLeast(f.failOn);
+  const atLeast = severityAtLeast(f.failOn, '--fail-on');
   const { evaluation, previous, snapshot } = await evaluateLatest(g, { withPrevious: f.newOnly });
   const failing = evaluation.findings.filter((x) => x.outcome === 'fail' && atLeast(x.severity));
 

@@ -8,6 +8,8 @@ import { expiryLabel, lastUsedLabel, shortAge } from '../dates.js';
 import { formatOf, globalsOf } from '../globals.js';
 import { csvText, jsonText } from '../../report/index.js';
 import { colorEnabled, emit, makeChalk, note, out, styled, table, tty } from '../output.js';
+import { parseLevels } from '../severity.js';
+import type { Band } from '../../scoring/score.js';
 
 interface ListFlags {
   provider?: string;
@@ -49,7 +51,7 @@ export async function run(cmd: Command): Promise<number> {
   const providers = f.provider ? new Set<string>(parseProviders(f.provider)) : null;
   const types = csvList(f.type);
   const statuses = csvList(f.status);
-  const bands = csvList(f.band);
+  const bands = f.band === undefined ? null : parseLevels('--band', f.band);
 
   const catalog = openCatalog(catalogPath(g), { readonly: true });
   const run = catalog.latestRun();
@@ -75,7 +77,7 @@ export async function run(cmd: Command): Promise<number> {
         (!f.scope || c.scopeId === f.scope || c.scopeName === f.scope),
     )
     .map((c) => credentialView(c, identities.get(c.identityId), scores.get(c.id), now))
-    .filter((v) => !bands || (v.band !== null && bands.has(v.band)))
+    .filter((v) => !bands || (v.band !== null && bands.has(v.band as Band)))
     .sort(sort);
   const shown = views.slice(0, limit);
 
@@ -93,7 +95,15 @@ export async function run(cmd: Command): Promise<number> {
   const color = colorEnabled(g);
   const c = makeChalk(color);
   const bandColor = (b: string | null, s: string) =>
-    b === 'high' ? c.red(s) : b === 'medium' ? c.yellow(s) : b === 'low' ? c.green(s) : s;
+    b === 'critical'
+      ? c.bold.red(s)
+      : b === 'high'
+        ? c.red(s)
+        : b === 'medium'
+          ? c.yellow(s)
+          : b === 'low'
+            ? c.green(s)
+            : s;
   out(
     table(
       [

@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
-import { UserError } from '../../connector/index.js';
 import { parseProviders } from '../../connector/registry.js';
-import { SEVERITIES, type Finding, type Severity } from '../../model/index.js';
+import type { Finding, Severity } from '../../model/index.js';
 import { REPORT_FORMATS } from '../../report/index.js';
 import { evaluateLatest, renderFindings } from '../findings-input.js';
 import { formatOf, globalsOf } from '../globals.js';
 import { colorEnabled, emit, line, note, out } from '../output.js';
 import { writeUserFile } from '../user-files.js';
+import { atLeast } from '../severity.js';
 
 interface ReportFlags {
   minSeverity?: string;
@@ -16,11 +16,11 @@ interface ReportFlags {
   limit?: string;
 }
 
-export function severityAtLeast(min: string | undefined): (s: Severity) => boolean {
-  if (!min) return () => true;
-  const at = SEVERITIES.indexOf(min as Severity);
-  if (at < 0) throw new UserError(`unknown severity '${min}' (use ${SEVERITIES.join(', ')})`);
-  return (s) => SEVERITIES.indexOf(s) <= at;
+export function severityAtLeast(
+  min: string | undefined,
+  flag = '--min-severity',
+): (s: Severity) => boolean {
+  return min === undefined ? () => true : atLeast(flag, min);
 }
 
 export async function run(cmd: Command): Promise<number> {

@@ -4,11 +4,13 @@ import { openCatalog, type Catalog, type ChangeRecord } from '../../catalog/inde
 import { PlaybookStore } from '../../catalog/playbook-store.js';
 import type { Finding, StoredCredential, StoredGrant, StoredIdentity } from '../../model/index.js';
 import { catalogPath } from '../catalog-path.js';
+import { fixSteps } from '../../scoring/fix-steps.js';
+import type { Contribution } from '../../scoring/score.js';
 import { credentialView } from '../credential-view.js';
 import { daysBetween, expiryLabel, lastUsedLabel, shortAge } from '../dates.js';
 import { formatOf, globalsOf } from '../globals.js';
 import { jsonText } from '../../report/json.js';
-import { colorEnabled, line, makeChalk, out, table } from '../output.js';
+import { colorEnabled, line, makeChalk, out, table, tty } from '../output.js';
 
 export async function run(cmd: Command, args: string[]): Promise<number> {
   const g = globalsOf(cmd);
@@ -98,11 +100,16 @@ function render(catalog: Catalog, ref: string, format: string, color: boolean): 
   out(`\nGrants (${grants.length})`);
   if (grants.length) out(grantTable(grants, now, color));
   out(`\nFindings (${relevant.length})`);
-  for (const f of sortFindings(relevant)) out(findingLine(f, c));
+  for (const f of sortFindings(relevant)) {
+    out(findingLine(f, c));
+    if (f.outcome === 'fail') for (const l of fixLines(f)) out(c.dim(`      ${tty(l)}`));
+  }
   if (score?.contributions.length) {
     out('\nScore contributions');
-    for (const x of score.contributions as { ruleId: string; points: number; reason?: string }[]) {
-      out(line`  +${x.points}  ${x.ruleId}${x.reason ? `: ${x.reason}` : ''}`);
+    const why = new Map(findings.map((f) => [f.fingerprint, f.message]));
+    for (const x of score.contributions as Contribution[]) {
+      const reason = x.reason ?? why.get(x.fingerprint);
+      out(line`  +${x.points}  ${x.ruleId}${reason ? `: ${reason}` : ''}`);
     }
   }
   for (const r of openRuns)
@@ -112,6 +119,22 @@ function render(catalog: Catalog, ref: string, format: string, color: boolean): 
   out(`\nHistory`);
   out(historyLines(identity, credentials, history));
   return 0;
+}
+
+/** How to fix one finding: the playbook command, or the manual steps and where they are documented. */
+function fixLines(f: Finding): string[] {
+  const fix = fixSteps(f);
+  if (!fix) return [];
+  if (fix.command)
+    return [
+      ...fix.steps.map((s) => `first: ${s}`),
+      `fix: ${fix.command}  (plans; add --apply to change anything)`,
+    ];
+  return [
+    'fix (manual):',
+    ...fix.steps.map((s, i) => `  ${i + 1}. ${s}`),
+    ...fix.docs.map((d) => `  see ${d}`),
+  ];
 }
 
 function credentialTitle(x: StoredCredential): string {

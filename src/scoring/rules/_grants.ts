@@ -9,7 +9,16 @@ export interface GrantSubject {
   grants: StoredGrant[];
 }
 
-export function* grantSubjects<O>(ctx: RuleContext<O>): Generator<GrantSubject> {
+/** Built once per evaluation (keyed by its grant list) and shared by every grant rule. */
+const cache = new WeakMap<readonly StoredGrant[], GrantSubject[]>();
+
+export function grantSubjects<O>(ctx: RuleContext<O>): readonly GrantSubject[] {
+  let subjects = cache.get(ctx.grants);
+  if (!subjects) cache.set(ctx.grants, (subjects = [...buildGrantSubjects(ctx)]));
+  return subjects;
+}
+
+function* buildGrantSubjects<O>(ctx: RuleContext<O>): Generator<GrantSubject> {
   const creds = new Map(ctx.credentials.map((c) => [c.id, c]));
   for (const identity of ctx.identities) {
     const groups = new Map<string, GrantSubject>();

@@ -1,81 +1,130 @@
 import { adminGrant as rule } from './admin-grant.js';
 import { ruleTable } from '../test-table.js';
-import { credential, gap, grant, identity } from '../testing.js';
+import { awsGrant, credential, gap, grant, identity } from '../testing.js';
 
 const i = identity();
+const role = identity({ id: 'i-role', kind: 'role', name: 'deployer' });
+const azureSp = identity({
+  id: 'i-sp',
+  provider: 'azure',
+  scopeId: 'tenant-1',
+  kind: 'service-principal',
+  externalId: 'sp-1',
+  name: 'github-deployer',
+});
+const rbac = (permission: string, scopeLevel: string, scope: string) =>
+  grant(azureSp, {
+    permission,
+    resource: scope,
+    privilege: 'admin',
+    source: '/providers/Microsoft.Authorization/roleDefinitions/x',
+    attributes: { kind: 'azure-rbac', scopeLevel, roleType: 'BuiltInRole' },
+  });
+const sa = identity({
+  id: 'i-sa',
+  provider: 'gcp',
+  scopeId: 'proj-1',
+  kind: 'service-account',
+  externalId: 'ci@proj-1.iam.gserviceaccount.com',
+  name: 'ci',
+});
+const binding = (role: string) =>
+  grant(sa, {
+    permission: role,
+    resource: 'projects/proj-1',
+    privilege: 'admin',
+    source: 'project IAM policy (projects/proj-1)',
+    attributes: { level: 'project', basicRole: true, customRole: false, condition: null },
+  });
+
 ruleTable(rule, [
   {
-    name: 'read-only, specific permission: fine',
-    data: () => ({ identities: [i], grants: [grant(i)] }),
-    expect: 'pass',
-  },
-  {
-    name: 'AdministratorAccess (privilege admin): flagged with the grant as evidence',
+    name: 'AWS * on * (AdministratorAccess): admin, CIS 1.16, the statement named',
     data: () => ({
       identities: [i],
       grants: [
-        grant(i, {
-          permission: 'AdministratorAccess',
-          privilege: 'admin',
-          source: 'arn:aws:iam::aws:policy/AdministratorAccess',
-        }),
+        awsGrant(i, { actions: ['*'], source: 'arn:aws:iam::aws:policy/AdministratorAccess' }),
       ],
     }),
     expect: 'fail',
+    cis: 'CIS AWS Foundations 3.0 1.16',
     evidence: {
-      count: 1,
-      grants: [
-        {
-          permission: 'AdministratorAccess',
-          source: 'arn:aws:iam::aws:policy/AdministratorAccess',
-        },
-      ],
+      allows: ['* on *'],
+      grants: [{ source: 'arn:aws:iam::aws:policy/AdministratorAccess' }],
     },
   },
   {
-    name: 'service wildcard s3:* (write privilege): flagged',
-    data: () => ({
-      identities: [i],
-      grants: [grant(i, { permission: 's3:*', privilege: 'write' })],
-    }),
+    name: 'AWS *:* written out: admin',
+    data: () => ({ identities: [i], grants: [awsGrant(i, { actions: ['*:*'] })] }),
     expect: 'fail',
   },
   {
-    name: 'wildcard resource alone is not admin',
+    name: 'AWS * on one bucket only: not admin',
     data: () => ({
       identities: [i],
-      grants: [grant(i, { permission: 's3:GetObject', resource: '*' })],
+      grants: [awsGrant(i, { actions: ['*'], resources: ['arn:aws:s3:::orbital-logs/*'] })],
     }),
     expect: 'pass',
   },
   {
-    name: 'ignored pattern: not flagged',
-    data: () => ({ identities: [i], grants: [grant(i, { permission: 'logs:*' })] }),
+    name: 'AWS * on a mix of "*" and one bucket (statements merged): not evaluated, not guessed',
+    data: () => ({
+      identities: [i],
+      grants: [awsGrant(i, { actions: ['*'], resources: ['*', 'arn:aws:s3:::orbital-logs/*'] })],
+    }),
+    expect: 'not-evaluated',
+  },
+  {
+    name: 'AWS Allow + NotAction s3:* on *: everything else, IAM included, is admin',
+    data: () => ({ identities: [i], grants: [awsGrant(i, { notActions: ['s3:*'] })] }),
+    expect: 'fail',
+    evidence: { allows: ['every action except s3:* (NotAction) on *'] },
+  },
+  {
+    name: 'AWS Allow + NotAction iam:*,organizations:*,account:* (PowerUserAccess): not admin',
+    data: () => ({
+      identities: [i],
+      grants: [awsGrant(i, { notActions: ['iam:*', 'organizations:*', 'account:*'] })],
+    }),
+    expect: 'pass',
+  },
+  {
+    name: 'AWS ecs:Describe* + ecs:UpdateService: not admin',
+    data: () => ({
+      identities: [i],
+      grants: [awsGrant(i, { actions: ['ecs:Describe*', 'ecs:UpdateService'] })],
+    }),
+    expect: 'pass',
+  },
+  {
+    name: 'AWS service wildcard s3:* is not full admin (service-wildcard reports it)',
+    data: () => ({ identities: [i], grants: [awsGrant(i, { actions: ['s3:*'] })] }),
+    expect: 'pass',
+  },
+  {
+    name: 'AWS iam:* is permission management, not full admin',
+    data: () => ({ identities: [i], grants: [awsGrant(i, { actions: ['iam:*'] })] }),
+    expect: 'pass',
+  },
+  {
+    name: 'AWS grant whose actions were not recorded: not evaluated',
+    data: () => ({
+      identities: [i],
+      grants: [grant(i, { permission: 'AdministratorAccess', privilege: 'admin' })],
+    }),
+    expect: 'not-evaluated',
+  },
+  {
+    name: 'ignorePermissions: an accepted break-glass policy is not counted',
+    data: () => ({
+      identities: [role],
+      grants: [awsGrant(role, { actions: ['*'], source: 'inline:break-glass' })],
+    }),
     policy: {
-      rules: { 'admin-grant': { options: { ignorePermissions: ['logs:*'] } } },
+      rules: { 'admin-grant': { options: { ignorePermissions: ['*'] } } },
       exceptions: [],
     },
     expect: 'pass',
-  },
-  {
-    name: 'admin grant on one token: the credential is the subject',
-    data: () => {
-      const c = credential(i, { id: 'c-pat', type: 'classic-pat', externalId: 'pat-1' });
-      return {
-        identities: [i],
-        credentials: [c],
-        grants: [
-          grant(i, {
-            credentialId: 'c-pat',
-            credentialExternalId: 'pat-1',
-            permission: 'admin:org',
-            privilege: 'admin',
-          }),
-        ],
-      };
-    },
-    expect: 'fail',
-    subject: 'c-pat',
   },
   {
     name: 'policies unreadable (authorization-details gap): not evaluated',
@@ -88,32 +137,102 @@ ruleTable(rule, [
     expect: 'pass',
   },
   {
-    name: 'read-only wildcard (s3:Get*, privilege read): not admin by default',
+    name: 'service-linked role (policy owned by AWS): skipped',
+    data: () => {
+      const slr = identity({ id: 'i-slr', kind: 'role', attributes: { serviceLinked: true } });
+      return { identities: [slr], grants: [awsGrant(slr, { actions: ['*'] })] };
+    },
+    expect: 'pass',
+  },
+  {
+    name: 'Azure Owner at subscription scope: admin',
     data: () => ({
-      identities: [i],
-      grants: [grant(i, { permission: 's3:Get*', privilege: 'read' })],
+      identities: [azureSp],
+      grants: [rbac('Owner', 'subscription', '/subscriptions/s-1')],
+    }),
+    expect: 'fail',
+    cis: null,
+  },
+  {
+    name: 'Azure Owner at management-group scope: admin',
+    data: () => ({
+      identities: [azureSp],
+      grants: [
+        rbac('Owner', 'managementGroup', '/providers/Microsoft.Management/managementGroups/mg'),
+      ],
+    }),
+    expect: 'fail',
+  },
+  {
+    name: 'Azure Owner on one resource group: narrow, not reported',
+    data: () => ({
+      identities: [azureSp],
+      grants: [rbac('Owner', 'resourceGroup', '/subscriptions/s-1/resourceGroups/rg')],
     }),
     expect: 'pass',
   },
   {
-    name: 'read-only wildcard with includeReadOnlyWildcards: flagged',
+    name: 'Azure Contributor at subscription: not full admin (no role assignments)',
     data: () => ({
-      identities: [i],
-      grants: [grant(i, { permission: 's3:Get*', privilege: 'read' })],
+      identities: [azureSp],
+      grants: [rbac('Contributor', 'subscription', '/subscriptions/s-1')],
     }),
-    policy: {
-      rules: { 'admin-grant': { options: { includeReadOnlyWildcards: true } } },
-      exceptions: [],
-    },
+    expect: 'pass',
+  },
+  {
+    name: 'GCP roles/owner at project level: admin, CIS GCP 1.5',
+    data: () => ({ identities: [sa], grants: [binding('roles/owner')] }),
+    expect: 'fail',
+    cis: 'CIS GCP Foundations 3.0 1.5',
+  },
+  {
+    name: 'GCP roles/editor at project level: admin (basic role)',
+    data: () => ({ identities: [sa], grants: [binding('roles/editor')] }),
     expect: 'fail',
   },
   {
-    name: 'service-linked role (policy owned by AWS): skipped',
+    name: 'GCP roles/viewer: not admin',
+    data: () => ({ identities: [sa], grants: [binding('roles/viewer')] }),
+    expect: 'pass',
+  },
+  {
+    name: 'GitHub classic PAT with admin:org: admin, the token is the subject',
     data: () => {
-      const slr = identity({ id: 'i-slr', kind: 'role', attributes: { serviceLinked: true } });
+      const u = identity({ id: 'i-gh', provider: 'github', scopeId: 'acme', kind: 'github-user' });
+      const c = credential(u, { id: 'c-pat', type: 'classic-pat', externalId: 'pat-1' });
       return {
-        identities: [slr],
-        grants: [grant(slr, { permission: 'support:*', privilege: 'write' })],
+        identities: [u],
+        credentials: [c],
+        grants: [
+          grant(u, {
+            credentialId: 'c-pat',
+            credentialExternalId: 'pat-1',
+            permission: 'scope:admin:org',
+            resource: 'org:acme',
+            privilege: 'admin',
+          }),
+        ],
+      };
+    },
+    expect: 'fail',
+    subject: 'c-pat',
+  },
+  {
+    name: 'GitHub classic PAT with read:org: not admin',
+    data: () => {
+      const u = identity({ id: 'i-gh', provider: 'github', scopeId: 'acme', kind: 'github-user' });
+      const c = credential(u, { id: 'c-pat', type: 'classic-pat', externalId: 'pat-1' });
+      return {
+        identities: [u],
+        credentials: [c],
+        grants: [
+          grant(u, {
+            credentialId: 'c-pat',
+            permission: 'scope:read:org',
+            resource: 'org:acme',
+            privilege: 'read',
+          }),
+        ],
       };
     },
     expect: 'pass',

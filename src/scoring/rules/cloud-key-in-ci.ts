@@ -24,7 +24,19 @@ export const cloudKeyInCi = defineRule({
   severity: 'high',
   owasp: 'NHI6',
   cis: {},
-  playbook: null,
+  defaultsFrom: null,
+  fix: {
+    manual: {
+      steps: [
+        'Federate the workflow with the cloud instead of storing a key: AWS: an IAM OIDC provider for token.actions.githubusercontent.com and a role whose trust policy pins the repository (`sub`), used with aws-actions/configure-aws-credentials `role-to-assume`; Azure: a federated credential on the app registration, used with azure/login `client-id`/`tenant-id`/`subscription-id`; GCP: a workload identity pool and provider, used with google-github-actions/auth `workload_identity_provider`',
+        'Add `permissions: id-token: write` to the workflow and remove the key from it',
+        'Delete the secret (`gh secret delete <name> --repo <owner>/<repo>`, `--org`/`--env` for other levels) and then the cloud key it held',
+      ],
+      docs: [
+        'https://docs.github.com/actions/security-for-github-actions/security-hardening-your-deployments/about-security-hardening-with-openid-connect',
+      ],
+    },
+  },
   signals: [
     'org-actions-secrets',
     'repo-actions-secrets',

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineRule } from '../types.js';
+import { RETIRE_CREDENTIAL } from './_fixes.js';
 import { parseDate } from '../time.js';
 import { days, fail, label } from './_helpers.js';
 
@@ -9,11 +10,12 @@ export const credentialExpired = defineRule({
   description:
     'A credential has expired but is still attached to its identity. It no longer works, but it ' +
     'clutters the inventory, hides which credentials are real, and often marks an abandoned identity.',
-  help: 'Delete the expired credential (`nhi revoke`); check whether its identity is still needed.',
+  help: 'Delete the expired credential; check whether its identity is still needed.',
   severity: 'low',
   owasp: 'NHI1',
   cis: {},
-  playbook: 'revoke',
+  defaultsFrom: null,
+  fix: { playbook: 'revoke', ...RETIRE_CREDENTIAL },
   signals: [],
   options: z.object({}),
   providerDefaults: {},

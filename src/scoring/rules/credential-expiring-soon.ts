@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineRule } from '../types.js';
+import { REPLACE_CREDENTIAL } from './_fixes.js';
 import { DAY_MS, parseDate } from '../time.js';
 import { days, fail, label, liveCredentials } from './_helpers.js';
 
@@ -9,11 +10,13 @@ export const credentialExpiringSoon = defineRule({
   description:
     'A live credential expires within the warning window. When it expires, whatever uses it ' +
     'breaks; rotating ahead of time avoids an outage.',
-  help: 'Rotate it before it expires (`nhi rotate`), delivering the new secret where the old one is used.',
+  help: 'Rotate it before it expires, delivering the new secret where the old one is used.',
   severity: 'low',
   owasp: 'NHI7',
   cis: {},
-  playbook: 'rotate',
+  defaultsFrom:
+    '30 days, as Prowler flags Microsoft Entra secrets and certificates expiring within 30 days',
+  fix: { playbook: 'rotate', ...REPLACE_CREDENTIAL },
   signals: [],
   options: z.object({
     withinDays: z

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { CredentialType } from '../../model/index.js';
 import { defineRule } from '../types.js';
+import { REPLACE_CREDENTIAL } from './_fixes.js';
 import { DAY_MS, parseDate } from '../time.js';
 import { days, fail, label, liveCredentials } from './_helpers.js';
 
@@ -19,12 +20,29 @@ export const credentialNoExpiry = defineRule({
     'A credential of a type that supports an expiry date has none, or one further away than the ' +
     'allowed lifetime. Such secrets outlive the people and systems that know about them.',
   help:
-    'Replace it with a credential that expires within the allowed lifetime (`nhi rotate`), ' +
-    'and set an organisation policy that enforces a maximum lifetime.',
+    'Replace it with a credential that expires within the allowed lifetime, and set an ' +
+    'organisation policy that enforces a maximum lifetime.',
   severity: 'medium',
   owasp: 'NHI7',
   cis: {},
-  playbook: 'rotate',
+  defaultsFrom:
+    '365 days (no CIS item; Prowler flags Entra secrets and certificates that never expire)',
+  fix: {
+    playbook: 'rotate',
+    playbookProviders: ['azure'],
+    ...REPLACE_CREDENTIAL,
+    providers: {
+      ...REPLACE_CREDENTIAL.providers,
+      gcp: {
+        steps: [
+          'Set the organization policy constraints/iam.serviceAccountKeyExpiryHours so new keys expire, then replace {credential} with a new key (or, better, workload identity federation)',
+        ],
+        docs: [
+          'https://cloud.google.com/resource-manager/docs/organization-policy/restricting-service-accounts',
+        ],
+      },
+    },
+  },
   signals: [],
   options: z.object({
     maxDaysToExpiry: z

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { CredentialType } from '../../model/index.js';
 import { defineRule } from '../types.js';
+import { REPLACE_CREDENTIAL } from './_fixes.js';
 import { olderThan, parseDate } from '../time.js';
 import { days, fail, label, liveCredentials, notEvaluated } from './_helpers.js';
 
@@ -23,12 +24,15 @@ export const credentialRotation = defineRule({
     'The longer a secret lives, the more places it has been copied to and the longer a leak stays useful.',
   help:
     'Rotate the credential: create a replacement, deliver it to where the old one is used, then ' +
-    'disable and delete the old one (`nhi rotate`). Better still, replace it with federation ' +
-    '(OIDC, workload identity) so there is no static secret to rotate.',
+    'disable and delete the old one. Better still, replace it with federation (OIDC, workload ' +
+    'identity) so there is no static secret to rotate.',
   severity: 'medium',
   owasp: 'NHI7',
   cis: { aws: 'CIS AWS Foundations 3.0 1.14', gcp: 'CIS GCP Foundations 3.0 1.7' },
-  playbook: 'rotate',
+  defaultsFrom:
+    '90 days: CIS AWS Foundations 3.0 1.14 (Prowler iam_rotate_access_key_90_days) and CIS GCP ' +
+    'Foundations 3.0 1.7; the same window for Azure and GitHub (no CIS item)',
+  fix: { playbook: 'rotate', ...REPLACE_CREDENTIAL },
   signals: [],
   options: z.object({
     maxAgeDays: z.number().int().min(1).default(90).describe('Rotation window in days'),

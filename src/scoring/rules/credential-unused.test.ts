@@ -30,6 +30,16 @@ const gcp = identity({
   externalId: 'etl@orbital-prod.iam.gserviceaccount.com',
   name: 'etl',
 });
+const claude = identity({
+  id: 'i-5',
+  provider: 'anthropic',
+  scopeId: 'org-1',
+  scopeName: 'orbital',
+  kind: 'service-account',
+  externalId: 'sa-1',
+  name: 'evals',
+});
+const BASIS = 'derived from the Messages usage report';
 const one =
   (i: ReturnType<typeof identity>, lastUsedAt: string | null, extra = {}) =>
   () => ({
@@ -93,6 +103,25 @@ ruleTable(rule, [
     }),
     expect: 'not-evaluated',
     evidence: { gap: { signal: 'credential-report', fix: 'grant the read permission' } },
+  },
+  {
+    name: 'Anthropic: no use in a 180-day usage window is at least 180 days unused: flagged',
+    data: one(claude, null, {
+      type: 'api-key',
+      lastUsedKnown: false,
+      attributes: { noUseSince: ago(180), lastUsedBasis: BASIS },
+    }),
+    expect: 'fail',
+    evidence: { daysSinceLastUse: 180, unusedDays: 90, lastUsedBasis: BASIS },
+  },
+  {
+    name: 'Anthropic: no use in a 30-day window says nothing about day 90: not evaluated',
+    data: one(claude, null, {
+      type: 'api-key',
+      lastUsedKnown: false,
+      attributes: { noUseSince: ago(30), lastUsedBasis: BASIS },
+    }),
+    expect: 'not-evaluated',
   },
   {
     name: 'user policy overrides the provider default (60 days, 59 days unused passes)',

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { CredentialType } from '../../model/index.js';
 import { defineRule } from '../types.js';
+import { RETIRE_CREDENTIAL } from './_fixes.js';
 import { olderThan, parseDate } from '../time.js';
 import { days, fail, label, liveCredentials, notEvaluated } from './_helpers.js';
 
@@ -22,15 +23,19 @@ export const credentialUnused = defineRule({
   title: 'Credential unused for too long',
   description:
     'A live credential has not been used for longer than the unused window. Whatever used it has ' +
-    'moved on, but the credential still works if it leaks. Defaults follow each provider: AWS 45 ' +
-    'days (CIS), Azure 30 days (Entra recommendation), GCP 180 days, GitHub 90 days.',
+    'moved on, but the credential still works if it leaks. Never-used credentials are ' +
+    "credential-never-used's business.",
   help:
     'Confirm with the owner, then disable the credential (reversible) and delete it after a ' +
-    'grace period (`nhi revoke`).',
+    'grace period.',
   severity: 'medium',
   owasp: 'NHI1',
   cis: { aws: 'CIS AWS Foundations 3.0 1.12' },
-  playbook: 'revoke',
+  defaultsFrom:
+    'AWS 45 days: CIS AWS Foundations 3.0 1.12 and Prowler iam_user_accesskey_unused; Azure 30 days: ' +
+    'Microsoft Entra recommendation "Remove unused credentials from applications"; GCP 180 days: ' +
+    'Prowler iam_sa_user_managed_key_unused; GitHub 90 days (no CIS item)',
+  fix: { playbook: 'revoke', ...RETIRE_CREDENTIAL },
   signals: [
     'credential-report',
     'access-keys',
@@ -59,7 +64,34 @@ export const credentialUnused = defineRule({
       (o) => o.types as CredentialType[],
     )) {
       if (!credential.lastUsedKnown) {
-        yield notEvaluated(ctx, identity, credential, 'last-used data not available');
+        // Some providers only know "no use since" a date (a usage report's window, e.g.
+        // Anthropic): past the limit that is enough to fail; otherwise the rule cannot tell.
+        const noUseSince = parseDate(credential.attributes.noUseSince);
+        if (noUseSince && olderThan(noUseSince, options.unusedDays, ctx.now)) {
+          const idle = days(noUseSince, ctx.now);
+          yield fail(
+            identity,
+            credential,
+            `${label(credential)} has not been used for at least ${idle} days (limit ${options.unusedDays})`,
+            {
+              noUseSince: noUseSince.toISOString(),
+              daysSinceLastUse: idle,
+              unusedDays: options.unusedDays,
+              ...(typeof credential.attributes.lastUsedBasis === 'string'
+                ? { lastUsedBasis: credential.attributes.lastUsedBasis }
+                : {}),
+            },
+          );
+          continue;
+        }
+        yield notEvaluated(
+          ctx,
+          identity,
+          credential,
+          noUseSince
+            ? `last use before ${noUseSince.toISOString().slice(0, 10)} unknown`
+            : 'last-used data not available',
+        );
         continue;
       }
       // Never used is a different finding (credential-never-used), with its own grace period.

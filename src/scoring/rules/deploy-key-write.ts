@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineRule } from '../types.js';
+import { RETIRE_CREDENTIAL } from './_fixes.js';
 import { fail, label, liveCredentials, notEvaluated, gapNotEvaluated } from './_helpers.js';
 
 export const deployKeyWrite = defineRule({
@@ -10,11 +11,18 @@ export const deployKeyWrite = defineRule({
     'not tied to a person, so a leaked write key lets anyone change code or release branches.',
   help:
     'Replace it with a read-only deploy key, or with a GitHub App / Actions OIDC token scoped ' +
-    'to the job that needs to write.',
+    'to the job that needs to write; then delete the write key.',
   severity: 'medium',
   owasp: 'NHI4',
   cis: {},
-  playbook: 'revoke',
+  defaultsFrom: null,
+  fix: {
+    playbook: 'revoke',
+    before: [
+      'Give the consumer a read-only deploy key (Repository settings > Deploy keys > Add, "Allow write access" unticked) or a GitHub App token for the job that must write',
+    ],
+    ...RETIRE_CREDENTIAL,
+  },
   signals: ['deploy-keys'],
   options: z.object({}),
   providerDefaults: {},

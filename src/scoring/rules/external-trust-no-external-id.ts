@@ -16,7 +16,18 @@ export const externalTrustNoExternalId = defineRule({
   severity: 'high',
   owasp: 'NHI3',
   cis: {},
-  playbook: null,
+  defaultsFrom: null,
+  fix: {
+    manual: {
+      steps: [
+        'Ask the vendor for the external id it uses for your account',
+        'IAM console > Roles > {name} > Trust relationships > Edit trust policy: add `"Condition": {"StringEquals": {"sts:ExternalId": "<external id>"}}` to the statement trusting the account, or remove the principal if it is no longer needed (`aws iam update-assume-role-policy --role-name {name} --policy-document file://trust.json`)',
+      ],
+      docs: [
+        'https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_create_for-user_externalid.html',
+      ],
+    },
+  },
   signals: ['authorization-details'],
   options: z.object({
     trustedAccounts: z

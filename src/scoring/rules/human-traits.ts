@@ -15,7 +15,27 @@ export const humanTraits = defineRule({
   severity: 'medium',
   owasp: 'NHI10',
   cis: { aws: 'CIS AWS Foundations 3.0 1.11' },
-  playbook: null,
+  defaultsFrom: null,
+  fix: {
+    manual: {
+      steps: [
+        'Give the person who signs in as {name} their own identity (SSO or a personal account)',
+        'Remove the human traits from the machine identity, then confirm the automation still works',
+      ],
+      docs: [],
+    },
+    providers: {
+      aws: {
+        steps: [
+          'Give the person their own access through IAM Identity Center',
+          'IAM console > Users > {name} > Security credentials: Console sign-in > Disable console access (`aws iam delete-login-profile --user-name {name}`); remove the MFA device (`aws iam deactivate-mfa-device --user-name {name} --serial-number <arn>`)',
+        ],
+        docs: [
+          'https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_passwords_admin-change-user.html',
+        ],
+      },
+    },
+  },
   signals: ['credential-report'],
   options: z.object({
     kinds: z

@@ -14,7 +14,52 @@ export const identityDormant = defineRule({
   severity: 'low',
   owasp: 'NHI1',
   cis: {},
-  playbook: null,
+  defaultsFrom:
+    "90 days: IAM Access Analyzer's default unused-access tracking period (AWS) and the " +
+    'Microsoft Entra recommendation on apps without sign-ins; GCP 180 days as Prowler ' +
+    'iam_service_account_unused',
+  fix: {
+    manual: {
+      steps: [
+        'Confirm with the owner that {name} is no longer needed, then remove its credentials and permissions, then the identity',
+      ],
+      docs: [],
+    },
+    providers: {
+      aws: {
+        steps: [
+          'Confirm with the owner that {name} is no longer needed',
+          'Users: IAM console > Users > {name} > Delete (removes keys, policies and group memberships); roles: IAM console > Roles > {name} > Delete (`aws iam delete-role --role-name {name}` after detaching its policies)',
+        ],
+        docs: ['https://docs.aws.amazon.com/IAM/latest/UserGuide/id_users_remove.html'],
+      },
+      azure: {
+        steps: [
+          'Confirm with the owner that {name} is no longer needed',
+          'Entra admin center > Enterprise applications > {name} > Properties: set "Enabled for users to sign in" to No; after a grace period delete the app registration (`az ad app delete --id {identity}`)',
+        ],
+        docs: [
+          'https://learn.microsoft.com/entra/identity/enterprise-apps/disable-user-sign-in-portal',
+        ],
+      },
+      gcp: {
+        steps: [
+          'Confirm with the owner that {name} is no longer needed',
+          'Disable the service account (`gcloud iam service-accounts disable {identity}`), and after a grace period delete it (`gcloud iam service-accounts delete {identity}`)',
+        ],
+        docs: ['https://cloud.google.com/iam/docs/service-accounts-disable-enable'],
+      },
+      github: {
+        steps: [
+          'Confirm with the owner that {name} is no longer needed',
+          'GitHub Apps: Organization settings > GitHub Apps > Configure > Suspend or Uninstall',
+        ],
+        docs: [
+          'https://docs.github.com/apps/using-github-apps/reviewing-and-modifying-installed-github-apps',
+        ],
+      },
+    },
+  },
   signals: [
     'credential-report',
     'authorization-details',
@@ -41,7 +86,7 @@ export const identityDormant = defineRule({
       ])
       .describe('Identity kinds checked'),
   }),
-  providerDefaults: {},
+  providerDefaults: { gcp: { dormantDays: 180 } },
   *evaluate(ctx) {
     for (const identity of ctx.identities) {
       const { dormantDays, kinds } = ctx.options(identity);

@@ -2,6 +2,7 @@
 import type { AnyRule } from '../types.js';
 import { adminGrant } from './admin-grant.js';
 import { cloudKeyInCi } from './cloud-key-in-ci.js';
+import { dataExfiltration } from './data-exfiltration.js';
 import { credentialExpired } from './credential-expired.js';
 import { credentialExpiringSoon } from './credential-expiring-soon.js';
 import { credentialNeverUsed } from './credential-never-used.js';
@@ -15,7 +16,11 @@ import { identityDormant } from './identity-dormant.js';
 import { multipleActiveKeys } from './multiple-active-keys.js';
 import { noOwner } from './no-owner.js';
 import { oidcTrustNoSubject } from './oidc-trust-no-subject.js';
+import { permissionsManagement } from './permissions-management.js';
+import { privilegeEscalation } from './privilege-escalation.js';
+import { resourceExposure } from './resource-exposure.js';
 import { rootAccessKey } from './root-access-key.js';
+import { serviceWildcard } from './service-wildcard.js';
 import { thirdPartyAppWrite } from './third-party-app-write.js';
 import { unusedGrant } from './unused-grant.js';
 
@@ -29,6 +34,7 @@ export const RULES: readonly AnyRule[] = [
   credentialNoExpiry,
   credentialRotation,
   credentialUnused,
+  dataExfiltration,
   deployKeyWrite,
   externalTrustNoExternalId,
   humanTraits,
@@ -36,7 +42,11 @@ export const RULES: readonly AnyRule[] = [
   multipleActiveKeys,
   noOwner,
   oidcTrustNoSubject,
+  permissionsManagement,
+  privilegeEscalation,
+  resourceExposure,
   rootAccessKey,
+  serviceWildcard,
   thirdPartyAppWrite,
   unusedGrant,
 ];

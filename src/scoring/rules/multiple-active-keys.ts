@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { StoredCredential } from '../../model/index.js';
 import { defineRule } from '../types.js';
+import { RETIRE_CREDENTIAL } from './_fixes.js';
 import { fail, label, gapNotEvaluated } from './_helpers.js';
 import { cmp } from '../compare.js';
 
@@ -16,11 +17,17 @@ export const multipleActiveKeys = defineRule({
     'An identity holds more active keys of one type than allowed. Usually a rotation that was ' +
     'never finished: the older key is still live and still copied somewhere. The older active ' +
     'key(s) are flagged; the newest is kept.',
-  help: 'Move every consumer to the newest key, then disable and delete the older one (`nhi revoke`).',
+  help: 'Move every consumer to the newest key, then disable and delete the older one.',
   severity: 'medium',
   owasp: 'NHI9',
   cis: { aws: 'CIS AWS Foundations 3.0 1.13' },
-  playbook: 'revoke',
+  defaultsFrom:
+    'one active key: CIS AWS Foundations 3.0 1.13 (Prowler iam_user_two_active_access_key)',
+  fix: {
+    playbook: 'revoke',
+    before: ['Move every consumer of {credential} to the newest key named in the evidence'],
+    ...RETIRE_CREDENTIAL,
+  },
   signals: ['access-keys'],
   options: z.object({
     maxActive: z

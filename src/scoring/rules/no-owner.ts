@@ -12,7 +12,33 @@ export const noOwner = defineRule({
   severity: 'low',
   owasp: 'NHI1',
   cis: {},
-  playbook: null,
+  defaultsFrom: null,
+  fix: {
+    manual: {
+      steps: ["Record who owns {name}: an `owner` (or `team`) tag, or the provider's owner field"],
+      docs: [],
+    },
+    providers: {
+      aws: {
+        steps: [
+          'Tag the identity: `aws iam tag-user --user-name {name} --tags Key=owner,Value=<team>` (`tag-role --role-name` for a role)',
+        ],
+        docs: ['https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html'],
+      },
+      azure: {
+        steps: [
+          'Entra admin center > App registrations > {name} > Owners > Add owners (`az ad app owner add --id {identity} --owner-object-id <user id>`)',
+        ],
+        docs: ['https://learn.microsoft.com/entra/identity/enterprise-apps/assign-app-owners'],
+      },
+      gcp: {
+        steps: [
+          'Describe the owner on the service account: `gcloud iam service-accounts update {identity} --description "owner: <team>"`',
+        ],
+        docs: ['https://cloud.google.com/iam/docs/service-accounts-update'],
+      },
+    },
+  },
   signals: [],
   options: z.object({
     kinds: z

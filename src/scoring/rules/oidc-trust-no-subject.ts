@@ -16,7 +16,19 @@ export const oidcTrustNoSubject = defineRule({
   severity: 'critical',
   owasp: 'NHI6',
   cis: {},
-  playbook: null,
+  defaultsFrom: null,
+  fix: {
+    manual: {
+      steps: [
+        'IAM console > Roles > {name} > Trust relationships > Edit trust policy: in the statement trusting the OIDC provider add `"StringLike": {"token.actions.githubusercontent.com:sub": "repo:<org>/<repo>:ref:refs/heads/<branch>"}` and `"StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"}`',
+        'Or write the policy to trust.json and run `aws iam update-assume-role-policy --role-name {name} --policy-document file://trust.json`',
+      ],
+      docs: [
+        'https://docs.github.com/actions/security-for-github-actions/security-hardening-your-deployments/configuring-openid-connect-in-amazon-web-services',
+        'https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_create_for-idp_oidc.html',
+      ],
+    },
+  },
   signals: ['authorization-details'],
   options: z.object({
     issuers: z

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineRule } from '../types.js';
+import { ROOT_CREDENTIAL_STEPS } from '../fix.js';
 import { fail, isLive, notEvaluated } from './_helpers.js';
 
 export const rootAccessKey = defineRule({
@@ -8,13 +9,12 @@ export const rootAccessKey = defineRule({
   description:
     'The cloud account root user has an active access key. Root cannot be restricted by IAM ' +
     'policies, so a leaked root key is a full account takeover.',
-  help:
-    'Delete the root access key (sign in as root, Security credentials). Use IAM roles or users ' +
-    'with least privilege for automation.',
+  help: 'Delete the root access key and use IAM roles or users with least privilege for automation.',
   severity: 'critical',
   owasp: 'NHI5',
   cis: { aws: 'CIS AWS Foundations 3.0 1.4' },
-  playbook: 'revoke',
+  defaultsFrom: null,
+  fix: { manual: ROOT_CREDENTIAL_STEPS },
   signals: ['credential-report'],
   options: z.object({}),
   providerDefaults: {},

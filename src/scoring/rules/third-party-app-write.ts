@@ -23,7 +23,32 @@ export const thirdPartyAppWrite = defineRule({
   severity: 'high',
   owasp: 'NHI3',
   cis: {},
-  playbook: 'trim-permissions',
+  defaultsFrom: null,
+  fix: {
+    manual: {
+      steps: ['Review the third-party app {name}: reduce its permissions and reach, or remove it'],
+      docs: [],
+    },
+    providers: {
+      github: {
+        steps: [
+          'Organization settings > GitHub Apps > {name} > Configure: restrict "Repository access" to the repositories it needs, or Uninstall',
+          'Ask the vendor for a version that requests read-only permissions; GitHub asks an owner to approve permission increases',
+        ],
+        docs: [
+          'https://docs.github.com/apps/using-github-apps/reviewing-and-modifying-installed-github-apps',
+        ],
+      },
+      azure: {
+        steps: [
+          'Entra admin center > Enterprise applications > {name} > Permissions: review admin consent and revoke what the app does not need (or disable the app: Properties > Enabled for users to sign in = No)',
+        ],
+        docs: [
+          'https://learn.microsoft.com/entra/identity/enterprise-apps/manage-application-permissions',
+        ],
+      },
+    },
+  },
   signals: [],
   options: z.object({
     sensitivePermissions: z

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { StoredGrant } from '../../model/index.js';
 import { defineRule } from '../types.js';
+import { NARROW_GRANT } from './_fixes.js';
 import { olderThan, parseDate } from '../time.js';
 import { fail, notEvaluated } from './_helpers.js';
 import { grantSubjects } from './_grants.js';
@@ -13,11 +14,14 @@ export const unusedGrant = defineRule({
     '(last-accessed data such as AWS Access Advisor). Like Repokid and IAM Access Analyzer, ' +
     'grants and identities younger than the window are not judged: a new permission is not ' +
     '"unused" yet.',
-  help: 'Remove the unused permissions from the policy (`nhi trim`).',
+  help: "Remove the unused permissions from the identity's policies or role bindings.",
   severity: 'medium',
   owasp: 'NHI5',
   cis: {},
-  playbook: 'trim-permissions',
+  defaultsFrom:
+    '90 days: Repokid and the default tracking period of IAM Access Analyzer unused access; GCP ' +
+    'IAM Recommender observes 90 days too',
+  fix: { ...NARROW_GRANT },
   signals: ['access-advisor', 'iam-recommender'],
   options: z.object({
     windowDays: z
