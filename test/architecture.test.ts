@@ -91,11 +91,6 @@ describe('architecture', () => {
     'stand-in/index.ts',
     'README.md',
   ];
-  /** Parts a connector still lacks while it is being brought into the shape. */
-  const PENDING: Record<string, string[]> = {
-    azure: ['schema.ts', 'map', 'doctor.ts'],
-  };
-
   it.each(['_template', ...PROVIDERS])('%s has the common connector shape', (p) => {
     const missing = SHAPE.filter((f) => {
       try {
@@ -105,7 +100,7 @@ describe('architecture', () => {
         return true;
       }
     });
-    expect(missing).toEqual(PENDING[p] ?? []);
+    expect(missing).toEqual([]);
   });
 
   it('the catalog stores playbook records from the model and never imports src/playbooks', () => {

@@ -15,7 +15,7 @@ import { makePlan } from '../src/playbooks/prepare.js';
 import { renderPlan } from '../src/playbooks/render.js';
 import { connector as azure } from '../connectors/azure/index.js';
 import { startAzureStandIn, type AzureStandIn } from '../connectors/azure/stand-in/index.js';
-import { AZURE_DEMO_SCANNER, buildAzureDemoEstate } from '../fixtures/demo/azure.js';
+import { AZURE_DEMO_SCANNER, buildAzureDemoEstate } from '../connectors/azure/stand-in/index.js';
 import { COMPANY } from '../fixtures/demo/company.js';
 import { CUTOVER_NOW, engineDeps, keysFor, tempCatalogPath } from './playbooks-harness.js';
 import type { AuditKeyFile } from '../src/playbooks/audit-key.js';

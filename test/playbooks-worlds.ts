@@ -24,7 +24,7 @@ import { openCatalog } from '../src/catalog/index.js';
 import type { ProviderId } from '../src/model/index.js';
 import { loadConnector } from '../src/connector/registry.js';
 import { startAzureStandIn, type AzureStandIn } from '../connectors/azure/stand-in/index.js';
-import { AZURE_DEMO_SCANNER, buildAzureDemoEstate } from '../fixtures/demo/azure.js';
+import { AZURE_DEMO_SCANNER, buildAzureDemoEstate } from '../connectors/azure/stand-in/index.js';
 import { COMPANY } from '../fixtures/demo/company.js';
 import { NEVER_EXPIRES, type GcpEstate } from '../connectors/gcp/stand-in/estate.js';
 import { startGcpStandIn, type GcpStandIn } from '../connectors/gcp/stand-in/server.js';
@@ -467,12 +467,13 @@ export function azureLeg(kind: 'rotate' | 'revoke'): Leg {
           // Deleted for good: the new one is kept and must work (rotation).
           return kind === 'revoke' || (await sinkServes()) ? null : 'nothing works any more';
         },
-        failVerifyOnce: async () =>
+        failVerifyOnce: async () => {
           s.faults.add({
-            match: /\/secrets\/payments-api-credentials\/versions$/,
+            path: /\/secrets\/payments-api-credentials\/versions$/,
             status: 403,
             times: 1,
-          }),
+          });
+        },
         close: () => s.close(),
       };
     },

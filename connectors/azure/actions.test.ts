@@ -10,7 +10,7 @@ import type { Credential, ScopeInventory } from '../../src/model/index.js';
 import { actions } from './actions.js';
 import { connector } from './index.js';
 import { startAzureStandIn, type AzureStandIn } from './stand-in/index.js';
-import { AZURE_DEMO_SCANNER, buildAzureDemoEstate } from '../../fixtures/demo/azure.js';
+import { AZURE_DEMO_SCANNER, buildAzureDemoEstate } from './stand-in/index.js';
 import { COMPANY } from '../../fixtures/demo/company.js';
 
 const NOW = new Date('2026-11-01T12:00:00Z');

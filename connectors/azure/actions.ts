@@ -5,6 +5,7 @@
  */
 import {
   NO_CAPABILITIES,
+  isApiError,
   UserError,
   type ActionCapabilities,
   type ActionResult,
@@ -17,19 +18,22 @@ import {
   type SecretMaterial,
   type Sink,
 } from '../../src/connector/index.js';
-import { AzureApiError, createAzureClient, signInWithSecret, type AzureClient } from './client.js';
-import { parseKeyVaultTarget, resolveSettings } from './config.js';
+import { createAzureClient, signInWithSecret, type AzureClient } from './client.js';
+import { parseKeyVaultTarget, resolveSettings } from './options.js';
+import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
 import {
   applicationSchema,
   federatedCredentialSchema,
-  mapPasswordCredential,
   parseList,
   parseOne,
   servicePrincipalSchema,
-  buildTenantRecords,
+} from './schema.js';
+import {
+  holderCredentials,
+  mapPasswordCredential,
   type SecretOwnerRef,
-} from './map.js';
+} from './map/credentials.js';
 
 const NONE = NO_CAPABILITIES;
 
@@ -56,6 +60,7 @@ function clientFor(ctx: ConnectorContext, ref: CredentialRef): AzureClient {
  * clock is a little behind Entra's: states are judged with this much allowance.
  */
 const CLOCK_SKEW_MS = 5 * 60_000;
+const judgedAt = (ctx: ConnectorContext) => new Date(ctx.now().getTime() + CLOCK_SKEW_MS);
 
 /** Every credential the holder object has, mapped like the scan maps them (usage unknown here). */
 async function credentialsOfOwner(
@@ -76,7 +81,7 @@ async function credentialsOfOwner(
     if ((err as { status?: number }).status === 404) return null;
     throw err;
   }
-  const noUsage = { servicePrincipals: null, credentials: null };
+  // Mapped alone, like the scan maps it (usage unknown here), under the identity the catalog has.
   if (owner.origin === 'application') {
     const app = parseOne(applicationSchema, raw, `GET ${path}`);
     const federated = parseList(
@@ -84,36 +89,12 @@ async function credentialsOfOwner(
       await client.graphList(`${path}/federatedIdentityCredentials`),
       `GET ${path}/federatedIdentityCredentials`,
     );
-    const records = buildTenantRecords(
-      {
-        tenantId: ref.scope.id,
-        applications: [app],
-        servicePrincipals: [],
-        federated: new Map([[app.id, federated]]),
-        appRoleAssignments: new Map(),
-        oauth2Grants: [],
-        usage: noUsage,
-        rbac: [],
-      },
-      new Date(ctx.now().getTime() + CLOCK_SKEW_MS),
-    );
-    return records.credentials.map((c) => ({ ...c, identityExternalId: ref.identityExternalId }));
+    const holder = { origin: 'application', objectId: app.id, appId: app.appId } as const;
+    return holderCredentials(app, ref.identityExternalId, holder, judgedAt(ctx), null, federated);
   }
   const sp = parseOne(servicePrincipalSchema, raw, `GET ${path}`);
-  const records = buildTenantRecords(
-    {
-      tenantId: ref.scope.id,
-      applications: [],
-      servicePrincipals: [sp],
-      federated: new Map(),
-      appRoleAssignments: new Map(),
-      oauth2Grants: [],
-      usage: noUsage,
-      rbac: [],
-    },
-    new Date(ctx.now().getTime() + CLOCK_SKEW_MS),
-  );
-  return records.credentials.map((c) => ({ ...c, identityExternalId: ref.identityExternalId }));
+  const holder = { origin: 'servicePrincipal', objectId: sp.id, appId: sp.appId } as const;
+  return holderCredentials(sp, ref.identityExternalId, holder, judgedAt(ctx), null);
 }
 
 const addPasswordResponse = z.object({
@@ -242,9 +223,9 @@ async function proveSecret(
       await signInWithSecret(settings, tenant, clientId, value, ctx.signal);
       return { principal: `app ${clientId} in tenant ${tenant}` };
     } catch (e) {
-      if (!(e instanceof AzureApiError && e.code && NOT_YET.has(e.code)) || attempt >= 6) throw e;
+      if (!(isApiError(e) && e.code && NOT_YET.has(e.code)) || attempt >= 6) throw e;
       const wait = Math.min(settings.retry.retryDelayInMs * 2 ** attempt, 8000);
-      await new Promise((r) => setTimeout(r, wait));
+      await delay(wait, undefined, { signal: ctx.signal });
     }
   }
 }

@@ -1,11 +1,10 @@
 /**
- * The only file that imports Azure SDKs: credentials, Graph and ARM pipelines (TLS trust,
- * retries honouring 429 + Retry-After, request counting), nextLink paging, ARM role
- * assignments through @azure/arm-authorization, and Key Vault secrets. Errors come out as
- * AzureApiError carrying status and provider code, never a response body or a secret.
+ * The only file that imports Azure SDKs: the credential chain, the Graph and ARM pipelines,
+ * ARM role assignments and Cognitive Services accounts through their SDKs' paginators, and Key
+ * Vault secrets. Every SDK sends through one transport (`PinnedHttpClient`): no request, redirect
+ * or next link leaves the configured origins, every request has a timeout, and a 2xx answer that
+ * is not JSON (or, from the authority, not a token) fails. Errors come out as the kit's ApiError.
  */
-import { readFileSync } from 'node:fs';
-import { rootCertificates } from 'node:tls';
 import {
   ClientCertificateCredential,
   ClientSecretCredential,
@@ -14,6 +13,7 @@ import {
   type TokenCredential,
 } from '@azure/identity';
 import { AuthorizationManagementClient } from '@azure/arm-authorization';
+import { CognitiveServicesManagementClient } from '@azure/arm-cognitiveservices';
 import { SecretClient } from '@azure/keyvault-secrets';
 import {
   bearerTokenAuthenticationPolicy,
@@ -21,16 +21,45 @@ import {
   createHttpHeaders,
   createPipelineFromOptions,
   createPipelineRequest,
-  isRestError,
-  type HttpClient,
+  logPolicyName,
+  tracingPolicyName,
   type Pipeline,
-  type PipelinePolicy,
-  type TlsSettings,
+  type PipelineResponse,
 } from '@azure/core-rest-pipeline';
-import { UserError, type ConnectorContext } from '../../src/connector/index.js';
-import { isKnownVaultHost, type AzureSettings } from './config.js';
+import {
+  ApiError,
+  OriginPin,
+  endpointOf,
+  parseJsonBody,
+  type ConnectorContext,
+} from '../../src/connector/index.js';
+import { PROVIDER, isKnownVaultHost, type AzureSettings } from './options.js';
+import {
+  authFailure,
+  checkAuthorityAnswer,
+  httpFailure,
+  pageCheck,
+  restFailure,
+  type TokenSource,
+} from './errors.js';
+import { PinnedHttpClient, httpsAgent } from './transport.js';
+import {
+  collectionPageSchema,
+  parseOne,
+  readTokenClaims,
+  type ArmRoleAssignment,
+  type ArmRoleDefinition,
+} from './schema.js';
 
-export type AzureApi = 'auth' | 'graph' | 'arm' | 'keyvault';
+/** One transport for all clients: Node's https agents (keep-alive pools) are shared. */
+const BASE_HTTP = createDefaultHttpClient();
+
+/** Tracing spans and per-request log lines nobody collects cost CPU on every request. */
+function withoutTracing(pipeline: Pipeline): Pipeline {
+  pipeline.removePolicy({ name: tracingPolicyName });
+  pipeline.removePolicy({ name: logPolicyName });
+  return pipeline;
+}
 
 /** A Key Vault secret version's metadata (never its value). */
 export interface SecretVersionInfo {
@@ -41,8 +70,10 @@ export interface SecretVersionInfo {
 }
 
 /**
- * Signs in once with a client secret (client-credentials grant at the configured authority)
- * and returns the token's expiry: proof that the secret works. Throws AzureApiError('auth').
+ * Signs in once with a client secret (client-credentials grant at the configured authority,
+ * through the same pinned transport and timeout as the scan) and returns the token's expiry:
+ * proof that the secret works. Throws the kit's ApiError (code: the AADSTS code when Entra
+ * gave one); the secret is never part of a message.
  */
 export async function signInWithSecret(
   settings: AzureSettings,
@@ -51,48 +82,40 @@ export async function signInWithSecret(
   secret: string,
   signal?: AbortSignal,
 ): Promise<number> {
-  const { credential } = createCredential(
+  const { credential, transport } = createCredential(
     settings,
     { AZURE_CLIENT_ID: clientId, AZURE_CLIENT_SECRET: secret },
     tenantId,
   );
+  const auth = { transport, authorityHost: settings.authorityHost, explicit: true };
   let token;
   try {
-    // A token endpoint that never answers must not hang a playbook.
-    const timeout = AbortSignal.timeout(30_000);
     token = await credential.getToken(scopeFor(settings.graphEndpoint), {
-      abortSignal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+      ...(signal ? { abortSignal: signal } : {}),
     });
   } catch (err) {
-    // @azure/identity's message names the AADSTS code; it never contains the secret.
-    const text = (err as Error).message ?? String(err);
-    const code = /AADSTS\d+/.exec(text)?.[0] ?? null;
-    throw new AzureApiError(
-      'auth',
-      null,
-      code,
-      `sign-in as ${clientId} failed: ${text.split('\n')[0]!.slice(0, 300)}`,
-    );
+    throw authFailure(err, auth);
   }
-  if (!token) throw new AzureApiError('auth', null, null, `sign-in as ${clientId} gave no token`);
+  if (!token)
+    throw new ApiError({
+      provider: PROVIDER,
+      operation: `token request to ${settings.authorityHost}`,
+      kind: 'auth',
+      detail: `sign-in as ${clientId} gave no token`,
+    });
   return token.expiresOnTimestamp;
 }
 
-export class AzureApiError extends Error {
-  override name = 'AzureApiError';
-  constructor(
-    readonly api: AzureApi,
-    readonly status: number | null,
-    readonly code: string | null,
-    message: string,
-  ) {
-    super(message);
-  }
+function scopeFor(endpoint: string): string {
+  return `${new URL(endpoint).origin}/.default`;
 }
 
-/** Missing permission, licence or API (beta not offered): a coverage gap, not a failed scan. */
-export function isAccessDenied(err: unknown): err is AzureApiError {
-  return err instanceof AzureApiError && (err.status === 403 || err.status === 404);
+/** Where a token may come from: the authority, and the managed-identity endpoints Azure sets. */
+function tokenOrigins(settings: AzureSettings, env: ConnectorContext['env']): string[] {
+  const managed = [env.IDENTITY_ENDPOINT, env.MSI_ENDPOINT, env.IMDS_ENDPOINT].filter(
+    (u): u is string => Boolean(u && URL.canParse(u)),
+  );
+  return [settings.authorityHost, 'http://169.254.169.254', ...managed];
 }
 
 /**
@@ -107,24 +130,37 @@ export function createCredential(
   settings: AzureSettings,
   env: ConnectorContext['env'],
   tenantId: string | undefined,
-): { credential: TokenCredential; source: string } {
+): { credential: TokenCredential; source: string; transport: PinnedHttpClient; explicit: boolean } {
+  const transport = new PinnedHttpClient(
+    BASE_HTTP,
+    new OriginPin(PROVIDER, tokenOrigins(settings, env)),
+    settings.timeoutMs,
+    httpsAgent(settings),
+    undefined,
+    checkAuthorityAnswer,
+  );
   const common = {
     authorityHost: settings.authorityHost,
     disableInstanceDiscovery: settings.disableInstanceDiscovery,
     retryOptions: settings.retry,
-    ...tlsOptions(settings),
+    httpClient: transport,
   };
   const clientId = env.AZURE_CLIENT_ID;
+  const made = (credential: TokenCredential, source: string, explicit = true) => ({
+    credential,
+    source,
+    transport,
+    explicit,
+  });
   if (clientId && tenantId) {
-    if (env.AZURE_CLIENT_SECRET) {
-      return {
-        credential: new ClientSecretCredential(tenantId, clientId, env.AZURE_CLIENT_SECRET, common),
-        source: 'client secret (AZURE_CLIENT_ID/AZURE_CLIENT_SECRET)',
-      };
-    }
-    if (env.AZURE_CLIENT_CERTIFICATE_PATH) {
-      return {
-        credential: new ClientCertificateCredential(
+    if (env.AZURE_CLIENT_SECRET)
+      return made(
+        new ClientSecretCredential(tenantId, clientId, env.AZURE_CLIENT_SECRET, common),
+        'client secret (AZURE_CLIENT_ID/AZURE_CLIENT_SECRET)',
+      );
+    if (env.AZURE_CLIENT_CERTIFICATE_PATH)
+      return made(
+        new ClientCertificateCredential(
           tenantId,
           clientId,
           {
@@ -135,342 +171,287 @@ export function createCredential(
           },
           common,
         ),
-        source: 'client certificate (AZURE_CLIENT_CERTIFICATE_PATH)',
-      };
-    }
-    if (env.AZURE_FEDERATED_TOKEN_FILE) {
-      return {
-        credential: new WorkloadIdentityCredential({
+        'client certificate (AZURE_CLIENT_CERTIFICATE_PATH)',
+      );
+    if (env.AZURE_FEDERATED_TOKEN_FILE)
+      return made(
+        new WorkloadIdentityCredential({
           ...common,
           tenantId,
           clientId,
           tokenFilePath: env.AZURE_FEDERATED_TOKEN_FILE,
         }),
-        source: 'workload identity (AZURE_FEDERATED_TOKEN_FILE)',
-      };
-    }
+        'workload identity (AZURE_FEDERATED_TOKEN_FILE)',
+      );
   }
-  return {
-    credential: new DefaultAzureCredential({
+  return made(
+    new DefaultAzureCredential({
       ...common,
       ...(tenantId ? { tenantId } : {}),
       ...(clientId ? { managedIdentityClientId: clientId } : {}),
     }),
-    source: 'DefaultAzureCredential (managed identity, Azure CLI, …)',
-  };
+    'DefaultAzureCredential (managed identity, Azure CLI, …)',
+    false,
+  );
 }
 
-const caCache = new Map<string, string>();
-function tlsOptions(settings: AzureSettings): { tlsOptions?: TlsSettings } {
-  if (!settings.caFile) return {};
-  let pem = caCache.get(settings.caFile);
-  if (!pem) {
-    try {
-      pem = readFileSync(settings.caFile, 'utf8');
-    } catch (err) {
-      throw new UserError(
-        `azure option caFile: cannot read ${settings.caFile} (${(err as Error).message})`,
-      );
-    }
-    caCache.set(settings.caFile, pem);
-  }
-  // `ca` replaces Node's trust store, so keep the public roots beside the extra CA.
-  return { tlsOptions: { ca: [...rootCertificates, pem] } };
-}
-
-function scopeFor(endpoint: string): string {
-  return `${new URL(endpoint).origin}/.default`;
-}
-
-/** A JSON REST client on core-rest-pipeline: bearer auth, retries, one counter for all calls. */
+/** Graph or ARM over core-rest-pipeline: bearer auth, retries, JSON in and out. */
 class JsonApi {
   private readonly pipeline: Pipeline;
-  private readonly http: HttpClient = createDefaultHttpClient();
   constructor(
-    private readonly api: AzureApi,
     private readonly base: string,
-    credential: TokenCredential,
-    settings: AzureSettings,
-    counter: PipelinePolicy,
+    private readonly client: AzureClient,
   ) {
-    this.pipeline = createPipelineFromOptions({
-      retryOptions: settings.retry,
-      userAgentOptions: { userAgentPrefix: 'nhi' },
-      ...tlsOptions(settings),
-    });
-    this.pipeline.addPolicy(
-      bearerTokenAuthenticationPolicy({ credential, scopes: scopeFor(base) }),
+    this.pipeline = withoutTracing(
+      createPipelineFromOptions({
+        retryOptions: client.settings.retry,
+        userAgentOptions: { userAgentPrefix: 'nhi' },
+      }),
     );
-    this.pipeline.addPolicy(counter, { phase: 'Retry' });
+    this.pipeline.addPolicy(
+      bearerTokenAuthenticationPolicy({ credential: client.credential, scopes: scopeFor(base) }),
+    );
   }
 
   async request(
     method: 'GET' | 'POST',
     pathOrUrl: string,
-    signal: AbortSignal,
     body?: unknown,
   ): Promise<{ status: number; json: unknown; requestId: string | null }> {
-    const url = pathOrUrl.startsWith('https://') ? pathOrUrl : `${this.base}${pathOrUrl}`;
+    const url = /^https?:\/\//.test(pathOrUrl) ? pathOrUrl : `${this.base}${pathOrUrl}`;
+    const operation = `${method} ${endpointOf(url)}`;
     const request = createPipelineRequest({
       url,
       method,
-      abortSignal: signal,
+      abortSignal: this.client.signal,
       headers: createHttpHeaders({
         accept: 'application/json',
         ...(body ? { 'content-type': 'application/json' } : {}),
       }),
       ...(body ? { body: JSON.stringify(body) } : {}),
     });
-    let response;
+    let response: PipelineResponse;
     try {
-      response = await this.pipeline.sendRequest(this.http, request);
+      response = await this.pipeline.sendRequest(this.client.http(new URL(url).origin), request);
     } catch (err) {
-      throw toApiError(this.api, err, method, url);
+      throw this.client.failure(err, operation);
     }
     const requestId =
       response.headers.get('request-id') ?? response.headers.get('x-ms-request-id') ?? null;
-    let json: unknown = null;
-    if (response.bodyAsText) {
-      try {
-        json = JSON.parse(response.bodyAsText);
-      } catch {
-        throw new AzureApiError(
-          this.api,
-          response.status,
-          null,
-          `${method} ${safePath(url)}: response is not JSON`,
-        );
-      }
-    }
-    if (response.status >= 400) {
-      const error = (json as { error?: { code?: unknown; message?: unknown } } | null)?.error;
-      const code = typeof error?.code === 'string' ? error.code : null;
-      const message =
-        typeof error?.message === 'string' ? error.message : `HTTP ${response.status}`;
-      throw new AzureApiError(
-        this.api,
-        response.status,
-        code,
-        `${method} ${safePath(url)}: ${response.status} ${code ?? ''} ${message}`.trim(),
-      );
-    }
-    return { status: response.status, json, requestId };
+    const source = { provider: PROVIDER, operation };
+    const text = response.bodyAsText ?? '';
+    if (response.status >= 400) throw httpFailure(response.status, text, operation);
+    return { status: response.status, json: text ? parseJsonBody(text, source) : null, requestId };
   }
 
   /** Every item of a collection, following @odata.nextLink (Graph) or nextLink (ARM). */
-  async list(path: string, signal: AbortSignal): Promise<unknown[]> {
+  async list(path: string): Promise<unknown[]> {
     const items: unknown[] = [];
+    const seen = new Set<string>();
     let next: string | null = path;
     while (next) {
-      const { json } = await this.request('GET', next, signal);
-      const page = json as {
-        value?: unknown;
-        '@odata.nextLink'?: unknown;
-        nextLink?: unknown;
-      } | null;
-      if (!page || !Array.isArray(page.value)) {
-        throw new AzureApiError(
-          this.api,
-          200,
-          null,
-          `GET ${safePath(next)}: expected a collection with a 'value' array`,
-        );
-      }
+      const operation: string = `GET ${endpointOf(new URL(next, this.base))}`;
+      const { json } = await this.request('GET', next);
+      const page = parseOne(collectionPageSchema, json, operation);
       items.push(...page.value);
-      const link = page['@odata.nextLink'] ?? page.nextLink;
-      next = typeof link === 'string' && link ? link : null;
+      const link: string | null = page['@odata.nextLink'] ?? page.nextLink ?? null;
+      // A next link is a URL the provider hands back: it must stay on the configured origin.
+      next = link ? this.client.pin.check(link, operation).toString() : null;
+      if (next && seen.has(next))
+        throw new ApiError({
+          provider: PROVIDER,
+          operation,
+          kind: 'invalid-response',
+          code: 'InvalidResponse',
+          detail: 'the same next link came back twice',
+        });
+      if (next) seen.add(next);
     }
     return items;
   }
 }
 
-function safePath(url: string): string {
-  const u = new URL(url);
-  return `${u.pathname.replace(/\/{2,}/g, '/')}`;
-}
-
-function toApiError(api: AzureApi, err: unknown, method: string, url: string): AzureApiError {
-  if (err instanceof AzureApiError) return err;
-  const e = err as { name?: string; message?: string; code?: string; statusCode?: number };
-  // Token failures surface from the bearer policy as AuthenticationError/CredentialUnavailableError.
-  if (
-    e?.name === 'AuthenticationError' ||
-    e?.name === 'CredentialUnavailableError' ||
-    e?.name === 'AggregateAuthenticationError'
-  ) {
-    const hint = /endpoints_resolution_error/.test(e.message ?? '')
-      ? ' (the authority could not be reached: check authorityHost, the network, and TLS trust via caFile)'
-      : '';
-    return new AzureApiError(
-      'auth',
-      null,
-      e.name,
-      `authentication failed: ${firstLine(e.message)}${hint}`,
-    );
-  }
-  if (isRestError(err)) {
-    return new AzureApiError(
-      api,
-      err.statusCode ?? null,
-      err.code ?? null,
-      `${method} ${safePath(url)}: ${firstLine(err.message)}`,
-    );
-  }
-  return new AzureApiError(
-    api,
-    null,
-    e?.code ?? null,
-    `${method} ${safePath(url)}: ${firstLine(e?.message ?? String(err))}`,
-  );
-}
-
-function firstLine(message: string | undefined): string {
-  return (message ?? '').split('\n')[0]?.slice(0, 400) ?? '';
-}
-
-/** Raw ARM role assignment as map.ts parses it (SDK objects flattened to JSON). */
-export interface RawRoleAssignment {
-  id: unknown;
-  scope: unknown;
-  roleDefinitionId: unknown;
-  principalId: unknown;
-  principalType: unknown;
-  createdOn: unknown;
-  condition: unknown;
-}
-
-export interface RawRoleDefinition {
-  id: unknown;
-  name: unknown;
-  roleName: unknown;
-  roleType: unknown;
-  permissions: unknown;
-}
-
-/** Everything the scanner and the actions need for one tenant. */
+/** Everything the scanner, doctor and the actions need for one tenant. */
 export class AzureClient {
   apiCalls = 0;
+  /** Graph, ARM and the configured vaults: where this client's requests may go. */
+  readonly pin: OriginPin;
   readonly graph: JsonApi;
   readonly armRest: JsonApi;
-  private arm: AuthorizationManagementClient | null = null;
-  private readonly counter: PipelinePolicy;
+  private readonly transports = new Map<string, PinnedHttpClient>();
+  private authorizationClient: AuthorizationManagementClient | null = null;
+  private cognitiveClient: CognitiveServicesManagementClient | null = null;
 
   constructor(
     readonly settings: AzureSettings,
     readonly credential: TokenCredential,
-    private readonly signal: AbortSignal,
+    readonly signal: AbortSignal,
+    /** Where the credential's tokens come from, to tell why one could not be had. */
+    private readonly tokens: Omit<TokenSource, 'authorityHost'> = {
+      transport: undefined,
+      explicit: true,
+    },
   ) {
-    this.counter = {
-      name: 'nhiRequestCounter',
-      sendRequest: (request, next) => {
-        this.apiCalls += 1;
-        return next(request);
-      },
-    };
-    this.graph = new JsonApi('graph', settings.graphEndpoint, credential, settings, this.counter);
-    this.armRest = new JsonApi('arm', settings.armEndpoint, credential, settings, this.counter);
+    this.pin = new OriginPin(PROVIDER, [settings.graphEndpoint, settings.armEndpoint]);
+    this.graph = new JsonApi(settings.graphEndpoint, this);
+    this.armRest = new JsonApi(settings.armEndpoint, this);
+  }
+
+  /** The transport for one origin (each pinned to it alone), counting this client's requests. */
+  http(origin: string): PinnedHttpClient {
+    let t = this.transports.get(origin);
+    if (!t) {
+      t = new PinnedHttpClient(
+        BASE_HTTP,
+        new OriginPin(PROVIDER, [origin]),
+        this.settings.timeoutMs,
+        httpsAgent(this.settings),
+        () => (this.apiCalls += 1),
+      );
+      this.transports.set(origin, t);
+    }
+    return t;
+  }
+
+  /** Any error an SDK threw, as the kit's ApiError (or UserError: no credentials at all). */
+  failure(err: unknown, operation: string): unknown {
+    if (this.signal.aborted) return this.signal.reason ?? err;
+    return restFailure(err, operation, {
+      ...this.tokens,
+      authorityHost: this.settings.authorityHost,
+    });
   }
 
   graphGet(path: string, version: 'v1.0' | 'beta' = 'v1.0') {
-    return this.graph.request('GET', `/${version}${path}`, this.signal);
+    return this.graph.request('GET', `/${version}${path}`);
   }
 
   graphList(path: string, version: 'v1.0' | 'beta' = 'v1.0'): Promise<unknown[]> {
-    return this.graph.list(`/${version}${path}`, this.signal);
+    return this.graph.list(`/${version}${path}`);
   }
 
   graphPost(path: string, body: unknown) {
-    return this.graph.request('POST', `/v1.0${path}`, this.signal, body);
+    return this.graph.request('POST', `/v1.0${path}`, body);
   }
 
   listSubscriptions(): Promise<unknown[]> {
-    return this.armRest.list('/subscriptions?api-version=2022-12-01', this.signal);
+    return this.armRest.list('/subscriptions?api-version=2022-12-01');
   }
 
-  private authorization(subscriptionId: string): AuthorizationManagementClient {
-    this.arm ??= new AuthorizationManagementClient(this.credential, subscriptionId, {
+  /** Options every ARM SDK client gets: endpoint, token scope, retries, TLS, the transport. */
+  private armOptions() {
+    return {
       endpoint: this.settings.armEndpoint,
       credentialScopes: scopeFor(this.settings.armEndpoint),
       retryOptions: this.settings.retry,
-      additionalPolicies: [{ policy: this.counter, position: 'perRetry' }],
-      ...tlsOptions(this.settings),
-    });
-    return this.arm;
+      httpClient: this.http(new URL(this.settings.armEndpoint).origin),
+    };
+  }
+
+  /** Runs an SDK paginator, checking each raw page is a collection whose next link stays here. */
+  private async paged<T, R>(
+    operation: string,
+    list: (options: { abortSignal: AbortSignal; onResponse: ReturnType<typeof pageCheck> }) => {
+      [Symbol.asyncIterator](): AsyncIterator<T>;
+    },
+    pick: (item: T) => R,
+  ): Promise<R[]> {
+    const out: R[] = [];
+    try {
+      for await (const item of list({
+        abortSignal: this.signal,
+        onResponse: pageCheck(operation, this.pin),
+      }))
+        out.push(pick(item));
+    } catch (err) {
+      throw this.failure(err, operation);
+    }
+    return out;
+  }
+
+  private authorization(subscriptionId: string): AuthorizationManagementClient {
+    // The subscription id only fills URL templates we do not use: scopes are passed whole.
+    if (!this.authorizationClient) {
+      this.authorizationClient = new AuthorizationManagementClient(
+        this.credential,
+        subscriptionId,
+        this.armOptions(),
+      );
+      withoutTracing(this.authorizationClient.pipeline);
+    }
+    return this.authorizationClient;
   }
 
   /** Role assignments at, above and below the subscription (resource groups, resources). */
-  async listRoleAssignments(subscriptionId: string): Promise<RawRoleAssignment[]> {
+  listRoleAssignments(subscriptionId: string): Promise<Record<keyof ArmRoleAssignment, unknown>[]> {
     const scope = `/subscriptions/${subscriptionId}`;
-    const out: RawRoleAssignment[] = [];
-    try {
-      for await (const a of this.authorization(subscriptionId).roleAssignments.listForScope(scope, {
-        abortSignal: this.signal,
-      })) {
-        out.push({
-          id: a.id,
-          scope: a.scope,
-          roleDefinitionId: a.roleDefinitionId,
-          principalId: a.principalId,
-          principalType: a.principalType,
-          createdOn:
-            a.createdOn instanceof Date ? a.createdOn.toISOString() : (a.createdOn ?? null),
-          condition: a.condition ?? null,
-        });
-      }
-    } catch (err) {
-      throw toApiError(
-        'arm',
-        err,
-        'GET',
-        `${this.settings.armEndpoint}${scope}/providers/Microsoft.Authorization/roleAssignments`,
-      );
-    }
-    return out;
+    return this.paged(
+      `GET ${this.settings.armEndpoint}${scope}/providers/Microsoft.Authorization/roleAssignments`,
+      (o) => this.authorization(subscriptionId).roleAssignments.listForScope(scope, o),
+      (a) => ({
+        id: a.id,
+        scope: a.scope,
+        roleDefinitionId: a.roleDefinitionId,
+        principalId: a.principalId,
+        principalType: a.principalType,
+        createdOn: a.createdOn instanceof Date ? a.createdOn.toISOString() : (a.createdOn ?? null),
+        condition: a.condition ?? null,
+      }),
+    );
   }
 
-  async listRoleDefinitions(subscriptionId: string): Promise<RawRoleDefinition[]> {
+  listRoleDefinitions(subscriptionId: string): Promise<Record<keyof ArmRoleDefinition, unknown>[]> {
     const scope = `/subscriptions/${subscriptionId}`;
-    const out: RawRoleDefinition[] = [];
-    try {
-      for await (const d of this.authorization(subscriptionId).roleDefinitions.list(scope, {
-        abortSignal: this.signal,
-      })) {
-        out.push({
-          id: d.id,
-          name: d.name,
-          roleName: d.roleName,
-          roleType: d.roleType,
-          permissions: d.permissions ?? [],
-        });
-      }
-    } catch (err) {
-      throw toApiError(
-        'arm',
-        err,
-        'GET',
-        `${this.settings.armEndpoint}${scope}/providers/Microsoft.Authorization/roleDefinitions`,
-      );
-    }
-    return out;
+    return this.paged(
+      `GET ${this.settings.armEndpoint}${scope}/providers/Microsoft.Authorization/roleDefinitions`,
+      (o) => this.authorization(subscriptionId).roleDefinitions.list(scope, o),
+      (d) => ({
+        id: d.id,
+        name: d.name,
+        roleName: d.roleName,
+        roleType: d.roleType,
+        permissions: d.permissions ?? [],
+      }),
+    );
+  }
+
+  /**
+   * Cognitive Services accounts (Azure OpenAI, AI Services…) of a subscription: their properties
+   * only. listKeys is never called: it answers with the keys themselves.
+   */
+  listCognitiveAccounts(subscriptionId: string): Promise<unknown[]> {
+    // One client per subscription: this SDK puts the subscription into every URL.
+    const client =
+      this.cognitiveClient?.subscriptionId === subscriptionId
+        ? this.cognitiveClient
+        : new CognitiveServicesManagementClient(this.credential, subscriptionId, this.armOptions());
+    if (client !== this.cognitiveClient) withoutTracing(client.pipeline);
+    this.cognitiveClient = client;
+    return this.paged(
+      `GET ${this.settings.armEndpoint}/subscriptions/${subscriptionId}/providers/Microsoft.CognitiveServices/accounts`,
+      (o) => client.accounts.list(o),
+      // The SDK's deserialized account, as plain JSON for the schema.
+      (a) => JSON.parse(JSON.stringify(a)) as unknown,
+    );
   }
 
   /** Key Vault secrets: write a version, read back version metadata (never values). */
   keyVault(vaultUrl: string) {
     const client = new SecretClient(vaultUrl, this.credential, {
       retryOptions: this.settings.retry,
-      additionalPolicies: [{ policy: this.counter, position: 'perRetry' }],
+      httpClient: this.http(new URL(vaultUrl).origin),
       // The challenge check wants *.vault.azure.net; a private endpoint or stand-in is not.
       disableChallengeResourceVerification: !isKnownVaultHost(vaultUrl),
-      ...tlsOptions(this.settings),
     });
-    const signal = this.signal;
+    const { signal } = this;
+    const failure = (err: unknown, operation: string) => this.failure(err, operation);
     return {
       async set(name: string, value: string, contentType: string, tags: Record<string, string>) {
         try {
           const s = await client.setSecret(name, value, { contentType, tags, abortSignal: signal });
           return { version: s.properties.version ?? null, id: s.properties.id ?? null };
         } catch (err) {
-          throw toApiError('keyvault', err, 'PUT', `${vaultUrl}/secrets/${name}`);
+          throw failure(err, `PUT ${vaultUrl}/secrets/${name}`);
         }
       },
       async versions(name: string): Promise<SecretVersionInfo[]> {
@@ -487,69 +468,50 @@ export class AzureClient {
             });
           }
         } catch (err) {
-          throw toApiError('keyvault', err, 'GET', `${vaultUrl}/secrets/${name}/versions`);
+          throw failure(err, `GET ${vaultUrl}/secrets/${name}/versions`);
         }
         return out;
       },
     };
   }
 
-  /** The tenant a token was issued for (when none was configured): the `tid` claim. */
+  private async graphToken(): Promise<string | null> {
+    const graph = this.settings.graphEndpoint;
+    try {
+      return (
+        (await this.credential.getToken(scopeFor(graph), { abortSignal: this.signal }))?.token ??
+        null
+      );
+    } catch (err) {
+      throw this.failure(err, `token for ${graph}`);
+    }
+  }
+
   /**
    * Permission claims of a Graph token: `roles` (application permissions of an app-only token)
    * and `scp` (delegated scopes of a user's token). Graph has no "may I?" API, so `nhi doctor`
    * reads these. null when the token is not a readable JWT.
    */
   async graphTokenPermissions(): Promise<{ roles: string[]; scopes: string[] } | null> {
-    const graph = this.settings.graphEndpoint;
-    const token = await this.credential
-      .getToken(scopeFor(graph), { abortSignal: this.signal })
-      .catch((err: unknown) => {
-        throw toApiError('auth', err, 'GET', `${graph}/.default`);
-      });
-    const payload = token?.token.split('.')[1];
-    if (!payload) return null;
-    try {
-      const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as {
-        roles?: unknown;
-        scp?: unknown;
-      };
-      return {
-        roles: Array.isArray(claims.roles)
-          ? claims.roles.filter((r): r is string => typeof r === 'string')
-          : [],
-        scopes: typeof claims.scp === 'string' ? claims.scp.split(' ').filter(Boolean) : [],
-      };
-    } catch {
-      return null;
-    }
+    const token = await this.graphToken();
+    return token ? readTokenClaims(token) : null;
   }
 
+  /** The tenant a token was issued for (when none was configured): the `tid` claim. */
   async tenantOfToken(): Promise<string | null> {
-    const graph = this.settings.graphEndpoint;
-    const token = await this.credential
-      .getToken(scopeFor(graph), { abortSignal: this.signal })
-      .catch((err: unknown) => {
-        throw toApiError('auth', err, 'GET', `${graph}/.default`);
-      });
-    const payload = token?.token.split('.')[1];
-    if (!payload) return null;
-    try {
-      const tid = (
-        JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { tid?: unknown }
-      ).tid;
-      return typeof tid === 'string' ? tid : null;
-    } catch {
-      return null;
-    }
+    const token = await this.graphToken();
+    return (token && readTokenClaims(token)?.tid) || null;
   }
 }
 
 export function createAzureClient(
-  ctx: ConnectorContext,
+  ctx: Pick<ConnectorContext, 'env' | 'signal'>,
   settings: AzureSettings,
   tenantId: string | undefined,
 ) {
-  const { credential, source } = createCredential(settings, ctx.env, tenantId);
-  return { client: new AzureClient(settings, credential, ctx.signal), source };
+  const { credential, source, transport, explicit } = createCredential(settings, ctx.env, tenantId);
+  return {
+    client: new AzureClient(settings, credential, ctx.signal, { transport, explicit }),
+    source,
+  };
 }

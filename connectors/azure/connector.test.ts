@@ -11,7 +11,7 @@ import {
   AZURE_DEMO_SCANNER,
   AZURE_DEMO_SUBSCRIPTIONS,
   buildAzureDemoEstate,
-} from '../../fixtures/demo/azure.js';
+} from './stand-in/index.js';
 import { COMPANY } from '../../fixtures/demo/company.js';
 
 const NOW = new Date('2026-11-01T12:00:00Z');
@@ -188,10 +188,10 @@ describe('azure connector against the stand-in', () => {
 
   it('retries Graph 429 responses honouring Retry-After', async () => {
     standIn.faults.add({
-      match: '/v1.0/servicePrincipals',
+      path: '/v1.0/servicePrincipals',
       status: 429,
       times: 2,
-      retryAfterSeconds: 0,
+      retryAfter: 0,
     });
     standIn.requests.length = 0;
     const inv = await scanOne(standIn);
@@ -202,7 +202,7 @@ describe('azure connector against the stand-in', () => {
 
   it('retries ARM 429 responses too, so throttling leaves no gap', async () => {
     standIn.faults.add({
-      match: '/providers/Microsoft.Authorization/roleAssignments',
+      path: '/providers/Microsoft.Authorization/roleAssignments',
       status: 429,
       times: 2,
     });
@@ -229,7 +229,11 @@ describe('azure connector against the stand-in', () => {
     } finally {
       await noReports.close();
     }
-    standIn.faults.add({ match: '/beta/reports/appCredentialSignInActivities', status: 404 });
+    standIn.faults.add({
+      path: '/beta/reports/appCredentialSignInActivities',
+      status: 404,
+      times: Infinity,
+    });
     const inv = await scanOne(standIn);
     expect(inv.gaps.map((g) => g.signal)).toEqual(['credential-sign-in-activity']);
     expect(inv.identities.find((i) => i.name === 'payments-api')?.lastUsedKnown).toBe(true);
@@ -238,8 +242,9 @@ describe('azure connector against the stand-in', () => {
   it('records an unreadable subscription as a gap and keeps the other one', async () => {
     const { nonprod, prod } = AZURE_DEMO_SUBSCRIPTIONS;
     standIn.faults.add({
-      match: `/subscriptions/${nonprod.id}/providers/Microsoft.Authorization/roleAssignments`,
+      path: `/subscriptions/${nonprod.id}/providers/Microsoft.Authorization/roleAssignments`,
       status: 403,
+      times: Infinity,
     });
     const inv = await scanOne(standIn);
     expect(inv.gaps).toEqual([
@@ -287,7 +292,7 @@ describe('azure connector against the stand-in', () => {
   });
 
   it('fails the scope (rather than reporting everything deleted) when apps cannot be listed', async () => {
-    standIn.faults.add({ match: '/v1.0/applications', status: 403 });
+    standIn.faults.add({ path: '/v1.0/applications', status: 403, times: Infinity });
     const [result] = await scan(standIn);
     expect(result).toMatchObject({
       kind: 'failure',

@@ -8,7 +8,7 @@ import type { DoctorReport } from '../../src/connector/index.js';
 import { connector } from './index.js';
 import { startAzureStandIn, type AzureStandIn } from './stand-in/index.js';
 import { GRAPH_APP_ROLES, MICROSOFT_GRAPH_APP_ID, type AzureEstate } from './stand-in/estate.js';
-import { AZURE_DEMO_SCANNER, buildAzureDemoEstate } from '../../fixtures/demo/azure.js';
+import { AZURE_DEMO_SCANNER, buildAzureDemoEstate } from './stand-in/index.js';
 import { COMPANY } from '../../fixtures/demo/company.js';
 
 const NOW = new Date('2026-11-01T12:00:00Z');

@@ -1,27 +1,32 @@
 /**
  * One tenant's scan: which calls, in which order, and what a refusal means. Listing
- * applications or service principals is essential (without them the catalog would think
- * everything was deleted), so their failure fails the scope; every other refusal becomes a
- * CoverageGap naming the permission or licence that closes it.
+ * applications or service principals decides what exists, so their failure fails the scope
+ * (the catalog must not think everything was deleted); a denied call elsewhere is a coverage
+ * gap naming the permission that closes it, and anything else (a garbage answer, a timeout, a
+ * foreign link) fails the scope too. Independent listings run side by side, every request
+ * under one limit of `concurrency` in flight.
  */
-import pLimit from 'p-limit';
-import { defineSignals } from '../../src/connector/index.js';
-import type {
-  ConnectorContext,
-  CoverageGap,
-  Scope,
-  ScopeResult,
+import type { z } from 'zod';
+import {
+  GapCollector,
+  UserError,
+  defineSignals,
+  errorMessage,
+  isApiError,
+  type ConnectorContext,
+  type Scope,
+  type ScopeResult,
+  type SignalId,
 } from '../../src/connector/index.js';
-import { AzureApiError, createAzureClient, isAccessDenied, type AzureClient } from './client.js';
-import type { AzureSettings } from './config.js';
+import { createAzureClient, type AzureClient } from './client.js';
+import { ScopeCalls } from './scan-calls.js';
+import { PROVIDER, resolveSettings, type AzureSettings } from './options.js';
 import {
   appRoleAssignmentSchema,
   applicationSchema,
-  buildTenantRecords,
+  cognitiveAccountSchema,
   credentialSignInActivitySchema,
-  credentialUsageMap,
   federatedCredentialSchema,
-  isMicrosoftFirstParty,
   oauth2GrantSchema,
   organizationSchema,
   parseList,
@@ -29,14 +34,12 @@ import {
   roleDefinitionSchema,
   servicePrincipalSchema,
   spSignInActivitySchema,
-  spUsageMap,
   subscriptionSchema,
-  tenantName,
-  type GraphAppRoleAssignment,
-  type GraphFederatedCredential,
-  type RbacData,
-  type TenantData,
-} from './map.js';
+} from './schema.js';
+import type { RbacData } from './map/grants.js';
+import { isMicrosoftFirstParty, tenantName } from './map/identities.js';
+import { buildTenantRecords, type AiAccounts } from './map/tenant.js';
+import { credentialUsageMap, spUsageMap } from './map/usage.js';
 
 const APP_SELECT =
   'id,appId,displayName,createdDateTime,signInAudience,passwordCredentials,keyCredentials,tags';
@@ -96,7 +99,27 @@ export const SIGNALS = defineSignals([
     fix: FIX.reader,
     hides: ['grants'],
   },
+  {
+    signal: 'ai-accounts',
+    description:
+      'Azure OpenAI / AI Services (Cognitive Services) accounts and whether their shared keys are enabled',
+    fix: `${FIX.reader} (Microsoft.CognitiveServices/accounts/read)`,
+    hides: ['identities', 'credentials'],
+  },
 ]);
+
+type Signal = SignalId<typeof SIGNALS>;
+
+export async function* discover(ctx: ConnectorContext): AsyncIterable<ScopeResult> {
+  const settings = resolveSettings(ctx.options, ctx.env);
+  const tenants: Array<string | undefined> = settings.tenants.length
+    ? settings.tenants
+    : [undefined];
+  for (const tenant of tenants) {
+    if (ctx.signal.aborted) return;
+    yield await scanTenant(ctx, settings, tenant);
+  }
+}
 
 export async function scanTenant(
   ctx: ConnectorContext,
@@ -105,320 +128,234 @@ export async function scanTenant(
 ): Promise<ScopeResult> {
   const { client, source } = createAzureClient(ctx, settings, configuredTenant);
   const scope: Scope = {
-    provider: 'azure',
+    provider: PROVIDER,
     id: configuredTenant ?? 'unknown-tenant',
     name: configuredTenant ?? 'unknown tenant',
     kind: 'tenant',
   };
-  const gaps: CoverageGap[] = [];
-  ctx.log.debug(`azure: scanning tenant ${scope.id} with ${source}`);
+  const gaps = new GapCollector<Signal>(SIGNALS);
+  ctx.log.debug(`scanning tenant ${scope.id} with ${source}`);
   try {
     if (!configuredTenant) {
       const tid = await client.tenantOfToken();
       if (!tid)
-        throw new AzureApiError(
-          'auth',
-          null,
-          null,
-          'no tenant configured and the token carries none: set tenantId or AZURE_TENANT_ID',
+        throw new UserError(
+          'azure: no tenant configured and the token names none: set tenantId or AZURE_TENANT_ID',
         );
       scope.id = tid;
       scope.name = tid;
     }
-    const tenantId = scope.id;
-    const progress = (phase: string, done?: number, total?: number) =>
-      ctx.progress({
-        scope: tenantId,
-        phase,
-        ...(done !== undefined ? { done } : {}),
-        ...(total !== undefined ? { total } : {}),
-      });
-
-    progress('tenant');
-    const org = await optional(gaps, 'tenant-details', FIX.directory, async () => {
-      const list = await client.graphList('/organization?$select=id,displayName,verifiedDomains');
-      return parseList(organizationSchema, list, 'GET /organization')[0] ?? null;
-    });
-    scope.name = tenantName(org ?? null, tenantId);
-
-    progress('applications');
-    const applications = parseList(
-      applicationSchema,
-      await essential('applications', () =>
-        client.graphList(`/applications?$select=${APP_SELECT}&$expand=${OWNER_EXPAND}&$top=999`),
-      ),
-      'GET /applications',
-    );
-    progress('service principals');
-    const servicePrincipals = parseList(
-      servicePrincipalSchema,
-      await essential('service principals', () =>
-        client.graphList(`/servicePrincipals?$select=${SP_SELECT}&$top=999`),
-      ),
-      'GET /servicePrincipals',
-    );
-
-    const limit = pLimit(settings.concurrency);
-    const federated = await perItem(
-      ctx,
-      tenantId,
-      limit,
-      gaps,
-      'federated-credentials',
-      FIX.appRead,
-      applications.map((a) => a.id),
-      async (id) =>
-        parseList(
-          federatedCredentialSchema,
-          await client.graphList(`/applications/${id}/federatedIdentityCredentials`),
-          `GET /applications/${id}/federatedIdentityCredentials`,
-        ),
-    );
-    // Only SPs that can become identities: Microsoft first-party SPs hold no grants of ours.
-    const ownSps = servicePrincipals.filter((sp) => !isMicrosoftFirstParty(sp));
-    progress('app role assignments', 0, ownSps.length);
-    const appRoleAssignments = await perItem<GraphAppRoleAssignment[]>(
-      ctx,
-      tenantId,
-      limit,
-      gaps,
-      'app-role-assignments',
-      FIX.directory,
-      ownSps.map((sp) => sp.id),
-      async (id) =>
-        parseList(
-          appRoleAssignmentSchema,
-          await client.graphList(`/servicePrincipals/${id}/appRoleAssignments?$top=999`),
-          `GET /servicePrincipals/${id}/appRoleAssignments`,
-        ),
-    );
-    progress('delegated grants');
-    const oauth2Grants =
-      (await optional(gaps, 'delegated-grants', FIX.directory, async () =>
-        parseList(
-          oauth2GrantSchema,
-          await client.graphList('/oauth2PermissionGrants'),
-          'GET /oauth2PermissionGrants',
-        ),
-      )) ?? [];
-
-    progress('sign-in activity');
-    const spUsage = await signInReport(gaps, 'sp-sign-in-activity', async () =>
-      spUsageMap(
-        parseList(
-          spSignInActivitySchema,
-          await client.graphList('/reports/servicePrincipalSignInActivities', 'beta'),
-          'GET /beta/reports/servicePrincipalSignInActivities',
-        ),
-      ),
-    );
-    const credentialUsage = await signInReport(gaps, 'credential-sign-in-activity', async () =>
-      credentialUsageMap(
-        parseList(
-          credentialSignInActivitySchema,
-          await client.graphList('/reports/appCredentialSignInActivities', 'beta'),
-          'GET /beta/reports/appCredentialSignInActivities',
-        ),
-      ),
-    );
-
-    progress('azure rbac');
-    const rbac = await scanRbac(client, settings, tenantId, gaps, limit);
-
-    const data: TenantData = {
-      tenantId,
-      applications,
-      servicePrincipals,
-      federated: federated as Map<string, GraphFederatedCredential[]>,
-      appRoleAssignments,
-      oauth2Grants,
-      usage: { servicePrincipals: spUsage, credentials: credentialUsage },
-      rbac,
+    const scan = new TenantScan(ctx, client, settings, scope.id, gaps);
+    const { org, ...data } = await scan.run();
+    scope.name = tenantName(org, scope.id);
+    const records = buildTenantRecords({ tenantId: scope.id, ...data }, ctx.now());
+    return {
+      kind: 'inventory',
+      scope,
+      ...records,
+      gaps: gaps.list(),
+      apiCalls: client.apiCalls,
+      // What could not be listed must not look removed to the catalog.
+      incomplete: gaps.incomplete(),
     };
-    const records = buildTenantRecords(data, ctx.now());
-    // What could not be listed must not look removed to the catalog.
-    const grantSignals = ['app-role-assignments', 'delegated-grants', 'azure-rbac'];
-    const incomplete: ('credentials' | 'grants')[] = [];
-    if (gaps.some((g) => grantSignals.includes(g.signal))) incomplete.push('grants');
-    if (gaps.some((g) => g.signal === 'federated-credentials')) incomplete.push('credentials');
-    return { kind: 'inventory', scope, ...records, gaps, apiCalls: client.apiCalls, incomplete };
   } catch (err) {
-    const e = err as Error & { code?: string | null };
+    if (ctx.signal.aborted || (err as { isUserError?: boolean }).isUserError) throw err;
     return {
       kind: 'failure',
       scope,
-      error: e.message,
-      code:
-        err instanceof AzureApiError
-          ? (err.code ?? (err.status ? String(err.status) : null))
-          : null,
+      error: errorMessage(err),
+      code: isApiError(err) ? err.code : null,
       apiCalls: client.apiCalls,
     };
   }
 }
 
-async function essential<T>(what: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (isAccessDenied(err)) {
-      throw new AzureApiError(
-        err.api,
-        err.status,
-        err.code,
-        `cannot list ${what} (${err.message}); ${FIX.appRead}`,
-      );
-    }
-    throw err;
+/** The calls of one tenant's scan, each through the shared limit. */
+class TenantScan {
+  private readonly calls: ScopeCalls<Signal>;
+  constructor(
+    private readonly ctx: ConnectorContext,
+    private readonly client: AzureClient,
+    private readonly settings: AzureSettings,
+    private readonly tenantId: string,
+    gaps: GapCollector<Signal>,
+  ) {
+    this.calls = new ScopeCalls(ctx, tenantId, gaps, settings.concurrency);
   }
-}
 
-/** Runs a call whose refusal is a gap; other errors (throttled past retries, 5xx) fail the scope. */
-async function optional<T>(
-  gaps: CoverageGap[],
-  signal: string,
-  fix: string,
-  fn: () => Promise<T>,
-): Promise<T | null> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (!isAccessDenied(err)) throw err;
-    gaps.push({ signal, message: err.message, code: err.code ?? String(err.status), fix });
-    return null;
+  /** Every item of a Graph collection, parsed; not limited (callers hold a slot). */
+  private items<S extends z.ZodType>(schema: S, path: string, beta = false) {
+    return this.client
+      .graphList(path, beta ? 'beta' : 'v1.0')
+      .then((i) => parseList(schema, i, `GET ${beta ? '/beta' : ''}${path.split('?')[0]}`));
   }
-}
 
-/** The beta reports: 403 (permission or licence), 404 or 400 (beta not offered here) -> gap. */
-async function signInReport(
-  gaps: CoverageGap[],
-  signal: string,
-  fn: () => Promise<Map<string, string | null>>,
-) {
-  try {
-    return await fn();
-  } catch (err) {
-    if (
-      !(err instanceof AzureApiError) ||
-      !(err.status === 400 || err.status === 403 || err.status === 404)
-    )
-      throw err;
-    gaps.push({
-      signal,
-      message: `last use unknown: ${err.message}`,
-      code: err.code ?? String(err.status),
-      fix: FIX.auditLog,
-    });
-    return null;
+  /** A whole Graph listing as one slot of the limit. */
+  private listed<S extends z.ZodType>(schema: S, path: string, beta = false) {
+    return this.calls.limit(() => this.items(schema, path, beta));
   }
-}
 
-/** Per-item calls under the concurrency limit; the first refusal records one gap for all. */
-async function perItem<T>(
-  ctx: ConnectorContext,
-  scopeId: string,
-  limit: ReturnType<typeof pLimit>,
-  gaps: CoverageGap[],
-  signal: string,
-  fix: string,
-  ids: string[],
-  fn: (id: string) => Promise<T>,
-): Promise<Map<string, T>> {
-  const out = new Map<string, T>();
-  let denied: AzureApiError | null = null;
-  let done = 0;
-  await Promise.all(
-    ids.map((id) =>
-      limit(async () => {
-        if (denied) return;
-        try {
-          out.set(id, await fn(id));
-        } catch (err) {
-          if (!isAccessDenied(err)) throw err;
-          denied ??= err;
-        }
-        done += 1;
-        if (done % 50 === 0)
-          ctx.progress({ scope: scopeId, phase: signal, done, total: ids.length });
-      }),
-    ),
-  );
-  if (denied) {
-    const d = denied as AzureApiError;
-    gaps.push({
-      signal,
-      message: `${d.message} (${ids.length - out.size} of ${ids.length} not read)`,
-      code: d.code ?? String(d.status),
-      fix,
-    });
-  }
-  return out;
-}
-
-async function scanRbac(
-  client: AzureClient,
-  settings: AzureSettings,
-  tenantId: string,
-  gaps: CoverageGap[],
-  limit: ReturnType<typeof pLimit>,
-): Promise<RbacData[]> {
-  let subscriptions: Array<{ id: string; name: string }>;
-  if (settings.subscriptions) {
-    subscriptions = settings.subscriptions.map((id) => ({ id, name: id }));
-  } else {
-    const listed = await optional(gaps, 'azure-rbac', FIX.reader, async () =>
-      parseList(subscriptionSchema, await client.listSubscriptions(), 'GET /subscriptions'),
+  async run() {
+    this.calls.progress('directory');
+    const org = this.calls.optional('tenant-details', () =>
+      this.listed(organizationSchema, '/organization?$select=id,displayName,verifiedDomains'),
     );
-    if (!listed) return [];
-    subscriptions = listed
-      .filter((s) => !s.tenantId || s.tenantId === tenantId)
-      .map((s) => ({ id: s.subscriptionId, name: s.displayName ?? s.subscriptionId }));
-    if (subscriptions.length === 0) {
-      gaps.push({
-        signal: 'azure-rbac',
-        message:
-          'no subscriptions are visible to the scanning principal; Azure role assignments were not evaluated',
-        code: null,
-        fix: FIX.reader,
-      });
-      return [];
-    }
+    const applications = this.calls.essential('applications', FIX.appRead, () =>
+      this.listed(
+        applicationSchema,
+        `/applications?$select=${APP_SELECT}&$expand=${OWNER_EXPAND}&$top=999`,
+      ),
+    );
+    const servicePrincipals = this.calls.essential('service principals', FIX.appRead, () =>
+      this.listed(servicePrincipalSchema, `/servicePrincipals?$select=${SP_SELECT}&$top=999`),
+    );
+    const oauth2Grants = this.calls.optional('delegated-grants', () =>
+      this.listed(oauth2GrantSchema, '/oauth2PermissionGrants'),
+    );
+    const spUsage = this.calls.signInReport('sp-sign-in-activity', async () =>
+      spUsageMap(
+        await this.listed(
+          spSignInActivitySchema,
+          '/reports/servicePrincipalSignInActivities',
+          true,
+        ),
+      ),
+    );
+    const credentialUsage = this.calls.signInReport('credential-sign-in-activity', async () =>
+      credentialUsageMap(
+        await this.listed(
+          credentialSignInActivitySchema,
+          '/reports/appCredentialSignInActivities',
+          true,
+        ),
+      ),
+    );
+    const subscriptions = this.resources();
+    const federated = applications.then((apps) =>
+      this.calls.perItem(
+        'federated-credentials',
+        apps.map((a) => a.id),
+        (id) =>
+          this.items(federatedCredentialSchema, `/applications/${id}/federatedIdentityCredentials`),
+      ),
+    );
+    // Only SPs that can become identities: Microsoft first-party SPs hold no grants of ours.
+    const appRoleAssignments = servicePrincipals.then((sps) =>
+      this.calls.perItem(
+        'app-role-assignments',
+        sps.filter((sp) => !isMicrosoftFirstParty(sp)).map((sp) => sp.id),
+        (id) =>
+          this.items(
+            appRoleAssignmentSchema,
+            `/servicePrincipals/${id}/appRoleAssignments?$top=999`,
+          ),
+      ),
+    );
+    // All at once, so a failure anywhere is handled here (and fails the scope) wherever it is.
+    const [o, apps, sps, fed, assignments, grants, spUsed, keyUsed, resources] = await Promise.all([
+      org,
+      applications,
+      servicePrincipals,
+      federated,
+      appRoleAssignments,
+      oauth2Grants,
+      spUsage,
+      credentialUsage,
+      subscriptions,
+    ]);
+    return {
+      org: o?.[0] ?? null,
+      applications: apps,
+      servicePrincipals: sps,
+      federated: fed,
+      appRoleAssignments: assignments,
+      oauth2Grants: grants ?? [],
+      usage: { servicePrincipals: spUsed, credentials: keyUsed },
+      ...resources,
+    };
   }
-  const results = await Promise.all(
-    subscriptions.map((sub) =>
-      limit(async (): Promise<RbacData | null> => {
-        try {
-          const [definitions, assignments] = await Promise.all([
-            client.listRoleDefinitions(sub.id),
-            client.listRoleAssignments(sub.id),
-          ]);
-          return {
-            subscriptionId: sub.id,
-            subscriptionName: sub.name,
-            definitions: parseList(
-              roleDefinitionSchema,
-              definitions,
-              `roleDefinitions of /subscriptions/${sub.id}`,
-            ),
-            assignments: parseList(
-              roleAssignmentSchema,
-              assignments,
-              `roleAssignments of /subscriptions/${sub.id}`,
-            ),
-          };
-        } catch (err) {
-          // One unreadable subscription is a gap; the tenant and the other subscriptions go on.
-          if (!(err instanceof AzureApiError) || err.api === 'auth') throw err;
-          gaps.push({
-            signal: 'azure-rbac',
-            message: `subscription ${sub.name} (${sub.id}) not evaluated: ${err.message}`,
-            code: err.code ?? (err.status ? String(err.status) : null),
-            fix: FIX.reader,
-          });
-          return null;
-        }
+
+  /** Subscriptions, then per subscription its role assignments and AI accounts. */
+  private async resources(): Promise<{ rbac: RbacData[]; aiAccounts: AiAccounts[] }> {
+    const none = { rbac: [], aiAccounts: [] };
+    let subscriptions: Array<{ id: string; name: string }>;
+    if (this.settings.subscriptions) {
+      subscriptions = this.settings.subscriptions.map((id) => ({ id, name: id }));
+    } else {
+      const listed = await this.calls.optional('azure-rbac', () =>
+        this.calls.limit(async () =>
+          parseList(
+            subscriptionSchema,
+            await this.client.listSubscriptions(),
+            'GET /subscriptions',
+          ),
+        ),
+      );
+      if (!listed) {
+        this.calls.gaps.add('ai-accounts', { message: 'subscriptions could not be listed' });
+        return none;
+      }
+      subscriptions = listed
+        .filter((s) => !s.tenantId || s.tenantId === this.tenantId)
+        .map((s) => ({ id: s.subscriptionId, name: s.displayName ?? s.subscriptionId }));
+      if (subscriptions.length === 0) {
+        const message =
+          'no subscriptions are visible to the scanning principal; Azure role assignments and AI accounts were not evaluated';
+        this.calls.gaps.add('azure-rbac', { message });
+        this.calls.gaps.add('ai-accounts', { message });
+        return none;
+      }
+    }
+    this.calls.progress('azure resources', 0, subscriptions.length);
+    const results = await Promise.all(
+      subscriptions.map(async (sub) => {
+        const subject = `${sub.name} (${sub.id})`;
+        const [rbac, accounts] = await Promise.all([
+          this.calls.optional(
+            'azure-rbac',
+            () => this.rbacOf(sub),
+            `subscription ${subject} not evaluated: `,
+          ),
+          this.calls.optional(
+            'ai-accounts',
+            () =>
+              this.calls.limit(async () =>
+                parseList(
+                  cognitiveAccountSchema,
+                  await this.client.listCognitiveAccounts(sub.id),
+                  `Cognitive Services accounts of /subscriptions/${sub.id}`,
+                ),
+              ),
+            `AI accounts of subscription ${subject} not listed: `,
+          ),
+        ]);
+        return { rbac, ai: accounts ? { subscription: sub, accounts } : null };
       }),
-    ),
-  );
-  return results.filter((r): r is RbacData => r !== null);
+    );
+    return {
+      rbac: results.flatMap((r) => (r.rbac ? [r.rbac] : [])),
+      aiAccounts: results.flatMap((r) => (r.ai ? [r.ai] : [])),
+    };
+  }
+
+  private async rbacOf(sub: { id: string; name: string }): Promise<RbacData> {
+    const [definitions, assignments] = await Promise.all([
+      this.calls.limit(() => this.client.listRoleDefinitions(sub.id)),
+      this.calls.limit(() => this.client.listRoleAssignments(sub.id)),
+    ]);
+    return {
+      subscriptionId: sub.id,
+      subscriptionName: sub.name,
+      definitions: parseList(
+        roleDefinitionSchema,
+        definitions,
+        `roleDefinitions of /subscriptions/${sub.id}`,
+      ),
+      assignments: parseList(
+        roleAssignmentSchema,
+        assignments,
+        `roleAssignments of /subscriptions/${sub.id}`,
+      ),
+    };
+  }
 }

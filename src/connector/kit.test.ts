@@ -1,3 +1,4 @@
+import { get as httpsGet } from 'node:https';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
@@ -18,6 +19,7 @@ import {
   peakInFlight,
   router,
   serveStandIn,
+  standInCertificate,
   startCanary,
   startFaultProxy,
   type StandInServer,
@@ -64,6 +66,8 @@ describe('pinnedFetch', () => {
     s.faults.add({ path: '/start', redirect: `${s.url}/hello` });
     const res = await fetcher(s)(`${s.url}/start`);
     expect(await res.json()).toEqual({ hello: 'world' });
+    // A doubled slash (how some SDKs join a base URL and a path) is still this server's path.
+    expect(await (await fetcher(s)(`${s.url}//hello`)).json()).toEqual({ hello: 'world' });
   });
 
   it('never sends a request, or a redirect, to another origin', async () => {
@@ -256,6 +260,55 @@ describe('fault proxy', () => {
     proxy.faults.add({ path: '/hello', status: 503, retryAfter: 0 });
     expect((await f(`${proxy.url}/hello`)).status).toBe(503);
     expect(canary.requests).toEqual([]);
+  });
+});
+
+describe('stand-in over TLS', () => {
+  /** GET with node:https, trusting only `ca` (nothing else: the stand-in's own certificate). */
+  const getTls = (url: string, ca?: string) =>
+    new Promise<{ status: number; link: string; body: string }>((resolve, reject) => {
+      httpsGet(url, { ca: ca ?? [] }, (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, link: String(res.headers.link ?? ''), body }),
+        );
+      }).on('error', reject);
+    });
+
+  it('serves https with an in-process certificate that clients trust through `ca` alone', async () => {
+    const s = await server(hello, { tls: true });
+    expect(s.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    expect(s.ca).toMatch(/^-----BEGIN CERTIFICATE-----/);
+    const page = await getTls(`${s.url}/items`, s.ca);
+    expect(page.status).toBe(200);
+    // Links that point back at the server keep its scheme, so clients stay on https.
+    expect(page.link).toContain(`${s.url}/items?token=`);
+    await expect(getTls(`${s.url}/items`)).rejects.toThrow(/self[- ]signed|certificate/i);
+
+    // Faults work the same over TLS, foreign links included.
+    s.faults.add({ path: '/items', foreignLinks: 'http://127.0.0.1:1' });
+    expect((await getTls(`${s.url}/items`, s.ca)).link).toContain('http://127.0.0.1:1/items');
+    s.faults.add({ path: '/hello', status: 503, retryAfter: 0 });
+    expect((await getTls(`${s.url}/hello`, s.ca)).status).toBe(503);
+  });
+
+  it('lets several servers share one certificate (one CA for a whole stand-in)', async () => {
+    const tls = await standInCertificate();
+    const [a, b] = await Promise.all([server(hello, { tls }), server(hello, { tls })]);
+    expect(a.ca).toBe(tls.cert);
+    expect(JSON.parse((await getTls(`${b.url}/hello`, tls.cert)).body)).toEqual({
+      hello: 'world',
+    });
+  });
+
+  it('lets several servers share one fault set (a service on its own origin)', async () => {
+    const tls = await standInCertificate();
+    const a = await server(hello, { tls });
+    const b = await server(hello, { tls, faults: a.faults });
+    a.faults.add({ path: '/hello', status: 403 });
+    expect((await getTls(`${b.url}/hello`, tls.cert)).status).toBe(403);
+    expect((await getTls(`${a.url}/hello`, tls.cert)).status).toBe(200);
   });
 });
 

@@ -4,8 +4,16 @@
  * and a fault-injecting proxy that puts the same faults in front of any server (a stand-in
  * or moto). Nothing here runs in a real scan.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingMessage,
+  type RequestListener,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import selfsigned from 'selfsigned';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 
@@ -133,6 +141,8 @@ export interface RequestRecord {
 
 export interface StandInServer {
   url: string;
+  /** With `tls`: the certificate (PEM) a client must trust to reach this server. */
+  ca?: string;
   faults: FaultSet;
   requests: RequestRecord[];
   /** Delay added to every answer (a real API's latency; benchmarks set it). */
@@ -140,8 +150,19 @@ export interface StandInServer {
   close(): Promise<void>;
 }
 
+/** A server certificate and its private key (PEM). */
+export interface StandInTls {
+  key: string;
+  cert: string;
+}
+
 export interface ServeOptions {
   latencyMs?: number;
+  /**
+   * Serve HTTPS (clients that refuse bearer tokens over plain http): with a given certificate
+   * (several servers can share one), or `true` for a fresh one from `standInCertificate()`.
+   */
+  tls?: StandInTls | true;
   /**
    * An API root below the host (GitHub Enterprise Server's `/api/v3`): `url` includes it,
    * handlers, faults and the request log see paths relative to it, and anything outside it
@@ -157,6 +178,8 @@ export interface ServeOptions {
    * (AWS query and JSON APIs post every operation to `/`).
    */
   operationOf?: (req: StandInRequest) => string | undefined;
+  /** Share one fault set between the servers of one stand-in (a service on its own origin). */
+  faults?: FaultSet;
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -173,8 +196,11 @@ function toRequest(
   req: IncomingMessage,
   body: Buffer,
   basePath = '',
+  scheme = 'http',
 ): StandInRequest & { inside: boolean } {
-  const url = new URL(req.url ?? '/', 'http://stand-in');
+  // Prefixed rather than resolved: a path like `//subscriptions/x` (some SDKs join base and
+  // path with a doubled slash) is a path, not a protocol-relative URL naming a host.
+  const url = new URL(`http://stand-in${req.url ?? '/'}`);
   let path = url.pathname;
   try {
     path = decodeURIComponent(path);
@@ -190,7 +216,7 @@ function toRequest(
     query: url.searchParams,
     headers: req.headers,
     body,
-    origin: `http://${req.headers.host ?? 'localhost'}`,
+    origin: `${scheme}://${req.headers.host ?? 'localhost'}`,
     text: () => body.toString('utf8'),
     json: () => (body.length ? (JSON.parse(body.toString('utf8')) as unknown) : {}),
   };
@@ -269,7 +295,7 @@ export function faultResponse(
 }
 
 /** Tracks sockets so close() never waits on a hung request or a keep-alive client. */
-function closer(server: Server): () => Promise<void> {
+function closer(server: Server | TlsServer): () => Promise<void> {
   const sockets = new Set<Socket>();
   server.on('connection', (s) => {
     sockets.add(s);
@@ -282,9 +308,37 @@ function closer(server: Server): () => Promise<void> {
     });
 }
 
-async function listen(server: Server): Promise<string> {
+async function listen(server: Server | TlsServer, scheme = 'http'): Promise<string> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return `${scheme}://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+/**
+ * A self-signed certificate for 127.0.0.1 and localhost, valid for two days, made in-process
+ * (an EC P-256 key through Node's WebCrypto: milliseconds, no openssl child process). It is its
+ * own CA: a client trusts the server by adding `cert` to its trusted certificates.
+ */
+export async function standInCertificate(): Promise<StandInTls> {
+  const now = Date.now();
+  const pems = await selfsigned.generate([{ name: 'commonName', value: 'localhost' }], {
+    keyType: 'ec',
+    curve: 'P-256',
+    algorithm: 'sha256',
+    // Real time, not a demo clock: TLS checks validity against the machine's clock.
+    notBeforeDate: new Date(now - 3_600_000),
+    notAfterDate: new Date(now + 2 * 86_400_000),
+    extensions: [
+      { name: 'basicConstraints', cA: true },
+      {
+        name: 'subjectAltName',
+        altNames: [
+          { type: 2, value: 'localhost' },
+          { type: 7, ip: '127.0.0.1' },
+        ],
+      },
+    ],
+  });
+  return { key: pems.private, cert: pems.cert };
 }
 
 /**
@@ -295,14 +349,16 @@ export async function serveStandIn(
   handler: Handler,
   opts: ServeOptions = {},
 ): Promise<StandInServer> {
-  const faults = new FaultSet();
+  const faults = opts.faults ?? new FaultSet();
   const requests: RequestRecord[] = [];
   const state = { latencyMs: opts.latencyMs ?? 0 };
+  const tls = opts.tls === true ? await standInCertificate() : opts.tls;
+  const scheme = tls ? 'https' : 'http';
   const basePath = (opts.basePath ?? '').replace(/\/+$/, '');
-  const server = createServer((req, res) => {
+  const listener: RequestListener = (req, res) => {
     void (async () => {
       const startedAt = performance.now();
-      const r = toRequest(req, await readBody(req), basePath);
+      const r = toRequest(req, await readBody(req), basePath, scheme);
       const operation = opts.operationOf?.(r);
       const record: RequestRecord = {
         method: r.method,
@@ -335,11 +391,13 @@ export async function serveStandIn(
       record.status = deliver(res, answer, fault, r.origin);
       record.endedAt = performance.now();
     })();
-  });
+  };
+  const server = tls ? createTlsServer(tls, listener) : createServer(listener);
   const close = closer(server);
-  const url = `${await listen(server)}${basePath}`;
+  const url = `${await listen(server, scheme)}${basePath}`;
   return {
     url,
+    ...(tls ? { ca: tls.cert } : {}),
     faults,
     requests,
     get latencyMs() {

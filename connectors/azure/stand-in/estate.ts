@@ -12,6 +12,7 @@ import type {
   OAuth2PermissionGrant,
   PasswordCredential,
 } from '@microsoft/microsoft-graph-types';
+import type { Account, AccountProperties } from '@azure/arm-cognitiveservices';
 
 export interface EstateOwner {
   '@odata.type': '#microsoft.graph.user' | '#microsoft.graph.servicePrincipal';
@@ -111,11 +112,29 @@ export interface EstateRoleAssignment {
   createdOn: string;
 }
 
+/**
+ * A Cognitive Services account (Azure OpenAI, AI Services…) as ARM returns it, minus what the
+ * server derives (id, type). `keys` are what listKeys would answer: the connector must never ask.
+ */
+export type EstateCognitiveAccount = Required<Pick<Account, 'name' | 'kind' | 'location'>> &
+  Pick<Account, 'tags' | 'sku'> & {
+    resourceGroup: string;
+    properties: Required<
+      Pick<
+        AccountProperties,
+        'endpoint' | 'dateCreated' | 'provisioningState' | 'customSubDomainName'
+      >
+    > &
+      Pick<AccountProperties, 'disableLocalAuth' | 'publicNetworkAccess'>;
+    keys: { key1: string; key2: string };
+  };
+
 export interface EstateSubscription {
   subscriptionId: string;
   displayName: string;
   state: 'Enabled' | 'Disabled' | 'Warned';
   roleAssignments: EstateRoleAssignment[];
+  cognitiveAccounts?: EstateCognitiveAccount[];
 }
 
 export interface EstateRoleDefinition {

@@ -1,7 +1,7 @@
 /**
  * A synthetic tenant of any size for benchmarks: `apps` app registrations with two secrets
- * each, their service principals with one Graph permission, sign-in reports, and one RBAC
- * assignment per app spread over `subscriptions` subscriptions.
+ * each, their service principals with one Graph permission, sign-in reports, one RBAC
+ * assignment per app spread over `subscriptions` subscriptions, and an AI account in each.
  */
 import {
   BUILT_IN_ROLES,
@@ -55,6 +55,25 @@ export function syntheticTenant(opts: {
     roleDefinitions: BUILT_IN_ROLES,
     keyVaults: [],
   };
+  // One AI account per subscription, key authentication on in every other one.
+  estate.subscriptions.forEach((sub, s) => {
+    sub.cognitiveAccounts = [
+      {
+        name: `oai-${s}`,
+        kind: 'OpenAI',
+        location: 'westeurope',
+        resourceGroup: 'rg-ai',
+        properties: {
+          endpoint: `https://oai-${s}.openai.azure.com/`,
+          customSubDomainName: `oai-${s}`,
+          dateCreated: iso(-100),
+          provisioningState: 'Succeeded',
+          disableLocalAuth: s % 2 === 1,
+        },
+        keys: { key1: `k1-${s}`, key2: `k2-${s}` },
+      },
+    ];
+  });
   const roles = Object.values(GRAPH_APP_ROLES);
   for (let i = 0; i < opts.apps; i++) {
     const appId = guid(2, i);

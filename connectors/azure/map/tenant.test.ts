@@ -1,19 +1,12 @@
 /** Pure mapping: privilege tables at their edges, usage known vs unknown, payload errors. */
 import { describe, expect, it } from 'vitest';
-import {
-  AzurePayloadError,
-  applicationSchema,
-  buildTenantRecords,
-  credentialStatus,
-  credentialUsageMap,
-  graphPermissionPrivilege,
-  parseList,
-  rbacPrivilege,
-  scopeLevel,
-  tenantName,
-  type ArmRoleDefinition,
-  type TenantData,
-} from './map.js';
+import { ApiError } from '../../../src/connector/index.js';
+import { applicationSchema, parseList, type ArmRoleDefinition } from '../schema.js';
+import { credentialStatus } from './credentials.js';
+import { tenantName } from './identities.js';
+import { graphPermissionPrivilege, rbacPrivilege, scopeLevel } from './privilege.js';
+import { buildTenantRecords, type TenantData } from './tenant.js';
+import { credentialUsageMap } from './usage.js';
 
 const NOW = new Date('2026-11-01T12:00:00Z');
 const def = (
@@ -170,12 +163,17 @@ describe('credentials', () => {
 
 describe('parsing', () => {
   it('names the payload, item and field of a bad response', () => {
+    // The kit's invalid-response error (it fails the scope) replaces the connector's own class.
     expect(() =>
       parseList(applicationSchema, [{ id: 'a', appId: 'b' }, { id: 'c' }], 'GET /applications'),
     ).toThrow(
-      new AzurePayloadError(
-        'unexpected Azure payload in GET /applications[1].appId: Invalid input: expected string, received undefined',
-      ),
+      new ApiError({
+        provider: 'azure',
+        operation: 'GET /applications',
+        kind: 'invalid-response',
+        code: 'InvalidResponse',
+        detail: 'unexpected response: [1].appId Invalid input: expected string, received undefined',
+      }),
     );
   });
 

@@ -1,7 +1,7 @@
 /** Options -> settings: national clouds, instance discovery, Key Vault targets, bad input. */
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/connector/index.js';
-import { parseKeyVaultTarget, resolveSettings } from './config.js';
+import { parseKeyVaultTarget, resolveSettings } from './options.js';
 
 describe('resolveSettings', () => {
   it('defaults to the public cloud with instance discovery on', () => {
