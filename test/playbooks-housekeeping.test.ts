@@ -107,6 +107,22 @@ describe('remediate', () => {
   });
 });
 
+describe('remediate acts on the verdict every view shows', () => {
+  it('a rule disabled in the config since the scan plans nothing', async () => {
+    const env = await setup();
+    expect((await runCli(['scan', '--provider', 'aws'], env)).code).toBe(0);
+    const cwd = mkdtempSync(join(tmpdir(), 'nhi-cwd-'));
+    writeFileSync(
+      join(cwd, 'nhi.config.yaml'),
+      'rules:\n  credential-unused:\n    enabled: false\n',
+    );
+    const r = await runCli(['remediate', '--rule', 'credential-unused', '--plan'], env, { cwd });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/credential-unused: 0 finding\(s\), 0 plan\(s\) saved/);
+    expect(JSON.parse((await runCli(['playbook', 'list', '--json'], env)).stdout)).toHaveLength(0);
+  });
+});
+
 describe('rollback asks like apply', () => {
   it('without --yes and without a terminal it refuses and changes nothing', async () => {
     const env = await setup();

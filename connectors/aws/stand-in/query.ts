@@ -57,7 +57,10 @@ export function queryResponse(
       ResponseMetadata: { RequestId: randomUUID() },
     },
   }) as string;
-  return { status: 200, headers: { ...XML, 'x-amzn-requestid': randomUUID() }, body };
+  // A raw CR would reach the client as LF (XML end-of-line normalisation); the builder writes
+  // text as-is, so a value that holds one gets the character reference, as an XML writer must.
+  const exact = body.replace(/\r/g, '&#13;');
+  return { status: 200, headers: { ...XML, 'x-amzn-requestid': randomUUID() }, body: exact };
 }
 
 export function queryError(service: QueryService, e: AwsError): StandInResponse {

@@ -11,6 +11,8 @@ import { openRunHint } from '../../playbooks/housekeeping.js';
 import { fillSinkTemplate } from '../../playbooks/sink-template.js';
 import { sinkProvider } from '../../playbooks/sinks/index.js';
 import { RULES } from '../../scoring/rules/index.js';
+import type { Finding } from '../../model/index.js';
+import { openView } from '../evaluate.js';
 import { formatOf, globalsOf } from '../globals.js';
 import { note, out } from '../output.js';
 import { saveShowApply, Session, type ApplyFlags, type CutoverFlags } from './playbook-session.js';
@@ -54,15 +56,18 @@ export async function run(cmd: Command): Promise<number> {
       `rule ${rule.id} is fixed by rotation: give --sink <scheme>:<target>, with {identity} or {credential} filled in per credential`,
     );
   }
+  // The findings every view shows: the latest run under the policy in force (a rule disabled
+  // or narrowed since the scan plans nothing for what it no longer flags).
+  const findings: Finding[] = [];
+  const view = await openView(globalsOf(cmd));
+  try {
+    const q = { evaluationId: view.evaluation.id, rules: [rule.id], outcome: 'fail' as const };
+    for await (const page of view.store.findings(q)) findings.push(...page);
+  } finally {
+    await view.store.close();
+  }
   const s = await Session.open(cmd);
   try {
-    const run = s.catalog.latestRun();
-    if (!run || !s.catalog.hasEvaluation(run.id)) {
-      throw new UserError('the latest scan has no scores: run nhi scan first');
-    }
-    const findings = s.catalog
-      .findings(run.id)
-      .filter((x) => x.ruleId === rule.id && x.outcome === 'fail');
     const subjects = new Set<string>();
     for (const x of findings) {
       if (x.subjectKind === 'credential') subjects.add(x.subjectId);
