@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Command } from 'commander';
 import { UserError } from '../../connector/index.js';
 import { parseProviders, PROVIDERS } from '../../connector/registry.js';
@@ -76,6 +77,8 @@ export async function run(cmd: Command): Promise<number> {
   const now = new Date();
   const started = performance.now();
   const abort = new AbortController();
+  // Every request in flight listens for Ctrl-C on this one signal: many listeners are expected.
+  setMaxListeners(0, abort.signal);
   const progress = createProgress(progressWanted(g.quiet) && format === 'table', providers);
   // The bars are put away first, or their next redraw would overwrite the message.
   const detach = onInterrupt(abort, g, () => progress.stop());
