@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * The HTML report in a real browser: Debian's Chromium (installed by .ci/run; no browser
  * download), driven by puppeteer-core. The report of the demo estate, and of an estate whose
@@ -35,7 +36,9 @@ function findChromium(): string | null {
 const chromium = findChromium();
 if (!chromium) {
   if (process.env.CI === 'true')
-    throw new Error('Chromium is missing: .ci/run installs Debian\'s chromium package for this test');
+    throw new Error(
+      "Chromium is missing: .ci/run installs Debian's chromium package for this test",
+    );
   console.warn(
     'html-report browser test skipped: no Chromium found (apt-get install chromium, or set CHROMIUM_PATH)',
   );
@@ -74,7 +77,9 @@ describe.skipIf(!chromium)('HTML report in headless Chromium', () => {
     const config = join(dir, 'nhi.config.json');
     writeFileSync(
       config,
-      JSON.stringify({ providers: { aws: { endpoint: aws.url, maxAttempts: 1, pollIntervalMs: 5 } } }),
+      JSON.stringify({
+        providers: { aws: { endpoint: aws.url, maxAttempts: 1, pollIntervalMs: 5 } },
+      }),
     );
     const henv = scrubbedEnv({
       AWS_ACCESS_KEY_ID: HOSTILE_CALLER.accessKeyId,
@@ -165,12 +170,11 @@ describe.skipIf(!chromium)('HTML report in headless Chromium', () => {
 
       if (js) {
         await page.select('#filters select[name="severity"]', 'critical');
-        await page.waitForFunction(
-          () => document.getElementById('shown')?.textContent?.includes(' shown'),
+        await page.waitForFunction(() =>
+          document.getElementById('shown')?.textContent?.includes(' shown'),
         );
-        const shown = await page.$$eval(
-          '#findings-table tbody tr',
-          (trs) => trs.filter((t) => !(t as HTMLElement).hidden).map((t) => t.dataset.severity),
+        const shown = await page.$$eval('#findings-table tbody tr', (trs) =>
+          trs.filter((t) => !(t as HTMLElement).hidden).map((t) => t.dataset.severity),
         );
         expect(shown.length).toBeGreaterThan(0);
         expect(new Set(shown)).toEqual(new Set(['critical']));
@@ -199,9 +203,7 @@ describe.skipIf(!chromium)('HTML report in headless Chromium', () => {
     expect(light).toBe('rgb(255, 255, 255)');
     expect(dark).not.toBe(light);
     await v.page.emulateMediaType('print');
-    expect(
-      await v.page.$eval('#filters', (f) => getComputedStyle(f).display),
-    ).toBe('none');
+    expect(await v.page.$eval('#filters', (f) => getComputedStyle(f).display)).toBe('none');
     await v.page.close();
   });
 

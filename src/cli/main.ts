@@ -109,7 +109,9 @@ program
 
 program
   .command('posture')
-  .description('KPIs: inventory, coverage, rotation, privilege, hygiene, ownership, findings; trend')
+  .description(
+    'KPIs: inventory, coverage, rotation, privilege, hygiene, ownership, findings; trend',
+  )
   .option('--runs <n>', 'trend over the last n scans (default 5)')
   .option('--since <date>', 'trend over the scans since this date')
   .option('-p, --provider <ids>', 'only these providers (overall figures stay)')

@@ -11,6 +11,7 @@ import {
   type PostureRows,
 } from '../catalog/store.js';
 import type { ScanRun, StoredGap } from '../model/index.js';
+import { RULES } from '../scoring/rules/index.js';
 import type { PostureFigures, PostureGroup, PosturePoint, PostureReport, Ratio } from './types.js';
 
 /**
@@ -34,6 +35,9 @@ export const PRIVILEGE_RULES: readonly string[] = [
   'permissions-management',
   'privilege-escalation',
 ];
+
+/** Rule ids of this build (a privilege rule not shipped yet cannot have been switched off). */
+const KNOWN_RULES = new Set(RULES.map((r) => r.id));
 
 /** Rules behind the hygiene counts. */
 const HYGIENE = {
@@ -114,8 +118,13 @@ const add = (m: Map<string, number>, k: string, n: number) => m.set(k, (m.get(k)
 const sorted = (m: Map<string, number>) =>
   Object.fromEntries([...m.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 
-function figures(s: Sums, p90: number | null): PostureFigures {
-  const judged = s.rotatable - s.rotationNotEvaluated;
+/** Rules the policy switched off: the figures read from them are not evaluated. */
+export type DisabledRules = ReadonlySet<string>;
+
+function figures(s: Sums, p90: number | null, off: DisabledRules): PostureFigures {
+  const judged = off.has('credential-rotation') ? 0 : s.rotatable - s.rotationNotEvaluated;
+  const by = (rule: string, n: number) => (off.has(rule) ? null : n);
+  const privilegeOff = PRIVILEGE_RULES.every((r) => off.has(r) || !KNOWN_RULES.has(r));
   return {
     identities: s.identities,
     credentials: s.credentials,
@@ -127,15 +136,20 @@ function figures(s: Sums, p90: number | null): PostureFigures {
     subjectsNotEvaluated: ratio(s.notEvaluatedSubjects, s.identities + s.credentials),
     credentialsAdded: s.added,
     credentialsRemoved: s.removed,
-    rotationCompliant: ratio(judged - s.rotationFail, judged),
+    rotationCompliant: ratio(judged && judged - s.rotationFail, judged),
     rotationNotEvaluated: s.rotationNotEvaluated,
     withExpiry: ratio(s.withExpiry, s.credentials),
     meanAgeDays: s.aged > 0 ? round1(s.ageSum / s.aged) : null,
     p90AgeDays: p90 === null ? null : round1(p90),
-    adminOrEscalation: ratio(s.privileged, s.identities),
-    withUnusedGrants: ratio(s.withUnusedGrants, s.withGrants),
-    unusedGrants: s.unusedGrants,
-    ...s.hygiene,
+    adminOrEscalation: privilegeOff ? ratio(0, 0) : ratio(s.privileged, s.identities),
+    withUnusedGrants: off.has('unused-grant')
+      ? ratio(0, 0)
+      : ratio(s.withUnusedGrants, s.withGrants),
+    unusedGrants: by('unused-grant', s.unusedGrants),
+    unusedCredentials: by(HYGIENE.unusedCredentials, s.hygiene.unusedCredentials),
+    neverUsedCredentials: by(HYGIENE.neverUsedCredentials, s.hygiene.neverUsedCredentials),
+    dormantIdentities: by(HYGIENE.dormantIdentities, s.hygiene.dormantIdentities),
+    keysInCi: by(HYGIENE.keysInCi, s.hygiene.keysInCi),
     withOwner: ratio(s.withOwner, s.identities),
     findings: s.findings,
     notEvaluated: s.notEvaluated,
@@ -150,7 +164,11 @@ const round1 = (x: number) => Math.round(x * 10) / 10;
 const SEVERITY_KEYS = new Set(['critical', 'high', 'medium', 'low', 'info']);
 
 /** Adds per-scope rows up to scope, provider and overall groups. */
-export function rollUp(rows: PostureRows, gaps: readonly StoredGap[]): PostureGroup[] {
+export function rollUp(
+  rows: PostureRows,
+  gaps: readonly StoredGap[],
+  off: DisabledRules = new Set(),
+): PostureGroup[] {
   const scopeSums = new Map<string, Sums>();
   const names = new Map<string, string>();
   const key = (provider: string, scopeId: string) => JSON.stringify([provider, scopeId]);
@@ -214,7 +232,9 @@ export function rollUp(rows: PostureRows, gaps: readonly StoredGap[]): PostureGr
     s.resolvedDays += r.days;
   }
 
-  const p90 = new Map(rows.p90.map((r) => [JSON.stringify([r.level, r.provider, r.scopeId]), r.days]));
+  const p90 = new Map(
+    rows.p90.map((r) => [JSON.stringify([r.level, r.provider, r.scopeId]), r.days]),
+  );
   const p90Of = (level: string, provider: string | null, scopeId: string | null) =>
     p90.get(JSON.stringify([level, provider, scopeId])) ?? null;
 
@@ -234,7 +254,7 @@ export function rollUp(rows: PostureRows, gaps: readonly StoredGap[]): PostureGr
       provider: null,
       scopeId: null,
       scopeName: null,
-      figures: figures(total, p90Of('overall', null, null)),
+      figures: figures(total, p90Of('overall', null, null), off),
     },
   ];
   for (const provider of [...byProvider.keys()].sort())
@@ -243,7 +263,7 @@ export function rollUp(rows: PostureRows, gaps: readonly StoredGap[]): PostureGr
       provider,
       scopeId: null,
       scopeName: null,
-      figures: figures(byProvider.get(provider)!, p90Of('provider', provider, null)),
+      figures: figures(byProvider.get(provider)!, p90Of('provider', provider, null), off),
     });
   for (const k of scopeKeys) {
     const [provider, scopeId] = JSON.parse(k) as [string, string];
@@ -252,7 +272,7 @@ export function rollUp(rows: PostureRows, gaps: readonly StoredGap[]): PostureGr
       provider,
       scopeId,
       scopeName: names.get(k) ?? scopeId,
-      figures: figures(scopeSums.get(k)!, p90Of('scope', provider, scopeId)),
+      figures: figures(scopeSums.get(k)!, p90Of('scope', provider, scopeId), off),
     });
   }
   return groups;
@@ -286,6 +306,7 @@ export async function postureReport(
   store: CatalogStore,
   runs: readonly EvaluatedRun[],
   before: EvaluatedRun | null,
+  off: DisabledRules = new Set(),
 ): Promise<PostureReport> {
   const points: PosturePoint[] = [];
   let previous = before;
@@ -295,7 +316,8 @@ export async function postureReport(
       runId: r.run.id,
       evaluationId: r.evaluation.id,
       asOf: r.evaluation.asOf,
-      previousRunId: previous?.run.id ?? null,
+      // No run before: everything present was first seen in this one.
+      previousRunId: previous?.run.id ?? 0,
       previousEvaluationId: previous?.evaluation.id ?? null,
       rotatableTypes: ROTATABLE_TYPES,
       privilegeRules: PRIVILEGE_RULES,
@@ -305,7 +327,7 @@ export async function postureReport(
       runId: r.run.id,
       at: r.run.startedAt,
       evaluationId: r.evaluation.id,
-      groups: rollUp(rows, gaps),
+      groups: rollUp(rows, gaps, off),
     });
     lastRows = rows;
     previous = r;

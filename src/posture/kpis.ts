@@ -47,10 +47,17 @@ function share(
 function tally(
   key: string,
   label: string,
-  get: (f: PostureFigures) => number,
+  get: (f: PostureFigures) => number | null,
   better: Kpi['better'],
 ): Kpi {
-  return { key, label, value: get, show: (f) => count(get(f)), better, unit: 'count' };
+  return {
+    key,
+    label,
+    value: get,
+    show: (f) => (get(f) === null ? 'n/a' : count(get(f)!)),
+    better,
+    unit: 'count',
+  };
 }
 
 function age(

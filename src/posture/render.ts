@@ -18,13 +18,27 @@ export interface Matrix {
 }
 
 /** KPIs shown per scope (the scope table stays readable on a terminal). */
-const SCOPE_KPIS = ['credentials', 'notEvaluated', 'rotation', 'p90Age', 'admin', 'owner', 'criticalHigh'];
+const SCOPE_KPIS = [
+  'credentials',
+  'notEvaluated',
+  'rotation',
+  'p90Age',
+  'admin',
+  'owner',
+  'criticalHigh',
+];
 
 const groupName = (g: PostureGroup) =>
-  g.level === 'overall' ? 'all' : g.level === 'provider' ? g.provider! : `${g.provider}/${g.scopeName || g.scopeId}`;
+  g.level === 'overall'
+    ? 'all'
+    : g.level === 'provider'
+      ? g.provider!
+      : `${g.provider}/${g.scopeName || g.scopeId}`;
 
 const cellOf = (k: Kpi, g: PostureGroup) =>
-  k.detail && k.value(g.figures) !== null ? `${k.show(g.figures)} (${k.detail(g.figures)})` : k.show(g.figures);
+  k.detail && k.value(g.figures) !== null
+    ? `${k.show(g.figures)} (${k.detail(g.figures)})`
+    : k.show(g.figures);
 
 export function postureMatrices(report: PostureReport): Matrix[] {
   const latest = report.points.at(-1);

@@ -40,16 +40,17 @@ export interface PostureFigures {
   meanAgeDays: number | null;
   p90AgeDays: number | null;
 
-  /* least privilege */
+  /*
+   * Least privilege and hygiene. Figures read from a rule's findings are null (shares: 0 of 0)
+   * when the policy switched that rule off: not evaluated, never "none".
+   */
   adminOrEscalation: Ratio;
   withUnusedGrants: Ratio;
-  unusedGrants: number;
-
-  /* hygiene */
-  unusedCredentials: number;
-  neverUsedCredentials: number;
-  dormantIdentities: number;
-  keysInCi: number;
+  unusedGrants: number | null;
+  unusedCredentials: number | null;
+  neverUsedCredentials: number | null;
+  dormantIdentities: number | null;
+  keysInCi: number | null;
 
   /* ownership */
   withOwner: Ratio;

@@ -121,9 +121,7 @@ export class SqlitePosture {
       )
       .all(p) as Row[];
     const scopes = this.db
-      .prepare(
-        `SELECT provider, scope_id, scope_name, status FROM scan_scopes WHERE run_id = ?`,
-      )
+      .prepare(`SELECT provider, scope_id, scope_name, status FROM scan_scopes WHERE run_id = ?`)
       .all(q.runId) as Row[];
     const changes =
       q.previousRunId === null
@@ -179,9 +177,9 @@ export class SqlitePosture {
          UNION ALL SELECT 'overall', NULL, NULL, age FROM ranked WHERE ro = (9 * no + 9) / 10`,
       )
       .all(p) as Row[];
-    const buckets = AGE_BUCKETS.map(
-      (b, i) => `WHEN age <= ${b.maxDays ?? 1e9} THEN ${i}`,
-    ).join(' ');
+    const buckets = AGE_BUCKETS.map((b, i) => `WHEN age <= ${b.maxDays ?? 1e9} THEN ${i}`).join(
+      ' ',
+    );
     const ages = this.db
       .prepare(
         `SELECT provider, CASE WHEN age IS NULL THEN -1 ${buckets} END AS bucket, count(*) AS n

@@ -19,7 +19,10 @@ interface PostureFlags {
 /** Default trend length: enough to see a direction, few enough to read. */
 export const DEFAULT_RUNS = 5;
 
-export function parseRuns(value: string | undefined, since: string | undefined): number | undefined {
+export function parseRuns(
+  value: string | undefined,
+  since: string | undefined,
+): number | undefined {
   if (value === undefined) return since ? undefined : DEFAULT_RUNS;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new UserError(`--runs ${value}: a whole number from 1`);
@@ -59,12 +62,19 @@ export async function loadPosture(
   const evaluated = async (run: (typeof runs)[number]): Promise<EvaluatedRun> => ({
     run,
     evaluation:
-      run.id === view.run.id ? view.evaluation : await evaluationOf(g, view.store, run, view.config),
+      run.id === view.run.id
+        ? view.evaluation
+        : await evaluationOf(g, view.store, run, view.config),
   });
   const points: EvaluatedRun[] = [];
   for (const run of [...shown].reverse()) points.push(await evaluated(run));
   const before = beforeRun && shown.length > 0 ? await evaluated(beforeRun) : null;
-  return postureReport(view.store, points, before);
+  const off = new Set(
+    Object.entries(view.config.policy.rules)
+      .filter(([, r]) => r.enabled === false)
+      .map(([id]) => id),
+  );
+  return postureReport(view.store, points, before, off);
 }
 
 /** Keeps the groups of the named providers / scope (the overall figures stay). */
@@ -94,7 +104,10 @@ export async function run(cmd: Command): Promise<number> {
   const view = await openView(g);
   try {
     const report = filterGroups(
-      await loadPosture(g, view, { ...(runs !== undefined ? { runs } : {}), ...(since ? { since } : {}) }),
+      await loadPosture(g, view, {
+        ...(runs !== undefined ? { runs } : {}),
+        ...(since ? { since } : {}),
+      }),
       providers,
       f.scope,
     );

@@ -76,7 +76,9 @@ const CONFIG: Config = {
   },
   legend: { labelColor: 'currentColor', titleColor: 'currentColor', labelFontSize: 11 },
   title: { color: 'currentColor' },
-  range: { category: ['#1e88e5', '#ef6c00', '#43a047', '#8e24aa', '#00897b', '#d81b60', '#6d4c41'] },
+  range: {
+    category: ['#1e88e5', '#ef6c00', '#43a047', '#8e24aa', '#00897b', '#d81b60', '#6d4c41'],
+  },
 };
 
 const SEVERITY_SCALE = {
@@ -103,7 +105,9 @@ function severityTrend(points: SeverityPoint[]): Chart | null {
       head: ['run', ...SEVERITY_ORDER],
       rows: runs.map((r) => [
         r,
-        ...SEVERITY_ORDER.map((s) => points.find((p) => p.run === r && p.severity === s)?.count ?? 0),
+        ...SEVERITY_ORDER.map(
+          (s) => points.find((p) => p.run === r && p.severity === s)?.count ?? 0,
+        ),
       ]),
     },
     spec: {
@@ -134,9 +138,7 @@ function ageDistribution(rows: AgeBucketRow[], buckets: string[]): Chart | null 
       head: ['age', ...providers],
       rows: buckets.map((b) => [
         b,
-        ...providers.map(
-          (p) => rows.find((r) => r.provider === p && r.bucket === b)?.count ?? 0,
-        ),
+        ...providers.map((p) => rows.find((r) => r.provider === p && r.bucket === b)?.count ?? 0),
       ]),
     },
     spec: {
@@ -145,7 +147,13 @@ function ageDistribution(rows: AgeBucketRow[], buckets: string[]): Chart | null 
       data: { values: rows },
       mark: { type: 'bar' },
       encoding: {
-        x: { field: 'bucket', type: 'ordinal', sort: buckets, title: 'age', axis: { labelAngle: 0 } },
+        x: {
+          field: 'bucket',
+          type: 'ordinal',
+          sort: buckets,
+          title: 'age',
+          axis: { labelAngle: 0 },
+        },
         xOffset: { field: 'provider', type: 'nominal', sort: providers },
         y: { field: 'count', type: 'quantitative', title: 'credentials' },
         color: { field: 'provider', type: 'nominal', sort: providers, title: 'provider' },
@@ -162,7 +170,11 @@ function rotationByScope(scopes: ScopeShare[]): Chart | null {
   const judged = scopes.filter((s) => s.judged > 0);
   if (judged.length === 0) return null;
   const rows = judged
-    .map((s) => ({ ...s, scope: tty(s.scope), share: Math.round((1000 * s.compliant) / s.judged) / 10 }))
+    .map((s) => ({
+      ...s,
+      scope: tty(s.scope),
+      share: Math.round((1000 * s.compliant) / s.judged) / 10,
+    }))
     .sort((a, b) => a.share - b.share || (a.scope < b.scope ? -1 : 1))
     .slice(0, MAX_SCOPES);
   return {
@@ -187,7 +199,12 @@ function rotationByScope(scopes: ScopeShare[]): Chart | null {
           title: '% within rotation window',
           scale: { domain: [0, 100] },
         },
-        tooltip: [{ field: 'scope' }, { field: 'compliant' }, { field: 'judged' }, { field: 'share' }],
+        tooltip: [
+          { field: 'scope' },
+          { field: 'compliant' },
+          { field: 'judged' },
+          { field: 'share' },
+        ],
       },
     },
   } as Chart & { spec: TopLevelSpec };
@@ -215,7 +232,12 @@ function topIdentities(rows: RiskyIdentity[]): Chart | null {
       mark: { type: 'bar' },
       encoding: {
         y: { field: 'label', type: 'nominal', sort: null, title: null },
-        x: { field: 'score', type: 'quantitative', title: 'risk score', scale: { domain: [0, 100] } },
+        x: {
+          field: 'score',
+          type: 'quantitative',
+          title: 'risk score',
+          scale: { domain: [0, 100] },
+        },
         color: { field: 'band', type: 'nominal', scale: BAND_SCALE, title: 'band' },
         tooltip: [{ field: 'label', title: 'identity' }, { field: 'score' }, { field: 'band' }],
       },

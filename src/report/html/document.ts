@@ -46,51 +46,107 @@ function kpiCards(posture: PostureReport): Markup {
   const last = overall(points.at(-1)!);
   const first = points.length > 1 ? overall(points[0]!) : null;
   const since = points.length > 1 ? `since run #${points[0]!.runId}` : '';
-  return html`<dl class="kpis">${KPIS.map((k) => {
-    const t = first ? trendOf(k, first, last) : null;
-    return html`<div><dt>${k.label}</dt><dd><span class="value">${k.show(last)}</span>${
-      k.detail ? html`<span class="detail">${k.detail(last)}</span>` : ''
-    }${t ? html`<span class="trend ${t.direction}">${t.text} ${since}</span>` : ''}</dd></div>`;
-  })}</dl>`;
+  return html`<dl class="kpis">
+    ${KPIS.map((k) => {
+      const t = first ? trendOf(k, first, last) : null;
+      return html`<div>
+        <dt>${k.label}</dt>
+        <dd>
+          <span class="value">${k.show(last)}</span>${
+            k.detail ? html`<span class="detail">${k.detail(last)}</span>` : ''
+          }${t ? html`<span class="trend ${t.direction}">${t.text} ${since}</span>` : ''}
+        </dd>
+      </div>`;
+    })}
+  </dl>`;
 }
 
 function trendTable(posture: PostureReport): Markup {
   if (posture.points.length < 2) return html``;
-  return html`<details><summary>Every KPI per run</summary><div class="scroll"><table>
-<caption class="muted">Overall figures per run, oldest first</caption>
-<thead><tr><th scope="col">KPI</th>${posture.points.map(
-    (p) => html`<th scope="col" class="num">#${p.runId}<br><span class="muted">${p.at.slice(0, 10)}</span></th>`,
-  )}</tr></thead><tbody>${KPIS.map(
-    (k) =>
-      html`<tr><th scope="row">${k.label}</th>${posture.points.map(
-        (p) => html`<td class="num">${k.show(overall(p))}</td>`,
-      )}</tr>`,
-  )}</tbody></table></div></details>`;
+  return html`<details>
+    <summary>Every KPI per run</summary>
+    <div class="scroll">
+      <table>
+        <caption class="muted">
+          Overall figures per run, oldest first
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">KPI</th>
+            ${posture.points.map(
+              (p) =>
+                html`<th scope="col" class="num">
+                  #${p.runId}<br /><span class="muted">${p.at.slice(0, 10)}</span>
+                </th>`,
+            )}
+          </tr>
+        </thead>
+        <tbody>
+          ${KPIS.map(
+            (k) =>
+              html`<tr>
+                <th scope="row">${k.label}</th>
+                ${posture.points.map((p) => html`<td class="num">${k.show(overall(p))}</td>`)}
+              </tr>`,
+          )}
+        </tbody>
+      </table>
+    </div>
+  </details>`;
 }
 
 function providerTable(posture: PostureReport): Markup {
   const groups = posture.points.at(-1)!.groups.filter((g) => g.level !== 'scope');
-  return html`<details><summary>KPIs per provider</summary><div class="scroll"><table>
-<thead><tr><th scope="col">KPI</th>${groups.map(
-    (g) => html`<th scope="col" class="num">${g.provider ?? 'all'}</th>`,
-  )}</tr></thead><tbody>${KPIS.map(
-    (k) =>
-      html`<tr><th scope="row">${k.label}</th>${groups.map(
-        (g) => html`<td class="num">${k.show(g.figures)}</td>`,
-      )}</tr>`,
-  )}</tbody></table></div></details>`;
+  return html`<details>
+    <summary>KPIs per provider</summary>
+    <div class="scroll">
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">KPI</th>
+            ${groups.map((g) => html`<th scope="col" class="num">${g.provider ?? 'all'}</th>`)}
+          </tr>
+        </thead>
+        <tbody>
+          ${KPIS.map(
+            (k) =>
+              html`<tr>
+                <th scope="row">${k.label}</th>
+                ${groups.map((g) => html`<td class="num">${k.show(g.figures)}</td>`)}
+              </tr>`,
+          )}
+        </tbody>
+      </table>
+    </div>
+  </details>`;
 }
 
 function figure(c: Chart): Markup {
   return html`<figure aria-labelledby="${c.id}-title">
-<figcaption><strong id="${c.id}-title">${c.title}</strong><span id="${c.id}-desc" class="muted"> ${c.description}</span></figcaption>
-${trusted(c.svg)}
-<details><summary>Data</summary><table><thead><tr>${c.table.head.map(
-    (h) => html`<th scope="col">${h}</th>`,
-  )}</tr></thead><tbody>${c.table.rows.map(
-    (r) =>
-      html`<tr>${r.map((v) => (typeof v === 'number' ? html`<td class="num">${v}</td>` : html`<td>${v}</td>`))}</tr>`,
-  )}</tbody></table></details></figure>`;
+    <figcaption>
+      <strong id="${c.id}-title">${c.title}</strong
+      ><span id="${c.id}-desc" class="muted"> ${c.description}</span>
+    </figcaption>
+    ${trusted(c.svg)}
+    <details>
+      <summary>Data</summary>
+      <table>
+        <thead>
+          <tr>
+            ${c.table.head.map((h) => html`<th scope="col">${h}</th>`)}
+          </tr>
+        </thead>
+        <tbody>
+          ${c.table.rows.map(
+            (r) =>
+              html`<tr>
+                ${r.map((v) => (typeof v === 'number' ? html`<td class="num">${v}</td>` : html`<td>${v}</td>`))}
+              </tr>`,
+          )}
+        </tbody>
+      </table>
+    </details>
+  </figure>`;
 }
 
 function evidenceValue(v: unknown): string {
@@ -105,83 +161,146 @@ function findingRow(f: Finding, rules: HtmlHead['rules']): Markup {
   const fixText = typeof fix === 'string' ? fix : rule?.help;
   const where = `${f.provider}/${f.scopeName || f.scopeId}`;
   return html`<tr data-severity="${f.severity}" data-provider="${f.provider}">
-<td><span class="sev sev-${f.severity}">${f.severity}</span></td>
-<td><code>${f.ruleId}</code></td><td>${where}</td><td>${f.identityName}</td>
-<td>${f.credentialExternalId ? html`<code>${f.credentialExternalId}</code>` : '—'}</td>
-<td>${f.message}<details><summary>Evidence and fix</summary><dl class="evidence">${Object.entries(
-    f.evidence,
-  ).map(([k, v]) => html`<dt>${k}</dt><dd>${evidenceValue(v)}</dd>`)}<dt>maps to</dt><dd>${f.owasp}${
-    f.cis ? `, ${f.cis}` : ''
-  }</dd><dt>identity</dt><dd><code>${f.identityExternalId}</code></dd><dt>fingerprint</dt><dd><code>${f.fingerprint}</code></dd></dl>${
-    fixText ? html`<p><strong>Fix:</strong> ${fixText}</p>` : ''
-  }${f.playbook ? html`<p>Playbook: <code>nhi ${f.playbook} ${f.subjectId}</code></p>` : ''}</details></td>
-</tr>
-`;
+    <td><span class="sev sev-${f.severity}">${f.severity}</span></td>
+    <td><code>${f.ruleId}</code></td>
+    <td>${where}</td>
+    <td>${f.identityName}</td>
+    <td>${f.credentialExternalId ? html`<code>${f.credentialExternalId}</code>` : '—'}</td>
+    <td>
+      ${f.message}
+      <details>
+        <summary>Evidence and fix</summary>
+        <dl class="evidence">
+          ${Object.entries(f.evidence).map(
+            ([k, v]) =>
+              html`<dt>${k}</dt>
+                <dd>${evidenceValue(v)}</dd>`,
+          )}
+          <dt>maps to</dt>
+          <dd>${f.owasp}${f.cis ? `, ${f.cis}` : ''}</dd>
+          <dt>identity</dt>
+          <dd><code>${f.identityExternalId}</code></dd>
+          <dt>fingerprint</dt>
+          <dd><code>${f.fingerprint}</code></dd>
+        </dl>
+        ${
+          fixText ? html`<p><strong>Fix:</strong> ${fixText}</p>` : ''
+        }${f.playbook ? html`<p>Playbook: <code>nhi ${f.playbook} ${f.subjectId}</code></p>` : ''}
+      </details>
+    </td>
+  </tr> `;
 }
 
 export function* htmlRenderer(head: HtmlHead): Renderer {
   const s = head.summary;
   const title = 'nhi report: non-human identities';
   yield html`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="${CSP}">
-<meta name="color-scheme" content="light dark">
-<meta name="generator" content="nhi">
-<title>${title}</title>
-<style>${trusted(STYLE)}</style>
-</head>
-<body>
-<a class="skip" href="#findings">Skip to the findings</a>
-<header>
-<h1>Non-human identity report</h1>
-<p class="meta">${head.run ? `Scan run #${head.run.id} of ${head.run.at}` : 'No scan'}${
-    head.generatedAt ? ` · generated ${head.generatedAt}` : ''
-  } · ${summaryLine(s)}</p>
-</header>
-<main>
-`.value;
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta http-equiv="Content-Security-Policy" content="${CSP}" />
+        <meta name="color-scheme" content="light dark" />
+        <meta name="generator" content="nhi" />
+        <title>${title}</title>
+        <style>
+          ${trusted(STYLE)}
+        </style>
+      </head>
+      <body>
+        <a class="skip" href="#findings">Skip to the findings</a>
+        <header>
+          <h1>Non-human identity report</h1>
+          <p class="meta">
+            ${head.run ? `Scan run #${head.run.id} of ${head.run.at}` : 'No scan'}${
+              head.generatedAt ? ` · generated ${head.generatedAt}` : ''
+            }
+            · ${summaryLine(s)}
+          </p>
+        </header>
+        <main></main>
+      </body>
+    </html> `.value;
 
   if (head.posture && head.posture.points.length > 0) {
     const pts = head.posture.points;
-    yield html`<section aria-labelledby="kpi-h"><h2 id="kpi-h">Headline figures</h2>
-<p class="muted">Run #${pts.at(-1)!.runId}${
-      pts.length > 1 ? `; trend over ${pts.length} runs since #${pts[0]!.runId}` : ''
-    }. Definitions: README, "Posture KPIs".</p>
-${kpiCards(head.posture)}${trendTable(head.posture)}${providerTable(head.posture)}</section>
-`.value;
+    yield html`<section aria-labelledby="kpi-h">
+      <h2 id="kpi-h">Headline figures</h2>
+      <p class="muted">
+        Run
+        #${pts.at(-1)!.runId}${
+          pts.length > 1 ? `; trend over ${pts.length} runs since #${pts[0]!.runId}` : ''
+        }.
+        Definitions: README, "Posture KPIs".
+      </p>
+      ${kpiCards(head.posture)}${trendTable(head.posture)}${providerTable(head.posture)}
+    </section> `.value;
   }
 
   if (head.charts.length > 0) {
-    yield html`<section aria-labelledby="charts-h"><h2 id="charts-h">Charts</h2><div class="charts">
-${head.charts.map(figure)}</div></section>
-`.value;
+    yield html`<section aria-labelledby="charts-h">
+      <h2 id="charts-h">Charts</h2>
+      <div class="charts">${head.charts.map(figure)}</div>
+    </section> `.value;
   }
 
-  yield html`<section id="findings" aria-labelledby="findings-h"><h2 id="findings-h">Findings</h2>
-<table class="counts"><caption class="muted">Reported findings by severity</caption><thead><tr>${FAIL_SEVERITIES.map(
-    (x) => html`<th scope="col" class="num">${x}</th>`,
-  )}<th scope="col" class="num">not evaluated</th><th scope="col" class="num">suppressed</th></tr></thead>
-<tbody><tr>${FAIL_SEVERITIES.map(
-    (x) => html`<td class="num">${s.bySeverity[x as keyof typeof s.bySeverity]}</td>`,
-  )}<td class="num">${s.notEvaluated}</td><td class="num">${s.suppressed}</td></tr></tbody></table>
-<form id="filters" class="filters" hidden role="search" aria-label="Filter findings">
-<label>Severity<select name="severity"><option value="">any</option>${FAIL_SEVERITIES.map(
-    (x) => html`<option>${x}</option>`,
-  )}<option>info</option></select></label>
-<label>Provider<select name="provider"><option value="">any</option>${head.providers.map(
-    (p) => html`<option>${p}</option>`,
-  )}</select></label>
-<label>Text<input type="search" name="q" placeholder="name, rule, id…"></label>
-<span id="shown" class="count" aria-live="polite"></span>
-</form>
-<table id="findings-table">
-<caption class="muted">${s.findings} failing finding${s.findings === 1 ? '' : 's'}, worst first</caption>
-<thead><tr><th scope="col">Severity</th><th scope="col">Rule</th><th scope="col">Where</th><th scope="col">Identity</th><th scope="col">Credential</th><th scope="col">Finding</th></tr></thead>
-<tbody>
-`.value;
+  yield html`<section id="findings" aria-labelledby="findings-h">
+    <h2 id="findings-h">Findings</h2>
+    <table class="counts">
+      <caption class="muted">
+        Reported findings by severity
+      </caption>
+      <thead>
+        <tr>
+          ${FAIL_SEVERITIES.map((x) => html`<th scope="col" class="num">${x}</th>`)}
+          <th scope="col" class="num">not evaluated</th>
+          <th scope="col" class="num">suppressed</th>
+        </tr>
+      </thead>
+      <tbody>
+        <tr>
+          ${FAIL_SEVERITIES.map(
+            (x) => html`<td class="num">${s.bySeverity[x as keyof typeof s.bySeverity]}</td>`,
+          )}
+          <td class="num">${s.notEvaluated}</td>
+          <td class="num">${s.suppressed}</td>
+        </tr>
+      </tbody>
+    </table>
+    <form id="filters" class="filters" hidden role="search" aria-label="Filter findings">
+      <label
+        >Severity<select name="severity">
+          <option value="">any</option>
+          ${FAIL_SEVERITIES.map((x) => html`<option>${x}</option>`)}
+          <option>info</option>
+        </select></label
+      >
+      <label
+        >Provider<select name="provider">
+          <option value="">any</option>
+          ${head.providers.map((p) => html`<option>${p}</option>`)}
+        </select></label
+      >
+      <label>Text<input type="search" name="q" placeholder="name, rule, id…" /></label>
+      <span id="shown" class="count" aria-live="polite"></span>
+    </form>
+    <table id="findings-table">
+      <caption class="muted">
+        ${s.findings} failing finding${s.findings === 1 ? '' : 's'}, worst first
+      </caption>
+      <thead>
+        <tr>
+          <th scope="col">Severity</th>
+          <th scope="col">Rule</th>
+          <th scope="col">Where</th>
+          <th scope="col">Identity</th>
+          <th scope="col">Credential</th>
+          <th scope="col">Finding</th>
+        </tr>
+      </thead>
+      <tbody></tbody>
+    </table>
+  </section> `.value;
   const rules = head.rules;
   yield* eachPage<Finding>('failing', function* (page) {
     yield page.map((f) => findingRow(f, rules).value).join('');
@@ -189,16 +308,21 @@ ${head.charts.map(figure)}</div></section>
   yield '</tbody></table></section>\n';
 
   if (head.notEvaluated.length > 0 || head.gaps.length > 0) {
-    yield html`<section aria-labelledby="ne-h"><h2 id="ne-h">Not evaluated</h2>
-<p>Missing data is not a clean bill: these checks could not run.</p><ul>${head.notEvaluated.map(
-      (r) => html`<li><code>${r.ruleId}</code>: ${r.count} × ${r.reasons.join('; ')}</li>`,
-    )}${head.gaps.map(
-      (g) =>
-        html`<li>${g.provider}/<code>${g.scopeId}</code> <code>${g.signal}</code>: ${g.message}${
-          g.fix ? html` (fix: ${g.fix})` : ''
-        }</li>`,
-    )}</ul></section>
-`.value;
+    yield html`<section aria-labelledby="ne-h">
+      <h2 id="ne-h">Not evaluated</h2>
+      <p>Missing data is not a clean bill: these checks could not run.</p>
+      <ul>
+        ${head.notEvaluated.map(
+          (r) => html`<li><code>${r.ruleId}</code>: ${r.count} × ${r.reasons.join('; ')}</li>`,
+        )}${head.gaps.map(
+          (g) =>
+            html`<li>
+              ${g.provider}/<code>${g.scopeId}</code> <code>${g.signal}</code>:
+              ${g.message}${g.fix ? html` (fix: ${g.fix})` : ''}
+            </li>`,
+        )}
+      </ul>
+    </section> `.value;
   }
 
   if (s.suppressed > 0 || head.expiredExceptions.length > 0) {
@@ -207,18 +331,21 @@ ${head.charts.map(figure)}</div></section>
       yield page
         .map(
           (x) =>
-            html`<li>suppressed <code>${x.finding.ruleId}</code> on <code>${
-              x.finding.credentialExternalId ?? x.finding.identityName
-            }</code> until ${x.exception.expires}: ${x.exception.reason}</li>
-`.value,
+            html`<li>
+              suppressed <code>${x.finding.ruleId}</code> on
+              <code>${x.finding.credentialExternalId ?? x.finding.identityName}</code> until
+              ${x.exception.expires}: ${x.exception.reason}
+            </li> `.value,
         )
         .join('');
     });
     yield html`${head.expiredExceptions.map(
       (e) =>
-        html`<li><strong>expired</strong> <code>${[e.exception.rule, e.exception.id]
-          .filter(Boolean)
-          .join(' ')}</code> (expires ${e.exception.expires}; ${e.exception.reason}): ${e.findings} finding(s) reported again</li>`,
+        html`<li>
+          <strong>expired</strong>
+          <code>${[e.exception.rule, e.exception.id].filter(Boolean).join(' ')}</code> (expires
+          ${e.exception.expires}; ${e.exception.reason}): ${e.findings} finding(s) reported again
+        </li>`,
     )}</ul></section>
 `.value;
   }
