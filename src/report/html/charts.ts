@@ -214,7 +214,7 @@ function topIdentities(rows: RiskyIdentity[]): Chart | null {
   if (rows.length === 0) return null;
   const data = rows.map((r, i) => ({
     ...r,
-    label: `${i + 1}. ${tty(r.name)} (${r.provider})`,
+    label: `${i + 1}. ${r.name} (${r.provider})`,
   }));
   return {
     id: 'chart-risky',
@@ -223,7 +223,7 @@ function topIdentities(rows: RiskyIdentity[]): Chart | null {
     svg: '',
     table: {
       head: ['identity', 'provider', 'score', 'band'],
-      rows: rows.map((r) => [tty(r.name), r.provider, r.score, r.band]),
+      rows: rows.map((r) => [r.name, r.provider, r.score, r.band]),
     },
     spec: {
       width: 360,
@@ -246,7 +246,8 @@ function topIdentities(rows: RiskyIdentity[]): Chart | null {
 }
 
 /** Renders every chart that has data, in the report's order. */
-export async function renderCharts(data: ChartData): Promise<Chart[]> {
+export async function renderCharts(raw: ChartData): Promise<Chart[]> {
+  const data = neutralised(raw);
   const severityRank = new Map(SEVERITY_ORDER.map((s, i) => [s, i]));
   const charts = [
     severityTrend(
@@ -271,6 +272,25 @@ export async function renderCharts(data: ChartData): Promise<Chart[]> {
     out.push({ ...chart, svg: accessible(svg, chart) });
   }
   return out;
+}
+
+/** Every string that may come from a provider, as visible text (no control or bidi character). */
+function neutralised(d: ChartData): ChartData {
+  return {
+    severityTrend: d.severityTrend.map((p) => ({ ...p, run: tty(p.run) })),
+    ageDistribution: d.ageDistribution.map((a) => ({
+      ...a,
+      provider: tty(a.provider),
+      bucket: tty(a.bucket),
+    })),
+    ageBuckets: d.ageBuckets.map(tty),
+    rotationByScope: d.rotationByScope.map((s) => ({ ...s, scope: tty(s.scope) })),
+    topIdentities: d.topIdentities.map((r) => ({
+      ...r,
+      name: tty(r.name),
+      provider: tty(r.provider),
+    })),
+  };
 }
 
 /** The root <svg> as one image with a name and a description (the table below holds the data). */

@@ -199,7 +199,7 @@ export function* htmlRenderer(head: HtmlHead): Renderer {
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta http-equiv="Content-Security-Policy" content="${CSP}" />
+        <meta http-equiv="Content-Security-Policy" content="${trusted(CSP)}" />
         <meta name="color-scheme" content="light dark" />
         <meta name="generator" content="nhi" />
         <title>${title}</title>
