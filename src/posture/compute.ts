@@ -12,22 +12,14 @@ import {
 } from '../catalog/store.js';
 import type { ScanRun, StoredGap } from '../model/index.js';
 import { RULES } from '../scoring/rules/index.js';
+import { credentialRotation } from '../scoring/rules/credential-rotation.js';
 import type { PostureFigures, PostureGroup, PosturePoint, PostureReport, Ratio } from './types.js';
 
 /**
- * Credential types the rotation KPI counts: static secrets a person or a playbook can replace
- * (the rotation rule's default types).
+ * Credential types the rotation KPI counts: static secrets a person or a playbook can replace,
+ * as the rotation rule checks them by default.
  */
-export const ROTATABLE_TYPES: readonly string[] = [
-  'access-key',
-  'client-secret',
-  'service-account-key',
-  'api-key',
-  'signing-certificate',
-  'classic-pat',
-  'actions-secret',
-  'dependabot-secret',
-];
+export const ROTATABLE_TYPES: readonly string[] = credentialRotation.options.parse({}).types;
 
 /** Rules whose failing findings mean an identity holds admin or privilege-escalation grants. */
 export const PRIVILEGE_RULES: readonly string[] = [

@@ -7,7 +7,7 @@
  */
 import type { Finding } from '../../model/index.js';
 import { KPIS, trendOf } from '../../posture/kpis.js';
-import { overall, type PostureReport } from '../../posture/types.js';
+import { overall, type PostureFigures, type PostureReport } from '../../posture/types.js';
 import { FAIL_SEVERITIES, summaryLine } from '../common.js';
 import { eachPage, type Renderer, type ReportHead, type SuppressedRow } from '../stream.js';
 import type { Chart } from './charts.js';
@@ -61,24 +61,16 @@ function kpiCards(posture: PostureReport): Markup {
   </dl>`;
 }
 
-function trendTable(posture: PostureReport): Markup {
-  if (posture.points.length < 2) return html``;
+/** KPIs down, one column per figure set (runs of the trend, or providers). */
+function kpiTable(summary: string, heads: Markup[], columns: PostureFigures[]): Markup {
   return html`<details>
-    <summary>Every KPI per run</summary>
+    <summary>${summary}</summary>
     <div class="scroll">
       <table>
-        <caption class="muted">
-          Overall figures per run, oldest first
-        </caption>
         <thead>
           <tr>
             <th scope="col">KPI</th>
-            ${posture.points.map(
-              (p) =>
-                html`<th scope="col" class="num">
-                  #${p.runId}<br /><span class="muted">${p.at.slice(0, 10)}</span>
-                </th>`,
-            )}
+            ${heads.map((h) => html`<th scope="col" class="num">${h}</th>`)}
           </tr>
         </thead>
         <tbody>
@@ -86,7 +78,7 @@ function trendTable(posture: PostureReport): Markup {
             (k) =>
               html`<tr>
                 <th scope="row">${k.label}</th>
-                ${posture.points.map((p) => html`<td class="num">${k.show(overall(p))}</td>`)}
+                ${columns.map((f) => html`<td class="num">${k.show(f)}</td>`)}
               </tr>`,
           )}
         </tbody>
@@ -95,30 +87,24 @@ function trendTable(posture: PostureReport): Markup {
   </details>`;
 }
 
+function trendTable(posture: PostureReport): Markup {
+  if (posture.points.length < 2) return html``;
+  return kpiTable(
+    'Every KPI per run (overall, oldest first)',
+    posture.points.map(
+      (p) => html`#${p.runId}<br /><span class="muted">${p.at.slice(0, 10)}</span>`,
+    ),
+    posture.points.map(overall),
+  );
+}
+
 function providerTable(posture: PostureReport): Markup {
   const groups = posture.points.at(-1)!.groups.filter((g) => g.level !== 'scope');
-  return html`<details>
-    <summary>KPIs per provider</summary>
-    <div class="scroll">
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">KPI</th>
-            ${groups.map((g) => html`<th scope="col" class="num">${g.provider ?? 'all'}</th>`)}
-          </tr>
-        </thead>
-        <tbody>
-          ${KPIS.map(
-            (k) =>
-              html`<tr>
-                <th scope="row">${k.label}</th>
-                ${groups.map((g) => html`<td class="num">${k.show(g.figures)}</td>`)}
-              </tr>`,
-          )}
-        </tbody>
-      </table>
-    </div>
-  </details>`;
+  return kpiTable(
+    'KPIs per provider',
+    groups.map((g) => html`${g.provider ?? 'all'}`),
+    groups.map((g) => g.figures),
+  );
 }
 
 function figure(c: Chart): Markup {
