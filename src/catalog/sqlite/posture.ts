@@ -22,6 +22,12 @@ const valueAt = (table: string, column: string) =>
      THEN (SELECT ch.old_value FROM changes ch WHERE ch.subject_id = ${table}.id AND ch.field = '${column}' AND ch.run_id > @run ORDER BY ch.run_id, ch.rowid LIMIT 1)
      ELSE ${table}.${column} END`;
 
+/** Ages in days at the run of the credentials present then (creation dates never change). */
+const AGES_AT = `
+SELECT c.provider, c.scope_id, julianday(@asOf) - julianday(c.created_at) AS age
+FROM scores s JOIN credentials c ON c.id = s.subject_id
+WHERE s.evaluation_id = @evaluation AND s.subject_kind = 'credential'`;
+
 /** Credentials present at the run (the evaluation's scored credentials), as they were then. */
 const CREDENTIALS_AT = `
 SELECT c.id, c.provider, c.scope_id, c.type, c.created_at,
@@ -164,7 +170,7 @@ export class SqlitePosture {
     // Nearest-rank p90 (rank ceil(0.9 n)) and the age distribution at each level.
     const percentiles = this.db
       .prepare(
-        `WITH a AS MATERIALIZED (SELECT provider, scope_id, age FROM (${CREDENTIALS_AT}) WHERE age IS NOT NULL),
+        `WITH a AS MATERIALIZED (SELECT provider, scope_id, age FROM (${AGES_AT}) WHERE age IS NOT NULL),
          ranked AS (SELECT provider, scope_id, age,
            row_number() OVER (PARTITION BY provider, scope_id ORDER BY age) AS rs,
            count(*) OVER (PARTITION BY provider, scope_id) AS ns,
@@ -183,7 +189,7 @@ export class SqlitePosture {
     const ages = this.db
       .prepare(
         `SELECT provider, CASE WHEN age IS NULL THEN -1 ${buckets} END AS bucket, count(*) AS n
-         FROM (${CREDENTIALS_AT}) GROUP BY provider, bucket`,
+         FROM (${AGES_AT}) GROUP BY provider, bucket`,
       )
       .all(p) as Row[];
     return {
