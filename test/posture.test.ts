@@ -2,7 +2,7 @@
  * Posture KPIs on a synthetic estate with hand-computed answers: two AWS accounts scanned three
  * times (2026-09-01, -10-01, -11-01). Between scans a key is rotated, a key deactivated, an
  * owner set, an admin grant removed, and the second account fails to scan. Only four rules run
- * (rotation 90 d, unused 45 d, never used 7 d, admin grant), so every count below can be worked
+ * (rotation 90 d, unused 45 d, never used 45 d: AWS defaults; admin grant), so every count below can be worked
  * out by hand from the records; the comments show the sums. The older runs' figures are read
  * after the later scans changed the rows: status and owner as they were then, from the history.
  */
@@ -69,12 +69,13 @@ function adminGrant(owner: Identity): Grant {
     externalId: `${owner.externalId}|AdministratorAccess`,
     identityExternalId: owner.externalId,
     credentialExternalId: null,
-    permission: 'AdministratorAccess',
+    permission: '*',
     resource: '*',
     privilege: 'admin',
     source: 'arn:aws:iam::aws:policy/AdministratorAccess',
     grantedAt: '2025-01-01T00:00:00Z',
-    attributes: {},
+    // The statement as the AWS connector records it: Allow * on *.
+    attributes: { service: '*', actions: ['*'], resources: ['*'], conditional: false },
     lastUsedAt: null,
     lastUsedKnown: false,
   };
@@ -108,7 +109,7 @@ const k1 = key(u1, 'AKIAK1', {
   createdAt: '2026-01-01T00:00:00Z',
   lastUsedAt: '2026-08-30T00:00:00Z',
 });
-const k2 = key(u1, 'AKIAK2', { status: 'active', createdAt: '2026-08-20T00:00:00Z' });
+const k2 = key(u1, 'AKIAK2', { status: 'active', createdAt: '2026-07-10T00:00:00Z' });
 const k3 = key(u2, 'AKIAK3', { status: 'inactive', createdAt: '2024-09-01T00:00:00Z' });
 const k4 = key(u2, 'AKIAK4', { status: 'active', createdAt: null, lastUsedKnown: false });
 const k5 = key(u3, 'AKIAK5', {
@@ -199,18 +200,18 @@ describe('posture KPIs on a synthetic estate (hand-computed)', () => {
       rotationCompliant: ratio(2, 3),
       rotationNotEvaluated: 1,
       withExpiry: ratio(1, 5), // k5
-      meanAgeDays: 261.8, // (243 + 12 + 730 + 62) / 4
-      p90AgeDays: 730, // nearest rank ceil(0.9 × 4) = 4th of 12, 62, 243, 730
+      meanAgeDays: 272, // (243 + 53 + 730 + 62) / 4
+      p90AgeDays: 730, // nearest rank ceil(0.9 × 4) = 4th of 53, 62, 243, 730
       adminOrEscalation: ratio(1, 4), // u2
       unusedCredentials: 1, // k5: last used 53 d ago > 45
-      neverUsedCredentials: 1, // k2: 12 d old > 7, never used
+      neverUsedCredentials: 1, // k2: 53 d old > 45 (AWS grace), never used
       // Rules switched off by the policy: not evaluated, never 0.
       withUnusedGrants: ratio(0, 0),
       unusedGrants: null,
       dormantIdentities: null,
       keysInCi: null,
       withOwner: ratio(3, 4), // u2 had none then
-      findings: { critical: 0, high: 1, medium: 3, low: 0, info: 0 },
+      findings: { critical: 1, high: 0, medium: 3, low: 0, info: 0 }, // admin is critical
       notEvaluated: 3,
       resolved: 0,
       meanDaysToResolve: null,
@@ -225,15 +226,15 @@ describe('posture KPIs on a synthetic estate (hand-computed)', () => {
       credentialsByStatus: { active: 3, inactive: 2 },
       credentialsAdded: 1, // k6
       credentialsRemoved: 1, // k1
-      rotationCompliant: ratio(2, 2), // k2 42 d, k6 6 d; k4 not judged; k5 inactive
+      rotationCompliant: ratio(2, 2), // k2 83 d, k6 6 d; k4 not judged; k5 inactive
       rotationNotEvaluated: 1,
-      meanAgeDays: 225, // (42 + 760 + 92 + 6) / 4
+      meanAgeDays: 235.3, // (83 + 760 + 92 + 6) / 4 = 235.25
       p90AgeDays: 760,
       adminOrEscalation: ratio(1, 4),
       unusedCredentials: 0,
       neverUsedCredentials: 0,
       withOwner: ratio(4, 4),
-      findings: { critical: 0, high: 1, medium: 0, low: 0, info: 0 },
+      findings: { critical: 1, high: 0, medium: 0, low: 0, info: 0 },
       // k1 rotation, k2 never used, k5 unused: first seen 09-01, gone 10-01.
       resolved: 3,
       meanDaysToResolve: 30,
@@ -249,11 +250,11 @@ describe('posture KPIs on a synthetic estate (hand-computed)', () => {
       scopesNotEvaluated: 1, // account B failed
       credentialsAdded: 0,
       credentialsRemoved: 0,
-      rotationCompliant: ratio(2, 2),
-      meanAgeDays: 256, // (73 + 791 + 123 + 37) / 4
+      rotationCompliant: ratio(1, 2), // k2 is 114 d old now; k6 37 d
+      meanAgeDays: 266.3, // (114 + 791 + 123 + 37) / 4 = 266.25
       p90AgeDays: 791,
       adminOrEscalation: ratio(0, 4),
-      findings: { critical: 0, high: 0, medium: 0, low: 0, info: 0 },
+      findings: { critical: 0, high: 0, medium: 1, low: 0, info: 0 }, // k2 rotation
       notEvaluated: 3,
       resolved: 1,
       meanDaysToResolve: 61,
@@ -272,8 +273,8 @@ describe('posture KPIs on a synthetic estate (hand-computed)', () => {
       credentials: 4,
       scopesNotEvaluated: 0,
       withOwner: ratio(3, 3),
-      p90AgeDays: 791, // 37, 73, 791
-      meanAgeDays: 300.3, // (73 + 791 + 37) / 3
+      p90AgeDays: 791, // 37, 114, 791
+      meanAgeDays: 314, // (114 + 791 + 37) / 3
     });
     expect(b!.scopeId).toBe(B);
     expect(b!.figures).toMatchObject({
@@ -288,8 +289,8 @@ describe('posture KPIs on a synthetic estate (hand-computed)', () => {
 
   it('age distribution of the latest scan per provider', () => {
     expect(report.ageDistribution).toEqual([
-      { provider: 'aws', bucket: '31–90 d', count: 2 }, // k6 37, k2 73
-      { provider: 'aws', bucket: '91–180 d', count: 1 }, // k5 123
+      { provider: 'aws', bucket: '31–90 d', count: 1 }, // k6 37
+      { provider: 'aws', bucket: '91–180 d', count: 2 }, // k2 114, k5 123
       { provider: 'aws', bucket: '>2 y', count: 1 }, // k3 791
       { provider: 'aws', bucket: 'unknown', count: 1 }, // k4
     ]);
@@ -320,13 +321,13 @@ describe('nhi posture (built CLI) on the same catalog', () => {
     const t = await run(['--since', '2026-09-15']);
     expect(t.code, t.stderr).toBe(0);
     expect(t.stdout).toContain('Trend over 2 scans');
-    expect(t.stdout).toMatch(/Rotation compliance\s+│ 100\.0 % \(2 of 2\)/);
+    expect(t.stdout).toMatch(/Rotation compliance\s+│ 50\.0 % \(1 of 2\)/);
     const md = await run(['--format', 'markdown', '--runs', '3']);
     expect(md.code, md.stderr).toBe(0);
     expect(md.stdout).toContain('## Trend over 3 scans (overall)');
     expect(md.stdout).toContain('| `#1` 2026-09-01 | `#2` 2026-10-01 | `#3` 2026-11-01 |');
     expect(md.stdout).toContain(
-      '| Rotation compliance | 66.7 % | 100.0 % | 100.0 % | ▲ +33.3 pts |',
+      '| Rotation compliance | 66.7 % | 100.0 % | 50.0 % | ▼ -16.7 pts |',
     );
     // Switched-off rules: not evaluated, not "0".
     expect(md.stdout).toContain('| Dormant identities | n/a | n/a | n/a | n/a |');
