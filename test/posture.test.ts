@@ -2,8 +2,8 @@
  * Posture KPIs on a synthetic estate with hand-computed answers: two AWS accounts scanned three
  * times (2026-09-01, -10-01, -11-01). Between scans a key is rotated, a key deactivated, an
  * owner set, an admin grant removed, and the second account fails to scan. Only four rules run
- * (rotation 90 d, unused 45 d, never used 45 d: AWS defaults; admin grant), so every count below can be worked
- * out by hand from the records; the comments show the sums. The older runs' figures are read
+ * (rotation 90 d, unused 45 d, never used 45 d: the AWS defaults; admin grant), so every count
+ * below can be worked out by hand from the records; the comments show the sums. The older runs' figures are read
  * after the later scans changed the rows: status and owner as they were then, from the history.
  */
 import { writeFileSync } from 'node:fs';

@@ -6,6 +6,7 @@
  * forbids every request and every script but the filter's, should anything slip through.
  */
 import type { Finding } from '../../model/index.js';
+import { fixSteps } from '../../scoring/fix-steps.js';
 import { KPIS, trendOf } from '../../posture/kpis.js';
 import { overall, type PostureFigures, type PostureReport } from '../../posture/types.js';
 import { FAIL_SEVERITIES, summaryLine } from '../common.js';
@@ -141,40 +142,26 @@ function evidenceValue(v: unknown): string {
   return String(v);
 }
 
+/** How to fix: the finding's own fix (steps filled in, the playbook command), else the rule's help. */
+function fixOf(f: Finding, rules: HtmlHead['rules']): Markup {
+  const fix = fixSteps(f);
+  if (!fix) {
+    const help = rules[f.ruleId]?.help;
+    return help ? html`<p><strong>Fix:</strong> ${help}</p>` : html``;
+  }
+  // prettier-ignore
+  return html`<p><strong>Fix:</strong></p><ol>${fix.steps.map((s) => html`<li>${s}</li>`)}${
+    fix.command ? html`<li><code>${fix.command}</code> (plans; <code>--apply</code> changes)</li>` : ''
+  }</ol>${fix.docs.length ? html`<p class="muted">Docs: ${fix.docs.map((d) => html`<code>${d}</code> `)}</p>` : ''}`;
+}
+
+/** One finding: a table row, evidence and fix folded (kept compact: a report may hold 10^5 rows). */
 function findingRow(f: Finding, rules: HtmlHead['rules']): Markup {
-  const rule = rules[f.ruleId];
-  const fix = (f as Finding & { fix?: unknown }).fix;
-  const fixText = typeof fix === 'string' ? fix : rule?.help;
   const where = `${f.provider}/${f.scopeName || f.scopeId}`;
-  return html`<tr data-severity="${f.severity}" data-provider="${f.provider}">
-    <td><span class="sev sev-${f.severity}">${f.severity}</span></td>
-    <td><code>${f.ruleId}</code></td>
-    <td>${where}</td>
-    <td>${f.identityName}</td>
-    <td>${f.credentialExternalId ? html`<code>${f.credentialExternalId}</code>` : '—'}</td>
-    <td>
-      ${f.message}
-      <details>
-        <summary>Evidence and fix</summary>
-        <dl class="evidence">
-          ${Object.entries(f.evidence).map(
-            ([k, v]) =>
-              html`<dt>${k}</dt>
-                <dd>${evidenceValue(v)}</dd>`,
-          )}
-          <dt>maps to</dt>
-          <dd>${f.owasp}${f.cis ? `, ${f.cis}` : ''}</dd>
-          <dt>identity</dt>
-          <dd><code>${f.identityExternalId}</code></dd>
-          <dt>fingerprint</dt>
-          <dd><code>${f.fingerprint}</code></dd>
-        </dl>
-        ${
-          fixText ? html`<p><strong>Fix:</strong> ${fixText}</p>` : ''
-        }${f.playbook ? html`<p>Playbook: <code>nhi ${f.playbook} ${f.subjectId}</code></p>` : ''}
-      </details>
-    </td>
-  </tr> `;
+  // prettier-ignore
+  return html`<tr data-severity="${f.severity}" data-provider="${f.provider}"><td><span class="sev sev-${f.severity}">${f.severity}</span></td><td><code>${f.ruleId}</code></td><td>${where}</td><td>${f.identityName}</td><td>${f.credentialExternalId ? html`<code>${f.credentialExternalId}</code>` : '—'}</td>
+<td>${f.message}<details><summary>Evidence and fix</summary><dl class="evidence">${Object.entries(f.evidence).map(([k, v]) => html`<dt>${k}</dt><dd>${evidenceValue(v)}</dd>`)}<dt>maps to</dt><dd>${f.owasp}${f.cis ? `, ${f.cis}` : ''}</dd><dt>identity</dt><dd><code>${f.identityExternalId}</code></dd><dt>fingerprint</dt><dd><code>${f.fingerprint}</code></dd></dl>${fixOf(f, rules)}</details></td></tr>
+`;
 }
 
 export function* htmlRenderer(head: HtmlHead): Renderer {
