@@ -72,7 +72,11 @@ describe.skipIf(!chromium)('HTML report in headless Chromium', () => {
     });
     expect(r.code, r.stderr).toBe(0);
 
-    aws = await startAwsStandIn({ estate: hostileAwsEstate(new Date()) });
+    // Names that attack HTML; those with CR/LF are left out (the AWS connector cannot list
+    // the keys of such a user: the scope would fail and the report be empty).
+    const estate = hostileAwsEstate(new Date());
+    for (const a of estate.accounts) a.users = a.users.filter((u) => !/[\r\n]/.test(u.name));
+    aws = await startAwsStandIn({ estate });
     const hostile = join(dir, 'hostile.db');
     const config = join(dir, 'nhi.config.json');
     writeFileSync(
@@ -89,7 +93,7 @@ describe.skipIf(!chromium)('HTML report in headless Chromium', () => {
     const hs = await nhi(['scan', '--provider', 'aws', '--catalog', hostile, '--config', config], {
       env: henv,
     });
-    expect([0, 3]).toContain(hs.code);
+    expect([0, 3], hs.stdout).toContain(hs.code);
     hostileReport = join(dir, 'hostile.html');
     const hr = await nhi(
       ['report', '--format', 'html', '-o', hostileReport, '--catalog', hostile, '--config', config],
@@ -161,7 +165,10 @@ describe.skipIf(!chromium)('HTML report in headless Chromium', () => {
       // Every chart has its text alternative and data table.
       expect(await page.$$eval('figure details table', (t) => t.length)).toBe(4);
 
-      const rows = await page.$$eval('#findings-table tbody tr', (trs) => trs.length);
+      // The streamed document parses as one tree: sections inside main, rows inside the table.
+      expect(await page.$$eval('main > section', (x) => x.length)).toBeGreaterThanOrEqual(3);
+      expect(await page.$$eval('body > footer', (x) => x.length)).toBe(1);
+      const rows = await page.$$eval('main #findings-table > tbody > tr', (trs) => trs.length);
       expect(rows).toBeGreaterThan(50);
       const formHidden = await page.$eval('#filters', (f) => (f as HTMLFormElement).hidden);
       expect(formHidden).toBe(!js);

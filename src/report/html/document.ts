@@ -1,8 +1,8 @@
 /**
- * `nhi report --format html`: one self-contained page (inline style, static SVG charts, one
+ * `nhi report --format markup`: one self-contained page (inline style, static SVG charts, one
  * optional inline script) written as the findings stream from the catalog, so a report of any
  * size is written in bounded memory. It opens from disk, in a mail client, with scripts off and
- * on paper. Every provider string goes through `html` (escape.ts); the Content-Security-Policy
+ * on paper. Every provider string goes through `markup` (escape.ts); the Content-Security-Policy
  * forbids every request and every script but the filter's, should anything slip through.
  */
 import type { Finding } from '../../model/index.js';
@@ -12,7 +12,7 @@ import { overall, type PostureFigures, type PostureReport } from '../../posture/
 import { FAIL_SEVERITIES, summaryLine } from '../common.js';
 import { eachPage, type Renderer, type ReportHead, type SuppressedRow } from '../stream.js';
 import type { Chart } from './charts.js';
-import { html, trusted, type Markup } from './escape.js';
+import { markup, trusted, type Markup } from './escape.js';
 import { SCRIPT, SCRIPT_HASH } from './script.js';
 import { STYLE } from './style.js';
 
@@ -47,15 +47,15 @@ function kpiCards(posture: PostureReport): Markup {
   const last = overall(points.at(-1)!);
   const first = points.length > 1 ? overall(points[0]!) : null;
   const since = points.length > 1 ? `since run #${points[0]!.runId}` : '';
-  return html`<dl class="kpis">
+  return markup`<dl class="kpis">
     ${KPIS.map((k) => {
       const t = first ? trendOf(k, first, last) : null;
-      return html`<div>
+      return markup`<div>
         <dt>${k.label}</dt>
         <dd>
           <span class="value">${k.show(last)}</span>${
-            k.detail ? html`<span class="detail">${k.detail(last)}</span>` : ''
-          }${t ? html`<span class="trend ${t.direction}">${t.text} ${since}</span>` : ''}
+            k.detail ? markup`<span class="detail">${k.detail(last)}</span>` : ''
+          }${t ? markup`<span class="trend ${t.direction}">${t.text} ${since}</span>` : ''}
         </dd>
       </div>`;
     })}
@@ -64,22 +64,22 @@ function kpiCards(posture: PostureReport): Markup {
 
 /** KPIs down, one column per figure set (runs of the trend, or providers). */
 function kpiTable(summary: string, heads: Markup[], columns: PostureFigures[]): Markup {
-  return html`<details>
+  return markup`<details>
     <summary>${summary}</summary>
     <div class="scroll">
       <table>
         <thead>
           <tr>
             <th scope="col">KPI</th>
-            ${heads.map((h) => html`<th scope="col" class="num">${h}</th>`)}
+            ${heads.map((h) => markup`<th scope="col" class="num">${h}</th>`)}
           </tr>
         </thead>
         <tbody>
           ${KPIS.map(
             (k) =>
-              html`<tr>
+              markup`<tr>
                 <th scope="row">${k.label}</th>
-                ${columns.map((f) => html`<td class="num">${k.show(f)}</td>`)}
+                ${columns.map((f) => markup`<td class="num">${k.show(f)}</td>`)}
               </tr>`,
           )}
         </tbody>
@@ -89,11 +89,11 @@ function kpiTable(summary: string, heads: Markup[], columns: PostureFigures[]): 
 }
 
 function trendTable(posture: PostureReport): Markup {
-  if (posture.points.length < 2) return html``;
+  if (posture.points.length < 2) return markup``;
   return kpiTable(
     'Every KPI per run (overall, oldest first)',
     posture.points.map(
-      (p) => html`#${p.runId}<br /><span class="muted">${p.at.slice(0, 10)}</span>`,
+      (p) => markup`#${p.runId}<br /><span class="muted">${p.at.slice(0, 10)}</span>`,
     ),
     posture.points.map(overall),
   );
@@ -103,13 +103,13 @@ function providerTable(posture: PostureReport): Markup {
   const groups = posture.points.at(-1)!.groups.filter((g) => g.level !== 'scope');
   return kpiTable(
     'KPIs per provider',
-    groups.map((g) => html`${g.provider ?? 'all'}`),
+    groups.map((g) => markup`${g.provider ?? 'all'}`),
     groups.map((g) => g.figures),
   );
 }
 
 function figure(c: Chart): Markup {
-  return html`<figure aria-labelledby="${c.id}-title">
+  return markup`<figure aria-labelledby="${c.id}-title">
     <figcaption>
       <strong id="${c.id}-title">${c.title}</strong
       ><span id="${c.id}-desc" class="muted"> ${c.description}</span>
@@ -120,14 +120,14 @@ function figure(c: Chart): Markup {
       <table>
         <thead>
           <tr>
-            ${c.table.head.map((h) => html`<th scope="col">${h}</th>`)}
+            ${c.table.head.map((h) => markup`<th scope="col">${h}</th>`)}
           </tr>
         </thead>
         <tbody>
           ${c.table.rows.map(
             (r) =>
-              html`<tr>
-                ${r.map((v) => (typeof v === 'number' ? html`<td class="num">${v}</td>` : html`<td>${v}</td>`))}
+              markup`<tr>
+                ${r.map((v) => (typeof v === 'number' ? markup`<td class="num">${v}</td>` : markup`<td>${v}</td>`))}
               </tr>`,
           )}
         </tbody>
@@ -147,27 +147,27 @@ function fixOf(f: Finding, rules: HtmlHead['rules']): Markup {
   const fix = fixSteps(f);
   if (!fix) {
     const help = rules[f.ruleId]?.help;
-    return help ? html`<p><strong>Fix:</strong> ${help}</p>` : html``;
+    return help ? markup`<p><strong>Fix:</strong> ${help}</p>` : markup``;
   }
   // prettier-ignore
-  return html`<p><strong>Fix:</strong></p><ol>${fix.steps.map((s) => html`<li>${s}</li>`)}${
-    fix.command ? html`<li><code>${fix.command}</code> (plans; <code>--apply</code> changes)</li>` : ''
-  }</ol>${fix.docs.length ? html`<p class="muted">Docs: ${fix.docs.map((d) => html`<code>${d}</code> `)}</p>` : ''}`;
+  return markup`<p><strong>Fix:</strong></p><ol>${fix.steps.map((s) => markup`<li>${s}</li>`)}${
+    fix.command ? markup`<li><code>${fix.command}</code> (plans; <code>--apply</code> changes)</li>` : ''
+  }</ol>${fix.docs.length ? markup`<p class="muted">Docs: ${fix.docs.map((d) => markup`<code>${d}</code> `)}</p>` : ''}`;
 }
 
 /** One finding: a table row, evidence and fix folded (kept compact: a report may hold 10^5 rows). */
 function findingRow(f: Finding, rules: HtmlHead['rules']): Markup {
   const where = `${f.provider}/${f.scopeName || f.scopeId}`;
   // prettier-ignore
-  return html`<tr data-severity="${f.severity}" data-provider="${f.provider}"><td><span class="sev sev-${f.severity}">${f.severity}</span></td><td><code>${f.ruleId}</code></td><td>${where}</td><td>${f.identityName}</td><td>${f.credentialExternalId ? html`<code>${f.credentialExternalId}</code>` : '—'}</td>
-<td>${f.message}<details><summary>Evidence and fix</summary><dl class="evidence">${Object.entries(f.evidence).map(([k, v]) => html`<dt>${k}</dt><dd>${evidenceValue(v)}</dd>`)}<dt>maps to</dt><dd>${f.owasp}${f.cis ? `, ${f.cis}` : ''}</dd><dt>identity</dt><dd><code>${f.identityExternalId}</code></dd><dt>fingerprint</dt><dd><code>${f.fingerprint}</code></dd></dl>${fixOf(f, rules)}</details></td></tr>
+  return markup`<tr data-severity="${f.severity}" data-provider="${f.provider}"><td><span class="sev sev-${f.severity}">${f.severity}</span></td><td><code>${f.ruleId}</code></td><td>${where}</td><td>${f.identityName}</td><td>${f.credentialExternalId ? markup`<code>${f.credentialExternalId}</code>` : '—'}</td>
+<td>${f.message}<details><summary>Evidence and fix</summary><dl class="evidence">${Object.entries(f.evidence).map(([k, v]) => markup`<dt>${k}</dt><dd>${evidenceValue(v)}</dd>`)}<dt>maps to</dt><dd>${f.owasp}${f.cis ? `, ${f.cis}` : ''}</dd><dt>identity</dt><dd><code>${f.identityExternalId}</code></dd><dt>fingerprint</dt><dd><code>${f.fingerprint}</code></dd></dl>${fixOf(f, rules)}</details></td></tr>
 `;
 }
 
 export function* htmlRenderer(head: HtmlHead): Renderer {
   const s = head.summary;
   const title = 'nhi report: non-human identities';
-  yield html`<!doctype html>
+  yield markup`<!doctype html>
     <html lang="en">
       <head>
         <meta charset="utf-8" />
@@ -191,13 +191,12 @@ export function* htmlRenderer(head: HtmlHead): Renderer {
             · ${summaryLine(s)}
           </p>
         </header>
-        <main></main>
-      </body>
-    </html> `.value;
+        <main>
+`.value;
 
   if (head.posture && head.posture.points.length > 0) {
     const pts = head.posture.points;
-    yield html`<section aria-labelledby="kpi-h">
+    yield markup`<section aria-labelledby="kpi-h">
       <h2 id="kpi-h">Headline figures</h2>
       <p class="muted">
         Run
@@ -211,13 +210,13 @@ export function* htmlRenderer(head: HtmlHead): Renderer {
   }
 
   if (head.charts.length > 0) {
-    yield html`<section aria-labelledby="charts-h">
+    yield markup`<section aria-labelledby="charts-h">
       <h2 id="charts-h">Charts</h2>
       <div class="charts">${head.charts.map(figure)}</div>
     </section> `.value;
   }
 
-  yield html`<section id="findings" aria-labelledby="findings-h">
+  yield markup`<section id="findings" aria-labelledby="findings-h">
     <h2 id="findings-h">Findings</h2>
     <table class="counts">
       <caption class="muted">
@@ -225,7 +224,7 @@ export function* htmlRenderer(head: HtmlHead): Renderer {
       </caption>
       <thead>
         <tr>
-          ${FAIL_SEVERITIES.map((x) => html`<th scope="col" class="num">${x}</th>`)}
+          ${FAIL_SEVERITIES.map((x) => markup`<th scope="col" class="num">${x}</th>`)}
           <th scope="col" class="num">not evaluated</th>
           <th scope="col" class="num">suppressed</th>
         </tr>
@@ -233,7 +232,7 @@ export function* htmlRenderer(head: HtmlHead): Renderer {
       <tbody>
         <tr>
           ${FAIL_SEVERITIES.map(
-            (x) => html`<td class="num">${s.bySeverity[x as keyof typeof s.bySeverity]}</td>`,
+            (x) => markup`<td class="num">${s.bySeverity[x as keyof typeof s.bySeverity]}</td>`,
           )}
           <td class="num">${s.notEvaluated}</td>
           <td class="num">${s.suppressed}</td>
@@ -244,14 +243,14 @@ export function* htmlRenderer(head: HtmlHead): Renderer {
       <label
         >Severity<select name="severity">
           <option value="">any</option>
-          ${FAIL_SEVERITIES.map((x) => html`<option>${x}</option>`)}
+          ${FAIL_SEVERITIES.map((x) => markup`<option>${x}</option>`)}
           <option>info</option>
         </select></label
       >
       <label
         >Provider<select name="provider">
           <option value="">any</option>
-          ${head.providers.map((p) => html`<option>${p}</option>`)}
+          ${head.providers.map((p) => markup`<option>${p}</option>`)}
         </select></label
       >
       <label>Text<input type="search" name="q" placeholder="name, rule, id…" /></label>
@@ -271,9 +270,8 @@ export function* htmlRenderer(head: HtmlHead): Renderer {
           <th scope="col">Finding</th>
         </tr>
       </thead>
-      <tbody></tbody>
-    </table>
-  </section> `.value;
+      <tbody>
+`.value;
   const rules = head.rules;
   yield* eachPage<Finding>('failing', function* (page) {
     yield page.map((f) => findingRow(f, rules).value).join('');
@@ -281,17 +279,17 @@ export function* htmlRenderer(head: HtmlHead): Renderer {
   yield '</tbody></table></section>\n';
 
   if (head.notEvaluated.length > 0 || head.gaps.length > 0) {
-    yield html`<section aria-labelledby="ne-h">
+    yield markup`<section aria-labelledby="ne-h">
       <h2 id="ne-h">Not evaluated</h2>
       <p>Missing data is not a clean bill: these checks could not run.</p>
       <ul>
         ${head.notEvaluated.map(
-          (r) => html`<li><code>${r.ruleId}</code>: ${r.count} × ${r.reasons.join('; ')}</li>`,
+          (r) => markup`<li><code>${r.ruleId}</code>: ${r.count} × ${r.reasons.join('; ')}</li>`,
         )}${head.gaps.map(
           (g) =>
-            html`<li>
+            markup`<li>
               ${g.provider}/<code>${g.scopeId}</code> <code>${g.signal}</code>:
-              ${g.message}${g.fix ? html` (fix: ${g.fix})` : ''}
+              ${g.message}${g.fix ? markup` (fix: ${g.fix})` : ''}
             </li>`,
         )}
       </ul>
@@ -304,7 +302,7 @@ export function* htmlRenderer(head: HtmlHead): Renderer {
       yield page
         .map(
           (x) =>
-            html`<li>
+            markup`<li>
               suppressed <code>${x.finding.ruleId}</code> on
               <code>${x.finding.credentialExternalId ?? x.finding.identityName}</code> until
               ${x.exception.expires}: ${x.exception.reason}
@@ -312,9 +310,9 @@ export function* htmlRenderer(head: HtmlHead): Renderer {
         )
         .join('');
     });
-    yield html`${head.expiredExceptions.map(
+    yield markup`${head.expiredExceptions.map(
       (e) =>
-        html`<li>
+        markup`<li>
           <strong>expired</strong>
           <code>${[e.exception.rule, e.exception.id].filter(Boolean).join(' ')}</code> (expires
           ${e.exception.expires}; ${e.exception.reason}): ${e.findings} finding(s) reported again
@@ -323,7 +321,7 @@ export function* htmlRenderer(head: HtmlHead): Renderer {
 `.value;
   }
 
-  yield html`</main>
+  yield markup`</main>
 <footer>Made by nhi. Metadata only: no secret value is in this file. Scores 0–100; bands low, medium, high, critical.</footer>
 <script>${trusted(SCRIPT)}</script>
 </body>

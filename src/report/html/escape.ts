@@ -1,5 +1,5 @@
 /**
- * Provider strings in HTML. Every interpolated value of `` html`…` `` is text: controls, line
+ * Provider strings in HTML. Every interpolated value of `` markup`…` `` is text: controls, line
  * separators and bidi overrides become visible escapes (as on a terminal, `tty`), then `&<>"'`
  * become entities (escape-html), so a name can neither add markup nor break out of an
  * attribute. Only values wrapped by `trusted()` — markup this module or vega made — pass as is.
@@ -7,7 +7,7 @@
 import escapeHtml from 'escape-html';
 import { tty } from '../terminal.js';
 
-/** Markup that is already safe: built by `html` or rendered by vega from escaped data. */
+/** Markup that is already safe: built by `markup` or rendered by vega from escaped data. */
 export class Markup {
   constructor(readonly value: string) {}
   toString(): string {
@@ -34,7 +34,7 @@ function part(v: Part): string {
 }
 
 /** A template whose values are escaped unless they are `Markup`; arrays are joined. */
-export function html(strings: TemplateStringsArray, ...values: readonly Part[]): Markup {
+export function markup(strings: TemplateStringsArray, ...values: readonly Part[]): Markup {
   let out = strings[0]!;
   values.forEach((v, i) => {
     out += part(v) + strings[i + 1]!;

@@ -10,7 +10,7 @@ import { reportFixture } from '../fixture.js';
 import { renderInput } from '../stream.js';
 import { renderCharts } from './charts.js';
 import { htmlRenderer, type HtmlHead } from './document.js';
-import { html, text, trusted } from './escape.js';
+import { markup, text, trusted } from './escape.js';
 import { SCRIPT } from './script.js';
 
 const EVIL = '<script>alert(1)</script>"\'&\u202etxt.exe\u001b[2J';
@@ -76,7 +76,7 @@ describe('HTML report', () => {
   });
 
   it('the template escapes values and passes only trusted markup', () => {
-    expect(html`<b>${'<i>'}</b>${trusted('<br>')}${[1, '<', null]}`.value).toBe(
+    expect(markup`<b>${'<i>'}</b>${trusted('<br>')}${[1, '<', null]}`.value).toBe(
       '<b>&lt;i&gt;</b><br>1&lt;',
     );
     expect(text('a"b\'c')).toBe('a&quot;b&#39;c');
