@@ -38,9 +38,8 @@ export function parseSince(value: string | undefined): string | undefined {
 }
 
 /**
- * The posture of the latest run and the runs before it within `--runs`/`--since`, each under
- * the policy in force (a run evaluated under another policy is evaluated again, as of its scan
- * time), so a trend compares like with like.
+ * The posture of the latest run (under the policy in force, like every view) and of the runs
+ * before it within `--runs`/`--since`, each as it was evaluated when it was scanned.
  */
 export async function loadPosture(
   g: Globals,
@@ -59,12 +58,16 @@ export async function loadPosture(
     window.runs !== undefined && runs.length > window.runs
       ? runs[window.runs]!
       : await view.store.previousRun(shown.at(-1)?.id ?? view.run.id);
+  // An older scan is read as its scan evaluated it, from the records as they were then: its
+  // rows have moved on since, so evaluating it again would rewrite history. Only a scan with
+  // no stored evaluation is evaluated now.
   const evaluated = async (run: (typeof runs)[number]): Promise<EvaluatedRun> => ({
     run,
     evaluation:
       run.id === view.run.id
         ? view.evaluation
-        : await evaluationOf(g, view.store, run, view.config),
+        : ((await view.store.evaluation(run.id)) ??
+          (await evaluationOf(g, view.store, run, view.config))),
   });
   const points: EvaluatedRun[] = [];
   for (const run of [...shown].reverse()) points.push(await evaluated(run));
