@@ -63,6 +63,11 @@ export class SqlitePosture {
     }));
   }
 
+  /** Rows of a query whose columns are named as the result's fields. */
+  private all<T>(sql: string, params: Record<string, unknown>): T[] {
+    return this.db.prepare(sql).all(params) as T[];
+  }
+
   rows(q: PostureQuery): PostureRows {
     const later =
       this.db.prepare(`SELECT 1 FROM changes WHERE run_id > ? LIMIT 1`).get(q.runId) !== undefined;
@@ -72,197 +77,131 @@ export class SqlitePosture {
       asOf: q.asOf,
       later: later ? 1 : 0,
       rotatable: JSON.stringify(q.rotatableTypes),
+      rules: JSON.stringify(q.privilegeRules),
+      prev: q.previousRunId,
+      prevEvaluation: q.previousEvaluationId,
     };
-    const credentials = this.db
-      .prepare(
-        `WITH cs AS (${CREDENTIALS_AT}),
-         r AS (SELECT cs.*,
-           (cs.status = 'active' AND cs.type IN (SELECT value FROM json_each(@rotatable))) AS rotatable,
-           (SELECT f.outcome FROM findings f WHERE f.evaluation_id = @evaluation AND f.subject_id = cs.id
-              AND f.rule_id = 'credential-rotation' ORDER BY f.rank DESC LIMIT 1) AS rotation
-           FROM cs)
-         SELECT provider, scope_id, type, status, count(*) AS n,
-           sum(expires_at IS NOT NULL) AS withExpiry,
-           sum(created_at IS NOT NULL) AS aged,
-           coalesce(sum(age), 0) AS ageSum,
-           sum(rotatable) AS rotatable,
-           sum(rotatable AND rotation = 'fail') AS rotationFail,
-           sum(rotatable AND rotation = 'not-evaluated') AS rotationNotEvaluated
-         FROM r GROUP BY provider, scope_id, type, status`,
-      )
-      .all(p) as Row[];
-    const identities = this.db
-      .prepare(
-        `SELECT i.provider, i.scope_id, count(*) AS n,
-           sum(coalesce(${valueAt('i', 'owner')}, '') <> '') AS withOwner,
-           sum(EXISTS (SELECT 1 FROM grants g WHERE g.identity_id = i.id AND ${presentAt('g')})) AS withGrants
-         FROM scores s JOIN identities i ON i.id = s.subject_id
-         WHERE s.evaluation_id = @evaluation AND s.subject_kind = 'identity'
-         GROUP BY i.provider, i.scope_id`,
-      )
-      .all(p) as Row[];
-    const findings = this.db
-      .prepare(
-        `SELECT provider, scope_id, rule_id, outcome, severity, suppressed_by IS NOT NULL AS suppressed,
-           count(*) AS n, count(DISTINCT identity_external_id) AS identities,
-           coalesce(sum(CASE WHEN rule_id = 'unused-grant' AND outcome = 'fail'
-             THEN json_extract(evidence_json, '$.unusedCount') END), 0) AS unusedGrants
-         FROM findings WHERE evaluation_id = @evaluation
-         GROUP BY provider, scope_id, rule_id, outcome, severity, suppressed`,
-      )
-      .all(p) as Row[];
-    const privileged = this.db
-      .prepare(
-        `SELECT provider, scope_id, count(DISTINCT identity_external_id) AS n FROM findings
-         WHERE evaluation_id = @evaluation AND outcome = 'fail'
-           AND rule_id IN (SELECT value FROM json_each(@rules))
-         GROUP BY provider, scope_id`,
-      )
-      .all({ evaluation: q.evaluationId, rules: JSON.stringify(q.privilegeRules) }) as Row[];
-    const notEvaluated = this.db
-      .prepare(
-        `SELECT provider, scope_id, count(DISTINCT subject_id) AS n FROM findings
-         WHERE evaluation_id = @evaluation AND outcome = 'not-evaluated'
-         GROUP BY provider, scope_id`,
-      )
-      .all(p) as Row[];
-    const scopes = this.db
-      .prepare(`SELECT provider, scope_id, scope_name, status FROM scan_scopes WHERE run_id = ?`)
-      .all(q.runId) as Row[];
+    type R = PostureRows;
+    const credentials = this.all<R['credentials'][number]>(
+      `WITH cs AS (${CREDENTIALS_AT}),
+       r AS (SELECT cs.*,
+         (cs.status = 'active' AND cs.type IN (SELECT value FROM json_each(@rotatable))) AS rotatable,
+         (SELECT f.outcome FROM findings f WHERE f.evaluation_id = @evaluation AND f.subject_id = cs.id
+            AND f.rule_id = 'credential-rotation' ORDER BY f.rank DESC LIMIT 1) AS rotation
+         FROM cs)
+       SELECT provider, scope_id AS scopeId, type, status, count(*) AS count,
+         sum(expires_at IS NOT NULL) AS withExpiry,
+         sum(created_at IS NOT NULL) AS aged,
+         coalesce(sum(age), 0) AS ageSum,
+         sum(rotatable) AS rotatable,
+         sum(rotatable AND rotation = 'fail') AS rotationFail,
+         sum(rotatable AND rotation = 'not-evaluated') AS rotationNotEvaluated
+       FROM r GROUP BY provider, scope_id, type, status`,
+      p,
+    );
+    const identities = this.all<R['identities'][number]>(
+      `SELECT i.provider, i.scope_id AS scopeId, count(*) AS count,
+         sum(coalesce(${valueAt('i', 'owner')}, '') <> '') AS withOwner,
+         sum(EXISTS (SELECT 1 FROM grants g WHERE g.identity_id = i.id AND ${presentAt('g')})) AS withGrants
+       FROM scores s JOIN identities i ON i.id = s.subject_id
+       WHERE s.evaluation_id = @evaluation AND s.subject_kind = 'identity'
+       GROUP BY i.provider, i.scope_id`,
+      p,
+    );
+    const findings = this.all<R['findings'][number]>(
+      `SELECT provider, scope_id AS scopeId, rule_id AS ruleId, outcome, severity,
+         suppressed_by IS NOT NULL AS suppressed,
+         count(*) AS count, count(DISTINCT identity_external_id) AS identities,
+         coalesce(sum(CASE WHEN rule_id = 'unused-grant' AND outcome = 'fail'
+           THEN json_extract(evidence_json, '$.unusedCount') END), 0) AS unusedGrants
+       FROM findings WHERE evaluation_id = @evaluation
+       GROUP BY provider, scope_id, rule_id, outcome, severity, suppressed`,
+      p,
+    ).map((r) => ({ ...r, suppressed: Boolean(r.suppressed) }));
+    const privileged = this.all<R['privileged'][number]>(
+      `SELECT provider, scope_id AS scopeId, count(DISTINCT identity_external_id) AS identities
+       FROM findings
+       WHERE evaluation_id = @evaluation AND outcome = 'fail'
+         AND rule_id IN (SELECT value FROM json_each(@rules))
+       GROUP BY provider, scope_id`,
+      p,
+    );
+    const notEvaluatedSubjects = this.all<R['notEvaluatedSubjects'][number]>(
+      `SELECT provider, scope_id AS scopeId, count(DISTINCT subject_id) AS subjects FROM findings
+       WHERE evaluation_id = @evaluation AND outcome = 'not-evaluated'
+       GROUP BY provider, scope_id`,
+      p,
+    );
+    const scopes = this.all<R['scopes'][number]>(
+      `SELECT provider, scope_id AS scopeId, scope_name AS scopeName, status = 'ok' AS ok
+       FROM scan_scopes WHERE run_id = @run`,
+      p,
+    ).map((r) => ({ ...r, ok: Boolean(r.ok) }));
     const changes =
       q.previousRunId === null
         ? []
-        : (this.db
-            .prepare(
-              `SELECT provider, scope_id,
-                 sum(first_seen_run > @prev AND first_seen_run <= @run) AS added,
-                 sum(removed_run > @prev AND removed_run <= @run) AS removed
-               FROM credentials
-               WHERE (first_seen_run > @prev AND first_seen_run <= @run)
-                  OR (removed_run > @prev AND removed_run <= @run)
-               GROUP BY provider, scope_id`,
-            )
-            .all({ prev: q.previousRunId, run: q.runId }) as Row[]);
+        : this.all<R['changes'][number]>(
+            `SELECT provider, scope_id AS scopeId,
+               sum(first_seen_run > @prev AND first_seen_run <= @run) AS added,
+               sum(removed_run > @prev AND removed_run <= @run) AS removed
+             FROM credentials
+             WHERE (first_seen_run > @prev AND first_seen_run <= @run)
+                OR (removed_run > @prev AND removed_run <= @run)
+             GROUP BY provider, scope_id`,
+            p,
+          );
     const resolved =
       q.previousEvaluationId === null
         ? []
-        : (this.db
-            .prepare(
-              // Reported at the previous run, not reported now; first seen in the earliest
-              // stored evaluation that holds its fingerprint (one index probe per evaluation).
-              `SELECT f.provider, f.scope_id, count(*) AS n,
-                 sum(julianday(@asOf) - julianday((
-                   SELECT min(r.started_at) FROM evaluations e JOIN scan_runs r ON r.id = e.run_id
-                   WHERE e.status = 'complete' AND e.run_id <= @run AND EXISTS (
-                     SELECT 1 FROM findings f2 WHERE f2.evaluation_id = e.id AND f2.fingerprint = f.fingerprint)))) AS days
-               FROM findings f
-               WHERE f.evaluation_id = @prevEvaluation AND f.outcome = 'fail' AND f.suppressed_by IS NULL
-                 AND NOT EXISTS (SELECT 1 FROM findings g WHERE g.evaluation_id = @evaluation
-                   AND g.fingerprint = f.fingerprint AND g.outcome = 'fail' AND g.suppressed_by IS NULL)
-               GROUP BY f.provider, f.scope_id`,
-            )
-            .all({
-              prevEvaluation: q.previousEvaluationId,
-              evaluation: q.evaluationId,
-              asOf: q.asOf,
-              run: q.runId,
-            }) as Row[]);
-    // Nearest-rank p90 (rank ceil(0.9 n)) and the age distribution at each level.
-    const percentiles = this.db
-      .prepare(
-        `WITH a AS MATERIALIZED (SELECT provider, scope_id, age FROM (${AGES_AT}) WHERE age IS NOT NULL),
-         ranked AS (SELECT provider, scope_id, age,
-           row_number() OVER (PARTITION BY provider, scope_id ORDER BY age) AS rs,
-           count(*) OVER (PARTITION BY provider, scope_id) AS ns,
-           row_number() OVER (PARTITION BY provider ORDER BY age) AS rp,
-           count(*) OVER (PARTITION BY provider) AS np,
-           row_number() OVER (ORDER BY age) AS ro,
-           count(*) OVER () AS no FROM a)
-         SELECT 'scope' AS level, provider, scope_id, age FROM ranked WHERE rs = (9 * ns + 9) / 10
-         UNION ALL SELECT 'provider', provider, NULL, age FROM ranked WHERE rp = (9 * np + 9) / 10
-         UNION ALL SELECT 'overall', NULL, NULL, age FROM ranked WHERE ro = (9 * no + 9) / 10`,
-      )
-      .all(p) as Row[];
+        : this.all<R['resolved'][number]>(
+            // Reported at the previous run, not reported now; first seen in the earliest
+            // stored evaluation that holds its fingerprint (one index probe per evaluation).
+            `SELECT f.provider, f.scope_id AS scopeId, count(*) AS count,
+               sum(julianday(@asOf) - julianday((
+                 SELECT min(r.started_at) FROM evaluations e JOIN scan_runs r ON r.id = e.run_id
+                 WHERE e.status = 'complete' AND e.run_id <= @run AND EXISTS (
+                   SELECT 1 FROM findings f2 WHERE f2.evaluation_id = e.id AND f2.fingerprint = f.fingerprint)))) AS days
+             FROM findings f
+             WHERE f.evaluation_id = @prevEvaluation AND f.outcome = 'fail' AND f.suppressed_by IS NULL
+               AND NOT EXISTS (SELECT 1 FROM findings g WHERE g.evaluation_id = @evaluation
+                 AND g.fingerprint = f.fingerprint AND g.outcome = 'fail' AND g.suppressed_by IS NULL)
+             GROUP BY f.provider, f.scope_id`,
+            p,
+          );
+    // Nearest-rank p90 (rank ceil(0.9 n)) at each level.
+    const p90 = this.all<R['p90'][number]>(
+      `WITH a AS MATERIALIZED (SELECT provider, scope_id, age FROM (${AGES_AT}) WHERE age IS NOT NULL),
+       ranked AS (SELECT provider, scope_id, age,
+         row_number() OVER (PARTITION BY provider, scope_id ORDER BY age) AS rs,
+         count(*) OVER (PARTITION BY provider, scope_id) AS ns,
+         row_number() OVER (PARTITION BY provider ORDER BY age) AS rp,
+         count(*) OVER (PARTITION BY provider) AS np,
+         row_number() OVER (ORDER BY age) AS ro,
+         count(*) OVER () AS no FROM a)
+       SELECT 'scope' AS level, provider, scope_id AS scopeId, age AS days FROM ranked WHERE rs = (9 * ns + 9) / 10
+       UNION ALL SELECT 'provider', provider, NULL, age FROM ranked WHERE rp = (9 * np + 9) / 10
+       UNION ALL SELECT 'overall', NULL, NULL, age FROM ranked WHERE ro = (9 * no + 9) / 10`,
+      p,
+    );
     const buckets = AGE_BUCKETS.map((b, i) => `WHEN age <= ${b.maxDays ?? 1e9} THEN ${i}`).join(
       ' ',
     );
-    const ages = this.db
-      .prepare(
-        `SELECT provider, CASE WHEN age IS NULL THEN -1 ${buckets} END AS bucket, count(*) AS n
-         FROM (${AGES_AT}) GROUP BY provider, bucket`,
-      )
-      .all(p) as Row[];
+    const ageDistribution = this.all<R['ageDistribution'][number]>(
+      `SELECT provider, CASE WHEN age IS NULL THEN -1 ${buckets} END AS bucket, count(*) AS count
+       FROM (${AGES_AT}) GROUP BY provider, bucket`,
+      p,
+    );
     return {
-      credentials: credentials.map((r) => ({
-        provider: r.provider as string,
-        scopeId: r.scope_id as string,
-        type: r.type as string,
-        status: r.status as string,
-        count: r.n as number,
-        withExpiry: r.withExpiry as number,
-        aged: r.aged as number,
-        ageSum: r.ageSum as number,
-        rotatable: r.rotatable as number,
-        rotationFail: r.rotationFail as number,
-        rotationNotEvaluated: r.rotationNotEvaluated as number,
-      })),
-      identities: identities.map((r) => ({
-        provider: r.provider as string,
-        scopeId: r.scope_id as string,
-        count: r.n as number,
-        withOwner: r.withOwner as number,
-        withGrants: r.withGrants as number,
-      })),
-      findings: findings.map((r) => ({
-        provider: r.provider as string,
-        scopeId: r.scope_id as string,
-        ruleId: r.rule_id as string,
-        outcome: r.outcome as 'fail' | 'not-evaluated',
-        severity: r.severity as string,
-        suppressed: r.suppressed === 1,
-        count: r.n as number,
-        identities: r.identities as number,
-        unusedGrants: r.unusedGrants as number,
-      })),
-      privileged: privileged.map((r) => ({
-        provider: r.provider as string,
-        scopeId: r.scope_id as string,
-        identities: r.n as number,
-      })),
-      notEvaluatedSubjects: notEvaluated.map((r) => ({
-        provider: r.provider as string,
-        scopeId: r.scope_id as string,
-        subjects: r.n as number,
-      })),
-      scopes: scopes.map((r) => ({
-        provider: r.provider as string,
-        scopeId: r.scope_id as string,
-        scopeName: r.scope_name as string,
-        ok: r.status === 'ok',
-      })),
-      changes: changes.map((r) => ({
-        provider: r.provider as string,
-        scopeId: r.scope_id as string,
-        added: r.added as number,
-        removed: r.removed as number,
-      })),
-      resolved: resolved.map((r) => ({
-        provider: r.provider as string,
-        scopeId: r.scope_id as string,
-        count: r.n as number,
-        days: r.days as number,
-      })),
-      p90: percentiles.map((r) => ({
-        level: r.level as 'overall' | 'provider' | 'scope',
-        provider: (r.provider as string | null) ?? null,
-        scopeId: (r.scope_id as string | null) ?? null,
-        days: r.age as number,
-      })),
-      ageDistribution: ages.map((r) => ({
-        provider: r.provider as string,
-        bucket: r.bucket as number,
-        count: r.n as number,
-      })),
+      credentials,
+      identities,
+      findings,
+      privileged,
+      notEvaluatedSubjects,
+      scopes,
+      changes,
+      resolved,
+      p90,
+      ageDistribution,
     };
   }
 }
