@@ -127,6 +127,14 @@ async function measure(credentials: number, repeat: number, dir: string) {
       ['report', '--group-by', 'provider,severity', '--format', 'json'],
       ['kpi'],
     ],
+    // Posture (issue 15): every KPI per scope, provider and overall by SQL over the evaluation.
+    ['posture --json', ['posture', '--json'], ['kpi']],
+    // The HTML report: KPIs, charts (vega, rendered to SVG) and every finding, streamed to a file.
+    [
+      'report --format html -o report.html',
+      ['report', '--format', 'html', '-o', join(dir, 'report.html')],
+      ['findings'],
+    ],
   ];
   for (const [name, args, bare] of views) {
     const cli: Timed[] = [];

@@ -251,7 +251,7 @@ export interface OpenPlaybookRun {
   credentialId: string;
 }
 
-export interface CatalogStore {
+export interface CatalogStore extends PostureStore {
   readonly location: string;
   close(): Promise<void>;
 
@@ -327,4 +327,99 @@ export interface CatalogStore {
   ): Pages<StoredCredential>;
   /** Field changes recorded in runs after `fromRun` up to `toRun` (removals excluded). */
   changes(fromRun: number, toRun: number): Pages<ChangeRecord & { subjectId: string }>;
+}
+
+/* ----- posture (KPIs over a run's stored evaluation; see src/posture) ----- */
+
+/** Which runs a trend covers: readable runs of one kind up to `toRun`, newest first. */
+export interface RunWindow {
+  demo: boolean;
+  toRun: number;
+  /** ISO date-time: runs started at or after it. */
+  since?: string;
+  limit?: number;
+}
+
+export interface PostureQuery {
+  runId: number;
+  evaluationId: number;
+  /** The run's start: ages and windows are measured from it. */
+  asOf: string;
+  /** The run before (for credentials added/removed), and its evaluation (findings resolved). */
+  previousRunId: number | null;
+  previousEvaluationId: number | null;
+  /** Credential types the rotation KPI counts (the rotation rule's types). */
+  rotatableTypes: readonly string[];
+  /** Rules whose failing findings mean admin or privilege-escalation grants. */
+  privilegeRules: readonly string[];
+}
+
+export interface AgeBucket {
+  label: string;
+  /** Upper bound in days (inclusive); null for the last bucket. */
+  maxDays: number | null;
+}
+
+/** Age buckets (days since creation) of the age distribution, in display order. */
+export const AGE_BUCKETS: readonly AgeBucket[] = [
+  { label: '≤30 d', maxDays: 30 },
+  { label: '31–90 d', maxDays: 90 },
+  { label: '91–180 d', maxDays: 180 },
+  { label: '181–365 d', maxDays: 365 },
+  { label: '1–2 y', maxDays: 730 },
+  { label: '>2 y', maxDays: null },
+];
+
+type AtScope = { provider: string; scopeId: string };
+
+/** Per-scope counts a backend computes by query; src/posture rolls them up. */
+export interface PostureRows {
+  /** Credentials present at the run, by type and status as of the run. */
+  credentials: (AtScope & {
+    type: string;
+    status: string;
+    count: number;
+    withExpiry: number;
+    /** With a known creation date; `ageSum` their ages in days. */
+    aged: number;
+    ageSum: number;
+    rotatable: number;
+    rotationFail: number;
+    rotationNotEvaluated: number;
+  })[];
+  identities: (AtScope & { count: number; withOwner: number; withGrants: number })[];
+  /** Findings by rule, outcome, severity and suppression (`identities`: distinct identities). */
+  findings: (AtScope & {
+    ruleId: string;
+    outcome: 'fail' | 'not-evaluated';
+    severity: string;
+    suppressed: boolean;
+    count: number;
+    identities: number;
+    /** unused-grant: the grants its failing findings name. */
+    unusedGrants: number;
+  })[];
+  /** Distinct identities with a failing finding of a privilege rule. */
+  privileged: (AtScope & { identities: number })[];
+  notEvaluatedSubjects: (AtScope & { subjects: number })[];
+  /** Scopes the run tried, and whether they succeeded. */
+  scopes: (AtScope & { scopeName: string; ok: boolean })[];
+  changes: (AtScope & { added: number; removed: number })[];
+  /** Findings reported at the previous run and not now; `days` sums first seen → this run. */
+  resolved: (AtScope & { count: number; days: number })[];
+  /** Nearest-rank p90 of credential age in days at each level. */
+  p90: {
+    level: 'overall' | 'provider' | 'scope';
+    provider: string | null;
+    scopeId: string | null;
+    days: number;
+  }[];
+  /** Credentials per provider and age bucket (index into the backend's buckets; -1: unknown). */
+  ageDistribution: { provider: string; bucket: number; count: number }[];
+}
+
+/** Posture reads; a second backend implements these two next to the views. */
+export interface PostureStore {
+  postureRuns(w: RunWindow): Promise<ScanRun[]>;
+  postureRows(q: PostureQuery): Promise<PostureRows>;
 }

@@ -26,6 +26,12 @@ export const EXAMPLES: Record<string, string[]> = {
     'nhi report --format markdown --output findings.md',
     'nhi report --format sarif --output nhi.sarif --rule credential-rotation,credential-unused',
     'nhi report --group-by provider,severity          # counts per provider and severity',
+    'nhi report --format html -o report.html           # KPIs, trend, charts, every finding',
+  ],
+  posture: [
+    'nhi posture                                       # KPIs of the latest scan, trend over 5',
+    'nhi posture --since 2026-10-01 --format markdown > posture.md',
+    'nhi posture --runs 12 --json | jq .points[-1].groups[0].figures.rotationCompliant',
   ],
   check: [
     'nhi check --fail-on high                          # exit 1 when a high finding exists',

@@ -38,6 +38,7 @@ const program = new Command('nhi')
       'csv',
       'markdown',
       'sarif',
+      'html',
     ]),
   )
   .option('--json', 'same as --format json')
@@ -105,6 +106,17 @@ program
   )
   .option('-o, --output <file>', 'write the report to a file')
   .action(lazy(() => import('./commands/report.js')));
+
+program
+  .command('posture')
+  .description(
+    'KPIs: inventory, coverage, rotation, privilege, hygiene, ownership, findings; trend',
+  )
+  .option('--runs <n>', 'trend over the last n scans (default 5)')
+  .option('--since <date>', 'trend over the scans since this date')
+  .option('-p, --provider <ids>', 'only these providers (overall figures stay)')
+  .option('--scope <id>', 'only this scope in the per-scope table')
+  .action(lazy(() => import('./commands/posture.js')));
 
 program
   .command('check')

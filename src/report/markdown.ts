@@ -29,7 +29,7 @@ const SMART_WORD = /(\S*(?:@|:\/\/|www\.|#\d)\S*)/i;
 const INLINE_MARKUP = /[\\`*_[\]<>|~&$!#]/g;
 
 /** Text (escaped, one line). `\|` is right in and out of tables for text, not for code. */
-function text(s: string, inTable = true): string {
+export function text(s: string, inTable = true): string {
   return tty(s)
     .split(SMART_WORD)
     .map((part, i) => (i % 2 === 1 ? code(part, inTable) : part.replace(INLINE_MARKUP, '\\$&')))

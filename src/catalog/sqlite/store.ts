@@ -5,17 +5,24 @@
  */
 import type { Catalog } from '../index.js';
 import { PlaybookStore } from '../playbook-store.js';
+import { SqlitePosture } from './posture.js';
 import type {
   CatalogStore,
   FindingGroupKey,
   FindingQuery,
+  PostureQuery,
+  RunWindow,
   ScopeKey,
   SubjectKind,
   SubjectQuery,
 } from '../store.js';
 
 export class SqliteStore implements CatalogStore {
-  constructor(private readonly catalog: Catalog) {}
+  private readonly posture: SqlitePosture;
+
+  constructor(private readonly catalog: Catalog) {
+    this.posture = new SqlitePosture(catalog.db);
+  }
 
   get location(): string {
     return this.catalog.path;
@@ -73,6 +80,14 @@ export class SqliteStore implements CatalogStore {
 
   async *scopeBatches(runId: number, scope: ScopeKey, identities: number) {
     yield* this.catalog.views.scopeBatches(runId, scope, identities);
+  }
+
+  postureRuns(w: RunWindow) {
+    return Promise.resolve(this.posture.runs(w));
+  }
+
+  postureRows(q: PostureQuery) {
+    return Promise.resolve(this.posture.rows(q));
   }
 
   evaluation(runId: number) {

@@ -79,7 +79,7 @@ export async function writeReport(
 export async function run(cmd: Command): Promise<number> {
   const g = globalsOf(cmd);
   const f = cmd.opts() as ReportFlags;
-  const format = formatOf(g, REPORT_FORMATS) as ReportFormat;
+  const format = formatOf(g, [...REPORT_FORMATS, 'html']) as ReportFormat | 'html';
   const minRank = minRankOf(f.minSeverity);
   const providers = f.provider ? parseProviders(f.provider) : undefined;
   const rules = f.rule ? f.rule.split(',').map((s) => s.trim()) : undefined;
@@ -93,6 +93,14 @@ export async function run(cmd: Command): Promise<number> {
       ...(rules ? { rules } : {}),
     };
     if (groupBy) return await groups(g, view, filter, groupBy, format, f.output);
+    if (format === 'html') {
+      // One self-contained page: KPIs, trend, charts, every finding (src/report/html).
+      const { htmlReport } = await import('../html-report.js');
+      const html = await htmlReport(g, view, filter);
+      await writeReport(g, html.renderer, html.sources, format, f.output);
+      if (f.output) note(g, `wrote html report to ${f.output}`);
+      return 0;
+    }
     const gaps = await view.store.gapsInForce(view.run.id);
     const report = await storedReport(view.store, view.evaluation, gaps, filter, {
       format,
