@@ -25,6 +25,29 @@ export default tseslint.config(
     },
   },
   {
+    // Type-checked rules that catch real bugs: a promise nobody awaits (an error lost, a write
+    // racing the exit) or passed where a callback's result is ignored.
+    files: [
+      'src/**/*.ts',
+      'connectors/**/*.ts',
+      'test/**/*.ts',
+      'fixtures/**/*.ts',
+      'bench/**/*.ts',
+    ],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/await-thenable': 'error',
+      '@typescript-eslint/restrict-template-expressions': [
+        'error',
+        { allowNumber: true, allowBoolean: true, allowNullish: true },
+      ],
+    },
+  },
+  {
     files: ['**/*.mjs', '**/*.js'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
     languageOptions: {

@@ -120,7 +120,7 @@ describe('grace period and cron', () => {
     expect(keyOf(standIn!, OLD_KEY)).toBeDefined();
 
     // Three days pass (moved in the journal, the one place the due date lives).
-    const db = new Database(env.NHI_CATALOG!);
+    const db = new Database(env.NHI_CATALOG);
     db.prepare(`UPDATE playbook_steps SET not_before = ? WHERE run_id = 1 AND seq = 2`).run(
       new Date(Date.now() - 1000).toISOString(),
     );
@@ -167,7 +167,7 @@ describe('nhi playbook audit', () => {
     expect(ok.code).toBe(0);
     expect(ok.stdout).toContain('audit log intact: 1 entries');
 
-    const db = new Database(env.NHI_CATALOG!);
+    const db = new Database(env.NHI_CATALOG);
     db.prepare(`UPDATE audit_log SET result = 'failed' WHERE seq = 1`).run();
     db.close();
     const bad = await runCli(['playbook', 'audit', '--verify'], env);

@@ -199,7 +199,7 @@ describe('audit log anchors', () => {
       /audit log intact: 1 entries, hash chain verified \(catalog against .*audit\.jsonl\)/,
     );
 
-    const db = new Database(env.NHI_CATALOG!);
+    const db = new Database(env.NHI_CATALOG);
     db.prepare('DELETE FROM audit_log').run();
     db.prepare('DELETE FROM audit_anchors').run();
     db.close();

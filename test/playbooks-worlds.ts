@@ -168,7 +168,7 @@ function awsSinkKey(s: AwsStandIn): { id: string; secret: string } | null {
 
 function awsKeyServes(s: AwsStandIn, k: { id: string; secret: string } | null): boolean {
   const key = k && keyOf(s, k.id);
-  return Boolean(key && key.status === 'Active' && key.secret === k!.secret);
+  return Boolean(key && key.status === 'Active' && key.secret === k.secret);
 }
 
 /** Rotation into Secrets Manager, or revocation, of ci-bot's key on the AWS stand-in. */

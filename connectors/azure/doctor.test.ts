@@ -26,7 +26,7 @@ function clientWith(estate: AzureEstate, role: keyof typeof GRAPH_APP_ROLES) {
     (a) => a.resourceId === graph.id && a.appRoleId === GRAPH_APP_ROLES[role],
   )!;
   const sp = estate.servicePrincipals.find((s) => s.id === grant.principalId)!;
-  const client = { clientId: sp.appId!, secret: `doctor-test-${role}` };
+  const client = { clientId: sp.appId, secret: `doctor-test-${role}` };
   estate.clients.push(client);
   return client;
 }

@@ -81,7 +81,7 @@ describe('deploy key', () => {
     expect(result.requestId).toMatch(/^[0-9A-F]{16}$/);
     expect(s.requests.at(-1)).toMatchObject({
       method: 'DELETE',
-      path: `/repos/orbital-freight/k8s-manifests/keys/${ref.attributes.keyId}`,
+      path: `/repos/orbital-freight/k8s-manifests/keys/${String(ref.attributes.keyId)}`,
       status: 204,
     });
     expect(await actions.describe(ctx, ref)).toBeNull();

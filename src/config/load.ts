@@ -137,7 +137,7 @@ function knownKeys(path: Path, ctx: SchemaContext): readonly string[] | null {
   if (head === 'providers' && path.length === 1) return PROVIDER_IDS;
   if (head === 'providers' && path.length === 2 && typeof rule === 'string') {
     const decl = ctx.decls.get(rule as ProviderId);
-    return decl ? Object.keys(decl.schema.shape as object) : null;
+    return decl ? Object.keys(decl.schema.shape) : null;
   }
   if (head === 'playbooks' && path.length === 1) return ['deleteAfterDays', 'overlapDays'];
   if (head === 'exceptions' && path.length === 2)
@@ -279,7 +279,7 @@ export async function parseConfig(
   const providers = defaultConfig().providers;
   for (const p of PROVIDER_IDS) {
     const section = cfg.providers?.[p];
-    if (section) providers[p] = section as Record<string, unknown>;
+    if (section) providers[p] = section;
   }
   const sourceOf = (i: number) => {
     const pos = at(locate(doc, ['exceptions', i]));

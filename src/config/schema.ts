@@ -111,7 +111,7 @@ export const exceptionSchema = z
 function providerSection(provider: ProviderId, decl: OptionsDecl | undefined) {
   if (!decl) return z.object({}).strict();
   const shape: Record<string, z.ZodType> = {};
-  for (const [key, field] of Object.entries(decl.schema.shape as Record<string, z.ZodType>)) {
+  for (const [key, field] of Object.entries(decl.schema.shape)) {
     const inner = field instanceof z.ZodDefault ? (field.def.innerType as z.ZodType) : field;
     const description = field.description ?? inner.description;
     const defaultValue = field instanceof z.ZodDefault ? field.def.defaultValue : undefined;

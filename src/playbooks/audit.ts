@@ -168,7 +168,7 @@ export function verifyAgainst(
       `the catalog has ${entries.length} entries but ${file.source} holds ${file.entries.length}: entries were removed since the export`,
     );
   }
-  const changed = file.entries.find((e, i) => entries[i] && entries[i]!.hash !== e.hash);
+  const changed = file.entries.find((e, i) => entries[i] && entries[i].hash !== e.hash);
   if (changed) {
     problems.push(
       `entry ${changed.seq} differs from ${file.source}: it was rewritten since the export`,

@@ -17,7 +17,7 @@ function tagsOf(tags: RawTag[] | undefined): Record<string, string> {
 }
 
 function ownerOf(tags: Record<string, string>): string | null {
-  for (const k of ['owner', 'Owner', 'OWNER', 'team', 'Team']) if (tags[k]) return tags[k]!;
+  for (const k of ['owner', 'Owner', 'OWNER', 'team', 'Team']) if (tags[k]) return tags[k];
   return null;
 }
 

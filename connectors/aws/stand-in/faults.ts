@@ -79,7 +79,7 @@ export function awsFaults(faults: FaultSet): AwsFaultSet {
   return Object.assign(faults, {
     add(fault: Fault | AwsFault) {
       add(isAwsFault(fault) ? awsFault(fault) : fault);
-      return faults as AwsFaultSet;
+      return faults;
     },
   }) as AwsFaultSet;
 }

@@ -56,7 +56,7 @@ export function queryResponse(
       ...(result === null ? {} : { [`${action}Result`]: shape(result) }),
       ResponseMetadata: { RequestId: randomUUID() },
     },
-  }) as string;
+  });
   // A raw CR would reach the client as LF (XML end-of-line normalisation); the builder writes
   // text as-is, so a value that holds one gets the character reference, as an XML writer must.
   const exact = body.replace(/\r/g, '&#13;');
@@ -70,7 +70,7 @@ export function queryError(service: QueryService, e: AwsError): StandInResponse 
       Error: { Type: e.status >= 500 ? 'Receiver' : 'Sender', Code: e.code, Message: e.message },
       RequestId: randomUUID(),
     },
-  }) as string;
+  });
   return { status: e.status, headers: XML, body };
 }
 

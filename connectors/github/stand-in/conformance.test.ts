@@ -49,8 +49,7 @@ const cache = new Map<string, ValidateFunction>();
 
 function validatorFor(method: string, path: string, status: number): ValidateFunction | null {
   const key = `${method} ${path} ${status}`;
-  let response = spec.paths[path]?.[method.toLowerCase()]?.responses[String(status)] as
-    Response | undefined;
+  let response = spec.paths[path]?.[method.toLowerCase()]?.responses[String(status)];
   if (response?.$ref)
     response = (spec.components.responses as Record<string, Response>)[
       response.$ref.split('/').pop()!

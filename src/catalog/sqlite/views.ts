@@ -161,7 +161,7 @@ export class SqliteViews {
         r.identity_external_id = identityExternal.get(r.identity_id as string);
         const c = r.credential_id as string | null;
         r.credential_external_id = c
-          ? (credentialExternal.get(c) ?? (externalId.get(c) as string | undefined) ?? null)
+          ? (credentialExternal.get(c) ?? (externalId.get(c)) ?? null)
           : null;
       }
       return {
@@ -191,7 +191,7 @@ export class SqliteViews {
       this.stmt(sql),
       q.limit === undefined ? w.params : { ...w.params, limit: q.limit },
       (r: Row): CredentialRow => ({
-        credential: toCredential(r) as StoredCredential,
+        credential: toCredential(r),
         identity:
           r.identity_name === null
             ? null

@@ -265,7 +265,7 @@ export async function renderCharts(raw: ChartData): Promise<Chart[]> {
       ...spec,
       description: chart.description,
       config: CONFIG,
-    } as TopLevelSpec).spec;
+    }).spec;
     const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
     const svg = await view.toSVG();
     view.finalize();

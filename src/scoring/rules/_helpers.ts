@@ -93,7 +93,7 @@ export function* gapNotEvaluated<O>(
 ): Generator<RuleHit> {
   for (const identity of ctx.identities) {
     if (kinds.includes(identity.kind) && ctx.gap(identity)) {
-      yield notEvaluated(ctx as RuleContext<unknown>, identity, undefined, missing);
+      yield notEvaluated(ctx, identity, undefined, missing);
     }
   }
 }
