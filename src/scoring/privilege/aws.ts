@@ -305,7 +305,7 @@ interface GrantFacts {
 }
 
 function asStrings(v: unknown): string[] | null {
-  return Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v) : null;
+  return Array.isArray(v) && v.every((x) => typeof x === 'string') ? v : null;
 }
 
 /** Actions from the grant label when the connector did not record them (`*`, `svc:{A,B}`, `NotAction:…`). */
