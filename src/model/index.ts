@@ -241,3 +241,4 @@ export interface ScanRun {
 export const READABLE_RUN_STATUSES = ['ok', 'partial', 'interrupted'] as const;
 
 export * from './playbook.js';
+export * from './owners.js';

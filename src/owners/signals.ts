@@ -1,0 +1,149 @@
+/**
+ * Owner candidates and purpose read from catalog records: the contract connectors fill
+ * (`attributes.ownerCandidates`, `attributes.purpose`) and the signals connectors recorded
+ * before it existed (owner/team tags, Entra `owners`, `addedBy`, AI key owners…).
+ */
+import {
+  OWNER_CANDIDATES,
+  OWNER_CONFIDENCES,
+  OWNER_SOURCES,
+  PURPOSE,
+  type Credential,
+  type Identity,
+  type OwnerCandidate,
+} from '../model/index.js';
+
+/** Tag keys that name a person (or account) answering for the identity. */
+export const OWNER_TAG_KEYS = ['owner', 'Owner', 'OWNER', 'owner-email', 'ownerEmail', 'contact'];
+/** Tag keys that name a team. */
+export const TEAM_TAG_KEYS = ['team', 'Team', 'TEAM', 'owner-team', 'squad'];
+const PURPOSE_TAG_KEYS = ['purpose', 'Purpose', 'description', 'Description'];
+
+const str = (v: unknown): string | null =>
+  typeof v === 'string' && v.trim() !== '' ? v.trim() : null;
+
+/** `attributes.ownerCandidates` as written by a connector; malformed entries are dropped. */
+function declared(attributes: Record<string, unknown>): OwnerCandidate[] {
+  const raw = attributes[OWNER_CANDIDATES];
+  if (!Array.isArray(raw)) return [];
+  const out: OwnerCandidate[] = [];
+  for (const c of raw as Record<string, unknown>[]) {
+    if (!c || typeof c !== 'object') continue;
+    const owner = str(c.owner);
+    const team = str(c.team);
+    const source = c.source as OwnerCandidate['source'];
+    const confidence = c.confidence as OwnerCandidate['confidence'];
+    if ((!owner && !team) || !OWNER_SOURCES.includes(source)) continue;
+    if (!OWNER_CONFIDENCES.includes(confidence)) continue;
+    out.push({
+      owner,
+      team,
+      source,
+      via: str(c.via) ?? source,
+      confidence,
+      departed: typeof c.departed === 'boolean' ? c.departed : null,
+    });
+  }
+  return out;
+}
+
+function fromTags(tags: Record<string, string>, label: string): OwnerCandidate[] {
+  const owner = OWNER_TAG_KEYS.find((k) => str(tags[k]));
+  const team = TEAM_TAG_KEYS.find((k) => str(tags[k]));
+  if (!owner && !team) return [];
+  return [
+    {
+      owner: owner ? str(tags[owner]) : null,
+      team: team ? str(tags[team]) : null,
+      source: 'tag',
+      via: [owner, team]
+        .filter(Boolean)
+        .map((k) => `${label} ${k}`)
+        .join(', '),
+      confidence: 'high',
+      departed: null,
+    },
+  ];
+}
+
+export function identityCandidates(identity: Identity, provider: string): OwnerCandidate[] {
+  const a = identity.attributes ?? {};
+  const out = [...declared(a), ...fromTags(identity.tags ?? {}, 'tag')];
+  const owners = Array.isArray(a.owners) ? a.owners.map(str).filter((x) => x !== null) : [];
+  for (const o of owners) {
+    out.push({
+      owner: o,
+      source: 'provider-owner',
+      via: `${provider} owners`,
+      confidence: 'high',
+      departed: null,
+    });
+  }
+  // The record's own owner field: kept when no other candidate names the same owner.
+  const recorded = str(identity.owner);
+  if (recorded && !out.some((c) => c.owner === recorded || c.team === recorded)) {
+    out.push({
+      owner: recorded,
+      source: 'provider-owner',
+      via: `${provider} owner`,
+      confidence: 'high',
+      departed: typeof a.departed === 'boolean' ? a.departed : null,
+    });
+  }
+  return out;
+}
+
+export function credentialCandidates(credential: Credential, provider: string): OwnerCandidate[] {
+  const a = credential.attributes ?? {};
+  const out = declared(a);
+  const departed = typeof a.ownerDeparted === 'boolean' ? a.ownerDeparted : null;
+  const owner = str(a.ownerEmail) ?? str(a.ownerLogin) ?? str(a.owner) ?? str(a.ownerName);
+  if (owner && !out.some((c) => c.owner === owner)) {
+    out.push({
+      owner,
+      source: 'provider-owner',
+      via: `${provider} key owner`,
+      confidence: 'high',
+      departed,
+    });
+  }
+  const creator = str(a.addedBy) ?? str(a.createdBy) ?? str(a.creator);
+  if (creator && !out.some((c) => c.owner === creator)) {
+    out.push({
+      owner: creator,
+      source: 'creator',
+      via: a.addedBy ? `${provider} added_by` : `${provider} creator`,
+      confidence: 'medium',
+      departed: null,
+    });
+  }
+  return out;
+}
+
+export interface Purpose {
+  purpose: string;
+  via: string;
+}
+
+/** The first description a person would recognise: declared, tagged, described, named, placed. */
+export function purposeOf(identity: Identity, credential?: Credential): Purpose | null {
+  const ia = identity.attributes ?? {};
+  const ca = credential?.attributes ?? {};
+  const tag = PURPOSE_TAG_KEYS.find((k) => str(identity.tags?.[k]));
+  const options: [unknown, string][] = [
+    [ca[PURPOSE], 'credential purpose'],
+    [ia[PURPOSE], 'identity purpose'],
+    [tag ? identity.tags[tag] : null, `tag ${tag}`],
+    [ca.description, 'credential description'],
+    [ia.description, 'description'],
+    [ia.notes, 'notes'],
+    [credential && credential.name !== credential.externalId ? credential.name : null, 'key name'],
+    [typeof ia.path === 'string' && ia.path !== '/' ? ia.path : null, 'path'],
+    [identity.kind === 'repository' ? `repository ${identity.name}` : null, 'repository'],
+  ];
+  for (const [v, via] of options) {
+    const s = str(v);
+    if (s) return { purpose: s.replace(/\s+/g, ' '), via };
+  }
+  return null;
+}
