@@ -133,7 +133,7 @@ export class Attributor {
 }
 
 /** `owner (team)`, `team`, or `—` — one short cell for tables. */
-export function ownerLabel(a: Attribution): string {
+export function ownerLabel(a: Pick<Attribution, 'owner' | 'team' | 'departed' | 'owned'>): string {
   const who = a.owner && a.team ? `${a.owner} (${a.team})` : (a.owner ?? a.team);
   if (!who) return '—';
   if (a.departed) return `${who} [departed]`;
@@ -146,8 +146,12 @@ export function ownerWhy(a: Attribution): string {
   return `${a.via} (${a.confidence}${a.owned ? '' : ', a candidate'})`;
 }
 
-/** Does this attribution answer to `--owner X` / `--team Y` (case-insensitive, any candidate with high confidence or the winner)? */
-export function matchesOwner(a: Attribution, owner?: string, team?: string): boolean {
+/** Does this attribution answer to `--owner X` / `--team Y` (case-insensitive)? */
+export function matchesOwner(
+  a: Pick<Attribution, 'owner' | 'team'>,
+  owner?: string,
+  team?: string,
+): boolean {
   const eq = (x: string | null | undefined, y: string) =>
     typeof x === 'string' && x.toLowerCase() === y.toLowerCase();
   return (!owner || eq(a.owner, owner)) && (!team || eq(a.team, team));

@@ -68,7 +68,12 @@ function fromTags(tags: Record<string, string>, label: string): OwnerCandidate[]
 
 export function identityCandidates(identity: Identity, provider: string): OwnerCandidate[] {
   const a = identity.attributes ?? {};
-  const out = [...declared(a), ...fromTags(identity.tags ?? {}, 'tag')];
+  const out = [
+    ...declared(a),
+    ...fromTags(identity.tags ?? {}, 'tag'),
+    ...fromConvention(a.description, 'description'),
+    ...fromConvention(a.notes, 'notes'),
+  ];
   const owners = Array.isArray(a.owners) ? a.owners.map(str).filter((x) => x !== null) : [];
   for (const o of owners) {
     out.push({
@@ -79,9 +84,14 @@ export function identityCandidates(identity: Identity, provider: string): OwnerC
       departed: null,
     });
   }
-  // The record's own owner field: kept when no other candidate names the same owner.
+  // The record's own owner field: kept when no other candidate names the same owner. An
+  // Azure resource id there says where a managed identity lives, not who answers for it.
   const recorded = str(identity.owner);
-  if (recorded && !out.some((c) => c.owner === recorded || c.team === recorded)) {
+  if (
+    recorded &&
+    !recorded.startsWith('/') &&
+    !out.some((c) => c.owner === recorded || c.team === recorded)
+  ) {
     out.push({
       owner: recorded,
       source: 'provider-owner',
@@ -93,12 +103,39 @@ export function identityCandidates(identity: Identity, provider: string): OwnerC
   return out;
 }
 
+/** `owner: alice`, `team=data`, `contact: x@y` written in a description: a low-confidence hint. */
+const CONVENTION = /\b(owner|team|contact|maintainer)\s*[:=]\s*([\w.@+-]+)/gi;
+
+function fromConvention(text: unknown, via: string): OwnerCandidate[] {
+  const s = str(text);
+  if (!s) return [];
+  const out: OwnerCandidate[] = [];
+  for (const m of s.matchAll(CONVENTION)) {
+    const team = m[1]!.toLowerCase() === 'team';
+    out.push({
+      owner: team ? null : m[2]!,
+      team: team ? m[2]! : null,
+      source: 'convention',
+      via: `${via} "${m[1]}:"`,
+      confidence: 'low',
+      departed: null,
+    });
+  }
+  return out;
+}
+
 export function credentialCandidates(credential: Credential, provider: string): OwnerCandidate[] {
   const a = credential.attributes ?? {};
   const out = declared(a);
   const departed = typeof a.ownerDeparted === 'boolean' ? a.ownerDeparted : null;
-  const owner = str(a.ownerEmail) ?? str(a.ownerLogin) ?? str(a.owner) ?? str(a.ownerName);
-  if (owner && !out.some((c) => c.owner === owner)) {
+  const creator = str(a.addedBy) ?? str(a.createdBy) ?? str(a.creator);
+  // A key owned by a service account names the account itself, not who answers for it; an
+  // `owner` that is only the deploy key's added_by is its creator.
+  const owner =
+    a.ownerType === 'service-account'
+      ? null
+      : (str(a.ownerEmail) ?? str(a.ownerLogin) ?? str(a.owner) ?? str(a.ownerName));
+  if (owner && owner !== creator && !out.some((c) => c.owner === owner)) {
     out.push({
       owner,
       source: 'provider-owner',
@@ -107,7 +144,6 @@ export function credentialCandidates(credential: Credential, provider: string): 
       departed,
     });
   }
-  const creator = str(a.addedBy) ?? str(a.createdBy) ?? str(a.creator);
   if (creator && !out.some((c) => c.owner === creator)) {
     out.push({
       owner: creator,
