@@ -238,3 +238,4 @@ export interface Sink {
 }
 
 export type SinkFactory = (ctx: ConnectorContext, target: string) => Sink;
+export { codeownersCandidates, CODEOWNERS_PATHS } from '../owners/codeowners.js';
