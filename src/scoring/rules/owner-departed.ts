@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Attributor } from '../../owners/attribute.js';
 import { defineRule } from '../types.js';
+import { RETIRE_CREDENTIAL } from './_fixes.js';
 import { days, fail, label, liveCredentials } from './_helpers.js';
 
 /**
@@ -19,7 +20,8 @@ export const ownerDeparted = defineRule({
   severity: 'high',
   owasp: 'NHI1',
   cis: {},
-  playbook: 'revoke',
+  defaultsFrom: null,
+  fix: { playbook: 'revoke', ...RETIRE_CREDENTIAL },
   signals: [],
   options: z.object({
     usedWithinDays: z
