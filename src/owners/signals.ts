@@ -47,7 +47,8 @@ function declared(attributes: Record<string, unknown>): OwnerCandidate[] {
   return out;
 }
 
-function fromTags(tags: Record<string, string>, label: string): OwnerCandidate[] {
+/** Owner/team tags or labels as candidates (connectors call this through the kit). */
+export function fromTags(tags: Record<string, string>, label: string): OwnerCandidate[] {
   const owner = OWNER_TAG_KEYS.find((k) => str(tags[k]));
   const team = TEAM_TAG_KEYS.find((k) => str(tags[k]));
   if (!owner && !team) return [];
@@ -68,11 +69,15 @@ function fromTags(tags: Record<string, string>, label: string): OwnerCandidate[]
 
 export function identityCandidates(identity: Identity, provider: string): OwnerCandidate[] {
   const a = identity.attributes ?? {};
+  const mine = declared(a);
+  // What a connector declared replaces the generic reading of the same kind of signal.
+  const has = (s: OwnerCandidate['source']) => mine.some((c) => c.source === s);
   const out = [
-    ...declared(a),
-    ...fromTags(identity.tags ?? {}, 'tag'),
-    ...fromConvention(a.description, 'description'),
-    ...fromConvention(a.notes, 'notes'),
+    ...mine,
+    ...(has('tag') ? [] : fromTags(identity.tags ?? {}, 'tag')),
+    ...(has('convention')
+      ? []
+      : [...fromConvention(a.description, 'description'), ...fromConvention(a.notes, 'notes')]),
   ];
   const owners = Array.isArray(a.owners) ? a.owners.map(str).filter((x) => x !== null) : [];
   for (const o of owners) {
@@ -106,7 +111,7 @@ export function identityCandidates(identity: Identity, provider: string): OwnerC
 /** `owner: alice`, `team=data`, `contact: x@y` written in a description: a low-confidence hint. */
 const CONVENTION = /\b(owner|team|contact|maintainer)\s*[:=]\s*([\w.@+-]+)/gi;
 
-function fromConvention(text: unknown, via: string): OwnerCandidate[] {
+export function fromConvention(text: unknown, via: string): OwnerCandidate[] {
   const s = str(text);
   if (!s) return [];
   const out: OwnerCandidate[] = [];
