@@ -4,7 +4,6 @@
  * snapshot, so the command only prints.
  */
 import type { Finding, OwnerCandidate, StoredCredential, StoredIdentity } from '../model/index.js';
-import type { SubjectScore } from '../scoring/score.js';
 import { rank, type Attribution } from './attribute.js';
 
 export interface OwnerTodo {
@@ -51,7 +50,7 @@ export interface SummaryInput {
   identities: readonly StoredIdentity[];
   credentials: readonly StoredCredential[];
   findings: readonly Finding[];
-  scores: readonly SubjectScore[];
+  scores: readonly { subjectId: string; score: number; band: string }[];
   owners: ReadonlyMap<string, Attribution>;
 }
 

@@ -3,7 +3,9 @@ import type { Command } from 'commander';
 import { matchesOwner } from '../../owners/attribute.js';
 import { summarizeOwners, type OwnerGroup } from '../../owners/summary.js';
 import { jsonText } from '../../report/json.js';
-import { evaluateLatest } from '../findings-input.js';
+import type { Finding } from '../../model/index.js';
+import { openView } from '../evaluate.js';
+import { loadOwnership } from '../ownership.js';
 import { formatOf, globalsOf } from '../globals.js';
 import { colorEnabled, line, makeChalk, note, out, table } from '../output.js';
 
@@ -38,14 +40,29 @@ export async function run(cmd: Command): Promise<number> {
   const g = globalsOf(cmd);
   const f = cmd.opts() as OwnersFlags;
   const format = formatOf(g, ['table', 'json']);
-  const { snapshot, evaluation, owners } = await evaluateLatest(g);
-  const summary = summarizeOwners({
-    identities: snapshot.identities,
-    credentials: snapshot.credentials,
-    findings: evaluation.findings,
-    scores: evaluation.scores,
-    owners,
-  });
+  const view = await openView(g);
+  let summary;
+  try {
+    const { identities, credentials, owners } = await loadOwnership(view);
+    const present = (x: { removedRun: number | null }) => x.removedRun === null;
+    const findings: Finding[] = [];
+    for await (const page of view.store.findings({
+      evaluationId: view.evaluation.id,
+      outcome: 'fail',
+    }))
+      findings.push(...page);
+    const scores: { subjectId: string; score: number; band: string }[] = [];
+    for await (const page of view.store.scores(view.evaluation.id)) scores.push(...page);
+    summary = summarizeOwners({
+      identities: identities.filter(present),
+      credentials: credentials.filter(present),
+      findings,
+      scores,
+      owners,
+    });
+  } finally {
+    await view.store.close();
+  }
   const groups = f.unowned ? [] : summary.owners.filter((x) => matchesOwner(x, f.owner, f.team));
   // A filter on an owner leaves out the unowned list: it is nobody's.
   const unowned = f.owner || f.team ? [] : summary.unowned;
@@ -101,7 +118,7 @@ export async function run(cmd: Command): Promise<number> {
   }
   note(
     g,
-    line`${f.unowned ? '' : `${groups.length} owner(s), `}${unowned.length} unowned identit${unowned.length === 1 ? 'y' : 'ies'} from scan #${snapshot.run.id}; set owners in the config's owners.map (nhi init shows how)`,
+    line`${f.unowned ? '' : `${groups.length} owner(s), `}${unowned.length} unowned identit${unowned.length === 1 ? 'y' : 'ies'} from scan #${view.run.id}; set owners in the config's owners.map (nhi init shows how)`,
   );
   return 0;
 }
