@@ -195,7 +195,7 @@ describe('precedence and confidence', () => {
     const at = new Attributor();
     expect(
       at.identity(
-        identity({ id: 'x1', attributes: { description: 'ships  invoices', path: '/a/' } }),
+        identity({ id: 'x1', attributes: { description: 'ships invoices', path: '/a/' } }),
       ).purpose,
     ).toBe('ships invoices');
     expect(

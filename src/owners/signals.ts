@@ -184,7 +184,8 @@ export function purposeOf(identity: Identity, credential?: Credential): Purpose 
   ];
   for (const [v, via] of options) {
     const s = str(v);
-    if (s) return { purpose: s.replace(/\s+/g, ' '), via };
+    // Kept exactly: every medium escapes it; collapsing whitespace would hide a forged line break.
+    if (s) return { purpose: s, via };
   }
   return null;
 }
