@@ -5,6 +5,7 @@
  */
 import type { CredentialRow, IdentityRow } from '../catalog/index.js';
 import { daysBetween } from './dates.js';
+import { NO_ATTRIBUTION, ownerWhy, type Attribution } from '../owners/attribute.js';
 
 export interface CredentialView {
   id: string;
@@ -33,6 +34,14 @@ export interface CredentialView {
   lastSeenRun: number;
   removedRun: number | null;
   attributes: Record<string, unknown>;
+  /** Who answers for it (null: nobody known) and why: see `nhi owners`. */
+  owner: string | null;
+  team: string | null;
+  ownerVia: string | null;
+  /** true: a high-confidence signal names the owner; false: `owner` is only a candidate. */
+  owned: boolean;
+  ownerDeparted: boolean | null;
+  purpose: string | null;
 }
 
 export interface IdentityView {
@@ -63,6 +72,7 @@ export interface IdentityView {
 export function credentialView(
   { credential: c, identity, score }: CredentialRow,
   now: Date,
+  owner: Attribution = NO_ATTRIBUTION,
 ): CredentialView {
   const toExpiry = daysBetween(c.expiresAt, now);
   return {
@@ -91,6 +101,12 @@ export function credentialView(
     lastSeenRun: c.lastSeenRun,
     removedRun: c.removedRun,
     attributes: c.attributes,
+    owner: owner.owner,
+    team: owner.team,
+    ownerVia: owner.via ? ownerWhy(owner) : null,
+    owned: owner.owned,
+    ownerDeparted: owner.departed,
+    purpose: owner.purpose,
   };
 }
 

@@ -1,4 +1,5 @@
 /** `nhi list` output: rows streamed as JSON or CSV, or a table of the first rows. */
+import { ownerLabel, type Attribution } from '../owners/attribute.js';
 import type { CredentialRow, IdentityRow, SubjectQuery } from '../catalog/index.js';
 import {
   credentialView,
@@ -18,15 +19,30 @@ export async function writeList(
   g: Globals,
   view: View,
   q: SubjectQuery,
-  opts: { format: 'table' | 'json' | 'csv'; identities: boolean },
+  opts: {
+    format: 'table' | 'json' | 'csv';
+    identities: boolean;
+    /** Owner attribution by subject id, and the --owner/--team filter. */
+    owners?: ReadonlyMap<string, Attribution>;
+    owned?: ((id: string) => boolean) | null;
+  },
 ): Promise<number> {
   const { store, run } = view;
   const { format } = opts;
   const now = new Date();
   const kind = opts.identities ? 'identity' : 'credential';
+  const owned = opts.owned;
   const rows = opts.identities
-    ? mapPages(store.identities(q), (r: IdentityRow) => identityView(r, now))
-    : mapPages(store.credentials(q), (r: CredentialRow) => credentialView(r, now));
+    ? mapPages(
+        store.identities(q),
+        (r: IdentityRow) => identityView(r, now),
+        (r) => (owned ? owned(r.identity.id) : true),
+      )
+    : mapPages(
+        store.credentials(q),
+        (r: CredentialRow) => credentialView(r, now, opts.owners?.get(r.credential.id)),
+        (r) => (owned ? owned(r.credential.id) : true),
+      );
 
   if (format === 'json') {
     // A JSON array written as the rows stream, byte for byte JSON.stringify(rows, null, 2).
@@ -72,8 +88,12 @@ export async function writeList(
   return 0;
 }
 
-async function* mapPages<T, U>(pages: AsyncIterable<readonly T[]>, map: (t: T) => U) {
-  for await (const page of pages) yield page.map(map);
+async function* mapPages<T, U>(
+  pages: AsyncIterable<readonly T[]>,
+  map: (t: T) => U,
+  keep: (t: T) => boolean = () => true,
+) {
+  for await (const page of pages) yield page.filter(keep).map(map);
 }
 
 function bandColor(c: ReturnType<typeof makeChalk>, band: unknown, s: string): string {
@@ -105,6 +125,7 @@ function credentialTable(shown: Record<string, unknown>[], now: Date, color: boo
       'age',
       'last used',
       'expires',
+      'owner',
       'score',
     ],
     shown.map((v) => [
@@ -119,11 +140,17 @@ function credentialTable(shown: Record<string, unknown>[], now: Date, color: boo
       shortAge(v.ageDays as number | null),
       lastUsedLabel(v.lastUsedAt as string | null, v.lastUsedKnown as boolean, now),
       expiryLabel(v.expiresAt as string | null, now),
+      ownerLabel({
+        owner: v.owner as string | null,
+        team: v.team as string | null,
+        owned: Boolean(v.owned),
+        departed: v.ownerDeparted as boolean | null,
+      }),
       scoreCell(c, v),
     ]),
     color,
     // On a narrow terminal these go first; the rest is cut with '…'.
-    { dropFirst: ['expires', 'age', 'status', 'scope'] },
+    { dropFirst: ['expires', 'age', 'owner', 'status', 'scope'] },
   );
 }
 

@@ -85,6 +85,8 @@ program
   .option('--removed', 'include credentials no longer seen')
   .option('--sort <key>', 'score | age | last-used | provider', 'score')
   .option('--limit <n>', 'at most n rows (table default 200)')
+  .option('--owner <owner>', 'only what this owner answers for (see nhi owners)')
+  .option('--team <team>', 'only what this team answers for')
   .action(lazy(() => import('./commands/list.js')));
 
 program
@@ -105,6 +107,8 @@ program
     'finding counts per provider, scope, rule or severity (comma separated)',
   )
   .option('-o, --output <file>', 'write the report to a file')
+  .option('--owner <owner>', 'only what this owner answers for (see nhi owners)')
+  .option('--team <team>', 'only what this team answers for')
   .action(lazy(() => import('./commands/report.js')));
 
 program
@@ -126,7 +130,17 @@ program
   .option('--baseline <file>', 'accepted findings (JSON, kept under version control)')
   .option('--update-baseline', 'accept every current finding into --baseline and exit 0')
   .option('-o, --output <file>', 'write the findings in --format (e.g. sarif) to a file')
+  .option('--owner <owner>', 'only what this owner answers for (see nhi owners)')
+  .option('--team <team>', 'only what this team answers for')
   .action(lazy(() => import('./commands/check.js')));
+
+program
+  .command('owners')
+  .description('who answers for what: per owner and team, their credentials, risk and what to do')
+  .option('--owner <owner>', 'only this owner')
+  .option('--team <team>', 'only this team')
+  .option('--unowned', 'only identities without an owner, with the best candidate and why')
+  .action(lazy(() => import('./commands/owners.js')));
 
 program
   .command('diff')

@@ -7,6 +7,7 @@ export {
   parseConfig,
   configSchema,
   type LoadedConfig,
+  type OwnersConfig,
 } from './load.js';
 export { type ConfigFile } from './schema.js';
 export { initConfigTemplate, schemaReference, shippedSchemaPath } from './template.js';

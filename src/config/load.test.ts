@@ -77,7 +77,7 @@ describe('parseConfig: errors point at file:line:col in one line', () => {
     [
       'unknown top-level key',
       'rulez: {}\n',
-      /^nhi\.config\.yaml:1:1: rulez: unknown key \(known: \$schema, providers, rules, exceptions, playbooks\)$/,
+      /^nhi\.config\.yaml:1:1: rulez: unknown key \(known: \$schema, providers, rules, exceptions, playbooks, owners\)$/,
     ],
     [
       'provider section not an object',

@@ -29,6 +29,9 @@ import {
   type ProviderOptionDecls,
 } from './schema.js';
 import { loadAllOptions } from '../connector/registry.js';
+import type { OwnershipRule } from '../owners/map.js';
+import { DEFAULT_WEBHOOK_ENV } from './schema.js';
+import { PLAYBOOK_LIMITS } from '../model/index.js';
 
 interface SchemaContext {
   schema: ConfigSchema;
@@ -56,6 +59,13 @@ export interface LoadedConfig {
   providers: Record<ProviderId, Record<string, unknown>>;
   policy: Policy;
   playbooks: { deleteAfterDays: number; overlapDays: number };
+  owners: OwnersConfig;
+}
+
+export interface OwnersConfig {
+  map: OwnershipRule[];
+  /** null: playbooks notify nobody. */
+  notify: { webhookEnv: string; noticeDays: number } | null;
 }
 
 export function defaultConfig(): LoadedConfig {
@@ -64,6 +74,7 @@ export function defaultConfig(): LoadedConfig {
     providers: Object.fromEntries(PROVIDER_IDS.map((p) => [p, {}])) as LoadedConfig['providers'],
     policy: { rules: {}, exceptions: [] },
     playbooks: { deleteAfterDays: DEFAULT_DELETE_AFTER_DAYS, overlapDays: DEFAULT_OVERLAP_DAYS },
+    owners: { map: [], notify: null },
   };
 }
 
@@ -140,6 +151,13 @@ function knownKeys(path: Path, ctx: SchemaContext): readonly string[] | null {
     return decl ? Object.keys(decl.schema.shape) : null;
   }
   if (head === 'playbooks' && path.length === 1) return ['deleteAfterDays', 'overlapDays'];
+  if (head === 'owners' && path.length === 1) return ['map', 'notify'];
+  if (head === 'owners' && path[1] === 'notify' && path.length === 2)
+    return ['webhookEnv', 'noticeDays'];
+  if (head === 'owners' && path[1] === 'map' && path.length === 3)
+    return ['match', 'owner', 'team', 'purpose'];
+  if (head === 'owners' && path[1] === 'map' && path.length === 4)
+    return ['provider', 'scope', 'name', 'path', 'tag', 'kind', 'id'];
   if (head === 'exceptions' && path.length === 2)
     return ['rule', 'id', 'provider', 'scope', 'reason', 'expires'];
   const r = head === 'rules' && typeof rule === 'string' ? findRule(rule) : undefined;
@@ -285,9 +303,27 @@ export async function parseConfig(
     const pos = at(locate(doc, ['exceptions', i]));
     return pos ? `${label}:${pos.line}:${pos.col}` : label;
   };
+  const ownersMap: OwnershipRule[] = (cfg.owners?.map ?? []).map((r, i) => {
+    const pos = at(locate(doc, ['owners', 'map', i]));
+    return {
+      ...r,
+      match: r.match as OwnershipRule['match'],
+      source: pos ? `${label}:${pos.line}:${pos.col}` : label,
+    };
+  });
+  const notify = cfg.owners?.notify;
   return {
     path: file,
     providers,
+    owners: {
+      map: ownersMap,
+      notify: notify
+        ? {
+            webhookEnv: notify.webhookEnv ?? DEFAULT_WEBHOOK_ENV,
+            noticeDays: notify.noticeDays ?? PLAYBOOK_LIMITS.noticeDays.default,
+          }
+        : null,
+    },
     policy: toPolicy(cfg, sourceOf),
     playbooks: {
       deleteAfterDays: cfg.playbooks?.deleteAfterDays ?? DEFAULT_DELETE_AFTER_DAYS,

@@ -127,6 +127,86 @@ function providerSection(provider: ProviderId, decl: OptionsDecl | undefined) {
   return z.object(shape).strict().describe(`${provider} connector options`);
 }
 
+const ownershipRule = z
+  .object({
+    match: z
+      .object({
+        provider: z.enum(PROVIDER_IDS as [string, ...string[]]).optional(),
+        scope: z.string().min(1).optional().describe('Scope id or name; glob allowed'),
+        name: z.string().min(1).optional().describe('Identity name; glob allowed'),
+        path: z
+          .string()
+          .min(1)
+          .optional()
+          .describe('IAM path such as /service/data/*; glob allowed'),
+        tag: z
+          .string()
+          .min(1)
+          .optional()
+          .describe('Identity tag `key=value` (value may be a glob) or `key`'),
+        kind: z.string().min(1).optional().describe('Identity kind: user, role, service-account…'),
+        id: z
+          .string()
+          .min(1)
+          .optional()
+          .describe('Identity external id (ARN, object id, e-mail); glob allowed'),
+      })
+      .strict()
+      .describe('Every pattern given must match'),
+    owner: z.string().trim().min(1).optional().describe('Person or account answering for it'),
+    team: z.string().trim().min(1).optional().describe('Team answering for it'),
+    purpose: z
+      .string()
+      .trim()
+      .min(1)
+      .optional()
+      .describe('What it is for (overrides descriptions)'),
+  })
+  .strict()
+  .refine((r) => r.owner !== undefined || r.team !== undefined || r.purpose !== undefined, {
+    message: 'a map entry needs an owner, a team or a purpose',
+  });
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export const DEFAULT_WEBHOOK_ENV = 'NHI_NOTIFY_WEBHOOK';
+
+const ownersSection = z
+  .object({
+    map: z
+      .array(ownershipRule)
+      .nullable()
+      .optional()
+      .describe('Ownership rules, CODEOWNERS-style: the last matching rule wins'),
+    notify: z
+      .object({
+        webhookEnv: z
+          .string()
+          .regex(ENV_NAME, { message: 'an environment variable name' })
+          .optional()
+          .describe(
+            `Environment variable holding the webhook URL (Slack/Teams incoming webhook or any JSON endpoint; a secret, so never in this file) (default: ${DEFAULT_WEBHOOK_ENV})`,
+          ),
+        noticeDays: z
+          .number()
+          .int()
+          .min(PLAYBOOK_LIMITS.noticeDays.min)
+          .max(PLAYBOOK_LIMITS.noticeDays.max)
+          .optional()
+          .describe(
+            `Days between the notice and the first change, ${PLAYBOOK_LIMITS.noticeDays.min}-${PLAYBOOK_LIMITS.noticeDays.max} (default: ${PLAYBOOK_LIMITS.noticeDays.default})`,
+          ),
+      })
+      .strict()
+      .nullable()
+      .optional()
+      .describe('Tell a credential’s owner before revoke/rotate changes it (off when absent)'),
+  })
+  .strict()
+  .nullable()
+  .optional()
+  .describe('Who answers for each identity, and notices before playbooks act');
+
 export function buildConfigSchema(providerOptions: ProviderOptionDecls) {
   return z
     .object({
@@ -184,6 +264,7 @@ export function buildConfigSchema(providerOptions: ProviderOptionDecls) {
         .strict()
         .nullable()
         .optional(),
+      owners: ownersSection,
     })
     .strict();
 }

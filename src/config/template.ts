@@ -9,7 +9,13 @@ import type { z } from 'zod';
 import { RULES } from '../scoring/rules/index.js';
 import type { AnyRule } from '../scoring/types.js';
 import { playbookReach } from '../scoring/fix.js';
-import { DEFAULT_DELETE_AFTER_DAYS, DEFAULT_OVERLAP_DAYS, PROVIDER_IDS } from './schema.js';
+import {
+  DEFAULT_DELETE_AFTER_DAYS,
+  DEFAULT_OVERLAP_DAYS,
+  DEFAULT_WEBHOOK_ENV,
+  PROVIDER_IDS,
+} from './schema.js';
+import { PLAYBOOK_LIMITS } from '../model/index.js';
 
 /**
  * The JSON Schema file shipped with this installation of nhi (schema/ beside dist/ or src/):
@@ -123,6 +129,23 @@ export function initConfigTemplate(opts: { schemaUrl?: string } = {}): string {
     'playbooks:',
     `  # deleteAfterDays: ${DEFAULT_DELETE_AFTER_DAYS}  # days between disabling a credential and deleting it (0-365)`,
     `  # overlapDays: ${DEFAULT_OVERLAP_DAYS}  # rotation: keep the old credential until the new one is used, at most this long (0-90)`,
+    '',
+    '# Who answers for each identity. Owners also come from tags (owner, team), provider owner',
+    '# records (Entra app owners, GitHub/AI key owners) and creators; the map below beats them.',
+    '# Read like CODEOWNERS: every pattern of an entry must match, the last matching entry wins.',
+    'owners:',
+    '  # map:',
+    '  #   - match: { provider: aws, path: "/service/data/*" }',
+    '  #     team: data',
+    '  #   - match: { name: "ci-*", tag: "env=prod" }  # also: scope, kind, id (globs allowed)',
+    '  #     owner: alice@example.com',
+    '  #     purpose: "deploys the storefront from CI"',
+    '  # Tell the owner before revoke/rotate changes an owned credential, then wait noticeDays',
+    "  # ('nhi playbook resume --due' continues). The webhook URL (Slack, Teams or any JSON",
+    '  # endpoint) is a secret: it is read from this environment variable, never from this file.',
+    '  # notify:',
+    `  #   webhookEnv: ${DEFAULT_WEBHOOK_ENV}`,
+    `  #   noticeDays: ${PLAYBOOK_LIMITS.noticeDays.default}  # 0-90`,
     '',
   );
   return lines.join('\n');

@@ -238,3 +238,8 @@ export interface Sink {
 }
 
 export type SinkFactory = (ctx: ConnectorContext, target: string) => Sink;
+export { codeownersCandidates, CODEOWNERS_PATHS } from '../owners/codeowners.js';
+export {
+  fromTags as ownerCandidatesFromTags,
+  fromConvention as ownerCandidatesFromText,
+} from '../owners/signals.js';

@@ -223,6 +223,12 @@ export interface Finding {
   /** Stable across runs: hash of rule + subject; baselines key on it. */
   fingerprint: string;
   points: number;
+  /** Who answers for the subject (src/owners attribution), when views attached it. */
+  owner?: string | null;
+  team?: string | null;
+  /** The signal the owner came from and how sure it is: `tag owner (high)`. */
+  ownerVia?: string | null;
+  purpose?: string | null;
 }
 
 export interface ScanRun {
@@ -241,3 +247,4 @@ export interface ScanRun {
 export const READABLE_RUN_STATUSES = ['ok', 'partial', 'interrupted'] as const;
 
 export * from './playbook.js';
+export * from './owners.js';

@@ -36,7 +36,11 @@ export type StepAction =
   /** Switch the old credential off, reversibly. */
   | 'deactivate'
   /** Delete the old credential (after the grace period when `delayDays` > 0). */
-  | 'delete';
+  | 'delete'
+  /** Tell the credential's owner what is about to happen (webhook), before anything changes. */
+  | 'notify'
+  /** Wait the notice period after the owner was told; nothing changes meanwhile. */
+  | 'notice-period';
 
 /** When the old credential is retired after a rotation. */
 export type CutoverMode =
@@ -51,6 +55,8 @@ export const PLAYBOOK_LIMITS = {
   deleteAfterDays: { min: 0, max: 365, default: 7 },
   /** How long a rotation keeps the old credential while waiting for the new one to be used. */
   overlapDays: { min: 0, max: 90, default: 7 },
+  /** Days between telling a credential's owner and the first change. */
+  noticeDays: { min: 0, max: 90, default: 3 },
 } as const;
 
 export interface PlanStep {
@@ -116,7 +122,22 @@ export interface Plan {
   demo: boolean;
   /** Facts the user should read before applying (who will break, limits). */
   notes: string[];
+  /** Whom the `notify` step tells, through which channel (never the channel's secret URL). */
+  notice?: PlanNotice;
   steps: PlanStep[];
+}
+
+/** The owner told before a playbook changes anything, as attributed when the plan was made. */
+export interface PlanNotice {
+  owner: string | null;
+  team: string | null;
+  /** Why this owner: the attribution's signal (`tag owner`, `owners.map at nhi.config.yaml:4:5`). */
+  via: string;
+  purpose: string | null;
+  /** `webhook`: a JSON POST to the URL in the environment variable `webhookEnv`. */
+  channel: 'webhook';
+  webhookEnv: string;
+  noticeDays: number;
 }
 
 export type RunStatus =

@@ -49,6 +49,8 @@ export interface EngineDeps {
   fingerprintOf(values: Record<string, string>): string;
   /** Crash-test hooks (test-hooks.ts); absent in normal use. */
   hooks?: TestHooks;
+  /** Where a `notify` step reads its webhook URL (process.env when absent). */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 export interface Outcome {

@@ -9,6 +9,7 @@ import type {
   CutoverMode,
   LastUse,
   Plan,
+  PlanNotice,
   PlanStep,
   PlaybookKind,
   Scope,
@@ -18,6 +19,7 @@ import type {
 } from '../connector/index.js';
 import { PLAYBOOK_LIMITS } from '../model/index.js';
 import { UserError } from '../connector/index.js';
+import type { OwnershipRule } from '../owners/map.js';
 
 export const DEFAULT_DELETE_AFTER_DAYS = PLAYBOOK_LIMITS.deleteAfterDays.default;
 
@@ -25,6 +27,10 @@ export const DEFAULT_DELETE_AFTER_DAYS = PLAYBOOK_LIMITS.deleteAfterDays.default
 export interface PlanSettings {
   deleteAfterDays: number;
   cutover: { mode: CutoverMode; overlapDays: number };
+  /** Owners are told before changes (config `owners.notify`); absent: nobody is told. */
+  notify?: { webhookEnv: string; noticeDays: number } | null;
+  /** The config's `owners.map`, for attributing the credential's owner. */
+  ownersMap?: readonly OwnershipRule[];
 }
 
 export const DEFAULT_PLAN_SETTINGS: PlanSettings = {
@@ -43,6 +49,7 @@ export function checkPlanSettings(s: PlanSettings): void {
     }
   };
   check('deleteAfterDays', s.deleteAfterDays, 'playbooks.deleteAfterDays');
+  if (s.notify) check('noticeDays', s.notify.noticeDays, 'owners.notify.noticeDays');
   check(
     'overlapDays',
     s.cutover.overlapDays,
@@ -59,6 +66,10 @@ export interface PlanInput extends PlanSettings {
   capabilities: ActionCapabilities;
   now: Date;
   demo: boolean;
+  /** The owner to tell first (attributed by prepare.ts); null/absent: no notice step. */
+  notice?: PlanNotice | null;
+  /** Why no notice is planned although notices are on (no owner known, owner departed…). */
+  noNotice?: string | null;
 }
 
 const TYPE_LABEL: Partial<Record<CredentialType, string>> = {
@@ -128,7 +139,9 @@ function base(
   steps: Omit<PlanStep, 'seq'>[],
   notes: string[],
 ): Plan {
-  const { credential, identity, scope } = input;
+  const { credential, identity, scope, notice } = input;
+  const all = [...(notice ? noticeSteps(input, notice) : []), ...steps];
+  if (input.noNotice) notes.push(input.noNotice);
   return {
     version: 2,
     kind,
@@ -149,8 +162,40 @@ function base(
     lastUse: lastUseOf(credential),
     demo: input.demo,
     notes,
-    steps: steps.map((s, i) => ({ ...s, seq: i + 1 })),
+    ...(notice ? { notice } : {}),
+    steps: all.map((s, i) => ({ ...s, seq: i + 1 })),
   };
+}
+
+/** Tell the owner, then wait the notice period: before anything else, so a failed notice changes nothing. */
+function noticeSteps(input: PlanInput, n: PlanNotice): Omit<PlanStep, 'seq'>[] {
+  const who = n.owner && n.team ? `${n.owner} (${n.team})` : (n.owner ?? n.team ?? 'the owner');
+  const steps: Omit<PlanStep, 'seq'>[] = [
+    {
+      action: 'notify',
+      targetExternalId: input.credential.externalId,
+      summary: `tell ${who}, the owner (${n.via}), through the webhook in ${n.webhookEnv}`,
+      changes: 'nothing at the provider: one notice is sent; if it cannot be sent the run stops',
+      undo: 'rollback tells the owner the run was rolled back',
+      reversible: true,
+      destructive: false,
+      delayDays: 0,
+    },
+  ];
+  if (n.noticeDays > 0) {
+    steps.push({
+      action: 'notice-period',
+      targetExternalId: input.credential.externalId,
+      summary: `wait ${n.noticeDays} day${n.noticeDays === 1 ? '' : 's'} after the notice before any change ('nhi playbook resume --due' continues)`,
+      changes:
+        'nothing; when it ends the credential is checked again and the run stops if it changed',
+      undo: 'nothing to undo (rollback stops the wait)',
+      reversible: true,
+      destructive: false,
+      delayDays: n.noticeDays,
+    });
+  }
+  return steps;
 }
 
 function assertPresent(input: PlanInput): void {

@@ -61,10 +61,12 @@ export function validatePlan(plan: Plan, runId: number): void {
     const [limit, setting] =
       s.action === 'cutover'
         ? [PLAYBOOK_LIMITS.overlapDays, 'overlapDays']
-        : [PLAYBOOK_LIMITS.deleteAfterDays, 'deleteAfterDays'];
+        : s.action === 'notice-period'
+          ? [PLAYBOOK_LIMITS.noticeDays, 'owners.notify.noticeDays']
+          : [PLAYBOOK_LIMITS.deleteAfterDays, 'deleteAfterDays'];
     if (!Number.isInteger(s.delayDays) || s.delayDays < limit.min || s.delayDays > limit.max) {
       throw new UserError(
-        `run ${runId}: step ${s.seq} (${s.action}) waits ${s.delayDays} days, outside ${limit.min}..${limit.max}; nothing was changed: cancel it and plan again with playbooks.${setting} in range`,
+        `run ${runId}: step ${s.seq} (${s.action}) waits ${s.delayDays} days, outside ${limit.min}..${limit.max}; nothing was changed: cancel it and plan again with ${setting.includes('.') ? setting : `playbooks.${setting}`} in range`,
       );
     }
   }

@@ -6,6 +6,44 @@ import type { ConnectorActions, Plan, ProviderId, SinkSpec } from '../connector/
 import { UserError } from '../connector/index.js';
 import type { Catalog } from '../catalog/index.js';
 import { planRevoke, planRotate, type PlanInput, type PlanSettings } from './plan.js';
+import { Attributor, ownerWhy } from '../owners/attribute.js';
+import type { PlanNotice } from '../model/index.js';
+
+/** Whom to tell before the change, or why nobody is told (only when notices are on). */
+function noticeFor(
+  found: { credential: PlanInput['credential']; identity: PlanInput['identity'] },
+  settings: PlanSettings,
+): { notice: PlanNotice | null; noNotice: string | null } {
+  if (!settings.notify) return { notice: null, noNotice: null };
+  const a = new Attributor(settings.ownersMap ?? []).credential(found.credential, found.identity);
+  const best = a.owner ?? a.team;
+  if (!a.owned || !best) {
+    return {
+      notice: null,
+      noNotice: `no owner on record, so nobody is told before the change${best ? ` (best candidate: ${best}, ${ownerWhy(a)})` : ''}`,
+    };
+  }
+  if (a.departed && !a.team) {
+    return {
+      notice: null,
+      noNotice: `the owner ${a.owner} has left and no team is on record, so nobody is told before the change`,
+    };
+  }
+  return {
+    notice: {
+      owner: a.departed ? null : a.owner,
+      team: a.team,
+      via: ownerWhy(a),
+      purpose: a.purpose,
+      channel: 'webhook',
+      webhookEnv: settings.notify.webhookEnv,
+      noticeDays: settings.notify.noticeDays,
+    },
+    noNotice: a.departed
+      ? `the owner ${a.owner} has left: the team ${a.team} is told instead`
+      : null,
+  };
+}
 
 export async function planInput(
   catalog: Catalog,
@@ -42,6 +80,7 @@ export async function planInput(
     now,
     ...settings,
     demo: found.runDemo,
+    ...noticeFor(found, settings),
   };
 }
 

@@ -30,6 +30,12 @@ export function subjectUri(f: Finding): string {
   return `nhi://${f.provider}/${parts.map(encodeURIComponent).join('/')}`;
 }
 
+/** `owner (team)`, or the team alone; a dash when nobody is known. Raw: each medium escapes it. */
+export function ownerCell(f: Finding): string {
+  const who = f.owner && f.team ? `${f.owner} (${f.team})` : (f.owner ?? f.team ?? null);
+  return who ?? '—';
+}
+
 export interface Summary {
   findings: number;
   bySeverity: Record<'critical' | 'high' | 'medium' | 'low', number>;

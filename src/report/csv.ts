@@ -30,6 +30,9 @@ export const CSV_COLUMNS = [
   'fix',
   'message',
   'evidence',
+  'owner',
+  'team',
+  'purpose',
 ] as const;
 
 function row(f: Finding): unknown[] {
@@ -52,6 +55,9 @@ function row(f: Finding): unknown[] {
     fixLine(f),
     f.message,
     JSON.stringify(f.evidence),
+    f.owner ?? '',
+    f.team ?? '',
+    f.purpose ?? '',
   ];
 }
 

@@ -2,6 +2,7 @@
 import { evaluate, type Evaluation } from '../scoring/engine.js';
 import { NOW, ago, awsGrant, credential, gap, identity, input } from '../scoring/testing.js';
 import type { ReportInput } from './types.js';
+import { annotateFindings, attributeAll } from '../owners/annotate.js';
 
 export function reportFixture(): ReportInput & Evaluation {
   const user = identity({
@@ -33,32 +34,35 @@ export function reportFixture(): ReportInput & Evaluation {
     externalId: 'orbital-freight/api',
     name: 'orbital-freight/api',
   });
+  const subjects = {
+    identities: [user, role, repo],
+    credentials: [
+      credential(user, {
+        id: 'c-old',
+        externalId: 'AKIAOLD',
+        createdAt: ago(200),
+        lastUsedAt: ago(100),
+      }),
+      credential(user, {
+        id: 'c-new',
+        externalId: 'AKIANEW',
+        createdAt: ago(2),
+        lastUsedAt: null,
+      }),
+      credential(repo, {
+        id: 'c-dk',
+        type: 'deploy-key',
+        externalId: '42',
+        name: 'deploy',
+        attributes: { addedBy: 'octo|cat' },
+        lastUsedKnown: false,
+        lastUsedAt: null,
+      }),
+    ],
+  };
   const ev = evaluate(
     input({
-      identities: [user, role, repo],
-      credentials: [
-        credential(user, {
-          id: 'c-old',
-          externalId: 'AKIAOLD',
-          createdAt: ago(200),
-          lastUsedAt: ago(100),
-        }),
-        credential(user, {
-          id: 'c-new',
-          externalId: 'AKIANEW',
-          createdAt: ago(2),
-          lastUsedAt: null,
-        }),
-        credential(repo, {
-          id: 'c-dk',
-          type: 'deploy-key',
-          externalId: '42',
-          name: 'deploy',
-          attributes: {},
-          lastUsedKnown: false,
-          lastUsedAt: null,
-        }),
-      ],
+      ...subjects,
       grants: [
         awsGrant(role, { actions: ['*'], source: 'arn:aws:iam::aws:policy/AdministratorAccess' }),
       ],
@@ -83,5 +87,7 @@ export function reportFixture(): ReportInput & Evaluation {
       ],
     },
   );
-  return { ...ev, gaps: [gap(repo, 'deploy-keys')], generatedAt: NOW.toISOString() };
+  // Owners as views attach them: the role's owner tag, the deploy key's added_by, none for the user.
+  const findings = annotateFindings(ev.findings, attributeAll(subjects));
+  return { ...ev, findings, gaps: [gap(repo, 'deploy-keys')], generatedAt: NOW.toISOString() };
 }

@@ -44,6 +44,10 @@ export function findingJson(f: Finding): Record<string, unknown> {
     playbook: f.playbook,
     fix: f.fix ?? null,
     evidence: f.evidence,
+    owner: f.owner ?? null,
+    team: f.team ?? null,
+    ownerVia: f.ownerVia ?? null,
+    purpose: f.purpose ?? null,
   };
 }
 

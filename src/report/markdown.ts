@@ -1,6 +1,6 @@
 /** `--format markdown`: for pull-request comments, issues and wiki pages. */
 import type { Finding } from '../model/index.js';
-import { FAIL_SEVERITIES, summaryLine } from './common.js';
+import { FAIL_SEVERITIES, ownerCell, summaryLine } from './common.js';
 import {
   eachPage,
   renderInput,
@@ -53,7 +53,8 @@ function code(s: string, inTable = true): string {
 }
 
 function row(f: Finding): string {
-  return `| ${f.severity} | ${code(f.ruleId)} | ${text(`${f.provider}/${f.scopeName || f.scopeId}`)} | ${code(f.identityName)} | ${f.credentialExternalId ? code(f.credentialExternalId) : '—'} | ${f.points} | ${text(f.message)} | ${f.owasp}${f.cis ? `, ${text(f.cis)}` : ''} |`;
+  const owner = ownerCell(f);
+  return `| ${f.severity} | ${code(f.ruleId)} | ${text(`${f.provider}/${f.scopeName || f.scopeId}`)} | ${code(f.identityName)} | ${f.credentialExternalId ? code(f.credentialExternalId) : '—'} | ${owner === '—' ? owner : text(owner)} | ${f.purpose ? text(f.purpose) : '—'} | ${f.points} | ${text(f.message)} | ${f.owasp}${f.cis ? `, ${text(f.cis)}` : ''} |`;
 }
 
 export function* markdownRenderer(head: ReportHead, opts: MarkdownOptions = {}): Renderer {
@@ -71,8 +72,8 @@ export function* markdownRenderer(head: ReportHead, opts: MarkdownOptions = {}):
     out.push(
       '## Findings',
       '',
-      '| Severity | Rule | Where | Identity | Credential | Points | Finding | Maps to |',
-      '| --- | --- | --- | --- | --- | ---: | --- | --- |',
+      '| Severity | Rule | Where | Identity | Credential | Owner | Purpose | Points | Finding | Maps to |',
+      '| --- | --- | --- | --- | --- | --- | --- | ---: | --- | --- |',
     );
     for (const f of failing) out.push(row(f));
     if (s.findings > maxRows) out.push('', `… ${s.findings - maxRows} more (use --format json)`);

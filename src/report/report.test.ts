@@ -112,6 +112,10 @@ describe('json', () => {
       'playbook',
       'fix',
       'evidence',
+      'owner',
+      'team',
+      'ownerVia',
+      'purpose',
     ]);
     expect(doc.summary).toMatchObject({ suppressed: 1, expiredExceptions: 1, gaps: 1 });
   });

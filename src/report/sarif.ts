@@ -107,6 +107,10 @@ function result(f: Finding, index: ReadonlyMap<string, number>): Result {
       ...(f.cis ? { cis: f.cis } : {}),
       ...(f.playbook ? { playbook: f.playbook } : {}),
       ...(f.fix && 'playbook' in f.fix ? { fixCommand: f.fix.command } : {}),
+      ...(f.owner ? { owner: f.owner } : {}),
+      ...(f.team ? { team: f.team } : {}),
+      ...(f.ownerVia ? { ownerVia: f.ownerVia } : {}),
+      ...(f.purpose ? { purpose: f.purpose } : {}),
       evidence: f.evidence,
     },
   };

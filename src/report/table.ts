@@ -2,7 +2,7 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import Table from 'cli-table3';
 import type { Finding, Severity } from '../model/index.js';
-import { summaryLine } from './common.js';
+import { ownerCell, summaryLine } from './common.js';
 import { renderInput, type Renderer, type ReportHead } from './stream.js';
 import { cell, line, tty } from './terminal.js';
 import type { ReportInput } from './types.js';
@@ -42,11 +42,11 @@ export function* tableRenderer(head: ReportHead, opts: TableOptions): Renderer {
 
   if (failing.length > 0) {
     const table = new Table({
-      head: ['SEVERITY', 'RULE', 'WHERE', 'IDENTITY', 'CREDENTIAL', 'PTS', 'FINDING'],
+      head: ['SEVERITY', 'RULE', 'WHERE', 'IDENTITY', 'CREDENTIAL', 'OWNER', 'PTS', 'FINDING'],
       // cli-table3 colours headers itself unless told not to; colour is decided by the flag.
       style: { head: [], border: [], compact: true },
       wordWrap: true,
-      colWidths: [10, 31, 26, 24, 22, 5, 50],
+      colWidths: [10, 31, 26, 24, 22, 20, 5, 50],
     });
     for (const f of failing) {
       // Every cell but the painted severity is provider data: neutralised before it is wrapped.
@@ -56,6 +56,7 @@ export function* tableRenderer(head: ReportHead, opts: TableOptions): Renderer {
         cell(`${f.provider}/${f.scopeName || f.scopeId}`),
         truncate(tty(f.identityName), 60),
         truncate(tty(f.credentialExternalId ?? '—'), 40),
+        truncate(tty(ownerCell(f)), 40),
         String(f.points),
         cell(f.message),
       ]);

@@ -1,4 +1,5 @@
 import MarkdownIt from 'markdown-it';
+import { annotateFindings, attributeAll } from '../owners/annotate.js';
 import { describe, expect, it } from 'vitest';
 import { evaluate } from '../scoring/engine.js';
 import { NOW, credential, identity, input } from '../scoring/testing.js';
@@ -95,23 +96,28 @@ describe('markdown: no provider string adds markup', () => {
 
   function rendered(names: string[]) {
     const user = (name: string, i: number) =>
-      identity({ id: `i-${i}`, name, externalId: `arn:aws:iam::1:user/${i}`, owner: null });
+      identity({
+        id: `i-${i}`,
+        name,
+        externalId: `arn:aws:iam::1:user/${i}`,
+        owner: null,
+        // Owner and purpose are provider strings too (tags, descriptions).
+        tags: { owner: name, team: name },
+        attributes: { description: name },
+      });
     const ids = names.map(user);
-    const ev = evaluate(
-      input({
-        identities: ids,
-        credentials: ids.map((u, i) =>
-          credential(u, {
-            id: `c-${i}`,
-            externalId: names[i]!,
-            name: names[i]!,
-            createdAt: '2020-01-01T00:00:00.000Z',
-          }),
-        ),
+    const credentials = ids.map((u, i) =>
+      credential(u, {
+        id: `c-${i}`,
+        externalId: names[i]!,
+        name: names[i]!,
+        createdAt: '2020-01-01T00:00:00.000Z',
       }),
-      { rules: {}, exceptions: [] },
     );
-    return md.render(renderMarkdown({ ...ev, generatedAt: NOW.toISOString() }));
+    const ev = evaluate(input({ identities: ids, credentials }), { rules: {}, exceptions: [] });
+    const findings = annotateFindings(ev.findings, attributeAll({ identities: ids, credentials }));
+    expect(findings.some((f) => f.owner)).toBe(true);
+    return md.render(renderMarkdown({ ...ev, findings, generatedAt: NOW.toISOString() }));
   }
 
   it('renders names and messages as text, in a table that keeps its columns', () => {
@@ -121,7 +127,7 @@ describe('markdown: no provider string adds markup', () => {
     expect(html.match(/<h1>/g)).toHaveLength(1);
     const rows = html.split('<tbody>')[2]!.split('</tbody>')[0]!.split('<tr>').slice(1);
     expect(rows.length).toBeGreaterThanOrEqual(hostile.length);
-    for (const r of rows) expect(r.match(/<td[ >]/g)).toHaveLength(8);
+    for (const r of rows) expect(r.match(/<td[ >]/g)).toHaveLength(10);
     // Code spans hold the value exactly, whatever backticks it carries.
     expect(html).toContain('<code>tick`` ` x</code>');
     expect(html).toContain('<code>`lead</code>');

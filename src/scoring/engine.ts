@@ -152,7 +152,10 @@ function toFinding(
   siblings: readonly StoredCredential[],
 ): Finding {
   const { identity, credential } = hit;
-  const severity = hit.outcome === 'fail' ? settings.severity : 'info';
+  // A hit may name a lower severity for a milder case; a severity set in the policy wins.
+  const own =
+    settings.severity === rule.severity ? (hit.severity ?? rule.severity) : settings.severity;
+  const severity = hit.outcome === 'fail' ? own : 'info';
   const credentialExternalId = credential?.externalId ?? null;
   const fix = resolveFix(rule.id, rule.fix, identity, credential, siblings);
   return {

@@ -48,6 +48,8 @@ export interface RuleHit {
   credential?: StoredCredential;
   message: string;
   evidence: Record<string, unknown>;
+  /** A milder case than the rule's severity (unless the policy overrides the severity). */
+  severity?: Severity;
 }
 
 export interface RuleContext<O> {

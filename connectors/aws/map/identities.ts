@@ -2,7 +2,13 @@
  * IAM principals as identities: users (with their access keys and console password), the
  * account root (from the credential report), roles (with their trust analysis) and groups.
  */
-import { isoOrNull, type Credential, type Identity } from '../../../src/connector/index.js';
+import {
+  isoOrNull,
+  ownerCandidatesFromTags,
+  ownerCandidatesFromText,
+  type Credential,
+  type Identity,
+} from '../../../src/connector/index.js';
 import type { RawAccessKey, RawGroup, RawRole, RawTag, RawUser } from '../schema.js';
 import type { ReportRow } from './credential-report.js';
 import { accessKeyCredentials, consolePasswordCredential } from './credentials.js';
@@ -65,6 +71,7 @@ export function mapUser(
         arn,
         userId: user.UserId ?? null,
         path: user.Path ?? '/',
+        ownerCandidates: ownerCandidatesFromTags(tags, 'IAM tag'),
         groups: [...(user.GroupList ?? [])].sort(),
         consolePassword,
         mfaActive: row ? row.mfaActive : null,
@@ -161,6 +168,10 @@ export function mapRole(role: RawRole, accountId: string): Identity {
       path,
       serviceLinked: path.startsWith('/aws-service-role/'),
       description: role.Description ?? null,
+      ownerCandidates: [
+        ...ownerCandidatesFromTags(tags, 'IAM tag'),
+        ...ownerCandidatesFromText(role.Description, 'role description'),
+      ],
       maxSessionDuration: role.MaxSessionDuration ?? null,
       lastUsedRegion: role.RoleLastUsed?.Region ?? null,
       trustPolicy: trust,

@@ -4,6 +4,7 @@
  */
 import {
   isoOrNull,
+  ownerCandidatesFromText,
   type Credential,
   type CredentialStatus,
   type Identity,
@@ -63,6 +64,8 @@ export function mapServiceAccount(
       uniqueId: sa.uniqueId ?? null,
       resourceName: sa.name,
       description: sa.description ?? null,
+      // GCP records no owner: an `Owner: x` / `team: y` in the description is the convention.
+      ownerCandidates: ownerCandidatesFromText(sa.description, 'service account description'),
       disabled: sa.disabled === true,
       status: sa.disabled === true ? 'disabled' : 'enabled',
       oauth2ClientId: sa.oauth2ClientId ?? null,

@@ -1,6 +1,7 @@
 /** Deploy keys: SSH keys that read or write one repository. */
 import { createHash } from 'node:crypto';
 import { isoOrNull } from '../../../src/connector/index.js';
+import type { OwnerCandidate } from '../../../src/model/index.js';
 import type { DeployKeyPayload } from '../schema.js';
 import { ids, none, type Mapped } from './identities.js';
 
@@ -45,6 +46,16 @@ export function mapDeployKeys(repoFullName: string, items: DeployKeyPayload[]): 
         readOnly: k.read_only,
         owner: k.added_by ?? null,
         addedBy: k.added_by ?? null,
+        ownerCandidates: k.added_by
+          ? [
+              {
+                owner: k.added_by,
+                source: 'creator',
+                via: 'GitHub deploy key added_by',
+                confidence: 'medium',
+              } satisfies OwnerCandidate,
+            ]
+          : [],
       },
     });
     const access = k.read_only ? 'read' : 'write';

@@ -1,3 +1,4 @@
+import { loadOwnership, ownerFilter } from '../ownership.js';
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UserError } from '../../connector/kit/errors.js';
@@ -24,6 +25,8 @@ import { minRankOf, writeReport } from './report.js';
 import { VERSION } from '../../version.js';
 
 interface CheckFlags {
+  owner?: string;
+  team?: string;
   failOn: string;
   newOnly?: boolean;
   baseline?: string;
@@ -131,11 +134,15 @@ export async function run(cmd: Command): Promise<number> {
       return n;
     };
     let filter = failing;
-    let keep: ((x: Finding) => boolean) | undefined;
+    // Owner and purpose on every row; --owner/--team: each team gates its own credentials.
+    const { owners } = await loadOwnership(view);
+    const owned = ownerFilter(f, owners);
+    let keep: ((x: Finding) => boolean) | undefined = owned ? (x) => owned(x.subjectId) : undefined;
     const excluded: string[] = [];
-    let remaining = await count(failing);
+    let remaining = await count(failing, keep);
     if (accepted) {
-      keep = (x) => !accepted.has(x.fingerprint);
+      const mine = keep;
+      keep = (x) => !accepted.has(x.fingerprint) && (!mine || mine(x));
       const kept = await count(failing, keep);
       excluded.push(`${remaining - kept} accepted in ${f.baseline}`);
       remaining = kept;
@@ -155,6 +162,7 @@ export async function run(cmd: Command): Promise<number> {
     const gaps = await store.gapsInForce(view.run.id);
     const report = await storedReport(store, evaluation, gaps, filter, {
       format,
+      owners,
       ...(keep ? { keep } : {}),
     });
     const violations = report.head.summary.findings;

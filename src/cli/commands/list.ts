@@ -17,6 +17,8 @@ interface ListFlags {
   removed?: boolean;
   sort: string;
   limit?: string;
+  owner?: string;
+  team?: string;
 }
 
 const csvList = (v: string | undefined): string[] | undefined =>
@@ -60,7 +62,16 @@ export async function run(cmd: Command): Promise<number> {
       ...(limit !== undefined ? { limit } : {}),
     };
     const { writeList } = await import('../list-output.js');
-    return await writeList(g, view, q, { format, identities: Boolean(f.identities) });
+    const { loadOwnership, ownerFilter } = await import('../ownership.js');
+    const { owners } = await loadOwnership(view);
+    const owned = ownerFilter(f, owners);
+    if (owned && limit !== undefined) delete q.limit; // filtered here: the limit applies after
+    return await writeList(g, view, q, {
+      format,
+      identities: Boolean(f.identities),
+      owners,
+      owned,
+    });
   } finally {
     await view.store.close();
   }

@@ -18,7 +18,7 @@ import { UserError } from '../../connector/index.js';
 import { loadActions, loadConnector } from '../../connector/registry.js';
 import { openCatalog, type Catalog } from '../../catalog/index.js';
 import { PlaybookStore } from '../../catalog/playbook-store.js';
-import { loadConfig } from '../../config/index.js';
+import { loadConfig, type OwnersConfig } from '../../config/index.js';
 import { applyRun, type EngineDeps, type Outcome } from '../../playbooks/engine.js';
 import { AuditKeyFile, auditKeyPath } from '../../playbooks/audit-key.js';
 import { saveRun } from '../../playbooks/housekeeping.js';
@@ -51,6 +51,7 @@ export class Session {
     readonly keys: AuditKeyFile,
     readonly providerOptions: Record<string, Record<string, unknown>>,
     readonly playbooks: { deleteAfterDays: number; overlapDays: number },
+    readonly owners: OwnersConfig = { map: [], notify: null },
   ) {
     this.store = new PlaybookStore(catalog.db, keys);
   }
@@ -62,7 +63,7 @@ export class Session {
     const path = catalogPath(g);
     const catalog = openCatalog(path);
     const keys = new AuditKeyFile(auditKeyPath(path, process.env), path);
-    return new Session(g, catalog, keys, config.providers, config.playbooks);
+    return new Session(g, catalog, keys, config.providers, config.playbooks, config.owners);
   }
 
   /** The config's timing, overridden by --cutover / --overlap-days; checked before planning. */
@@ -76,6 +77,8 @@ export class Session {
     const settings: PlanSettings = {
       deleteAfterDays: this.playbooks.deleteAfterDays,
       cutover: { mode, overlapDays: overlap },
+      notify: this.owners.notify,
+      ownersMap: this.owners.map,
     };
     checkPlanSettings(settings);
     return settings;

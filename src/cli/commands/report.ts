@@ -1,3 +1,4 @@
+import { loadOwnership, ownerFilter } from '../ownership.js';
 import type { Command } from 'commander';
 import { UserError } from '../../connector/kit/errors.js';
 import { parseProviders } from '../../connector/registry.js';
@@ -29,6 +30,8 @@ interface ReportFlags {
   output?: string;
   limit?: string;
   groupBy?: string;
+  owner?: string;
+  team?: string;
 }
 
 export function severityAtLeast(
@@ -102,8 +105,12 @@ export async function run(cmd: Command): Promise<number> {
       return 0;
     }
     const gaps = await view.store.gapsInForce(view.run.id);
+    const { owners } = await loadOwnership(view);
+    const owned = ownerFilter(f, owners);
     const report = await storedReport(view.store, view.evaluation, gaps, filter, {
       format,
+      owners,
+      ...(owned ? { keep: (x: { subjectId: string }) => owned(x.subjectId) } : {}),
       ...(limit !== undefined ? { maxRows: limit } : {}),
     });
     if (limit !== undefined && format !== 'table' && format !== 'markdown') {

@@ -1,3 +1,4 @@
+import { Attributor, ownerLabel, ownerWhy, type Attribution } from '../../owners/attribute.js';
 import type { Command } from 'commander';
 import { UserError } from '../../connector/kit/errors.js';
 import type { CatalogStore, ChangeRecord, StoredScore } from '../../catalog/index.js';
@@ -17,7 +18,9 @@ export async function run(cmd: Command, args: string[]): Promise<number> {
   const ref = args[0]!;
   const view = await openView(g);
   try {
-    return await render(view.store, view.evaluation.id, ref, format, colorEnabled(g));
+    // One identity and its credentials: attributed here, without reading the rest of the run.
+    const owners = new Attributor(view.config.owners.map);
+    return await render(view.store, view.evaluation.id, ref, format, colorEnabled(g), owners);
   } finally {
     await view.store.close();
   }
@@ -29,6 +32,7 @@ async function render(
   ref: string,
   format: string,
   color: boolean,
+  owners: Attributor,
 ): Promise<number> {
   const found = await store.resolve(ref);
   if (!found) {
@@ -56,11 +60,16 @@ async function render(
         {
           kind: found.kind,
           scope: found.scope,
-          identity: { ...identity, score: scores.get(identity.id) ?? null },
+          identity: {
+            ...identity,
+            score: scores.get(identity.id) ?? null,
+            ownership: owners.identity(identity),
+          },
           credentials: credentials.map((c) =>
             credentialView(
               { credential: c, identity: identityRef, score: scores.get(c.id) ?? null },
               now,
+              owners.credential(c, identity),
             ),
           ),
           grants,
@@ -87,8 +96,15 @@ async function render(
   );
   out(
     (found.kind === 'credential'
-      ? describeCredential(found.credential, identity, found.scope.name, now)
-      : describeIdentity(identity, found.scope.name, now)) + scoreLine(score),
+      ? describeCredential(
+          found.credential,
+          identity,
+          found.scope.name,
+          now,
+          owners.credential(found.credential, identity),
+        )
+      : describeIdentity(identity, found.scope.name, now, owners.identity(identity))) +
+      scoreLine(score),
   );
   if (found.kind === 'identity' || credentials.length) {
     out('\nCredentials');
@@ -159,12 +175,13 @@ function describeCredential(
   i: StoredIdentity,
   scopeName: string,
   now: Date,
+  owner: Attribution,
 ): string {
   const handle = x.attributes.handle;
   const lines = [
     line`provider   ${x.provider}  scope ${scopeName} (${x.scopeId})`,
     line`identity   ${i.kind} ${i.name}  ${i.externalId}`,
-    line`owner      ${i.owner ?? 'none recorded'}`,
+    ...ownerLines(owner),
     line`credential ${x.type} ${x.externalId}${typeof handle === 'string' && handle !== x.externalId ? `  (${handle})` : ''}`,
     line`status     ${x.status}${x.removedRun ? ` (removed in scan #${x.removedRun})` : ''}`,
     line`created    ${x.createdAt ? `${x.createdAt} (${shortAge(daysBetween(x.createdAt, now))} ago)` : 'unknown'}`,
@@ -190,11 +207,31 @@ function identityTitle(i: StoredIdentity): string {
   return line`${i.kind} ${i.name}  [${i.id}]`;
 }
 
-function describeIdentity(i: StoredIdentity, scopeName: string, now: Date): string {
+/** Owner and team with the signal they came from; a candidate is said to be one. */
+function ownerLines(a: Attribution): string[] {
+  const out: string[] = [];
+  if (!a.owner && !a.team) out.push('owner      none recorded');
+  else if (a.owned) out.push(line`owner      ${ownerLabel(a)}  from ${ownerWhy(a)}`);
+  else
+    out.push(
+      line`owner      none recorded; best candidate ${a.owner ?? a.team} from ${ownerWhy(a)}`,
+    );
+  const others = a.candidates.slice(1, 4).map((x) => line`${x.owner ?? x.team} (${x.via})`);
+  if (others.length) out.push(`           also: ${others.join(', ')}`);
+  out.push(line`purpose    ${a.purpose ? `${a.purpose}  (${a.purposeVia})` : 'none recorded'}`);
+  return out;
+}
+
+function describeIdentity(
+  i: StoredIdentity,
+  scopeName: string,
+  now: Date,
+  owner: Attribution,
+): string {
   const lines = [
     line`provider   ${i.provider}  scope ${scopeName} (${i.scopeId})`,
     line`identity   ${i.kind} ${i.name}  ${i.externalId}`,
-    line`owner      ${i.owner ?? 'none recorded'}`,
+    ...ownerLines(owner),
     line`created    ${i.createdAt ?? 'unknown'}`,
     line`last used  ${lastUsedLabel(i.lastUsedAt, i.lastUsedKnown, now)}`,
   ];

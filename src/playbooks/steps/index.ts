@@ -4,6 +4,8 @@ import { create } from './create.js';
 import { cutover } from './cutover.js';
 import { deactivate } from './deactivate.js';
 import { del } from './delete.js';
+import { noticePeriod } from './notice-period.js';
+import { notify } from './notify.js';
 import { sinkPut } from './sink-put.js';
 import { sinkVerify } from './sink-verify.js';
 import type { StepModule } from './types.js';
@@ -16,6 +18,8 @@ export const STEPS: Record<StepAction, StepModule> = {
   cutover,
   deactivate,
   delete: del,
+  notify,
+  'notice-period': noticePeriod,
 };
 
 export type { RollbackState, StepModule, StepOutcome, UndoOutcome } from './types.js';

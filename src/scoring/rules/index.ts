@@ -16,6 +16,7 @@ import { identityDormant } from './identity-dormant.js';
 import { multipleActiveKeys } from './multiple-active-keys.js';
 import { noOwner } from './no-owner.js';
 import { oidcTrustNoSubject } from './oidc-trust-no-subject.js';
+import { ownerDeparted } from './owner-departed.js';
 import { permissionsManagement } from './permissions-management.js';
 import { privilegeEscalation } from './privilege-escalation.js';
 import { resourceExposure } from './resource-exposure.js';
@@ -42,6 +43,7 @@ export const RULES: readonly AnyRule[] = [
   multipleActiveKeys,
   noOwner,
   oidcTrustNoSubject,
+  ownerDeparted,
   permissionsManagement,
   privilegeEscalation,
   resourceExposure,
