@@ -78,7 +78,8 @@ export async function run(cmd: Command): Promise<number> {
   const started = performance.now();
   const abort = new AbortController();
   // Every request in flight listens for Ctrl-C on this one signal: many listeners are expected.
-  setMaxListeners(0, abort.signal);
+  // (Not 0, "unlimited": Node 20's getMaxListeners then throws for an AbortSignal.)
+  setMaxListeners(1024, abort.signal);
   const progress = createProgress(progressWanted(g.quiet) && format === 'table', providers);
   // The bars are put away first, or their next redraw would overwrite the message.
   const detach = onInterrupt(abort, g, () => progress.stop());
