@@ -5,20 +5,7 @@
  * document at a time; the core plans the change (pure), journals it and rolls it back.
  */
 import type { ActionResult, ConnectorContext } from './index.js';
-import type { IdentityKind, Scope } from '../model/index.js';
-
-/** What a document is, so the core knows how it may be narrowed. */
-export type GrantDocumentKind =
-  /** A policy embedded in the identity (AWS inline policy): rewritten in place. */
-  | 'inline-policy'
-  /** The attachment of a policy the identity does not own (AWS-managed): detached, not edited. */
-  | 'attachment'
-  /** The default version of a policy the customer owns: a new version becomes default. */
-  | 'policy-version'
-  /** An IAM policy binding set on a resource (GCP): etag-checked read-modify-write. */
-  | 'binding'
-  /** A role assignment (Azure RBAC, app role): removed. */
-  | 'assignment';
+import type { GrantDocumentKind, IdentityKind, Scope, TrimChange } from '../model/index.js';
 
 /** One document granting an identity permissions, exactly as the provider holds it now. */
 export interface GrantDocument {
@@ -51,27 +38,35 @@ export interface TrimSubject {
   attributes: Record<string, unknown>;
 }
 
-/** One planned change of one document: the exact text before and after. */
-export interface TrimChange {
-  address: string;
-  kind: GrantDocumentKind;
-  name: string;
-  /** Exact text when planned; null = did not exist. */
-  before: string | null;
-  /** Version when planned (drift: someone made another version default). */
-  beforeVersion: string | null;
-  /** Exact text to hold after the change; null = removed / detached. */
-  after: string | null;
-  /** Facts of the document when planned (versions that existed, to tell ours apart). */
-  facts: Record<string, unknown>;
-}
-
 /** What a write did, journaled so `restore` can undo it in another process. */
 export interface TrimWriteResult extends ActionResult {
   detail: Record<string, string | null>;
 }
 
+/** One permission a document grants, and the usage key evidence is kept under. */
+export interface GrantedPermission {
+  /** As written: `s3:GetObject`, `s3:*`, `*`, `roles/storage.admin`. */
+  permission: string;
+  /** The unit usage is reported for (AWS Access Advisor: the service namespace); `*` = all. */
+  service: string;
+}
+
+/** A narrowed document: its new text (null = remove or detach it entirely). */
+export interface Narrowed {
+  after: string | null;
+  /** Permissions the new text no longer grants. */
+  removed: GrantedPermission[];
+}
+
 export interface TrimActions {
+  /** What a document grants (its Allow statements), per usage key. */
+  permissionsOf(doc: GrantDocument): GrantedPermission[];
+  /**
+   * The document without the services in `unused`; a grant of everything (`*`) becomes a grant
+   * of the `used` services. null: this document cannot be narrowed this way (an AWS-managed
+   * policy that is only partly unused: it can only be detached whole).
+   */
+  narrow(doc: GrantDocument, unused: ReadonlySet<string>, used: readonly string[]): Narrowed | null;
   /** Every grant document of the identity, read now: plan, drift checks and verification. */
   read(ctx: ConnectorContext, subject: TrimSubject): Promise<GrantDocument[]>;
   /** Makes `change.after` hold. Idempotent: a document already holding `after` is left alone. */

@@ -14,6 +14,7 @@ import {
 } from '../../../src/connector/index.js';
 import { sessionFor } from '../actions.js';
 import { IamPolicies, type PrincipalKind } from './client.js';
+import { narrow, permissionsOf } from './narrow.js';
 
 /** The marker a present attachment reads as (an attachment has no text of its own). */
 export const ATTACHED = 'attached';
@@ -112,6 +113,9 @@ const arnOf = (change: TrimChange) => change.address.slice(change.address.indexO
 const MAX_VERSIONS = 5;
 
 export const trim: TrimActions = {
+  permissionsOf,
+  narrow,
+
   untouchable(subject) {
     const path = subject.attributes.path;
     if (

@@ -7,6 +7,7 @@ import { del } from './delete.js';
 import { sinkPut } from './sink-put.js';
 import { sinkVerify } from './sink-verify.js';
 import type { StepModule } from './types.js';
+import { grantChange } from '../trim/step.js';
 
 export const STEPS: Record<StepAction, StepModule> = {
   'delete-sibling': del,
@@ -16,6 +17,7 @@ export const STEPS: Record<StepAction, StepModule> = {
   cutover,
   deactivate,
   delete: del,
+  'grant-change': grantChange,
 };
 
 export type { RollbackState, StepModule, StepOutcome, UndoOutcome } from './types.js';
