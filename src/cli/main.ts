@@ -158,6 +158,18 @@ program
   .action(lazy(() => import('./commands/revoke.js')));
 
 program
+  .command('trim')
+  .description(
+    "plan (and with --apply run) removing an identity's unused privilege: a before → after diff of its permissions",
+  )
+  .argument('<identity>', 'identity: short id (i-…), ARN or name')
+  .option('--window-days <n>', 'unused = not used for this many days (default 90)')
+  .option('--min-age-days <n>', 'identities younger than this are not trimmed (default 90)')
+  .option('--apply', 'apply the plan (it is saved and printed first)')
+  .option('-y, --yes', 'do not ask before changing policies')
+  .action(lazy(() => import('./commands/trim.js')));
+
+program
   .command('rotate')
   .description(
     'plan (and with --apply run) a rotation: new credential into a sink, old one retired',
