@@ -20,7 +20,12 @@ interface TrimFlags extends ApplyFlags {
   minAgeDays?: string;
 }
 
-function whole(flag: string, raw: string | undefined, fallback: number, lim: { min: number; max: number }): number {
+function whole(
+  flag: string,
+  raw: string | undefined,
+  fallback: number,
+  lim: { min: number; max: number },
+): number {
   if (raw === undefined) return fallback;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < lim.min || n > lim.max)
@@ -31,8 +36,18 @@ function whole(flag: string, raw: string | undefined, fallback: number, lim: { m
 export function trimSettings(f: TrimFlags): TrimSettings {
   return {
     ...TRIM_DEFAULTS,
-    windowDays: whole('--window-days', f.windowDays, TRIM_DEFAULTS.windowDays, TRIM_LIMITS.windowDays),
-    minAgeDays: whole('--min-age-days', f.minAgeDays, TRIM_DEFAULTS.minAgeDays, TRIM_LIMITS.minAgeDays),
+    windowDays: whole(
+      '--window-days',
+      f.windowDays,
+      TRIM_DEFAULTS.windowDays,
+      TRIM_LIMITS.windowDays,
+    ),
+    minAgeDays: whole(
+      '--min-age-days',
+      f.minAgeDays,
+      TRIM_DEFAULTS.minAgeDays,
+      TRIM_LIMITS.minAgeDays,
+    ),
   };
 }
 
@@ -52,7 +67,11 @@ export async function run(cmd: Command, args: string[]): Promise<number> {
         catalog: s.catalog,
         loadActions,
         contextFor: (provider, demo) =>
-          s.context(provider, { demo, credentialId: found?.identity.id ?? '', createdAt: new Date().toISOString() } as never),
+          s.context(provider, {
+            demo,
+            credentialId: found?.identity.id ?? '',
+            createdAt: new Date().toISOString(),
+          } as never),
         exceptions: config.policy.exceptions,
         settings,
         now: new Date(),

@@ -15,7 +15,10 @@ export async function checkTrimDrift(
   const then = new Set(plan.snapshot.siblings.map((s) => s.externalId));
   const name = (k: string) => k.slice(0, k.lastIndexOf('@'));
   const changed = [...then].filter((k) => !now.has(k)).map(name);
-  const appeared = [...now].filter((k) => !then.has(k)).map(name).filter((n) => !changed.includes(n));
+  const appeared = [...now]
+    .filter((k) => !then.has(k))
+    .map(name)
+    .filter((n) => !changed.includes(n));
   if (changed.length + appeared.length > 0) {
     const parts = [
       changed.length ? `${changed.join(', ')} changed or disappeared` : '',

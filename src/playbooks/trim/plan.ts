@@ -34,7 +34,11 @@ export interface TrimSettings {
   maxEvidenceAgeDays: number;
 }
 
-export const TRIM_DEFAULTS: TrimSettings = { windowDays: 90, minAgeDays: 90, maxEvidenceAgeDays: 7 };
+export const TRIM_DEFAULTS: TrimSettings = {
+  windowDays: 90,
+  minAgeDays: 90,
+  maxEvidenceAgeDays: 7,
+};
 
 export const TRIM_LIMITS = {
   windowDays: { min: 1, max: 400 }, // Access Advisor tracks 400 days
@@ -93,7 +97,9 @@ function refusal(input: TrimInput): string | null {
 }
 
 function lastUseWords(at: string | null, now: Date): string {
-  return at === null ? 'never used' : `last used ${days(now.getTime() - new Date(at).getTime())} days ago`;
+  return at === null
+    ? 'never used'
+    : `last used ${days(now.getTime() - new Date(at).getTime())} days ago`;
 }
 
 export function planTrim(input: TrimInput): TrimPlanResult {
@@ -116,7 +122,11 @@ export function planTrim(input: TrimInput): TrimPlanResult {
   const notes: string[] = [];
   for (const doc of input.documents) {
     const perms = actions.permissionsOf(doc);
-    const line = (p: { permission: string; service: string }, change: PermissionDiffLine['change'], evidence: string): PermissionDiffLine => ({
+    const line = (
+      p: { permission: string; service: string },
+      change: PermissionDiffLine['change'],
+      evidence: string,
+    ): PermissionDiffLine => ({
       source: doc.name,
       permission: p.permission,
       service: p.service,
@@ -124,24 +134,38 @@ export function planTrim(input: TrimInput): TrimPlanResult {
       lastUsedAt: usage.services.get(p.service) ?? null,
       evidence,
     });
-    const keepAll = (evidence: string) => perms.forEach((p) => diff.push(line(p, 'kept', evidence)));
+    const keepAll = (evidence: string) =>
+      perms.forEach((p) => diff.push(line(p, 'kept', evidence)));
     if (doc.changedAt && new Date(doc.changedAt).getTime() > cutoff) {
-      keepAll(`changed ${days(now.getTime() - new Date(doc.changedAt).getTime())} days ago: younger than the ${settings.windowDays}-day window`);
+      keepAll(
+        `changed ${days(now.getTime() - new Date(doc.changedAt).getTime())} days ago: younger than the ${settings.windowDays}-day window`,
+      );
       continue;
     }
     if (doc.kind === 'policy-version' && Number(doc.facts.attachments ?? 1) > 1) {
-      keepAll(`attached to ${String(doc.facts.attachments)} principals: narrowing it would narrow them too`);
-      notes.push(`${doc.name} is shared by ${String(doc.facts.attachments)} principals and was left as it is`);
+      keepAll(
+        `attached to ${String(doc.facts.attachments)} principals: narrowing it would narrow them too`,
+      );
+      notes.push(
+        `${doc.name} is shared by ${String(doc.facts.attachments)} principals and was left as it is`,
+      );
       continue;
     }
     const unused = new Set(perms.map((p) => p.service).filter((s) => s !== '*' && isUnused(s)));
     // A grant of everything is narrowed to the services used in the window.
-    if (perms.some((p) => p.service === '*' && !p.permission.startsWith('NotAction:'))) unused.add('*');
+    if (perms.some((p) => p.service === '*' && !p.permission.startsWith('NotAction:')))
+      unused.add('*');
     const narrowed = unused.size ? actions.narrow(doc, unused, used) : null;
     if (!narrowed || narrowed.removed.length === 0 || narrowed.after === doc.document) {
       if (unused.size && !narrowed && doc.kind === 'attachment')
-        notes.push(`${doc.name} is AWS-managed and only partly unused: detaching it would remove used permissions, so it was kept`);
-      keepAll(unused.size ? 'in use, or cannot be narrowed without removing used permissions' : 'used within the window');
+        notes.push(
+          `${doc.name} is AWS-managed and only partly unused: detaching it would remove used permissions, so it was kept`,
+        );
+      keepAll(
+        unused.size
+          ? 'in use, or cannot be narrowed without removing used permissions'
+          : 'used within the window',
+      );
       continue;
     }
     const removedSet = new Set(narrowed.removed.map((r) => r.permission));
@@ -160,7 +184,14 @@ export function planTrim(input: TrimInput): TrimPlanResult {
       } else diff.push(line(p, 'kept', lastUseWords(usage.services.get(p.service) ?? null, now)));
     }
     if (unused.has('*') && narrowed.after !== null)
-      for (const s of used) diff.push(line({ permission: `${s}:*`, service: s }, 'added', `replaces '*': ${lastUseWords(usage.services.get(s) ?? null, now)}`));
+      for (const s of used)
+        diff.push(
+          line(
+            { permission: `${s}:*`, service: s },
+            'added',
+            `replaces '*': ${lastUseWords(usage.services.get(s) ?? null, now)}`,
+          ),
+        );
     changes.push({
       address: doc.address,
       kind: doc.kind,
@@ -173,7 +204,10 @@ export function planTrim(input: TrimInput): TrimPlanResult {
   }
 
   const steps: PlanStep[] = changes.map((c, i) => stepFor(c, i + 1));
-  if (changes.length === 0) notes.push('nothing to remove: every granted service was used within the window or has no evidence');
+  if (changes.length === 0)
+    notes.push(
+      'nothing to remove: every granted service was used within the window or has no evidence',
+    );
   const plan: Plan = {
     version: 2,
     kind: 'trim',
@@ -230,8 +264,14 @@ function stepFor(c: TrimChange, seq: number): PlanStep {
     case 'inline-policy':
       return {
         ...base,
-        summary: c.after === null ? `delete inline policy ${c.name} (nothing in it is used)` : `rewrite inline policy ${c.name} without its unused services`,
-        changes: c.after === null ? `inline policy ${c.name} removed` : `inline policy ${c.name} replaced by the narrowed document`,
+        summary:
+          c.after === null
+            ? `delete inline policy ${c.name} (nothing in it is used)`
+            : `rewrite inline policy ${c.name} without its unused services`,
+        changes:
+          c.after === null
+            ? `inline policy ${c.name} removed`
+            : `inline policy ${c.name} replaced by the narrowed document`,
         undo: `put inline policy ${c.name} back, byte for byte, from the journal`,
       };
     case 'attachment':

@@ -34,22 +34,36 @@ export function usageFromGrants(grants: StoredGrant[], observedAt: string | null
     known,
     services,
     observedAt,
-    source: known ? `last access per service from the scan of ${observedAt ?? 'unknown date'}` : 'the scan recorded no usage (a coverage gap)',
+    source: known
+      ? `last access per service from the scan of ${observedAt ?? 'unknown date'}`
+      : 'the scan recorded no usage (a coverage gap)',
   };
 }
 
 export function excludedBy(
   exceptions: readonly PolicyException[],
-  identity: { id: string; externalId: string; name: string; provider: ProviderId; scopeId: string; scopeName: string },
+  identity: {
+    id: string;
+    externalId: string;
+    name: string;
+    provider: ProviderId;
+    scopeId: string;
+    scopeName: string;
+  },
   now: Date,
 ): PolicyException | null {
   return (
     exceptions.find((e) => {
       if (e.rule && !(TRIM_RULES as readonly string[]).includes(e.rule)) return false;
       if (e.provider && e.provider !== identity.provider) return false;
-      if (e.scope && !globMatch(e.scope, identity.scopeId) && !globMatch(e.scope, identity.scopeName))
+      if (
+        e.scope &&
+        !globMatch(e.scope, identity.scopeId) &&
+        !globMatch(e.scope, identity.scopeName)
+      )
         return false;
-      if (e.id && !globMatch(e.id, identity.id) && !globMatch(e.id, identity.externalId)) return false;
+      if (e.id && !globMatch(e.id, identity.id) && !globMatch(e.id, identity.externalId))
+        return false;
       const until = (e as { expires?: string }).expires;
       return !until || new Date(until) > now;
     }) ?? null
@@ -69,15 +83,20 @@ export interface TrimPrepareDeps {
 
 export async function makeTrimPlan(deps: TrimPrepareDeps, ref: string): Promise<TrimPlanResult> {
   const found = deps.catalog.resolve(ref);
-  if (!found) throw new UserError(`no identity '${ref}' in the catalog (see 'nhi list identities')`);
+  if (!found)
+    throw new UserError(`no identity '${ref}' in the catalog (see 'nhi list identities')`);
   if (found.kind !== 'identity')
     throw new UserError(`${ref} is a credential: trim acts on an identity (${found.identity.id})`);
   const { identity, scope, grants } = found;
   if (identity.removedRun !== null)
-    throw new UserError(`${identity.name} (${identity.id}) is gone since scan ${identity.removedRun}`);
+    throw new UserError(
+      `${identity.name} (${identity.id}) is gone since scan ${identity.removedRun}`,
+    );
   const actions = await deps.loadActions(identity.provider);
   if (!actions.trim)
-    throw new UserError(`nhi cannot trim ${identity.provider} identities yet (see 'nhi trim --help')`);
+    throw new UserError(
+      `nhi cannot trim ${identity.provider} identities yet (see 'nhi trim --help')`,
+    );
   const exception = excludedBy(deps.exceptions, identity, deps.now);
   const subject = {
     scope,

@@ -42,9 +42,15 @@ export type DocState = 'before' | 'after' | 'other';
 /** Whether the provider's document is the planned one, the narrowed one, or someone else's. */
 export function stateOf(change: TrimChange, doc: GrantDocument | undefined): DocState {
   const text = doc?.document ?? null;
-  if (text === change.before && (change.kind !== 'policy-version' || doc?.version === change.beforeVersion))
+  if (
+    text === change.before &&
+    (change.kind !== 'policy-version' || doc?.version === change.beforeVersion)
+  )
     return 'before';
-  if (text === change.after && (change.kind !== 'policy-version' || doc?.version !== change.beforeVersion))
+  if (
+    text === change.after &&
+    (change.kind !== 'policy-version' || doc?.version !== change.beforeVersion)
+  )
     return 'after';
   return 'other';
 }
@@ -66,12 +72,15 @@ export const grantChange: StepModule = {
     let detail: Record<string, string | null> = {};
     let requestId: string | null = null;
     if (state === 'before') {
-      const r = await effect(live, 'grant-change', () => t.write(live.ctx, subjectOf(live.plan), change));
+      const r = await effect(live, 'grant-change', () =>
+        t.write(live.ctx, subjectOf(live.plan), change),
+      );
       detail = r.detail;
       requestId = r.requestId;
     }
     const now = stateOf(change, await current(live, change));
-    if (now !== 'after') throw new Error(`${change.name} does not read back as the narrowed document`);
+    if (now !== 'after')
+      throw new Error(`${change.name} does not read back as the narrowed document`);
     return { result: { address: change.address, ...detail }, requestId };
   },
 
@@ -83,17 +92,25 @@ export const grantChange: StepModule = {
     const state = stateOf(change, doc);
     // Restored already, or never changed; with a version created, its cleanup still runs.
     if (state === 'before' && change.kind !== 'policy-version') return null;
-    if (state === 'other' && !(change.kind === 'policy-version' && doc?.version === change.beforeVersion))
+    if (
+      state === 'other' &&
+      !(change.kind === 'policy-version' && doc?.version === change.beforeVersion)
+    )
       throw new DriftError(
         `${change.name} was changed by someone else since nhi applied run ${live.run.id}; rollback refused for it (nothing restored): compare and restore by hand, the previous document is in 'nhi playbook show ${live.run.id} --json'`,
       );
-    const written = j.status === 'done' ? ((j.result ?? {}) as Record<string, string | null>) : null;
+    const written =
+      j.status === 'done' ? ((j.result ?? {}) as Record<string, string | null>) : null;
     const r = await effect(live, 'grant-restore', () =>
       t.restore(live.ctx, subjectOf(live.plan), change, written),
     );
     if (stateOf(change, await current(live, change)) !== 'before')
       throw new Error(`${change.name} does not read back as the previous document after restoring`);
     live.deps.say(`restored ${change.name}`);
-    return { result: { target: change.address, restored: true }, requestId: r.requestId, audited: true };
+    return {
+      result: { target: change.address, restored: true },
+      requestId: r.requestId,
+      audited: true,
+    };
   },
 };
