@@ -206,6 +206,14 @@ program
     "rotation: retire old credentials 'now' or once the new ones are 'in-use' (default)",
   )
   .option('--overlap-days <n>', 'rotation: longest wait for a new credential to be used')
+  .option(
+    '--window-days <n>',
+    'unused-grant/admin-grant (trim): unused = not used for n days (default 90)',
+  )
+  .option(
+    '--min-age-days <n>',
+    'unused-grant/admin-grant (trim): skip identities younger than n days (default 90)',
+  )
   .action(lazy(() => import('./commands/remediate.js')));
 
 const playbook = program

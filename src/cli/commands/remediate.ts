@@ -17,6 +17,8 @@ import { formatOf, globalsOf } from '../globals.js';
 import { note, out } from '../output.js';
 import { saveShowApply, Session, type ApplyFlags, type CutoverFlags } from './playbook-session.js';
 import { planFor } from './revoke.js';
+import { remediateTrim } from './trim.js';
+import { TRIM_RULES } from '../../playbooks/trim/prepare.js';
 
 interface RemediateFlags extends ApplyFlags, CutoverFlags {
   rule?: string;
@@ -45,6 +47,8 @@ export async function run(cmd: Command): Promise<number> {
   if (!f.rule) throw new UserError('remediate needs --rule <rule id>');
   if (f.plan && f.apply) throw new UserError('--plan and --apply exclude each other');
   const rule = ruleById(f.rule);
+  if ((TRIM_RULES as readonly string[]).includes(rule.id))
+    return remediateTrim(cmd, f, rule.id, format);
   if (rule.playbook !== 'revoke' && rule.playbook !== 'rotate') {
     throw new UserError(
       `rule ${rule.id} has ${rule.playbook ? `the '${rule.playbook}' playbook, which nhi cannot apply automatically` : 'no playbook'}`,

@@ -5,14 +5,14 @@
  * `nhi playbook resume <run>`); `nhi playbook rollback <run>` restores the exact documents.
  */
 import type { Command } from 'commander';
-import { UserError } from '../../connector/index.js';
+import { UserError, type Plan } from '../../connector/index.js';
 import { loadActions } from '../../connector/registry.js';
 import { loadConfig } from '../../config/index.js';
 import { openRunHint } from '../../playbooks/housekeeping.js';
 import { TRIM_DEFAULTS, TRIM_LIMITS, type TrimSettings } from '../../playbooks/trim/plan.js';
 import { makeTrimPlan } from '../../playbooks/trim/prepare.js';
 import { formatOf, globalsOf } from '../globals.js';
-import { out } from '../output.js';
+import { note, out } from '../output.js';
 import { saveShowApply, Session, type ApplyFlags } from './playbook-session.js';
 
 interface TrimFlags extends ApplyFlags {
@@ -51,6 +51,49 @@ export function trimSettings(f: TrimFlags): TrimSettings {
   };
 }
 
+type TrimOutcome =
+  | { identity: string; runId: number; status: string }
+  | { identity: string; skipped: string; openRun?: number; nothing?: boolean };
+
+/** Plans (and with --apply applies) one identity's trim; a refusal is a skip, not a crash. */
+async function trimOne(
+  s: Session,
+  ref: string,
+  settings: TrimSettings,
+  exceptions: Parameters<typeof makeTrimPlan>[0]['exceptions'],
+  f: ApplyFlags,
+  format: string,
+): Promise<TrimOutcome> {
+  const found = s.catalog.resolve(ref);
+  const open = found?.kind === 'identity' ? s.store.openRunFor(found.identity.id) : null;
+  if (open) return { identity: ref, skipped: openRunHint(open), openRun: open.id };
+  const result = await makeTrimPlan(
+    {
+      catalog: s.catalog,
+      loadActions,
+      // The session builds a provider context from a plan's demo flag and dates.
+      contextFor: (provider, demo) =>
+        s.context(provider, {
+          demo,
+          credentialId: found?.identity.id ?? '',
+          createdAt: new Date().toISOString(),
+        } as Plan),
+      exceptions,
+      settings,
+      now: new Date(),
+    },
+    ref,
+  );
+  if ('refused' in result) return { identity: ref, skipped: result.refused };
+  const { plan } = result;
+  if (plan.steps.length === 0) {
+    if (format !== 'json') out(`${plan.identityName}: nothing to trim. ${plan.notes.join('; ')}`);
+    return { identity: ref, skipped: 'nothing to trim', nothing: true };
+  }
+  const { runId, outcome } = await saveShowApply(s, plan, f, format);
+  return { identity: ref, runId, status: outcome?.status ?? 'planned' };
+}
+
 export async function run(cmd: Command, args: string[]): Promise<number> {
   const f = cmd.opts() as TrimFlags;
   const g = globalsOf(cmd);
@@ -59,35 +102,67 @@ export async function run(cmd: Command, args: string[]): Promise<number> {
   const config = await loadConfig({ path: g.config, cwd: process.cwd() });
   const s = await Session.open(cmd);
   try {
-    const found = s.catalog.resolve(args[0]!);
-    const open = found?.kind === 'identity' ? s.store.openRunFor(found.identity.id) : null;
-    if (open) throw new UserError(openRunHint(open));
-    const result = await makeTrimPlan(
-      {
-        catalog: s.catalog,
-        loadActions,
-        contextFor: (provider, demo) =>
-          s.context(provider, {
-            demo,
-            credentialId: found?.identity.id ?? '',
-            createdAt: new Date().toISOString(),
-          } as never),
-        exceptions: config.policy.exceptions,
-        settings,
-        now: new Date(),
-      },
-      args[0]!,
-    );
-    if ('refused' in result) throw new UserError(result.refused);
-    const { plan } = result;
-    if (plan.steps.length === 0) {
-      if (format === 'json') out(JSON.stringify({ runId: null, plan, outcome: null }, null, 2));
-      else out(`${plan.identityName}: nothing to trim. ${plan.notes.join('; ')}`);
-      return 0;
-    }
-    const { runId, outcome } = await saveShowApply(s, plan, f, format);
-    if (format === 'json') out(JSON.stringify({ runId, plan, outcome }, null, 2));
+    const r = await trimOne(s, args[0]!, settings, config.policy.exceptions, f, format);
+    if (format === 'json') out(JSON.stringify(r, null, 2));
+    if ('skipped' in r && !r.nothing) throw new UserError(r.skipped);
     return 0;
+  } finally {
+    await s.close();
+  }
+}
+
+/**
+ * `nhi remediate --rule unused-grant|admin-grant`: one trim per identity the rule flags in the
+ * latest scored scan (a finding on a credential's grant trims its identity).
+ */
+export async function remediateTrim(
+  cmd: Command,
+  f: ApplyFlags & { windowDays?: string; minAgeDays?: string },
+  ruleId: string,
+  format: string,
+): Promise<number> {
+  const g = globalsOf(cmd);
+  const settings = trimSettings(f);
+  const config = await loadConfig({ path: g.config, cwd: process.cwd() });
+  const s = await Session.open(cmd);
+  try {
+    const run = s.catalog.latestRun();
+    if (!run || !s.catalog.hasEvaluation(run.id))
+      throw new UserError('the latest scan has no scores: run nhi scan first');
+    const findings = s.catalog
+      .findings(run.id)
+      .filter((x) => x.ruleId === ruleId && x.outcome === 'fail');
+    const identities = new Set<string>();
+    for (const x of findings) {
+      if (x.subjectKind === 'identity') identities.add(x.subjectId);
+      else {
+        const c = s.catalog.resolve(x.subjectId);
+        if (c?.kind === 'credential') identities.add(c.identity.id);
+      }
+    }
+    const results: TrimOutcome[] = [];
+    for (const id of [...identities].sort()) {
+      try {
+        if (format !== 'json') out('');
+        const r = await trimOne(s, id, settings, config.policy.exceptions, f, format);
+        if ('skipped' in r && format !== 'json' && !r.nothing)
+          note(s.g, `${id}: skipped: ${r.skipped}`);
+        results.push(r);
+      } catch (err) {
+        if (!(err as { isUserError?: boolean }).isUserError) throw err;
+        results.push({ identity: id, skipped: (err as Error).message });
+        if (format !== 'json') note(s.g, `${id}: skipped: ${(err as Error).message}`);
+      }
+    }
+    const planned = results.filter((r) => 'runId' in r).length;
+    if (format === 'json')
+      out(JSON.stringify({ rule: ruleId, playbook: 'trim', results }, null, 2));
+    else
+      out(
+        `\n${ruleId}: ${findings.length} finding(s) on ${identities.size} identit${identities.size === 1 ? 'y' : 'ies'}, ${planned} trim plan(s) saved` +
+          (f.apply ? '' : ' — nothing changed; apply one with nhi playbook resume <run>'),
+      );
+    return results.some((r) => 'skipped' in r && !r.nothing && r.openRun === undefined) ? 2 : 0;
   } finally {
     await s.close();
   }
