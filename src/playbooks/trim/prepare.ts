@@ -6,10 +6,11 @@
 import type {
   ConnectorActions,
   ConnectorContext,
+  GrantDocument,
   ProviderId,
   StoredGrant,
 } from '../../connector/index.js';
-import { UserError } from '../../connector/index.js';
+import { isApiError, UserError } from '../../connector/index.js';
 import type { Catalog } from '../../catalog/index.js';
 import { globMatch } from '../../scoring/glob.js';
 import type { PolicyException } from '../../scoring/policy.js';
@@ -111,7 +112,16 @@ export async function makeTrimPlan(deps: TrimPrepareDeps, ref: string): Promise<
   const observedAt = deps.catalog.run(identity.lastSeenRun)?.startedAt ?? null;
   const usage = deps.usage ?? usageFromGrants(grants, observedAt);
   const ctx = await deps.contextFor(identity.provider, found.runDemo);
-  const documents = untouchable ? [] : await actions.trim.read(ctx, subject);
+  let documents: GrantDocument[] = [];
+  try {
+    if (!untouchable) documents = await actions.trim.read(ctx, subject);
+  } catch (e) {
+    // A provider that cannot answer (denied, an endpoint without these calls) is one line.
+    if (!isApiError(e)) throw e;
+    throw new UserError(
+      `${identity.name}: could not read its policies at ${identity.provider}${found.runDemo ? ' (the demo stand-in)' : ''}: ${e.message}; nothing was planned`,
+    );
+  }
   return planTrim({
     identity,
     scope,
