@@ -5,7 +5,7 @@
  * `nhi playbook resume <run>`); `nhi playbook rollback <run>` restores the exact documents.
  */
 import type { Command } from 'commander';
-import { UserError, type Plan } from '../../connector/index.js';
+import { UserError, type Finding, type Plan } from '../../connector/index.js';
 import { loadActions } from '../../connector/registry.js';
 import { loadConfig } from '../../config/index.js';
 import { openRunHint } from '../../playbooks/housekeeping.js';
@@ -119,6 +119,7 @@ export async function remediateTrim(
   cmd: Command,
   f: ApplyFlags & { windowDays?: string; minAgeDays?: string },
   ruleId: string,
+  findings: readonly Finding[],
   format: string,
 ): Promise<number> {
   const g = globalsOf(cmd);
@@ -126,12 +127,6 @@ export async function remediateTrim(
   const config = await loadConfig({ path: g.config, cwd: process.cwd() });
   const s = await Session.open(cmd);
   try {
-    const run = s.catalog.latestRun();
-    if (!run || !s.catalog.hasEvaluation(run.id))
-      throw new UserError('the latest scan has no scores: run nhi scan first');
-    const findings = s.catalog
-      .findings(run.id)
-      .filter((x) => x.ruleId === ruleId && x.outcome === 'fail');
     const identities = new Set<string>();
     for (const x of findings) {
       if (x.subjectKind === 'identity') identities.add(x.subjectId);
