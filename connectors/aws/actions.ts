@@ -21,6 +21,7 @@ import { AwsSession, baseCredentials } from './client.js';
 import { keyStatus } from './map/credentials.js';
 import { resolveSettings } from './options.js';
 import type { RawAccessKey } from './schema.js';
+import { trim } from './trim/index.js';
 
 const NONE = NO_CAPABILITIES;
 const ACCESS_KEY: ActionCapabilities = {
@@ -32,7 +33,10 @@ const ACCESS_KEY: ActionCapabilities = {
 };
 
 /** A session in the credential's account: the caller's own, or AssumeRole(roleName) into it. */
-async function sessionFor(ctx: ConnectorContext, accountId: string | null): Promise<AwsSession> {
+export async function sessionFor(
+  ctx: ConnectorContext,
+  accountId: string | null,
+): Promise<AwsSession> {
   const settings = resolveSettings(ctx.options, ctx.env);
   const base = new AwsSession(settings, baseCredentials(settings, ctx.env), ctx.signal);
   if (!accountId) return base;
@@ -260,4 +264,6 @@ export const actions: ConnectorActions = {
   },
 
   sinks: { 'aws-secrets-manager': secretsManagerSink },
+
+  trim,
 };

@@ -172,6 +172,18 @@ program
   .action(lazy(() => import('./commands/revoke.js')));
 
 program
+  .command('trim')
+  .description(
+    "plan (and with --apply run) removing an identity's unused privilege: a before → after diff of its permissions",
+  )
+  .argument('<identity>', 'identity: short id (i-…), ARN or name')
+  .option('--window-days <n>', 'unused = not used for this many days (default 90)')
+  .option('--min-age-days <n>', 'identities younger than this are not trimmed (default 90)')
+  .option('--apply', 'apply the plan (it is saved and printed first)')
+  .option('-y, --yes', 'do not ask before changing policies')
+  .action(lazy(() => import('./commands/trim.js')));
+
+program
   .command('rotate')
   .description(
     'plan (and with --apply run) a rotation: new credential into a sink, old one retired',
@@ -208,6 +220,14 @@ program
     "rotation: retire old credentials 'now' or once the new ones are 'in-use' (default)",
   )
   .option('--overlap-days <n>', 'rotation: longest wait for a new credential to be used')
+  .option(
+    '--window-days <n>',
+    'unused-grant/admin-grant (trim): unused = not used for n days (default 90)',
+  )
+  .option(
+    '--min-age-days <n>',
+    'unused-grant/admin-grant (trim): skip identities younger than n days (default 90)',
+  )
   .action(lazy(() => import('./commands/remediate.js')));
 
 const playbook = program

@@ -57,6 +57,7 @@ export {
   type PageThroughInit,
 } from './kit/sdk.js';
 export { probeCheck } from './kit/doctor.js';
+export type * from './trim.js';
 
 export interface Logger {
   debug(message: string, data?: Record<string, unknown>): void;
@@ -132,6 +133,7 @@ export type { Scope };
 /* ----- write operations used by playbooks (connectors/<id>/actions.ts) ----- */
 
 import type { Credential, CredentialRef, CredentialType } from '../model/index.js';
+import type { TrimActions } from './trim.js';
 
 /** A new secret as a provider returned it. Lives in memory only, until a sink holds it. */
 export interface SecretMaterial {
@@ -194,6 +196,8 @@ export interface ConnectorActions {
   actor?(ctx: ConnectorContext): string;
   /** Sinks this provider offers, by scheme (e.g. 'aws-secrets-manager', 'github-actions'). */
   sinks: Record<string, SinkFactory>;
+  /** Least privilege (`nhi trim`): optional, a provider without it is not trimmed. */
+  trim?: TrimActions;
 }
 
 /** One delivery of a new secret: what the engine journaled before `put` was called. */

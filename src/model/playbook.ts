@@ -16,11 +16,12 @@ export interface CredentialRef {
   identityExternalId: string;
   identityName: string;
   credentialExternalId: string;
-  type: CredentialType;
+  /** null for a trim: `credentialExternalId` then names the identity. */
+  type: CredentialType | null;
   attributes: Record<string, unknown>;
 }
 
-export type PlaybookKind = 'revoke' | 'rotate';
+export type PlaybookKind = 'revoke' | 'rotate' | 'trim';
 
 export type StepAction =
   /** Remove an inactive second credential to make room under a per-identity limit. */
@@ -40,7 +41,9 @@ export type StepAction =
   /** Tell the credential's owner what is about to happen (webhook), before anything changes. */
   | 'notify'
   /** Wait the notice period after the owner was told; nothing changes meanwhile. */
-  | 'notice-period';
+  | 'notice-period'
+  /** Trim: change one grant document (`Plan.trim.changes[targetExternalId]`). */
+  | 'grant-change';
 
 /** When the old credential is retired after a rotation. */
 export type CutoverMode =
@@ -109,7 +112,8 @@ export interface Plan {
   provider: ProviderId;
   /** Catalog id of the credential (`c-…`). */
   credentialId: string;
-  credentialType: CredentialType;
+  /** null for a trim (its subject is an identity). */
+  credentialType: CredentialType | null;
   identityName: string;
   ref: CredentialRef;
   sink: SinkSpec | null;
@@ -125,6 +129,60 @@ export interface Plan {
   /** Whom the `notify` step tells, through which channel (never the channel's secret URL). */
   notice?: PlanNotice;
   steps: PlanStep[];
+  /** A trim plan: the identity's document changes, the permission diff and its evidence. */
+  trim?: TrimDetail;
+}
+
+/** What a document is, so the core knows how it may be narrowed. */
+export type GrantDocumentKind =
+  /** A policy embedded in the identity (AWS inline policy): rewritten in place. */
+  | 'inline-policy'
+  /** The attachment of a policy the identity does not own (AWS-managed): detached, not edited. */
+  | 'attachment'
+  /** The default version of a policy the customer owns: a new version becomes default. */
+  | 'policy-version'
+  /** An IAM policy binding set on a resource (GCP): etag-checked read-modify-write. */
+  | 'binding'
+  /** A role assignment (Azure RBAC, app role): removed. */
+  | 'assignment';
+
+/** One planned change of one document: the exact text before and after. */
+export interface TrimChange {
+  address: string;
+  kind: GrantDocumentKind;
+  name: string;
+  /** Exact text when planned; null = did not exist. */
+  before: string | null;
+  /** Version when planned (drift: someone made another version default). */
+  beforeVersion: string | null;
+  /** Exact text to hold after the change; null = removed / detached. */
+  after: string | null;
+  /** Facts of the document when planned (versions that existed, to tell ours apart). */
+  facts: Record<string, unknown>;
+}
+
+/** One permission before → after, with the usage evidence that decided it. */
+export interface PermissionDiffLine {
+  /** The document (policy name / ARN) granting it. */
+  source: string;
+  permission: string;
+  service: string;
+  change: 'removed' | 'kept' | 'added';
+  /** Last use of the service (null: never within the tracking period). */
+  lastUsedAt: string | null;
+  /** Why: 'not used for 212 days (Access Advisor)', 'granted 12 days ago: younger than the window'. */
+  evidence: string;
+}
+
+export interface TrimDetail {
+  /** Identity catalog id and kind. */
+  identityId: string;
+  identityKind: string;
+  windowDays: number;
+  /** Where the usage came from (Access Advisor via the scan of <date>; seeded by a test…). */
+  usageSource: string;
+  changes: TrimChange[];
+  diff: PermissionDiffLine[];
 }
 
 /** The owner told before a playbook changes anything, as attributed when the plan was made. */

@@ -8,6 +8,7 @@ import { PLAYBOOK_LIMITS } from '../model/index.js';
 import { DriftError } from './live.js';
 import { sameType } from './steps/shared.js';
 import { STEPS } from './steps/index.js';
+import { checkTrimDrift } from './trim/drift.js';
 
 /** Refuses when the provider no longer matches what the plan was made from. */
 export async function checkDrift(
@@ -15,6 +16,7 @@ export async function checkDrift(
   actions: ConnectorActions,
   ctx: ConnectorContext,
 ): Promise<void> {
+  if (plan.kind === 'trim') return checkTrimDrift(plan, actions, ctx);
   const id = plan.ref.credentialExternalId;
   const replan = `re-scan and plan again ('nhi scan', then 'nhi ${plan.kind} ${plan.credentialId}')`;
   const live = await actions.describe(ctx, plan.ref);

@@ -1,8 +1,10 @@
 /** Plans and runs as text: pure functions, so the output is snapshot-testable. */
 import { credentialLabel, describeLastUse } from './plan.js';
 import type { JournalStep, Plan, RunRecord } from '../model/index.js';
+import { renderTrimPlan } from './trim/render.js';
 
 export function renderPlan(plan: Plan, runId: number | null): string {
+  if (plan.trim || plan.credentialType === null) return renderTrimPlan(plan, runId);
   const label = credentialLabel(plan.credentialType);
   const head =
     plan.kind === 'rotate'

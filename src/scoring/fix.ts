@@ -59,6 +59,9 @@ export const PLAYBOOK_SUBJECTS: Readonly<
     gcp: ['service-account-key'],
     openai: ['api-key'],
   },
+  // Trim acts on identities (their policies), never on a credential: no credential finding
+  // resolves to it. `nhi remediate --rule unused-grant|admin-grant` runs it per identity.
+  trim: {},
 };
 
 export const PLAYBOOK_IDS = Object.keys(PLAYBOOK_SUBJECTS) as PlaybookId[];

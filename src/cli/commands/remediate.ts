@@ -17,6 +17,8 @@ import { formatOf, globalsOf } from '../globals.js';
 import { note, out } from '../output.js';
 import { saveShowApply, Session, type ApplyFlags, type CutoverFlags } from './playbook-session.js';
 import { planFor } from './revoke.js';
+import { remediateTrim } from './trim.js';
+import { TRIM_RULES } from '../../playbooks/trim/prepare.js';
 
 interface RemediateFlags extends ApplyFlags, CutoverFlags {
   rule?: string;
@@ -45,13 +47,14 @@ export async function run(cmd: Command): Promise<number> {
   if (!f.rule) throw new UserError('remediate needs --rule <rule id>');
   if (f.plan && f.apply) throw new UserError('--plan and --apply exclude each other');
   const rule = ruleById(f.rule);
-  if (rule.playbook !== 'revoke' && rule.playbook !== 'rotate') {
+  const trims = (TRIM_RULES as readonly string[]).includes(rule.id);
+  if (!trims && rule.playbook !== 'revoke' && rule.playbook !== 'rotate') {
     throw new UserError(
       `rule ${rule.id} has ${rule.playbook ? `the '${rule.playbook}' playbook, which nhi cannot apply automatically` : 'no playbook'}`,
     );
   }
   const kind = rule.playbook;
-  if (kind === 'rotate' && !f.sink) {
+  if (!trims && kind === 'rotate' && !f.sink) {
     throw new UserError(
       `rule ${rule.id} is fixed by rotation: give --sink <scheme>:<target>, with {identity} or {credential} filled in per credential`,
     );
@@ -66,6 +69,8 @@ export async function run(cmd: Command): Promise<number> {
   } finally {
     await view.store.close();
   }
+  if (trims) return remediateTrim(cmd, f, rule.id, findings, format);
+  if (kind !== 'revoke' && kind !== 'rotate') return 2; // refused above, before the view opened
   const s = await Session.open(cmd);
   try {
     const subjects = new Set<string>();

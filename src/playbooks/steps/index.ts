@@ -9,6 +9,7 @@ import { notify } from './notify.js';
 import { sinkPut } from './sink-put.js';
 import { sinkVerify } from './sink-verify.js';
 import type { StepModule } from './types.js';
+import { grantChange } from '../trim/step.js';
 
 export const STEPS: Record<StepAction, StepModule> = {
   'delete-sibling': del,
@@ -20,6 +21,7 @@ export const STEPS: Record<StepAction, StepModule> = {
   delete: del,
   notify,
   'notice-period': noticePeriod,
+  'grant-change': grantChange,
 };
 
 export type { RollbackState, StepModule, StepOutcome, UndoOutcome } from './types.js';

@@ -1,0 +1,164 @@
+/**
+ * `nhi trim <identity> [--apply] [--yes] [--window-days N] [--min-age-days N]`: plan (and save)
+ * the narrowest change that removes the identity's unused privilege, printed as a diff of its
+ * effective permissions with the evidence per removal; apply it with --apply (or later with
+ * `nhi playbook resume <run>`); `nhi playbook rollback <run>` restores the exact documents.
+ */
+import type { Command } from 'commander';
+import { UserError, type Finding, type Plan } from '../../connector/index.js';
+import { loadActions } from '../../connector/registry.js';
+import { loadConfig } from '../../config/index.js';
+import { openRunHint } from '../../playbooks/housekeeping.js';
+import { TRIM_DEFAULTS, TRIM_LIMITS, type TrimSettings } from '../../playbooks/trim/plan.js';
+import { makeTrimPlan } from '../../playbooks/trim/prepare.js';
+import { formatOf, globalsOf } from '../globals.js';
+import { note, out } from '../output.js';
+import { saveShowApply, Session, type ApplyFlags } from './playbook-session.js';
+
+interface TrimFlags extends ApplyFlags {
+  windowDays?: string;
+  minAgeDays?: string;
+}
+
+function whole(
+  flag: string,
+  raw: string | undefined,
+  fallback: number,
+  lim: { min: number; max: number },
+): number {
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < lim.min || n > lim.max)
+    throw new UserError(`${flag} ${raw}: a whole number of days from ${lim.min} to ${lim.max}`);
+  return n;
+}
+
+export function trimSettings(f: TrimFlags): TrimSettings {
+  return {
+    ...TRIM_DEFAULTS,
+    windowDays: whole(
+      '--window-days',
+      f.windowDays,
+      TRIM_DEFAULTS.windowDays,
+      TRIM_LIMITS.windowDays,
+    ),
+    minAgeDays: whole(
+      '--min-age-days',
+      f.minAgeDays,
+      TRIM_DEFAULTS.minAgeDays,
+      TRIM_LIMITS.minAgeDays,
+    ),
+  };
+}
+
+type TrimOutcome =
+  | { identity: string; runId: number; status: string }
+  | { identity: string; skipped: string; openRun?: number; nothing?: boolean };
+
+/** Plans (and with --apply applies) one identity's trim; a refusal is a skip, not a crash. */
+async function trimOne(
+  s: Session,
+  ref: string,
+  settings: TrimSettings,
+  exceptions: Parameters<typeof makeTrimPlan>[0]['exceptions'],
+  f: ApplyFlags,
+  format: string,
+): Promise<TrimOutcome> {
+  const found = s.catalog.resolve(ref);
+  const open = found?.kind === 'identity' ? s.store.openRunFor(found.identity.id) : null;
+  if (open) return { identity: ref, skipped: openRunHint(open), openRun: open.id };
+  const result = await makeTrimPlan(
+    {
+      catalog: s.catalog,
+      loadActions,
+      // The session builds a provider context from a plan's demo flag and dates.
+      contextFor: (provider, demo) =>
+        s.context(provider, {
+          demo,
+          credentialId: found?.identity.id ?? '',
+          createdAt: new Date().toISOString(),
+        } as Plan),
+      exceptions,
+      settings,
+      now: new Date(),
+    },
+    ref,
+  );
+  if ('refused' in result) return { identity: ref, skipped: result.refused };
+  const { plan } = result;
+  if (plan.steps.length === 0) {
+    if (format !== 'json') out(`${plan.identityName}: nothing to trim. ${plan.notes.join('; ')}`);
+    return { identity: ref, skipped: 'nothing to trim', nothing: true };
+  }
+  const { runId, outcome } = await saveShowApply(s, plan, f, format);
+  return { identity: ref, runId, status: outcome?.status ?? 'planned' };
+}
+
+export async function run(cmd: Command, args: string[]): Promise<number> {
+  const f = cmd.opts() as TrimFlags;
+  const g = globalsOf(cmd);
+  const format = formatOf(g, ['table', 'json']);
+  const settings = trimSettings(f);
+  const config = await loadConfig({ path: g.config, cwd: process.cwd() });
+  const s = await Session.open(cmd);
+  try {
+    const r = await trimOne(s, args[0]!, settings, config.policy.exceptions, f, format);
+    if (format === 'json') out(JSON.stringify(r, null, 2));
+    if ('skipped' in r && !r.nothing) throw new UserError(r.skipped);
+    return 0;
+  } finally {
+    await s.close();
+  }
+}
+
+/**
+ * `nhi remediate --rule unused-grant|admin-grant`: one trim per identity the rule flags in the
+ * latest scored scan (a finding on a credential's grant trims its identity).
+ */
+export async function remediateTrim(
+  cmd: Command,
+  f: ApplyFlags & { windowDays?: string; minAgeDays?: string },
+  ruleId: string,
+  findings: readonly Finding[],
+  format: string,
+): Promise<number> {
+  const g = globalsOf(cmd);
+  const settings = trimSettings(f);
+  const config = await loadConfig({ path: g.config, cwd: process.cwd() });
+  const s = await Session.open(cmd);
+  try {
+    const identities = new Set<string>();
+    for (const x of findings) {
+      if (x.subjectKind === 'identity') identities.add(x.subjectId);
+      else {
+        const c = s.catalog.resolve(x.subjectId);
+        if (c?.kind === 'credential') identities.add(c.identity.id);
+      }
+    }
+    const results: TrimOutcome[] = [];
+    for (const id of [...identities].sort()) {
+      try {
+        if (format !== 'json') out('');
+        const r = await trimOne(s, id, settings, config.policy.exceptions, f, format);
+        if ('skipped' in r && format !== 'json' && !r.nothing)
+          note(s.g, `${id}: skipped: ${r.skipped}`);
+        results.push(r);
+      } catch (err) {
+        if (!(err as { isUserError?: boolean }).isUserError) throw err;
+        results.push({ identity: id, skipped: (err as Error).message });
+        if (format !== 'json') note(s.g, `${id}: skipped: ${(err as Error).message}`);
+      }
+    }
+    const planned = results.filter((r) => 'runId' in r).length;
+    if (format === 'json')
+      out(JSON.stringify({ rule: ruleId, playbook: 'trim', results }, null, 2));
+    else
+      out(
+        `\n${ruleId}: ${findings.length} finding(s) on ${identities.size} identit${identities.size === 1 ? 'y' : 'ies'}, ${planned} trim plan(s) saved` +
+          (f.apply ? '' : ' — nothing changed; apply one with nhi playbook resume <run>'),
+      );
+    return results.some((r) => 'skipped' in r && !r.nothing && r.openRun === undefined) ? 2 : 0;
+  } finally {
+    await s.close();
+  }
+}

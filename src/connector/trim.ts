@@ -1,0 +1,86 @@
+/**
+ * The least-privilege part of the connector contract (`nhi trim`): a connector that can narrow
+ * what an identity may do exposes `ConnectorActions.trim`. It reads the documents that grant an
+ * identity its permissions exactly as the provider holds them, and writes or restores one
+ * document at a time; the core plans the change (pure), journals it and rolls it back.
+ */
+import type { ActionResult, ConnectorContext } from './index.js';
+import type { GrantDocumentKind, IdentityKind, Scope, TrimChange } from '../model/index.js';
+
+/** One document granting an identity permissions, exactly as the provider holds it now. */
+export interface GrantDocument {
+  /** Stable within the identity, e.g. `inline:deploy`, `attachment:arn:…`, `version:arn:…`. */
+  address: string;
+  kind: GrantDocumentKind;
+  /** Policy name or ARN, role name: what a person recognises. */
+  name: string;
+  /**
+   * The document's exact text (policy JSON as stored, the attachment marker); null = absent.
+   * Rollback writes this text back byte for byte.
+   */
+  document: string | null;
+  /** Version or etag the provider holds (a managed policy's default version id). */
+  version: string | null;
+  /** Who maintains its content: the provider (AWS-managed), the customer, or it is inline. */
+  owner: 'provider' | 'customer' | 'inline';
+  /** When the document last changed (a policy version's creation), if the provider says. */
+  changedAt: string | null;
+  /** Open-ended facts the planner reads: `versions` (ids), `attachments` (count). */
+  facts: Record<string, unknown>;
+}
+
+/** The identity being trimmed, as the catalog knows it. */
+export interface TrimSubject {
+  scope: Scope;
+  identityExternalId: string;
+  identityName: string;
+  identityKind: IdentityKind;
+  attributes: Record<string, unknown>;
+}
+
+/** What a write did, journaled so `restore` can undo it in another process. */
+export interface TrimWriteResult extends ActionResult {
+  detail: Record<string, string | null>;
+}
+
+/** One permission a document grants, and the usage key evidence is kept under. */
+export interface GrantedPermission {
+  /** As written: `s3:GetObject`, `s3:*`, `*`, `roles/storage.admin`. */
+  permission: string;
+  /** The unit usage is reported for (AWS Access Advisor: the service namespace); `*` = all. */
+  service: string;
+}
+
+/** A narrowed document: its new text (null = remove or detach it entirely). */
+export interface Narrowed {
+  after: string | null;
+  /** Permissions the new text no longer grants. */
+  removed: GrantedPermission[];
+}
+
+export interface TrimActions {
+  /** What a document grants (its Allow statements), per usage key. */
+  permissionsOf(doc: GrantDocument): GrantedPermission[];
+  /**
+   * The document without the services in `unused`; a grant of everything (`*`) becomes a grant
+   * of the `used` services. null: this document cannot be narrowed this way (an AWS-managed
+   * policy that is only partly unused: it can only be detached whole).
+   */
+  narrow(doc: GrantDocument, unused: ReadonlySet<string>, used: readonly string[]): Narrowed | null;
+  /** Every grant document of the identity, read now: plan, drift checks and verification. */
+  read(ctx: ConnectorContext, subject: TrimSubject): Promise<GrantDocument[]>;
+  /** Makes `change.after` hold. Idempotent: a document already holding `after` is left alone. */
+  write(ctx: ConnectorContext, subject: TrimSubject, change: TrimChange): Promise<TrimWriteResult>;
+  /**
+   * Makes `change.before` hold again, byte for byte. `written` is what `write` journaled (null
+   * when the process died before journaling it: the connector then finds its own traces).
+   */
+  restore(
+    ctx: ConnectorContext,
+    subject: TrimSubject,
+    change: TrimChange,
+    written: Record<string, string | null> | null,
+  ): Promise<ActionResult>;
+  /** A provider-side reason this identity must never be trimmed (service-linked role), or null. */
+  untouchable?(subject: TrimSubject): string | null;
+}

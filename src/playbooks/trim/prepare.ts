@@ -1,0 +1,136 @@
+/**
+ * Gathers what a trim plan is made from: the identity and its usage evidence from the catalog
+ * (the grants a scan recorded, with Access Advisor's last use per service), the exceptions of
+ * the policy file, and the documents read from the provider now. Then plans (pure).
+ */
+import type {
+  ConnectorActions,
+  ConnectorContext,
+  GrantDocument,
+  ProviderId,
+  StoredGrant,
+} from '../../connector/index.js';
+import { isApiError, UserError } from '../../connector/index.js';
+import type { Catalog } from '../../catalog/index.js';
+import { globMatch } from '../../scoring/glob.js';
+import type { PolicyException } from '../../scoring/policy.js';
+import { planTrim, type TrimPlanResult, type TrimSettings, type UsageEvidence } from './plan.js';
+
+/** Rules a trim resolves; an exception for one of them (or for every rule) excludes the identity. */
+export const TRIM_RULES = ['unused-grant', 'admin-grant'] as const;
+
+/** Usage per service from the grants a scan recorded (lastUsedKnown: Access Advisor answered). */
+export function usageFromGrants(grants: StoredGrant[], observedAt: string | null): UsageEvidence {
+  const services = new Map<string, string | null>();
+  let known = grants.length > 0;
+  for (const g of grants) {
+    const service = typeof g.attributes.service === 'string' ? g.attributes.service : null;
+    if (!g.lastUsedKnown) known = false;
+    if (!service || service === '*' || !g.lastUsedKnown) continue;
+    const prev = services.get(service) ?? null;
+    const at = g.lastUsedAt;
+    services.set(service, prev === null ? at : at === null || prev > at ? prev : at);
+  }
+  return {
+    known,
+    services,
+    observedAt,
+    source: known
+      ? `last access per service from the scan of ${observedAt ?? 'unknown date'}`
+      : 'the scan recorded no usage (a coverage gap)',
+  };
+}
+
+export function excludedBy(
+  exceptions: readonly PolicyException[],
+  identity: {
+    id: string;
+    externalId: string;
+    name: string;
+    provider: ProviderId;
+    scopeId: string;
+    scopeName: string;
+  },
+  now: Date,
+): PolicyException | null {
+  return (
+    exceptions.find((e) => {
+      if (e.rule && !(TRIM_RULES as readonly string[]).includes(e.rule)) return false;
+      if (e.provider && e.provider !== identity.provider) return false;
+      if (
+        e.scope &&
+        !globMatch(e.scope, identity.scopeId) &&
+        !globMatch(e.scope, identity.scopeName)
+      )
+        return false;
+      if (e.id && !globMatch(e.id, identity.id) && !globMatch(e.id, identity.externalId))
+        return false;
+      const until = (e as { expires?: string }).expires;
+      return !until || new Date(until) > now;
+    }) ?? null
+  );
+}
+
+export interface TrimPrepareDeps {
+  catalog: Catalog;
+  loadActions(provider: ProviderId): Promise<ConnectorActions>;
+  contextFor(provider: ProviderId, demo: boolean): Promise<ConnectorContext>;
+  exceptions: readonly PolicyException[];
+  settings: TrimSettings;
+  now: Date;
+  /** Replaces the catalog's usage (tests on moto, whose Access Advisor is not implemented). */
+  usage?: UsageEvidence;
+}
+
+export async function makeTrimPlan(deps: TrimPrepareDeps, ref: string): Promise<TrimPlanResult> {
+  const found = deps.catalog.resolve(ref);
+  if (!found)
+    throw new UserError(`no identity '${ref}' in the catalog (see 'nhi list identities')`);
+  if (found.kind !== 'identity')
+    throw new UserError(`${ref} is a credential: trim acts on an identity (${found.identity.id})`);
+  const { identity, scope, grants } = found;
+  if (identity.removedRun !== null)
+    throw new UserError(
+      `${identity.name} (${identity.id}) is gone since scan ${identity.removedRun}`,
+    );
+  const actions = await deps.loadActions(identity.provider);
+  if (!actions.trim)
+    throw new UserError(
+      `nhi cannot trim ${identity.provider} identities yet (see 'nhi trim --help')`,
+    );
+  const exception = excludedBy(deps.exceptions, identity, deps.now);
+  const subject = {
+    scope,
+    identityExternalId: identity.externalId,
+    identityName: identity.name,
+    identityKind: identity.kind,
+    attributes: identity.attributes,
+  };
+  const untouchable =
+    actions.trim.untouchable?.(subject) ??
+    (exception ? `the policy file excludes it (${exception.reason})` : null);
+  const observedAt = deps.catalog.run(identity.lastSeenRun)?.startedAt ?? null;
+  const usage = deps.usage ?? usageFromGrants(grants, observedAt);
+  const ctx = await deps.contextFor(identity.provider, found.runDemo);
+  let documents: GrantDocument[] = [];
+  try {
+    if (!untouchable) documents = await actions.trim.read(ctx, subject);
+  } catch (e) {
+    // A provider that cannot answer (denied, an endpoint without these calls) is one line.
+    if (!isApiError(e)) throw e;
+    throw new UserError(
+      `${identity.name}: could not read its policies at ${identity.provider}${found.runDemo ? ' (the demo stand-in)' : ''}: ${e.message}; nothing was planned`,
+    );
+  }
+  return planTrim({
+    identity,
+    scope,
+    documents,
+    usage,
+    settings: deps.settings,
+    now: deps.now,
+    untouchable,
+    actions: actions.trim,
+    demo: found.runDemo,
+  });
+}

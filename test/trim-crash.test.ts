@@ -1,0 +1,152 @@
+/**
+ * Crash matrix for `nhi trim` on moto: the built CLI applies a trim plan (`nhi playbook resume
+ * <run> --yes`) and SIGKILLs itself after every journal write and every provider write, each
+ * point found by tracing a clean run. From each wreck, in fresh processes: resume, then
+ * rollback; and, from a fresh wreck, rollback alone. After the crash, after resume and after
+ * rollback, every planned document is asked of moto: it must be exactly the old text or exactly
+ * the new one (never anything else), all new after resume, all old — byte for byte, with no
+ * version left behind — after rollback. Usage is seeded (moto has no Access Advisor).
+ */
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { IAMClient } from '@aws-sdk/client-iam';
+import { openCatalog } from '../src/catalog/index.js';
+import { PlaybookStore } from '../src/catalog/playbook-store.js';
+import type { GrantDocument, Plan } from '../src/connector/index.js';
+import { stateOf } from '../src/playbooks/trim/step.js';
+import { keysFor, removeCliBuild, runCli, tempCatalogPath } from './playbooks-harness.js';
+import * as W from './trim-moto.js';
+
+let moto: { url: string; stop(): void } | undefined;
+let iam: IAMClient;
+const role = W.identity('role', 'app');
+
+beforeAll(async () => {
+  if (W.motoMissing) return;
+  moto = await W.startMoto(false);
+  iam = W.motoIam(moto.url);
+}, 40_000);
+afterAll(() => {
+  moto?.stop();
+  removeCliBuild();
+});
+
+interface Wreck {
+  runId: number;
+  plan: Plan;
+  env: Record<string, string>;
+  cwd: string;
+  before: GrantDocument[];
+}
+
+/** A fresh moto estate, its trim plan saved in a fresh catalog, and the CLI's environment. */
+async function world(): Promise<Wreck> {
+  await W.seed(moto!.url, iam, false);
+  const plan = await W.plan(moto!.url, role);
+  const path = tempCatalogPath();
+  const catalog = openCatalog(path);
+  const runId = new PlaybookStore(catalog.db, keysFor(path)).createRun(
+    plan,
+    new Date().toISOString(),
+  );
+  catalog.close();
+  const cwd = mkdtempSync(join(tmpdir(), 'nhi-trim-'));
+  writeFileSync(
+    join(cwd, 'nhi.config.json'),
+    JSON.stringify({ providers: { aws: { endpoint: moto!.url, maxAttempts: 2 } } }),
+  );
+  const env = {
+    NHI_CATALOG: path,
+    AWS_ACCESS_KEY_ID: W.creds.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: W.creds.secretAccessKey,
+    AWS_REGION: 'us-east-1',
+  };
+  return { runId, plan, env, cwd, before: await W.read(moto!.url, role) };
+}
+
+/** null when every planned document is wholly old or wholly new (and `want` holds), else why. */
+async function check(w: Wreck, want: 'any' | 'after' | 'before'): Promise<string | null> {
+  const docs = await W.read(moto!.url, role);
+  for (const c of w.plan.trim!.changes) {
+    const state = stateOf(
+      c,
+      docs.find((d) => d.address === c.address),
+    );
+    if (state === 'other') return `${c.name} is neither the old nor the new document`;
+    if (want !== 'any' && state !== want) return `${c.name} is ${state}, expected ${want}`;
+  }
+  if (want === 'before') {
+    const now = docs.map((d) => [d.address, d.document, d.version, d.facts.versions ?? null]);
+    const then = w.before.map((d) => [d.address, d.document, d.version, d.facts.versions ?? null]);
+    if (JSON.stringify(now) !== JSON.stringify(then))
+      return 'not byte-identical to before (or a version was left)';
+  }
+  return null;
+}
+
+const cli = (w: Wreck, args: string[], extra: Record<string, string> = {}) =>
+  runCli(args, { ...w.env, ...extra }, { cwd: w.cwd });
+
+describe.skipIf(W.motoMissing)('trim crash matrix (moto, SIGKILL)', () => {
+  it('leaves every policy fully old or fully new from every crash point; resume and rollback converge', async () => {
+    // Trace a clean run to enumerate its crash points.
+    const traced = await world();
+    const trace = join(traced.cwd, 'trace');
+    const clean = await cli(traced, ['playbook', 'resume', String(traced.runId), '--yes'], {
+      NHI_TEST_TRACE: trace,
+    });
+    expect(clean.code, clean.stderr).toBe(0);
+    expect(await check(traced, 'after')).toBeNull();
+    const lines = existsSync(trace) ? readFileSync(trace, 'utf8').trim().split('\n') : [];
+    const journals = lines.filter((l) => l.startsWith('journal')).length;
+    const effects = lines.filter((l) => l.startsWith('effect')).length;
+    expect(journals).toBe(traced.plan.steps.length * 2);
+    expect(effects).toBe(traced.plan.steps.length);
+
+    const points = [
+      ...Array.from(
+        { length: journals },
+        (_, i) => ['NHI_TEST_KILL_AFTER_STEP', String(i + 1)] as const,
+      ),
+      ...Array.from(
+        { length: effects },
+        (_, i) => ['NHI_TEST_KILL_AFTER_EFFECT', String(i + 1)] as const,
+      ),
+    ];
+    const rows: string[] = [];
+    let held = 0;
+    for (const [hook, n] of points) {
+      const problems: string[] = [];
+      for (const path of ['resume', 'rollback'] as const) {
+        const w = await world();
+        const crash = await cli(w, ['playbook', 'resume', String(w.runId), '--yes'], { [hook]: n });
+        if (crash.signal !== 'SIGKILL')
+          problems.push(`no crash (${crash.code}: ${crash.stderr.trim()})`);
+        const afterCrash = await check(w, 'any');
+        if (afterCrash) problems.push(`after crash: ${afterCrash}`);
+        if (path === 'resume') {
+          const r = await cli(w, ['playbook', 'resume', String(w.runId), '--yes']);
+          const bad =
+            r.code !== 0 ? `resume exit ${r.code}: ${r.stderr.trim()}` : await check(w, 'after');
+          if (bad) problems.push(`after resume: ${bad}`);
+        }
+        const rb = await cli(w, ['playbook', 'rollback', String(w.runId), '--yes']);
+        const bad =
+          rb.code !== 0
+            ? `rollback exit ${rb.code}: ${rb.stderr.trim()}`
+            : await check(w, 'before');
+        if (bad) problems.push(`after ${path === 'resume' ? 'resume + ' : ''}rollback: ${bad}`);
+      }
+      if (problems.length === 0) held++;
+      rows.push(
+        `${hook.replace('NHI_TEST_KILL_AFTER_', '').toLowerCase()} ${n}: ${problems.length ? problems.join('; ') : 'held'}`,
+      );
+    }
+    console.log(
+      `trim crash matrix (aws on moto): ${held}/${points.length} held\n  ${rows.join('\n  ')}`,
+    );
+    expect(rows.filter((r) => !r.endsWith('held'))).toEqual([]);
+  }, 600_000);
+});
