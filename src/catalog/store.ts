@@ -83,6 +83,8 @@ export interface ScoreRecord extends StoredScore {
   provider: ProviderId;
   scopeId: string;
   createdAt: string | null;
+  /** The subject reaches an AI service (scoring/ai.ts). */
+  ai: boolean;
 }
 
 export type Resolved =
@@ -186,6 +188,8 @@ export interface SubjectQuery {
   /** Scope id or name. */
   scope?: string;
   bands?: readonly string[];
+  /** Only subjects that reach an AI service. */
+  ai?: boolean;
   sort: SubjectSort;
   limit?: number;
 }
@@ -217,6 +221,8 @@ export interface FindingQuery {
   minRank?: number;
   providers?: readonly string[];
   rules?: readonly string[];
+  /** Only findings about subjects that reach an AI service. */
+  ai?: boolean;
   /** Only findings whose fingerprint is not among another evaluation's reported findings (of `outcome` when given). */
   absentFrom?: { evaluationId: number; outcome?: Finding['outcome'] };
   /** canonical: worst first (the documented report order); sarif: by rule, logical name, fingerprint; fingerprint: by fingerprint (baselines). */

@@ -223,6 +223,8 @@ export interface Finding {
   /** Stable across runs: hash of rule + subject; baselines key on it. */
   fingerprint: string;
   points: number;
+  /** Set when the subject reaches an AI service (scoring/ai.ts); absent otherwise. */
+  ai?: true;
 }
 
 export interface ScanRun {

@@ -123,6 +123,8 @@ function toStored(
     subjects.set(i.id, { kind: 'identity', createdAt: i.createdAt });
   for (const c of batch.credentials)
     subjects.set(c.id, { kind: 'credential', createdAt: c.createdAt });
+  const reaches = (id: string) =>
+    evaluation.ai.credentials.has(id) || evaluation.ai.identities.has(id);
   const scores: ScoreRecord[] = [];
   for (const s of evaluation.scores) {
     scores.push({
@@ -130,6 +132,7 @@ function toStored(
       provider: scope.provider,
       scopeId: scope.scopeId,
       createdAt: subjects.get(s.subjectId)?.createdAt ?? null,
+      ai: reaches(s.subjectId),
     });
     subjects.delete(s.subjectId);
   }
@@ -144,6 +147,7 @@ function toStored(
       provider: scope.provider,
       scopeId: scope.scopeId,
       createdAt: s.createdAt,
+      ai: reaches(subjectId),
     });
   }
   return {

@@ -19,6 +19,7 @@ import { SEVERITY_POINTS, SEVERITY_RANK, computeScores, type SubjectScore } from
 import { globMatch } from './glob.js';
 import { RULES } from './rules/index.js';
 import { cmp } from './compare.js';
+import { AI_POINTS_FACTOR, AI_RANKED_RULES, aiReach, type AiReach } from './ai.js';
 
 export interface ScoringInput {
   now: Date;
@@ -52,6 +53,8 @@ export interface Evaluation {
   scores: SubjectScore[];
   suppressed: SuppressedFinding[];
   expiredExceptions: ExpiredException[];
+  /** The present identities and credentials that reach an AI service (see ai.ts). */
+  ai: AiReach;
 }
 
 export type { SubjectScore } from './score.js';
@@ -150,9 +153,13 @@ function toFinding(
   hit: RuleHit,
   settings: ResolvedRuleSettings,
   siblings: readonly StoredCredential[],
+  reach: AiReach,
 ): Finding {
   const { identity, credential } = hit;
   const severity = hit.outcome === 'fail' ? settings.severity : 'info';
+  const ai = credential ? reach.credentials.has(credential.id) : reach.identities.has(identity.id);
+  // Unused, admin and long-lived findings on AI-reaching subjects rank higher (README, score model).
+  const factor = ai && AI_RANKED_RULES[rule.id] ? AI_POINTS_FACTOR : 1;
   const credentialExternalId = credential?.externalId ?? null;
   const fix = resolveFix(rule.id, rule.fix, identity, credential, siblings);
   return {
@@ -180,7 +187,8 @@ function toFinding(
       identityExternalId: identity.externalId,
       credentialExternalId,
     }),
-    points: hit.outcome === 'fail' ? SEVERITY_POINTS[severity] : 0,
+    points: hit.outcome === 'fail' ? SEVERITY_POINTS[severity] * factor : 0,
+    ...(ai ? { ai: true } : {}),
   };
 }
 
@@ -228,6 +236,7 @@ export function evaluate(
   const subjects = new Map<string, SubjectIds>();
   const seen = new Set<string>();
   const index = buildIndex(input);
+  const reach = aiReach(index.identities, index.credentials, index.grants);
 
   for (const rule of [...rules].sort((a, b) => cmp(a.id, b.id))) {
     // Settings depend only on provider, scope and (when the rule has tag overrides) tags, so
@@ -259,6 +268,7 @@ export function evaluate(
         hit,
         settings,
         index.credsByIdentity.get(hit.identity.id) ?? [],
+        reach,
       );
       // One verdict per rule and subject; the first (canonical input order) wins.
       if (seen.has(finding.fingerprint)) continue;
@@ -305,5 +315,6 @@ export function evaluate(
     }),
     suppressed,
     expiredExceptions,
+    ai: reach,
   };
 }

@@ -70,6 +70,7 @@ function subjectWhere(kind: SubjectKind, q: SubjectQuery): { sql: string; params
     parts.push(`s.band IN (SELECT value FROM json_each(@bands))`);
     params.bands = jsonList(q.bands);
   }
+  if (q.ai) parts.push('s.ai = 1');
   return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params };
 }
 
