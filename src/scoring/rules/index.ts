@@ -1,6 +1,8 @@
 /** Every rule nhi runs, one module each. The config schema, `nhi init` and docs are generated from this list. */
 import type { AnyRule } from '../types.js';
 import { adminGrant } from './admin-grant.js';
+import { bedrockKeyBroadAccess } from './bedrock-key-broad-access.js';
+import { bedrockKeyLongTerm } from './bedrock-key-long-term.js';
 import { cloudKeyInCi } from './cloud-key-in-ci.js';
 import { dataExfiltration } from './data-exfiltration.js';
 import { credentialExpired } from './credential-expired.js';
@@ -27,6 +29,8 @@ import { unusedGrant } from './unused-grant.js';
 /** Sorted by id; the order is part of the SARIF output (ruleIndex), so keep it sorted. */
 export const RULES: readonly AnyRule[] = [
   adminGrant,
+  bedrockKeyBroadAccess,
+  bedrockKeyLongTerm,
   cloudKeyInCi,
   credentialExpired,
   credentialExpiringSoon,
