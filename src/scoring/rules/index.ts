@@ -2,6 +2,7 @@
 import type { AnyRule } from '../types.js';
 import { adminGrant } from './admin-grant.js';
 import { aiAccountLocalAuth } from './ai-account-local-auth.js';
+import { aiAdminKeyUnused } from './ai-admin-key-unused.js';
 import { aiApiKeyUnrestricted } from './ai-api-key-unrestricted.js';
 import { aiKeyInCi } from './ai-key-in-ci.js';
 import { bedrockKeyBroadAccess } from './bedrock-key-broad-access.js';
@@ -33,6 +34,7 @@ import { unusedGrant } from './unused-grant.js';
 export const RULES: readonly AnyRule[] = [
   adminGrant,
   aiAccountLocalAuth,
+  aiAdminKeyUnused,
   aiApiKeyUnrestricted,
   aiKeyInCi,
   bedrockKeyBroadAccess,
