@@ -26,6 +26,7 @@ import { VERSION } from '../../version.js';
 interface CheckFlags {
   failOn: string;
   newOnly?: boolean;
+  ai?: boolean;
   baseline?: string;
   updateBaseline?: boolean;
   output?: string;
@@ -111,7 +112,7 @@ export async function run(cmd: Command): Promise<number> {
   const view = await openView(g);
   const { store, evaluation } = view;
   try {
-    const failing: FindingFilter = { outcome: 'fail', minRank };
+    const failing: FindingFilter = { outcome: 'fail', minRank, ...(f.ai ? { ai: true } : {}) };
     if (f.updateBaseline) {
       const n = await writeBaseline(
         f.baseline!,
