@@ -69,7 +69,8 @@ export function aiReach(
   // Identities that reach AI by themselves or through their grants: their credentials do too.
   const direct = new Set<string>();
   for (const i of identities) if (namedService(i.attributes)) direct.add(i.id);
-  for (const g of grants) if (!direct.has(g.identityId) && grantAiService(g)) direct.add(g.identityId);
+  for (const g of grants)
+    if (!direct.has(g.identityId) && grantAiService(g)) direct.add(g.identityId);
   const ids = new Set(direct);
   const creds = new Set<string>();
   for (const c of credentials) {

@@ -15,7 +15,9 @@ const account = (attributes: Record<string, unknown>, kind = 'cloud-resource' as
   });
   return () => ({
     identities: [id],
-    credentials: [credential(id, { type: 'account-key', externalId: `${id.externalId}/keys/key1` })],
+    credentials: [
+      credential(id, { type: 'account-key', externalId: `${id.externalId}/keys/key1` }),
+    ],
   });
 };
 
@@ -29,7 +31,11 @@ ruleTable(rule, [
   },
   {
     name: 'AI Services (Speech) account with key auth enabled: flagged',
-    data: account({ aiService: 'azure-ai-services', kind: 'SpeechServices', localAuthEnabled: true }),
+    data: account({
+      aiService: 'azure-ai-services',
+      kind: 'SpeechServices',
+      localAuthEnabled: true,
+    }),
     expect: 'fail',
   },
   {

@@ -38,13 +38,21 @@ ruleTable(rule, [
     expect: 'fail',
     evidence: { ageDays: 150, lastUsedAt: null },
   },
-  { name: 'never used, created exactly 30 days ago: fine', data: key({ createdAt: ago(30) }), expect: 'pass' },
+  {
+    name: 'never used, created exactly 30 days ago: fine',
+    data: key({ createdAt: ago(30) }),
+    expect: 'pass',
+  },
   {
     name: 'never used, created a minute past 30 days: flagged',
     data: key({ createdAt: ago(30, 1) }),
     expect: 'fail',
   },
-  { name: 'last used exactly 30 days ago: fine', data: key({ lastUsedAt: ago(30) }), expect: 'pass' },
+  {
+    name: 'last used exactly 30 days ago: fine',
+    data: key({ lastUsedAt: ago(30) }),
+    expect: 'pass',
+  },
   {
     name: 'last used a minute past 30 days: flagged',
     data: key({ lastUsedAt: ago(30, 1) }),

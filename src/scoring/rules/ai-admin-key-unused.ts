@@ -76,7 +76,12 @@ export const aiAdminKeyUnused = defineRule({
           identity,
           credential,
           `admin key ${label(credential)} has not been used for ${idle} days (limit ${limit})`,
-          { keyKind: 'admin', lastUsedAt: lastUsed.toISOString(), daysSinceLastUse: idle, unusedDays: limit },
+          {
+            keyKind: 'admin',
+            lastUsedAt: lastUsed.toISOString(),
+            daysSinceLastUse: idle,
+            unusedDays: limit,
+          },
         );
         continue;
       }
@@ -91,7 +96,13 @@ export const aiAdminKeyUnused = defineRule({
         identity,
         credential,
         `admin key ${label(credential)} was created ${age} days ago and never used`,
-        { keyKind: 'admin', createdAt: created.toISOString(), lastUsedAt: null, ageDays: age, unusedDays: limit },
+        {
+          keyKind: 'admin',
+          createdAt: created.toISOString(),
+          lastUsedAt: null,
+          ageDays: age,
+          unusedDays: limit,
+        },
       );
     }
   },

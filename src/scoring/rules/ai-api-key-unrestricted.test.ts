@@ -10,20 +10,22 @@ const holder = identity({
   externalId: 'projects/of-ml-prod/apiKeys',
   name: 'API keys of of-ml-prod',
 });
-const key = (attributes: Record<string, unknown>, over: Parameters<typeof credential>[1] = {}) => () => ({
-  identities: [holder],
-  credentials: [
-    credential(holder, {
-      type: 'api-key',
-      externalId: 'a1b2c3',
-      name: 'Gemini prototype',
-      lastUsedKnown: false,
-      lastUsedAt: null,
-      attributes,
-      ...over,
-    }),
-  ],
-});
+const key =
+  (attributes: Record<string, unknown>, over: Parameters<typeof credential>[1] = {}) =>
+  () => ({
+    identities: [holder],
+    credentials: [
+      credential(holder, {
+        type: 'api-key',
+        externalId: 'a1b2c3',
+        name: 'Gemini prototype',
+        lastUsedKnown: false,
+        lastUsedAt: null,
+        attributes,
+        ...over,
+      }),
+    ],
+  });
 
 ruleTable(rule, [
   {
@@ -35,7 +37,11 @@ ruleTable(rule, [
   },
   {
     name: 'only an IP restriction, no API restriction: still flagged',
-    data: key({ apiRestricted: false, aiService: 'gemini', restrictionKinds: ['serverKeyRestrictions'] }),
+    data: key({
+      apiRestricted: false,
+      aiService: 'gemini',
+      restrictionKinds: ['serverKeyRestrictions'],
+    }),
     expect: 'fail',
   },
   {

@@ -13,7 +13,7 @@ export const aiApiKeyUnrestricted = defineRule({
   description:
     'A Google Cloud API key has no API restriction, so it can call every API enabled on its ' +
     'project, the Gemini API and Vertex AI included. API keys carry no identity: whoever finds ' +
-    'one (in a web page, an app, a repository) spends the project\'s model quota and reaches the ' +
+    "one (in a web page, an app, a repository) spends the project's model quota and reaches the " +
     'data sent to the models.',
   help:
     'Restrict the key to the APIs its application calls (API restrictions) and to where it is ' +
@@ -22,7 +22,8 @@ export const aiApiKeyUnrestricted = defineRule({
   severity: 'high',
   owasp: 'NHI5',
   cis: { gcp: 'CIS GCP Foundations 3.0 1.14' },
-  defaultsFrom: 'CIS GCP Foundations 3.0 1.14 (API keys restricted to the APIs the application needs)',
+  defaultsFrom:
+    'CIS GCP Foundations 3.0 1.14 (API keys restricted to the APIs the application needs)',
   fix: {
     manual: {
       steps: [

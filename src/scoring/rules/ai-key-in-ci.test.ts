@@ -44,7 +44,9 @@ ruleTable(rule, [
     name: 'a Hugging Face token Dependabot reads: flagged, no federation to offer',
     data: secret('HF_TOKEN', { storesAiKey: 'huggingface' }, 'dependabot-secret'),
     expect: 'fail',
-    evidence: { replacement: expect.stringContaining('no workload identity federation') as unknown },
+    evidence: {
+      replacement: expect.stringContaining('no workload identity federation') as unknown,
+    },
   },
   { name: 'an ordinary secret: fine', data: secret('NPM_TOKEN'), expect: 'pass' },
   {

@@ -7,14 +7,15 @@ import { CI_SECRET_SIGNALS, CI_SECRET_TYPES, ciSecretGaps } from './_ci-secrets.
 
 const OPENAI_WIF =
   'https://developers.openai.com/api/docs/guides/workload-identity-federation/github-actions';
-const ANTHROPIC_WIF = 'https://platform.claude.com/docs/en/manage-claude/workload-identity-federation';
+const ANTHROPIC_WIF =
+  'https://platform.claude.com/docs/en/manage-claude/workload-identity-federation';
 
 /** What replaces a stored key, per AI service (the connector's `storesAiKey` ids). */
 const REPLACEMENT: Readonly<Record<string, string>> = {
   openai: `OpenAI workload identity federation: a Workload Identity Provider for GitHub Actions mapped to a project service account; the job exchanges its OIDC token for a short-lived OpenAI token (${OPENAI_WIF})`,
   anthropic: `Anthropic Workload Identity Federation: an issuer and federation rule for token.actions.githubusercontent.com bound to a service account; the job exchanges its OIDC token for a short-lived Claude API token (${ANTHROPIC_WIF})`,
   'azure-openai':
-    'Microsoft Entra: a federated credential on an app registration (azure/login with client-id/tenant-id) holding the Cognitive Services OpenAI User role; then disable the account\'s keys',
+    "Microsoft Entra: a federated credential on an app registration (azure/login with client-id/tenant-id) holding the Cognitive Services OpenAI User role; then disable the account's keys",
   'google-ai':
     'Vertex AI through Workload Identity Federation (google-github-actions/auth with workload_identity_provider) instead of a Gemini API key',
 };
@@ -25,7 +26,7 @@ export const aiKeyInCi = defineRule({
   id: 'ai-key-in-ci',
   title: 'AI provider API key stored as a CI secret',
   description:
-    'A GitHub Actions or Dependabot secret holds an AI provider\'s API key (OpenAI, Anthropic, ' +
+    "A GitHub Actions or Dependabot secret holds an AI provider's API key (OpenAI, Anthropic, " +
     'Azure OpenAI, Gemini, Hugging Face, Mistral, Cohere, Groq…), as the connector recognised ' +
     'from its name (attributes.storesAiKey). Every workflow that can read the secret can spend ' +
     'on the account and read what it reaches; AI keys are among the most leaked secrets.',

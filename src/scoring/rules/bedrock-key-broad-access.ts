@@ -22,7 +22,8 @@ export const bedrockKeyBroadAccess = defineRule({
   severity: 'high',
   owasp: 'NHI5',
   cis: {},
-  defaultsFrom: 'Prowler bedrock_api_key_no_administrative_privileges (broadened to every privilege class)',
+  defaultsFrom:
+    'Prowler bedrock_api_key_no_administrative_privileges (broadened to every privilege class)',
   fix: {
     manual: {
       steps: [

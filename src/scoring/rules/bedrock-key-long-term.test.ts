@@ -30,7 +30,11 @@ ruleTable(rule, [
     expect: 'fail',
     evidence: { expiresAt: null, maxDaysToExpiry: 30 },
   },
-  { name: 'expires exactly at the limit: fine', data: key({ expiresAt: ahead(30) }), expect: 'pass' },
+  {
+    name: 'expires exactly at the limit: fine',
+    data: key({ expiresAt: ahead(30) }),
+    expect: 'pass',
+  },
   {
     name: 'expires a minute past the limit: flagged',
     data: key({ expiresAt: ahead(30, 1) }),

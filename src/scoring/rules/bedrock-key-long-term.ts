@@ -30,7 +30,7 @@ export const bedrockKeyLongTerm = defineRule({
       .int()
       .min(1)
       .default(30)
-      .describe('Largest allowed distance from now to a Bedrock API key\'s expiry, in days'),
+      .describe("Largest allowed distance from now to a Bedrock API key's expiry, in days"),
   }),
   providerDefaults: {},
   *evaluate(ctx) {

@@ -34,10 +34,7 @@ export const cloudKeyInCi = defineRule({
   },
   signals: CI_SECRET_SIGNALS,
   options: z.object({
-    types: z
-      .array(z.string())
-      .default(CI_SECRET_TYPES)
-      .describe('Secret types checked'),
+    types: z.array(z.string()).default(CI_SECRET_TYPES).describe('Secret types checked'),
     namePatterns: z
       .array(z.string())
       .default([
