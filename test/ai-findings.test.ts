@@ -80,7 +80,7 @@ describe('nhi scan --demo: the AI estate and its mistakes', () => {
     expect(flagged('ai-account-local-auth', () => true).length).toBeGreaterThan(0);
   });
 
-  it('reports only AI-reaching subjects under --ai, each marked', () => {
+  it('reports only AI-reaching subjects under --ai, each marked in the JSON', () => {
     expect(findings.length).toBeGreaterThan(0);
     expect(findings.every((f) => f.ai === true)).toBe(true);
     expect(findings.some((f) => f.ruleId === 'root-access-key')).toBe(false);
