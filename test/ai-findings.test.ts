@@ -16,6 +16,7 @@ interface Row {
   externalId: string;
   type: string;
   score: number;
+  ai: boolean;
 }
 
 let catalog: string;
@@ -91,6 +92,9 @@ describe('nhi scan --demo: the AI estate and its mistakes', () => {
     const ai = await json<Row[]>(['list', '--ai']);
     expect(ai.length).toBeGreaterThan(0);
     expect(ai.length).toBeLessThan(all.length);
+    // The same marker, in the JSON of every row.
+    expect(ai.every((r) => r.ai)).toBe(true);
+    expect(all.filter((r) => r.ai)).toHaveLength(ai.length);
     const providers = new Set(ai.map((r) => r.provider));
     for (const p of ['openai', 'anthropic', 'aws', 'gcp', 'github']) expect(providers).toContain(p);
     expect(ai.some((r) => r.type === 'service-specific-credential')).toBe(true);

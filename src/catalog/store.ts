@@ -76,6 +76,8 @@ export interface StoredScore {
   score: number;
   band: string;
   contributions: unknown[];
+  /** The subject reaches an AI service (scoring/ai.ts). */
+  ai: boolean;
 }
 
 /** What the evaluator stores per subject (a score plus the columns views sort and filter on). */
@@ -83,8 +85,6 @@ export interface ScoreRecord extends StoredScore {
   provider: ProviderId;
   scopeId: string;
   createdAt: string | null;
-  /** The subject reaches an AI service (scoring/ai.ts). */
-  ai: boolean;
 }
 
 export type Resolved =
@@ -197,6 +197,8 @@ export interface SubjectQuery {
 export interface ScoreCell {
   score: number;
   band: string;
+  /** The subject reaches an AI service (scoring/ai.ts). */
+  ai: boolean;
 }
 
 export interface CredentialRow {

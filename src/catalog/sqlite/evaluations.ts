@@ -120,6 +120,7 @@ function toScore(r: Row): StoredScore {
     score: r.score as number,
     band: r.band as string,
     contributions: JSON.parse(r.contributions_json as string) as unknown[],
+    ai: r.ai === 1,
   };
 }
 
