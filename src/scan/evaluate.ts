@@ -132,7 +132,6 @@ function toStored(
       provider: scope.provider,
       scopeId: scope.scopeId,
       createdAt: subjects.get(s.subjectId)?.createdAt ?? null,
-      ai: reaches(s.subjectId),
     });
     subjects.delete(s.subjectId);
   }

@@ -50,7 +50,8 @@ export interface ExpiredException {
 export interface Evaluation {
   /** Reported findings ('fail' and 'not-evaluated'), minus suppressed ones, canonical order. */
   findings: Finding[];
-  scores: SubjectScore[];
+  /** Every present subject's score, with whether it reaches an AI service. */
+  scores: (SubjectScore & { ai: boolean })[];
   suppressed: SuppressedFinding[];
   expiredExceptions: ExpiredException[];
   /** The present identities and credentials that reach an AI service (see ai.ts). */
@@ -312,7 +313,10 @@ export function evaluate(
     scores: computeScores(findings, {
       credentials: new Map(index.credentials.map((c) => [c.id, c.identityId])),
       identities: index.identities.map((i) => i.id),
-    }),
+    }).map((s) => ({
+      ...s,
+      ai: reach.credentials.has(s.subjectId) || reach.identities.has(s.subjectId),
+    })),
     suppressed,
     expiredExceptions,
     ai: reach,
