@@ -102,6 +102,15 @@ describe('nhi scan --demo: the AI estate and its mistakes', () => {
     expect(ai.some((r) => r.name === 'NPM_TOKEN')).toBe(false);
   });
 
+  it("nhi show marks the grants that reach Bedrock and the identity's Bedrock key", async () => {
+    const shown = await json<{
+      grants: { permission: string; ai: boolean }[];
+      credentials: { type: string; ai: boolean }[];
+    }>(['show', 'ml-inference']);
+    expect(shown.grants.some((g) => g.ai && g.permission.startsWith('bedrock:'))).toBe(true);
+    expect(shown.credentials.find((c) => c.type === 'service-specific-credential')?.ai).toBe(true);
+  });
+
   it('nhi check --ai fails on the AI findings alone', async () => {
     const r = await nhi(['check', '--ai', '--fail-on', 'high', '--catalog', catalog]);
     expect(r.code, r.stdout + r.stderr).toBe(1);
