@@ -93,7 +93,7 @@ describe('anthropic connector', () => {
       expiresAt: null,
       attributes: {
         keyKind: 'project',
-        aiService: true,
+        aiService: 'anthropic',
         workspaceName: 'ci-evals',
         ownerEmail: 'mei.tanaka@orbitalfreight.example',
         ownerDeparted: false,

@@ -105,7 +105,7 @@ describe('openai connector', () => {
       expiresAt: null,
       attributes: {
         keyKind: 'admin',
-        aiService: true,
+        aiService: 'openai',
         ownerEmail: 'tom.becker@orbitalfreight.example',
         ownerDeparted: false,
       },

@@ -416,6 +416,7 @@ export class Catalog {
           score: Number(r.score),
           band: String(r.band),
           contributions: JSON.parse(String(r.contributions_json)) as unknown[],
+          ai: r.ai === 1,
         },
       ]),
     );

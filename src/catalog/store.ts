@@ -76,6 +76,8 @@ export interface StoredScore {
   score: number;
   band: string;
   contributions: unknown[];
+  /** The subject reaches an AI service (scoring/ai.ts). */
+  ai: boolean;
 }
 
 /** What the evaluator stores per subject (a score plus the columns views sort and filter on). */
@@ -186,6 +188,8 @@ export interface SubjectQuery {
   /** Scope id or name. */
   scope?: string;
   bands?: readonly string[];
+  /** Only subjects that reach an AI service. */
+  ai?: boolean;
   sort: SubjectSort;
   limit?: number;
 }
@@ -193,6 +197,8 @@ export interface SubjectQuery {
 export interface ScoreCell {
   score: number;
   band: string;
+  /** The subject reaches an AI service (scoring/ai.ts). */
+  ai: boolean;
 }
 
 export interface CredentialRow {
@@ -217,6 +223,8 @@ export interface FindingQuery {
   minRank?: number;
   providers?: readonly string[];
   rules?: readonly string[];
+  /** Only findings about subjects that reach an AI service. */
+  ai?: boolean;
   /** Only findings whose fingerprint is not among another evaluation's reported findings (of `outcome` when given). */
   absentFrom?: { evaluationId: number; outcome?: Finding['outcome'] };
   /** canonical: worst first (the documented report order); sarif: by rule, logical name, fingerprint; fingerprint: by fingerprint (baselines). */

@@ -30,6 +30,8 @@ export interface CredentialView {
   daysToExpiry: number | null;
   score: number | null;
   band: string | null;
+  /** Reaches an AI service (list --ai keeps these). */
+  ai: boolean;
   firstSeenRun: number;
   lastSeenRun: number;
   removedRun: number | null;
@@ -62,6 +64,8 @@ export interface IdentityView {
   credentials: number;
   score: number | null;
   band: string | null;
+  /** Reaches an AI service (list --ai keeps these). */
+  ai: boolean;
   firstSeenRun: number;
   lastSeenRun: number;
   removedRun: number | null;
@@ -97,6 +101,7 @@ export function credentialView(
     daysToExpiry: toExpiry === null ? null : -toExpiry,
     score: score?.score ?? null,
     band: score?.band ?? null,
+    ai: score?.ai ?? false,
     firstSeenRun: c.firstSeenRun,
     lastSeenRun: c.lastSeenRun,
     removedRun: c.removedRun,
@@ -131,6 +136,7 @@ export function identityView(
     credentials,
     score: score?.score ?? null,
     band: score?.band ?? null,
+    ai: score?.ai ?? false,
     firstSeenRun: i.firstSeenRun,
     lastSeenRun: i.lastSeenRun,
     removedRun: i.removedRun,

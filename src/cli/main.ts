@@ -82,6 +82,7 @@ program
   .option('--status <statuses>', 'only these statuses: active,inactive,expired,unknown')
   .option('--scope <id>', 'only this account / org / tenant / project')
   .option('--band <bands>', 'only these risk bands: critical,high,medium,low')
+  .option('--ai', 'only credentials (or identities) that reach an AI service')
   .option('--removed', 'include credentials no longer seen')
   .option('--sort <key>', 'score | age | last-used | provider', 'score')
   .option('--limit <n>', 'at most n rows (table default 200)')
@@ -101,6 +102,7 @@ program
   .option('--min-severity <severity>', 'only findings at or above: critical, high, medium, low')
   .option('-p, --provider <ids>', 'only these providers')
   .option('--rule <ids>', 'only these rules (comma separated)')
+  .option('--ai', 'only findings about subjects that reach an AI service')
   .option('--limit <n>', 'at most n findings (table default 50, markdown 200); counts cover all')
   .option(
     '--group-by <keys>',
@@ -127,6 +129,7 @@ program
   .description('CI gate: exit 1 when a finding at or above --fail-on exists')
   .option('--fail-on <severity>', 'critical | high | medium | low', 'high')
   .option('--new-only', 'only findings not present in the previous scan')
+  .option('--ai', 'only findings about subjects that reach an AI service')
   .option('--baseline <file>', 'accepted findings (JSON, kept under version control)')
   .option('--update-baseline', 'accept every current finding into --baseline and exit 0')
   .option('-o, --output <file>', 'write the findings in --format (e.g. sarif) to a file')

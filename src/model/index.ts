@@ -229,6 +229,8 @@ export interface Finding {
   /** The signal the owner came from and how sure it is: `tag owner (high)`. */
   ownerVia?: string | null;
   purpose?: string | null;
+  /** Set when the subject reaches an AI service (scoring/ai.ts); absent otherwise. */
+  ai?: true;
 }
 
 export interface ScanRun {

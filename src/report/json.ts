@@ -30,6 +30,8 @@ export function findingJson(f: Finding): Record<string, unknown> {
     outcome: f.outcome,
     severity: f.severity,
     points: f.points,
+    // Whether the subject reaches an AI service (scoring/ai.ts); `report --ai` keeps these.
+    ai: f.ai === true,
     subjectKind: f.subjectKind,
     subjectId: f.subjectId,
     provider: f.provider,

@@ -98,6 +98,7 @@ describe('json', () => {
       'outcome',
       'severity',
       'points',
+      'ai',
       'subjectKind',
       'subjectId',
       'provider',

@@ -123,6 +123,8 @@ function toStored(
     subjects.set(i.id, { kind: 'identity', createdAt: i.createdAt });
   for (const c of batch.credentials)
     subjects.set(c.id, { kind: 'credential', createdAt: c.createdAt });
+  const reaches = (id: string) =>
+    evaluation.ai.credentials.has(id) || evaluation.ai.identities.has(id);
   const scores: ScoreRecord[] = [];
   for (const s of evaluation.scores) {
     scores.push({
@@ -144,6 +146,7 @@ function toStored(
       provider: scope.provider,
       scopeId: scope.scopeId,
       createdAt: s.createdAt,
+      ai: reaches(subjectId),
     });
   }
   return {

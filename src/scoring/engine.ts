@@ -19,6 +19,7 @@ import { SEVERITY_POINTS, SEVERITY_RANK, computeScores, type SubjectScore } from
 import { globMatch } from './glob.js';
 import { RULES } from './rules/index.js';
 import { cmp } from './compare.js';
+import { AI_POINTS_FACTOR, AI_RANKED_RULES, aiReach, type AiReach } from './ai.js';
 
 export interface ScoringInput {
   now: Date;
@@ -49,9 +50,12 @@ export interface ExpiredException {
 export interface Evaluation {
   /** Reported findings ('fail' and 'not-evaluated'), minus suppressed ones, canonical order. */
   findings: Finding[];
-  scores: SubjectScore[];
+  /** Every present subject's score, with whether it reaches an AI service. */
+  scores: (SubjectScore & { ai: boolean })[];
   suppressed: SuppressedFinding[];
   expiredExceptions: ExpiredException[];
+  /** The present identities and credentials that reach an AI service (see ai.ts). */
+  ai: AiReach;
 }
 
 export type { SubjectScore } from './score.js';
@@ -150,12 +154,16 @@ function toFinding(
   hit: RuleHit,
   settings: ResolvedRuleSettings,
   siblings: readonly StoredCredential[],
+  reach: AiReach,
 ): Finding {
   const { identity, credential } = hit;
   // A hit may name a lower severity for a milder case; a severity set in the policy wins.
   const own =
     settings.severity === rule.severity ? (hit.severity ?? rule.severity) : settings.severity;
   const severity = hit.outcome === 'fail' ? own : 'info';
+  const ai = credential ? reach.credentials.has(credential.id) : reach.identities.has(identity.id);
+  // Unused, admin and long-lived findings on AI-reaching subjects rank higher (README, score model).
+  const factor = ai && AI_RANKED_RULES[rule.id] ? AI_POINTS_FACTOR : 1;
   const credentialExternalId = credential?.externalId ?? null;
   const fix = resolveFix(rule.id, rule.fix, identity, credential, siblings);
   return {
@@ -183,7 +191,8 @@ function toFinding(
       identityExternalId: identity.externalId,
       credentialExternalId,
     }),
-    points: hit.outcome === 'fail' ? SEVERITY_POINTS[severity] : 0,
+    points: hit.outcome === 'fail' ? SEVERITY_POINTS[severity] * factor : 0,
+    ...(ai ? { ai: true } : {}),
   };
 }
 
@@ -231,6 +240,7 @@ export function evaluate(
   const subjects = new Map<string, SubjectIds>();
   const seen = new Set<string>();
   const index = buildIndex(input);
+  const reach = aiReach(index.identities, index.credentials, index.grants);
 
   for (const rule of [...rules].sort((a, b) => cmp(a.id, b.id))) {
     // Settings depend only on provider, scope and (when the rule has tag overrides) tags, so
@@ -262,6 +272,7 @@ export function evaluate(
         hit,
         settings,
         index.credsByIdentity.get(hit.identity.id) ?? [],
+        reach,
       );
       // One verdict per rule and subject; the first (canonical input order) wins.
       if (seen.has(finding.fingerprint)) continue;
@@ -305,8 +316,12 @@ export function evaluate(
     scores: computeScores(findings, {
       credentials: new Map(index.credentials.map((c) => [c.id, c.identityId])),
       identities: index.identities.map((i) => i.id),
-    }),
+    }).map((s) => ({
+      ...s,
+      ai: reach.credentials.has(s.subjectId) || reach.identities.has(s.subjectId),
+    })),
     suppressed,
     expiredExceptions,
+    ai: reach,
   };
 }

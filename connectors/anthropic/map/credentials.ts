@@ -52,7 +52,7 @@ export function apiKeyCredential(
     attributes: {
       ...(key.partial_key_hint ? { handle: key.partial_key_hint } : {}),
       keyKind: holder.kind,
-      aiService: true,
+      aiService: 'anthropic',
       ...(workspaceId
         ? { workspaceId, workspaceName: workspaces.get(workspaceId)?.name ?? workspaceId }
         : { workspaceId: null }),

@@ -14,7 +14,7 @@ export function workspaceIdentity(w: RawWorkspace): Identity {
     createdAt: w.created_at,
     tags: w.tags ?? {},
     attributes: {
-      aiService: true,
+      aiService: 'anthropic',
       status: w.archived_at ? 'archived' : 'active',
       ...(w.archived_at ? { archivedAt: w.archived_at } : {}),
     },
@@ -31,7 +31,7 @@ export function serviceAccountIdentity(sa: RawServiceAccount): Identity {
     createdAt: sa.created_at,
     tags: {},
     attributes: {
-      aiService: true,
+      aiService: 'anthropic',
       organizationRole: sa.organization_role,
       ...(sa.description ? { description: sa.description } : {}),
       ...(sa.archived_at ? { archivedAt: sa.archived_at } : {}),
@@ -54,7 +54,7 @@ export function userIdentity(
     createdAt: member?.added_at ?? null,
     tags: {},
     attributes: {
-      aiService: true,
+      aiService: 'anthropic',
       human: true,
       ...(member
         ? { email: member.email, ownerEmail: member.email, organizationRole: member.role }

@@ -47,7 +47,7 @@ export function toInventory(o: ScannedOrganization): ScopeInventory {
         owner: null,
         createdAt: null,
         tags: {},
-        attributes: { aiService: true },
+        attributes: { aiService: 'anthropic' },
         lastUsedAt: null,
         lastUsedKnown: false,
       });

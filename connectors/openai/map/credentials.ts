@@ -47,7 +47,7 @@ export function adminKeyCredential(
     attributes: {
       handle: key.redacted_value,
       keyKind: 'admin' satisfies KeyKind,
-      aiService: true,
+      aiService: 'openai',
       ...ownerFacts(owner),
       ...(!owner && key.owner.type ? { ownerType: key.owner.type, ownerId: key.owner.id } : {}),
     },
@@ -77,7 +77,7 @@ export function projectKeyCredential(
     attributes: {
       handle: key.redacted_value,
       keyKind: kind,
-      aiService: true,
+      aiService: 'openai',
       projectId: project.id,
       projectName: project.name ?? project.id,
       ...(sa

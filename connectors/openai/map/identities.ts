@@ -21,7 +21,7 @@ export function projectIdentity(p: RawProject): Identity {
     createdAt: fromUnix(p.created_at),
     tags: {},
     attributes: {
-      aiService: true,
+      aiService: 'openai',
       status: p.status ?? (archived ? 'archived' : 'active'),
       ...(archived ? { archivedAt: fromUnix(p.archived_at) } : {}),
     },
@@ -49,7 +49,7 @@ export function serviceAccountIdentity(
     createdAt: fromUnix(sa.created_at),
     tags: {},
     attributes: {
-      aiService: true,
+      aiService: 'openai',
       projectId: project.id,
       projectName: project.name ?? project.id,
       projectRole: sa.role,
@@ -81,7 +81,7 @@ export function userIdentity(u: KeyOwner): Identity {
     createdAt: fromUnix(u.member?.added_at),
     tags: {},
     attributes: {
-      aiService: true,
+      aiService: 'openai',
       human: true,
       ...(email ? { email, ownerEmail: email } : {}),
       ...(u.member?.role ? { organizationRole: u.member.role } : {}),

@@ -122,7 +122,7 @@ function placeholderHolder(c: Credential): Identity {
     createdAt: null,
     tags: {},
     attributes: {
-      aiService: true,
+      aiService: 'openai',
       ...(typeof a.projectId === 'string' ? { projectId: a.projectId } : {}),
     },
     lastUsedAt: null,

@@ -5,6 +5,7 @@ import { migration as playbooks } from './0003-playbooks.js';
 import { migration as playbooksHardening } from './0004-playbooks-hardening.js';
 import { migration as scanRunEndings } from './0005-scan-run-endings.js';
 import { migration as evaluations } from './0006-evaluations.js';
+import { migration as aiReach } from './0007-ai-reach.js';
 
 export interface Migration {
   version: number;
@@ -21,4 +22,5 @@ export const MIGRATIONS: Migration[] = [
   playbooksHardening,
   scanRunEndings,
   evaluations,
+  aiReach,
 ];

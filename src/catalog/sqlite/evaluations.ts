@@ -65,6 +65,7 @@ const COLUMN_FIELDS = new Set<string>([
   'playbook',
   'fingerprint',
   'points',
+  'ai',
 ]);
 
 function extraOf(f: Finding): string | null {
@@ -107,6 +108,7 @@ export function toFinding(r: Row): Finding {
     playbook: (r.playbook as string | null) ?? null,
     fingerprint: r.fingerprint as string,
     points: r.points as number,
+    ...(r.ai === 1 ? { ai: true as const } : {}),
   };
   return r.extra_json ? Object.assign(f, JSON.parse(r.extra_json as string)) : f;
 }
@@ -118,6 +120,7 @@ function toScore(r: Row): StoredScore {
     score: r.score as number,
     band: r.band as string,
     contributions: JSON.parse(r.contributions_json as string) as unknown[],
+    ai: r.ai === 1,
   };
 }
 
@@ -182,6 +185,7 @@ function where(q: FindingQuery): { sql: string; params: Record<string, unknown> 
     parts.push(`f.rule_id IN (SELECT value FROM json_each(@rules))`);
     params.rules = JSON.stringify(q.rules);
   }
+  if (q.ai) parts.push('f.ai = 1');
   if (q.absentFrom) {
     parts.push(`NOT EXISTS (SELECT 1 FROM findings o WHERE o.evaluation_id = @other
       AND o.suppressed_by IS NULL AND o.fingerprint = f.fingerprint
@@ -452,7 +456,7 @@ async function* flatten<T>(pages: AsyncIterable<readonly T[]>): AsyncGenerator<T
 const FINDING_INSERT = `INSERT INTO findings (evaluation_id, suppressed_by, rank, provider, scope_id,
   identity_external_id, credential_external_id, rule_id, fingerprint, severity, outcome, points,
   subject_kind, subject_id, scope_name, identity_name, logical_name, owasp, cis, playbook, message,
-  evidence_json, extra_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+  evidence_json, extra_json, ai) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
 class SqliteEvaluationWriter implements EvaluationWriter {
   private readonly insertFinding;
@@ -471,7 +475,7 @@ class SqliteEvaluationWriter implements EvaluationWriter {
     this.insertFinding = db.prepare(FINDING_INSERT);
     this.insertScore =
       db.prepare(`INSERT INTO scores (evaluation_id, subject_kind, subject_id, provider,
-      scope_id, score, band, created_key, contributions_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      scope_id, score, band, created_key, contributions_json, ai) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.insertMatch = db.prepare(
       `INSERT OR IGNORE INTO expired_exception_matches (evaluation_id, idx, fingerprint) VALUES (?, ?, ?)`,
     );
@@ -500,6 +504,7 @@ class SqliteEvaluationWriter implements EvaluationWriter {
         f.message,
         JSON.stringify(f.evidence ?? {}),
         extraOf(f),
+        f.ai ? 1 : 0,
       );
     this.writeBatchTx = db.transaction((batch: EvaluatedBatch) => {
       for (const f of batch.findings) add(f, null);
@@ -515,6 +520,7 @@ class SqliteEvaluationWriter implements EvaluationWriter {
           s.band,
           s.createdAt ?? '~',
           JSON.stringify(s.contributions),
+          s.ai ? 1 : 0,
         );
       }
       for (const m of batch.expiredMatches)

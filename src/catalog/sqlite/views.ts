@@ -70,6 +70,7 @@ function subjectWhere(kind: SubjectKind, q: SubjectQuery): { sql: string; params
     parts.push(`s.band IN (SELECT value FROM json_each(@bands))`);
     params.bands = jsonList(q.bands);
   }
+  if (q.ai) parts.push('s.ai = 1');
   return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params };
 }
 
@@ -185,7 +186,7 @@ export class SqliteViews {
     const order =
       q.includeRemoved && q.sort === 'score' ? REMOVED_SCORE_SORT('c') : CREDENTIAL_SORT[q.sort];
     const sql = `SELECT c.*, i.external_id AS identity_external_id, i.name AS identity_name,
-        i.kind AS identity_kind, s.score AS score, s.band AS band
+        i.kind AS identity_kind, s.score AS score, s.band AS band, s.ai AS ai
       FROM ${credentialFrom(q)} ${w.sql} ORDER BY ${order}${q.limit === undefined ? '' : ' LIMIT @limit'}`;
     return pagesOf(
       this.stmt(sql),
@@ -200,7 +201,10 @@ export class SqliteViews {
                 kind: r.identity_kind as string,
                 externalId: r.identity_external_id as string,
               },
-        score: r.score === null ? null : { score: r.score as number, band: r.band as string },
+        score:
+          r.score === null
+            ? null
+            : { score: r.score as number, band: r.band as string, ai: r.ai === 1 },
       }),
     );
   }
@@ -209,7 +213,7 @@ export class SqliteViews {
     const w = subjectWhere('identity', q);
     const order =
       q.includeRemoved && q.sort === 'score' ? REMOVED_SCORE_SORT('i') : IDENTITY_SORT[q.sort];
-    const sql = `SELECT i.*, s.score AS score, s.band AS band,
+    const sql = `SELECT i.*, s.score AS score, s.band AS band, s.ai AS ai,
         (SELECT count(*) FROM credentials c WHERE c.identity_id = i.id AND ${presentAt('c')}) AS credential_count
       FROM ${identityFrom(q)} ${w.sql} ORDER BY ${order}${q.limit === undefined ? '' : ' LIMIT @limit'}`;
     return pagesOf(
@@ -218,7 +222,10 @@ export class SqliteViews {
       (r: Row): IdentityRow => ({
         identity: toIdentity(r),
         credentials: Number(r.credential_count),
-        score: r.score === null ? null : { score: r.score as number, band: r.band as string },
+        score:
+          r.score === null
+            ? null
+            : { score: r.score as number, band: r.band as string, ai: r.ai === 1 },
       }),
     );
   }

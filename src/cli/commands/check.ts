@@ -29,6 +29,7 @@ interface CheckFlags {
   team?: string;
   failOn: string;
   newOnly?: boolean;
+  ai?: boolean;
   baseline?: string;
   updateBaseline?: boolean;
   output?: string;
@@ -114,7 +115,7 @@ export async function run(cmd: Command): Promise<number> {
   const view = await openView(g);
   const { store, evaluation } = view;
   try {
-    const failing: FindingFilter = { outcome: 'fail', minRank };
+    const failing: FindingFilter = { outcome: 'fail', minRank, ...(f.ai ? { ai: true } : {}) };
     if (f.updateBaseline) {
       const n = await writeBaseline(
         f.baseline!,

@@ -14,6 +14,7 @@ interface ListFlags {
   status?: string;
   scope?: string;
   band?: string;
+  ai?: boolean;
   removed?: boolean;
   sort: string;
   limit?: string;
@@ -59,6 +60,7 @@ export async function run(cmd: Command): Promise<number> {
       ...(statuses ? { statuses } : {}),
       ...(f.scope !== undefined ? { scope: f.scope } : {}),
       ...(bands ? { bands } : {}),
+      ...(f.ai ? { ai: true } : {}),
       ...(limit !== undefined ? { limit } : {}),
     };
     const { writeList } = await import('../list-output.js');

@@ -27,6 +27,7 @@ interface ReportFlags {
   minSeverity?: string;
   provider?: string;
   rule?: string;
+  ai?: boolean;
   output?: string;
   limit?: string;
   groupBy?: string;
@@ -94,6 +95,7 @@ export async function run(cmd: Command): Promise<number> {
       ...(minRank !== undefined ? { minRank } : {}),
       ...(providers ? { providers } : {}),
       ...(rules ? { rules } : {}),
+      ...(f.ai ? { ai: true } : {}),
     };
     if (groupBy) return await groups(g, view, filter, groupBy, format, f.output);
     if (format === 'html') {

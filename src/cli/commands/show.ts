@@ -11,6 +11,7 @@ import { openView } from '../evaluate.js';
 import { formatOf, globalsOf } from '../globals.js';
 import { jsonText } from '../../report/json.js';
 import { colorEnabled, line, makeChalk, out, table, tty } from '../output.js';
+import { grantAiService } from '../../scoring/ai.js';
 
 export async function run(cmd: Command, args: string[]): Promise<number> {
   const g = globalsOf(cmd);
@@ -72,7 +73,8 @@ async function render(
               owners.credential(c, identity),
             ),
           ),
-          grants,
+          // Each grant says whether it reaches an AI service (scoring/ai.ts), as scores do.
+          grants: grants.map((g) => ({ ...g, ai: grantAiService(g) !== null })),
           findings: relevant,
           history,
           openRuns: openRuns.map((r) => ({

@@ -2,13 +2,8 @@ import { z } from 'zod';
 import type { CredentialType } from '../../model/index.js';
 import { defineRule } from '../types.js';
 import { globMatch } from '../glob.js';
-import { fail, gapEvidence, label, liveCredentials } from './_helpers.js';
-
-const LEVEL_PREFIX: Record<string, string> = {
-  organization: 'org-',
-  repository: 'repo-',
-  environment: 'environment-',
-};
+import { fail, label, liveCredentials } from './_helpers.js';
+import { CI_SECRET_SIGNALS, CI_SECRET_TYPES, ciSecretGaps } from './_ci-secrets.js';
 
 export const cloudKeyInCi = defineRule({
   id: 'cloud-key-in-ci',
@@ -37,18 +32,9 @@ export const cloudKeyInCi = defineRule({
       ],
     },
   },
-  signals: [
-    'org-actions-secrets',
-    'repo-actions-secrets',
-    'environment-secrets',
-    'org-dependabot-secrets',
-    'repo-dependabot-secrets',
-  ],
+  signals: CI_SECRET_SIGNALS,
   options: z.object({
-    types: z
-      .array(z.string())
-      .default(['actions-secret', 'dependabot-secret'])
-      .describe('Secret types checked'),
+    types: z.array(z.string()).default(CI_SECRET_TYPES).describe('Secret types checked'),
     namePatterns: z
       .array(z.string())
       .default([
@@ -68,19 +54,7 @@ export const cloudKeyInCi = defineRule({
   }),
   providerDefaults: {},
   *evaluate(ctx) {
-    // Gap signals name the level they concern: org-…, repo-…, environment-….
-    for (const identity of ctx.identities) {
-      const prefix = LEVEL_PREFIX[identity.kind];
-      const gap = prefix && ctx.gaps(identity).find((g) => g.signal.startsWith(prefix));
-      if (gap) {
-        yield {
-          outcome: 'not-evaluated',
-          identity,
-          message: `not evaluated: CI secrets could not be listed (${gap.message})`,
-          evidence: { missing: 'CI secrets could not be listed', ...gapEvidence(gap) },
-        };
-      }
-    }
+    yield* ciSecretGaps(ctx);
     for (const { credential, identity, options } of liveCredentials(
       ctx,
       (o) => o.types as CredentialType[],

@@ -3,6 +3,7 @@ import type { CredentialType } from '../../model/index.js';
 import { defineRule } from '../types.js';
 import { RETIRE_CREDENTIAL } from './_fixes.js';
 import { olderThan, parseDate } from '../time.js';
+import { isAiAdminKey } from './ai-admin-key-unused.js';
 import { days, fail, label, liveCredentials, notEvaluated } from './_helpers.js';
 import { credentialUnused } from './credential-unused.js';
 
@@ -47,6 +48,8 @@ export const credentialNeverUsed = defineRule({
       ctx,
       (o) => o.types as CredentialType[],
     )) {
+      // AI platform admin keys are ai-admin-key-unused's, with a tighter window: reported once.
+      if (isAiAdminKey(credential)) continue;
       if (!credential.lastUsedKnown) {
         yield notEvaluated(ctx, identity, credential, 'last-used data not available');
         continue;

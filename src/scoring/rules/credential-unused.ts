@@ -3,6 +3,7 @@ import type { CredentialType } from '../../model/index.js';
 import { defineRule } from '../types.js';
 import { RETIRE_CREDENTIAL } from './_fixes.js';
 import { olderThan, parseDate } from '../time.js';
+import { isAiAdminKey } from './ai-admin-key-unused.js';
 import { days, fail, label, liveCredentials, notEvaluated } from './_helpers.js';
 
 const USAGE_TRACKED: CredentialType[] = [
@@ -63,6 +64,8 @@ export const credentialUnused = defineRule({
       ctx,
       (o) => o.types as CredentialType[],
     )) {
+      // AI platform admin keys are ai-admin-key-unused's, with a tighter window: reported once.
+      if (isAiAdminKey(credential)) continue;
       if (!credential.lastUsedKnown) {
         // Some providers only know "no use since" a date (a usage report's window, e.g.
         // Anthropic): past the limit that is enough to fail; otherwise the rule cannot tell.

@@ -1,6 +1,12 @@
 /** Every rule nhi runs, one module each. The config schema, `nhi init` and docs are generated from this list. */
 import type { AnyRule } from '../types.js';
 import { adminGrant } from './admin-grant.js';
+import { aiAccountLocalAuth } from './ai-account-local-auth.js';
+import { aiAdminKeyUnused } from './ai-admin-key-unused.js';
+import { aiApiKeyUnrestricted } from './ai-api-key-unrestricted.js';
+import { aiKeyInCi } from './ai-key-in-ci.js';
+import { bedrockKeyBroadAccess } from './bedrock-key-broad-access.js';
+import { bedrockKeyLongTerm } from './bedrock-key-long-term.js';
 import { cloudKeyInCi } from './cloud-key-in-ci.js';
 import { dataExfiltration } from './data-exfiltration.js';
 import { credentialExpired } from './credential-expired.js';
@@ -28,6 +34,12 @@ import { unusedGrant } from './unused-grant.js';
 /** Sorted by id; the order is part of the SARIF output (ruleIndex), so keep it sorted. */
 export const RULES: readonly AnyRule[] = [
   adminGrant,
+  aiAccountLocalAuth,
+  aiAdminKeyUnused,
+  aiApiKeyUnrestricted,
+  aiKeyInCi,
+  bedrockKeyBroadAccess,
+  bedrockKeyLongTerm,
   cloudKeyInCi,
   credentialExpired,
   credentialExpiringSoon,
