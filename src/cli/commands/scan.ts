@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { UserError } from '../../connector/index.js';
 import { parseProviders, PROVIDERS } from '../../connector/registry.js';
 import type { ProviderId } from '../../model/index.js';
-import { openStore, type ScopeRunRecord } from '../../catalog/index.js';
+import { isPostgresLocation, openStore, type ScopeRunRecord } from '../../catalog/index.js';
 import { loadConfig } from '../../config/index.js';
 import { runScan } from '../../scan/run.js';
 import { catalogPath } from '../catalog-path.js';
@@ -64,7 +64,12 @@ export async function run(cmd: Command): Promise<number> {
     .filter(([, v]) => Object.keys(v).length > 0)
     .map(([k]) => k);
   const providers = chooseProviders(f, configured, flags);
-  const catalog = await openStore(catalogPath(g, { scan: f.demo ? 'demo' : 'real' }));
+  const location = catalogPath(g, { scan: f.demo ? 'demo' : 'real' });
+  const catalog = await openStore(location);
+  // The PostgreSQL backend records inventory; stored evaluations there are not built yet.
+  const score = f.score && !isPostgresLocation(location);
+  if (f.score && !score)
+    note(g, 'Findings are not evaluated on a PostgreSQL catalog yet: this scan records inventory.');
   // The demo's fictional scopes and a real estate never share a catalog.
   if (await catalog.hasRuns({ demo: !f.demo })) {
     await catalog.close();
@@ -91,7 +96,7 @@ export async function run(cmd: Command): Promise<number> {
       now,
       signal: abort.signal,
       version: VERSION,
-      ...(f.score ? { policy: config.policy } : {}),
+      ...(score ? { policy: config.policy } : {}),
       source: {
         configured: config.providers,
         flags,
