@@ -71,6 +71,7 @@ const scan = program
   .option('-p, --provider <ids>', `providers to scan, comma separated (${PROVIDER_IDS.join(',')})`)
   .option('--demo', 'scan the built-in demo estate through local stand-ins of every provider')
   .option('--no-score', 'skip scoring after the scan')
+  .option('--shard <i/n>', 'scan only shard i of n (stable by scope), for a CI matrix')
   .action(lazy(() => import('./commands/scan.js')));
 
 program

@@ -6,6 +6,7 @@ import type { ProviderId } from '../../model/index.js';
 import { isPostgresLocation, openStore, type ScopeRunRecord } from '../../catalog/index.js';
 import { loadConfig } from '../../config/index.js';
 import { runScan } from '../../scan/run.js';
+import { parseShard } from '../../scan/shard.js';
 import { catalogPath } from '../catalog-path.js';
 import { flagOptions } from '../connector-flags.js';
 import { EXIT } from '../exit-codes.js';
@@ -18,6 +19,7 @@ interface ScanFlags {
   provider?: string;
   demo?: boolean;
   score: boolean;
+  shard?: string;
 }
 
 function chooseProviders(
@@ -64,6 +66,7 @@ export async function run(cmd: Command): Promise<number> {
     .filter(([, v]) => Object.keys(v).length > 0)
     .map(([k]) => k);
   const providers = chooseProviders(f, configured, flags);
+  const shard = f.shard === undefined ? undefined : parseShard(f.shard);
   const location = catalogPath(g, { scan: f.demo ? 'demo' : 'real' });
   const catalog = await openStore(location);
   // The PostgreSQL backend records inventory; stored evaluations there are not built yet.
@@ -97,6 +100,7 @@ export async function run(cmd: Command): Promise<number> {
       signal: abort.signal,
       version: VERSION,
       ...(score ? { policy: config.policy } : {}),
+      ...(shard ? { shard } : {}),
       source: {
         configured: config.providers,
         flags,
