@@ -19,7 +19,7 @@ export function redacted(location: string): string {
 }
 
 export function refusePasswordInUrl(location: string): void {
-  let password = '';
+  let password: string;
   try {
     password = new URL(location).password;
   } catch {
