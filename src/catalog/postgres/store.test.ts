@@ -176,4 +176,32 @@ describe.skipIf(skip)('PostgreSQL catalog backend', () => {
       /playbooks and the audit log: not yet supported on a PostgreSQL catalog/,
     );
   });
+
+  it("runs as the README's least-privilege role: DML on the owner's schema, no DDL, no DELETE", async () => {
+    const url = await server.database();
+    const db = new URL(url).pathname.slice(1);
+    await query(url, `CREATE ROLE nhi_owner_${db} LOGIN; CREATE ROLE nhi_scanner_${db} LOGIN;`);
+    const owner = url.replace('postgres@', `nhi_owner_${db}@`);
+    const scanner = url.replace('postgres@', `nhi_scanner_${db}@`);
+    await query(
+      url,
+      `CREATE SCHEMA nhi AUTHORIZATION nhi_owner_${db};
+       ALTER ROLE nhi_owner_${db} SET search_path = nhi; ALTER ROLE nhi_scanner_${db} SET search_path = nhi;
+       GRANT USAGE ON SCHEMA nhi TO nhi_scanner_${db};`,
+    );
+    await query(
+      owner,
+      `ALTER DEFAULT PRIVILEGES FOR ROLE nhi_owner_${db} IN SCHEMA nhi GRANT SELECT, INSERT, UPDATE ON TABLES TO nhi_scanner_${db};
+       ALTER DEFAULT PRIVILEGES FOR ROLE nhi_owner_${db} IN SCHEMA nhi GRANT USAGE ON SEQUENCES TO nhi_scanner_${db};`,
+    );
+    // Before the owner migrates, the scanner cannot: one line.
+    await expect(openStore(scanner)).rejects.toThrow(/cannot be migrated: permission denied/);
+    await (await openStore(owner)).close();
+    const store = await openStore(scanner);
+    await scan(store, inventory(['alice'], [key('AKIA1', 'alice')]));
+    const second = await scan(store, inventory([], []));
+    expect(second.stats!.removed).toBe(2);
+    await store.close();
+    await expect(query(scanner, `DELETE FROM credentials`)).rejects.toThrow(/permission denied/);
+  });
 });
