@@ -185,3 +185,34 @@ describe.skipIf(skip)('sharded scans into one PostgreSQL catalog', () => {
     expect(scope).toEqual([{ status: 'ok' }]);
   });
 });
+
+describe('a PostgreSQL catalog: what is not there yet says so in one line (exit 2)', () => {
+  // Refused before connecting: no server needed.
+  const env = scrubbedEnv({ NHI_CATALOG: 'postgres://nhi@127.0.0.1:1/nhi' });
+  it.each([
+    [
+      ['list'],
+      /the views \(list, show, report, check, diff\): not yet supported on a PostgreSQL catalog/,
+    ],
+    [['check', '--fail-on', 'high'], /the views .*: not yet supported on a PostgreSQL catalog/],
+    [
+      ['playbook', 'list'],
+      /playbooks and the audit log: not yet supported on a PostgreSQL catalog/,
+    ],
+    [['scan', '--provider', 'aws', '--shard', '5/4'], /--shard 5\/4: expected i\/n/],
+  ])('nhi %j', async (args, message) => {
+    const r = await nhi(args, { env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('refuses a password in the URL without echoing it', async () => {
+    const r = await nhi(['scan', '--demo'], {
+      env: scrubbedEnv({ NHI_CATALOG: 'postgres://nhi:s3cret@127.0.0.1:1/nhi' }),
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/use PGPASSWORD or ~\/.pgpass/);
+    expect(r.stderr).not.toMatch(/s3cret/);
+  });
+});

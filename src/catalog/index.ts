@@ -444,7 +444,7 @@ export async function openStore(
   opts: { readonly?: boolean } = {},
 ): Promise<CatalogStore> {
   if (isPostgresLocation(location)) {
-    if (opts.readonly) throw notYetOnPostgres('this view');
+    if (opts.readonly) throw notYetOnPostgres('the views (list, show, report, check, diff)');
     const { PostgresStore } = await import('./postgres/store.js');
     return PostgresStore.open(location);
   }

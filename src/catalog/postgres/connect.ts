@@ -23,11 +23,11 @@ export function refusePasswordInUrl(location: string): void {
   try {
     password = new URL(location).password;
   } catch {
-    throw new CatalogError(`--catalog ${redacted(location)} is not a valid postgres:// URL`);
+    throw new CatalogError(`catalog ${redacted(location)} is not a valid postgres:// URL`);
   }
   if (password) {
     throw new CatalogError(
-      `--catalog ${redacted(location)}: a password in the catalog URL would show in process lists and shell history; use PGPASSWORD or ~/.pgpass`,
+      `catalog ${redacted(location)}: a password in the catalog URL would show in process lists and shell history; use PGPASSWORD or ~/.pgpass`,
     );
   }
 }
