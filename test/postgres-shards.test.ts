@@ -19,6 +19,7 @@ import { startAwsStandIn, type AwsStandIn } from '../connectors/aws/stand-in/ind
 import { postgresUnavailable, startPostgres, type PgServer } from '../fixtures/postgres.js';
 import { BIN, scrubbedEnv, tempDir, nhi } from './run-cli.js';
 import { shardOf } from '../src/scan/shard.js';
+import { openCatalog } from '../src/catalog/index.js';
 
 const skip = postgresUnavailable();
 if (skip) console.warn(skip);
@@ -130,6 +131,38 @@ describe.skipIf(skip)('sharded scans into one PostgreSQL catalog', () => {
       }
     },
   );
+
+  it('nhi catalog copy moves an SQLite catalog into an empty PostgreSQL one, and only that way', async () => {
+    const file = join(tempDir(), 'catalog.db');
+    const cat = openCatalog(file);
+    const run = cat.beginRun({ providers: ['aws'], demo: false, version: 't', now });
+    cat.writeScope(
+      run,
+      {
+        kind: 'failure',
+        scope: { provider: 'aws', id: '1', name: '1', kind: 'account' },
+        error: 'x',
+        code: null,
+        apiCalls: 0,
+      },
+      1,
+    );
+    cat.finishRun(run, 'failed', now);
+    cat.close();
+    const target = await server.database();
+    const r = await nhi(['catalog', 'copy', '--from', `sqlite:${file}`, '--to', target], {
+      env: env(),
+    });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^scan_runs: 1$/m);
+    expect(r.stdout).toMatch(/^Copied 2 rows \(17 tables\) in one transaction\./);
+    expect(await rows(target, `SELECT status FROM scan_runs`)).toEqual([{ status: 'failed' }]);
+    const back = await nhi(['catalog', 'migrate', '--from', target, '--to', `sqlite:${file}`], {
+      env: env(),
+    });
+    expect(back.code).toBe(2);
+    expect(back.stderr).toMatch(/moves an SQLite catalog into PostgreSQL/);
+  });
 
   it('a shard killed with SIGKILL mid-scope leaves that scope as it was and the others intact', async () => {
     const big = String(100000000001);

@@ -243,6 +243,20 @@ playbook
   .option('--against <export>', 'verify the catalog still holds everything an earlier export held')
   .action(pb('audit'));
 
+const catalogCmd = program
+  .command('catalog')
+  .description('move a catalog: SQLite to a PostgreSQL team catalog');
+for (const name of ['copy', 'migrate'])
+  catalogCmd
+    .command(name)
+    .description('copy an SQLite catalog with its whole history into an empty PostgreSQL catalog')
+    .requiredOption('--from <sqlite:file>', 'the SQLite catalog (sqlite:PATH or a path)')
+    .requiredOption(
+      '--to <postgres-url>',
+      'postgres://user@host:port/db (password from PGPASSWORD or ~/.pgpass)',
+    )
+    .action(lazy(() => import('./commands/catalog.js').then((m) => ({ run: m.copy }))));
+
 program
   .command('completion')
   .description('print a shell completion script (bash, zsh or fish)')
