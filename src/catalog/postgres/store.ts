@@ -529,4 +529,10 @@ export class PostgresStore implements CatalogStore {
   changes(): never {
     throw notYetOnPostgres('nhi diff');
   }
+  postureRuns(): Promise<never> {
+    return Promise.reject(notYetOnPostgres('nhi posture'));
+  }
+  postureRows(): Promise<never> {
+    return Promise.reject(notYetOnPostgres('nhi posture'));
+  }
 }
