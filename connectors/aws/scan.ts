@@ -170,6 +170,7 @@ export async function* discover(ctx: ConnectorContext): AsyncIterable<ScopeResul
   ctx.log.debug('aws: authenticated', { account: caller.account, arn: caller.arn });
   ctx.progress({ phase: 'accounts' });
   const plan = await planAccounts(base, settings, caller);
+  if (ctx.wants) plan.targets = plan.targets.filter((t) => ctx.wants!(t.id));
   const orgLevelCalls = base.calls; // GetCallerIdentity + ListAccounts, before any AssumeRole
   const limit = pLimit(settings.accountConcurrency);
 

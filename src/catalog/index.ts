@@ -41,6 +41,7 @@ import type {
 import { SqliteEvaluations, toFinding } from './sqlite/evaluations.js';
 import { SqliteViews, presentAt } from './sqlite/views.js';
 import { SqliteStore } from './sqlite/store.js';
+import { isPostgresLocation, notYetOnPostgres } from './postgres/refuse.js';
 
 export { CatalogError } from './errors.js';
 export { SCHEMA_VERSION };
@@ -429,13 +430,26 @@ export class Catalog {
 }
 
 export function openCatalog(path: string, opts: { readonly?: boolean } = {}): Catalog {
+  // Never a file named 'postgres:…': this handle is SQLite's (playbooks, audit log).
+  if (isPostgresLocation(path)) throw notYetOnPostgres('playbooks and the audit log');
   return new Catalog(path, opts);
 }
 
-/** Opens the catalog at `location` through its interface (SQLite: a file path). */
-export function openStore(
+/**
+ * Opens the catalog at `location` through its interface: a postgres:// (postgresql://) URL
+ * selects the PostgreSQL backend, anything else is an SQLite file path. The PostgreSQL backend
+ * records scans; reading views from it is refused with one line until it implements them.
+ */
+export async function openStore(
   location: string,
   opts: { readonly?: boolean } = {},
 ): Promise<CatalogStore> {
-  return Promise.resolve(new Catalog(location, opts).store());
+  if (isPostgresLocation(location)) {
+    if (opts.readonly) throw notYetOnPostgres('the views (list, show, report, check, diff)');
+    const { PostgresStore } = await import('./postgres/store.js');
+    return PostgresStore.open(location);
+  }
+  return new Catalog(location, opts).store();
 }
+
+export { isPostgresLocation };

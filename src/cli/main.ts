@@ -71,6 +71,7 @@ const scan = program
   .option('-p, --provider <ids>', `providers to scan, comma separated (${PROVIDER_IDS.join(',')})`)
   .option('--demo', 'scan the built-in demo estate through local stand-ins of every provider')
   .option('--no-score', 'skip scoring after the scan')
+  .option('--shard <i/n>', 'scan only shard i of n (stable by scope), for a CI matrix')
   .action(lazy(() => import('./commands/scan.js')));
 
 program
@@ -278,6 +279,20 @@ playbook
   )
   .option('--against <export>', 'verify the catalog still holds everything an earlier export held')
   .action(pb('audit'));
+
+const catalogCmd = program
+  .command('catalog')
+  .description('move a catalog: SQLite to a PostgreSQL team catalog');
+for (const name of ['copy', 'migrate'])
+  catalogCmd
+    .command(name)
+    .description('copy an SQLite catalog with its whole history into an empty PostgreSQL catalog')
+    .requiredOption('--from <sqlite:file>', 'the SQLite catalog (sqlite:PATH or a path)')
+    .requiredOption(
+      '--to <postgres-url>',
+      'postgres://user@host:port/db (password from PGPASSWORD or ~/.pgpass)',
+    )
+    .action(lazy(() => import('./commands/catalog.js').then((m) => ({ run: m.copy }))));
 
 program
   .command('completion')

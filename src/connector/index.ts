@@ -84,6 +84,12 @@ export interface ConnectorContext<O = Record<string, unknown>> {
    * connector's declared options schema (defaults applied) before the connector sees it.
    */
   options: O;
+  /**
+   * Whether this run scans a scope (`--shard i/n`): a connector that plans its scopes up
+   * front (accounts, subscriptions) skips the others instead of scanning them for nothing.
+   * Absent: every scope. The pipeline drops other shards' scopes either way.
+   */
+  wants?: (scopeId: string) => boolean;
 }
 
 export interface DoctorCheck {

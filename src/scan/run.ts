@@ -9,6 +9,7 @@
  */
 import type { CatalogStore, EvaluationInfo, ScopeRunRecord } from '../catalog/store.js';
 import { contextFor, type ContextSource } from '../connector/context.js';
+import { inShard, type Shard } from './shard.js';
 import type { DemoHandle } from '../connector/index.js';
 import { loadConnector } from '../connector/registry.js';
 import type { ProviderId, ScanRun, ScopeResult } from '../model/index.js';
@@ -30,6 +31,8 @@ export interface ScanRequest {
   policy?: Policy;
   /** Called as the evaluation stores each scope. */
   onEvaluated?: (done: number, total: number) => void;
+  /** Only the scopes of this shard are scanned and written (`--shard i/n`). */
+  shard?: Shard;
 }
 
 export interface ProviderOutcome {
@@ -72,6 +75,8 @@ export async function runScan(req: ScanRequest): Promise<ScanOutcome> {
     let demo: DemoHandle | undefined;
     let last = performance.now();
     const record = async (result: ScopeResult) => {
+      // Another shard's scope (a connector that cannot skip it listed it): not this run's.
+      if (!inShard(req.shard, provider, result.scope.id)) return;
       // A connector that turned the abort into a scope failure was interrupted, not denied.
       if (result.kind === 'failure' && signal.aborted && !result.interrupted)
         result = { ...result, interrupted: true };
@@ -98,6 +103,7 @@ export async function runScan(req: ScanRequest): Promise<ScanOutcome> {
       const connector = await loadConnector(provider);
       if (req.demo) demo = await connector.startDemo(req.now);
       const ctx = await contextFor(provider, { ...req.source, now: req.now, signal }, demo);
+      if (req.shard) ctx.wants = (scopeId) => inShard(req.shard, provider, scopeId);
       const it = connector.discover(ctx)[Symbol.asyncIterator]();
       for (;;) {
         const next = await Promise.race([it.next(), stop]);

@@ -3,9 +3,10 @@ import type { Command } from 'commander';
 import { UserError } from '../../connector/index.js';
 import { parseProviders, PROVIDERS } from '../../connector/registry.js';
 import type { ProviderId } from '../../model/index.js';
-import { openStore, type ScopeRunRecord } from '../../catalog/index.js';
+import { isPostgresLocation, openStore, type ScopeRunRecord } from '../../catalog/index.js';
 import { loadConfig } from '../../config/index.js';
 import { runScan } from '../../scan/run.js';
+import { parseShard } from '../../scan/shard.js';
 import { catalogPath } from '../catalog-path.js';
 import { flagOptions } from '../connector-flags.js';
 import { EXIT } from '../exit-codes.js';
@@ -18,6 +19,7 @@ interface ScanFlags {
   provider?: string;
   demo?: boolean;
   score: boolean;
+  shard?: string;
 }
 
 function chooseProviders(
@@ -64,7 +66,13 @@ export async function run(cmd: Command): Promise<number> {
     .filter(([, v]) => Object.keys(v).length > 0)
     .map(([k]) => k);
   const providers = chooseProviders(f, configured, flags);
-  const catalog = await openStore(catalogPath(g, { scan: f.demo ? 'demo' : 'real' }));
+  const shard = f.shard === undefined ? undefined : parseShard(f.shard);
+  const location = catalogPath(g, { scan: f.demo ? 'demo' : 'real' });
+  const catalog = await openStore(location);
+  // The PostgreSQL backend records inventory; stored evaluations there are not built yet.
+  const score = f.score && !isPostgresLocation(location);
+  if (f.score && !score)
+    note(g, 'Findings are not evaluated on a PostgreSQL catalog yet: this scan records inventory.');
   // The demo's fictional scopes and a real estate never share a catalog.
   if (await catalog.hasRuns({ demo: !f.demo })) {
     await catalog.close();
@@ -92,7 +100,8 @@ export async function run(cmd: Command): Promise<number> {
       now,
       signal: abort.signal,
       version: VERSION,
-      ...(f.score ? { policy: config.policy } : {}),
+      ...(score ? { policy: config.policy } : {}),
+      ...(shard ? { shard } : {}),
       source: {
         configured: config.providers,
         flags,

@@ -1,0 +1,12 @@
+/** What the PostgreSQL backend does not do yet says so in one line (CatalogError: exit 2). */
+import { CatalogError } from '../errors.js';
+
+export function isPostgresLocation(location: string): boolean {
+  return /^postgres(?:ql)?:\/\//i.test(location);
+}
+
+export function notYetOnPostgres(what: string): CatalogError {
+  return new CatalogError(
+    `${what}: not yet supported on a PostgreSQL catalog (this version records scans there; keep views and playbooks on an SQLite catalog)`,
+  );
+}
