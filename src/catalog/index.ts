@@ -194,6 +194,23 @@ export class Catalog {
     }));
   }
 
+  scopes(): Scope[] {
+    const rows = this.db
+      .prepare(
+        `SELECT s.provider, s.scope_id, s.scope_name, s.scope_kind FROM scan_scopes s
+         WHERE s.run_id = (SELECT MAX(t.run_id) FROM scan_scopes t
+                           WHERE t.provider = s.provider AND t.scope_id = s.scope_id)
+         ORDER BY s.provider, s.scope_id`,
+      )
+      .all() as Row[];
+    return rows.map((r) => ({
+      provider: r.provider as ProviderId,
+      id: String(r.scope_id),
+      name: String(r.scope_name),
+      kind: r.scope_kind as ScopeKind,
+    }));
+  }
+
   /* ----- inventory reads ----- */
 
   /** Everything present as of a run (default: the latest), with the coverage gaps in force. */

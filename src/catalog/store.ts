@@ -276,6 +276,8 @@ export interface CatalogStore extends PostureStore {
   /** The finished run before `runId` (for diff and --new-only). */
   previousRun(runId: number): Promise<ScanRun | null>;
   scopesOfRun(runId: number): Promise<ScopeRunRecord[]>;
+  /** Every scope any run recorded, with its latest name (for `--scope` validation). */
+  scopes(): Promise<Scope[]>;
   /** Coverage gaps in force at a run: each scope's latest successful scan up to it. */
   gapsInForce(runId: number, scope?: ScopeKey): Promise<StoredGap[]>;
 

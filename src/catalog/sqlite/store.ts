@@ -70,6 +70,10 @@ export class SqliteStore implements CatalogStore {
     return Promise.resolve(this.catalog.scopesOfRun(runId));
   }
 
+  scopes() {
+    return Promise.resolve(this.catalog.scopes());
+  }
+
   gapsInForce(runId: number, scope?: ScopeKey) {
     return Promise.resolve(this.catalog.gapsInForce(runId, scope));
   }

@@ -20,7 +20,7 @@ import { formatOf, globalsOf } from '../globals.js';
 import { colorEnabled, line, makeChalk, note, out, warn } from '../output.js';
 import { fileSink } from '../sink.js';
 import { UserFileError, readUserFile } from '../user-files.js';
-import { minRankOf, writeReport } from './report.js';
+import { minRankOf, rowsShown, writeReport } from './report.js';
 import { VERSION } from '../../version.js';
 
 interface CheckFlags {
@@ -162,6 +162,9 @@ export async function run(cmd: Command): Promise<number> {
       const renderer = reportRenderer(format, report.head, {
         color: !f.output && colorEnabled(g),
         toolVersion: VERSION,
+        ...(f.output || format !== 'table'
+          ? { maxRows: rowsShown(format, f.output, undefined) }
+          : {}),
       });
       await writeReport(g, renderer, report.sources, format, f.output);
     }

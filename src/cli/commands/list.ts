@@ -2,10 +2,17 @@ import type { Command } from 'commander';
 import { UserError } from '../../connector/kit/errors.js';
 import { parseProviders } from '../../connector/registry.js';
 import type { SubjectQuery, SubjectSort } from '../../catalog/index.js';
-import { openView } from '../evaluate.js';
+import { openView, type View } from '../evaluate.js';
 import { formatOf, globalsOf } from '../globals.js';
-import { parseLimit } from '../limit.js';
+import { limitOr } from '../limit.js';
 import { parseLevels } from '../severity.js';
+import {
+  CREDENTIAL_STATUSES,
+  CREDENTIAL_TYPES,
+  IDENTITY_KINDS,
+  notOneOf,
+  parseChoices,
+} from '../choices.js';
 
 interface ListFlags {
   identities?: boolean;
@@ -18,9 +25,6 @@ interface ListFlags {
   sort: string;
   limit?: string;
 }
-
-const csvList = (v: string | undefined): string[] | undefined =>
-  v ? v.split(',').map((s) => s.trim().toLowerCase()) : undefined;
 
 const SORTS: readonly SubjectSort[] = ['score', 'age', 'last-used', 'provider'];
 
@@ -35,22 +39,28 @@ export async function run(cmd: Command): Promise<number> {
   const g = globalsOf(cmd);
   const f = cmd.opts() as ListFlags;
   const format = formatOf(g, ['table', 'json', 'csv']) as 'table' | 'json' | 'csv';
-  if (!(SORTS as readonly string[]).includes(f.sort))
-    throw new UserError(`--sort ${f.sort}: use one of ${SORTS.join(', ')}`);
-  const limit = parseLimit(f.limit) ?? (format === 'table' ? TABLE_DEFAULT_LIMIT : undefined);
+  const [sort] = parseChoices('--sort', f.sort, SORTS, 'sort key');
+  const limit = limitOr(f.limit, format === 'table' ? TABLE_DEFAULT_LIMIT : undefined);
   if (f.identities && f.status !== undefined)
     throw new UserError('--status filters credentials; identities have none (drop --status)');
   const providers = f.provider ? parseProviders(f.provider) : undefined;
-  const types = csvList(f.type);
-  const statuses = csvList(f.status);
+  const types = f.type
+    ? f.identities
+      ? parseChoices('--type', f.type, IDENTITY_KINDS, 'identity kind')
+      : parseChoices('--type', f.type, CREDENTIAL_TYPES, 'credential type')
+    : undefined;
+  const statuses = f.status
+    ? parseChoices('--status', f.status, CREDENTIAL_STATUSES, 'status')
+    : undefined;
   const bands = f.band === undefined ? null : [...parseLevels('--band', f.band)];
 
   const view = await openView(g);
   try {
+    if (f.scope !== undefined) await checkScope(view, f.scope);
     const q: SubjectQuery = {
       evaluationId: view.evaluation.id,
       runId: view.run.id,
-      sort: f.sort as SubjectSort,
+      sort: sort as SubjectSort,
       ...(f.removed ? { includeRemoved: true } : {}),
       ...(providers ? { providers } : {}),
       ...(types ? { types } : {}),
@@ -64,4 +74,13 @@ export async function run(cmd: Command): Promise<number> {
   } finally {
     await view.store.close();
   }
+}
+
+/** `--scope x`: an id or name the catalog has seen; anything else would read as "no rows". */
+async function checkScope(view: View, scope: string): Promise<void> {
+  const scopes = await view.store.scopes();
+  if (scopes.some((s) => s.id === scope || s.name === scope)) return;
+  const words = [...scopes.map((s) => s.id), ...scopes.map((s) => s.name)];
+  const listing = `the catalog's scopes: ${scopes.map((s) => `${s.id} (${s.provider}, ${s.name})`).join(', ')}`;
+  throw new UserError(notOneOf('--scope', scope, words, 'scope', listing));
 }

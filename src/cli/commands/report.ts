@@ -19,6 +19,7 @@ import { formatOf, globalsOf, type Globals } from '../globals.js';
 import { colorEnabled, line, note, out, table } from '../output.js';
 import { fileSink, stdoutSink } from '../sink.js';
 import { parseLimit } from '../limit.js';
+import { parseChoices } from '../choices.js';
 import { VERSION } from '../../version.js';
 import { atLeast } from '../severity.js';
 
@@ -43,6 +44,12 @@ export function minRankOf(min: string | undefined, flag = '--min-severity'): num
   if (min === undefined) return undefined;
   severityAtLeast(min, flag); // rejects an unknown word
   return SEVERITIES.length - 1 - SEVERITIES.indexOf(min as Severity);
+}
+
+/** `--rule a,b`: rule ids nhi knows (a typo would otherwise read as "no findings"). */
+export async function parseRules(value: string): Promise<string[]> {
+  const { RULE_IDS } = await import('../../scoring/rules/index.js');
+  return parseChoices('--rule', value, RULE_IDS, 'rule id');
 }
 
 const GROUP_KEYS: readonly FindingGroupKey[] = ['provider', 'scope', 'rule', 'severity'];
@@ -82,8 +89,9 @@ export async function run(cmd: Command): Promise<number> {
   const format = formatOf(g, [...REPORT_FORMATS, 'html']) as ReportFormat | 'html';
   const minRank = minRankOf(f.minSeverity);
   const providers = f.provider ? parseProviders(f.provider) : undefined;
-  const rules = f.rule ? f.rule.split(',').map((s) => s.trim()) : undefined;
-  const limit = parseLimit(f.limit);
+  const rules = f.rule ? await parseRules(f.rule) : undefined;
+  // Only a table on the terminal pages; files, markdown and machine formats hold every row.
+  const limit = parseLimit(f.limit) ?? (f.limit === undefined ? undefined : Infinity);
   const groupBy = f.groupBy ? parseGroupBy(f.groupBy) : undefined;
   const view = await openView(g);
   try {
@@ -102,11 +110,12 @@ export async function run(cmd: Command): Promise<number> {
       return 0;
     }
     const gaps = await view.store.gapsInForce(view.run.id);
+    const maxRows = rowsShown(format, f.output, limit);
     const report = await storedReport(view.store, view.evaluation, gaps, filter, {
       format,
-      ...(limit !== undefined ? { maxRows: limit } : {}),
+      ...(maxRows !== undefined && maxRows !== Infinity ? { maxRows } : {}),
     });
-    if (limit !== undefined && format !== 'table' && format !== 'markdown') {
+    if (limit !== undefined && limit !== Infinity && format !== 'table' && format !== 'markdown') {
       // Machine formats: --limit keeps the first rows (the summary still counts them all).
       const all = report.sources.findings!;
       report.sources.findings = () => take(all(), limit);
@@ -114,7 +123,7 @@ export async function run(cmd: Command): Promise<number> {
     const renderer = reportRenderer(format, report.head, {
       color: !f.output && colorEnabled(g),
       toolVersion: VERSION,
-      ...(limit !== undefined ? { maxRows: limit } : {}),
+      ...(maxRows !== undefined ? { maxRows } : {}),
     });
     await writeReport(g, renderer, report.sources, format, f.output);
     if (f.output) note(g, `wrote ${format} report to ${f.output}`);
@@ -129,6 +138,19 @@ export async function run(cmd: Command): Promise<number> {
   } finally {
     await view.store.close();
   }
+}
+
+/**
+ * Finding rows a table or markdown report shows: `--limit` when given; else a table on the
+ * terminal pages (the renderer's default) and anything else — a file, markdown — holds all.
+ */
+export function rowsShown(
+  format: string,
+  output: string | undefined,
+  limit: number | undefined,
+): number | undefined {
+  if (limit !== undefined) return limit;
+  return format === 'table' && !output ? undefined : Infinity;
 }
 
 async function* take<T>(pages: AsyncIterable<readonly T[]>, n: number): AsyncGenerator<T[]> {

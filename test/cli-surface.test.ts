@@ -1,0 +1,97 @@
+/**
+ * The command line's surface (issue 13): validated filters, complete file outputs, check's
+ * filters, baselines with reason and expiry, rules, --json fields and --jq, runs and prune,
+ * grouped diff, ambiguous names, the end-of-scan screen. One demo catalog, the built binary,
+ * a scrubbed environment.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { nhi, tempDir } from './run-cli.js';
+
+const dir = tempDir();
+const catalog = join(dir, 'demo.db');
+const run = (args: string[], opts: { cwd?: string } = {}) =>
+  nhi([...args, '--catalog', catalog], opts);
+let scan: Awaited<ReturnType<typeof nhi>>;
+
+beforeAll(async () => {
+  scan = await run(['scan', '--demo']);
+  expect(scan.code).toBe(0);
+}, 120_000);
+
+describe('enumerated filters are validated', () => {
+  it.each([
+    [['list', '--status', 'bogus'], /--status 'bogus': unknown status; valid: active, inactive/],
+    [['list', '--type', 'access_key'], /did you mean 'access-key'\?.*valid: .*classic-pat/],
+    [['list', '--identities', '--type', 'rol'], /unknown identity kind \(did you mean 'role'\?\)/],
+    [['list', '--band', 'critcal'], /--band 'critcal'/],
+    [['list', '--sort', 'scroe'], /did you mean 'score'/],
+    [
+      ['list', '--scope', 'orbital-prd'],
+      /unknown scope \(did you mean 'orbital-prod'\?\).*222233334444 \(aws, orbital-prod\)/,
+    ],
+    [['list', '--provider', 'aws,oracle'], /unknown provider 'oracle'/],
+    [['list', '--limit', '-1'], /--limit '-1': not a whole number/],
+    [['report', '--limit', 'abc'], /--limit 'abc': not a whole number/],
+    [
+      ['report', '--rule', 'credential-unsued'],
+      /did you mean 'credential-unused'\?.*valid: admin-grant/,
+    ],
+    [['check', '--rule', 'nope'], /--rule 'nope': unknown rule id/],
+    [['diff', '--from', 'one'], /--from 'one': not a whole number/],
+  ])('%j exits 2 naming the valid values', async (args, message) => {
+    const r = await run(args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stdout).toBe('');
+  });
+
+  it('accepts a scope by id or by name', async () => {
+    const byName = await run(['list', '--scope', 'orbital-prod', '--json']);
+    const byId = await run(['list', '--scope', '222233334444', '--json']);
+    expect(byName.code).toBe(0);
+    expect(JSON.parse(byName.stdout).length).toBeGreaterThan(0);
+    expect(byId.stdout).toBe(byName.stdout);
+  });
+
+  it('--limit 0 and --limit all mean every row, in a terminal table too', async () => {
+    const all = JSON.parse((await run(['list', '--json'])).stdout) as unknown[];
+    expect(all.length).toBeGreaterThan(100);
+    for (const limit of ['0', 'all']) {
+      const r = await run(['list', '--limit', limit]);
+      expect(r.code).toBe(0);
+      expect(r.stdout.split('\n').filter((l) => / c-[0-9a-f]{12} /.test(l))).toHaveLength(
+        all.length,
+      );
+      expect(r.stderr).not.toMatch(/more \(use --limit/);
+    }
+  });
+});
+
+describe('a file holds everything; only terminal tables page', () => {
+  it('check --format markdown -o writes every violation, with no "… more" line', async () => {
+    const out = join(tempDir(), 'all.md');
+    const r = await run(['check', '--fail-on', 'medium', '--format', 'markdown', '-o', out]);
+    expect(r.code).toBe(1);
+    const total = Number(/FAIL — (\d+) finding/.exec(r.stdout)![1]);
+    expect(total).toBeGreaterThan(200);
+    const md = readFileSync(out, 'utf8');
+    expect(md).not.toMatch(/… \d+ more/);
+    const rows = md.split('\n').filter((l) => /^\| (critical|high|medium) \| `/.test(l));
+    expect(rows).toHaveLength(total);
+  });
+
+  it('report -o (table) and report --format markdown hold every finding; the terminal table pages', async () => {
+    const json = JSON.parse((await run(['report', '--json'])).stdout) as { findings: unknown[] };
+    const failing = (json.findings as { outcome: string }[]).filter((f) => f.outcome === 'fail');
+    const md = (await run(['report', '--format', 'markdown'])).stdout;
+    expect(md).not.toMatch(/… \d+ more/);
+    const out = join(tempDir(), 'r.txt');
+    expect((await run(['report', '-o', out])).code).toBe(0);
+    expect(readFileSync(out, 'utf8')).not.toMatch(/… \d+ more/);
+    const terminal = await run(['report']);
+    expect(terminal.stdout).toMatch(new RegExp(`… ${failing.length - 50} more`));
+    expect((await run(['report', '--limit', 'all'])).stdout).not.toMatch(/… \d+ more/);
+  });
+});
