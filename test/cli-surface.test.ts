@@ -4,7 +4,7 @@
  * grouped diff, ambiguous names, the end-of-scan screen. One demo catalog, the built binary,
  * a scrubbed environment.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { nhi, tempDir } from './run-cli.js';
@@ -93,5 +93,90 @@ describe('a file holds everything; only terminal tables page', () => {
     const terminal = await run(['report']);
     expect(terminal.stdout).toMatch(new RegExp(`… ${failing.length - 50} more`));
     expect((await run(['report', '--limit', 'all'])).stdout).not.toMatch(/… \d+ more/);
+  });
+});
+
+describe('check gates one team alone; CSV names; baselines with reason and expiry', () => {
+  const failing = async (args: string[]) => {
+    const r = await run(['check', '--fail-on', 'low', '--json', ...args]);
+    return JSON.parse(r.stdout) as {
+      findings: { provider: string; scopeName: string; ruleId: string; outcome: string }[];
+    };
+  };
+
+  it('--provider, --scope and --rule narrow the gate (and its exit code)', async () => {
+    const prod = await failing(['--scope', 'orbital-prod']);
+    expect(prod.findings.length).toBeGreaterThan(0);
+    expect(new Set(prod.findings.map((f) => f.scopeName))).toEqual(new Set(['orbital-prod']));
+    const keys = await failing(['--provider', 'github', '--rule', 'deploy-key-write']);
+    expect(keys.findings.length).toBeGreaterThan(0);
+    for (const f of keys.findings)
+      expect([f.provider, f.ruleId]).toEqual(['github', 'deploy-key-write']);
+    // A scope with no finding of that rule passes the gate.
+    const clean = await run([
+      'check',
+      '--fail-on',
+      'low',
+      '--scope',
+      'of-staging',
+      '--rule',
+      'root-access-key',
+    ]);
+    expect(clean.code).toBe(0);
+    expect(clean.stdout).toMatch(/ok — no finding at or above low/);
+    const unknown = await run(['check', '--scope', 'nope']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/--scope 'nope': unknown scope/);
+  });
+
+  it('report and list CSV use the same (JSON) column names', async () => {
+    const report = (await run(['report', '--format', 'csv'])).stdout.split('\n')[0]!;
+    const list = (await run(['list', '--format', 'csv'])).stdout.split('\n')[0]!;
+    expect(report).toMatch(
+      /^fingerprint,ruleId,outcome,severity,points,provider,scopeId,scopeName,/,
+    );
+    expect(list).toMatch(/^id,provider,scopeId,scopeName,/);
+    expect(report + list).not.toMatch(/_id|_name/);
+  });
+
+  it('--update-baseline help says what it keeps', async () => {
+    const help = (await nhi(['check', '--help'])).stdout.replace(/\s+/g, ' ');
+    expect(help).toMatch(
+      /at or above --fail-on, within the filters\), keeping the reason and expiry/,
+    );
+  });
+
+  it('a baseline entry past its expiry no longer accepts its finding, and says so', async () => {
+    const file = join(tempDir(), 'baseline.json');
+    const gate = ['check', '--fail-on', 'high', '--scope', 'orbital-prod', '--baseline', file];
+    const w = await run([...gate, '--update-baseline']);
+    expect(w.code).toBe(0);
+    const b = JSON.parse(readFileSync(file, 'utf8')) as { accepted: Record<string, string>[] };
+    expect(b.accepted.length).toBeGreaterThan(1);
+    expect((await run(gate)).code).toBe(0);
+    b.accepted[0]!.reason = 'legacy billing export (SEC-412)';
+    b.accepted[0]!.expires = '2020-01-31';
+    b.accepted[1]!.reason = 'migrating';
+    b.accepted[1]!.expires = '2099-12-31';
+    writeFileSync(file, JSON.stringify(b, null, 2));
+    const r = await run(gate);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/FAIL — 1 finding/);
+    expect(r.stdout).toMatch(
+      /expired: baseline entry .* \(expired 2020-01-31; reason: legacy billing export \(SEC-412\)\): no longer accepted/,
+    );
+    // Updating keeps reasons and expiries.
+    await run([...gate, '--update-baseline']);
+    const kept = JSON.parse(readFileSync(file, 'utf8')) as { accepted: Record<string, string>[] };
+    expect(kept.accepted.find((e) => e.fingerprint === b.accepted[1]!.fingerprint)).toMatchObject({
+      reason: 'migrating',
+      expires: '2099-12-31',
+    });
+    // A malformed expiry is a usage error naming the entry.
+    b.accepted[0]!.expires = 'next year';
+    writeFileSync(file, JSON.stringify(b));
+    const bad = await run(gate);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/accepted\.0\.expires: a date YYYY-MM-DD/);
   });
 });

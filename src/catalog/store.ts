@@ -216,6 +216,8 @@ export interface FindingQuery {
   /** Failing findings at or above this severity rank (critical 4 … info 0); not-evaluated ones are kept unless `outcome` excludes them. */
   minRank?: number;
   providers?: readonly string[];
+  /** Scope ids or names. */
+  scopes?: readonly string[];
   rules?: readonly string[];
   /** Only findings whose fingerprint is not among another evaluation's reported findings (of `outcome` when given). */
   absentFrom?: { evaluationId: number; outcome?: Finding['outcome'] };

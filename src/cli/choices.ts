@@ -86,10 +86,14 @@ export function parseChoices(
 ): string[] {
   const words = value
     .split(',')
-    .map((s) => s.trim().toLowerCase())
+    .map((s) => s.trim())
     .filter(Boolean);
   if (words.length === 0) throw new UserError(`${flag} needs one or more of ${valid.join(', ')}`);
-  for (const w of words)
-    if (!valid.includes(w)) throw new UserError(notOneOf(flag, w, valid, what));
-  return [...new Set(words)];
+  const byLower = new Map(valid.map((v) => [v.toLowerCase(), v]));
+  const chosen = words.map((w) => {
+    const v = byLower.get(w.toLowerCase());
+    if (v === undefined) throw new UserError(notOneOf(flag, w, valid, what));
+    return v;
+  });
+  return [...new Set(chosen)];
 }

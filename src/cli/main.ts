@@ -8,6 +8,7 @@ import { reportError } from './errors.js';
 import { VERSION } from '../version.js';
 import { PROVIDER_IDS } from '../model/providers.js';
 import { examplesText } from './examples.js';
+import { addFindingFilterOptions } from './finding-flags.js';
 
 // The AWS SDK warns every run that future releases need Node 22; users cannot act on that.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -84,7 +85,7 @@ program
   .option('--band <bands>', 'only these risk bands: critical,high,medium,low')
   .option('--removed', 'include credentials no longer seen')
   .option('--sort <key>', 'score | age | last-used | provider', 'score')
-  .option('--limit <n>', 'at most n rows (table default 200)')
+  .option('--limit <n>', 'at most n rows (table default 200; 0 or all: every row)')
   .action(lazy(() => import('./commands/list.js')));
 
 program
@@ -93,13 +94,13 @@ program
   .argument('<id>', 'short id (c-…, i-…), external id (AKIA…, ARN) or identity name')
   .action(lazy(() => import('./commands/show.js')));
 
-program
-  .command('report')
-  .description('findings, worst first, with the reason in words')
-  .option('--min-severity <severity>', 'only findings at or above: critical, high, medium, low')
-  .option('-p, --provider <ids>', 'only these providers')
-  .option('--rule <ids>', 'only these rules (comma separated)')
-  .option('--limit <n>', 'at most n findings (table default 50, markdown 200); counts cover all')
+addFindingFilterOptions(
+  program
+    .command('report')
+    .description('findings, worst first, with the reason in words')
+    .option('--min-severity <severity>', 'only findings at or above: critical, high, medium, low'),
+)
+  .option('--limit <n>', 'at most n findings (terminal table default 50; 0 or all: every one)')
   .option(
     '--group-by <keys>',
     'finding counts per provider, scope, rule or severity (comma separated)',
@@ -118,13 +119,18 @@ program
   .option('--scope <id>', 'only this scope in the per-scope table')
   .action(lazy(() => import('./commands/posture.js')));
 
-program
-  .command('check')
-  .description('CI gate: exit 1 when a finding at or above --fail-on exists')
-  .option('--fail-on <severity>', 'critical | high | medium | low', 'high')
+addFindingFilterOptions(
+  program
+    .command('check')
+    .description('CI gate: exit 1 when a finding at or above --fail-on exists')
+    .option('--fail-on <severity>', 'critical | high | medium | low', 'high'),
+)
   .option('--new-only', 'only findings not present in the previous scan')
   .option('--baseline <file>', 'accepted findings (JSON, kept under version control)')
-  .option('--update-baseline', 'accept every current finding into --baseline and exit 0')
+  .option(
+    '--update-baseline',
+    'rewrite --baseline with the findings this check would fail on (at or above --fail-on, within the filters), keeping the reason and expiry of entries already there; exit 0',
+  )
   .option('-o, --output <file>', 'write the findings in --format (e.g. sarif) to a file')
   .action(lazy(() => import('./commands/check.js')));
 

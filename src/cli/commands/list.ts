@@ -2,17 +2,12 @@ import type { Command } from 'commander';
 import { UserError } from '../../connector/kit/errors.js';
 import { parseProviders } from '../../connector/registry.js';
 import type { SubjectQuery, SubjectSort } from '../../catalog/index.js';
-import { openView, type View } from '../evaluate.js';
+import { openView } from '../evaluate.js';
+import { checkScopes } from '../finding-flags.js';
 import { formatOf, globalsOf } from '../globals.js';
 import { limitOr } from '../limit.js';
 import { parseLevels } from '../severity.js';
-import {
-  CREDENTIAL_STATUSES,
-  CREDENTIAL_TYPES,
-  IDENTITY_KINDS,
-  notOneOf,
-  parseChoices,
-} from '../choices.js';
+import { CREDENTIAL_STATUSES, CREDENTIAL_TYPES, IDENTITY_KINDS, parseChoices } from '../choices.js';
 
 interface ListFlags {
   identities?: boolean;
@@ -56,7 +51,7 @@ export async function run(cmd: Command): Promise<number> {
 
   const view = await openView(g);
   try {
-    if (f.scope !== undefined) await checkScope(view, f.scope);
+    if (f.scope !== undefined) await checkScopes(view.store, [f.scope]);
     const q: SubjectQuery = {
       evaluationId: view.evaluation.id,
       runId: view.run.id,
@@ -74,13 +69,4 @@ export async function run(cmd: Command): Promise<number> {
   } finally {
     await view.store.close();
   }
-}
-
-/** `--scope x`: an id or name the catalog has seen; anything else would read as "no rows". */
-async function checkScope(view: View, scope: string): Promise<void> {
-  const scopes = await view.store.scopes();
-  if (scopes.some((s) => s.id === scope || s.name === scope)) return;
-  const words = [...scopes.map((s) => s.id), ...scopes.map((s) => s.name)];
-  const listing = `the catalog's scopes: ${scopes.map((s) => `${s.id} (${s.provider}, ${s.name})`).join(', ')}`;
-  throw new UserError(notOneOf('--scope', scope, words, 'scope', listing));
 }

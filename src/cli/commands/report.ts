@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { UserError } from '../../connector/kit/errors.js';
-import { parseProviders } from '../../connector/registry.js';
 import type { FindingGroupKey } from '../../catalog/index.js';
 import { SEVERITIES, type Severity } from '../../model/index.js';
 import {
@@ -19,14 +18,12 @@ import { formatOf, globalsOf, type Globals } from '../globals.js';
 import { colorEnabled, line, note, out, table } from '../output.js';
 import { fileSink, stdoutSink } from '../sink.js';
 import { parseLimit } from '../limit.js';
-import { parseChoices } from '../choices.js';
+import { checkScopes, findingFilterOf, type FindingFlags } from '../finding-flags.js';
 import { VERSION } from '../../version.js';
 import { atLeast } from '../severity.js';
 
-interface ReportFlags {
+interface ReportFlags extends FindingFlags {
   minSeverity?: string;
-  provider?: string;
-  rule?: string;
   output?: string;
   limit?: string;
   groupBy?: string;
@@ -44,12 +41,6 @@ export function minRankOf(min: string | undefined, flag = '--min-severity'): num
   if (min === undefined) return undefined;
   severityAtLeast(min, flag); // rejects an unknown word
   return SEVERITIES.length - 1 - SEVERITIES.indexOf(min as Severity);
-}
-
-/** `--rule a,b`: rule ids nhi knows (a typo would otherwise read as "no findings"). */
-export async function parseRules(value: string): Promise<string[]> {
-  const { RULE_IDS } = await import('../../scoring/rules/index.js');
-  return parseChoices('--rule', value, RULE_IDS, 'rule id');
 }
 
 const GROUP_KEYS: readonly FindingGroupKey[] = ['provider', 'scope', 'rule', 'severity'];
@@ -88,18 +79,14 @@ export async function run(cmd: Command): Promise<number> {
   const f = cmd.opts() as ReportFlags;
   const format = formatOf(g, [...REPORT_FORMATS, 'html']) as ReportFormat | 'html';
   const minRank = minRankOf(f.minSeverity);
-  const providers = f.provider ? parseProviders(f.provider) : undefined;
-  const rules = f.rule ? await parseRules(f.rule) : undefined;
+  const selected = await findingFilterOf(f);
   // Only a table on the terminal pages; files, markdown and machine formats hold every row.
   const limit = parseLimit(f.limit) ?? (f.limit === undefined ? undefined : Infinity);
   const groupBy = f.groupBy ? parseGroupBy(f.groupBy) : undefined;
   const view = await openView(g);
   try {
-    const filter = {
-      ...(minRank !== undefined ? { minRank } : {}),
-      ...(providers ? { providers } : {}),
-      ...(rules ? { rules } : {}),
-    };
+    if (selected.scopes) await checkScopes(view.store, selected.scopes);
+    const filter = { ...(minRank !== undefined ? { minRank } : {}), ...selected };
     if (groupBy) return await groups(g, view, filter, groupBy, format, f.output);
     if (format === 'html') {
       // One self-contained page: KPIs, trend, charts, every finding (src/report/html).
