@@ -180,3 +180,51 @@ describe('check gates one team alone; CSV names; baselines with reason and expir
     expect(bad.stderr).toMatch(/accepted\.0\.expires: a date YYYY-MM-DD/);
   });
 });
+
+describe('--json <fields> and --jq (gh conventions, real jq)', () => {
+  it('--json alone keeps the whole document; with fields selects them per item', async () => {
+    const whole = JSON.parse((await run(['list', '--json', '--limit', '3'])).stdout) as object[];
+    expect(Object.keys(whole[0]!)).toContain('attributes');
+    const r = await run(['list', '--json', 'id,type,score', '--limit', '3']);
+    expect(r.code).toBe(0);
+    const rows = JSON.parse(r.stdout) as object[];
+    expect(rows).toHaveLength(3);
+    for (const row of rows) expect(Object.keys(row)).toEqual(['id', 'type', 'score']);
+  });
+
+  it('an unknown field is exit 2 listing the available ones', async () => {
+    const r = await run(['list', '--json', 'id,scor']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /--json 'scor': unknown field \(did you mean 'score'\?\); available fields: id, provider, scopeId/,
+    );
+    expect(r.stdout).toBe('');
+  });
+
+  it('--jq runs jq over list, report, show and check output, keeping the exit code', async () => {
+    const ids = await run(['list', '--jq', '.[0:2] | .[].id']);
+    expect(ids.stdout).toMatch(/^c-[0-9a-f]{12}\nc-[0-9a-f]{12}\n$/);
+    const summary = await run(['report', '--jq', '.summary.bySeverity.critical']);
+    expect(Number(summary.stdout)).toBeGreaterThan(0);
+    const check = await run([
+      'check',
+      '--fail-on',
+      'high',
+      '--jq',
+      '[.findings[].severity] | unique | join(",")',
+    ]);
+    expect(check.code).toBe(1);
+    expect(check.stdout).toBe('critical,high\n');
+    const id = ids.stdout.split('\n')[0]!;
+    expect((await run(['show', id, '--jq', '.credentials[0].id'])).stdout).toBe(`${id}\n`);
+  });
+
+  it('a jq syntax error is one line, exit 2; --jq with another format is refused', async () => {
+    const bad = await run(['list', '--jq', '.[']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^nhi: --jq: jq: error: syntax error/);
+    const csv = await run(['list', '--format', 'csv', '--jq', '.']);
+    expect(csv.code).toBe(2);
+    expect(csv.stderr).toMatch(/--format csv cannot be combined with --json or --jq/);
+  });
+});

@@ -19,7 +19,12 @@ const lazy =
   async (...params: unknown[]): Promise<void> => {
     const cmd = params[params.length - 1] as Command;
     const args = params.slice(0, -2).map(String);
-    const code = await (await load()).run(cmd, args);
+    const runIt = async () => (await load()).run(cmd, args);
+    const g = cmd.optsWithGlobals<{ json?: boolean | string; jq?: string }>();
+    const code =
+      typeof g.json === 'string' || g.jq !== undefined
+        ? await import('./json-filter.js').then((m) => m.withJsonFilter(m.jsonFilterOf(g)!, runIt))
+        : await runIt();
     if (typeof code === 'number') process.exitCode = code;
     // Interrupted: work left behind (a connector ignoring the abort) must not keep us alive.
     if (code === EXIT.interrupted) process.stdout.write('', () => process.exit(code));
@@ -42,7 +47,11 @@ const program = new Command('nhi')
       'html',
     ]),
   )
-  .option('--json', 'same as --format json')
+  .option(
+    '--json [fields]',
+    'same as --format json; with fields (comma separated) only those, of each item of a list',
+  )
+  .option('--jq <expr>', 'filter the JSON output with jq (implies --json)')
   .option('--no-color', 'no colours (also NO_COLOR)')
   .option('-q, --quiet', 'only errors and the requested output')
   .option('--debug', 'verbose diagnostics and stack traces')

@@ -30,7 +30,7 @@ interface CheckFlags extends FindingFlags {
 export async function run(cmd: Command): Promise<number> {
   const g = globalsOf(cmd);
   const f = cmd.opts() as CheckFlags;
-  const explicitFormat = g.json || g.format !== undefined;
+  const explicitFormat = Boolean(g.json) || g.jq !== undefined || g.format !== undefined;
   const format = formatOf(g, REPORT_FORMATS) as ReportFormat;
   const minRank = minRankOf(f.failOn, '--fail-on')!;
   const selected = await findingFilterOf(f);
