@@ -228,3 +228,51 @@ describe('--json <fields> and --jq (gh conventions, real jq)', () => {
     expect(csv.stderr).toMatch(/--format csv cannot be combined with --json or --jq/);
   });
 });
+
+describe('nhi rules', () => {
+  it('lists every rule with severity, OWASP/CIS ids, defaults and the data it needs', async () => {
+    const r = await nhi(['rules', '--json']);
+    expect(r.code).toBe(0);
+    const rules = JSON.parse(r.stdout) as Record<string, unknown>[];
+    expect(rules.length).toBeGreaterThan(20);
+    const rotation = rules.find((x) => x.id === 'credential-rotation')!;
+    expect(rotation).toMatchObject({
+      severity: 'medium',
+      owasp: 'NHI7',
+      cis: { aws: 'CIS AWS Foundations 3.0 1.14' },
+      defaults: { maxAgeDays: 90 },
+      signals: [],
+    });
+    const table = await nhi(['rules']);
+    expect(table.stdout).toMatch(/credential-rotation +│ medium +│ NHI7 +│ aws 1\.14, gcp 1\.7/);
+  });
+
+  it('--owasp and --cis filter rules, report and check; an unknown id is exit 2', async () => {
+    const nhi5 = JSON.parse(
+      (await nhi(['rules', '--owasp', 'nhi5', '--json', 'id,owasp'])).stdout,
+    ) as { owasp: string }[];
+    expect(nhi5.length).toBeGreaterThan(3);
+    for (const x of nhi5) expect(x.owasp).toBe('NHI5');
+    const report = JSON.parse((await run(['report', '--cis', '1.14', '--json'])).stdout) as {
+      findings: { ruleId: string }[];
+    };
+    expect(report.findings.length).toBeGreaterThan(0);
+    expect(new Set(report.findings.map((f) => f.ruleId))).toEqual(new Set(['credential-rotation']));
+    const gate = await run([
+      'check',
+      '--owasp',
+      'NHI5',
+      '--fail-on',
+      'critical',
+      '--jq',
+      '[.findings[].owasp] | unique',
+    ]);
+    expect(gate.code).toBe(1);
+    expect(JSON.parse(gate.stdout)).toEqual(['NHI5']);
+    const bad = await nhi(['rules', '--owasp', 'NHI11']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(
+      /--owasp 'NHI11': unknown OWASP NHI risk with a rule \(did you mean 'NHI1'\?\); valid: NHI1,/,
+    );
+  });
+});

@@ -17,11 +17,16 @@ export interface FindingFlags {
   cis?: string;
 }
 
-/** Adds the filter options to a command (report, check). */
-export function addFindingFilterOptions(cmd: Command): Command {
+/** Adds the filter options to a command (report, check; rules without provider and scope). */
+export function addFindingFilterOptions(
+  cmd: Command,
+  which: { providers?: boolean; scopes?: boolean } = {},
+): Command {
+  if (which.providers !== false)
+    cmd.option('-p, --provider <ids>', 'only these providers (comma separated)');
+  if (which.scopes !== false)
+    cmd.option('--scope <ids>', 'only these accounts / orgs / tenants / projects (id or name)');
   return cmd
-    .option('-p, --provider <ids>', 'only these providers (comma separated)')
-    .option('--scope <ids>', 'only these accounts / orgs / tenants / projects (id or name)')
     .option('--rule <ids>', 'only these rules (comma separated; see nhi rules)')
     .option('--owasp <ids>', 'only rules mapped to these OWASP NHI Top 10 risks (e.g. NHI5)')
     .option('--cis <items>', 'only rules mapped to these CIS benchmark items (e.g. 1.14)');

@@ -143,6 +143,13 @@ addFindingFilterOptions(
   .option('-o, --output <file>', 'write the findings in --format (e.g. sarif) to a file')
   .action(lazy(() => import('./commands/check.js')));
 
+addFindingFilterOptions(
+  program
+    .command('rules')
+    .description('every rule: severity, OWASP NHI and CIS ids, defaults, the data it needs'),
+  { providers: false, scopes: false },
+).action(lazy(() => import('./commands/rules.js')));
+
 program
   .command('diff')
   .description('what changed since the previous scan: credentials, findings, fields')
