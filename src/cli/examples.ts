@@ -41,7 +41,7 @@ export const EXAMPLES: Record<string, string[]> = {
   rules: [
     'nhi rules                                         # every rule, its severity, OWASP/CIS ids, defaults',
     'nhi rules --owasp NHI5 --json',
-    'nhi report --cis 1.14',
+    'nhi rules --cis 1.14                              # the rules behind a CIS item (also on report, check)',
   ],
   diff: ['nhi diff', 'nhi diff --from 12 --to 14 --format json'],
   init: ['nhi init', 'nhi init --stdout > nhi.config.yaml'],
