@@ -276,3 +276,12 @@ describe('nhi rules', () => {
     );
   });
 });
+
+describe('-q for cron', () => {
+  it('playbook resume --due --yes -q prints nothing when nothing is due (exit 0)', async () => {
+    const quiet = await run(['playbook', 'resume', '--due', '--yes', '-q']);
+    expect(quiet).toMatchObject({ code: 0, stdout: '', stderr: '' });
+    const said = await run(['playbook', 'resume', '--due', '--yes']);
+    expect(said.stdout).toMatch(/no deletions are due/);
+  });
+});
