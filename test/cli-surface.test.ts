@@ -285,3 +285,19 @@ describe('-q for cron', () => {
     expect(said.stdout).toMatch(/no deletions are due/);
   });
 });
+
+describe('ambiguous names', () => {
+  it('show ci-deployer (two accounts) lists the candidates with their ids, exit 2', async () => {
+    const r = await run(['show', 'ci-deployer']);
+    expect(r.code).toBe(2);
+    const ids = r.stderr.match(
+      /^ {2}i-[0-9a-f]{12} {2}identity aws\/orbital-\w+ ci-deployer \(arn:aws:iam::\d+:user\/automation\/ci-deployer\)$/gm,
+    );
+    expect(ids).toHaveLength(2);
+    expect(r.stderr).toMatch(
+      /'ci-deployer' matches 2 subjects \(listed above\); give one of their ids/,
+    );
+    const one = await run(['show', ids![0]!.trim().split(/\s+/)[0]!, '--jq', '.identity.name']);
+    expect(one.stdout).toBe('ci-deployer\n');
+  });
+});

@@ -30,6 +30,7 @@ import {
   toIdentity,
 } from './rows.js';
 import type {
+  Candidate,
   ChangeRecord,
   CatalogStore,
   Resolved,
@@ -359,6 +360,26 @@ export class Catalog {
       if (hits.length === 1) return this.resolve(String(hits[0]!.id));
     }
     return null;
+  }
+
+  /** What an ambiguous reference could mean: identities of that name, ids with that prefix. */
+  candidates(ref: string): Candidate[] {
+    const rows = this.db
+      .prepare(
+        `SELECT id, 'identity' AS kind, provider, scope_id, name, external_id FROM identities WHERE name = @ref
+         UNION ALL SELECT id, 'identity', provider, scope_id, name, external_id FROM identities WHERE id > @ref AND id < @end
+         UNION ALL SELECT id, 'credential', provider, scope_id, name, external_id FROM credentials WHERE id > @ref AND id < @end
+         LIMIT 50`,
+      )
+      .all({ ref, end: `${ref}~` }) as Row[];
+    return rows.map((r) => ({
+      id: String(r.id),
+      kind: r.kind as Candidate['kind'],
+      provider: r.provider as ProviderId,
+      scope: this.scopeOf(r.provider as ProviderId, String(r.scope_id)).name,
+      name: r.name === null ? '' : String(r.name),
+      externalId: String(r.external_id),
+    }));
   }
 
   history(subjectId: string): ChangeRecord[] {

@@ -102,6 +102,16 @@ export type Resolved =
       runDemo: boolean;
     };
 
+/** A subject an ambiguous reference could mean (`nhi show ci-deployer`). */
+export interface Candidate {
+  id: string;
+  kind: 'credential' | 'identity';
+  provider: ProviderId;
+  scope: string;
+  name: string;
+  externalId: string;
+}
+
 /* ----- stored evaluations ----- */
 
 export interface EvaluationCounts {
@@ -305,6 +315,8 @@ export interface CatalogStore extends PostureStore {
   identities(q: SubjectQuery): Pages<IdentityRow>;
   countSubjects(kind: SubjectKind, q: SubjectQuery): Promise<number>;
   resolve(ref: string): Promise<Resolved | null>;
+  /** When `resolve` finds nothing: the subjects `ref` could mean (a shared name, an id prefix). */
+  candidates(ref: string): Promise<Candidate[]>;
   /** Reported findings about an identity and its credentials, canonical order. */
   findingsOfIdentity(
     evaluationId: number,

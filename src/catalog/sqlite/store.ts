@@ -74,6 +74,10 @@ export class SqliteStore implements CatalogStore {
     return Promise.resolve(this.catalog.scopes());
   }
 
+  candidates(ref: string) {
+    return Promise.resolve(this.catalog.candidates(ref));
+  }
+
   gapsInForce(runId: number, scope?: ScopeKey) {
     return Promise.resolve(this.catalog.gapsInForce(runId, scope));
   }
