@@ -30,6 +30,7 @@ import {
   toIdentity,
 } from './rows.js';
 import type {
+  Candidate,
   ChangeRecord,
   CatalogStore,
   Resolved,
@@ -195,6 +196,23 @@ export class Catalog {
     }));
   }
 
+  scopes(): Scope[] {
+    const rows = this.db
+      .prepare(
+        `SELECT s.provider, s.scope_id, s.scope_name, s.scope_kind FROM scan_scopes s
+         WHERE s.run_id = (SELECT MAX(t.run_id) FROM scan_scopes t
+                           WHERE t.provider = s.provider AND t.scope_id = s.scope_id)
+         ORDER BY s.provider, s.scope_id`,
+      )
+      .all() as Row[];
+    return rows.map((r) => ({
+      provider: r.provider as ProviderId,
+      id: String(r.scope_id),
+      name: String(r.scope_name),
+      kind: r.scope_kind as ScopeKind,
+    }));
+  }
+
   /* ----- inventory reads ----- */
 
   /** Everything present as of a run (default: the latest), with the coverage gaps in force. */
@@ -343,6 +361,26 @@ export class Catalog {
       if (hits.length === 1) return this.resolve(String(hits[0]!.id));
     }
     return null;
+  }
+
+  /** What an ambiguous reference could mean: identities of that name, ids with that prefix. */
+  candidates(ref: string): Candidate[] {
+    const rows = this.db
+      .prepare(
+        `SELECT id, 'identity' AS kind, provider, scope_id, name, external_id FROM identities WHERE name = @ref
+         UNION ALL SELECT id, 'identity', provider, scope_id, name, external_id FROM identities WHERE id > @ref AND id < @end
+         UNION ALL SELECT id, 'credential', provider, scope_id, name, external_id FROM credentials WHERE id > @ref AND id < @end
+         LIMIT 50`,
+      )
+      .all({ ref, end: `${ref}~` }) as Row[];
+    return rows.map((r) => ({
+      id: String(r.id),
+      kind: r.kind as Candidate['kind'],
+      provider: r.provider as ProviderId,
+      scope: this.scopeOf(r.provider as ProviderId, String(r.scope_id)).name,
+      name: r.name === null ? '' : String(r.name),
+      externalId: String(r.external_id),
+    }));
   }
 
   history(subjectId: string): ChangeRecord[] {

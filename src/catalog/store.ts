@@ -104,6 +104,16 @@ export type Resolved =
       runDemo: boolean;
     };
 
+/** A subject an ambiguous reference could mean (`nhi show ci-deployer`). */
+export interface Candidate {
+  id: string;
+  kind: 'credential' | 'identity';
+  provider: ProviderId;
+  scope: string;
+  name: string;
+  externalId: string;
+}
+
 /* ----- stored evaluations ----- */
 
 export interface EvaluationCounts {
@@ -222,6 +232,8 @@ export interface FindingQuery {
   /** Failing findings at or above this severity rank (critical 4 … info 0); not-evaluated ones are kept unless `outcome` excludes them. */
   minRank?: number;
   providers?: readonly string[];
+  /** Scope ids or names. */
+  scopes?: readonly string[];
   rules?: readonly string[];
   /** Only findings about subjects that reach an AI service. */
   ai?: boolean;
@@ -284,6 +296,8 @@ export interface CatalogStore extends PostureStore {
   /** The finished run before `runId` (for diff and --new-only). */
   previousRun(runId: number): Promise<ScanRun | null>;
   scopesOfRun(runId: number): Promise<ScopeRunRecord[]>;
+  /** Every scope any run recorded, with its latest name (for `--scope` validation). */
+  scopes(): Promise<Scope[]>;
   /** Coverage gaps in force at a run: each scope's latest successful scan up to it. */
   gapsInForce(runId: number, scope?: ScopeKey): Promise<StoredGap[]>;
 
@@ -309,6 +323,8 @@ export interface CatalogStore extends PostureStore {
   identities(q: SubjectQuery): Pages<IdentityRow>;
   countSubjects(kind: SubjectKind, q: SubjectQuery): Promise<number>;
   resolve(ref: string): Promise<Resolved | null>;
+  /** When `resolve` finds nothing: the subjects `ref` could mean (a shared name, an id prefix). */
+  candidates(ref: string): Promise<Candidate[]>;
   /** Reported findings about an identity and its credentials, canonical order. */
   findingsOfIdentity(
     evaluationId: number,

@@ -38,6 +38,11 @@ export const EXAMPLES: Record<string, string[]> = {
     'nhi check --fail-on high --baseline nhi-baseline.json --output nhi.sarif --format sarif',
     'nhi check --fail-on medium --new-only',
   ],
+  rules: [
+    'nhi rules                                         # every rule, its severity, OWASP/CIS ids, defaults',
+    'nhi rules --owasp NHI5 --json',
+    'nhi rules --cis 1.14                              # the rules behind a CIS item (also on report, check)',
+  ],
   diff: ['nhi diff', 'nhi diff --from 12 --to 14 --format json'],
   init: ['nhi init', 'nhi init --stdout > nhi.config.yaml'],
   doctor: ['nhi doctor', 'nhi doctor --provider github --github-org acme', 'nhi doctor --demo'],

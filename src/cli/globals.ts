@@ -6,7 +6,9 @@ export interface Globals {
   catalog?: string;
   config?: string;
   format?: string;
-  json?: boolean;
+  /** `--json` alone, or `--json a,b` (field selection, see json-filter.ts). */
+  json?: boolean | string;
+  jq?: string;
   color: boolean;
   quiet?: boolean;
   debug?: boolean;
@@ -18,7 +20,10 @@ export function globalsOf(cmd: Command): Globals {
 
 /** `--json` is shorthand for `--format json`; each command lists the formats it supports. */
 export function formatOf(g: Globals, allowed: readonly string[], fallback = 'table'): string {
-  const f = g.json ? 'json' : (g.format ?? fallback);
+  const wantsJson = Boolean(g.json) || g.jq !== undefined;
+  if (wantsJson && g.format !== undefined && g.format !== 'json')
+    throw new UserError(`--format ${g.format} cannot be combined with --json or --jq`);
+  const f = wantsJson ? 'json' : (g.format ?? fallback);
   if (!allowed.includes(f)) {
     throw new UserError(`--format ${f} is not supported here (use ${allowed.join('|')})`);
   }

@@ -8,6 +8,7 @@ import { reportError } from './errors.js';
 import { VERSION } from '../version.js';
 import { PROVIDER_IDS } from '../model/providers.js';
 import { examplesText } from './examples.js';
+import { addFindingFilterOptions } from './finding-flags.js';
 
 // The AWS SDK warns every run that future releases need Node 22; users cannot act on that.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -18,7 +19,12 @@ const lazy =
   async (...params: unknown[]): Promise<void> => {
     const cmd = params[params.length - 1] as Command;
     const args = params.slice(0, -2).map(String);
-    const code = await (await load()).run(cmd, args);
+    const runIt = async () => (await load()).run(cmd, args);
+    const g = cmd.optsWithGlobals<{ json?: boolean | string; jq?: string }>();
+    const code =
+      typeof g.json === 'string' || g.jq !== undefined
+        ? await import('./json-filter.js').then((m) => m.withJsonFilter(m.jsonFilterOf(g)!, runIt))
+        : await runIt();
     if (typeof code === 'number') process.exitCode = code;
     // Interrupted: work left behind (a connector ignoring the abort) must not keep us alive.
     if (code === EXIT.interrupted) process.stdout.write('', () => process.exit(code));
@@ -41,7 +47,11 @@ const program = new Command('nhi')
       'html',
     ]),
   )
-  .option('--json', 'same as --format json')
+  .option(
+    '--json [fields]',
+    'same as --format json; with fields (comma separated) only those, of each item of a list',
+  )
+  .option('--jq <expr>', 'filter the JSON output with jq (implies --json)')
   .option('--no-color', 'no colours (also NO_COLOR)')
   .option('-q, --quiet', 'only errors and the requested output')
   .option('--debug', 'verbose diagnostics and stack traces')
@@ -86,7 +96,7 @@ program
   .option('--ai', 'only credentials (or identities) that reach an AI service')
   .option('--removed', 'include credentials no longer seen')
   .option('--sort <key>', 'score | age | last-used | provider', 'score')
-  .option('--limit <n>', 'at most n rows (table default 200)')
+  .option('--limit <n>', 'at most n rows (table default 200; 0 or all: every row)')
   .option('--owner <owner>', 'only what this owner answers for (see nhi owners)')
   .option('--team <team>', 'only what this team answers for')
   .action(lazy(() => import('./commands/list.js')));
@@ -97,14 +107,14 @@ program
   .argument('<id>', 'short id (c-…, i-…), external id (AKIA…, ARN) or identity name')
   .action(lazy(() => import('./commands/show.js')));
 
-program
-  .command('report')
-  .description('findings, worst first, with the reason in words')
-  .option('--min-severity <severity>', 'only findings at or above: critical, high, medium, low')
-  .option('-p, --provider <ids>', 'only these providers')
-  .option('--rule <ids>', 'only these rules (comma separated)')
+addFindingFilterOptions(
+  program
+    .command('report')
+    .description('findings, worst first, with the reason in words')
+    .option('--min-severity <severity>', 'only findings at or above: critical, high, medium, low'),
+)
   .option('--ai', 'only findings about subjects that reach an AI service')
-  .option('--limit <n>', 'at most n findings (table default 50, markdown 200); counts cover all')
+  .option('--limit <n>', 'at most n findings (terminal table default 50; 0 or all: every one)')
   .option(
     '--group-by <keys>',
     'finding counts per provider, scope, rule or severity (comma separated)',
@@ -125,18 +135,30 @@ program
   .option('--scope <id>', 'only this scope in the per-scope table')
   .action(lazy(() => import('./commands/posture.js')));
 
-program
-  .command('check')
-  .description('CI gate: exit 1 when a finding at or above --fail-on exists')
-  .option('--fail-on <severity>', 'critical | high | medium | low', 'high')
+addFindingFilterOptions(
+  program
+    .command('check')
+    .description('CI gate: exit 1 when a finding at or above --fail-on exists')
+    .option('--fail-on <severity>', 'critical | high | medium | low', 'high'),
+)
   .option('--new-only', 'only findings not present in the previous scan')
   .option('--ai', 'only findings about subjects that reach an AI service')
   .option('--baseline <file>', 'accepted findings (JSON, kept under version control)')
-  .option('--update-baseline', 'accept every current finding into --baseline and exit 0')
+  .option(
+    '--update-baseline',
+    'rewrite --baseline with the findings this check would fail on (at or above --fail-on, within the filters), keeping the reason and expiry of entries already there; exit 0',
+  )
   .option('-o, --output <file>', 'write the findings in --format (e.g. sarif) to a file')
   .option('--owner <owner>', 'only what this owner answers for (see nhi owners)')
   .option('--team <team>', 'only what this team answers for')
   .action(lazy(() => import('./commands/check.js')));
+
+addFindingFilterOptions(
+  program
+    .command('rules')
+    .description('every rule: severity, OWASP NHI and CIS ids, defaults, the data it needs'),
+  { providers: false, scopes: false },
+).action(lazy(() => import('./commands/rules.js')));
 
 program
   .command('owners')

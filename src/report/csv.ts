@@ -11,19 +11,20 @@ import {
 import type { ReportInput } from './types.js';
 import { fixLine } from '../scoring/fix-steps.js';
 
+/** The finding's JSON field names, as `nhi list --format csv` uses its rows' JSON names. */
 export const CSV_COLUMNS = [
   'fingerprint',
-  'rule_id',
+  'ruleId',
   'outcome',
   'severity',
   'points',
   'provider',
-  'scope_id',
-  'scope_name',
-  'identity_name',
-  'identity_external_id',
-  'credential_external_id',
-  'subject_id',
+  'scopeId',
+  'scopeName',
+  'identityName',
+  'identityExternalId',
+  'credentialExternalId',
+  'subjectId',
   'owasp',
   'cis',
   'playbook',

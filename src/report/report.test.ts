@@ -131,9 +131,9 @@ describe('csv', () => {
     const rows = parseCsv(renderCsv(fx), { columns: true }) as Record<string, string>[];
     expect(Object.keys(rows[0]!)).toEqual([...CSV_COLUMNS]);
     expect(rows).toHaveLength(fx.findings.length);
-    const role = rows.filter((r) => r.identity_external_id!.includes('role/'));
+    const role = rows.filter((r) => r.identityExternalId!.includes('role/'));
     expect(role.length).toBeGreaterThan(0);
-    for (const r of role) expect(r.identity_name).toBe("'=cmd()");
+    for (const r of role) expect(r.identityName).toBe("'=cmd()");
     expect(JSON.parse(rows[0]!.evidence!)).toEqual(fx.findings[0]!.evidence);
   });
 });

@@ -535,4 +535,10 @@ export class PostgresStore implements CatalogStore {
   postureRows(): Promise<never> {
     return Promise.reject(notYetOnPostgres('nhi posture'));
   }
+  scopes(): Promise<never> {
+    return Promise.reject(notYetOnPostgres('scope filters'));
+  }
+  candidates(): Promise<never> {
+    return Promise.reject(notYetOnPostgres('nhi show'));
+  }
 }

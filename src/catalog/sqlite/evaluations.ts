@@ -181,6 +181,11 @@ function where(q: FindingQuery): { sql: string; params: Record<string, unknown> 
     parts.push(`f.provider IN (SELECT value FROM json_each(@providers))`);
     params.providers = JSON.stringify(q.providers);
   }
+  if (q.scopes) {
+    parts.push(`(f.scope_id IN (SELECT value FROM json_each(@scopes))
+      OR f.scope_name IN (SELECT value FROM json_each(@scopes)))`);
+    params.scopes = JSON.stringify(q.scopes);
+  }
   if (q.rules) {
     parts.push(`f.rule_id IN (SELECT value FROM json_each(@rules))`);
     params.rules = JSON.stringify(q.rules);

@@ -70,6 +70,14 @@ export class SqliteStore implements CatalogStore {
     return Promise.resolve(this.catalog.scopesOfRun(runId));
   }
 
+  scopes() {
+    return Promise.resolve(this.catalog.scopes());
+  }
+
+  candidates(ref: string) {
+    return Promise.resolve(this.catalog.candidates(ref));
+  }
+
   gapsInForce(runId: number, scope?: ScopeKey) {
     return Promise.resolve(this.catalog.gapsInForce(runId, scope));
   }

@@ -5,26 +5,21 @@ import { UserError } from '../../connector/kit/errors.js';
 import type { Finding } from '../../model/index.js';
 import {
   REPORT_FORMATS,
-  jsonArray,
-  jsonDocument,
-  jsonText,
-  renderStreams,
   reportRenderer,
   summaryLine,
   type ReportFormat,
-  type Renderer,
 } from '../../report/index.js';
 import { EXIT } from '../exit-codes.js';
 import { evaluationOf, openView } from '../evaluate.js';
-import { storedReport, filterPages, type FindingFilter } from '../findings-input.js';
+import { storedReport, type FindingFilter } from '../findings-input.js';
 import { formatOf, globalsOf } from '../globals.js';
 import { colorEnabled, line, makeChalk, note, out, warn } from '../output.js';
-import { fileSink } from '../sink.js';
-import { UserFileError, readUserFile } from '../user-files.js';
-import { minRankOf, writeReport } from './report.js';
+import { readBaseline, writeBaseline } from '../baseline.js';
+import { minRankOf, rowsShown, writeReport } from './report.js';
+import { checkScopes, findingFilterOf, type FindingFlags } from '../finding-flags.js';
 import { VERSION } from '../../version.js';
 
-interface CheckFlags {
+interface CheckFlags extends FindingFlags {
   owner?: string;
   team?: string;
   failOn: string;
@@ -35,91 +30,37 @@ interface CheckFlags {
   output?: string;
 }
 
-interface BaselineFile {
-  version: 1;
-  /** Accepted findings: fingerprint plus enough context for a reviewer of the file. */
-  accepted: { fingerprint: string; ruleId: string; subject: string }[];
-}
-
-function readBaseline(path: string): Set<string> {
-  let text: string;
-  try {
-    text = readUserFile(path, 'baseline');
-  } catch (err) {
-    if (err instanceof UserFileError && !existsSync(path))
-      throw new UserError(`${path}: baseline file not found (create it with --update-baseline)`);
-    throw err;
-  }
-  let data: BaselineFile;
-  try {
-    data = JSON.parse(text) as BaselineFile;
-  } catch (err) {
-    throw new UserError(`${path}: baseline is not valid JSON (${(err as Error).message})`);
-  }
-  if (
-    data?.version !== 1 ||
-    !Array.isArray(data.accepted) ||
-    data.accepted.some((a) => typeof a?.fingerprint !== 'string')
-  ) {
-    throw new UserError(
-      `${path}: not an nhi baseline (expected {"version": 1, "accepted": [{"fingerprint": …}]})`,
-    );
-  }
-  return new Set(data.accepted.map((a) => a.fingerprint));
-}
-
-/** The baseline file: accepted findings sorted by fingerprint, written as they stream. */
-async function writeBaseline(path: string, findings: AsyncIterable<readonly Finding[]>) {
-  const renderer = jsonDocument(jsonText({ version: 1, accepted: [] }, 2), [
-    [
-      'accepted',
-      (pad) =>
-        jsonArray<Finding>('findings', pad, (f) => ({
-          fingerprint: f.fingerprint,
-          ruleId: f.ruleId,
-          subject: `${f.provider}/${f.scopeId}/${f.identityName}${f.credentialExternalId ? `/${f.credentialExternalId}` : ''}`,
-        })),
-    ],
-  ]);
-  const sink = fileSink(path, 'baseline');
-  let accepted = 0;
-  await renderStreams(
-    (function* (): Renderer {
-      yield* renderer;
-      yield '\n';
-    })(),
-    {
-      findings: () =>
-        filterPages(findings, () => {
-          accepted += 1;
-          return true;
-        }),
-    },
-    (c) => sink.write(c),
-  );
-  await sink.close();
-  return accepted;
-}
-
 /** The CI gate: exit 1 when a finding at or above --fail-on remains after baseline and --new-only. */
 export async function run(cmd: Command): Promise<number> {
   const g = globalsOf(cmd);
   const f = cmd.opts() as CheckFlags;
-  const explicitFormat = g.json || g.format !== undefined;
+  const explicitFormat = Boolean(g.json) || g.jq !== undefined || g.format !== undefined;
   const format = formatOf(g, REPORT_FORMATS) as ReportFormat;
   const minRank = minRankOf(f.failOn, '--fail-on')!;
+  const selected = await findingFilterOf(f);
   if (f.updateBaseline && !f.baseline)
     throw new UserError('--update-baseline needs --baseline FILE');
   // The user's file first: a bad path is reported before any work.
-  const accepted = f.baseline && !f.updateBaseline ? readBaseline(f.baseline) : null;
+  // The user's file first: a bad path is reported before any work. --update-baseline reads an
+  // existing one to keep its reasons and expiries.
+  const baseline =
+    f.baseline && (!f.updateBaseline || existsSync(f.baseline)) ? readBaseline(f.baseline) : null;
+  const accepted = f.updateBaseline ? null : baseline?.accepted;
   const view = await openView(g);
   const { store, evaluation } = view;
   try {
-    const failing: FindingFilter = { outcome: 'fail', minRank, ...(f.ai ? { ai: true } : {}) };
+    if (selected.scopes) await checkScopes(store, selected.scopes);
+    const failing: FindingFilter = {
+      outcome: 'fail',
+      minRank,
+      ...selected,
+      ...(f.ai ? { ai: true } : {}),
+    };
     if (f.updateBaseline) {
       const n = await writeBaseline(
         f.baseline!,
         store.findings({ ...failing, evaluationId: evaluation.id, order: 'fingerprint' }),
+        baseline,
       );
       note(g, `accepted ${n} finding(s) into ${f.baseline}`);
       return EXIT.ok;
@@ -140,6 +81,7 @@ export async function run(cmd: Command): Promise<number> {
     const owned = ownerFilter(f, owners);
     let keep: ((x: Finding) => boolean) | undefined = owned ? (x) => owned(x.subjectId) : undefined;
     const excluded: string[] = [];
+    const expiredLines: string[] = [];
     let remaining = await count(failing, keep);
     if (accepted) {
       const mine = keep;
@@ -147,6 +89,10 @@ export async function run(cmd: Command): Promise<number> {
       const kept = await count(failing, keep);
       excluded.push(`${remaining - kept} accepted in ${f.baseline}`);
       remaining = kept;
+      for (const e of baseline!.expired)
+        expiredLines.push(
+          line`  expired: baseline entry ${e.ruleId ?? ''} ${e.subject ?? e.fingerprint} (expired ${e.expires ?? ''}${e.reason ? `; reason: ${e.reason}` : ''}): no longer accepted`,
+        );
     }
     if (f.newOnly) {
       const prev = await store.previousRun(view.run.id);
@@ -171,6 +117,9 @@ export async function run(cmd: Command): Promise<number> {
       const renderer = reportRenderer(format, report.head, {
         color: !f.output && colorEnabled(g),
         toolVersion: VERSION,
+        ...(f.output || format !== 'table'
+          ? { maxRows: rowsShown(format, f.output, undefined) }
+          : {}),
       });
       await writeReport(g, renderer, report.sources, format, f.output);
     }
@@ -180,7 +129,12 @@ export async function run(cmd: Command): Promise<number> {
     const verdict = violations
       ? c.red(`nhi check: FAIL — ${violations} finding(s) at or above ${f.failOn}`)
       : c.green(`nhi check: ok — no finding at or above ${f.failOn}`);
-    const lines = [verdict, `  ${summary}`, ...excluded.map((e) => `  excluded: ${e}`)];
+    const lines = [
+      verdict,
+      `  ${summary}`,
+      ...excluded.map((e) => `  excluded: ${e}`),
+      ...expiredLines,
+    ];
     if (violations && !explicitFormat) {
       const first: Finding[] = [];
       const q = { ...filter, evaluationId: evaluation.id, limit: keep ? undefined : 10 };

@@ -9,6 +9,7 @@ import { jsonArray, jsonDocument, jsonText, renderStreams } from '../../report/i
 import type { Renderer, StreamSources } from '../../report/index.js';
 import { colorEnabled, line, makeChalk, out, table } from '../output.js';
 import { stdoutSink } from '../sink.js';
+import { parseCount } from '../limit.js';
 
 /** Rows shown per table; the counts above them are complete. */
 const TABLE_ROWS = 200;
@@ -22,11 +23,13 @@ export async function run(cmd: Command): Promise<number> {
   const g = globalsOf(cmd);
   const f = cmd.opts() as { from?: string; to?: string };
   const format = formatOf(g, ['table', 'json']);
+  const toId = f.to === undefined ? undefined : parseCount('--to', f.to);
+  const fromId = f.from === undefined ? undefined : parseCount('--from', f.from);
   const store = await openStore(catalogPath(g), { readonly: true });
   try {
-    const to = f.to ? await store.run(Number(f.to)) : await store.latestRun();
+    const to = toId ? await store.run(toId) : await store.latestRun();
     if (!to) throw new UserError(f.to ? line`no scan #${f.to} in the catalog` : NO_SCAN_YET);
-    const from = f.from ? await store.run(Number(f.from)) : await store.previousRun(to.id);
+    const from = fromId ? await store.run(fromId) : await store.previousRun(to.id);
     if (!from)
       throw new UserError(
         f.from

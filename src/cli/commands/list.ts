@@ -3,9 +3,11 @@ import { UserError } from '../../connector/kit/errors.js';
 import { parseProviders } from '../../connector/registry.js';
 import type { SubjectQuery, SubjectSort } from '../../catalog/index.js';
 import { openView } from '../evaluate.js';
+import { checkScopes } from '../finding-flags.js';
 import { formatOf, globalsOf } from '../globals.js';
-import { parseLimit } from '../limit.js';
+import { limitOr } from '../limit.js';
 import { parseLevels } from '../severity.js';
+import { CREDENTIAL_STATUSES, CREDENTIAL_TYPES, IDENTITY_KINDS, parseChoices } from '../choices.js';
 
 interface ListFlags {
   identities?: boolean;
@@ -22,9 +24,6 @@ interface ListFlags {
   team?: string;
 }
 
-const csvList = (v: string | undefined): string[] | undefined =>
-  v ? v.split(',').map((s) => s.trim().toLowerCase()) : undefined;
-
 const SORTS: readonly SubjectSort[] = ['score', 'age', 'last-used', 'provider'];
 
 /** cli-table3 slows sharply past ~1,000 rows; tables page, machine formats don't. */
@@ -38,22 +37,28 @@ export async function run(cmd: Command): Promise<number> {
   const g = globalsOf(cmd);
   const f = cmd.opts() as ListFlags;
   const format = formatOf(g, ['table', 'json', 'csv']) as 'table' | 'json' | 'csv';
-  if (!(SORTS as readonly string[]).includes(f.sort))
-    throw new UserError(`--sort ${f.sort}: use one of ${SORTS.join(', ')}`);
-  const limit = parseLimit(f.limit) ?? (format === 'table' ? TABLE_DEFAULT_LIMIT : undefined);
+  const [sort] = parseChoices('--sort', f.sort, SORTS, 'sort key');
+  const limit = limitOr(f.limit, format === 'table' ? TABLE_DEFAULT_LIMIT : undefined);
   if (f.identities && f.status !== undefined)
     throw new UserError('--status filters credentials; identities have none (drop --status)');
   const providers = f.provider ? parseProviders(f.provider) : undefined;
-  const types = csvList(f.type);
-  const statuses = csvList(f.status);
+  const types = f.type
+    ? f.identities
+      ? parseChoices('--type', f.type, IDENTITY_KINDS, 'identity kind')
+      : parseChoices('--type', f.type, CREDENTIAL_TYPES, 'credential type')
+    : undefined;
+  const statuses = f.status
+    ? parseChoices('--status', f.status, CREDENTIAL_STATUSES, 'status')
+    : undefined;
   const bands = f.band === undefined ? null : [...parseLevels('--band', f.band)];
 
   const view = await openView(g);
   try {
+    if (f.scope !== undefined) await checkScopes(view.store, [f.scope]);
     const q: SubjectQuery = {
       evaluationId: view.evaluation.id,
       runId: view.run.id,
-      sort: f.sort as SubjectSort,
+      sort: sort as SubjectSort,
       ...(f.removed ? { includeRemoved: true } : {}),
       ...(providers ? { providers } : {}),
       ...(types ? { types } : {}),

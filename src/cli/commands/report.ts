@@ -1,7 +1,6 @@
 import { loadOwnership, ownerFilter } from '../ownership.js';
 import type { Command } from 'commander';
 import { UserError } from '../../connector/kit/errors.js';
-import { parseProviders } from '../../connector/registry.js';
 import type { FindingGroupKey } from '../../catalog/index.js';
 import { SEVERITIES, type Severity } from '../../model/index.js';
 import {
@@ -20,13 +19,12 @@ import { formatOf, globalsOf, type Globals } from '../globals.js';
 import { colorEnabled, line, note, out, table } from '../output.js';
 import { fileSink, stdoutSink } from '../sink.js';
 import { parseLimit } from '../limit.js';
+import { checkScopes, findingFilterOf, type FindingFlags } from '../finding-flags.js';
 import { VERSION } from '../../version.js';
 import { atLeast } from '../severity.js';
 
-interface ReportFlags {
+interface ReportFlags extends FindingFlags {
   minSeverity?: string;
-  provider?: string;
-  rule?: string;
   ai?: boolean;
   output?: string;
   limit?: string;
@@ -85,16 +83,16 @@ export async function run(cmd: Command): Promise<number> {
   const f = cmd.opts() as ReportFlags;
   const format = formatOf(g, [...REPORT_FORMATS, 'html']) as ReportFormat | 'html';
   const minRank = minRankOf(f.minSeverity);
-  const providers = f.provider ? parseProviders(f.provider) : undefined;
-  const rules = f.rule ? f.rule.split(',').map((s) => s.trim()) : undefined;
-  const limit = parseLimit(f.limit);
+  const selected = await findingFilterOf(f);
+  // Only a table on the terminal pages; files, markdown and machine formats hold every row.
+  const limit = parseLimit(f.limit) ?? (f.limit === undefined ? undefined : Infinity);
   const groupBy = f.groupBy ? parseGroupBy(f.groupBy) : undefined;
   const view = await openView(g);
   try {
+    if (selected.scopes) await checkScopes(view.store, selected.scopes);
     const filter = {
       ...(minRank !== undefined ? { minRank } : {}),
-      ...(providers ? { providers } : {}),
-      ...(rules ? { rules } : {}),
+      ...selected,
       ...(f.ai ? { ai: true } : {}),
     };
     if (groupBy) return await groups(g, view, filter, groupBy, format, f.output);
@@ -109,13 +107,14 @@ export async function run(cmd: Command): Promise<number> {
     const gaps = await view.store.gapsInForce(view.run.id);
     const { owners } = await loadOwnership(view);
     const owned = ownerFilter(f, owners);
+    const maxRows = rowsShown(format, f.output, limit);
     const report = await storedReport(view.store, view.evaluation, gaps, filter, {
       format,
       owners,
       ...(owned ? { keep: (x: { subjectId: string }) => owned(x.subjectId) } : {}),
-      ...(limit !== undefined ? { maxRows: limit } : {}),
+      ...(maxRows !== undefined && maxRows !== Infinity ? { maxRows } : {}),
     });
-    if (limit !== undefined && format !== 'table' && format !== 'markdown') {
+    if (limit !== undefined && limit !== Infinity && format !== 'table' && format !== 'markdown') {
       // Machine formats: --limit keeps the first rows (the summary still counts them all).
       const all = report.sources.findings!;
       report.sources.findings = () => take(all(), limit);
@@ -123,7 +122,7 @@ export async function run(cmd: Command): Promise<number> {
     const renderer = reportRenderer(format, report.head, {
       color: !f.output && colorEnabled(g),
       toolVersion: VERSION,
-      ...(limit !== undefined ? { maxRows: limit } : {}),
+      ...(maxRows !== undefined ? { maxRows } : {}),
     });
     await writeReport(g, renderer, report.sources, format, f.output);
     if (f.output) note(g, `wrote ${format} report to ${f.output}`);
@@ -138,6 +137,19 @@ export async function run(cmd: Command): Promise<number> {
   } finally {
     await view.store.close();
   }
+}
+
+/**
+ * Finding rows a table or markdown report shows: `--limit` when given; else a table on the
+ * terminal pages (the renderer's default) and anything else — a file, markdown — holds all.
+ */
+export function rowsShown(
+  format: string,
+  output: string | undefined,
+  limit: number | undefined,
+): number | undefined {
+  if (limit !== undefined) return limit;
+  return format === 'table' && !output ? undefined : Infinity;
 }
 
 async function* take<T>(pages: AsyncIterable<readonly T[]>, n: number): AsyncGenerator<T[]> {

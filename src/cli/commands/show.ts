@@ -10,7 +10,7 @@ import { daysBetween, expiryLabel, lastUsedLabel, shortAge } from '../dates.js';
 import { openView } from '../evaluate.js';
 import { formatOf, globalsOf } from '../globals.js';
 import { jsonText } from '../../report/json.js';
-import { colorEnabled, line, makeChalk, out, table, tty } from '../output.js';
+import { colorEnabled, line, makeChalk, out, table, tty, warn } from '../output.js';
 import { grantAiService } from '../../scoring/ai.js';
 
 export async function run(cmd: Command, args: string[]): Promise<number> {
@@ -37,6 +37,20 @@ async function render(
 ): Promise<number> {
   const found = await store.resolve(ref);
   if (!found) {
+    const candidates = await store.candidates(ref);
+    if (candidates.length > 1) {
+      // The list first (one line each), then the one-line error: exit 2, as for a bad id.
+      warn(
+        candidates
+          .map(
+            (c) => line`  ${c.id}  ${c.kind} ${c.provider}/${c.scope} ${c.name} (${c.externalId})`,
+          )
+          .join('\n'),
+      );
+      throw new UserError(
+        line`'${ref}' matches ${candidates.length} subjects (listed above); give one of their ids`,
+      );
+    }
     throw new UserError(line`no credential or identity '${ref}' in the catalog (try: nhi list)`);
   }
   const now = new Date();
