@@ -162,7 +162,7 @@ export class SqliteViews {
         r.identity_external_id = identityExternal.get(r.identity_id as string);
         const c = r.credential_id as string | null;
         r.credential_external_id = c
-          ? (credentialExternal.get(c) ?? (externalId.get(c)) ?? null)
+          ? (credentialExternal.get(c) ?? externalId.get(c) ?? null)
           : null;
       }
       return {
