@@ -257,7 +257,10 @@ describe('nhi rules', () => {
       findings: { ruleId: string }[];
     };
     expect(report.findings.length).toBeGreaterThan(0);
-    expect(new Set(report.findings.map((f) => f.ruleId))).toEqual(new Set(['credential-rotation']));
+    // The rules citing a 1.14 item: AWS key rotation, GCP API key restrictions.
+    expect(new Set(report.findings.map((f) => f.ruleId))).toEqual(
+      new Set(['credential-rotation', 'ai-api-key-unrestricted']),
+    );
     const gate = await run([
       'check',
       '--owasp',

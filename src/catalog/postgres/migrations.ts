@@ -329,4 +329,14 @@ CREATE INDEX scores_order ON scores (evaluation_id, subject_kind, score DESC, cr
 CREATE INDEX changes_run ON changes (run_id);
 `,
   },
+  {
+    // AI reach stored with each evaluation (the SQLite migration 0007, same columns).
+    version: 7,
+    name: 'ai-reach',
+    up: `
+ALTER TABLE findings ADD COLUMN ai INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE scores ADD COLUMN ai INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX scores_ai ON scores (evaluation_id, subject_kind, ai, score DESC, created_key, subject_id);
+`,
+  },
 ];
