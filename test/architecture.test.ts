@@ -6,6 +6,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PROVIDERS, loadConnector } from '../src/connector/registry.js';
 import { RULES } from '../src/scoring/rules/index.js';
+import { FAULT_SUITE_SHARDS } from './faults/demo-faults.js';
 
 const root = resolve(import.meta.dirname, '..');
 
@@ -33,6 +34,11 @@ const PUBLIC_CORE = [
 ];
 
 describe('architecture', () => {
+  it('every connector is under the fault suite, once', () => {
+    const covered = Object.values(FAULT_SUITE_SHARDS).flat();
+    expect([...covered].sort()).toEqual([...PROVIDERS].sort());
+  });
+
   it('core code never imports a connector, except the registry through lazy imports', () => {
     const offenders = sources(join(root, 'src'))
       .filter((f) => !f.endsWith('src/connector/registry.ts'))
