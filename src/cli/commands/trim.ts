@@ -12,6 +12,7 @@ import { openRunHint } from '../../playbooks/housekeeping.js';
 import { TRIM_DEFAULTS, TRIM_LIMITS, type TrimSettings } from '../../playbooks/trim/plan.js';
 import { makeTrimPlan } from '../../playbooks/trim/prepare.js';
 import { formatOf, globalsOf } from '../globals.js';
+import { jsonText } from '../../report/json.js';
 import { note, out } from '../output.js';
 import { saveShowApply, Session, type ApplyFlags } from './playbook-session.js';
 
@@ -103,7 +104,7 @@ export async function run(cmd: Command, args: string[]): Promise<number> {
   const s = await Session.open(cmd);
   try {
     const r = await trimOne(s, args[0]!, settings, config.policy.exceptions, f, format);
-    if (format === 'json') out(JSON.stringify(r, null, 2));
+    if (format === 'json') out(jsonText(r, 2));
     if ('skipped' in r && !r.nothing) throw new UserError(r.skipped);
     return 0;
   } finally {
@@ -150,8 +151,7 @@ export async function remediateTrim(
       }
     }
     const planned = results.filter((r) => 'runId' in r).length;
-    if (format === 'json')
-      out(JSON.stringify({ rule: ruleId, playbook: 'trim', results }, null, 2));
+    if (format === 'json') out(jsonText({ rule: ruleId, playbook: 'trim', results }, 2));
     else
       out(
         `\n${ruleId}: ${findings.length} finding(s) on ${identities.size} identit${identities.size === 1 ? 'y' : 'ies'}, ${planned} trim plan(s) saved` +
