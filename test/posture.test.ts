@@ -344,3 +344,156 @@ describe('nhi posture (built CLI) on the same catalog', () => {
     }
   });
 });
+
+/**
+ * AI KPIs (issue 15): the same figures over the subjects that reach an AI service. One account,
+ * two scans. ai1 and ai2 reach Bedrock through a grant (so do their keys); plain does not. At
+ * the second scan ai1's old key is gone (rotated to kE) and ai2 lost its Bedrock grant, so it
+ * no longer counts as AI while its admin finding stays.
+ */
+describe('posture KPIs of AI-reaching subjects (hand-computed)', () => {
+  const bedrock = (owner: Identity, action: string): Grant => ({
+    ...adminGrant(owner),
+    externalId: `${owner.externalId}|bedrock`,
+    permission: action,
+    privilege: 'write',
+    source: 'inline:ml',
+    attributes: { service: 'bedrock', actions: [action], resources: ['*'], conditional: false },
+  });
+  const ai1 = user(A, 'ai1', 'ml');
+  const ai2 = user(A, 'ai2', null);
+  const plain = user(A, 'plain', 'ops');
+  const kA = key(ai1, 'AKIAKA', {
+    status: 'active',
+    createdAt: '2026-01-01T00:00:00Z', // 243 d at T1: out of the 90-day window
+    lastUsedAt: '2026-08-30T00:00:00Z',
+  });
+  const kB = key(ai1, 'AKIAKB', { status: 'active', createdAt: '2026-07-10T00:00:00Z' }); // never used
+  const kC = key(ai2, 'AKIAKC', { status: 'inactive', createdAt: '2024-09-01T00:00:00Z' });
+  const kD = key(plain, 'AKIAKD', {
+    status: 'active',
+    createdAt: '2026-07-01T00:00:00Z',
+    lastUsedAt: '2026-07-10T00:00:00Z', // unused for 53 d at T1
+  });
+  const kE = key(ai1, 'AKIAKE', {
+    status: 'active',
+    createdAt: '2026-09-25T00:00:00Z',
+    lastUsedAt: '2026-09-30T00:00:00Z',
+  });
+  let aiReport: PostureReport;
+  let aiCatalog: string;
+
+  beforeAll(async () => {
+    aiCatalog = join(tempDir('nhi-posture-ai-'), 'catalog.db');
+    const cat = openCatalog(aiCatalog);
+    try {
+      const runs: EvaluatedRun[] = [];
+      for (const [now, scope] of [
+        [
+          T1,
+          inventory(
+            A,
+            [ai1, ai2, plain],
+            [kA, kB, kC, kD],
+            [
+              bedrock(ai1, 'bedrock:InvokeModel'),
+              bedrock(ai2, 'bedrock:*'),
+              adminGrant(ai2),
+              adminGrant(plain),
+            ],
+          ),
+        ],
+        [
+          T2,
+          inventory(
+            A,
+            [ai1, ai2, plain],
+            [kB, kC, kD, kE],
+            [bedrock(ai1, 'bedrock:InvokeModel'), adminGrant(ai2), adminGrant(plain)],
+          ),
+        ],
+      ] as const) {
+        const id = cat.beginRun({ providers: ['aws'], demo: false, version: 't', now });
+        cat.writeScope(id, scope, 0);
+        cat.finishRun(id, 'ok', now);
+        const run = cat.run(id)!;
+        runs.push({ run, evaluation: await evaluateRun(cat.store(), run, { policy: POLICY }) });
+      }
+      aiReport = await postureReport(cat.store(), runs, null, OFF);
+    } finally {
+      cat.close();
+    }
+  });
+
+  it('first scan: only ai1, ai2 and their keys kA kB kC count', () => {
+    const [first] = aiReport.points;
+    expect(overall(first!)).toMatchObject({ identities: 3, credentials: 4 });
+    expect(overall(first!, 'ai')).toMatchObject<Partial<PostureFigures>>({
+      identities: 2,
+      credentials: 3,
+      credentialsByStatus: { active: 2, inactive: 1 },
+      scopes: 1, // coverage is the scope's
+      subjectsNotEvaluated: ratio(0, 5),
+      credentialsAdded: 3,
+      credentialsRemoved: 0,
+      rotationCompliant: ratio(1, 2), // kA 243 d fails, kB 53 d; kC inactive
+      withExpiry: ratio(0, 3),
+      meanAgeDays: 342, // (243 + 53 + 730) / 3
+      p90AgeDays: 730, // nearest rank ceil(0.9 × 3) = 3rd of 53, 243, 730
+      adminOrEscalation: ratio(1, 2), // ai2 (plain's admin grant is not AI)
+      unusedCredentials: 0, // kD is plain's
+      neverUsedCredentials: 1, // kB
+      withOwner: ratio(1, 2),
+      findings: { critical: 1, high: 0, medium: 2, low: 0, info: 0 }, // ai2 admin; kA, kB
+      notEvaluated: 0,
+    });
+  });
+
+  it('second scan: a rotated AI key resolved after 30 days; an identity that lost its AI grant leaves the subset', () => {
+    const second = aiReport.points[1]!;
+    expect(overall(second, 'ai')).toMatchObject<Partial<PostureFigures>>({
+      identities: 1, // ai1
+      credentials: 2, // kB kE
+      credentialsAdded: 1, // kE
+      credentialsRemoved: 1, // kA, AI at the scan before
+      rotationCompliant: ratio(2, 2), // kB 83 d, kE 6 d
+      meanAgeDays: 44.5, // (83 + 6) / 2
+      p90AgeDays: 83,
+      adminOrEscalation: ratio(0, 1), // ai2's admin finding stays, outside the subset
+      neverUsedCredentials: 1, // kB
+      withOwner: ratio(1, 1),
+      findings: { critical: 0, high: 0, medium: 1, low: 0, info: 0 },
+      resolved: 1, // kA rotation; ai2's admin finding is still reported
+      meanDaysToResolve: 30,
+    });
+    // Per provider and scope the subset splits the same way.
+    for (const g of second.groups) expect(g.ai).toEqual(overall(second, 'ai'));
+  });
+
+  it('nhi posture prints the AI table (markdown) only when a subject reaches AI', async () => {
+    const config = join(tempDir('nhi-posture-ai-cfg-'), 'nhi.config.json');
+    writeFileSync(config, JSON.stringify(POLICY));
+    const md = await nhi(
+      ['posture', '--format', 'markdown', '--catalog', aiCatalog, '--config', config],
+      { env: scrubbedEnv() },
+    );
+    expect(md.code, md.stderr).toBe(0);
+    expect(md.stdout).toContain('## AI-reaching subjects at scan `#2`');
+    expect(md.stdout).toContain(
+      '| Rotation compliance | 100.0 % (2 of 2) | 100.0 % (2 of 2) | ▲ +50.0 pts |',
+    );
+    expect(md.stdout).toContain(
+      '| Identities with admin/escalation | 0.0 % (0 of 1) | 0.0 % (0 of 1) | ▼ -50.0 pts |',
+    );
+    const plainMd = await nhi(
+      ['posture', '--format', 'markdown', '--catalog', catalogPath, '--config', config],
+      { env: scrubbedEnv() },
+    );
+    expect(plainMd.stdout).not.toContain('AI-reaching');
+    const json = await nhi(['posture', '--json', '--catalog', aiCatalog, '--config', config], {
+      env: scrubbedEnv(),
+    });
+    const doc = JSON.parse(json.stdout) as PostureReport;
+    expect(doc.points).toEqual(aiReport.points);
+  });
+});

@@ -239,8 +239,13 @@ export interface FindingQuery {
   ai?: boolean;
   /** Only findings whose fingerprint is not among another evaluation's reported findings (of `outcome` when given). */
   absentFrom?: { evaluationId: number; outcome?: Finding['outcome'] };
-  /** canonical: worst first (the documented report order); sarif: by rule, logical name, fingerprint; fingerprint: by fingerprint (baselines). */
-  order?: 'canonical' | 'sarif' | 'fingerprint';
+  /**
+   * canonical: worst first (the documented report order); sarif: by rule, logical name,
+   * fingerprint; fingerprint: by fingerprint (baselines); points: highest-scored first (a
+   * finding's points, doubled on AI-reaching subjects for ranked rules), then canonical (the HTML
+   * report's capped findings table).
+   */
+  order?: 'canonical' | 'sarif' | 'fingerprint' | 'points';
   limit?: number;
 }
 
@@ -376,6 +381,12 @@ export interface PostureQuery {
   rotatableTypes: readonly string[];
   /** Rules whose failing findings mean admin or privilege-escalation grants. */
   privilegeRules: readonly string[];
+  /**
+   * Only the subjects that reach an AI service (the evaluation's `ai` marker on scores and
+   * findings; removed credentials by the previous evaluation's marker). Scopes and gaps stay
+   * every scope's: they describe coverage, not subjects.
+   */
+  ai?: boolean;
 }
 
 export interface AgeBucket {

@@ -8,6 +8,7 @@ import {
   AGE_BUCKETS,
   type CatalogStore,
   type EvaluationInfo,
+  type PostureQuery,
   type PostureRows,
 } from '../catalog/store.js';
 import type { ScanRun, StoredGap } from '../model/index.js';
@@ -160,7 +161,7 @@ export function rollUp(
   rows: PostureRows,
   gaps: readonly StoredGap[],
   off: DisabledRules = new Set(),
-): PostureGroup[] {
+): FiguresGroup[] {
   const scopeSums = new Map<string, Sums>();
   const names = new Map<string, string>();
   const key = (provider: string, scopeId: string) => JSON.stringify([provider, scopeId]);
@@ -240,7 +241,7 @@ export function rollUp(
     merge(p, scopeSums.get(k)!);
     merge(total, scopeSums.get(k)!);
   }
-  const groups: PostureGroup[] = [
+  const groups: FiguresGroup[] = [
     {
       level: 'overall',
       provider: null,
@@ -268,6 +269,23 @@ export function rollUp(
     });
   }
   return groups;
+}
+
+type FiguresGroup = Omit<PostureGroup, 'ai'>;
+const groupKey = (g: FiguresGroup) => JSON.stringify([g.level, g.provider, g.scopeId]);
+
+/**
+ * Every group with its AI-reaching subset beside it. A group the AI rows do not reach (no
+ * scope row, no subject) gets the empty figures: zero subjects, shares with nothing to divide.
+ */
+export function withAi(
+  all: FiguresGroup[],
+  ai: FiguresGroup[],
+  off: DisabledRules,
+): PostureGroup[] {
+  const byKey = new Map(ai.map((g) => [groupKey(g), g.figures]));
+  const none = figures(emptySums(), null, off);
+  return all.map((g) => ({ ...g, ai: byKey.get(groupKey(g)) ?? none }));
 }
 
 function merge(into: Sums, s: Sums): void {
@@ -304,7 +322,7 @@ export async function postureReport(
   let previous = before;
   let lastRows: PostureRows | null = null;
   for (const r of runs) {
-    const rows = await store.postureRows({
+    const query: PostureQuery = {
       runId: r.run.id,
       evaluationId: r.evaluation.id,
       asOf: r.evaluation.asOf,
@@ -313,13 +331,15 @@ export async function postureReport(
       previousEvaluationId: previous?.evaluation.id ?? null,
       rotatableTypes: ROTATABLE_TYPES,
       privilegeRules: PRIVILEGE_RULES,
-    });
+    };
+    const rows = await store.postureRows(query);
+    const aiRows = await store.postureRows({ ...query, ai: true });
     const gaps = await store.gapsInForce(r.run.id);
     points.push({
       runId: r.run.id,
       at: r.run.startedAt,
       evaluationId: r.evaluation.id,
-      groups: rollUp(rows, gaps, off),
+      groups: withAi(rollUp(rows, gaps, off), rollUp(aiRows, gaps, off), off),
     });
     lastRows = rows;
     previous = r;

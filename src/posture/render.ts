@@ -7,7 +7,7 @@
 import { jsonText } from '../report/json.js';
 import { text as mdText } from '../report/markdown.js';
 import { KPIS, trendOf, type Kpi } from './kpis.js';
-import { overall, type PostureGroup, type PostureReport } from './types.js';
+import { overall, type PostureFigures, type PostureGroup, type PostureReport } from './types.js';
 
 export const POSTURE_SCHEMA_VERSION = 1;
 
@@ -35,10 +35,8 @@ const groupName = (g: PostureGroup) =>
       ? g.provider!
       : `${g.provider}/${g.scopeName || g.scopeId}`;
 
-const cellOf = (k: Kpi, g: PostureGroup) =>
-  k.detail && k.value(g.figures) !== null
-    ? `${k.show(g.figures)} (${k.detail(g.figures)})`
-    : k.show(g.figures);
+const cellOf = (k: Kpi, f: PostureFigures) =>
+  k.detail && k.value(f) !== null ? `${k.show(f)} (${k.detail(f)})` : k.show(f);
 
 export function postureMatrices(report: PostureReport): Matrix[] {
   const latest = report.points.at(-1);
@@ -49,9 +47,31 @@ export function postureMatrices(report: PostureReport): Matrix[] {
     {
       title: `Posture at scan #${latest.runId} (${latest.at})`,
       head: ['KPI', ...top.map(groupName)],
-      rows: KPIS.map((k) => [k.label, ...top.map((g) => cellOf(k, g))]),
+      rows: KPIS.map((k) => [k.label, ...top.map((g) => cellOf(k, g.figures))]),
     },
   ];
+  // AI-reaching subjects: the same KPIs over the evaluation's `ai` marker (shown once any
+  // subject reaches an AI service, at this scan or the first of the trend).
+  const first = report.points[0]!;
+  if (
+    overall(latest, 'ai').identities + overall(latest, 'ai').credentials > 0 ||
+    overall(first, 'ai').identities + overall(first, 'ai').credentials > 0
+  ) {
+    const trend = report.points.length > 1;
+    out.push({
+      title: `AI-reaching subjects at scan #${latest.runId}`,
+      head: [
+        'KPI',
+        ...top.map(groupName),
+        ...(trend ? [`change since #${first.runId} (all)`] : []),
+      ],
+      rows: KPIS.map((k) => [
+        k.label,
+        ...top.map((g) => cellOf(k, g.ai)),
+        ...(trend ? [trendOf(k, overall(first, 'ai'), overall(latest, 'ai')).text] : []),
+      ]),
+    });
+  }
   if (scopes.length > 0) {
     const kpis = SCOPE_KPIS.map((key) => KPIS.find((k) => k.key === key)!);
     out.push({

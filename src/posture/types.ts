@@ -72,6 +72,11 @@ export interface PostureGroup {
   scopeId: string | null;
   scopeName: string | null;
   figures: PostureFigures;
+  /**
+   * The same figures for the subjects that reach an AI service (Bedrock, Vertex/Gemini, Azure
+   * OpenAI, OpenAI, Anthropic…: the evaluation's `ai` marker). Scopes and gaps are the group's.
+   */
+  ai: PostureFigures;
 }
 
 /** The posture at one run. Groups: overall first, then providers, then scopes, each sorted. */
@@ -91,7 +96,11 @@ export interface PostureReport {
   ageDistribution: { provider: string; bucket: string; count: number }[];
 }
 
-/** The overall group of a point (always present, even for an empty catalog). */
-export function overall(p: PosturePoint): PostureFigures {
-  return p.groups.find((g) => g.level === 'overall')!.figures;
+/**
+ * The overall group's figures of a point (always present, even for an empty catalog): of every
+ * subject, or of the AI-reaching ones.
+ */
+export function overall(p: PosturePoint, subset: 'all' | 'ai' = 'all'): PostureFigures {
+  const g = p.groups.find((x) => x.level === 'overall')!;
+  return subset === 'ai' ? g.ai : g.figures;
 }

@@ -148,9 +148,12 @@ function toInfo(r: Row): EvaluationInfo {
   };
 }
 
+const CANONICAL =
+  'f.rank DESC, f.provider, f.scope_id, f.identity_external_id, f.credential_external_id, f.rule_id, f.fingerprint';
 const ORDER_BY: Record<NonNullable<FindingQuery['order']>, string> = {
-  canonical:
-    'f.rank DESC, f.provider, f.scope_id, f.identity_external_id, f.credential_external_id, f.rule_id, f.fingerprint',
+  canonical: CANONICAL,
+  // No index serves it: with a LIMIT, SQLite keeps only the top rows in its sorter.
+  points: `f.points DESC, ${CANONICAL}`,
   sarif: 'f.rule_id, f.logical_name, f.fingerprint',
   fingerprint: 'f.fingerprint',
 };

@@ -22,20 +22,26 @@ const valueAt = (table: string, column: string) =>
      THEN (SELECT ch.old_value FROM changes ch WHERE ch.subject_id = ${table}.id AND ch.field = '${column}' AND ch.run_id > @run ORDER BY ch.run_id, ch.rowid LIMIT 1)
      ELSE ${table}.${column} END`;
 
+/**
+ * The AI-reaching subset (`PostureQuery.ai`): the evaluation's `ai` marker on scores (subjects)
+ * and findings. Constant SQL text, so the `scores_ai` index serves the equality.
+ */
+const aiOnly = (ai: boolean | undefined, column: string) => (ai ? `AND ${column} = 1` : '');
+
 /** Ages in days at the run of the credentials present then (creation dates never change). */
-const AGES_AT = `
+const agesAt = (ai?: boolean) => `
 SELECT c.provider, c.scope_id, julianday(@asOf) - julianday(c.created_at) AS age
 FROM scores s JOIN credentials c ON c.id = s.subject_id
-WHERE s.evaluation_id = @evaluation AND s.subject_kind = 'credential'`;
+WHERE s.evaluation_id = @evaluation AND s.subject_kind = 'credential' ${aiOnly(ai, 's.ai')}`;
 
 /** Credentials present at the run (the evaluation's scored credentials), as they were then. */
-const CREDENTIALS_AT = `
+const credentialsAt = (ai?: boolean) => `
 SELECT c.id, c.provider, c.scope_id, c.type, c.created_at,
   ${valueAt('c', 'status')} AS status,
   ${valueAt('c', 'expires_at')} AS expires_at,
   julianday(@asOf) - julianday(c.created_at) AS age
 FROM scores s JOIN credentials c ON c.id = s.subject_id
-WHERE s.evaluation_id = @evaluation AND s.subject_kind = 'credential'`;
+WHERE s.evaluation_id = @evaluation AND s.subject_kind = 'credential' ${aiOnly(ai, 's.ai')}`;
 
 export class SqlitePosture {
   constructor(private readonly db: Db) {}
@@ -83,7 +89,7 @@ export class SqlitePosture {
     };
     type R = PostureRows;
     const credentials = this.all<R['credentials'][number]>(
-      `WITH cs AS (${CREDENTIALS_AT}),
+      `WITH cs AS (${credentialsAt(q.ai)}),
        r AS (SELECT cs.*,
          (cs.status = 'active' AND cs.type IN (SELECT value FROM json_each(@rotatable))) AS rotatable,
          (SELECT f.outcome FROM findings f WHERE f.evaluation_id = @evaluation AND f.subject_id = cs.id
@@ -104,7 +110,7 @@ export class SqlitePosture {
          sum(coalesce(${valueAt('i', 'owner')}, '') <> '') AS withOwner,
          sum(EXISTS (SELECT 1 FROM grants g WHERE g.identity_id = i.id AND ${presentAt('g')})) AS withGrants
        FROM scores s JOIN identities i ON i.id = s.subject_id
-       WHERE s.evaluation_id = @evaluation AND s.subject_kind = 'identity'
+       WHERE s.evaluation_id = @evaluation AND s.subject_kind = 'identity' ${aiOnly(q.ai, 's.ai')}
        GROUP BY i.provider, i.scope_id`,
       p,
     );
@@ -114,7 +120,7 @@ export class SqlitePosture {
          count(*) AS count, count(DISTINCT identity_external_id) AS identities,
          coalesce(sum(CASE WHEN rule_id = 'unused-grant' AND outcome = 'fail'
            THEN json_extract(evidence_json, '$.unusedCount') END), 0) AS unusedGrants
-       FROM findings WHERE evaluation_id = @evaluation
+       FROM findings WHERE evaluation_id = @evaluation ${aiOnly(q.ai, 'ai')}
        GROUP BY provider, scope_id, rule_id, outcome, severity, suppressed`,
       p,
     ).map((r) => ({ ...r, suppressed: Boolean(r.suppressed) }));
@@ -122,13 +128,13 @@ export class SqlitePosture {
       `SELECT provider, scope_id AS scopeId, count(DISTINCT identity_external_id) AS identities
        FROM findings
        WHERE evaluation_id = @evaluation AND outcome = 'fail'
-         AND rule_id IN (SELECT value FROM json_each(@rules))
+         AND rule_id IN (SELECT value FROM json_each(@rules)) ${aiOnly(q.ai, 'ai')}
        GROUP BY provider, scope_id`,
       p,
     );
     const notEvaluatedSubjects = this.all<R['notEvaluatedSubjects'][number]>(
       `SELECT provider, scope_id AS scopeId, count(DISTINCT subject_id) AS subjects FROM findings
-       WHERE evaluation_id = @evaluation AND outcome = 'not-evaluated'
+       WHERE evaluation_id = @evaluation AND outcome = 'not-evaluated' ${aiOnly(q.ai, 'ai')}
        GROUP BY provider, scope_id`,
       p,
     );
@@ -144,9 +150,16 @@ export class SqlitePosture {
             `SELECT provider, scope_id AS scopeId,
                sum(first_seen_run > @prev AND first_seen_run <= @run) AS added,
                sum(removed_run > @prev AND removed_run <= @run) AS removed
-             FROM credentials
-             WHERE (first_seen_run > @prev AND first_seen_run <= @run)
-                OR (removed_run > @prev AND removed_run <= @run)
+             FROM credentials c
+             WHERE ((first_seen_run > @prev AND first_seen_run <= @run)
+                OR (removed_run > @prev AND removed_run <= @run)) ${
+                  // AI: added ones reach AI now, removed ones did at the previous run.
+                  q.ai
+                    ? `AND EXISTS (SELECT 1 FROM scores s WHERE s.subject_id = c.id AND s.ai = 1
+                         AND s.evaluation_id = CASE WHEN c.removed_run > @prev AND c.removed_run <= @run
+                           THEN @prevEvaluation ELSE @evaluation END)`
+                    : ''
+                }
              GROUP BY provider, scope_id`,
             p,
           );
@@ -162,7 +175,7 @@ export class SqlitePosture {
                  WHERE e.status = 'complete' AND e.run_id <= @run AND EXISTS (
                    SELECT 1 FROM findings f2 WHERE f2.evaluation_id = e.id AND f2.fingerprint = f.fingerprint)))) AS days
              FROM findings f
-             WHERE f.evaluation_id = @prevEvaluation AND f.outcome = 'fail' AND f.suppressed_by IS NULL
+             WHERE f.evaluation_id = @prevEvaluation AND f.outcome = 'fail' AND f.suppressed_by IS NULL ${aiOnly(q.ai, 'f.ai')}
                AND NOT EXISTS (SELECT 1 FROM findings g WHERE g.evaluation_id = @evaluation
                  AND g.fingerprint = f.fingerprint AND g.outcome = 'fail' AND g.suppressed_by IS NULL)
              GROUP BY f.provider, f.scope_id`,
@@ -170,7 +183,7 @@ export class SqlitePosture {
           );
     // Nearest-rank p90 (rank ceil(0.9 n)) at each level.
     const p90 = this.all<R['p90'][number]>(
-      `WITH a AS MATERIALIZED (SELECT provider, scope_id, age FROM (${AGES_AT}) WHERE age IS NOT NULL),
+      `WITH a AS MATERIALIZED (SELECT provider, scope_id, age FROM (${agesAt(q.ai)}) WHERE age IS NOT NULL),
        ranked AS (SELECT provider, scope_id, age,
          row_number() OVER (PARTITION BY provider, scope_id ORDER BY age) AS rs,
          count(*) OVER (PARTITION BY provider, scope_id) AS ns,
@@ -188,7 +201,7 @@ export class SqlitePosture {
     );
     const ageDistribution = this.all<R['ageDistribution'][number]>(
       `SELECT provider, CASE WHEN age IS NULL THEN -1 ${buckets} END AS bucket, count(*) AS count
-       FROM (${AGES_AT}) GROUP BY provider, bucket`,
+       FROM (${agesAt(q.ai)}) GROUP BY provider, bucket`,
       p,
     );
     return {
