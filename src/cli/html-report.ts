@@ -12,16 +12,27 @@ import { overall } from '../posture/types.js';
 import type { Renderer, StreamSources } from '../report/index.js';
 import type { HtmlHead, RuleText } from '../report/html/document.js';
 
+/** Rows of the findings table by default: a page a browser opens at any estate size. */
+export const HTML_FINDINGS_DEFAULT = 1000;
+
 export async function htmlReport(
   g: Globals,
   view: View,
   filter: FindingFilter,
-  generatedAt?: string,
+  opts: { generatedAt?: string; findings?: number | null } = {},
 ): Promise<{ renderer: Renderer; sources: StreamSources }> {
   const gaps = await view.store.gapsInForce(view.run.id);
   const report = await storedReport(view.store, view.evaluation, gaps, filter, {
     format: 'markdown', // canonical order, like every human format
   });
+  // The table holds the highest-scored failing findings (null: every one); the counts per rule
+  // and severity, the KPIs and the charts cover all of them.
+  const cap = opts.findings === undefined ? HTML_FINDINGS_DEFAULT : opts.findings;
+  const failing = { ...filter, evaluationId: view.evaluation.id, outcome: 'fail' as const };
+  report.sources.failing = () =>
+    view.store.findings(cap === null ? failing : { ...failing, order: 'points', limit: cap });
+  const total = report.head.summary.findings;
+  const byRule = await view.store.findingGroups(failing, ['rule', 'severity']);
   const posture = await loadPosture(g, view, { runs: DEFAULT_RUNS });
   const top: { name: string; provider: string; score: number; band: string }[] = [];
   for await (const page of view.store.identities({
@@ -70,7 +81,13 @@ export async function htmlReport(
   for (const r of RULES) rules[r.id] = { title: r.title, help: r.help };
   const head: HtmlHead = {
     ...report.head,
-    ...(generatedAt ? { generatedAt } : {}),
+    ...(opts.generatedAt ? { generatedAt: opts.generatedAt } : {}),
+    findingsShown: { shown: cap === null ? total : Math.min(cap, total), total },
+    findingsByRule: byRule.map((r) => ({
+      rule: r.key.rule!,
+      severity: r.key.severity!,
+      count: r.fail,
+    })),
     run: { id: view.run.id, at: view.run.startedAt },
     posture,
     charts,

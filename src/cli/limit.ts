@@ -4,14 +4,14 @@ import { UserError } from '../connector/kit/errors.js';
  * `--limit n`: a whole number of rows. Not given: undefined. `0` and `all` mean every row
  * (null), so a terminal table can be asked for everything too.
  */
-export function parseLimit(value: string | undefined): number | null | undefined {
+export function parseLimit(value: string | undefined, flag = '--limit'): number | null | undefined {
   if (value === undefined) return undefined;
   const word = value.trim().toLowerCase();
   if (word === 'all') return null;
   const n = Number(word);
   if (word === '' || !Number.isInteger(n) || n < 0)
     throw new UserError(
-      `--limit '${value}': not a whole number (use a count, or 0/all for every row)`,
+      `${flag} '${value}': not a whole number (use a count, or 0/all for every row)`,
     );
   return n === 0 ? null : n;
 }

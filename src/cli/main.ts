@@ -120,6 +120,10 @@ addFindingFilterOptions(
     'finding counts per provider, scope, rule or severity (comma separated)',
   )
   .option('-o, --output <file>', 'write the report to a file')
+  .option(
+    '--html-findings <n>',
+    'html: rows of the findings table, highest-scored first (default 1000; 0 or all: every one)',
+  )
   .option('--owner <owner>', 'only what this owner answers for (see nhi owners)')
   .option('--team <team>', 'only what this team answers for')
   .action(lazy(() => import('./commands/report.js')));

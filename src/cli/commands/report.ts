@@ -31,6 +31,7 @@ interface ReportFlags extends FindingFlags {
   groupBy?: string;
   owner?: string;
   team?: string;
+  htmlFindings?: string;
 }
 
 export function severityAtLeast(
@@ -87,6 +88,11 @@ export async function run(cmd: Command): Promise<number> {
   // Only a table on the terminal pages; files, markdown and machine formats hold every row.
   const limit = parseLimit(f.limit) ?? (f.limit === undefined ? undefined : Infinity);
   const groupBy = f.groupBy ? parseGroupBy(f.groupBy) : undefined;
+  if (f.htmlFindings !== undefined && format !== 'html')
+    throw new UserError('--html-findings sizes the HTML report: add --format html');
+  // The HTML findings table's rows (0 or all: every one); undefined: the report's default.
+  const htmlFindings =
+    f.htmlFindings === undefined ? undefined : parseLimit(f.htmlFindings, '--html-findings');
   const view = await openView(g);
   try {
     if (selected.scopes) await checkScopes(view.store, selected.scopes);
@@ -99,7 +105,7 @@ export async function run(cmd: Command): Promise<number> {
     if (format === 'html') {
       // One self-contained page: KPIs, trend, charts, every finding (src/report/html).
       const { htmlReport } = await import('../html-report.js');
-      const html = await htmlReport(g, view, filter);
+      const html = await htmlReport(g, view, filter, { findings: htmlFindings });
       await writeReport(g, html.renderer, html.sources, format, f.output);
       if (f.output) note(g, `wrote html report to ${f.output}`);
       return 0;

@@ -31,6 +31,55 @@ export interface HtmlHead extends ReportHead {
   rules: Readonly<Record<string, RuleText>>;
   /** Providers present, for the filter. */
   providers: readonly string[];
+  /**
+   * The findings table holds the `shown` highest-scored of `total` failing findings (absent:
+   * every one); `findingsByRule` counts all of them.
+   */
+  findingsShown?: { shown: number; total: number };
+  findingsByRule?: readonly { rule: string; severity: string; count: number }[];
+}
+
+/** "showing 1,000 of 387,211": the cap, the way to every row, and the counts of all of them. */
+function capNote(head: HtmlHead): Markup {
+  const cut = head.findingsShown;
+  if (!cut || cut.shown >= cut.total) return markup``;
+  const n = (x: number) => x.toLocaleString('en-US');
+  return markup`<p class="cap" role="note">
+      <strong>Showing ${n(cut.shown)} of ${n(cut.total)} failing findings</strong>: the
+      ${n(cut.shown)} highest-scored. The full list is in
+      <code>nhi report --format json|sarif|csv</code> (or
+      <code>nhi report --format html --html-findings all</code>). The counts below, the
+      figures and the charts cover all ${n(cut.total)}.
+    </p>`;
+}
+
+function ruleCounts(head: HtmlHead): Markup {
+  const rows = head.findingsByRule ?? [];
+  if (rows.length === 0) return markup``;
+  return markup`<details class="rule-counts" open>
+    <summary>Failing findings per rule and severity (all ${rows.reduce((a, r) => a + r.count, 0)})</summary>
+    <table>
+      <thead>
+        <tr>
+          <th scope="col">Rule</th>
+          <th scope="col">Title</th>
+          <th scope="col">Severity</th>
+          <th scope="col" class="num">Findings</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${rows.map(
+          (r) =>
+            markup`<tr>
+              <td><code>${r.rule}</code></td>
+              <td>${head.rules[r.rule]?.title ?? ''}</td>
+              <td><span class="sev sev-${r.severity}">${r.severity}</span></td>
+              <td class="num">${r.count}</td>
+            </tr>`,
+        )}
+      </tbody>
+    </table>
+  </details>`;
 }
 
 const CSP = [
@@ -95,7 +144,7 @@ function trendTable(posture: PostureReport): Markup {
     posture.points.map(
       (p) => markup`#${p.runId}<br /><span class="muted">${p.at.slice(0, 10)}</span>`,
     ),
-    posture.points.map(overall),
+    posture.points.map((p) => overall(p)),
   );
 }
 
@@ -105,6 +154,18 @@ function providerTable(posture: PostureReport): Markup {
     'KPIs per provider',
     groups.map((g) => markup`${g.provider ?? 'all'}`),
     groups.map((g) => g.figures),
+  );
+}
+
+/** The same KPIs over the subjects that reach an AI service; absent when none does. */
+function aiTable(posture: PostureReport): Markup {
+  const groups = posture.points.at(-1)!.groups.filter((g) => g.level !== 'scope');
+  const all = groups.find((g) => g.level === 'overall')!.ai;
+  if (all.identities + all.credentials === 0) return markup``;
+  return kpiTable(
+    'KPIs of AI-reaching subjects',
+    groups.map((g) => markup`${g.provider ?? 'all'}`),
+    groups.map((g) => g.ai),
   );
 }
 
@@ -205,7 +266,7 @@ export function* htmlRenderer(head: HtmlHead): Renderer {
         }.
         Definitions: README, "Posture KPIs".
       </p>
-      ${kpiCards(head.posture)}${trendTable(head.posture)}${providerTable(head.posture)}
+      ${kpiCards(head.posture)}${trendTable(head.posture)}${providerTable(head.posture)}${aiTable(head.posture)}
     </section> `.value;
   }
 
@@ -239,6 +300,7 @@ export function* htmlRenderer(head: HtmlHead): Renderer {
         </tr>
       </tbody>
     </table>
+    ${capNote(head)}${ruleCounts(head)}
     <form id="filters" class="filters" hidden role="search" aria-label="Filter findings">
       <label
         >Severity<select name="severity">
@@ -258,7 +320,11 @@ export function* htmlRenderer(head: HtmlHead): Renderer {
     </form>
     <table id="findings-table">
       <caption class="muted">
-        ${s.findings} failing finding${s.findings === 1 ? '' : 's'}, worst first
+        ${
+          head.findingsShown && head.findingsShown.shown < head.findingsShown.total
+            ? `The ${head.findingsShown.shown} highest-scored of ${s.findings} failing findings`
+            : `${s.findings} failing finding${s.findings === 1 ? '' : 's'}, worst first`
+        }
       </caption>
       <thead>
         <tr>

@@ -50,6 +50,7 @@ details > summary { cursor: pointer; color: var(--accent); }
 dl.evidence { display: grid; grid-template-columns: max-content 1fr; gap: .1rem .75rem; margin: .4rem 0; }
 dl.evidence dt { color: var(--muted); }
 dl.evidence dd { margin: 0; overflow-wrap: anywhere; }
+.cap { background: var(--card); border-left: 4px solid var(--accent); padding: .5rem .75rem; margin: .75rem 0; }
 .filters { display: flex; flex-wrap: wrap; gap: .75rem; align-items: end; margin: .5rem 0 1rem; }
 .filters label { display: flex; flex-direction: column; font-size: .85rem; color: var(--muted); }
 .filters input, .filters select { font: inherit; color: var(--fg); background: var(--bg); border: 1px solid var(--line); border-radius: 4px; padding: .25rem .4rem; }
