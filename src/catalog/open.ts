@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import {
   chmodSync,
   closeSync,
+  existsSync,
   lstatSync,
   mkdirSync,
   openSync,
@@ -10,6 +11,7 @@ import {
   statSync,
   type Stats,
 } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { CatalogError, fsReason } from './errors.js';
 import { MIGRATIONS } from './migrations/index.js';
@@ -17,6 +19,22 @@ import { MIGRATIONS } from './migrations/index.js';
 export type Db = Database.Database;
 
 export const SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));
+
+/**
+ * better-sqlite3's compiled addon, named directly: left to find it, the `bindings` package walks
+ * a stack trace and probes a dozen paths on every start (~13 ms of `nhi list`). Undefined (the
+ * package's own lookup) if the addon is not where an npm install puts it.
+ */
+const ADDON: string | undefined = (() => {
+  try {
+    const file = createRequire(import.meta.url).resolve(
+      'better-sqlite3/build/Release/better_sqlite3.node',
+    );
+    return existsSync(file) ? file : undefined;
+  } catch {
+    return undefined;
+  }
+})();
 
 /**
  * Opens (creating when absent, mode 0600) and migrates a catalog. Every way a file can be
@@ -28,7 +46,10 @@ export function openDatabase(path: string, opts: { readonly?: boolean } = {}): D
   const file = path === ':memory:' ? path : usableFile(path, opts);
   let db: Db;
   try {
-    db = new Database(file, { fileMustExist: file !== ':memory:' });
+    db = new Database(file, {
+      fileMustExist: file !== ':memory:',
+      ...(ADDON ? { nativeBinding: ADDON } : {}),
+    });
     db.pragma('journal_mode = WAL');
     db.pragma('foreign_keys = ON');
     db.pragma('synchronous = NORMAL');

@@ -3,7 +3,7 @@
  * --min-severity`, `check --fail-on`): the score bands and finding severities share the words
  * critical, high, medium, low. Anything else is a usage error naming the valid values.
  */
-import { UserError } from '../connector/index.js';
+import { UserError } from '../connector/kit/errors.js';
 import type { Severity } from '../model/index.js';
 import { BANDS, SEVERITY_RANK, type Band } from '../scoring/score.js';
 
