@@ -6,8 +6,8 @@ import { readFileSync, rmSync } from 'node:fs';
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
 // Pure-JS packages on the start-up path of every command (commander; config validation, output,
 // errors): inlined they cost one chunk instead of resolving and compiling them file by file
-// (zod alone is ~95 ESM files: `nhi list` on an empty catalog went from 2.8x to … `node -e 0`,
-// bench/README.md). SDKs, SQLite (native) and the rest stay in node_modules, loaded on use.
+// (zod alone is ~95 ESM files; bench/README.md, "Start-up"). SDKs, SQLite (native) and the
+// rest stay in node_modules, loaded on use.
 const inlined = new Set([
   'commander',
   'zod',
