@@ -287,6 +287,23 @@ describe('posture KPIs on a synthetic estate (hand-computed)', () => {
     });
   });
 
+  it("no subject reaches AI: the AI figures are empty, coverage stays the scope's", () => {
+    for (const point of report.points)
+      for (const g of point.groups)
+        expect(g.ai).toMatchObject<Partial<PostureFigures>>({
+          identities: 0,
+          credentials: 0,
+          scopes: g.figures.scopes,
+          scopesNotEvaluated: g.figures.scopesNotEvaluated,
+          gaps: g.figures.gaps,
+          rotationCompliant: ratio(0, 0),
+          findings: { critical: 0, high: 0, medium: 0, low: 0, info: 0 },
+          credentialsAdded: 0,
+          credentialsRemoved: 0,
+          resolved: 0,
+        });
+  });
+
   it('age distribution of the latest scan per provider', () => {
     expect(report.ageDistribution).toEqual([
       { provider: 'aws', bucket: '31–90 d', count: 1 }, // k6 37

@@ -74,7 +74,45 @@ export class SqlitePosture {
     return this.db.prepare(sql).all(params) as T[];
   }
 
+  /** Whether any subject of an evaluation reaches AI (a finding's marker is its subject's). */
+  private reachesAi(evaluationId: number): boolean {
+    return (
+      this.db
+        .prepare(
+          `SELECT 1 FROM scores WHERE evaluation_id = ? AND subject_kind IN ('credential', 'identity') AND ai = 1 LIMIT 1`,
+        )
+        .get(evaluationId) !== undefined
+    );
+  }
+
+  private scopesOf(runId: number): PostureRows['scopes'] {
+    return this.all<PostureRows['scopes'][number]>(
+      `SELECT provider, scope_id AS scopeId, scope_name AS scopeName, status = 'ok' AS ok
+       FROM scan_scopes WHERE run_id = @run`,
+      { run: runId },
+    ).map((r) => ({ ...r, ok: Boolean(r.ok) }));
+  }
+
   rows(q: PostureQuery): PostureRows {
+    // No AI-reaching subject now or at the previous run: the AI subset is empty, and its
+    // queries (the findings ones scan the evaluation) need not run.
+    if (
+      q.ai &&
+      !this.reachesAi(q.evaluationId) &&
+      (q.previousEvaluationId === null || !this.reachesAi(q.previousEvaluationId))
+    )
+      return {
+        credentials: [],
+        identities: [],
+        findings: [],
+        privileged: [],
+        notEvaluatedSubjects: [],
+        scopes: this.scopesOf(q.runId),
+        changes: [],
+        resolved: [],
+        p90: [],
+        ageDistribution: [],
+      };
     const later =
       this.db.prepare(`SELECT 1 FROM changes WHERE run_id > ? LIMIT 1`).get(q.runId) !== undefined;
     const p = {
@@ -138,11 +176,7 @@ export class SqlitePosture {
        GROUP BY provider, scope_id`,
       p,
     );
-    const scopes = this.all<R['scopes'][number]>(
-      `SELECT provider, scope_id AS scopeId, scope_name AS scopeName, status = 'ok' AS ok
-       FROM scan_scopes WHERE run_id = @run`,
-      p,
-    ).map((r) => ({ ...r, ok: Boolean(r.ok) }));
+    const scopes = this.scopesOf(q.runId);
     const changes =
       q.previousRunId === null
         ? []
