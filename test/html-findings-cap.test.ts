@@ -82,6 +82,11 @@ describe('HTML report: findings table capped at the highest-scored', () => {
     }
   });
 
+  it('the KPIs of AI-reaching subjects get a table of their own (the demo has OpenAI, Bedrock…)', async () => {
+    const page = await html('--html-findings', '1');
+    expect(page).toContain('KPIs of AI-reaching subjects');
+  });
+
   it('a bad value, or the flag without --format html, is one line and exit 2', async () => {
     for (const args of [
       ['report', '--format', 'html', '--html-findings', 'many'],
