@@ -10,13 +10,13 @@ import type { OwnerCandidate, ScopeInventory, ScopeResult } from '../../src/mode
 import { attribution } from '../../src/owners/attribute.js';
 import { identityCandidates } from '../../src/owners/signals.js';
 import { COMPANY } from '../../fixtures/demo/company.js';
-import { connector } from './index.js';
+import { connector } from '../../connectors/azure/index.js';
 import {
   AZURE_DEMO_SCANNER,
   buildAzureDemoEstate,
   startAzureStandIn,
   type AzureStandIn,
-} from './stand-in/index.js';
+} from '../../connectors/azure/stand-in/index.js';
 
 const NOW = new Date('2026-11-01T12:00:00Z');
 let standIn: AzureStandIn;

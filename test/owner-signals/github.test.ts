@@ -8,10 +8,10 @@ import { makeTestContext } from '../../src/connector/testing.js';
 import type { Credential, Identity, ScopeInventory, ScopeResult } from '../../src/model/index.js';
 import { attribution } from '../../src/owners/attribute.js';
 import { credentialCandidates, identityCandidates } from '../../src/owners/signals.js';
-import { connector } from './index.js';
-import { denied } from './stand-in/faults.js';
-import { emptyOrg, emptyRepo, type GitHubEstate } from './stand-in/estate.js';
-import { startGitHubStandIn, type GitHubStandIn } from './stand-in/server.js';
+import { connector } from '../../connectors/github/index.js';
+import { denied } from '../../connectors/github/stand-in/faults.js';
+import { emptyOrg, emptyRepo, type GitHubEstate } from '../../connectors/github/stand-in/estate.js';
+import { startGitHubStandIn, type GitHubStandIn } from '../../connectors/github/stand-in/server.js';
 
 const NOW = new Date('2026-11-01T12:00:00Z');
 const DAY = '2026-06-01T00:00:00Z';

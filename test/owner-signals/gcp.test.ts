@@ -9,8 +9,13 @@ import type { ScopeInventory, ScopeResult } from '../../src/connector/index.js';
 import { makeTestContext } from '../../src/connector/testing.js';
 import { attribution } from '../../src/owners/attribute.js';
 import { identityCandidates } from '../../src/owners/signals.js';
-import { connector } from './index.js';
-import { connect, startGcpStandIn, type GcpEstate, type GcpStandIn } from './stand-in/index.js';
+import { connector } from '../../connectors/gcp/index.js';
+import {
+  connect,
+  startGcpStandIn,
+  type GcpEstate,
+  type GcpStandIn,
+} from '../../connectors/gcp/stand-in/index.js';
 
 const NOW = new Date('2026-11-01T12:00:00Z');
 let s: GcpStandIn | null = null;

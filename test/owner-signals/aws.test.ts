@@ -14,12 +14,18 @@ import { makeTestContext } from '../../src/connector/testing.js';
 import type { ScopeInventory, ScopeResult } from '../../src/model/index.js';
 import { attribution } from '../../src/owners/attribute.js';
 import { credentialCandidates, identityCandidates } from '../../src/owners/signals.js';
-import { connector } from './index.js';
-import { spacing } from './owners.js';
-import type { AwsEstate, EstateTrailEvent } from './stand-in/estate.js';
-import { clientConfig, motoMissing, seedMoto, startMoto, type Moto } from './stand-in/moto.js';
-import { startAwsStandIn, type AwsStandIn } from './stand-in/server.js';
-import { SHARED_ACCOUNT, TEST_CALLER, sharedAccount } from './test-support.js';
+import { connector } from '../../connectors/aws/index.js';
+import { spacing } from '../../connectors/aws/owners.js';
+import type { AwsEstate, EstateTrailEvent } from '../../connectors/aws/stand-in/estate.js';
+import {
+  clientConfig,
+  motoMissing,
+  seedMoto,
+  startMoto,
+  type Moto,
+} from '../../connectors/aws/stand-in/moto.js';
+import { startAwsStandIn, type AwsStandIn } from '../../connectors/aws/stand-in/server.js';
+import { SHARED_ACCOUNT, TEST_CALLER, sharedAccount } from '../../connectors/aws/test-support.js';
 import { IAMClient } from '@aws-sdk/client-iam';
 
 const now = new Date('2026-11-01T12:00:00Z');
