@@ -270,6 +270,13 @@ export async function scanAccount(
     kind: 'account',
   };
 
+  // CloudTrail's lookups are spaced (2 a second): they run beside the IAM reads, not after.
+  const creators = settings.cloudTrail
+    ? readCreationEvents(session, settings, ctx.now(), ctx.signal)
+    : null;
+  // Observed at once; awaited (and its failure judged) after mapping.
+  creators?.catch(() => undefined);
+
   /* -------- credential report: last use of passwords and keys for every user in one call */
   progress('credential-report');
   let report: ReportSnapshot | null = null;
@@ -331,10 +338,10 @@ export async function scanAccount(
       }),
   });
   /* -------- creators from CloudTrail: owner candidates only, so any failure is a gap */
-  if (settings.cloudTrail) {
+  if (creators) {
     progress('cloudtrail');
     try {
-      const events = await readCreationEvents(session, settings, ctx.now(), ctx.signal);
+      const events = await creators;
       applyCreationEvents(inventory, events);
       if (events.truncated.length)
         ctx.log.debug('aws: CloudTrail history longer than cloudTrailPages; newest events read', {
