@@ -43,6 +43,9 @@ const PATHS = {
   '/repos/{owner}/{repo}/dependabot/secrets': ['get'],
   '/orgs/{org}/hooks': ['get'],
   '/repos/{owner}/{repo}/hooks': ['get'],
+  '/repos/{owner}/{repo}/contents/{path}': ['get'],
+  '/orgs/{org}/properties/values': ['get'],
+  '/orgs/{org}/members': ['get'],
 };
 
 const work = mkdtempSync(join(tmpdir(), 'nhi-openapi-'));

@@ -102,6 +102,15 @@ describe('anthropic connector', () => {
     expect(cred(r, 'apikey_01LUCASPROTO')?.attributes).toMatchObject({
       ownerId: 'user_01OF02LUCASMOREAU',
       ownerDeparted: true,
+      // Known only by id once gone, and still the owner the offboarding finding names.
+      ownerCandidates: [
+        {
+          owner: 'user_01OF02LUCASMOREAU',
+          source: 'provider-owner',
+          confidence: 'high',
+          departed: true,
+        },
+      ],
     });
     expect(cred(r, 'apikey_01OLDWEBHOOK')?.status).toBe('inactive');
     expect(cred(r, 'apikey_01CIPIPELINE')).toMatchObject({

@@ -35,6 +35,12 @@ import {
   DescribeSecretCommand,
   PutSecretValueCommand,
 } from '@aws-sdk/client-secrets-manager';
+import {
+  CloudTrailClient,
+  paginateLookupEvents,
+  type Event as CloudTrailEvent,
+  type LookupEventsCommandOutput,
+} from '@aws-sdk/client-cloudtrail';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { createPaginator } from '@smithy/core';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
@@ -128,6 +134,7 @@ export class AwsSession {
   private _sts?: STSClient;
   private _org?: OrganizationsClient;
   private _sm?: SecretsManagerClient;
+  private _trail?: CloudTrailClient;
 
   constructor(
     readonly settings: AwsSettings,
@@ -159,8 +166,9 @@ export class AwsSession {
     service: string,
     protocol: Protocol,
     endpoint: string | undefined,
+    config: Record<string, unknown> = {},
   ): C {
-    const client = new Ctor({ ...this.common, ...(endpoint ? { endpoint } : {}) });
+    const client = new Ctor({ ...this.common, ...config, ...(endpoint ? { endpoint } : {}) });
     client.middlewareStack.use(
       wirePlugin({
         service,
@@ -197,8 +205,73 @@ export class AwsSession {
     ));
   }
 
+  /**
+   * CloudTrail in us-east-1, where IAM (a global service) records its events. The SDK's own
+   * retries stay on: a throttled LookupEvents waits and is sent again.
+   */
+  private get trail(): CloudTrailClient {
+    return (this._trail ??= this.make(
+      CloudTrailClient,
+      'cloudtrail',
+      'json',
+      this.settings.endpoints.cloudtrail,
+      { region: 'us-east-1' },
+    ));
+  }
+
   close(): void {
     for (const c of this.clients) c.destroy();
+  }
+
+  /* ---------------- CloudTrail */
+
+  /**
+   * Events named `eventName` between `start` and `end`, newest first, through the SDK's
+   * paginator: at most `maxPages` pages of 50, and `turn()` awaited before each page is asked
+   * for (the caller's rate limit). `truncated` says more pages were left unread.
+   */
+  async lookupEvents(
+    eventName: string,
+    start: Date,
+    end: Date,
+    maxPages: number,
+    turn: () => Promise<void>,
+  ): Promise<{ events: CloudTrailEvent[]; truncated: boolean }> {
+    const operation = 'cloudtrail:LookupEvents';
+    const events: CloudTrailEvent[] = [];
+    const seen = new Set<string>();
+    try {
+      const pages = paginateLookupEvents(
+        { client: this.trail, pageSize: 50 },
+        {
+          LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: eventName }],
+          StartTime: start,
+          EndTime: end,
+        },
+        this.abort,
+      )[Symbol.asyncIterator]();
+      for (let n = 0; n < maxPages; n += 1) {
+        await turn();
+        const page = await pages.next();
+        if (page.done) return { events, truncated: false };
+        const out: LookupEventsCommandOutput = page.value;
+        parsePayload(answers.LookupEvents, out, { provider: 'aws', operation });
+        events.push(...(out.Events ?? []));
+        if (!out.NextToken) return { events, truncated: false };
+        if (seen.has(out.NextToken))
+          throw new ApiError({
+            provider: 'aws',
+            operation,
+            kind: 'invalid-response',
+            code: 'RepeatedMarker',
+            detail: 'the same page marker came back twice',
+          });
+        seen.add(out.NextToken);
+      }
+      return { events, truncated: true };
+    } catch (e) {
+      throw this.failure(operation, e);
+    }
   }
 
   /** One call; its answer checked against what `name` must return when a schema names it. */
@@ -277,7 +350,9 @@ export class AwsSession {
         ? e.organizations
         : service === 'secretsmanager'
           ? e.secretsManager
-          : e.iam;
+          : service === 'cloudtrail'
+            ? e.cloudtrail
+            : e.iam;
   }
 
   private get paging() {

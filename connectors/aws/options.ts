@@ -45,6 +45,19 @@ export const options = defineOptions({
       .describe(
         'List every user’s service-specific credentials (Bedrock API keys, CodeCommit, Keyspaces): one call per user',
       ),
+    cloudTrail: z
+      .boolean()
+      .optional()
+      .describe(
+        'Read who created users, roles and access keys from CloudTrail LookupEvents (90 days; a denied call is a gap)',
+      ),
+    cloudTrailPages: z
+      .number()
+      .int()
+      .min(1)
+      .max(100)
+      .optional()
+      .describe('At most this many LookupEvents pages (50 events) per event name and account'),
     concurrency: z.number().int().min(1).max(64).optional().describe('Parallel calls per account'),
     accountConcurrency: z
       .number()
@@ -93,13 +106,23 @@ export type AwsOptions = z.infer<typeof options.schema>;
 export interface AwsSettings {
   profile: string | undefined;
   region: string;
-  endpoints: { iam?: string; sts?: string; organizations?: string; secretsManager?: string };
+  endpoints: {
+    iam?: string;
+    sts?: string;
+    organizations?: string;
+    secretsManager?: string;
+    cloudtrail?: string;
+  };
   allAccounts: boolean;
   accounts: string[] | undefined;
   roleName: string;
   externalId: string | undefined;
   accessAdvisor: boolean;
   serviceCredentials: boolean;
+  cloudTrail: boolean;
+  cloudTrailPages: number;
+  /** Spacing between LookupEvents requests of one account (AWS allows 2 per second per region). */
+  cloudTrailIntervalMs: number;
   concurrency: number;
   accountConcurrency: number;
   maxAttempts: number;
@@ -125,6 +148,7 @@ export function resolveSettings(
       sts: endpoint('AWS_ENDPOINT_URL_STS'),
       organizations: endpoint('AWS_ENDPOINT_URL_ORGANIZATIONS'),
       secretsManager: endpoint('AWS_ENDPOINT_URL_SECRETS_MANAGER'),
+      cloudtrail: endpoint('AWS_ENDPOINT_URL_CLOUDTRAIL'),
     },
     allAccounts: o.allAccounts ?? false,
     accounts: o.accounts,
@@ -132,6 +156,9 @@ export function resolveSettings(
     externalId: o.externalId,
     accessAdvisor: o.accessAdvisor ?? true,
     serviceCredentials: o.serviceCredentials ?? true,
+    cloudTrail: o.cloudTrail ?? true,
+    cloudTrailPages: o.cloudTrailPages ?? 3,
+    cloudTrailIntervalMs: 500,
     concurrency: o.concurrency ?? 8,
     accountConcurrency: o.accountConcurrency ?? 4,
     maxAttempts: o.maxAttempts,

@@ -29,6 +29,7 @@ import {
 import { parseCredentialReport, type ReportSnapshot } from './map/credential-report.js';
 import { toInventory } from './map/inventory.js';
 import { resolveSettings, type AwsSettings } from './options.js';
+import { applyCreationEvents, readCreationEvents } from './owners.js';
 import { readPrincipals } from './scan-principals.js';
 
 /** What an AWS scan can fail to see, the IAM actions that close each gap, and what it hides. */
@@ -87,6 +88,13 @@ export const SIGNALS = defineSignals([
     description: 'the documents of managed policies',
     fix: 'iam:GetAccountAuthorizationDetails (Filter LocalManagedPolicy, AWSManagedPolicy)',
     hides: ['grants'],
+  },
+  {
+    signal: 'cloudtrail',
+    description:
+      'who created users, roles and access keys (CloudTrail LookupEvents, last 90 days): owner candidates',
+    fix: 'cloudtrail:LookupEvents (or set aws.cloudTrail: false)',
+    hides: [],
   },
   { signal: 'roles', description: 'IAM roles', fix: 'iam:ListRoles', hides: ['identities'] },
   { signal: 'groups', description: 'IAM groups', fix: 'iam:ListGroups', hides: ['identities'] },
@@ -262,6 +270,13 @@ export async function scanAccount(
     kind: 'account',
   };
 
+  // CloudTrail's lookups are spaced (2 a second): they run beside the IAM reads, not after.
+  const creators = settings.cloudTrail
+    ? readCreationEvents(session, settings, ctx.now(), ctx.signal)
+    : null;
+  // Observed at once; awaited (and its failure judged) after mapping.
+  creators?.catch(() => undefined);
+
   /* -------- credential report: last use of passwords and keys for every user in one call */
   progress('credential-report');
   let report: ReportSnapshot | null = null;
@@ -322,6 +337,25 @@ export async function scanAccount(
         message: `${arns.length} attached managed polic${arns.length === 1 ? 'y was' : 'ies were'} not returned by GetAccountAuthorizationDetails; their grants are not evaluated (${arns.slice(0, 3).join(', ')})`,
       }),
   });
+  /* -------- creators from CloudTrail: owner candidates only, so any failure is a gap */
+  if (creators) {
+    progress('cloudtrail');
+    try {
+      const events = await creators;
+      applyCreationEvents(inventory, events);
+      if (events.truncated.length)
+        ctx.log.debug('aws: CloudTrail history longer than cloudTrailPages; newest events read', {
+          account: accountId,
+          events: events.truncated,
+        });
+    } catch (e) {
+      if (ctx.signal.aborted || !isApiError(e)) throw e;
+      gaps.add('cloudtrail', {
+        message: `CloudTrail attribution not evaluated: ${errorMessage(e)}`,
+        code: e.code,
+      });
+    }
+  }
   progress('done', inventory.identities.length, inventory.identities.length);
   return {
     ...inventory,

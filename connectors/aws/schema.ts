@@ -69,6 +69,21 @@ export const answers = {
     Policies: list(named('Arn')).optional(),
   }),
   ListUsers: z.looseObject({ Users: list(named('UserName')) }),
+  LookupEvents: z.looseObject({
+    Events: list(
+      z.looseObject({
+        EventName: z.string().optional(),
+        Username: z.string().optional(),
+        Resources: list(
+          z.looseObject({
+            ResourceType: z.string().optional(),
+            ResourceName: z.string().optional(),
+          }),
+        ).optional(),
+      }),
+    ).optional(),
+    NextToken: z.string().optional(),
+  }),
   ListRoles: z.looseObject({ Roles: list(named('RoleName')) }),
   ListGroups: z.looseObject({ Groups: list(named('GroupName')) }),
   ListAccessKeys: z.looseObject({ AccessKeyMetadata: list(named('AccessKeyId')) }),

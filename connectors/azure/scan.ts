@@ -19,6 +19,7 @@ import {
   type SignalId,
 } from '../../src/connector/index.js';
 import { createAzureClient, type AzureClient } from './client.js';
+import { applyResourceTags } from './owners.js';
 import { ScopeCalls } from './scan-calls.js';
 import { PROVIDER, resolveSettings, type AzureSettings } from './options.js';
 import {
@@ -30,6 +31,8 @@ import {
   oauth2GrantSchema,
   organizationSchema,
   parseList,
+  parseOne,
+  tagsResourceSchema,
   roleAssignmentSchema,
   roleDefinitionSchema,
   servicePrincipalSchema,
@@ -45,7 +48,7 @@ const APP_SELECT =
   'id,appId,displayName,createdDateTime,signInAudience,passwordCredentials,keyCredentials,tags';
 const SP_SELECT =
   'id,appId,displayName,servicePrincipalType,appOwnerOrganizationId,accountEnabled,alternativeNames,passwordCredentials,keyCredentials,appRoles,tags';
-const OWNER_EXPAND = 'owners($select=id,displayName,userPrincipalName,appId)';
+const OWNER_EXPAND = 'owners($select=id,displayName,userPrincipalName,appId,accountEnabled)';
 
 const FIX = {
   auditLog:
@@ -106,6 +109,13 @@ export const SIGNALS = defineSignals([
     fix: `${FIX.reader} (Microsoft.CognitiveServices/accounts/read)`,
     hides: ['identities', 'credentials'],
   },
+  {
+    signal: 'resource-tags',
+    description:
+      'owner/team tags of the Azure resources managed identities belong to (Tags API, one call per managed identity)',
+    fix: `${FIX.reader} (Microsoft.Resources/tags/read)`,
+    hides: [],
+  },
 ]);
 
 type Signal = SignalId<typeof SIGNALS>;
@@ -149,6 +159,7 @@ export async function scanTenant(
     const { org, ...data } = await scan.run();
     scope.name = tenantName(org, scope.id);
     const records = buildTenantRecords({ tenantId: scope.id, ...data }, ctx.now());
+    await applyResourceTags(records.identities, (ids) => scan.resourceTags(ids));
     return {
       kind: 'inventory',
       scope,
@@ -193,6 +204,23 @@ class TenantScan {
   /** A whole Graph listing as one slot of the limit. */
   private listed<S extends z.ZodType>(schema: S, path: string, beta = false) {
     return this.calls.limit(() => this.items(schema, path, beta));
+  }
+
+  /** ARM tags of each resource (Tags API); a resource without tags or gone answers none. */
+  resourceTags(ids: string[]): Promise<Map<string, Record<string, string>>> {
+    return this.calls.perItem('resource-tags', ids, async (id) => {
+      try {
+        const { json } = await this.client.armRest.request(
+          'GET',
+          `${id}/providers/Microsoft.Resources/tags/default?api-version=2021-04-01`,
+        );
+        return parseOne(tagsResourceSchema, json, `GET ${id}/providers/Microsoft.Resources/tags`)
+          .properties.tags;
+      } catch (e) {
+        if (isApiError(e) && e.kind === 'not-found') return {};
+        throw e;
+      }
+    });
   }
 
   async run() {

@@ -52,6 +52,8 @@ const ownerSchema = z.object({
   displayName: optStr,
   userPrincipalName: optStr,
   appId: optStr,
+  /** Users: false once disabled (an owner who left); absent for service principals. */
+  accountEnabled: z.boolean().nullish(),
 });
 
 export const applicationSchema = z.object({
@@ -143,6 +145,11 @@ export const organizationSchema = z.object({
 } satisfies Shape<Organization>);
 
 /** A Graph or ARM collection page: anything without a `value` array is not the list asked for. */
+/** The Tags API's answer at a resource scope (`…/providers/Microsoft.Resources/tags/default`). */
+export const tagsResourceSchema = z.object({
+  properties: z.object({ tags: z.record(z.string(), z.string()).default({}) }),
+});
+
 export const collectionPageSchema = z.object({
   value: z.array(z.unknown()),
   '@odata.nextLink': z.string().min(1).nullish(),

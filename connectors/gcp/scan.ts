@@ -23,6 +23,7 @@ import { GcpClient, openSession, type GcpSession } from './client.js';
 import { toInventory } from './map/inventory.js';
 import type { PolicySource } from './map/grants.js';
 import { PROVIDER } from './options.js';
+import { applyProjectLabels } from './owners.js';
 import type { RawPolicy, RawProject } from './schema.js';
 
 /** Every signal a GCP scan can leave a gap in, with its fix and the records a gap hides. */
@@ -300,8 +301,9 @@ async function scanProject(
         inheritedPolicies(target.ancestors, client, policies, gaps),
       ]);
     ctx.progress({ scope: projectId, phase: 'done', done: listed.length, total: listed.length });
-    return toInventory({
-      scope: scopeOf(await named),
+    const project = await named;
+    const inventory = toInventory({
+      scope: scopeOf(project),
       accounts: accounts.filter((a) => a !== null),
       saActivity,
       keyActivity,
@@ -314,6 +316,8 @@ async function scanProject(
       incomplete: gaps.incomplete(),
       apiCalls: client.calls,
     });
+    if (inventory.kind === 'inventory') applyProjectLabels(inventory.identities, project?.labels);
+    return inventory;
   } catch (e) {
     if (ctx.signal.aborted) throw e;
     // One failing project is recorded; the others still finish.

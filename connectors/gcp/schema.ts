@@ -90,6 +90,7 @@ export const projectSchema = z.object({
   parent: optStr,
   state: optStr,
   createTime: optStr,
+  labels: z.record(z.string(), z.string()).nullish(),
 });
 export type RawProject = z.infer<typeof projectSchema>;
 export const listProjectsSchema = page({

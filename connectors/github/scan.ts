@@ -18,6 +18,16 @@ import {
 } from '../../src/connector/index.js';
 import type { Scope, ScopeResult } from '../../src/model/index.js';
 import { AppOwnerLookup } from './app-owners.js';
+import {
+  applyCodeowners,
+  applyMembership,
+  applyProperties,
+  needsCodeowners,
+  readCodeowners,
+  readMembers,
+  readProperties,
+  type RepoProperties,
+} from './owners.js';
 import { SIGNALS, type Signal } from './signals.js';
 import { GitHubClient, isNotFound, isRefused, type GitHubSettings } from './client.js';
 import * as m from './map/index.js';
@@ -262,7 +272,27 @@ async function scanRepository(repo: RepoPayload, org: Where): Promise<m.Mapped> 
     refusal(at.gaps, DEPLOY_KEYS.signal, e, refusedAt(at));
     keys = m.none();
   }
-  return m.merge([self, keys, ...(await Promise.all(REPO_ROWS.map((r) => run(r, at))))]);
+  const merged = m.merge([self, keys, ...(await Promise.all(REPO_ROWS.map((r) => run(r, at))))]);
+  // CODEOWNERS only where it answers for something: repositories holding secrets or keys.
+  if (needsCodeowners(merged)) {
+    try {
+      const file = await readCodeowners(at.client, owner, name);
+      if (file) applyCodeowners(merged, file);
+    } catch (e) {
+      refusal(at.gaps, 'codeowners', e, refusedAt(at));
+    }
+  }
+  return merged;
+}
+
+/** An org-level owner signal read once; a refusal is a gap and leaves it unknown (null). */
+async function orgSignal<T>(signal: Signal, at: Where, read: () => Promise<T>): Promise<T | null> {
+  try {
+    return await read();
+  } catch (e) {
+    refusal(at.gaps, signal, e, refusedAt(at));
+    return null;
+  }
 }
 
 /** Scans one organization; any failure but a refusal fails the scope (never "empty"). */
@@ -296,15 +326,19 @@ export async function scanOrganization(
       settings,
     };
     ctx.progress({ scope: org, phase: 'organization' });
-    const [orgParts, repoParts] = await Promise.all([
+    const [orgParts, repoParts, properties, members] = await Promise.all([
       Promise.all(ORG_ROWS.map((r) => run(r, at))),
       scanRepositories(at, ctx),
+      orgSignal<RepoProperties>('custom-properties', at, () => readProperties(at.client, org)),
+      orgSignal('org-members', at, () => readMembers(at.client, org)),
     ]);
     const merged = m.merge([
       { identities: [m.orgIdentity(org, scope.name)], credentials: [], grants: [] },
       ...orgParts,
       ...repoParts,
     ]);
+    if (properties) applyProperties(merged.identities, properties);
+    applyMembership(merged, members);
     // Repositories finish in any order; sorted output keeps runs comparable.
     const byId = (a: { externalId: string }, b: { externalId: string }) =>
       a.externalId.localeCompare(b.externalId);

@@ -128,6 +128,34 @@ export const HookSchema = z.object({
 
 export const PublicKeySchema = z.object({ key_id: z.string(), key: z.string() });
 
+/**
+ * GET /repos/{owner}/{repo}/contents/{path} for a file: its text, base64 with line breaks. A
+ * directory (an array), symlink or submodule at the path is not a CODEOWNERS file.
+ */
+export const ContentFileSchema = z.object({
+  type: z.string(),
+  path: z.string(),
+  encoding: z.string().optional(),
+  content: z.string().optional(),
+});
+
+/** What the contents API answers at a path: a file, or a directory listing (an array). */
+export const ContentSchema = z.union([ContentFileSchema, z.array(z.unknown())]);
+
+/** GET /orgs/{org}/properties/values: each repository's custom property values. */
+export const RepoPropertiesSchema = z.object({
+  repository_full_name: z.string(),
+  properties: z.array(
+    z.object({
+      property_name: z.string(),
+      value: z.union([z.string(), z.array(z.string())]).nullable(),
+    }),
+  ),
+});
+
+/** GET /orgs/{org}/members: who is a member now (only `login` is read). */
+export const MemberSchema = z.object({ login: z.string() });
+
 export const InstallationPermissionsSchema = z.object({
   id: z.number(),
   permissions: z.record(z.string(), z.string().optional()).optional(),
@@ -214,6 +242,7 @@ export type AppPayload = z.infer<typeof AppSchema>;
 export type SecretPayload = z.infer<typeof SecretSchema>;
 export type EnvironmentPayload = z.infer<typeof EnvironmentSchema>;
 export type HookPayload = z.infer<typeof HookSchema>;
+export type RepoPropertiesPayload = z.infer<typeof RepoPropertiesSchema>;
 
 /* ----- the schemas accept what GitHub's OpenAPI description allows (compile-time) ----- */
 
@@ -260,5 +289,14 @@ const accepted: Record<string, true> = {
   orgHook: true satisfies Accepts<typeof HookSchema, Item<Data<'orgs', 'listWebhooks'>>>,
   repoHook: true satisfies Accepts<typeof HookSchema, Item<Data<'repos', 'listWebhooks'>>>,
   publicKey: true satisfies Accepts<typeof PublicKeySchema, Data<'actions', 'getRepoPublicKey'>>,
+  content: true satisfies Accepts<
+    typeof ContentFileSchema,
+    Extract<Data<'repos', 'getContent'>, { type: 'file' }>
+  >,
+  properties: true satisfies Accepts<
+    typeof RepoPropertiesSchema,
+    Item<Data<'orgs', 'customPropertiesForReposGetOrganizationValues'>>
+  >,
+  member: true satisfies Accepts<typeof MemberSchema, Item<Data<'orgs', 'listMembers'>>>,
 };
 void accepted;

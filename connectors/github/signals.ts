@@ -93,6 +93,26 @@ export const SIGNALS = defineSignals([
     fix: "classic token: admin:repo_hook or repo; fine-grained token / GitHub App: 'Webhooks' repository permission (read)",
     hides: ['credentials'],
   },
+  {
+    signal: 'codeowners',
+    description:
+      'repository CODEOWNERS, read as owners of the secrets and deploy keys of repositories that hold some',
+    fix: "classic token: repo; fine-grained token / GitHub App: 'Contents' repository permission (read)",
+    hides: [],
+  },
+  {
+    signal: 'custom-properties',
+    description: 'repository custom properties owner/team (organization-level listing)',
+    fix: "classic token: read:org; fine-grained token / GitHub App: 'Custom properties' organization permission (read)",
+    hides: [],
+  },
+  {
+    signal: 'org-members',
+    description:
+      'organization membership, which tells an owner who left (PAT owners, deploy-key added_by, App owners, CODEOWNERS users)',
+    fix: "an organization member (classic token: read:org; fine-grained token / GitHub App: 'Members' organization permission, read)",
+    hides: [],
+  },
 ]);
 
 export type Signal = SignalId<typeof SIGNALS>;

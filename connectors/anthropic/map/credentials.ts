@@ -1,4 +1,5 @@
 /** Anthropic API keys -> credentials. Pure. The handle is the Console's partial key hint. */
+import type { OwnerCandidate } from '../../../src/model/index.js';
 import type { Credential } from '../../../src/connector/index.js';
 import type { RawApiKey, RawUser, RawWorkspace } from '../schema.js';
 import { lastUseOf, type UsageWindow } from './usage.js';
@@ -69,6 +70,17 @@ export function apiKeyCredential(
             ...(owner ? { ownerEmail: owner.email, ownerName: owner.name } : {}),
             // Not a member any more (null: the members listing was not readable).
             ownerDeparted: members ? owner === null : null,
+            // A departed owner is known only by id (the members list no longer has them):
+            // still the owner, so the offboarding finding can name them.
+            ownerCandidates: [
+              {
+                owner: owner?.email ?? ownerId,
+                source: 'provider-owner',
+                via: 'Anthropic key owner',
+                confidence: 'high',
+                departed: members ? owner === null : null,
+              } satisfies OwnerCandidate,
+            ],
           }
         : {}),
       ...evidence,

@@ -119,6 +119,23 @@ export interface EstateAccount {
   groups: EstateGroup[];
   /** Customer managed policies of this account (AWS managed ones are built into the stand-in). */
   policies: EstateManagedPolicy[];
+  /** CloudTrail management events (LookupEvents serves those of the last 90 days). */
+  cloudTrailEvents?: EstateTrailEvent[];
+}
+
+/** One CloudTrail management event, as LookupEvents lists it. */
+export interface EstateTrailEvent {
+  eventId: string;
+  eventName: string;
+  eventTime: string;
+  /** Who made the call: an IAM user name, or a role session's name. */
+  username: string;
+  /** The caller's ARN, for the event's `userIdentity`. */
+  userArn: string;
+  accessKeyId?: string;
+  resources: { type: string; name: string }[];
+  requestParameters?: Record<string, unknown>;
+  responseElements?: Record<string, unknown> | null;
 }
 
 /** Static credentials the stand-in accepts as callers (the "AWS_ACCESS_KEY_ID" of a test). */

@@ -37,6 +37,7 @@ const JSON_OPERATIONS = new Set([
   'PutSecretValue',
   'DescribeSecret',
   'GetSecretValue',
+  'LookupEvents',
 ]);
 const STS_ACTIONS = new Set(['GetCallerIdentity', 'AssumeRole']);
 

@@ -26,6 +26,9 @@ export function jsonError(e: AwsError): StandInResponse {
 
 /** `AWSOrganizationsV20161128.ListAccounts` -> its service prefix and operation. */
 export function jsonTarget(target: string): { prefix: string; operation: string } {
-  const [prefix = '', operation = 'unknown'] = target.split('.');
-  return { prefix, operation };
+  // CloudTrail's prefix has dots of its own (com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101).
+  const dot = target.lastIndexOf('.');
+  return dot < 0
+    ? { prefix: target, operation: 'unknown' }
+    : { prefix: target.slice(0, dot), operation: target.slice(dot + 1) || 'unknown' };
 }

@@ -4,7 +4,7 @@
  * references closely enough that the real SDK v3 clients run against it unchanged: the SigV4
  * credential selects the caller and its account, Marker/NextToken paging honours
  * MaxItems/MaxResults, errors carry the documented codes and statuses. This file only routes a
- * request to its service; each service, the protocol layers, the credential report and the
+ * request to its service (CloudTrail's LookupEvents too, which moto lacks); each service, the protocol layers, the credential report and the
  * policy simulator have their own module.
  */
 import {
@@ -14,6 +14,7 @@ import {
   type StandInResponse,
   type StandInServer,
 } from '../../../src/connector/stand-in.js';
+import { cloudTrail } from './cloudtrail.js';
 import { AwsError, errorForStatus } from './errors.js';
 import type { AwsEstate } from './estate.js';
 import { awsFaults, type AwsFaultSet } from './faults.js';
@@ -53,7 +54,7 @@ export interface AwsStandIn extends StandInServer {
 
 interface Parsed {
   json: boolean;
-  service: QueryService | 'organizations' | 'secretsmanager';
+  service: QueryService | 'organizations' | 'secretsmanager' | 'cloudtrail';
   action: string;
   params: URLSearchParams;
   body: Record<string, unknown>;
@@ -69,7 +70,11 @@ function parse(req: StandInRequest): Parsed {
     } catch {
       // a body that is not JSON is answered as an empty request, as the services do
     }
-    const service = prefix.startsWith('AWSOrganizations') ? 'organizations' : 'secretsmanager';
+    const service = prefix.startsWith('AWSOrganizations')
+      ? 'organizations'
+      : target.includes('CloudTrail_')
+        ? 'cloudtrail'
+        : 'secretsmanager';
     return { json: true, service, action: operation, params: new URLSearchParams(), body };
   }
   const params = new URLSearchParams(req.text());
@@ -127,6 +132,8 @@ export async function startAwsStandIn(opts: AwsStandInOptions): Promise<AwsStand
           return jsonResponse(organizations(state, p.action, p.body, who.accountId));
         case 'secretsmanager':
           return jsonResponse(secretsManager(state, p.action, p.body, who.accountId));
+        case 'cloudtrail':
+          return jsonResponse(cloudTrail(state, p.action, p.body, who.accountId));
         case 'sts':
           return queryResponse(
             'sts',

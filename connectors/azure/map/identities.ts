@@ -12,6 +12,7 @@ import type {
   GraphOwner,
   GraphServicePrincipal,
 } from '../schema.js';
+import { appOwnerCandidates } from '../owners.js';
 import { usageOf } from './usage.js';
 
 /** Microsoft's own tenants: their first-party service principals are platform plumbing. */
@@ -54,7 +55,8 @@ export function applicationIdentity(
     kind: 'application',
     owner: owners?.[0] ?? null,
     createdAt: app.createdDateTime ?? null,
-    tags: tagsOf(app.tags),
+    // The app's tags, over its service principal's (both are "the app" to people).
+    tags: { ...tagsOf(sp?.tags), ...tagsOf(app.tags) },
     ...usageOf(usage, app.appId),
     attributes: {
       appId: app.appId,
@@ -64,6 +66,7 @@ export function applicationIdentity(
       owners,
       ownersKnown: owners !== null,
       accountEnabled: sp?.accountEnabled ?? null,
+      ...(app.owners?.length ? { ownerCandidates: appOwnerCandidates(app.owners) } : {}),
     },
   };
 }

@@ -81,6 +81,26 @@ export function armRoutes(state: StandInState): Route[] {
 
   return [
     {
+      // The Tags API at any resource's scope (before the subscription listing, which matches all).
+      method: 'GET',
+      path: /^(?<resource>\/subscriptions\/[^/]+\/resource[gG]roups\/.+?)\/providers\/Microsoft\.Resources\/tags\/default$/,
+      handle: (_req, params) => {
+        const id = params.resource!;
+        subscription(id.split('/')[2]);
+        const tags = estate.resourceTags?.[id.toLowerCase()];
+        if (!tags)
+          throw new HttpError(404, 'ResourceNotFound', `The Resource '${id}' was not found.`);
+        return {
+          body: {
+            id: `${id}/providers/Microsoft.Resources/tags/default`,
+            name: 'default',
+            type: 'Microsoft.Resources/tags',
+            properties: { tags },
+          },
+        };
+      },
+    },
+    {
       method: 'GET',
       path: /\/subscriptions/,
       handle: (req) =>

@@ -19,6 +19,8 @@ export interface EstateOwner {
   id: string;
   displayName: string;
   userPrincipalName?: string;
+  /** Users only: false once the account is disabled (the owner has left). */
+  accountEnabled?: boolean;
 }
 
 type Strict<T, K extends keyof T> = { [P in K]-?: Exclude<T[P], undefined | null> };
@@ -159,6 +161,8 @@ export interface AzureEstate {
   roleDefinitions: EstateRoleDefinition[];
   /** Key Vault names that exist (secrets are added through the REST API). */
   keyVaults: string[];
+  /** ARM tags by resource id (lower case), as the Tags API (`tags/default`) answers them. */
+  resourceTags?: Record<string, Record<string, string>>;
 }
 
 /** Built-in role definition GUIDs as Azure publishes them. */

@@ -70,6 +70,8 @@ export interface StandInProject {
   parent: string;
   state?: 'ACTIVE' | 'DELETE_REQUESTED';
   createTime: string;
+  /** Project labels (`owner`, `team`…), as projects.get and projects.search return them. */
+  labels?: Record<string, string>;
   serviceAccounts: StandInServiceAccount[];
   bindings: StandInBinding[];
   recommendations?: StandInRecommendation[];

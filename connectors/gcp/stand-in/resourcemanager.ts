@@ -17,7 +17,7 @@ function renderProject(p: StandInProject) {
     createTime: p.createTime,
     updateTime: p.createTime,
     etag: `W/"${p.projectNumber}"`,
-    labels: {},
+    labels: p.labels ?? {},
   };
 }
 

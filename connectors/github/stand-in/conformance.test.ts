@@ -226,6 +226,29 @@ const CASES: Case[] = [
   ['GET', '/orgs/{org}/hooks', `/orgs/${ORG}/hooks`, 200, 'ghp_user'],
   ['GET', '/repos/{owner}/{repo}/hooks', `/repos/${ORG}/shipment-api/hooks`, 200, 'ghp_user'],
   ['GET', '/repos/{owner}/{repo}/hooks', `/repos/${ORG}/docs-site/hooks`, 200, 'ghp_user'],
+  [
+    'GET',
+    '/repos/{owner}/{repo}/contents/{path}',
+    `/repos/${ORG}/shipment-api/contents/.github%2FCODEOWNERS`,
+    200,
+    'ghp_user',
+  ],
+  [
+    'GET',
+    '/repos/{owner}/{repo}/contents/{path}',
+    `/repos/${ORG}/k8s-manifests/contents/CODEOWNERS`,
+    200,
+    'ghp_user',
+  ],
+  [
+    'GET',
+    '/repos/{owner}/{repo}/contents/{path}',
+    `/repos/${ORG}/route-optimizer/contents/docs/CODEOWNERS`,
+    404,
+    'ghp_user',
+  ],
+  ['GET', '/orgs/{org}/properties/values', `/orgs/${ORG}/properties/values`, 200, 'ghs_x'],
+  ['GET', '/orgs/{org}/members', `/orgs/${ORG}/members`, 200, 'ghp_user'],
   // Writes last: they change the estate.
   [
     'POST',

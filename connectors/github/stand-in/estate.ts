@@ -58,6 +58,10 @@ export interface EstateRepo {
   dependabotSecrets: EstateSecret[];
   environments: EstateEnvironment[];
   hooks: EstateHook[];
+  /** A CODEOWNERS file at one of GitHub's three places (`.github/`, root, `docs/`). */
+  codeowners?: { path: string; text: string };
+  /** Custom property values (`owner`, `team`…); a multi-select property holds a list. */
+  properties?: Record<string, string | string[]>;
 }
 
 export type PermissionLevel = 'read' | 'write' | 'admin';
@@ -149,6 +153,10 @@ export interface EstateOrg {
   actionsSecrets: EstateSecret[];
   dependabotSecrets: EstateSecret[];
   hooks: EstateHook[];
+  /**
+   * Member logins. Absent: every account the org's records name is a member (nobody left).
+   */
+  members?: string[];
 }
 
 export interface GitHubEstate {

@@ -40,7 +40,10 @@ export function route(
   context: (req: StandInRequest, params: Record<string, string>) => Ctx,
 ): Route {
   const [method, path] = template.split(' ') as [string, string];
-  const pattern = path.replace(/\{(\w+)\}/g, (_m, name: string) => `(?<${name}>[^/]+)`);
+  // `{path}` (the contents API) spans segments: the request path arrives decoded.
+  const pattern = path.replace(/\{(\w+)\}/g, (_m, name: string) =>
+    name === 'path' ? '(?<path>.+)' : `(?<${name}>[^/]+)`,
+  );
   return {
     method,
     path: new RegExp(`^${pattern}$`),

@@ -359,3 +359,63 @@ export function errorBody(message: string, status: number) {
     status: String(status),
   };
 }
+
+/** A file as the contents API serves it: base64 in 60-character lines, git's blob sha. */
+export function contentFile(
+  api: string,
+  org: EstateOrg,
+  repo: EstateRepo,
+  file: { path: string; text: string },
+) {
+  const bytes = Buffer.from(file.text, 'utf8');
+  const sha = createHash('sha1')
+    .update(Buffer.concat([Buffer.from(`blob ${bytes.length}\0`), bytes]))
+    .digest('hex');
+  const url = `${api}/repos/${org.login}/${repo.name}/contents/${file.path}?ref=main`;
+  const git = `${api}/repos/${org.login}/${repo.name}/git/blobs/${sha}`;
+  const html = `${WEB}/${org.login}/${repo.name}/blob/main/${file.path}`;
+  return {
+    type: 'file',
+    encoding: 'base64',
+    size: bytes.length,
+    name: file.path.split('/').pop()!,
+    path: file.path,
+    content: (bytes.toString('base64').match(/.{1,60}/g) ?? []).join('\n') + '\n',
+    sha,
+    url,
+    git_url: git,
+    html_url: html,
+    download_url: `https://raw.github.example/${org.login}/${repo.name}/main/${file.path}`,
+    _links: { self: url, git, html },
+  };
+}
+
+/** One repository's custom property values, as the organization-level listing holds them. */
+export function propertyValues(org: EstateOrg, repo: EstateRepo) {
+  return {
+    repository_id: repo.id,
+    repository_name: repo.name,
+    repository_full_name: `${org.login}/${repo.name}`,
+    properties: Object.entries(repo.properties ?? {}).map(([property_name, value]) => ({
+      property_name,
+      value,
+    })),
+  };
+}
+
+/** The org's members: its `members`, or every account its records name (nobody left). */
+export function memberLogins(org: EstateOrg): string[] {
+  if (org.members) return org.members;
+  const named = new Set<string>();
+  for (const g of org.patGrants) named.add(g.owner.login);
+  for (const c of org.credentialAuthorizations) named.add(c.login);
+  for (const r of org.repos) for (const k of r.deployKeys) if (k.addedBy) named.add(k.addedBy);
+  return [...named].sort();
+}
+
+/** A stable user id for a login the estate names without one. */
+export function userId(login: string): number {
+  return (
+    7_000_000 + (parseInt(createHash('sha1').update(login).digest('hex').slice(0, 6), 16) % 999_999)
+  );
+}

@@ -232,6 +232,39 @@ export function inventoryRoutes(state: RouteState): Handlers {
       },
     ],
     [
+      'GET /repos/{owner}/{repo}/contents/{path}',
+      (c) => {
+        const [org, repo] = findRepo(c.params.owner!, c.params.repo!);
+        const path = c.params.path!;
+        if (!repo.codeowners || repo.codeowners.path !== path)
+          throw new HttpFailure(404, NOT_FOUND);
+        return ok(r.contentFile(c.api, org, repo, repo.codeowners));
+      },
+    ],
+    [
+      'GET /orgs/{org}/properties/values',
+      (c) => {
+        const org = findOrg(c.params.org!);
+        return paginate(
+          c,
+          org.repos.map((repo) => r.propertyValues(org, repo)),
+        );
+      },
+    ],
+    [
+      'GET /orgs/{org}/members',
+      (c) => {
+        const org = findOrg(c.params.org!);
+        const ids = new Map(org.patGrants.map((g) => [g.owner.login, g.owner.id]));
+        return paginate(
+          c,
+          r
+            .memberLogins(org)
+            .map((login) => r.user(c.api, { login, id: ids.get(login) ?? r.userId(login) })),
+        );
+      },
+    ],
+    [
       'GET /repos/{owner}/{repo}/environments',
       (c) => {
         const [org, repo] = findRepo(c.params.owner!, c.params.repo!);
