@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { IAMClient } from '@aws-sdk/client-iam';
+import { GetPolicyCommand, type IAMClient } from '@aws-sdk/client-iam';
 import { openCatalog } from '../src/catalog/index.js';
 import { PlaybookStore } from '../src/catalog/playbook-store.js';
 import type { GrantDocument, Plan } from '../src/connector/index.js';
@@ -22,10 +22,11 @@ import * as W from './trim-moto.js';
 let moto: { url: string; stop(): void } | undefined;
 let iam: IAMClient;
 const role = W.identity('role', 'app');
+const COPY = `arn:aws:iam::${W.ACCOUNT}:policy/nhi-trim/nhi-role-app-AmazonS3FullAccess`;
 
 beforeAll(async () => {
   if (W.motoMissing) return;
-  moto = await W.startMoto(false);
+  moto = await W.startMoto(true);
   iam = W.motoIam(moto.url);
 }, 40_000);
 afterAll(() => {
@@ -43,7 +44,8 @@ interface Wreck {
 
 /** A fresh moto estate, its trim plan saved in a fresh catalog, and the CLI's environment. */
 async function world(): Promise<Wreck> {
-  await W.seed(moto!.url, iam, false);
+  // Inline policy, customer-managed policy and a partly used AWS-managed policy (replaced).
+  await W.seed(moto!.url, iam, false, true);
   const plan = await W.plan(moto!.url, role);
   const path = tempCatalogPath();
   const catalog = openCatalog(path);
@@ -82,6 +84,11 @@ async function check(w: Wreck, want: 'any' | 'after' | 'before'): Promise<string
     const then = w.before.map((d) => [d.address, d.document, d.version, d.facts.versions ?? null]);
     if (JSON.stringify(now) !== JSON.stringify(then))
       return 'not byte-identical to before (or a version was left)';
+    const copyLeft = await iam.send(new GetPolicyCommand({ PolicyArn: COPY })).then(
+      () => true,
+      () => false,
+    );
+    if (copyLeft) return `the replacement policy ${COPY} was left behind`;
   }
   return null;
 }
@@ -103,7 +110,10 @@ describe.skipIf(W.motoMissing)('trim crash matrix (moto, SIGKILL)', () => {
     const journals = lines.filter((l) => l.startsWith('journal')).length;
     const effects = lines.filter((l) => l.startsWith('effect')).length;
     expect(journals).toBe(traced.plan.steps.length * 2);
-    expect(effects).toBe(traced.plan.steps.length);
+    // One per step, plus each provider write inside the replacement of the managed policy.
+    for (const write of ['create-policy', 'attach-copy', 'detach-managed'])
+      expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^effect \\d+ ${write}`)));
+    expect(effects).toBe(traced.plan.steps.length + 3);
 
     const points = [
       ...Array.from(
@@ -146,6 +156,57 @@ describe.skipIf(W.motoMissing)('trim crash matrix (moto, SIGKILL)', () => {
     }
     console.log(
       `trim crash matrix (aws on moto): ${held}/${points.length} held\n  ${rows.join('\n  ')}`,
+    );
+    expect(rows.filter((r) => !r.endsWith('held'))).toEqual([]);
+  }, 600_000);
+
+  it('a rollback killed after every journal write and provider write leaves policies old or new; rollback again restores them', async () => {
+    const traced = await world();
+    const applied = await cli(traced, ['playbook', 'resume', String(traced.runId), '--yes']);
+    expect(applied.code, applied.stderr).toBe(0);
+    const trace = join(traced.cwd, 'trace-rollback');
+    const clean = await cli(traced, ['playbook', 'rollback', String(traced.runId), '--yes'], {
+      NHI_TEST_TRACE: trace,
+    });
+    expect(clean.code, clean.stderr).toBe(0);
+    expect(await check(traced, 'before')).toBeNull();
+    const lines = readFileSync(trace, 'utf8').trim().split('\n');
+    for (const write of ['attach-managed', 'detach-copy', 'delete-copy'])
+      expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^effect \\d+ ${write}`)));
+    const count = (kind: string) => lines.filter((l) => l.startsWith(kind)).length;
+    const points = [
+      ...Array.from(
+        { length: count('journal') },
+        (_, i) => ['NHI_TEST_KILL_AFTER_STEP', i + 1] as const,
+      ),
+      ...Array.from(
+        { length: count('effect') },
+        (_, i) => ['NHI_TEST_KILL_AFTER_EFFECT', i + 1] as const,
+      ),
+    ];
+    const rows: string[] = [];
+    for (const [hook, n] of points) {
+      const w = await world();
+      const problems: string[] = [];
+      const a = await cli(w, ['playbook', 'resume', String(w.runId), '--yes']);
+      if (a.code !== 0) problems.push(`apply exit ${a.code}: ${a.stderr.trim()}`);
+      const crash = await cli(w, ['playbook', 'rollback', String(w.runId), '--yes'], {
+        [hook]: String(n),
+      });
+      if (crash.signal !== 'SIGKILL')
+        problems.push(`no crash (${crash.code}: ${crash.stderr.trim()})`);
+      const afterCrash = await check(w, 'any');
+      if (afterCrash) problems.push(`after crash: ${afterCrash}`);
+      const rb = await cli(w, ['playbook', 'rollback', String(w.runId), '--yes']);
+      const bad =
+        rb.code !== 0 ? `rollback exit ${rb.code}: ${rb.stderr.trim()}` : await check(w, 'before');
+      if (bad) problems.push(`after rollback again: ${bad}`);
+      rows.push(
+        `${hook.replace('NHI_TEST_KILL_AFTER_', '').toLowerCase()} ${n}: ${problems.length ? problems.join('; ') : 'held'}`,
+      );
+    }
+    console.log(
+      `trim rollback crash matrix (aws on moto): ${rows.filter((r) => r.endsWith('held')).length}/${points.length} held\n  ${rows.join('\n  ')}`,
     );
     expect(rows.filter((r) => !r.endsWith('held'))).toEqual([]);
   }, 600_000);

@@ -91,6 +91,7 @@ export const usage: UsageEvidence = {
     ['sns', ago(10)],
     ['kms', null],
     ['iam', null],
+    ['s3-object-lambda', null],
   ]),
   observedAt: ago(0),
   source: 'seeded usage (moto has no Access Advisor)',
@@ -130,7 +131,15 @@ export const subjectOf = (i: StoredIdentity): TrimSubject => ({
   attributes: i.attributes,
 });
 
-export async function seed(url: string, iam: IAMClient, managed = true): Promise<void> {
+/** AWS-managed, partly used by the role (s3 yes, s3-object-lambda never): replaced by a copy. */
+export const PARTLY_USED = 'arn:aws:iam::aws:policy/AmazonS3FullAccess';
+
+export async function seed(
+  url: string,
+  iam: IAMClient,
+  managed = true,
+  partlyUsed = false,
+): Promise<void> {
   await fetch(`${url}/moto-api/reset`, { method: 'POST' });
   const trust = doc({
     Effect: 'Allow',
@@ -152,6 +161,8 @@ export async function seed(url: string, iam: IAMClient, managed = true): Promise
         PolicyArn: 'arn:aws:iam::aws:policy/AmazonSQSFullAccess',
       }),
     );
+  if (partlyUsed)
+    await iam.send(new AttachRolePolicyCommand({ RoleName: 'app', PolicyArn: PARTLY_USED }));
   await iam.send(new CreatePolicyCommand({ PolicyName: 'app-notify', PolicyDocument: CM }));
   await iam.send(
     new AttachRolePolicyCommand({

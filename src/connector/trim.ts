@@ -43,6 +43,9 @@ export interface TrimWriteResult extends ActionResult {
   detail: Record<string, string | null>;
 }
 
+/** Called after each provider write inside one `write`/`restore`, with a short label. */
+export type TrimProgress = (label: string) => void;
+
 /** One permission a document grants, and the usage key evidence is kept under. */
 export interface GrantedPermission {
   /** As written: `s3:GetObject`, `s3:*`, `*`, `roles/storage.admin`. */
@@ -69,8 +72,16 @@ export interface TrimActions {
   narrow(doc: GrantDocument, unused: ReadonlySet<string>, used: readonly string[]): Narrowed | null;
   /** Every grant document of the identity, read now: plan, drift checks and verification. */
   read(ctx: ConnectorContext, subject: TrimSubject): Promise<GrantDocument[]>;
-  /** Makes `change.after` hold. Idempotent: a document already holding `after` is left alone. */
-  write(ctx: ConnectorContext, subject: TrimSubject, change: TrimChange): Promise<TrimWriteResult>;
+  /**
+   * Makes `change.after` hold. Idempotent: a document already holding `after` is left alone.
+   * A change made of several provider writes calls `progress` after each (crash tests stop there).
+   */
+  write(
+    ctx: ConnectorContext,
+    subject: TrimSubject,
+    change: TrimChange,
+    progress?: TrimProgress,
+  ): Promise<TrimWriteResult>;
   /**
    * Makes `change.before` hold again, byte for byte. `written` is what `write` journaled (null
    * when the process died before journaling it: the connector then finds its own traces).
@@ -80,6 +91,7 @@ export interface TrimActions {
     subject: TrimSubject,
     change: TrimChange,
     written: Record<string, string | null> | null,
+    progress?: TrimProgress,
   ): Promise<ActionResult>;
   /** A provider-side reason this identity must never be trimmed (service-linked role), or null. */
   untouchable?(subject: TrimSubject): string | null;

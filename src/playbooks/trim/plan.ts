@@ -159,7 +159,7 @@ export function planTrim(input: TrimInput): TrimPlanResult {
     if (!narrowed || narrowed.removed.length === 0 || narrowed.after === doc.document) {
       if (unused.size && !narrowed && doc.kind === 'attachment')
         notes.push(
-          `${doc.name} is AWS-managed and only partly unused: detaching it would remove used permissions, so it was kept`,
+          `${doc.name} is provider-managed and only partly unused, and its used part cannot be copied into a policy of your own (too large): it was kept`,
         );
       keepAll(
         unused.size
@@ -275,12 +275,19 @@ function stepFor(c: TrimChange, seq: number): PlanStep {
         undo: `put inline policy ${c.name} back, byte for byte, from the journal`,
       };
     case 'attachment':
-      return {
-        ...base,
-        summary: `detach ${c.name} (none of it is used)`,
-        changes: `${c.name} detached`,
-        undo: `attach ${c.name} again`,
-      };
+      return c.after === null
+        ? {
+            ...base,
+            summary: `detach ${c.name} (none of it is used)`,
+            changes: `${c.name} detached`,
+            undo: `attach ${c.name} again`,
+          }
+        : {
+            ...base,
+            summary: `replace ${c.name} by a policy of your own holding only its used part`,
+            changes: `a customer-managed copy of the used part is created and attached, then ${c.name} is detached (in that order: used access never lapses)`,
+            undo: `attach ${c.name} again, then detach and delete the copy this run created`,
+          };
     case 'policy-version': {
       const full = versions >= 5;
       return {
