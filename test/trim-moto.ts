@@ -180,6 +180,18 @@ export async function seed(
   );
 }
 
+/** A role holding only a partly used AWS-managed policy: the replacement path alone. */
+export async function seedReplacement(url: string, iam: IAMClient): Promise<void> {
+  await fetch(`${url}/moto-api/reset`, { method: 'POST' });
+  const trust = doc({
+    Effect: 'Allow',
+    Principal: { Service: 'ec2.amazonaws.com' },
+    Action: 'sts:AssumeRole',
+  });
+  await iam.send(new CreateRoleCommand({ RoleName: 'app', AssumeRolePolicyDocument: trust }));
+  await iam.send(new AttachRolePolicyCommand({ RoleName: 'app', PolicyArn: PARTLY_USED }));
+}
+
 export async function read(url: string, i: StoredIdentity): Promise<GrantDocument[]> {
   return actions.trim!.read(ctx(url), subjectOf(i));
 }
