@@ -59,6 +59,26 @@ export interface Narrowed {
   after: string | null;
   /** Permissions the new text no longer grants. */
   removed: GrantedPermission[];
+  /** Permissions it newly grants in place of broader ones (GCP role replacement), with why. */
+  added?: (GrantedPermission & { evidence: string })[];
+}
+
+/** Last use per usage key, as the plan's evidence. */
+export interface TrimUsage {
+  /** false: the provider gave no usage (a gap): nothing may be removed. */
+  known: boolean;
+  /** Usage key -> last use; null = not used within the tracking period. */
+  services: ReadonlyMap<string, string | null>;
+  /** When the evidence was read. */
+  observedAt: string | null;
+  /** Human words: where it came from. */
+  source: string;
+  /**
+   * Set when the evidence itself proves the identity was observed long enough (GCP IAM
+   * Recommender recommends only after its observation window): the minimum-age rule is met
+   * even where the provider records no creation time. The words say why.
+   */
+  ageCovered?: string;
 }
 
 export interface TrimActions {
@@ -93,6 +113,11 @@ export interface TrimActions {
     written: Record<string, string | null> | null,
     progress?: TrimProgress,
   ): Promise<ActionResult>;
+  /**
+   * Usage read with the documents (the provider's own recommendations, e.g. GCP IAM
+   * Recommender), used instead of what the scan recorded; absent: the scan's grants decide.
+   */
+  usageOf?(docs: GrantDocument[], now: Date): TrimUsage;
   /** A provider-side reason this identity must never be trimmed (service-linked role), or null. */
   untouchable?(subject: TrimSubject): string | null;
 }

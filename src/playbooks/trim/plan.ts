@@ -21,6 +21,7 @@ import type {
   StoredIdentity,
   TrimActions,
   TrimChange,
+  TrimUsage,
 } from '../../connector/index.js';
 
 const DAY_MS = 86_400_000;
@@ -46,16 +47,7 @@ export const TRIM_LIMITS = {
 } as const;
 
 /** Last use per usage key (Access Advisor: service namespace), as a scan observed it. */
-export interface UsageEvidence {
-  /** false: the provider gave no usage (a gap): nothing may be removed. */
-  known: boolean;
-  /** Usage key -> last use; null = not used within the tracking period. */
-  services: ReadonlyMap<string, string | null>;
-  /** When the evidence was read. */
-  observedAt: string | null;
-  /** Human words: where it came from. */
-  source: string;
-}
+export type UsageEvidence = TrimUsage;
 
 export interface TrimInput {
   identity: StoredIdentity;
@@ -82,9 +74,12 @@ export function digest(text: string | null): string {
 function refusal(input: TrimInput): string | null {
   const { identity, usage, settings, now } = input;
   if (input.untouchable) return input.untouchable;
-  if (!identity.createdAt) return 'its creation date is unknown (minimum age cannot be checked)';
-  const age = days(now.getTime() - new Date(identity.createdAt).getTime());
-  if (age < settings.minAgeDays)
+  if (!identity.createdAt && !usage.ageCovered)
+    return 'its creation date is unknown (minimum age cannot be checked)';
+  const age = identity.createdAt
+    ? days(now.getTime() - new Date(identity.createdAt).getTime())
+    : null;
+  if (age !== null && age < settings.minAgeDays)
     return `it is ${age} days old, younger than the minimum age of ${settings.minAgeDays} days`;
   if (!usage.known) return `no usage data (${usage.source}): unused privilege is not evaluated`;
   if (usage.services.size === 0) return `no usage data reported (${usage.source})`;
@@ -183,6 +178,7 @@ export function planTrim(input: TrimInput): TrimPlanResult {
         );
       } else diff.push(line(p, 'kept', lastUseWords(usage.services.get(p.service) ?? null, now)));
     }
+    for (const a of narrowed.added ?? []) diff.push(line(a, 'added', a.evidence));
     if (unused.has('*') && narrowed.after !== null)
       for (const s of used)
         diff.push(
