@@ -294,6 +294,13 @@ function stepFor(c: TrimChange, seq: number): PlanStep {
         reversible: !full,
       };
     }
+    case 'binding':
+      return {
+        ...base,
+        summary: `change the identity's roles in the ${c.name} to the planned ones (read-modify-write with the etag)`,
+        changes: `the identity is removed from the roles marked - and added to those marked +; other members are untouched`,
+        undo: `put the identity back into exactly its previous roles (etag-checked); other members' later changes are kept`,
+      };
     default:
       return { ...base, summary: `change ${c.name}`, changes: `${c.name} narrowed` };
   }
