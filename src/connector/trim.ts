@@ -112,7 +112,7 @@ export interface TrimActions {
     change: TrimChange,
     written: Record<string, string | null> | null,
     progress?: TrimProgress,
-  ): Promise<ActionResult>;
+  ): Promise<ActionResult | TrimWriteResult>;
   /**
    * Usage read with the documents (the provider's own recommendations, e.g. GCP IAM
    * Recommender), used instead of what the scan recorded; absent: the scan's grants decide.

@@ -79,6 +79,7 @@ export const PLAYBOOK_IDS = Object.keys(PLAYBOOK_SUBJECTS) as PlaybookId[];
 export const TRIM_SUBJECTS: Readonly<Partial<Record<ProviderId, readonly IdentityKind[]>>> = {
   aws: ['user', 'role'],
   gcp: ['service-account'],
+  azure: ['application', 'service-principal', 'managed-identity'],
 };
 
 /** Whether `nhi trim` can act on this identity (the connector's own refusals mirrored). */

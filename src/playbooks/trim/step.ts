@@ -116,7 +116,8 @@ export const grantChange: StepModule = {
       throw new Error(`${change.name} does not read back as the previous document after restoring`);
     live.deps.say(`restored ${change.name}`);
     return {
-      result: { target: change.address, restored: true },
+      // What restoring made (a recreated assignment's new id) is recorded with the undo.
+      result: { target: change.address, restored: true, ...('detail' in r ? r.detail : {}) },
       requestId: r.requestId,
       audited: true,
     };
