@@ -10,7 +10,6 @@ import type { StoredIdentity } from '../src/connector/index.js';
 import { openCatalog } from '../src/catalog/index.js';
 import { PlaybookStore } from '../src/catalog/playbook-store.js';
 import { applyRun, rollbackRun } from '../src/playbooks/engine.js';
-import { planTrim, TRIM_DEFAULTS } from '../src/playbooks/trim/plan.js';
 import { renderTrimPlan } from '../src/playbooks/trim/render.js';
 import { actions } from '../connectors/azure/actions.js';
 import {
@@ -20,6 +19,7 @@ import {
   type AzureStandIn,
 } from '../connectors/azure/stand-in/index.js';
 import { engineDeps, keysFor, tempCatalogPath } from './playbooks-harness.js';
+import { planOrThrow } from './trim-plan.js';
 
 const NOW = new Date('2026-11-01T12:00:00Z');
 const ago = (d: number) => new Date(NOW.getTime() - d * 86_400_000).toISOString();
@@ -90,22 +90,7 @@ const ctx = () => {
   });
 };
 
-async function plan(w: ReturnType<typeof setup>) {
-  const documents = await t.read(ctx(), w.subject);
-  const r = planTrim({
-    identity: w.identity,
-    scope: w.scope,
-    documents,
-    usage: t.usageOf!(documents, NOW),
-    settings: TRIM_DEFAULTS,
-    now: NOW,
-    untouchable: null,
-    actions: t,
-    demo: false,
-  });
-  if (!('plan' in r)) throw new Error(r.refused);
-  return r.plan;
-}
+const plan = (w: ReturnType<typeof setup>) => planOrThrow(t, ctx(), w, NOW);
 
 const assignments = (spId: string) => ({
   rbac: estate.subscriptions

@@ -10,13 +10,13 @@ import type { StoredIdentity } from '../src/connector/index.js';
 import { openCatalog } from '../src/catalog/index.js';
 import { PlaybookStore } from '../src/catalog/playbook-store.js';
 import { applyRun, rollbackRun } from '../src/playbooks/engine.js';
-import { planTrim, TRIM_DEFAULTS } from '../src/playbooks/trim/plan.js';
 import { renderTrimPlan } from '../src/playbooks/trim/render.js';
 import { actions } from '../connectors/gcp/actions.js';
 import { MAX_ETAG_ATTEMPTS } from '../connectors/gcp/trim.js';
 import { connect, startGcpStandIn, type GcpStandIn } from '../connectors/gcp/stand-in/index.js';
 import type { GcpEstate, StandInProject } from '../connectors/gcp/stand-in/estate.js';
 import { engineDeps, keysFor, tempCatalogPath } from './playbooks-harness.js';
+import { planLive, planOrThrow } from './trim-plan.js';
 
 const NOW = new Date('2026-11-01T12:00:00Z');
 const EMAIL = 'etl@of-data.iam.gserviceaccount.com';
@@ -101,22 +101,8 @@ const memberRoles = () =>
     .map((b) => b.role + (b.condition ? ' (conditional)' : ''))
     .sort();
 
-async function plan() {
-  const documents = await t.read(ctx(), subject);
-  const r = planTrim({
-    identity,
-    scope,
-    documents,
-    usage: t.usageOf!(documents, NOW),
-    settings: TRIM_DEFAULTS,
-    now: NOW,
-    untouchable: null,
-    actions: t,
-    demo: false,
-  });
-  if (!('plan' in r)) throw new Error(r.refused);
-  return r.plan;
-}
+const world = { identity, scope, subject };
+const plan = () => planOrThrow(t, ctx(), world, NOW);
 
 function engine() {
   const path = tempCatalogPath();
@@ -229,18 +215,7 @@ describe('nhi trim on GCP (IAM Recommender, stand-in)', () => {
 
   it('plans nothing without a recommendation for the service account', async () => {
     project.recommendations = [];
-    const documents = await t.read(ctx(), subject);
-    const r = planTrim({
-      identity,
-      scope,
-      documents,
-      usage: t.usageOf!(documents, NOW),
-      settings: TRIM_DEFAULTS,
-      now: NOW,
-      untouchable: null,
-      actions: t,
-      demo: false,
-    });
+    const r = await planLive(t, ctx(), world, NOW);
     expect('refused' in r && r.refused).toMatch(/no recommendation for this service account/);
   });
 });

@@ -134,12 +134,8 @@ export const subjectOf = (i: StoredIdentity): TrimSubject => ({
 /** AWS-managed, partly used by the role (s3 yes, s3-object-lambda never): replaced by a copy. */
 export const PARTLY_USED = 'arn:aws:iam::aws:policy/AmazonS3FullAccess';
 
-export async function seed(
-  url: string,
-  iam: IAMClient,
-  managed = true,
-  partlyUsed = false,
-): Promise<void> {
+/** A fresh moto with the role `app` (trusted by EC2) and nothing else. */
+async function resetWithRole(url: string, iam: IAMClient): Promise<void> {
   await fetch(`${url}/moto-api/reset`, { method: 'POST' });
   const trust = doc({
     Effect: 'Allow',
@@ -147,6 +143,15 @@ export async function seed(
     Action: 'sts:AssumeRole',
   });
   await iam.send(new CreateRoleCommand({ RoleName: 'app', AssumeRolePolicyDocument: trust }));
+}
+
+export async function seed(
+  url: string,
+  iam: IAMClient,
+  managed = true,
+  partlyUsed = false,
+): Promise<void> {
+  await resetWithRole(url, iam);
   await iam.send(
     new PutRolePolicyCommand({
       RoleName: 'app',
@@ -182,13 +187,7 @@ export async function seed(
 
 /** A role holding only a partly used AWS-managed policy: the replacement path alone. */
 export async function seedReplacement(url: string, iam: IAMClient): Promise<void> {
-  await fetch(`${url}/moto-api/reset`, { method: 'POST' });
-  const trust = doc({
-    Effect: 'Allow',
-    Principal: { Service: 'ec2.amazonaws.com' },
-    Action: 'sts:AssumeRole',
-  });
-  await iam.send(new CreateRoleCommand({ RoleName: 'app', AssumeRolePolicyDocument: trust }));
+  await resetWithRole(url, iam);
   await iam.send(new AttachRolePolicyCommand({ RoleName: 'app', PolicyArn: PARTLY_USED }));
 }
 
