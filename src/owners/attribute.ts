@@ -7,6 +7,7 @@
 import {
   OWNER_CONFIDENCES,
   OWNER_SOURCES,
+  type OwnerAttribution,
   type OwnerCandidate,
   type OwnerConfidence,
   type OwnerSource,
@@ -16,23 +17,8 @@ import {
 import { applyMap, type OwnershipRule } from './map.js';
 import { credentialCandidates, identityCandidates, purposeOf } from './signals.js';
 
-export interface Attribution {
-  /** The person or account answering for it (the strongest candidate naming one). */
-  owner: string | null;
-  team: string | null;
-  /** The strongest candidate's source, exact signal and confidence. */
-  source: OwnerSource | null;
-  via: string | null;
-  confidence: OwnerConfidence | null;
-  /** The owner left (true), is a member (false) or nobody checked (null). */
-  departed: boolean | null;
-  /** A high-confidence signal names the owner or team. */
-  owned: boolean;
-  purpose: string | null;
-  purposeVia: string | null;
-  /** Every candidate, strongest first. */
-  candidates: OwnerCandidate[];
-}
+/** A subject's attribution (the model's shape: it is stored with the evaluation). */
+export type Attribution = OwnerAttribution;
 
 export const NO_ATTRIBUTION: Attribution = {
   owner: null,

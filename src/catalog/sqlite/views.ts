@@ -17,6 +17,7 @@ import type {
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../open.js';
 import { CREDENTIAL_SELECT, toCredential, toGrant, toIdentity } from '../rows.js';
+import { ownerKey, toOwnership } from './evaluations.js';
 import { pagesOf } from './pages.js';
 
 type Row = Record<string, unknown>;
@@ -71,6 +72,14 @@ function subjectWhere(kind: SubjectKind, q: SubjectQuery): { sql: string; params
     params.bands = jsonList(q.bands);
   }
   if (q.ai) parts.push('s.ai = 1');
+  if (q.owner !== undefined) {
+    parts.push('s.owner_key = @owner');
+    params.owner = ownerKey(q.owner);
+  }
+  if (q.team !== undefined) {
+    parts.push('s.team_key = @team');
+    params.team = ownerKey(q.team);
+  }
   return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params };
 }
 
@@ -169,6 +178,7 @@ export class SqliteViews {
         identities: present ? idRows.map(toIdentity) : [],
         credentials: credRows.map(toCredential),
         grants: grantRows.map(toGrant),
+        ...(present ? {} : { removedIdentities: idRows.map(toIdentity) }),
       };
     };
     for (let at = 0; at < present.length; at += size)
@@ -186,7 +196,8 @@ export class SqliteViews {
     const order =
       q.includeRemoved && q.sort === 'score' ? REMOVED_SCORE_SORT('c') : CREDENTIAL_SORT[q.sort];
     const sql = `SELECT c.*, i.external_id AS identity_external_id, i.name AS identity_name,
-        i.kind AS identity_kind, s.score AS score, s.band AS band, s.ai AS ai
+        i.kind AS identity_kind, s.score AS score, s.band AS band, s.ai AS ai,
+        s.ownership_json AS ownership_json
       FROM ${credentialFrom(q)} ${w.sql} ORDER BY ${order}${q.limit === undefined ? '' : ' LIMIT @limit'}`;
     return pagesOf(
       this.stmt(sql),
@@ -205,6 +216,7 @@ export class SqliteViews {
           r.score === null
             ? null
             : { score: r.score as number, band: r.band as string, ai: r.ai === 1 },
+        ownership: toOwnership(r.ownership_json),
       }),
     );
   }
@@ -214,6 +226,7 @@ export class SqliteViews {
     const order =
       q.includeRemoved && q.sort === 'score' ? REMOVED_SCORE_SORT('i') : IDENTITY_SORT[q.sort];
     const sql = `SELECT i.*, s.score AS score, s.band AS band, s.ai AS ai,
+        s.ownership_json AS ownership_json,
         (SELECT count(*) FROM credentials c WHERE c.identity_id = i.id AND ${presentAt('c')}) AS credential_count
       FROM ${identityFrom(q)} ${w.sql} ORDER BY ${order}${q.limit === undefined ? '' : ' LIMIT @limit'}`;
     return pagesOf(
@@ -226,6 +239,7 @@ export class SqliteViews {
           r.score === null
             ? null
             : { score: r.score as number, band: r.band as string, ai: r.ai === 1 },
+        ownership: toOwnership(r.ownership_json),
       }),
     );
   }
