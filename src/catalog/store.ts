@@ -411,7 +411,10 @@ export interface CatalogStore extends PostureStore {
   findingGroups(q: FindingQuery, by: readonly FindingGroupKey[]): Promise<FindingGroup[]>;
   scores(evaluationId: number): Pages<StoredScore>;
   /** Owned subjects grouped by owner, team and departed (`owner`/`team`: only that one). */
-  ownerGroups(evaluationId: number, filter: { owner?: string; team?: string }): Promise<OwnerGroupRow[]>;
+  ownerGroups(
+    evaluationId: number,
+    filter: { owner?: string; team?: string },
+  ): Promise<OwnerGroupRow[]>;
   /** Unowned identities, worst first, then by name. */
   unownedIdentities(evaluationId: number): Pages<UnownedRow>;
   exceptions(evaluationId: number): Promise<ExceptionUse[]>;

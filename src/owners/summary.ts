@@ -35,7 +35,10 @@ function compareGroups(a: OwnerGroup, b: OwnerGroup): number {
   if (a.worstScore !== b.worstScore) return b.worstScore - a.worstScore;
   for (const k of SEVERITIES)
     if (a.findings[k] !== b.findings[k]) return b.findings[k] - a.findings[k];
-  return (a.team ?? a.owner ?? '').localeCompare(b.team ?? b.owner ?? '');
+  return (
+    (a.team ?? a.owner ?? '').localeCompare(b.team ?? b.owner ?? '') ||
+    (a.owner ?? '').localeCompare(b.owner ?? '')
+  );
 }
 
 function topFix(todo: readonly OwnerTodo[]): OwnerGroup['topFix'] {

@@ -137,8 +137,7 @@ export function attributeBatch(batch: ScopeBatch, at: Attributor): Map<string, A
   for (const i of batch.identities) identities.set(i.id, i);
   const out = new Map<string, Attribution>();
   for (const i of batch.identities) out.set(i.id, at.identity(i));
-  for (const c of batch.credentials)
-    out.set(c.id, at.credential(c, identities.get(c.identityId)));
+  for (const c of batch.credentials) out.set(c.id, at.credential(c, identities.get(c.identityId)));
   return out;
 }
 

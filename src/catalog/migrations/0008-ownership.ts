@@ -27,12 +27,16 @@ ALTER TABLE scores ADD COLUMN ownership_json TEXT;
 ALTER TABLE scores ADD COLUMN candidate_json TEXT;
 ALTER TABLE findings ADD COLUMN owner_key TEXT;
 ALTER TABLE findings ADD COLUMN team_key TEXT;
-CREATE INDEX scores_owner ON scores (evaluation_id, owner_key);
-CREATE INDEX scores_team ON scores (evaluation_id, team_key);
+-- --owner/--team: the owner's subjects, in list's default order (worst first) straight off the index.
+CREATE INDEX scores_owner ON scores (evaluation_id, owner_key, subject_kind, score DESC, created_key, subject_id);
+CREATE INDEX scores_team ON scores (evaluation_id, team_key, subject_kind, score DESC, created_key, subject_id);
 CREATE INDEX scores_owned ON scores (evaluation_id, owned, owner, team, departed);
 CREATE INDEX scores_identity ON scores (evaluation_id, identity_id);
-CREATE INDEX findings_owner ON findings (evaluation_id, owner_key);
-CREATE INDEX findings_team ON findings (evaluation_id, team_key);
+-- report/check --owner/--team: that owner's findings in canonical order, like findings_order.
+CREATE INDEX findings_owner ON findings (evaluation_id, owner_key, suppressed_by, rank DESC,
+  provider, scope_id, identity_external_id, credential_external_id, rule_id, fingerprint);
+CREATE INDEX findings_team ON findings (evaluation_id, team_key, suppressed_by, rank DESC,
+  provider, scope_id, identity_external_id, credential_external_id, rule_id, fingerprint);
 `;
 
 export const migration: Migration = {

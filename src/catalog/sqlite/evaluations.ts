@@ -224,6 +224,15 @@ function where(q: FindingQuery): { sql: string; params: Record<string, unknown> 
   return { sql: parts.join(' AND '), params };
 }
 
+/** The statement report/check read findings with (exported so a test can ask for its plan). */
+export function findingListQuery(q: FindingQuery): { sql: string; params: Row } {
+  const w = where(q);
+  const order = ORDER_BY[q.order ?? 'canonical'];
+  const limit = q.limit === undefined ? '' : ' LIMIT @limit';
+  const params = q.limit === undefined ? w.params : { ...w.params, limit: q.limit };
+  return { sql: `SELECT f.* FROM findings f WHERE ${w.sql} ORDER BY ${order}${limit}`, params };
+}
+
 export class SqliteEvaluations {
   private readonly cache = new Map<string, Statement>();
 
@@ -332,15 +341,8 @@ export class SqliteEvaluations {
   }
 
   findings(q: FindingQuery): AsyncGenerator<Finding[]> {
-    const w = where(q);
-    const order = ORDER_BY[q.order ?? 'canonical'];
-    const limit = q.limit === undefined ? '' : ' LIMIT @limit';
-    const params = q.limit === undefined ? w.params : { ...w.params, limit: q.limit };
-    return pagesOf(
-      this.stmt(`SELECT f.* FROM findings f WHERE ${w.sql} ORDER BY ${order}${limit}`),
-      params,
-      toFinding,
-    );
+    const { sql, params } = findingListQuery(q);
+    return pagesOf(this.stmt(sql), params, toFinding);
   }
 
   countFindings(q: FindingQuery): EvaluationCounts {
@@ -494,12 +496,12 @@ export class SqliteEvaluations {
       this.stmt(
         `SELECT s.subject_id, s.candidate_json, i.name, i.kind, i.provider, i.scope_id, i.scope_name,
            (SELECT count(*) FROM scores c WHERE c.evaluation_id = s.evaluation_id
-              AND c.identity_id = s.subject_id AND c.live = 1) AS live,
+              AND c.identity_id = s.subject_id AND c.live = 1) AS live_credentials,
            max(s.score, coalesce((SELECT max(c.score) FROM scores c
               WHERE c.evaluation_id = s.evaluation_id AND c.identity_id = s.subject_id), 0)) AS worst
          FROM scores s JOIN identities i ON i.id = s.subject_id
          WHERE s.evaluation_id = @evaluation AND s.subject_kind = 'identity' AND s.owned = 0
-           AND live > 0
+           AND live_credentials > 0
          ORDER BY worst DESC, i.name, s.subject_id`,
       ),
       { evaluation: evaluationId },
@@ -510,7 +512,7 @@ export class SqliteEvaluations {
         provider: r.provider as UnownedRow['provider'],
         scopeId: r.scope_id as string,
         scopeName: r.scope_name as string,
-        liveCredentials: Number(r.live),
+        liveCredentials: Number(r.live_credentials),
         worstScore: Number(r.worst),
         candidate:
           typeof r.candidate_json === 'string'

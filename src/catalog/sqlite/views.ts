@@ -96,6 +96,32 @@ function identityFrom(q: SubjectQuery): string {
     : `scores s JOIN identities i ON i.id = s.subject_id`;
 }
 
+const limited = (q: SubjectQuery, params: Row) =>
+  q.limit === undefined ? params : { ...params, limit: q.limit };
+
+/** The statement `list` runs (exported so a test can ask SQLite for its plan). */
+export function credentialListQuery(q: SubjectQuery): { sql: string; params: Row } {
+  const w = subjectWhere('credential', q);
+  const order =
+    q.includeRemoved && q.sort === 'score' ? REMOVED_SCORE_SORT('c') : CREDENTIAL_SORT[q.sort];
+  const sql = `SELECT c.*, i.external_id AS identity_external_id, i.name AS identity_name,
+      i.kind AS identity_kind, s.score AS score, s.band AS band, s.ai AS ai,
+      s.ownership_json AS ownership_json
+    FROM ${credentialFrom(q)} ${w.sql} ORDER BY ${order}${q.limit === undefined ? '' : ' LIMIT @limit'}`;
+  return { sql, params: limited(q, w.params) };
+}
+
+export function identityListQuery(q: SubjectQuery): { sql: string; params: Row } {
+  const w = subjectWhere('identity', q);
+  const order =
+    q.includeRemoved && q.sort === 'score' ? REMOVED_SCORE_SORT('i') : IDENTITY_SORT[q.sort];
+  const sql = `SELECT i.*, s.score AS score, s.band AS band, s.ai AS ai,
+      s.ownership_json AS ownership_json,
+      (SELECT count(*) FROM credentials c WHERE c.identity_id = i.id AND ${presentAt('c')}) AS credential_count
+    FROM ${identityFrom(q)} ${w.sql} ORDER BY ${order}${q.limit === undefined ? '' : ' LIMIT @limit'}`;
+  return { sql, params: limited(q, w.params) };
+}
+
 export class SqliteViews {
   private readonly cache = new Map<string, Statement>();
 
@@ -192,56 +218,36 @@ export class SqliteViews {
   }
 
   credentials(q: SubjectQuery): AsyncGenerator<CredentialRow[]> {
-    const w = subjectWhere('credential', q);
-    const order =
-      q.includeRemoved && q.sort === 'score' ? REMOVED_SCORE_SORT('c') : CREDENTIAL_SORT[q.sort];
-    const sql = `SELECT c.*, i.external_id AS identity_external_id, i.name AS identity_name,
-        i.kind AS identity_kind, s.score AS score, s.band AS band, s.ai AS ai,
-        s.ownership_json AS ownership_json
-      FROM ${credentialFrom(q)} ${w.sql} ORDER BY ${order}${q.limit === undefined ? '' : ' LIMIT @limit'}`;
-    return pagesOf(
-      this.stmt(sql),
-      q.limit === undefined ? w.params : { ...w.params, limit: q.limit },
-      (r: Row): CredentialRow => ({
-        credential: toCredential(r),
-        identity:
-          r.identity_name === null
-            ? null
-            : {
-                name: r.identity_name as string,
-                kind: r.identity_kind as string,
-                externalId: r.identity_external_id as string,
-              },
-        score:
-          r.score === null
-            ? null
-            : { score: r.score as number, band: r.band as string, ai: r.ai === 1 },
-        ownership: toOwnership(r.ownership_json),
-      }),
-    );
+    const { sql, params } = credentialListQuery(q);
+    return pagesOf(this.stmt(sql), params, (r: Row): CredentialRow => ({
+      credential: toCredential(r),
+      identity:
+        r.identity_name === null
+          ? null
+          : {
+              name: r.identity_name as string,
+              kind: r.identity_kind as string,
+              externalId: r.identity_external_id as string,
+            },
+      score:
+        r.score === null
+          ? null
+          : { score: r.score as number, band: r.band as string, ai: r.ai === 1 },
+      ownership: toOwnership(r.ownership_json),
+    }));
   }
 
   identities(q: SubjectQuery): AsyncGenerator<IdentityRow[]> {
-    const w = subjectWhere('identity', q);
-    const order =
-      q.includeRemoved && q.sort === 'score' ? REMOVED_SCORE_SORT('i') : IDENTITY_SORT[q.sort];
-    const sql = `SELECT i.*, s.score AS score, s.band AS band, s.ai AS ai,
-        s.ownership_json AS ownership_json,
-        (SELECT count(*) FROM credentials c WHERE c.identity_id = i.id AND ${presentAt('c')}) AS credential_count
-      FROM ${identityFrom(q)} ${w.sql} ORDER BY ${order}${q.limit === undefined ? '' : ' LIMIT @limit'}`;
-    return pagesOf(
-      this.stmt(sql),
-      q.limit === undefined ? w.params : { ...w.params, limit: q.limit },
-      (r: Row): IdentityRow => ({
-        identity: toIdentity(r),
-        credentials: Number(r.credential_count),
-        score:
-          r.score === null
-            ? null
-            : { score: r.score as number, band: r.band as string, ai: r.ai === 1 },
-        ownership: toOwnership(r.ownership_json),
-      }),
-    );
+    const { sql, params } = identityListQuery(q);
+    return pagesOf(this.stmt(sql), params, (r: Row): IdentityRow => ({
+      identity: toIdentity(r),
+      credentials: Number(r.credential_count),
+      score:
+        r.score === null
+          ? null
+          : { score: r.score as number, band: r.band as string, ai: r.ai === 1 },
+      ownership: toOwnership(r.ownership_json),
+    }));
   }
 
   countSubjects(kind: SubjectKind, q: SubjectQuery): number {

@@ -50,7 +50,9 @@ export async function run(cmd: Command): Promise<number> {
   const view = await openView(g);
   try {
     const filtered = f.owner !== undefined || f.team !== undefined;
-    const groups = f.unowned ? [] : await ownerGroups(view.store, view.evaluation.id, ownerQuery(f));
+    const groups = f.unowned
+      ? []
+      : await ownerGroups(view.store, view.evaluation.id, ownerQuery(f));
     // A filter on an owner leaves out the unowned list: it is nobody's.
     const unowned = filtered
       ? (async function* () {})()
@@ -113,9 +115,7 @@ export async function run(cmd: Command): Promise<number> {
     }
     if (total > 0) {
       out('');
-      out(
-        c.bold(`Unowned (${total}): no tag, owner record or ownership map entry names an owner`),
-      );
+      out(c.bold(`Unowned (${total}): no tag, owner record or ownership map entry names an owner`));
       out(
         table(
           ['identity', 'where', 'credentials', 'score', 'best candidate', 'why'],

@@ -131,8 +131,7 @@ async function render(
           found.scope.name,
           now,
           scores.get(identity.id)?.ownership ?? owners.identity(identity),
-        )) +
-      scoreLine(score),
+        )) + scoreLine(score),
   );
   if (found.kind === 'identity' || credentials.length) {
     out('\nCredentials');
