@@ -99,8 +99,10 @@ export function noticeMarker(n: Notice): string {
 export function issueTitle(n: Notice): string {
   const { plan } = n;
   // One line: a name from the provider cannot add a second line to the title.
-  const name = plan.identityName.replace(/[\r\n\u2028\u2029]+/g, ' ');
-  return `nhi: planned ${plan.kind} of a ${plan.credentialType} of ${name}`;
+  const oneLine = (x: string) => x.replace(/[\r\n\u2028\u2029]+/g, ' ');
+  return oneLine(
+    `nhi: planned ${plan.kind} of ${plan.credentialType} ${plan.ref.credentialExternalId} (${plan.identityName})`,
+  );
 }
 
 /**
