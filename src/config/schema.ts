@@ -167,7 +167,9 @@ const ownershipRule = z
       .string()
       .regex(REPO_NAME, { message: 'a repository as owner/name' })
       .optional()
-      .describe('Repository (owner/name) whose issues tell the owner (notify channel github-issue)'),
+      .describe(
+        'Repository (owner/name) whose issues tell the owner (notify channel github-issue)',
+      ),
   })
   .strict()
   .refine(

@@ -9,8 +9,6 @@ import {
   OWNER_SOURCES,
   type OwnerAttribution,
   type OwnerCandidate,
-  type OwnerConfidence,
-  type OwnerSource,
   type StoredCredential,
   type StoredIdentity,
 } from '../model/index.js';
@@ -130,15 +128,4 @@ export function ownerLabel(a: Pick<Attribution, 'owner' | 'team' | 'departed' | 
 export function ownerWhy(a: Attribution): string {
   if (!a.via) return 'no owner signal';
   return `${a.via} (${a.confidence}${a.owned ? '' : ', a candidate'})`;
-}
-
-/** Does this attribution answer to `--owner X` / `--team Y` (case-insensitive)? */
-export function matchesOwner(
-  a: Pick<Attribution, 'owner' | 'team'>,
-  owner?: string,
-  team?: string,
-): boolean {
-  const eq = (x: string | null | undefined, y: string) =>
-    typeof x === 'string' && x.toLowerCase() === y.toLowerCase();
-  return (!owner || eq(a.owner, owner)) && (!team || eq(a.team, team));
 }
