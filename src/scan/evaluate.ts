@@ -144,15 +144,13 @@ export function attributeBatch(batch: ScopeBatch, at: Attributor): Map<string, A
 /** An unowned identity's strongest hint: its own candidates, else its live credentials'. */
 function bestCandidate(
   identityId: string,
-  batch: ScopeBatch,
+  liveCredentials: readonly string[],
   owners: ReadonlyMap<string, Attribution>,
 ): OwnerCandidate | null {
   return (
     rank([
       ...(owners.get(identityId)?.candidates ?? []),
-      ...batch.credentials
-        .filter((c) => c.identityId === identityId && c.status !== 'inactive')
-        .flatMap((c) => owners.get(c.id)?.candidates ?? []),
+      ...liveCredentials.flatMap((id) => owners.get(id)?.candidates ?? []),
     ])[0] ?? null
   );
 }
@@ -181,6 +179,13 @@ function toStored(
       identityId: c.identityId,
       live: c.status !== 'inactive',
     });
+  const liveOf = new Map<string, string[]>();
+  for (const c of batch.credentials) {
+    if (c.status === 'inactive') continue;
+    const list = liveOf.get(c.identityId);
+    if (list) list.push(c.id);
+    else liveOf.set(c.identityId, [c.id]);
+  }
   const ownerColumns = (subjectId: string, s: Subject | undefined) => {
     const ownership = owners.get(subjectId) ?? null;
     return {
@@ -189,7 +194,7 @@ function toStored(
       live: s?.live ?? true,
       candidate:
         s?.subjectKind === 'identity' && !ownership?.owned
-          ? bestCandidate(subjectId, batch, owners)
+          ? bestCandidate(subjectId, liveOf.get(subjectId) ?? [], owners)
           : null,
     };
   };
