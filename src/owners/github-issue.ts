@@ -13,8 +13,6 @@
 import { z } from 'zod';
 import type { components } from '@octokit/openapi-types';
 import {
-  ApiError,
-  kindOfStatus,
   OriginPin,
   parseJsonBody,
   parsePayload,
@@ -22,7 +20,13 @@ import {
   UserError,
   withRetry,
 } from '../connector/index.js';
-import { noticeText, type Notice, type NoticeReceipt, type SendOptions } from './notify.js';
+import {
+  noticeText,
+  refused,
+  type Notice,
+  type NoticeReceipt,
+  type SendOptions,
+} from './notify.js';
 
 export const DEFAULT_GITHUB_API_URL = 'https://api.github.com';
 
@@ -144,15 +148,8 @@ function issueApi(
       async () => {
         const res = await doFetch(url, { ...init, headers });
         const text = await res.text();
-        if (res.status < 200 || res.status > 299) {
-          throw new ApiError({
-            provider: 'notify',
-            operation,
-            kind: kindOfStatus(res.status),
-            status: res.status,
-            detail: `GitHub refused (${res.status}) in ${target.repo}`,
-          });
-        }
+        if (res.status < 200 || res.status > 299)
+          throw refused(operation, res.status, `GitHub refused (${res.status}) in ${target.repo}`);
         return parseJsonBody(text, { provider: 'notify', operation });
       },
       { maxAttempts: opts.maxAttempts ?? 3, baseDelayMs: 200, maxDelayMs: 2_000, signal },
