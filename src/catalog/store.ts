@@ -10,6 +10,8 @@
  */
 import type {
   Finding,
+  OwnerAttribution,
+  OwnerCandidate,
   ProviderId,
   ScanRun,
   Scope,
@@ -78,6 +80,8 @@ export interface StoredScore {
   contributions: unknown[];
   /** The subject reaches an AI service (scoring/ai.ts). */
   ai: boolean;
+  /** Owner, team, signal, confidence and purpose attributed at evaluation (null: none stored). */
+  ownership?: OwnerAttribution | null;
 }
 
 /** What the evaluator stores per subject (a score plus the columns views sort and filter on). */
@@ -85,6 +89,13 @@ export interface ScoreRecord extends StoredScore {
   provider: ProviderId;
   scopeId: string;
   createdAt: string | null;
+  ownership: OwnerAttribution | null;
+  /** A credential's identity (null for identities). */
+  identityId: string | null;
+  /** A credential that is not inactive (identities: true): `nhi owners` counts these. */
+  live: boolean;
+  /** Identities nobody owns: the strongest hint over the identity and its live credentials. */
+  candidate: OwnerCandidate | null;
 }
 
 export type Resolved =
@@ -145,6 +156,8 @@ export interface ScopeBatch {
   identities: StoredIdentity[];
   credentials: StoredCredential[];
   grants: StoredGrant[];
+  /** Removed identities whose credentials are still present (their owner signals still count). */
+  removedIdentities?: StoredIdentity[];
 }
 
 /** What the evaluator stores for one batch. */
@@ -200,6 +213,9 @@ export interface SubjectQuery {
   bands?: readonly string[];
   /** Only subjects that reach an AI service. */
   ai?: boolean;
+  /** Only subjects whose stored owner / team is this (case-insensitive). */
+  owner?: string;
+  team?: string;
   sort: SubjectSort;
   limit?: number;
 }
@@ -215,6 +231,8 @@ export interface CredentialRow {
   credential: StoredCredential;
   identity: { name: string; kind: string; externalId: string } | null;
   score: ScoreCell | null;
+  /** Stored with the evaluation (null: removed subjects, which have none). */
+  ownership: OwnerAttribution | null;
 }
 
 export interface IdentityRow {
@@ -222,6 +240,7 @@ export interface IdentityRow {
   /** Credentials present at the run. */
   credentials: number;
   score: ScoreCell | null;
+  ownership: OwnerAttribution | null;
 }
 
 export interface FindingQuery {
@@ -237,6 +256,9 @@ export interface FindingQuery {
   rules?: readonly string[];
   /** Only findings about subjects that reach an AI service. */
   ai?: boolean;
+  /** Only findings about subjects whose stored owner / team is this (case-insensitive). */
+  owner?: string;
+  team?: string;
   /** Only findings whose fingerprint is not among another evaluation's reported findings (of `outcome` when given). */
   absentFrom?: { evaluationId: number; outcome?: Finding['outcome'] };
   /**
@@ -257,6 +279,50 @@ export interface FindingGroup {
   notEvaluated: number;
   points: number;
   subjects: number;
+}
+
+/** Failing findings of one owner group by rule: what needs doing (`nhi owners`). */
+export interface OwnerTodoRow {
+  ruleId: string;
+  count: number;
+  points: number;
+  playbook: string | null;
+}
+
+type BandCounts = Record<'critical' | 'high' | 'medium' | 'low', number>;
+
+/**
+ * One owner (owner, team, departed) of the evaluation's owned subjects: present identities and
+ * live credentials, their scores and failing findings, grouped by the backend.
+ */
+export interface OwnerGroupRow {
+  owner: string | null;
+  team: string | null;
+  departed: boolean;
+  identities: number;
+  credentials: number;
+  worstScore: number;
+  band: string | null;
+  /** Subjects (identities and live credentials) per band. */
+  bands: BandCounts;
+  /** Reported failing findings per severity (info left out). */
+  findings: BandCounts;
+  /** Most points first. */
+  todo: OwnerTodoRow[];
+}
+
+/** A present identity with live credentials and no high-confidence owner. */
+export interface UnownedRow {
+  identityId: string;
+  name: string;
+  kind: string;
+  provider: ProviderId;
+  scopeId: string;
+  scopeName: string;
+  liveCredentials: number;
+  /** Highest score of the identity and its credentials. */
+  worstScore: number;
+  candidate: OwnerCandidate | null;
 }
 
 export interface CredentialChange {
@@ -344,6 +410,13 @@ export interface CatalogStore extends PostureStore {
   countFindings(q: FindingQuery): Promise<EvaluationCounts>;
   findingGroups(q: FindingQuery, by: readonly FindingGroupKey[]): Promise<FindingGroup[]>;
   scores(evaluationId: number): Pages<StoredScore>;
+  /** Owned subjects grouped by owner, team and departed (`owner`/`team`: only that one). */
+  ownerGroups(
+    evaluationId: number,
+    filter: { owner?: string; team?: string },
+  ): Promise<OwnerGroupRow[]>;
+  /** Unowned identities, worst first, then by name. */
+  unownedIdentities(evaluationId: number): Pages<UnownedRow>;
   exceptions(evaluationId: number): Promise<ExceptionUse[]>;
   /** The suppressed findings, canonical order, each with the index of its exception. */
   suppressed(evaluationId: number): Pages<{ finding: Finding; exceptionIndex: number }>;

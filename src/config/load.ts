@@ -65,7 +65,16 @@ export interface LoadedConfig {
 export interface OwnersConfig {
   map: OwnershipRule[];
   /** null: playbooks notify nobody. */
-  notify: { webhookEnv: string; noticeDays: number } | null;
+  notify: NotifyConfig | null;
+}
+
+/** `owners.notify`: the channel owners are told through before a playbook changes anything. */
+export interface NotifyConfig {
+  channel: 'webhook' | 'github-issue';
+  webhookEnv: string;
+  /** github-issue: the repository used when the credential and the map name none. */
+  repo: string | null;
+  noticeDays: number;
 }
 
 export function defaultConfig(): LoadedConfig {
@@ -153,9 +162,9 @@ function knownKeys(path: Path, ctx: SchemaContext): readonly string[] | null {
   if (head === 'playbooks' && path.length === 1) return ['deleteAfterDays', 'overlapDays'];
   if (head === 'owners' && path.length === 1) return ['map', 'notify'];
   if (head === 'owners' && path[1] === 'notify' && path.length === 2)
-    return ['webhookEnv', 'noticeDays'];
+    return ['channel', 'repo', 'webhookEnv', 'noticeDays'];
   if (head === 'owners' && path[1] === 'map' && path.length === 3)
-    return ['match', 'owner', 'team', 'purpose'];
+    return ['match', 'owner', 'team', 'purpose', 'repo'];
   if (head === 'owners' && path[1] === 'map' && path.length === 4)
     return ['provider', 'scope', 'name', 'path', 'tag', 'kind', 'id'];
   if (head === 'exceptions' && path.length === 2)
@@ -319,6 +328,8 @@ export async function parseConfig(
       map: ownersMap,
       notify: notify
         ? {
+            channel: notify.channel ?? 'webhook',
+            repo: notify.repo ?? null,
             webhookEnv: notify.webhookEnv ?? DEFAULT_WEBHOOK_ENV,
             noticeDays: notify.noticeDays ?? PLAYBOOK_LIMITS.noticeDays.default,
           }

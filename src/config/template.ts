@@ -146,6 +146,9 @@ export function initConfigTemplate(opts: { schemaUrl?: string } = {}): string {
     '  # notify:',
     `  #   webhookEnv: ${DEFAULT_WEBHOOK_ENV}`,
     `  #   noticeDays: ${PLAYBOOK_LIMITS.noticeDays.default}  # 0-90`,
+    '  #   # or an issue in the owning repository (GITHUB_TOKEN; github.apiUrl for GHES):',
+    '  #   # channel: github-issue',
+    '  #   # repo: acme/platform  # when neither the credential nor its map entry names one',
     '',
   );
   return lines.join('\n');

@@ -161,7 +161,7 @@ describe.skipIf(skip)('PostgreSQL catalog backend', () => {
     );
     await query(url, `INSERT INTO nhi_schema VALUES (99, 'future', now())`);
     await expect(openStore(url)).rejects.toThrow(
-      /has schema version 99, newer than this nhi understands \(7\): upgrade nhi/,
+      /has schema version 99, newer than this nhi understands \(8\): upgrade nhi/,
     );
   });
 

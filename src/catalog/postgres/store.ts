@@ -514,6 +514,12 @@ export class PostgresStore implements CatalogStore {
   scores(): never {
     throw notYetOnPostgres('scores');
   }
+  ownerGroups(): Promise<never> {
+    return Promise.reject(notYetOnPostgres('nhi owners'));
+  }
+  unownedIdentities(): never {
+    throw notYetOnPostgres('nhi owners');
+  }
   exceptions(): Promise<never> {
     return Promise.reject(notYetOnPostgres('policy exceptions'));
   }

@@ -171,6 +171,14 @@ export class SqliteStore implements CatalogStore {
     return this.catalog.evaluations.scores(evaluationId);
   }
 
+  ownerGroups(evaluationId: number, filter: { owner?: string; team?: string }) {
+    return Promise.resolve(this.catalog.evaluations.ownerGroups(evaluationId, filter));
+  }
+
+  unownedIdentities(evaluationId: number) {
+    return this.catalog.evaluations.unownedIdentities(evaluationId);
+  }
+
   exceptions(evaluationId: number) {
     return Promise.resolve(this.catalog.evaluations.exceptions(evaluationId));
   }

@@ -100,7 +100,7 @@ export async function run(cmd: Command): Promise<number> {
       now,
       signal: abort.signal,
       version: VERSION,
-      ...(score ? { policy: config.policy } : {}),
+      ...(score ? { policy: config.policy, owners: config.owners.map } : {}),
       ...(shard ? { shard } : {}),
       source: {
         configured: config.providers,
