@@ -82,6 +82,7 @@ const scan = program
   .option('--demo', 'scan the built-in demo estate through local stand-ins of every provider')
   .option('--no-score', 'skip scoring after the scan')
   .option('--shard <i/n>', 'scan only shard i of n (stable by scope), for a CI matrix')
+  .option('--top <n>', 'name the n worst findings with their fix at the end (default 5; 0: none)')
   .action(lazy(() => import('./commands/scan.js')));
 
 program
@@ -173,10 +174,30 @@ program
   .action(lazy(() => import('./commands/owners.js')));
 
 program
+  .command('runs')
+  .description('scan runs, newest first: status, scopes, counts; their ids are what diff takes')
+  .option('--limit <n>', 'at most n runs (table default 20; 0 or all: every run)')
+  .action(lazy(() => import('./commands/runs.js')));
+
+program
+  .command('prune')
+  .description("remove old scans' findings, gaps and history so the catalog stops growing")
+  .option('--keep-runs <n>', 'keep the newest n scans')
+  .option('--older-than <age>', 'remove only scans older than this (90d, 12w, 6m, or a date)')
+  .option('--dry-run', 'say what would be removed; change nothing')
+  .action(lazy(() => import('./commands/prune.js')));
+
+program
   .command('diff')
-  .description('what changed since the previous scan: credentials, findings, fields')
-  .option('--from <run>', 'earlier scan number (default: the one before --to)')
-  .option('--to <run>', 'later scan number (default: the latest)')
+  .description(
+    'what changed between two scans, grouped: credentials, findings, status, expiry, owner',
+  )
+  .option('--from <run>', 'earlier scan id, from nhi runs (default: the one before --to)')
+  .option('--to <run>', 'later scan id, from nhi runs (default: the latest)')
+  .option(
+    '--since <when>',
+    'compare with the first scan at or after this date or age (2026-10-01, 7d, 12w)',
+  )
   .action(lazy(() => import('./commands/diff.js')));
 
 program
