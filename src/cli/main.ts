@@ -23,12 +23,28 @@ const lazy =
     const g = cmd.optsWithGlobals<{ json?: boolean | string; jq?: string }>();
     const code =
       typeof g.json === 'string' || g.jq !== undefined
-        ? await import('./json-filter.js').then((m) => m.withJsonFilter(m.jsonFilterOf(g)!, runIt))
+        ? await jsonFiltered(cmd, g, runIt)
         : await runIt();
     if (typeof code === 'number') process.exitCode = code;
     // Interrupted: work left behind (a connector ignoring the abort) must not keep us alive.
     if (code === EXIT.interrupted) process.stdout.write('', () => process.exit(code));
   };
+
+/** Runs a command under `--json <fields>` / `--jq`, its fields checked against its declared ones. */
+async function jsonFiltered(
+  cmd: Command,
+  g: { json?: boolean | string; jq?: string },
+  runIt: () => Promise<number | void>,
+): Promise<number | void> {
+  const [filter, fields] = await Promise.all([
+    import('./json-filter.js'),
+    import('./json-fields.js'),
+  ]);
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c?.parent; c = c.parent) names.unshift(c.name());
+  const declared = fields.declaredFields(fields.commandPath(names), cmd.opts());
+  return filter.withJsonFilter(filter.jsonFilterOf(g)!, runIt, declared);
+}
 
 const program = new Command('nhi')
   .description(
