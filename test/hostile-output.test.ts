@@ -191,8 +191,8 @@ describe('hostile provider data in every output format', () => {
     const [diff, diffJson] = await Promise.all([run(['diff']), run(['diff', '--format', 'json'])]);
     expect(diff.code, diff.stderr).toBe(0);
     expectTerminalSafe('diff', diff.stdout + diff.stderr);
-    expect(diff.stdout).toMatch(/added .*AKIAHOSTILE0015BXXXX/);
-    expect(diff.stdout).toMatch(/removed .*AKIAHOSTILE0017AXXXX/);
+    expect(diff.stdout).toMatch(/New credentials \(\d+\)[^]*AKIAHOSTILE0015BXXXX/);
+    expect(diff.stdout).toMatch(/Removed credentials \(\d+\)[^]*AKIAHOSTILE0017AXXXX/);
     mark('diff', humanVerdict(diff.stdout));
     mark('diff json', expectExactJson('diff json', diffJson, false));
   });

@@ -150,7 +150,13 @@ export async function run(cmd: Command): Promise<number> {
       : [];
   // catalog.retention: applied once the scan is stored (never to an interrupted one).
   let pruned: PruneResult | null = null;
-  if (config.retention && !outcome.interrupted && status !== 'failed') {
+  // (A PostgreSQL catalog is pruned by hand once its backend implements it: nhi prune says so.)
+  if (
+    config.retention &&
+    !isPostgresLocation(location) &&
+    !outcome.interrupted &&
+    status !== 'failed'
+  ) {
     try {
       pruned = await catalog.prune(retentionRequest(config.retention, new Date()));
     } catch (err) {
