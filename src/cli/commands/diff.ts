@@ -346,7 +346,7 @@ function* markdownDiff(from: ScanRun, to: ScanRun): Renderer {
       }
       if (lines.length) yield `${lines.join('\n')}\n`;
     });
-    if (!rows) yield '_None._\n';
+    if (!rows) yield 'None.\n';
   }
 }
 
