@@ -126,6 +126,9 @@ describe('runs and grouped diff over an estate that changed', () => {
     expect(r.stdout).toMatch(new RegExp(`New findings \\(\\d+\\)[^]*${addedKey}`));
     expect(r.stdout).toMatch(/Resolved findings \(\d+\)/);
     expect(r.stdout).not.toMatch(/field change/);
+    expect(r.stdout).toMatch(
+      /\nIn all: 1 new credentials, 1 removed credentials, \d+ new findings, \d+ resolved findings, 1 status changes\.\n$/,
+    );
   });
 
   it('diff --json is one document of those groups; --json <fields> picks groups', async () => {

@@ -170,11 +170,11 @@ export async function run(cmd: Command): Promise<number> {
     out(
       `Changes from scan #${from.id} (${when(from)}) to scan #${to.id} (${when(to)})${f.since ? ` — the first scan since ${f.since}` : ''}`,
     );
-    let empty = true;
+    const counts: string[] = [];
     for (const x of GROUPS) {
       const { rows, count } = await firstRows(sources[x.key]!());
       if (!count) continue;
-      empty = false;
+      counts.push(`${count} ${x.title.toLowerCase()}`);
       out('');
       out(c.bold(`${x.title} (${count})`));
       out(
@@ -188,8 +188,12 @@ export async function run(cmd: Command): Promise<number> {
       if (count > rows.length)
         note(g, `… ${count - rows.length} more: nhi diff --from ${from.id} --to ${to.id} --json`);
     }
-    if (empty)
-      out('No changes: same credentials, same findings, no status, expiry or owner change.');
+    out('');
+    out(
+      counts.length
+        ? `In all: ${counts.join(', ')}.`
+        : 'No changes: same credentials, same findings, no status, expiry, owner or privilege change.',
+    );
     return 0;
   } finally {
     await store.close();
