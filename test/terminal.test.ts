@@ -1,6 +1,7 @@
 /**
  * nhi in a real terminal (tmux, at 80 and 160 columns): progress shown while scanning and
- * cleared after, tables that fit the width, the end-of-scan screen's worst findings, and Ctrl-C stopping a scan at once with exit 130.
+ * cleared after, tables that fit the width, the end-of-scan screen's worst findings (the
+ * first of `nhi report`'s), and Ctrl-C stopping a scan at once with exit 130.
  * CI installs tmux (.ci/run); without it these tests are skipped and say why.
  */
 import { execFileSync } from 'node:child_process';
@@ -9,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BIN } from './run-cli.js';
+import { BIN, nhi } from './run-cli.js';
 
 const hasTmux = (() => {
   try {
@@ -89,6 +90,25 @@ describe.skipIf(!hasTmux)('in a terminal', () => {
       expect(worst).toHaveLength(5);
       expect(after.match(/^ {4}fix: \S/gm)).toHaveLength(5);
       expect(after).toMatch(/\nnhi report for all \d+ findings\s*$/);
+      // One verdict: they are report's first five failing findings, cut to the width.
+      const report = await nhi([
+        'report',
+        '--catalog',
+        catalog,
+        '--jq',
+        '[.findings[] | select(.outcome == "fail")][:5][] | "\\(.severity)|\\(.ruleId)|\\(.provider)/\\(.scopeName) · \\(.identityName)\\(if .credentialExternalId then " · " + .credentialExternalId else "" end)"',
+      ]);
+      const expected = report.stdout
+        .trim()
+        .split('\n')
+        .map((l, i) => {
+          const [severity, rule, subject] = l.split('|');
+          return `${String(i + 1).padStart(2)}. ${severity!.padEnd(8)} ${rule}  ${subject}`;
+        });
+      expect(expected).toHaveLength(5);
+      worst.forEach((l, i) =>
+        expect(expected[i]!.startsWith(l.trimEnd().replace(/…$/, ''))).toBe(true),
+      );
 
       const list = start(width, ['list', '--limit', '10'], catalog);
       expect(await exitCode(list.rc)).toBe(0);
