@@ -94,14 +94,12 @@ export class SqliteRuns {
 
   prune(req: PruneRequest): PruneResult {
     const bytesBefore = this.bytes();
-    const plan = this.db.transaction(() => this.removeRuns(req));
     // A dry run does the same work in a transaction it then rolls back: the counts are exact.
-    let result: Omit<PruneResult, 'bytesBefore' | 'bytesAfter'>;
     if (req.dryRun) {
-      result = rolledBack(this.db, () => this.removeRuns(req));
+      const result = rolledBack(this.db, () => this.removeRuns(req));
       return { ...result, bytesBefore, bytesAfter: null };
     }
-    result = plan.immediate();
+    const result = this.db.transaction(() => this.removeRuns(req)).immediate();
     if (result.runs.length) this.shrink();
     return { ...result, bytesBefore, bytesAfter: this.bytes() };
   }
@@ -226,14 +224,20 @@ export class SqliteRuns {
    * incremental auto-vacuum (one full VACUUM); later ones free pages incrementally.
    */
   private shrink(): void {
-    const mode = this.db.pragma('auto_vacuum', { simple: true }) as number;
-    if (mode !== 2) {
-      this.db.pragma('auto_vacuum = INCREMENTAL');
-      this.db.exec('VACUUM');
-    } else {
-      this.db.pragma('incremental_vacuum');
+    try {
+      const mode = this.db.pragma('auto_vacuum', { simple: true }) as number;
+      if (mode !== 2) {
+        this.db.pragma('auto_vacuum = INCREMENTAL');
+        this.db.exec('VACUUM');
+      } else {
+        this.db.pragma('incremental_vacuum');
+      }
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
+    } catch (err) {
+      // Another process holds the catalog open in a transaction (a scan): the removal stands
+      // and SQLite reuses the freed pages; the file shrinks at the next prune.
+      if (!/SQLITE_BUSY|SQLITE_LOCKED/.test((err as { code?: string }).code ?? '')) throw err;
     }
-    this.db.pragma('wal_checkpoint(TRUNCATE)');
   }
 
   private bytes(): number {
