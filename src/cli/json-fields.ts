@@ -21,6 +21,24 @@ const REPORT = [
   'gaps',
 ] as const;
 
+/** `nhi runs --json` fields, in order (runs.ts writes them; CSV dots the nested ones). */
+export const RUN_FIELDS = [
+  'id',
+  'startedAt',
+  'finishedAt',
+  'status',
+  'demo',
+  'providers',
+  'nhiVersion',
+  'scopes',
+  'identities',
+  'credentials',
+  'removed',
+  'gaps',
+  'findings',
+  'notEvaluated',
+] as const;
+
 export const JSON_FIELDS: Record<string, Declared> = {
   scan: ['run', 'scopes', 'gaps', 'findings', 'pruned'],
   list: (o) => (o.identities ? IDENTITY_VIEW_FIELDS : CREDENTIAL_VIEW_FIELDS),
@@ -43,22 +61,7 @@ export const JSON_FIELDS: Record<string, Declared> = {
     'help',
   ],
   owners: ['owners', 'unowned'],
-  runs: [
-    'id',
-    'startedAt',
-    'finishedAt',
-    'status',
-    'demo',
-    'providers',
-    'nhiVersion',
-    'scopes',
-    'identities',
-    'credentials',
-    'removed',
-    'gaps',
-    'findings',
-    'notEvaluated',
-  ],
+  runs: RUN_FIELDS,
   diff: [
     'from',
     'to',

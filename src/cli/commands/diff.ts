@@ -59,9 +59,6 @@ const FIELD_OF: Partial<Record<Group, DiffField>> = {
   privilegeChanges: 'privilege',
 };
 
-/** `nhi diff --json` top-level fields. */
-export const DIFF_FIELDS = ['from', 'to', ...GROUPS.map((x) => x.key)] as const;
-
 interface DiffFlags {
   from?: string;
   to?: string;
@@ -180,7 +177,7 @@ export async function run(cmd: Command): Promise<number> {
       out(
         table(
           HEAD[x.kind],
-          rows.map((r) => TABLE_ROW[x.kind](r, c)),
+          rows.map((r) => tableRow(x.kind, r, c)),
           color,
           FIT[x.kind],
         ),
@@ -277,7 +274,8 @@ const FIT: Record<GroupSpec['kind'], { dropFirst: string[] }> = {
 
 const scopeOf = (x: { provider: string; scopeName: string }) => `${x.provider}/${x.scopeName}`;
 
-const TABLE_ROW: Record<GroupSpec['kind'], (x: never, c: Chalk) => Cell[]> = {
+/** Each entry's cells, as the terminal table and markdown show them. */
+const ROW: Record<GroupSpec['kind'], (x: never) => string[]> = {
   credential: (x: CredentialDiffRow) => [
     scopeOf(x),
     x.identityName,
@@ -285,8 +283,8 @@ const TABLE_ROW: Record<GroupSpec['kind'], (x: never, c: Chalk) => Cell[]> = {
     x.type,
     x.status,
   ],
-  finding: (x: Finding, c: Chalk) => [
-    styled(x.severity === 'critical' || x.severity === 'high' ? c.red(x.severity) : x.severity),
+  finding: (x: Finding) => [
+    x.severity,
     x.ruleId,
     scopeOf(x),
     x.identityName,
@@ -301,31 +299,15 @@ const TABLE_ROW: Record<GroupSpec['kind'], (x: never, c: Chalk) => Cell[]> = {
   ],
 };
 
-/* ----- markdown ----- */
+/** A terminal row: severities of findings in colour. */
+function tableRow(kind: GroupSpec['kind'], x: never, c: Chalk): Cell[] {
+  const cells: Cell[] = ROW[kind](x);
+  const sev = cells[0] as string;
+  if (kind === 'finding' && (sev === 'critical' || sev === 'high')) cells[0] = styled(c.red(sev));
+  return cells;
+}
 
-const MD_ROW: Record<GroupSpec['kind'], (x: never) => string[]> = {
-  credential: (x: CredentialDiffRow) => [
-    scopeOf(x),
-    x.identityName,
-    x.externalId,
-    x.type,
-    x.status,
-  ],
-  finding: (x: Finding) => [
-    x.severity,
-    x.ruleId,
-    scopeOf(x),
-    x.identityName,
-    x.credentialExternalId ?? '—',
-  ],
-  change: (x: FieldChangeRow) => [
-    scopeOf(x),
-    x.identityName ?? '—',
-    x.grant ?? x.credentialExternalId ?? '—',
-    x.oldValue ?? '—',
-    x.newValue ?? '—',
-  ],
-};
+/* ----- markdown ----- */
 
 function* markdownDiff(from: ScanRun, to: ScanRun): Renderer {
   yield `# Changes from scan #${from.id} to scan #${to.id}\n\n`;
@@ -343,7 +325,7 @@ function* markdownDiff(from: ScanRun, to: ScanRun): Renderer {
           );
         rows += 1;
         lines.push(
-          `| ${MD_ROW[x.kind](r as never)
+          `| ${ROW[x.kind](r as never)
             .map((v) => md(v))
             .join(' | ')} |`,
         );

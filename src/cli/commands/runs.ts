@@ -4,6 +4,7 @@ import { csvText } from '../../report/csv.js';
 import { indented } from '../../report/json.js';
 import { catalogPath } from '../catalog-path.js';
 import { formatOf, globalsOf } from '../globals.js';
+import { RUN_FIELDS } from '../json-fields.js';
 import { limitOr } from '../limit.js';
 import { colorEnabled, makeChalk, note, out, styled, table } from '../output.js';
 import { stdoutSink } from '../sink.js';
@@ -11,45 +12,14 @@ import { stdoutSink } from '../sink.js';
 /** Runs a terminal table shows unless --limit says otherwise; machine formats list every one. */
 const TABLE_DEFAULT_LIMIT = 20;
 
-/** `nhi runs --json` fields, in order (also the CSV columns, nested ones dotted). */
-export const RUN_FIELDS = [
-  'id',
-  'startedAt',
-  'finishedAt',
-  'status',
-  'demo',
-  'providers',
-  'nhiVersion',
-  'scopes',
-  'identities',
-  'credentials',
-  'removed',
-  'gaps',
-  'findings',
-  'notEvaluated',
-] as const;
-
-const CSV_COLUMNS = [
-  'id',
-  'startedAt',
-  'finishedAt',
-  'status',
-  'demo',
-  'providers',
-  'nhiVersion',
-  'scopes.ok',
-  'scopes.failed',
-  'scopes.interrupted',
-  'identities',
-  'credentials',
-  'removed',
-  'gaps',
-  'findings.critical',
-  'findings.high',
-  'findings.medium',
-  'findings.low',
-  'notEvaluated',
-];
+/** CSV columns: the JSON fields, nested ones dotted (csv-stringify reads them as paths). */
+const CSV_COLUMNS = RUN_FIELDS.flatMap((f) =>
+  f === 'scopes'
+    ? ['scopes.ok', 'scopes.failed', 'scopes.interrupted']
+    : f === 'findings'
+      ? ['findings.critical', 'findings.high', 'findings.medium', 'findings.low']
+      : [f],
+);
 
 function runJson(r: RunSummary): Record<(typeof RUN_FIELDS)[number], unknown> {
   return {
@@ -105,7 +75,6 @@ export async function run(cmd: Command): Promise<number> {
     return 0;
   }
   if (format === 'csv') {
-    // csv-stringify reads the dotted columns as paths into the JSON row.
     const rows = runs.map((r) => ({ ...runJson(r), providers: r.providers.join(' ') }));
     const sink = stdoutSink();
     await sink.write(csvText(rows, CSV_COLUMNS));
