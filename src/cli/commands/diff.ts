@@ -201,14 +201,27 @@ const when = (r: ScanRun) => r.startedAt.slice(0, 16).replace('T', ' ');
 
 /* ----- entries: one shape per kind, the same handles in every group ----- */
 
-function credentialEntry(x: CredentialDiffRow) {
+/** Where an entry is: the same names in every group (and as report's JSON calls them). */
+function handles(x: {
+  provider: string;
+  scopeId: string;
+  scopeName: string;
+  identityName: string | null;
+  identityExternalId: string | null;
+}) {
   return {
-    id: x.id,
     provider: x.provider,
     scopeId: x.scopeId,
     scopeName: x.scopeName,
     identityName: x.identityName,
     identityExternalId: x.identityExternalId,
+  };
+}
+
+function credentialEntry(x: CredentialDiffRow) {
+  return {
+    id: x.id,
+    ...handles(x),
     credentialExternalId: x.externalId,
     name: x.name,
     type: x.type,
@@ -222,11 +235,7 @@ function findingEntry(x: Finding) {
   return {
     ruleId: x.ruleId,
     severity: x.severity,
-    provider: x.provider,
-    scopeId: x.scopeId,
-    scopeName: x.scopeName,
-    identityName: x.identityName,
-    identityExternalId: x.identityExternalId,
+    ...handles(x),
     credentialExternalId: x.credentialExternalId,
     subjectId: x.subjectId,
     fingerprint: x.fingerprint,
@@ -238,11 +247,7 @@ function changeEntry(x: FieldChangeRow) {
   return {
     subjectId: x.subjectId,
     subjectKind: x.subjectKind,
-    provider: x.provider,
-    scopeId: x.scopeId,
-    scopeName: x.scopeName,
-    identityName: x.identityName,
-    identityExternalId: x.identityExternalId,
+    ...handles(x),
     credentialExternalId: x.credentialExternalId,
     ...(x.grant !== null ? { grant: x.grant } : {}),
     from: x.oldValue,
