@@ -19,6 +19,12 @@ type Row = Record<string, unknown>;
 
 const READABLE = READABLE_RUN_STATUSES.map((s) => `'${s}'`).join(', ');
 const ENTITY_TABLES = ['grants', 'credentials', 'identities'] as const;
+/** How prune's summary names the rows of a run it removed, per table. */
+const RUN_TABLE_LABELS: Record<string, string> = {
+  evaluations: 'evaluations',
+  coverage_gaps: 'gaps',
+  scan_scopes: 'scopes',
+};
 
 export function toRun(r: Row): ScanRun {
   return {
@@ -173,12 +179,21 @@ export class SqliteRuns {
         t === 'findings' || t === 'scores' ? t : 'evaluation details',
         `DELETE FROM "${t}" WHERE evaluation_id IN (${pruned})`,
       );
-    count(
-      'evaluations',
-      `DELETE FROM evaluations WHERE run_id IN (SELECT id FROM temp.prune_runs)`,
-    );
-    count('gaps', `DELETE FROM coverage_gaps WHERE run_id IN (SELECT id FROM temp.prune_runs)`);
-    count('scopes', `DELETE FROM scan_scopes WHERE run_id IN (SELECT id FROM temp.prune_runs)`);
+    // Then every row of a pruned run in a table that references the runs (evaluations, scope
+    // records, gaps, and any a later migration adds); the inventory's references move below.
+    const byRun = db
+      .prepare(
+        `SELECT m.name AS tbl, f."from" AS col FROM sqlite_master m
+         JOIN pragma_foreign_key_list(m.name) f
+         WHERE m.type = 'table' AND f."table" = 'scan_runs' ORDER BY m.name`,
+      )
+      .all() as { tbl: string; col: string }[];
+    for (const { tbl, col } of byRun)
+      if (!(ENTITY_TABLES as readonly string[]).includes(tbl))
+        count(
+          RUN_TABLE_LABELS[tbl] ?? tbl,
+          `DELETE FROM "${tbl}" WHERE "${col}" IN (SELECT id FROM temp.prune_runs)`,
+        );
     count('history', `DELETE FROM changes WHERE run_id IN (SELECT id FROM temp.prune_runs)`);
 
     // Records removed before every run that stays: no view of a remaining run shows them.
