@@ -330,6 +330,46 @@ export interface CredentialChange {
   credential: StoredCredential;
 }
 
+/** A credential added or removed between two runs, named the way diff shows it. */
+export interface CredentialDiffRow {
+  id: string;
+  provider: ProviderId;
+  scopeId: string;
+  scopeName: string;
+  identityId: string;
+  identityName: string;
+  identityExternalId: string;
+  externalId: string;
+  name: string | null;
+  type: string;
+  status: string;
+  createdAt: string | null;
+  expiresAt: string | null;
+}
+
+/** Fields whose net change `diff` reports (the columns the history triggers record). */
+export type DiffField = 'status' | 'expires_at' | 'owner' | 'privilege' | 'last_used_at';
+
+/**
+ * A subject's net change of one field between two runs (its value before the first change in
+ * the window → after the last), named by provider/scope/identity/credential.
+ */
+export interface FieldChangeRow {
+  field: DiffField;
+  oldValue: string | null;
+  newValue: string | null;
+  subjectId: string;
+  subjectKind: 'credential' | 'identity' | 'grant';
+  provider: ProviderId;
+  scopeId: string;
+  scopeName: string;
+  identityName: string | null;
+  identityExternalId: string | null;
+  credentialExternalId: string | null;
+  /** Grants: what they allow, `permission on resource`. */
+  grant: string | null;
+}
+
 /**
  * The catalog interface. Writes of a scope are transactional (all of it or nothing); the
  * history (first/last seen, removed, field changes) is kept by the backend.
@@ -340,6 +380,44 @@ export interface OpenPlaybookRun {
   kind: string;
   status: string;
   credentialId: string;
+}
+
+/** A scan run as `nhi runs` lists it: how it ended, what it covered, what it found. */
+export interface RunSummary extends ScanRun {
+  providers: string[];
+  nhiVersion: string;
+  scopes: { ok: number; failed: number; interrupted: number };
+  /** Records written by the run's successful scopes. */
+  identities: number;
+  credentials: number;
+  removed: number;
+  gaps: number;
+  /** Reported failing findings of its stored evaluation, by severity; null when not evaluated. */
+  findings: EvaluationCounts['bySeverity'] | null;
+  notEvaluated: number | null;
+}
+
+/**
+ * What `nhi prune` (and scan's retention) removes: runs outside every limit given — not among
+ * the newest `keepRuns` and started before `before` — except the ones views still need.
+ */
+export interface PruneRequest {
+  keepRuns?: number;
+  /** ISO instant. */
+  before?: string;
+  dryRun: boolean;
+}
+
+export interface PruneResult {
+  /** Runs removed (or, on a dry run, that would be). */
+  runs: number[];
+  /** Runs that matched the limits but were kept, and why. */
+  kept: { runId: number; reason: string }[];
+  /** Rows removed per kind (evaluations, findings, scores, gaps, scopes, history, credentials…). */
+  rows: Record<string, number>;
+  /** Catalog size (file + write-ahead log) before and after; after is null on a dry run. */
+  bytesBefore: number;
+  bytesAfter: number | null;
 }
 
 export interface CatalogStore extends PostureStore {
@@ -366,6 +444,12 @@ export interface CatalogStore extends PostureStore {
   hasRuns(kind: { demo: boolean }): Promise<boolean>;
   /** The finished run before `runId` (for diff and --new-only). */
   previousRun(runId: number): Promise<ScanRun | null>;
+  /** Runs newest first, every status, with their counts (`nhi runs`). */
+  runs(q: { limit?: number; demo?: boolean }): Promise<RunSummary[]>;
+  /** The first readable run started at or after `at` (ISO instant), for `diff --since`. */
+  firstRunSince(at: string): Promise<ScanRun | null>;
+  /** Removes old runs' evaluations, gaps and history in one transaction, then shrinks the file. */
+  prune(req: PruneRequest): Promise<PruneResult>;
   scopesOfRun(runId: number): Promise<ScopeRunRecord[]>;
   /** Every scope any run recorded, with its latest name (for `--scope` validation). */
   scopes(): Promise<Scope[]>;
@@ -429,6 +513,14 @@ export interface CatalogStore extends PostureStore {
   ): Pages<StoredCredential>;
   /** Field changes recorded in runs after `fromRun` up to `toRun` (removals excluded). */
   changes(fromRun: number, toRun: number): Pages<ChangeRecord & { subjectId: string }>;
+  /** Credentials first seen (added), or removed, after `fromRun` up to `toRun`, with their identity's name. */
+  credentialDiff(
+    fromRun: number,
+    toRun: number,
+    change: CredentialChange['change'],
+  ): Pages<CredentialDiffRow>;
+  /** Net changes of `field` after `fromRun` up to `toRun`; values that changed back are left out. */
+  fieldChanges(fromRun: number, toRun: number, field: DiffField): Pages<FieldChangeRow>;
 }
 
 /* ----- posture (KPIs over a run's stored evaluation; see src/posture) ----- */

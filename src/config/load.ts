@@ -60,6 +60,8 @@ export interface LoadedConfig {
   policy: Policy;
   playbooks: { deleteAfterDays: number; overlapDays: number };
   owners: OwnersConfig;
+  /** catalog.retention; null: the catalog keeps every scan. */
+  retention: { runs?: number; days?: number } | null;
 }
 
 export interface OwnersConfig {
@@ -84,6 +86,7 @@ export function defaultConfig(): LoadedConfig {
     policy: { rules: {}, exceptions: [] },
     playbooks: { deleteAfterDays: DEFAULT_DELETE_AFTER_DAYS, overlapDays: DEFAULT_OVERLAP_DAYS },
     owners: { map: [], notify: null },
+    retention: null,
   };
 }
 
@@ -160,6 +163,8 @@ function knownKeys(path: Path, ctx: SchemaContext): readonly string[] | null {
     return decl ? Object.keys(decl.schema.shape) : null;
   }
   if (head === 'playbooks' && path.length === 1) return ['deleteAfterDays', 'overlapDays'];
+  if (head === 'catalog' && path.length === 1) return ['retention'];
+  if (head === 'catalog' && path.length === 2) return ['runs', 'days'];
   if (head === 'owners' && path.length === 1) return ['map', 'notify'];
   if (head === 'owners' && path[1] === 'notify' && path.length === 2)
     return ['channel', 'repo', 'webhookEnv', 'noticeDays'];
@@ -340,5 +345,15 @@ export async function parseConfig(
       deleteAfterDays: cfg.playbooks?.deleteAfterDays ?? DEFAULT_DELETE_AFTER_DAYS,
       overlapDays: cfg.playbooks?.overlapDays ?? DEFAULT_OVERLAP_DAYS,
     },
+    retention: retentionOf(cfg.catalog?.retention),
+  };
+}
+
+/** A retention setting that limits something, or null (an empty one keeps everything). */
+function retentionOf(r: { runs?: number; days?: number } | null | undefined) {
+  if (!r || (r.runs === undefined && r.days === undefined)) return null;
+  return {
+    ...(r.runs !== undefined ? { runs: r.runs } : {}),
+    ...(r.days !== undefined ? { days: r.days } : {}),
   };
 }

@@ -292,6 +292,34 @@ export function buildConfigSchema(providerOptions: ProviderOptionDecls) {
         .nullable()
         .optional(),
       owners: ownersSection,
+      catalog: z
+        .object({
+          retention: z
+            .object({
+              runs: z
+                .number()
+                .int()
+                .min(1)
+                .optional()
+                .describe('Keep at least the newest n scans (older ones may be pruned)'),
+              days: z
+                .number()
+                .int()
+                .min(1)
+                .optional()
+                .describe('Keep scans younger than this many days'),
+            })
+            .strict()
+            .nullable()
+            .optional()
+            .describe(
+              'Applied at the end of every scan (like nhi prune): a scan is removed when it is outside every limit given',
+            ),
+        })
+        .strict()
+        .nullable()
+        .optional()
+        .describe('Catalog housekeeping'),
     })
     .strict();
 }

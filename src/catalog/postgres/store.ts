@@ -529,6 +529,21 @@ export class PostgresStore implements CatalogStore {
   expiredMatches(): never {
     throw notYetOnPostgres('policy exceptions');
   }
+  runs(): Promise<never> {
+    return Promise.reject(notYetOnPostgres('nhi runs'));
+  }
+  firstRunSince(): Promise<never> {
+    return Promise.reject(notYetOnPostgres('nhi diff'));
+  }
+  prune(): Promise<never> {
+    return Promise.reject(notYetOnPostgres('nhi prune'));
+  }
+  credentialDiff(): never {
+    throw notYetOnPostgres('nhi diff');
+  }
+  fieldChanges(): never {
+    throw notYetOnPostgres('nhi diff');
+  }
   credentialChanges(): never {
     throw notYetOnPostgres('nhi diff');
   }
