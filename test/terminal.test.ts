@@ -9,7 +9,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { BIN, nhi } from './run-cli.js';
 
 const hasTmux = (() => {
@@ -22,11 +22,24 @@ const hasTmux = (() => {
 })();
 if (!hasTmux) console.warn('tmux is not installed: terminal tests skipped (.ci/run installs it)');
 
+// A tmux server of this test file's own: the shared default server exits when another
+// process kills its last session, which failed a concurrent `new-session` here.
+const SOCKET = `nhi-test-${process.pid}`;
+const tmux = (args: string[], opts: Parameters<typeof execFileSync>[2] = {}) =>
+  execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8', ...opts });
+afterAll(() => {
+  try {
+    tmux(['kill-server']);
+  } catch {
+    // already gone
+  }
+});
+
 const sessions: string[] = [];
 afterEach(() => {
   for (const s of sessions.splice(0)) {
     try {
-      execFileSync('tmux', ['kill-session', '-t', s]);
+      tmux(['kill-session', '-t', s]);
     } catch {
       // already gone
     }
@@ -40,14 +53,14 @@ function start(width: number, args: string[], catalog: string): { name: string; 
   const rc = join(mkdtempSync(join(tmpdir(), 'nhi-tty-')), 'rc');
   // The wrapper survives Ctrl-C (trap) to record the exit code; nhi itself gets the signal.
   const cmd = `trap : INT; unset CI; NHI_CATALOG=${catalog} TERM=xterm-256color ${process.execPath} ${BIN} ${args.join(' ')}; echo $? > ${rc}; sleep 60`;
-  execFileSync('tmux', ['new-session', '-d', '-s', name, '-x', String(width), '-y', '50', cmd], {
+  tmux(['new-session', '-d', '-s', name, '-x', String(width), '-y', '50', cmd], {
     env: { PATH: process.env.PATH, HOME: process.env.HOME ?? '/tmp' },
   });
   return { name, rc };
 }
 
 const screen = (name: string) =>
-  execFileSync('tmux', ['capture-pane', '-p', '-t', name], { encoding: 'utf8' });
+  tmux(['capture-pane', '-p', '-t', name]) as string;
 
 async function exitCode(rc: string, timeoutMs = 30_000): Promise<number> {
   const { readFileSync } = await import('node:fs');
@@ -132,7 +145,7 @@ describe.skipIf(!hasTmux)('in a terminal', () => {
     execFileSync(process.execPath, [BIN, '--version']);
     const limit = Math.max(5000, 6 * (Date.now() - f0));
     const t0 = Date.now();
-    execFileSync('tmux', ['send-keys', '-t', scan.name, 'C-c']);
+    tmux(['send-keys', '-t', scan.name, 'C-c']);
     expect(await exitCode(scan.rc, 2 * limit)).toBe(130);
     expect(Date.now() - t0).toBeLessThan(limit);
     const shown = screen(scan.name);
