@@ -80,6 +80,8 @@ export const TRIM_SUBJECTS: Readonly<Partial<Record<ProviderId, readonly Identit
   aws: ['user', 'role'],
   gcp: ['service-account'],
   azure: ['application', 'service-principal', 'managed-identity'],
+  // Manual steps only (deploy keys, App installations, fine-grained PATs): nhi changes nothing.
+  github: ['repository', 'github-app', 'github-user'],
 };
 
 /** Whether `nhi trim` can act on this identity (the connector's own refusals mirrored). */
