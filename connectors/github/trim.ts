@@ -33,9 +33,23 @@ export function webRoot(ctx: Pick<ConnectorContext, 'options' | 'env'>): string 
   }
 }
 
-/** A shell word: single-quoted unless it is plainly safe. */
+// Controls, DEL, C1, line/paragraph separators and bidi marks: never shown raw.
+const UNSAFE =
+  /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * A shell word: bare when plainly safe, else single-quoted; a name holding control or bidi
+ * characters becomes one ANSI-C quoted word (`$'…\r\n…'`, bash and zsh), so the plan stays
+ * one line per step on a terminal and the command still receives the exact name.
+ */
 export function sh(word: string): string {
-  return /^[A-Za-z0-9_./:@-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+  if (/^[A-Za-z0-9_./:@-]+$/.test(word)) return word;
+  if (!new RegExp(UNSAFE.source).test(word)) return `'${word.replace(/'/g, `'\\''`)}'`;
+  const body = word
+    .replace(/\\/g, '\\\\')
+    .replace(/'/g, "\\'")
+    .replace(UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return `$'${body}'`;
 }
 
 /** A path segment of a settings URL, percent-encoded (a hostile name cannot change the path). */
@@ -82,7 +96,7 @@ function deployKeys(
     const repo = str(c.attributes.repository) ?? '';
     const keyId = String(c.attributes.keyId ?? '');
     const title = c.name ?? `deploy key ${keyId}`;
-    const source = `deploy key "${title}" (${str(c.attributes.handle) ?? keyId})`;
+    const source = `deploy key ${sh(title)} (${str(c.attributes.handle) ?? keyId})`;
     const evidence = lastUse(c, now);
     const own = grants.filter((g) => g.credentialId === c.id);
     const d = daysAgo(c.lastUsedAt, now);
@@ -109,7 +123,12 @@ function deployKeys(
         ),
       );
     out.diff.push(
-      line(source, { permission: 'contents:read', lastUsedAt: null }, 'added', 'read-only replacement'),
+      line(
+        source,
+        { permission: 'contents:read', lastUsedAt: null },
+        'added',
+        'read-only replacement',
+      ),
     );
     const file = `deploy-key-${keyId}`;
     out.steps.push(
@@ -136,7 +155,7 @@ function installations(
     if (c.type !== 'app-installation') continue;
     const slug = str(attrs.appSlug) ?? c.name ?? '';
     const id = String(c.attributes.installationId ?? '');
-    const source = `GitHub App ${slug} installation ${id}`;
+    const source = `GitHub App ${sh(slug)} installation ${id}`;
     const own = grants.filter((g) => g.credentialId === c.id);
     const broad = own.filter((g) => g.privilege === 'write' || g.privilege === 'admin');
     for (const g of own)
@@ -173,7 +192,7 @@ function pats(
     if (c.type !== 'fine-grained-pat' || c.status !== 'active') continue;
     const name = c.name ?? '';
     const tokenId = String(c.attributes.tokenId ?? '');
-    const source = `fine-grained PAT "${name}" (token id ${tokenId})`;
+    const source = `fine-grained PAT ${sh(name)} (token id ${tokenId})`;
     const d = daysAgo(c.lastUsedAt, now);
     const unused = c.lastUsedKnown && (d === null || d > windowDays);
     const evidence = lastUse(c, now);
@@ -211,7 +230,7 @@ function authorizations(
 ): void {
   for (const c of creds) {
     if (!c.externalId.startsWith('credential-authorization:') || c.status !== 'active') continue;
-    const source = `${str(c.attributes.credentialType) ?? c.type} ${str(c.attributes.handle) ?? c.externalId}`;
+    const source = `${str(c.attributes.credentialType) ?? c.type} ${sh(str(c.attributes.handle) ?? c.externalId)}`;
     const d = daysAgo(c.lastUsedAt, now);
     const unused = c.lastUsedKnown && (d === null || d > windowDays);
     const evidence = lastUse(c, now);
@@ -251,14 +270,14 @@ export const trim: TrimActions = {
       usageSource: 'the last use GitHub reports per credential, from the scan',
     };
     const { credentials, grants, windowDays, now } = evidence;
-    if (subject.identityKind === 'repository') deployKeys(web, credentials, grants, windowDays, now, out);
+    if (subject.identityKind === 'repository')
+      deployKeys(web, credentials, grants, windowDays, now, out);
     else if (subject.identityKind === 'github-app')
       installations(web, org, credentials, grants, subject.attributes, out);
     else if (subject.identityKind === 'github-user') {
       pats(web, org, credentials, grants, windowDays, now, out);
       authorizations(web, org, credentials, grants, windowDays, now, out);
-    }
-    else
+    } else
       throw new UserError(
         `github: nhi trims repositories (deploy keys), GitHub Apps (installations) and users (fine-grained PATs), not a ${subject.identityKind}`,
       );

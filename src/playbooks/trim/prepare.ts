@@ -113,7 +113,12 @@ function manualPlan(
     },
     sink: null,
     snapshot: { status: 'active', siblings: [] },
-    lastUse: { known: identity.lastUsedKnown, at: identity.lastUsedAt, service: null, region: null },
+    lastUse: {
+      known: identity.lastUsedKnown,
+      at: identity.lastUsedAt,
+      service: null,
+      region: null,
+    },
     demo,
     notes: manual.steps.length
       ? ['manual: nhi changes nothing; the steps below are for a person to take']

@@ -10,7 +10,8 @@ export function renderTrimPlan(plan: Plan, runId: number | null): string {
     `  ${plan.provider} ${plan.ref.scope.name} (${plan.ref.scope.id}), catalog id ${plan.credentialId}`,
     `  usage: ${t.usageSource}; unused = not used for ${t.windowDays} days`,
   ];
-  if (plan.demo && !t.manual) lines.push('  demo estate: changes are made to the in-process stand-in');
+  if (plan.demo && !t.manual)
+    lines.push('  demo estate: changes are made to the in-process stand-in');
   for (const n of plan.notes) lines.push(`  note: ${n}`);
   lines.push('', 'Effective permissions (- removed, + added, kept unmarked)');
   let source = '';
