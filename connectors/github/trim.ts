@@ -35,6 +35,7 @@ export function webRoot(ctx: Pick<ConnectorContext, 'options' | 'env'>): string 
 
 // Controls, DEL, C1, line/paragraph separators and bidi marks: never shown raw.
 const UNSAFE =
+  // eslint-disable-next-line no-control-regex -- control characters are what it quotes
   /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 /**
