@@ -162,10 +162,11 @@ export async function remediateTrim(
       }
     }
     const planned = results.filter((r) => 'runId' in r).length;
+    const manual = results.filter((r) => 'manual' in r).length;
     if (format === 'json') out(jsonText({ rule: ruleId, playbook: 'trim', results }, 2));
     else
       out(
-        `\n${ruleId}: ${findings.length} finding(s) on ${identities.size} identit${identities.size === 1 ? 'y' : 'ies'}, ${planned} trim plan(s) saved` +
+        `\n${ruleId}: ${findings.length} finding(s) on ${identities.size} identit${identities.size === 1 ? 'y' : 'ies'}, ${planned} trim plan(s) saved${manual ? `, ${manual} manual plan(s) shown (nhi changes nothing)` : ''}` +
           (f.apply ? '' : ' — nothing changed; apply one with nhi playbook resume <run>'),
       );
     return results.some((r) => 'skipped' in r && !r.nothing && r.openRun === undefined) ? 2 : 0;
