@@ -7,6 +7,7 @@
  * Nothing can be created here: GitHub mints these credentials only for their owners.
  * The `github-actions` sink (sink.ts) delivers new secrets into Actions secrets.
  */
+import { trim } from './trim.js';
 import type {
   ActionCapabilities,
   ActionResult,
@@ -175,6 +176,9 @@ function unsupported(what: string, ref: CredentialRef): never {
 }
 
 export const actions: ConnectorActions = {
+  // Manual steps only: see trim.ts for why nhi cannot narrow GitHub access itself.
+  trim,
+
   capabilities(type) {
     return CAPABILITIES[type] ?? NONE;
   },

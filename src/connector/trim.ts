@@ -5,7 +5,15 @@
  * document at a time; the core plans the change (pure), journals it and rolls it back.
  */
 import type { ActionResult, ConnectorContext } from './index.js';
-import type { GrantDocumentKind, IdentityKind, Scope, TrimChange } from '../model/index.js';
+import type {
+  GrantDocumentKind,
+  IdentityKind,
+  PermissionDiffLine,
+  Scope,
+  StoredCredential,
+  StoredGrant,
+  TrimChange,
+} from '../model/index.js';
 
 /** One document granting an identity permissions, exactly as the provider holds it now. */
 export interface GrantDocument {
@@ -120,4 +128,28 @@ export interface TrimActions {
   usageOf?(docs: GrantDocument[], now: Date): TrimUsage;
   /** A provider-side reason this identity must never be trimmed (service-linked role), or null. */
   untouchable?(subject: TrimSubject): string | null;
+  /**
+   * A provider where nhi cannot narrow safely through the API (GitHub: a deploy key's access is
+   * fixed at creation and a new private key cannot be delivered safely) plans manual steps
+   * instead: the plan is shown like any trim plan and `--apply` refuses. The catalog's
+   * credentials and grants are the evidence; `read`/`write`/`restore` are then never called.
+   */
+  manual?(ctx: ConnectorContext, subject: TrimSubject, evidence: ManualTrimEvidence): ManualTrim;
+}
+
+/** What the scan recorded about the identity: its credentials and their grants. */
+export interface ManualTrimEvidence {
+  credentials: readonly StoredCredential[];
+  grants: readonly StoredGrant[];
+  windowDays: number;
+  now: Date;
+}
+
+/** A manual-only trim: the effective permissions before → after and the steps a person takes. */
+export interface ManualTrim {
+  diff: PermissionDiffLine[];
+  /** One entry per change, each naming the exact `gh` command or settings page, and why. */
+  steps: string[];
+  /** Where the usage evidence came from. */
+  usageSource: string;
 }

@@ -183,6 +183,11 @@ export interface TrimDetail {
   usageSource: string;
   changes: TrimChange[];
   diff: PermissionDiffLine[];
+  /**
+   * Set on a manual-only plan (GitHub): the steps a person takes; nhi changes nothing and
+   * `--apply` refuses.
+   */
+  manual?: string[];
 }
 
 /** The owner told before a playbook changes anything, as attributed when the plan was made. */

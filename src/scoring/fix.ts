@@ -80,7 +80,12 @@ export const TRIM_SUBJECTS: Readonly<Partial<Record<ProviderId, readonly Identit
   aws: ['user', 'role'],
   gcp: ['service-account'],
   azure: ['application', 'service-principal', 'managed-identity'],
+  // Manual steps only (deploy keys, App installations, fine-grained PATs): nhi changes nothing.
+  github: ['repository', 'github-app', 'github-user'],
 };
+
+/** Providers whose trim plans are manual steps only: `--apply` refuses, nhi changes nothing. */
+export const MANUAL_TRIM: readonly ProviderId[] = ['github'];
 
 /** Whether `nhi trim` can act on this identity (the connector's own refusals mirrored). */
 export function trimAccepts(identity: StoredIdentity): boolean {
@@ -281,8 +286,11 @@ export function fixText(fix: RuleFix): string {
   const lines: string[] = [];
   const trimmed = (fix.trim ?? []).filter((p) => TRIM_SUBJECTS[p]);
   if (trimmed.length) {
+    const plural = (k: string) =>
+      (k.endsWith('y') ? `${k.slice(0, -1)}ies` : `${k}s`).replace(/^github-/, 'GitHub ');
     const reach = trimmed.map(
-      (p) => `${PROVIDER_WORDS[p]} ${(TRIM_SUBJECTS[p] ?? []).map((k) => `${k}s`).join(' and ')}`,
+      (p) =>
+        `${PROVIDER_WORDS[p]} ${(TRIM_SUBJECTS[p] ?? []).map(plural).join(' and ')}${MANUAL_TRIM.includes(p) ? ' (manual steps: nhi changes nothing)' : ''}`,
     );
     lines.push(
       `Fix with: nhi trim <identity id> (plan, then --apply) for ${reach.join('; ')}, except service-linked roles.`,

@@ -11,6 +11,7 @@ import { loadConfig } from '../../config/index.js';
 import { openRunHint } from '../../playbooks/housekeeping.js';
 import { TRIM_DEFAULTS, TRIM_LIMITS, type TrimSettings } from '../../playbooks/trim/plan.js';
 import { makeTrimPlan } from '../../playbooks/trim/prepare.js';
+import { renderTrimPlan } from '../../playbooks/trim/render.js';
 import { formatOf, globalsOf } from '../globals.js';
 import { jsonText } from '../../report/json.js';
 import { note, out } from '../output.js';
@@ -54,6 +55,7 @@ export function trimSettings(f: TrimFlags): TrimSettings {
 
 type TrimOutcome =
   | { identity: string; runId: number; status: string }
+  | { identity: string; manual: true; plan: Plan }
   | { identity: string; skipped: string; openRun?: number; nothing?: boolean };
 
 /** Plans (and with --apply applies) one identity's trim; a refusal is a skip, not a crash. */
@@ -87,6 +89,15 @@ async function trimOne(
   );
   if ('refused' in result) return { identity: ref, skipped: result.refused };
   const { plan } = result;
+  if (plan.trim?.manual) {
+    // Nothing nhi could run: --apply refuses in one line, and no run is saved to resume.
+    if (f.apply)
+      throw new UserError(
+        `${plan.identityName}: this trim is manual (nhi cannot narrow ${plan.provider} access safely through the API); nothing was changed: run 'nhi trim ${ref}' without --apply and take its manual steps`,
+      );
+    if (format !== 'json') out(renderTrimPlan(plan, null));
+    return { identity: ref, manual: true, plan };
+  }
   if (plan.steps.length === 0) {
     if (format !== 'json') out(`${plan.identityName}: nothing to trim. ${plan.notes.join('; ')}`);
     return { identity: ref, skipped: 'nothing to trim', nothing: true };
@@ -151,10 +162,11 @@ export async function remediateTrim(
       }
     }
     const planned = results.filter((r) => 'runId' in r).length;
+    const manual = results.filter((r) => 'manual' in r).length;
     if (format === 'json') out(jsonText({ rule: ruleId, playbook: 'trim', results }, 2));
     else
       out(
-        `\n${ruleId}: ${findings.length} finding(s) on ${identities.size} identit${identities.size === 1 ? 'y' : 'ies'}, ${planned} trim plan(s) saved` +
+        `\n${ruleId}: ${findings.length} finding(s) on ${identities.size} identit${identities.size === 1 ? 'y' : 'ies'}, ${planned} trim plan(s) saved${manual ? `, ${manual} manual plan(s) shown (nhi changes nothing)` : ''}` +
           (f.apply ? '' : ' — nothing changed; apply one with nhi playbook resume <run>'),
       );
     return results.some((r) => 'skipped' in r && !r.nothing && r.openRun === undefined) ? 2 : 0;

@@ -7,8 +7,12 @@ import type {
   ConnectorActions,
   ConnectorContext,
   GrantDocument,
+  ManualTrim,
+  Plan,
   ProviderId,
+  Scope,
   StoredGrant,
+  StoredIdentity,
 } from '../../connector/index.js';
 import { isApiError, UserError } from '../../connector/index.js';
 import type { Catalog } from '../../catalog/index.js';
@@ -82,6 +86,57 @@ export interface TrimPrepareDeps {
   usage?: UsageEvidence;
 }
 
+/** A manual-only plan: shown like any trim plan, with no step nhi could run. */
+function manualPlan(
+  identity: StoredIdentity,
+  scope: Scope,
+  manual: ManualTrim,
+  settings: TrimSettings,
+  now: Date,
+  demo: boolean,
+): TrimPlanResult {
+  const plan: Plan = {
+    version: 2,
+    kind: 'trim',
+    createdAt: now.toISOString(),
+    provider: identity.provider,
+    credentialId: identity.id,
+    credentialType: null,
+    identityName: identity.name,
+    ref: {
+      scope,
+      identityExternalId: identity.externalId,
+      identityName: identity.name,
+      credentialExternalId: identity.externalId,
+      type: null,
+      attributes: identity.attributes,
+    },
+    sink: null,
+    snapshot: { status: 'active', siblings: [] },
+    lastUse: {
+      known: identity.lastUsedKnown,
+      at: identity.lastUsedAt,
+      service: null,
+      region: null,
+    },
+    demo,
+    notes: manual.steps.length
+      ? ['manual: nhi changes nothing; the steps below are for a person to take']
+      : ['nothing to narrow that the scan can show'],
+    steps: [],
+    trim: {
+      identityId: identity.id,
+      identityKind: identity.kind,
+      windowDays: settings.windowDays,
+      usageSource: manual.usageSource,
+      changes: [],
+      diff: manual.diff,
+      manual: manual.steps,
+    },
+  };
+  return { plan };
+}
+
 export async function makeTrimPlan(deps: TrimPrepareDeps, ref: string): Promise<TrimPlanResult> {
   const found = deps.catalog.resolve(ref);
   if (!found)
@@ -111,6 +166,16 @@ export async function makeTrimPlan(deps: TrimPrepareDeps, ref: string): Promise<
     (exception ? `the policy file excludes it (${exception.reason})` : null);
   const observedAt = deps.catalog.run(identity.lastSeenRun)?.startedAt ?? null;
   const ctx = await deps.contextFor(identity.provider, found.runDemo);
+  if (actions.trim.manual) {
+    if (untouchable) return { refused: `${identity.name} is not trimmed: ${untouchable}` };
+    const manual = actions.trim.manual(ctx, subject, {
+      credentials: found.credentials,
+      grants,
+      windowDays: deps.settings.windowDays,
+      now: deps.now,
+    });
+    return manualPlan(identity, scope, manual, deps.settings, deps.now, found.runDemo);
+  }
   let documents: GrantDocument[] = [];
   try {
     if (!untouchable) documents = await actions.trim.read(ctx, subject);

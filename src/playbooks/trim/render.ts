@@ -10,7 +10,8 @@ export function renderTrimPlan(plan: Plan, runId: number | null): string {
     `  ${plan.provider} ${plan.ref.scope.name} (${plan.ref.scope.id}), catalog id ${plan.credentialId}`,
     `  usage: ${t.usageSource}; unused = not used for ${t.windowDays} days`,
   ];
-  if (plan.demo) lines.push('  demo estate: changes are made to the in-process stand-in');
+  if (plan.demo && !t.manual)
+    lines.push('  demo estate: changes are made to the in-process stand-in');
   for (const n of plan.notes) lines.push(`  note: ${n}`);
   lines.push('', 'Effective permissions (- removed, + added, kept unmarked)');
   let source = '';
@@ -19,6 +20,12 @@ export function renderTrimPlan(plan: Plan, runId: number | null): string {
     lines.push(`   ${MARK[d.change]} ${d.permission.padEnd(28)} ${d.evidence}`);
   }
   if (t.diff.length === 0) lines.push('  (no permissions granted by documents nhi can read)');
+  if (t.manual) {
+    lines.push('', 'Manual steps (manual: nhi changes nothing)');
+    if (t.manual.length === 0) lines.push('  none: nothing to narrow');
+    t.manual.forEach((m, i) => lines.push(`  ${i + 1}. ${m.replace(/\n/g, '\n     ')}`));
+    return lines.join('\n');
+  }
   lines.push('', 'Steps');
   if (plan.steps.length === 0) lines.push('  none: nothing to change');
   for (const s of plan.steps) {
