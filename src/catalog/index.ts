@@ -18,7 +18,7 @@ import type {
 } from '../model/index.js';
 import { openDatabase, SCHEMA_VERSION, type Db } from './open.js';
 import { currentHolder, holderAlive } from './holder.js';
-import { READABLE_RUN_STATUSES } from '../model/index.js';
+import { READABLE, RUN_HEAD } from './run-groups.js';
 import { entityId } from './ids.js';
 import { prepareScopeWriter } from './write-scope.js';
 import {
@@ -68,7 +68,6 @@ function toRun(r: Row): ScanRun {
   };
 }
 
-const READABLE = READABLE_RUN_STATUSES.map((s) => `'${s}'`).join(', ');
 
 export class Catalog {
   readonly db: Db;
@@ -96,11 +95,17 @@ export class Catalog {
 
   /* ----- scan runs ----- */
 
-  beginRun(init: { providers: ProviderId[]; demo: boolean; version: string; now: Date }): number {
+  beginRun(init: {
+    providers: ProviderId[];
+    demo: boolean;
+    version: string;
+    now: Date;
+    group?: string | null;
+  }): number {
     this.abandonDeadRuns(init.now);
     const r = this.db
       .prepare(
-        `INSERT INTO scan_runs (started_at, status, demo, providers, nhi_version, holder) VALUES (?, 'running', ?, ?, ?, ?)`,
+        `INSERT INTO scan_runs (started_at, status, demo, providers, nhi_version, holder, run_group) VALUES (?, 'running', ?, ?, ?, ?, ?)`,
       )
       .run(
         init.now.toISOString(),
@@ -108,6 +113,7 @@ export class Catalog {
         init.providers.join(','),
         init.version,
         currentHolder(),
+        init.group ?? null,
       );
     return Number(r.lastInsertRowid);
   }
@@ -152,8 +158,22 @@ export class Catalog {
   /** The newest finished run that produced data (ok, partial, or interrupted after committing). */
   latestRun(): ScanRun | null {
     const r = this.db
-      .prepare(`SELECT * FROM scan_runs WHERE status IN (${READABLE}) ORDER BY id DESC LIMIT 1`)
+      .prepare(
+        `SELECT * FROM scan_runs r WHERE r.status IN (${READABLE}) AND ${RUN_HEAD} ORDER BY r.id DESC LIMIT 1`,
+      )
       .get() as Row | undefined;
+    return r ? toRun(r) : null;
+  }
+
+  /** The head of the run's group (itself without one), or null while the group still runs. */
+  groupHead(runId: number): ScanRun | null {
+    const r = this.db
+      .prepare(
+        `SELECT * FROM scan_runs r WHERE r.status IN (${READABLE}) AND ${RUN_HEAD}
+           AND (r.id = @run OR r.run_group = (SELECT run_group FROM scan_runs WHERE id = @run))
+         ORDER BY r.id DESC LIMIT 1`,
+      )
+      .get({ run: runId }) as Row | undefined;
     return r ? toRun(r) : null;
   }
 
@@ -161,9 +181,11 @@ export class Catalog {
   previousRun(runId: number): ScanRun | null {
     const r = this.db
       .prepare(
-        `SELECT * FROM scan_runs WHERE status IN (${READABLE}) AND id < ? ORDER BY id DESC LIMIT 1`,
+        `SELECT * FROM scan_runs r WHERE r.status IN (${READABLE}) AND r.id < @run AND ${RUN_HEAD}
+           AND (r.run_group IS NULL OR r.run_group IS NOT (SELECT run_group FROM scan_runs WHERE id = @run))
+         ORDER BY r.id DESC LIMIT 1`,
       )
-      .get(runId) as Row | undefined;
+      .get({ run: runId }) as Row | undefined;
     return r ? toRun(r) : null;
   }
 
@@ -475,15 +497,14 @@ export function openCatalog(path: string, opts: { readonly?: boolean } = {}): Ca
 
 /**
  * Opens the catalog at `location` through its interface: a postgres:// (postgresql://) URL
- * selects the PostgreSQL backend, anything else is an SQLite file path. The PostgreSQL backend
- * records scans; reading views from it is refused with one line until it implements them.
+ * selects the PostgreSQL backend, anything else is an SQLite file path. Both answer every
+ * query of the interface alike.
  */
 export async function openStore(
   location: string,
   opts: { readonly?: boolean } = {},
 ): Promise<CatalogStore> {
   if (isPostgresLocation(location)) {
-    if (opts.readonly) throw notYetOnPostgres('the views (list, show, report, check, diff)');
     const { PostgresStore } = await import('./postgres/store.js');
     return PostgresStore.open(location);
   }

@@ -82,6 +82,10 @@ const scan = program
   .option('--demo', 'scan the built-in demo estate through local stand-ins of every provider')
   .option('--no-score', 'skip scoring after the scan')
   .option('--shard <i/n>', 'scan only shard i of n (stable by scope), for a CI matrix')
+  .option(
+    '--run-group <id>',
+    'the logical scan this run belongs to: views read its shards as one scan (default: NHI_RUN_GROUP, or the GitHub Actions run)',
+  )
   .action(lazy(() => import('./commands/scan.js')));
 
 program

@@ -46,6 +46,8 @@ export async function connect(location: string): Promise<pg.Client> {
       `catalog ${redacted(location)} is not reachable: ${(err as Error).message}`,
     );
   }
+  // Instants without an offset are UTC, as SQLite's date functions read them.
+  await client.query(`SET TIME ZONE 'UTC'`);
   // A broken connection later surfaces on the next query; an unhandled 'error' would crash.
   client.on('error', () => {});
   return client;

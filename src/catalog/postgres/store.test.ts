@@ -2,7 +2,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresUnavailable, startPostgres, type PgServer } from '../../../fixtures/postgres.js';
 import type { Credential, Identity, ScopeInventory } from '../../model/index.js';
-import { CatalogError, openCatalog, openStore, SCHEMA_VERSION } from '../index.js';
+import { MIGRATIONS } from '../migrations/index.js';
+import { openCatalog, openStore, SCHEMA_VERSION } from '../index.js';
 import type { CatalogStore } from '../store.js';
 
 const skip = postgresUnavailable();
@@ -157,15 +158,15 @@ describe.skipIf(skip)('PostgreSQL catalog backend', () => {
     );
     // Both backends carry every schema version: a SQLite migration without its PostgreSQL twin fails here.
     expect(versions.map((v) => v.version)).toEqual(
-      Array.from({ length: SCHEMA_VERSION }, (_, i) => i + 1),
+      MIGRATIONS.map((m) => m.version).sort((a, b) => a - b),
     );
     await query(url, `INSERT INTO nhi_schema VALUES (99, 'future', now())`);
     await expect(openStore(url)).rejects.toThrow(
-      /has schema version 99, newer than this nhi understands \(7\): upgrade nhi/,
+      new RegExp(`has schema version 99, newer than this nhi understands \\(${SCHEMA_VERSION}\\): upgrade nhi`),
     );
   });
 
-  it('refuses a password in the URL, views and playbooks with one line each', async () => {
+  it('refuses a password in the URL, and playbooks, with one line each', async () => {
     const url = await server.database();
     await expect(openStore(url.replace('postgres@', 'postgres:s3cret@'))).rejects.toThrow(
       /password in the catalog URL .* use PGPASSWORD or ~\/.pgpass/,
@@ -173,7 +174,8 @@ describe.skipIf(skip)('PostgreSQL catalog backend', () => {
     await expect(openStore(url.replace('postgres@', 'postgres:s3cret@'))).rejects.not.toThrow(
       /s3cret/,
     );
-    await expect(openStore(url, { readonly: true })).rejects.toThrow(CatalogError);
+    // Views read a PostgreSQL catalog like an SQLite one.
+    await (await openStore(url, { readonly: true })).close();
     expect(() => openCatalog(url)).toThrow(
       /playbooks and the audit log: not yet supported on a PostgreSQL catalog/,
     );
