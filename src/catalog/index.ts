@@ -42,6 +42,7 @@ import type {
 import { SqliteEvaluations, toFinding } from './sqlite/evaluations.js';
 import { SqliteViews, presentAt } from './sqlite/views.js';
 import { SqliteStore } from './sqlite/store.js';
+import type { CheckAccess } from './check.js';
 import { isPostgresLocation, notYetOnPostgres } from './postgres/refuse.js';
 
 export { CatalogError } from './errors.js';
@@ -67,7 +68,6 @@ function toRun(r: Row): ScanRun {
     demo: r.demo === 1,
   };
 }
-
 
 export class Catalog {
   readonly db: Db;
@@ -483,6 +483,27 @@ export class Catalog {
     );
   }
 
+  /** Read access for `nhi catalog check` (check.ts). */
+  checkAccess(): CheckAccess {
+    return {
+      store: this.store(),
+      backend: 'sqlite',
+      all: (sql) => Promise.resolve(this.db.prepare(sql).all() as Row[]),
+      versions: () => Promise.resolve([this.db.pragma('user_version', { simple: true }) as number]),
+      foreignKeyProblems: () => {
+        const broken = this.db.pragma('foreign_key_check') as { table: string; parent: string }[];
+        const byTable = new Map<string, number>();
+        for (const b of broken) {
+          const k = `${b.table} → ${b.parent}`;
+          byTable.set(k, (byTable.get(k) ?? 0) + 1);
+        }
+        return Promise.resolve(
+          [...byTable].map(([k, n]) => `${n} row(s) break the foreign key ${k}`),
+        );
+      },
+    };
+  }
+
   /** The asynchronous, streaming interface over this catalog (same connection). */
   store(): CatalogStore {
     return (this.asStore ??= new SqliteStore(this));
@@ -512,3 +533,12 @@ export async function openStore(
 }
 
 export { isPostgresLocation };
+
+/** Opens a catalog of either backend for `nhi catalog check`; the caller closes `store`. */
+export async function openCheckAccess(location: string): Promise<CheckAccess> {
+  if (isPostgresLocation(location)) {
+    const { PostgresStore } = await import('./postgres/store.js');
+    return (await PostgresStore.open(location)).checkAccess();
+  }
+  return new Catalog(location, { readonly: true }).checkAccess();
+}

@@ -312,7 +312,7 @@ playbook
 
 const catalogCmd = program
   .command('catalog')
-  .description('move a catalog: SQLite to a PostgreSQL team catalog');
+  .description('move a catalog (SQLite to a PostgreSQL team catalog) and check its integrity');
 for (const name of ['copy', 'migrate'])
   catalogCmd
     .command(name)
@@ -323,6 +323,12 @@ for (const name of ['copy', 'migrate'])
       'postgres://user@host:port/db (password from PGPASSWORD or ~/.pgpass)',
     )
     .action(lazy(() => import('./commands/catalog.js').then((m) => ({ run: m.copy }))));
+catalogCmd
+  .command('check')
+  .description(
+    "verify the catalog's integrity: schema version, references, the latest scan's evaluation, the audit chain (exit 1 when one fails)",
+  )
+  .action(lazy(() => import('./commands/catalog.js').then((m) => ({ run: m.check }))));
 
 program
   .command('completion')

@@ -31,6 +31,7 @@ import type {
   ScopeWriteStats,
 } from '../store.js';
 import { connect, redacted } from './connect.js';
+import type { CheckAccess } from '../check.js';
 import { PgDb } from './db.js';
 import { PgEvaluations } from './evaluations.js';
 import { PgPosture } from './posture.js';
@@ -46,10 +47,8 @@ type Row = Record<string, unknown>;
 /** Rows per INSERT statement: one round trip each, well under PostgreSQL's parameter limits. */
 const CHUNK = 1000;
 
-
 /** A scope another scanner is writing right now: the loser records it failed, with this code. */
 export const SCOPE_LOCKED = 'ScopeLocked';
-
 
 const json = (v: unknown): string => JSON.stringify(v ?? {});
 const bool = (b: boolean): number => (b ? 1 : 0);
@@ -484,6 +483,21 @@ export class PostgresStore implements CatalogStore {
     return rows
       .filter((r) => r.i || r.c)
       .map((r) => ({ provider: r.provider, scopeId: r.scope_id, identities: r.i }));
+  }
+
+  /** Read access for `nhi catalog check` (check.ts). */
+  checkAccess(): CheckAccess {
+    return {
+      store: this,
+      backend: 'postgres',
+      all: (sql) => this.db.rows(sql),
+      versions: async () =>
+        (
+          await this.db.rows<{ version: number }>(`SELECT version FROM nhi_schema ORDER BY version`)
+        ).map((r) => Number(r.version)),
+      // The declared foreign keys hold by construction in PostgreSQL; check.ts looks for the rest.
+      foreignKeyProblems: () => Promise.resolve([]),
+    };
   }
 
   /* ----- evaluation and views (evaluations.ts, views.ts, posture.ts) ----- */
