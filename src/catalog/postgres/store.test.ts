@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresUnavailable, startPostgres, type PgServer } from '../../../fixtures/postgres.js';
 import type { Credential, Identity, ScopeInventory } from '../../model/index.js';
 import { MIGRATIONS } from '../migrations/index.js';
+import { evaluateRun } from '../../scan/evaluate.js';
+import { defaultPolicy } from '../../scoring/policy.js';
 import { openCatalog, openStore, SCHEMA_VERSION } from '../index.js';
 import type { CatalogStore } from '../store.js';
 
@@ -181,7 +183,7 @@ describe.skipIf(skip)('PostgreSQL catalog backend', () => {
     );
   });
 
-  it("runs as the README's least-privilege role: DML on the owner's schema, no DDL, no DELETE", async () => {
+  it("runs as the README's least-privilege role: DML on the owner's schema, no DDL, DELETE only on evaluations", async () => {
     const url = await server.database();
     const db = new URL(url).pathname.slice(1);
     await query(url, `CREATE ROLE nhi_owner_${db} LOGIN; CREATE ROLE nhi_scanner_${db} LOGIN;`);
@@ -201,8 +203,20 @@ describe.skipIf(skip)('PostgreSQL catalog backend', () => {
     // Before the owner migrates, the scanner cannot: one line.
     await expect(openStore(scanner)).rejects.toThrow(/cannot be migrated: permission denied/);
     await (await openStore(owner)).close();
+    await query(
+      owner,
+      `GRANT DELETE ON evaluations, evaluation_scopes, evaluation_exceptions,
+         expired_exception_matches, findings, scores TO nhi_scanner_${db}`,
+    );
     const store = await openStore(scanner);
-    await scan(store, inventory(['alice'], [key('AKIA1', 'alice')]));
+    const first = await scan(store, inventory(['alice'], [key('AKIA1', 'alice')]));
+    // Evaluating, and evaluating again under another policy (which replaces the first).
+    const run = (await store.run(first.run))!;
+    await evaluateRun(store, run, { policy: defaultPolicy() });
+    const again = await evaluateRun(store, run, {
+      policy: { ...defaultPolicy(), rules: { 'no-owner': { enabled: false } } },
+    });
+    expect((await store.evaluation(first.run))!.id).toBe(again.id);
     const second = await scan(store, inventory([], []));
     expect(second.stats!.removed).toBe(2);
     await store.close();
