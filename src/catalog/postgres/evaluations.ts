@@ -389,7 +389,9 @@ class PgEvaluationWriter implements EvaluationWriter {
            ON CONFLICT DO NOTHING`,
           [
             this.id,
-            JSON.stringify(part.map((m) => ({ idx: m.exceptionIndex, fingerprint: m.fingerprint }))),
+            JSON.stringify(
+              part.map((m) => ({ idx: m.exceptionIndex, fingerprint: m.fingerprint })),
+            ),
           ],
         );
       }

@@ -83,7 +83,15 @@ export class PgPosture {
        FROM r GROUP BY provider, scope_id, type, status ORDER BY provider, scope_id, type, status`,
         [q.rotatableTypes],
       ),
-      ['count', 'withExpiry', 'aged', 'ageSum', 'rotatable', 'rotationFail', 'rotationNotEvaluated'],
+      [
+        'count',
+        'withExpiry',
+        'aged',
+        'ageSum',
+        'rotatable',
+        'rotationFail',
+        'rotationNotEvaluated',
+      ],
     );
     const identities = num(
       await all<R['identities'][number]>(

@@ -164,7 +164,9 @@ describe.skipIf(skip)('PostgreSQL catalog backend', () => {
     );
     await query(url, `INSERT INTO nhi_schema VALUES (99, 'future', now())`);
     await expect(openStore(url)).rejects.toThrow(
-      new RegExp(`has schema version 99, newer than this nhi understands \\(${SCHEMA_VERSION}\\): upgrade nhi`),
+      new RegExp(
+        `has schema version 99, newer than this nhi understands \\(${SCHEMA_VERSION}\\): upgrade nhi`,
+      ),
     );
   });
 

@@ -54,9 +54,7 @@ function subjectWhere(kind: SubjectKind, q: SubjectQuery, p: Params): string {
     parts.push(`s.evaluation_id = ${p.add(q.evaluationId)} AND s.subject_kind = '${kind}'`);
   if (q.providers) parts.push(`${t}.provider = ANY(${p.add(q.providers)}::text[])`);
   if (q.types)
-    parts.push(
-      `${t}.${kind === 'credential' ? 'type' : 'kind'} = ANY(${p.add(q.types)}::text[])`,
-    );
+    parts.push(`${t}.${kind === 'credential' ? 'type' : 'kind'} = ANY(${p.add(q.types)}::text[])`);
   if (q.statuses && kind === 'credential')
     parts.push(`c.status = ANY(${p.add(q.statuses)}::text[])`);
   if (q.scope !== undefined) {
@@ -99,10 +97,9 @@ export class PgViews {
   async *scopeBatches(runId: number, scope: ScopeKey, size: number): AsyncGenerator<ScopeBatch> {
     const batch = async (c: pg.Client, ids: string[], present: boolean): Promise<ScopeBatch> => {
       const idRows = (
-        await c.query(
-          `SELECT * FROM identities WHERE id = ANY($1::text[]) ORDER BY external_id`,
-          [ids],
-        )
+        await c.query(`SELECT * FROM identities WHERE id = ANY($1::text[]) ORDER BY external_id`, [
+          ids,
+        ])
       ).rows as Row[];
       const identityExternal = new Map(idRows.map((r) => [r.id as string, r.external_id]));
       const credRows = (
@@ -226,7 +223,10 @@ export class PgViews {
     );
   }
 
-  changes(fromRun: number, toRun: number): AsyncGenerator<(ChangeRecord & { subjectId: string })[]> {
+  changes(
+    fromRun: number,
+    toRun: number,
+  ): AsyncGenerator<(ChangeRecord & { subjectId: string })[]> {
     return this.db.pages(
       `SELECT * FROM changes WHERE run_id > $1 AND run_id <= $2 AND field <> 'removed_run' ORDER BY seq`,
       [fromRun, toRun],
@@ -342,9 +342,10 @@ export class PgViews {
         identity,
         scope: await this.scopeOf(identity.provider, identity.scopeId),
         credentials: (
-          await this.db.rows(`${CREDENTIAL_SELECT} WHERE c.identity_id = $1 ORDER BY c.created_at`, [
-            identity.id,
-          ])
+          await this.db.rows(
+            `${CREDENTIAL_SELECT} WHERE c.identity_id = $1 ORDER BY c.created_at`,
+            [identity.id],
+          )
         ).map(toCredential),
         grants: await this.grantsOfIdentity(identity.id),
         runDemo: await this.demoRun(identity.lastSeenRun),
@@ -352,10 +353,10 @@ export class PgViews {
     }
     if (/^[ci]-[0-9a-f]{4,}$/.test(ref)) {
       const table = ref.startsWith('c-') ? 'credentials' : 'identities';
-      const hits = await this.db.rows(
-        `SELECT id FROM ${table} WHERE id > $1 AND id < $2 LIMIT 2`,
-        [ref, `${ref}~`],
-      );
+      const hits = await this.db.rows(`SELECT id FROM ${table} WHERE id > $1 AND id < $2 LIMIT 2`, [
+        ref,
+        `${ref}~`,
+      ]);
       if (hits.length === 1) return this.resolve(String(hits[0]!.id));
     }
     return null;
