@@ -8,12 +8,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  SYNTHETIC_ACCOUNT,
-  SYNTHETIC_CALLER,
-  buildSyntheticAwsEstate,
-} from '../connectors/aws/stand-in/synthetic.js';
-import { orgAccessRole, trustAccount } from '../connectors/aws/stand-in/demo-kit.js';
+import { SYNTHETIC_CALLER } from '../connectors/aws/stand-in/synthetic.js';
+import { organization as organizationOf } from '../fixtures/aws-organization.js';
 import type { AwsEstate } from '../connectors/aws/stand-in/estate.js';
 import { startAwsStandIn, type AwsStandIn } from '../connectors/aws/stand-in/index.js';
 import { postgresUnavailable, startPostgres, type PgServer } from '../fixtures/postgres.js';
@@ -26,26 +22,8 @@ if (skip) console.warn(skip);
 
 const now = new Date('2026-11-01T00:00:00Z');
 const ACCOUNTS = 64;
+const organization = (users: (i: number) => number) => organizationOf(ACCOUNTS, users, now);
 const SHARDS = 8;
-
-/** 64 accounts of synthetic users; the first is the management account the scanner is in. */
-function organization(users: (i: number) => number): AwsEstate {
-  const accounts = Array.from({ length: ACCOUNTS }, (_, i) => {
-    const id = i === 0 ? SYNTHETIC_ACCOUNT : String(100000000000 + i);
-    const [account] = buildSyntheticAwsEstate({ users: users(i), now, seed: i + 1 }).accounts;
-    // Account-specific ARNs and key ids (AKIASYN + 13 -> AKIA + 3 + 13 characters).
-    const json = JSON.stringify(account)
-      .replaceAll(SYNTHETIC_ACCOUNT, id)
-      .replaceAll('AKIASYN', `AKIA${i.toString(36).toUpperCase().padStart(3, '0')}`);
-    const a = JSON.parse(json) as AwsEstate['accounts'][number];
-    a.name = `acct-${i}`;
-    // Member accounts let the management account in, as Organizations sets them up.
-    if (i > 0)
-      a.roles.push({ ...orgAccessRole(now), trustPolicy: trustAccount(SYNTHETIC_ACCOUNT) });
-    return a;
-  });
-  return { managementAccountId: SYNTHETIC_ACCOUNT, accounts, callers: [SYNTHETIC_CALLER] };
-}
 
 const keysOf = (e: AwsEstate) =>
   e.accounts.flatMap((a) => a.users.flatMap((u) => (u.accessKeys ?? []).map((k) => k.id)));
