@@ -87,9 +87,12 @@ export default async function shards() {
     const sqliteSingle = await timed(async () => [await run(scan, env(single), cwd)]);
     const c = new pg.Client({ connectionString: url });
     await c.connect();
-    const stored = !pgSharded ? null : Number(
-      (await c.query(`SELECT count(*) AS n FROM credentials WHERE type = 'access-key'`)).rows[0].n,
-    );
+    const stored = !pgSharded
+      ? null
+      : Number(
+          (await c.query(`SELECT count(*) AS n FROM credentials WHERE type = 'access-key'`)).rows[0]
+            .n,
+        );
     await c.end();
     return {
       accounts: 64,
