@@ -28,6 +28,7 @@ import {
   toGap,
   toGrant,
   toIdentity,
+  toRun,
 } from './rows.js';
 import type {
   Candidate,
@@ -58,16 +59,6 @@ export interface Snapshot {
 }
 
 type Row = Record<string, unknown>;
-
-function toRun(r: Row): ScanRun {
-  return {
-    id: Number(r.id),
-    startedAt: String(r.started_at),
-    finishedAt: r.finished_at === null ? null : String(r.finished_at),
-    status: r.status as ScanRun['status'],
-    demo: r.demo === 1,
-  };
-}
 
 export class Catalog {
   readonly db: Db;
