@@ -58,7 +58,9 @@ describe.each(backends)('nhi catalog check ($name)', (backend) => {
       expect(by.schema!.ok).toBe(true);
       expect(by.references).toMatchObject({
         ok: false,
-        detail: expect.stringMatching(/1 scores row\(s\) name a evaluations evaluation_id/),
+        detail: expect.stringMatching(
+          /1 scores row\(s\) whose evaluation_id names no evaluations row/,
+        ),
       });
       expect(by.evaluation).toMatchObject({
         ok: false,
