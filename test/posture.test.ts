@@ -9,7 +9,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { openStore, type CatalogStore } from '../src/catalog/index.js';
+import { openCatalog, openStore, type CatalogStore } from '../src/catalog/index.js';
 import { backends } from '../fixtures/backends.js';
 import type { Credential, Grant, Identity, ScopeInventory } from '../src/model/index.js';
 import { postureReport, type EvaluatedRun } from '../src/posture/compute.js';

@@ -41,9 +41,11 @@ type Row = Record<string, unknown>;
 
 const CHUNK = 1000;
 
+const CANONICAL =
+  'f.rank DESC, f.provider, f.scope_id, f.identity_external_id, f.credential_external_id NULLS FIRST, f.rule_id, f.fingerprint';
 export const PG_ORDER_BY: Record<NonNullable<FindingQuery['order']>, string> = {
-  canonical:
-    'f.rank DESC, f.provider, f.scope_id, f.identity_external_id, f.credential_external_id NULLS FIRST, f.rule_id, f.fingerprint',
+  canonical: CANONICAL,
+  points: `f.points DESC, ${CANONICAL}`,
   sarif: 'f.rule_id, f.logical_name, f.fingerprint',
   fingerprint: 'f.fingerprint',
 };

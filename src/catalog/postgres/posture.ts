@@ -20,18 +20,21 @@ const valueAt = (table: string, column: string) =>
 
 const AGE = `nhi_julianday($3) - nhi_julianday(c.created_at)`;
 
-const AGES_AT = `
+/** The AI-reaching subset (`PostureQuery.ai`), as sqlite/posture.ts filters it. */
+const aiOnly = (ai: boolean | undefined, column: string) => (ai ? `AND ${column} = 1` : '');
+
+const agesAt = (ai?: boolean) => `
 SELECT c.provider, c.scope_id, ${AGE} AS age
 FROM scores s JOIN credentials c ON c.id = s.subject_id
-WHERE s.evaluation_id = $1 AND s.subject_kind = 'credential'`;
+WHERE s.evaluation_id = $1 AND s.subject_kind = 'credential' ${aiOnly(ai, 's.ai')}`;
 
-const CREDENTIALS_AT = `
+const credentialsAt = (ai?: boolean) => `
 SELECT c.id, c.provider, c.scope_id, c.type, c.created_at,
   ${valueAt('c', 'status')} AS status,
   ${valueAt('c', 'expires_at')} AS expires_at,
   ${AGE} AS age
 FROM scores s JOIN credentials c ON c.id = s.subject_id
-WHERE s.evaluation_id = $1 AND s.subject_kind = 'credential'`;
+WHERE s.evaluation_id = $1 AND s.subject_kind = 'credential' ${aiOnly(ai, 's.ai')}`;
 
 /** Every query takes the same parameters: $1 evaluation, $2 run, $3 asOf, $4 later changes, … */
 export class PgPosture {
@@ -67,7 +70,7 @@ export class PgPosture {
       });
     const credentials = num(
       await all<R['credentials'][number]>(
-        `, cs AS (${CREDENTIALS_AT}),
+        `, cs AS (${credentialsAt(q.ai)}),
        r AS (SELECT cs.*,
          (cs.status = 'active' AND cs.type = ANY($5::text[])) AS rotatable,
          (SELECT f.outcome FROM findings f WHERE f.evaluation_id = $1 AND f.subject_id = cs.id
@@ -99,7 +102,7 @@ export class PgPosture {
          count(*) FILTER (WHERE coalesce(${valueAt('i', 'owner')}, '') <> '') AS "withOwner",
          count(*) FILTER (WHERE EXISTS (SELECT 1 FROM grants g WHERE g.identity_id = i.id AND ${presentAt('g', '$2')})) AS "withGrants"
        FROM scores s JOIN identities i ON i.id = s.subject_id
-       WHERE s.evaluation_id = $1 AND s.subject_kind = 'identity'
+       WHERE s.evaluation_id = $1 AND s.subject_kind = 'identity' ${aiOnly(q.ai, 's.ai')}
        GROUP BY i.provider, i.scope_id ORDER BY i.provider, i.scope_id`,
       ),
       ['count', 'withOwner', 'withGrants'],
@@ -111,7 +114,7 @@ export class PgPosture {
          count(*) AS count, count(DISTINCT identity_external_id) AS identities,
          coalesce(sum(CASE WHEN rule_id = 'unused-grant' AND outcome = 'fail'
            THEN (evidence_json::jsonb ->> 'unusedCount')::float8 END), 0) AS "unusedGrants"
-       FROM findings WHERE evaluation_id = $1
+       FROM findings WHERE evaluation_id = $1 ${aiOnly(q.ai, 'ai')}
        GROUP BY provider, scope_id, rule_id, outcome, severity, suppressed_by IS NOT NULL
        ORDER BY provider, scope_id, rule_id, outcome, severity, suppressed`,
       ),
@@ -121,7 +124,7 @@ export class PgPosture {
       await all<R['privileged'][number]>(
         `SELECT provider, scope_id AS "scopeId", count(DISTINCT identity_external_id) AS identities
        FROM findings
-       WHERE evaluation_id = $1 AND outcome = 'fail' AND rule_id = ANY($5::text[])
+       WHERE evaluation_id = $1 AND outcome = 'fail' AND rule_id = ANY($5::text[]) ${aiOnly(q.ai, 'ai')}
        GROUP BY provider, scope_id ORDER BY provider, scope_id`,
         [q.privilegeRules],
       ),
@@ -130,7 +133,7 @@ export class PgPosture {
     const notEvaluatedSubjects = num(
       await all<R['notEvaluatedSubjects'][number]>(
         `SELECT provider, scope_id AS "scopeId", count(DISTINCT subject_id) AS subjects FROM findings
-       WHERE evaluation_id = $1 AND outcome = 'not-evaluated'
+       WHERE evaluation_id = $1 AND outcome = 'not-evaluated' ${aiOnly(q.ai, 'ai')}
        GROUP BY provider, scope_id ORDER BY provider, scope_id`,
       ),
       ['subjects'],
@@ -149,11 +152,18 @@ export class PgPosture {
               `SELECT provider, scope_id AS "scopeId",
                count(*) FILTER (WHERE first_seen_run > $5 AND first_seen_run <= $2) AS added,
                count(*) FILTER (WHERE removed_run > $5 AND removed_run <= $2) AS removed
-             FROM credentials
-             WHERE (first_seen_run > $5 AND first_seen_run <= $2)
-                OR (removed_run > $5 AND removed_run <= $2)
+             FROM credentials c
+             WHERE ((first_seen_run > $5 AND first_seen_run <= $2)
+                OR (removed_run > $5 AND removed_run <= $2)) ${
+                  // AI: added ones reach AI now, removed ones did at the previous run.
+                  q.ai
+                    ? `AND EXISTS (SELECT 1 FROM scores s WHERE s.subject_id = c.id AND s.ai = 1
+                         AND s.evaluation_id = CASE WHEN c.removed_run > $5 AND c.removed_run <= $2
+                           THEN $6::bigint ELSE $1 END)`
+                    : ''
+                }
              GROUP BY provider, scope_id ORDER BY provider, scope_id`,
-              [q.previousRunId],
+              q.ai ? [q.previousRunId, q.previousEvaluationId] : [q.previousRunId],
             ),
             ['added', 'removed'],
           );
@@ -168,7 +178,7 @@ export class PgPosture {
                  WHERE e.status = 'complete' AND e.run_id <= $2 AND EXISTS (
                    SELECT 1 FROM findings f2 WHERE f2.evaluation_id = e.id AND f2.fingerprint = f.fingerprint)))) AS days
              FROM findings f
-             WHERE f.evaluation_id = $5 AND f.outcome = 'fail' AND f.suppressed_by IS NULL
+             WHERE f.evaluation_id = $5 AND f.outcome = 'fail' AND f.suppressed_by IS NULL ${aiOnly(q.ai, 'f.ai')}
                AND NOT EXISTS (SELECT 1 FROM findings g WHERE g.evaluation_id = $1
                  AND g.fingerprint = f.fingerprint AND g.outcome = 'fail' AND g.suppressed_by IS NULL)
              GROUP BY f.provider, f.scope_id ORDER BY f.provider, f.scope_id`,
@@ -178,7 +188,7 @@ export class PgPosture {
           );
     const p90 = num(
       await all<R['p90'][number]>(
-        `, a AS MATERIALIZED (SELECT provider, scope_id, age FROM (${AGES_AT}) x WHERE age IS NOT NULL),
+        `, a AS MATERIALIZED (SELECT provider, scope_id, age FROM (${agesAt(q.ai)}) x WHERE age IS NOT NULL),
        ranked AS (SELECT provider, scope_id, age,
          row_number() OVER (PARTITION BY provider, scope_id ORDER BY age) AS rs,
          count(*) OVER (PARTITION BY provider, scope_id) AS ns,
@@ -198,7 +208,7 @@ export class PgPosture {
     const ageDistribution = num(
       await all<R['ageDistribution'][number]>(
         `SELECT provider, bucket, count(*) AS count FROM (
-         SELECT provider, CASE WHEN age IS NULL THEN -1 ${buckets} END AS bucket FROM (${AGES_AT}) x) b
+         SELECT provider, CASE WHEN age IS NULL THEN -1 ${buckets} END AS bucket FROM (${agesAt(q.ai)}) x) b
        GROUP BY provider, bucket ORDER BY provider, bucket`,
       ),
       ['bucket', 'count'],
