@@ -22,6 +22,7 @@ import {
   PER_IDENTITY_LIMIT,
   PLAYBOOK_IDS,
   PLAYBOOK_SUBJECTS,
+  TRIM_SUBJECTS,
   manualFixOf,
   resolveFix,
 } from '../src/scoring/fix.js';
@@ -89,11 +90,51 @@ describe('the rule registry has no dangling fix', () => {
     }
   });
 
-  it('no rule promises a command that does not exist (trim, trim-permissions)', () => {
+  it('no rule promises a command that does not exist; only unused-grant names nhi trim', () => {
     for (const rule of RULES) {
       const text = JSON.stringify({ ...rule, options: undefined, providerDefaults: undefined });
-      expect(text, rule.id).not.toMatch(/nhi trim|trim-permissions/);
+      expect(text, rule.id).not.toMatch(/trim-permissions/);
+      expect(rule.fix.trim !== undefined, rule.id).toBe(rule.id === 'unused-grant');
     }
+  });
+
+  it('trim reaches exactly the providers whose connector can trim', async () => {
+    for (const provider of PROVIDERS) {
+      const actions = await loadActions(provider);
+      expect(TRIM_SUBJECTS[provider] !== undefined, provider).toBe(actions.trim !== undefined);
+    }
+  });
+
+  it('an unused-grant finding names `nhi trim <identity>` where trim acts on the identity, else manual steps', () => {
+    const rule = RULES.find((r) => r.id === 'unused-grant')!;
+    const role = identity({ provider: 'aws', kind: 'role', id: 'i-role' });
+    const key = credential(identity({ provider: 'aws', kind: 'user', id: 'i-user' }), {
+      id: 'c-key',
+    });
+    expect(resolveFix(rule.id, rule.fix, role, undefined)).toEqual({
+      playbook: 'trim',
+      command: 'nhi trim i-role',
+    });
+    // On a credential's grants the trim still acts on the identity.
+    expect(
+      resolveFix(rule.id, rule.fix, identity({ provider: 'aws', kind: 'user', id: 'i-user' }), key),
+    ).toEqual({ playbook: 'trim', command: 'nhi trim i-user' });
+    const linked = identity({
+      provider: 'aws',
+      kind: 'role',
+      id: 'i-linked',
+      attributes: { path: '/aws-service-role/x.amazonaws.com/' },
+    });
+    expect(resolveFix(rule.id, rule.fix, linked, undefined)).toEqual({
+      manual: 'rule:unused-grant:aws',
+    });
+    const root = identity({ provider: 'aws', kind: 'root', id: 'i-root' });
+    expect('manual' in resolveFix(rule.id, rule.fix, root, undefined)).toBe(true);
+    // The same privilege rule on other findings never names trim.
+    const admin = RULES.find((r) => r.id === 'admin-grant')!;
+    expect(resolveFix(admin.id, admin.fix, role, undefined)).toEqual({
+      manual: 'rule:admin-grant:aws',
+    });
   });
 
   it('for every provider, credential type and identity kind, the resolved fix is one the connector accepts, or manual steps', async () => {
@@ -125,6 +166,12 @@ describe('the rule registry has no dangling fix', () => {
                 continue;
               }
               playbooks += 1;
+              if (fix.playbook === 'trim') {
+                expect(actions.trim, `${rule.id} ${provider}`).toBeDefined();
+                expect(TRIM_SUBJECTS[provider], `${rule.id} ${provider}`).toContain(kind);
+                expect(fix.command).toBe('nhi trim i-x');
+                continue;
+              }
               const caps = actions.capabilities(type);
               expect(kind, `${rule.id}: playbooks refuse root credentials`).not.toBe('root');
               expect(caps.delete || caps.deactivate, `${rule.id} ${provider} ${type}`).toBe(true);
@@ -263,6 +310,12 @@ describe('the demo estate', () => {
       const fix = f.fix!;
       if ('manual' in fix) {
         expect(fixSteps(f)?.steps.length, `${f.ruleId} ${fix.manual}`).toBeGreaterThan(0);
+        continue;
+      }
+      if (fix.playbook === 'trim') {
+        // Trim acts on the identity, whichever subject the unused grant was recorded on.
+        expect(f.ruleId).toBe('unused-grant');
+        expect(fix.command).toMatch(/^nhi trim i-/);
         continue;
       }
       expect(fix.command).toContain(f.subjectId);

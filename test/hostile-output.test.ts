@@ -191,10 +191,31 @@ describe('hostile provider data in every output format', () => {
     const [diff, diffJson] = await Promise.all([run(['diff']), run(['diff', '--format', 'json'])]);
     expect(diff.code, diff.stderr).toBe(0);
     expectTerminalSafe('diff', diff.stdout + diff.stderr);
-    expect(diff.stdout).toMatch(/added .*AKIAHOSTILE0015BXXXX/);
-    expect(diff.stdout).toMatch(/removed .*AKIAHOSTILE0017AXXXX/);
+    expect(diff.stdout).toMatch(/New credentials \(\d+\)[^]*AKIAHOSTILE0015BXXXX/);
+    expect(diff.stdout).toMatch(/Removed credentials \(\d+\)[^]*AKIAHOSTILE0017AXXXX/);
     mark('diff', humanVerdict(diff.stdout));
     mark('diff json', expectExactJson('diff json', diffJson, false));
+    const diffMd = await run(['diff', '--format', 'markdown']);
+    expect(diffMd.code, diffMd.stderr).toBe(0);
+    expect(TERMINAL_UNSAFE.test(diffMd.stdout), 'raw control character in markdown').toBe(false);
+    const html = new MarkdownIt({ html: true, linkify: true }).render(diffMd.stdout);
+    expect(html).not.toMatch(/<(img|a|script|em|strong|del|h[3-6])\b/);
+    expect(html.match(/<h2>[^<]*<\/h2>/g)).toEqual(
+      [
+        'New credentials',
+        'Removed credentials',
+        'New findings',
+        'Resolved findings',
+        'Status changes',
+        'Expiry changes',
+        'Owner changes',
+        'Privilege changes',
+      ].map((t) => `<h2>${t}</h2>`),
+    );
+    // Every row keeps its 5 cells: no pipe in a name split one.
+    const rows = html.split('<tr>').slice(1);
+    expect(rows.length).toBeGreaterThan(5);
+    for (const row of rows) expect(row.match(/<t[dh][ >]/g), row).toHaveLength(5);
   });
 
   it('doctor and a planned playbook print provider strings through the same guard', async () => {

@@ -1,6 +1,7 @@
 /**
  * nhi in a real terminal (tmux, at 80 and 160 columns): progress shown while scanning and
- * cleared after, tables that fit the width, and Ctrl-C stopping a scan at once with exit 130.
+ * cleared after, tables that fit the width, the end-of-scan screen's worst findings (the
+ * first of `nhi report`'s), and Ctrl-C stopping a scan at once with exit 130.
  * CI installs tmux (.ci/run); without it these tests are skipped and say why.
  */
 import { execFileSync } from 'node:child_process';
@@ -9,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BIN } from './run-cli.js';
+import { BIN, nhi } from './run-cli.js';
 
 const hasTmux = (() => {
   try {
@@ -80,6 +81,34 @@ describe.skipIf(!hasTmux)('in a terminal', () => {
       expect(after).toMatch(/Scan #1 of the demo estate: ok/);
       expect(after, 'progress bars are cleared').not.toMatch(/\] \d+\/\d+/);
       for (const l of after.split('\n')) expect(l.length).toBeLessThanOrEqual(width);
+      // The end-of-scan screen: the 5 worst findings, each with its fix on one line of its own
+      // (cut to the width, never wrapped), then where the rest are.
+      expect(after).toMatch(/Findings: \d+ critical, .*The worst 5:/);
+      const worst = after
+        .split('\n')
+        .filter((l) => /^ ?\d\. (critical|high) +[a-z-]+ {2}\w+\//.test(l));
+      expect(worst).toHaveLength(5);
+      expect(after.match(/^ {4}fix: \S/gm)).toHaveLength(5);
+      expect(after).toMatch(/\nnhi report for all \d+ findings\s*$/);
+      // One verdict: they are report's first five failing findings, cut to the width.
+      const report = await nhi([
+        'report',
+        '--catalog',
+        catalog,
+        '--jq',
+        '[.findings[] | select(.outcome == "fail")][:5][] | "\\(.severity)|\\(.ruleId)|\\(.provider)/\\(.scopeName) · \\(.identityName)\\(if .credentialExternalId then " · " + .credentialExternalId else "" end)"',
+      ]);
+      const expected = report.stdout
+        .trim()
+        .split('\n')
+        .map((l, i) => {
+          const [severity, rule, subject] = l.split('|');
+          return `${String(i + 1).padStart(2)}. ${severity!.padEnd(8)} ${rule}  ${subject}`;
+        });
+      expect(expected).toHaveLength(5);
+      worst.forEach((l, i) =>
+        expect(expected[i]!.startsWith(l.trimEnd().replace(/…$/, ''))).toBe(true),
+      );
 
       const list = start(width, ['list', '--limit', '10'], catalog);
       expect(await exitCode(list.rc)).toBe(0);

@@ -8,7 +8,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   PutRolePolicyCommand,
+  CreatePolicyCommand,
   CreatePolicyVersionCommand,
+  GetPolicyCommand,
+  ListAttachedRolePoliciesCommand,
   type IAMClient,
 } from '@aws-sdk/client-iam';
 import { applyRun, rollbackRun } from '../src/playbooks/engine.js';
@@ -247,5 +250,66 @@ describe.skipIf(motoMissing)('nhi trim on moto (usage seeded)', () => {
     expect(renderTrimPlan(r.plan, null)).toMatch(
       /kms:Decrypt\s+changed 5 days ago: younger than the 90-day window/,
     );
+  });
+});
+
+describe.skipIf(motoMissing)('nhi trim on moto: a partly used AWS-managed policy', () => {
+  const role = identity('role', 'app');
+  const copy = `arn:aws:iam::${ACCOUNT}:policy/nhi-trim/nhi-role-app-AmazonS3FullAccess`;
+  const attachedArns = async () =>
+    (await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: 'app' })))
+      .AttachedPolicies!.map((a) => a.PolicyArn)
+      .sort();
+  const copyExists = () =>
+    iam.send(new GetPolicyCommand({ PolicyArn: copy })).then(
+      () => true,
+      () => false,
+    );
+
+  beforeEach(async () => {
+    await W.seed(url, iam, true, true);
+  });
+
+  it('plans a customer-managed copy of the used part; apply swaps it in, rollback swaps back and deletes the copy', async () => {
+    const before = await read(role);
+    const p = await plan(role);
+    const change = p.trim!.changes.find((c) => c.address === `attachment:${W.PARTLY_USED}`)!;
+    expect(JSON.parse(change.after!).Statement).toEqual([allow('s3:*')]);
+    const step = p.steps.find((s) => s.targetExternalId === change.address)!;
+    expect(step.summary).toMatch(/replace AmazonS3FullAccess by a policy of your own/);
+    expect(step.reversible).toBe(true);
+    expect(renderTrimPlan(p, null)).toMatch(/- s3-object-lambda:\*\s+never used/);
+
+    const { store, deps } = engine();
+    const runId = store.createRun(p, new Date().toISOString());
+    expect((await applyRun(deps, runId)).status).toBe('done');
+    expect(await attachedArns()).toContain(copy);
+    expect(await attachedArns()).not.toContain(W.PARTLY_USED);
+    const swapped = (await read(role)).find((d) => d.address === change.address)!;
+    expect(swapped.document).toBe(change.after); // the copy reads as the narrowed attachment
+    const pol = await iam.send(new GetPolicyCommand({ PolicyArn: copy }));
+    expect(pol.Policy!.Path).toBe('/nhi-trim/');
+
+    expect((await rollbackRun(deps, runId)).status).toBe('rolled-back');
+    expect(await attachedArns()).toContain(W.PARTLY_USED);
+    expect(await copyExists()).toBe(false);
+    expect((await read(role)).map((d) => [d.address, d.document, d.version])).toEqual(
+      before.map((d) => [d.address, d.document, d.version]),
+    );
+  });
+
+  it('refuses to overwrite a policy of the copy name that nhi did not make; the managed policy stays', async () => {
+    await iam.send(
+      new CreatePolicyCommand({
+        PolicyName: 'nhi-role-app-AmazonS3FullAccess',
+        Path: '/nhi-trim/',
+        PolicyDocument: doc(allow('s3:*')),
+      }),
+    );
+    const { store, deps } = engine();
+    const runId = store.createRun(await plan(role), new Date().toISOString());
+    await expect(applyRun(deps, runId)).rejects.toThrow(/not the copy this run would make/);
+    expect(await attachedArns()).toContain(W.PARTLY_USED);
+    expect(await attachedArns()).not.toContain(copy);
   });
 });

@@ -91,6 +91,7 @@ export const usage: UsageEvidence = {
     ['sns', ago(10)],
     ['kms', null],
     ['iam', null],
+    ['s3-object-lambda', null],
   ]),
   observedAt: ago(0),
   source: 'seeded usage (moto has no Access Advisor)',
@@ -130,7 +131,11 @@ export const subjectOf = (i: StoredIdentity): TrimSubject => ({
   attributes: i.attributes,
 });
 
-export async function seed(url: string, iam: IAMClient, managed = true): Promise<void> {
+/** AWS-managed, partly used by the role (s3 yes, s3-object-lambda never): replaced by a copy. */
+export const PARTLY_USED = 'arn:aws:iam::aws:policy/AmazonS3FullAccess';
+
+/** A fresh moto with the role `app` (trusted by EC2) and nothing else. */
+async function resetWithRole(url: string, iam: IAMClient): Promise<void> {
   await fetch(`${url}/moto-api/reset`, { method: 'POST' });
   const trust = doc({
     Effect: 'Allow',
@@ -138,6 +143,15 @@ export async function seed(url: string, iam: IAMClient, managed = true): Promise
     Action: 'sts:AssumeRole',
   });
   await iam.send(new CreateRoleCommand({ RoleName: 'app', AssumeRolePolicyDocument: trust }));
+}
+
+export async function seed(
+  url: string,
+  iam: IAMClient,
+  managed = true,
+  partlyUsed = false,
+): Promise<void> {
+  await resetWithRole(url, iam);
   await iam.send(
     new PutRolePolicyCommand({
       RoleName: 'app',
@@ -152,6 +166,8 @@ export async function seed(url: string, iam: IAMClient, managed = true): Promise
         PolicyArn: 'arn:aws:iam::aws:policy/AmazonSQSFullAccess',
       }),
     );
+  if (partlyUsed)
+    await iam.send(new AttachRolePolicyCommand({ RoleName: 'app', PolicyArn: PARTLY_USED }));
   await iam.send(new CreatePolicyCommand({ PolicyName: 'app-notify', PolicyDocument: CM }));
   await iam.send(
     new AttachRolePolicyCommand({
@@ -167,6 +183,12 @@ export async function seed(url: string, iam: IAMClient, managed = true): Promise
       PolicyDocument: USER_INLINE,
     }),
   );
+}
+
+/** A role holding only a partly used AWS-managed policy: the replacement path alone. */
+export async function seedReplacement(url: string, iam: IAMClient): Promise<void> {
+  await resetWithRole(url, iam);
+  await iam.send(new AttachRolePolicyCommand({ RoleName: 'app', PolicyArn: PARTLY_USED }));
 }
 
 export async function read(url: string, i: StoredIdentity): Promise<GrantDocument[]> {

@@ -34,6 +34,7 @@ import {
   mapPasswordCredential,
   type SecretOwnerRef,
 } from './map/credentials.js';
+import { trim } from './trim.js';
 
 const NONE = NO_CAPABILITIES;
 
@@ -111,6 +112,9 @@ function notSupported(what: string): never {
 }
 
 export const actions: ConnectorActions = {
+  /** Unused RBAC and app role assignments of service principals (trim.ts). */
+  trim,
+
   capabilities(type: CredentialType): ActionCapabilities {
     if (type === 'client-secret') {
       return {

@@ -214,7 +214,7 @@ class JsonApi {
   }
 
   async request(
-    method: 'GET' | 'POST',
+    method: 'GET' | 'POST' | 'DELETE',
     pathOrUrl: string,
     body?: unknown,
   ): Promise<{ status: number; json: unknown; requestId: string | null }> {
@@ -332,6 +332,42 @@ export class AzureClient {
 
   graphPost(path: string, body: unknown) {
     return this.graph.request('POST', `/v1.0${path}`, body);
+  }
+
+  graphDelete(path: string) {
+    return this.graph.request('DELETE', `/v1.0${path}`);
+  }
+
+  /** Creates an RBAC role assignment (a new GUID); returns its full id. */
+  async createRoleAssignment(
+    scope: string,
+    name: string,
+    roleDefinitionId: string,
+    principalId: string,
+  ): Promise<string> {
+    const sub = /^\/subscriptions\/([^/]+)/i.exec(scope)?.[1] ?? '';
+    const operation = `PUT ${this.settings.armEndpoint}${scope}/providers/Microsoft.Authorization/roleAssignments`;
+    try {
+      const a = await this.authorization(sub).roleAssignments.create(
+        scope,
+        name,
+        { roleDefinitionId, principalId, principalType: 'ServicePrincipal' },
+        { abortSignal: this.signal },
+      );
+      return a.id ?? `${scope}/providers/Microsoft.Authorization/roleAssignments/${name}`;
+    } catch (err) {
+      throw this.failure(err, operation);
+    }
+  }
+
+  /** Deletes an RBAC role assignment by its full id; an absent one is no error. */
+  async deleteRoleAssignment(id: string): Promise<void> {
+    const sub = /^\/subscriptions\/([^/]+)/i.exec(id)?.[1] ?? '';
+    try {
+      await this.authorization(sub).roleAssignments.deleteById(id, { abortSignal: this.signal });
+    } catch (err) {
+      throw this.failure(err, `DELETE ${this.settings.armEndpoint}${id}`);
+    }
   }
 
   listSubscriptions(): Promise<unknown[]> {

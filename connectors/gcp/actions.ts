@@ -19,6 +19,7 @@ import { keyResourceName, lastSegment, mapKey } from './map/service-accounts.js'
 import type { RawServiceAccount } from './schema.js';
 import { clientFor, tokenFromKeyFile } from './client.js';
 import { parseGcpOptions } from './options.js';
+import { trim } from './trim.js';
 
 /** GCP allows 10 keys per service account. */
 export const MAX_KEYS_PER_SERVICE_ACCOUNT = 10;
@@ -93,6 +94,9 @@ async function proveKey(
 }
 
 export const actions: ConnectorActions = {
+  /** IAM Recommender's role recommendations for service accounts (trim.ts). */
+  trim,
+
   capabilities(type: CredentialType): ActionCapabilities {
     if (type !== 'service-account-key') return NONE;
     return {

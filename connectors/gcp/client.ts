@@ -39,6 +39,7 @@ import {
   listProjectsSchema,
   listRecommendationsSchema,
   listServiceAccountsSchema,
+  recommendationSchema,
   policySchema,
   projectSchema,
   queryActivitiesSchema,
@@ -121,6 +122,8 @@ interface RestRequest {
   method?: 'GET' | 'POST';
   params?: Record<string, string | number | undefined>;
   data?: unknown;
+  /** false: a write a retry could repeat; only throttling is retried. */
+  idempotent?: boolean;
 }
 
 /** One client per scope, so each scope reports its own API calls; the session is shared. */
@@ -281,6 +284,21 @@ export class GcpClient {
     );
   }
 
+  /**
+   * Writes a project's IAM policy. Google refuses it (409 ABORTED) when `policy.etag` is not
+   * the current one: someone wrote in between, and the caller reads and modifies again. Not
+   * retried here beyond throttling: a retried write after a timeout would meet its own etag.
+   */
+  setIamPolicy(resource: string, policy: RawPolicy): Promise<RawPolicy> {
+    return this.rest(
+      `resourcemanager.setIamPolicy(${resource})`,
+      'cloudresourcemanager',
+      `/v3/${resource}:setIamPolicy`,
+      policySchema,
+      { method: 'POST', data: { policy, updateMask: 'bindings,etag' }, idempotent: false },
+    );
+  }
+
   /** The subset of `permissions` the caller holds on the project (read-only; `nhi doctor`). */
   async testIamPermissions(projectId: string, permissions: string[]): Promise<string[]> {
     const held = await this.rest(
@@ -315,6 +333,21 @@ export class GcpClient {
       listRecommendationsSchema,
       (p) => p.recommendations,
       { pageSize: 500 },
+    );
+  }
+
+  /** Moves a recommendation on (CLAIMED, SUCCEEDED, FAILED); `etag` is the one last read. */
+  markRecommendation(
+    name: string,
+    to: 'Claimed' | 'Succeeded' | 'Failed',
+    etag: string,
+  ): Promise<RawRecommendation> {
+    return this.rest(
+      `recommender.recommendations.mark${to}(${name})`,
+      'recommender',
+      `/v1/${name}:mark${to}`,
+      recommendationSchema,
+      { method: 'POST', data: { etag, stateMetadata: { tool: 'nhi' } }, idempotent: false },
     );
   }
 
@@ -419,14 +452,18 @@ export class GcpClient {
     const params = Object.fromEntries(
       Object.entries(req.params ?? {}).filter(([, v]) => v !== undefined),
     );
-    return this.send(operation, schema, (o) =>
-      this.session.auth.request({
-        url,
-        method: req.method ?? 'GET',
-        ...(Object.keys(params).length ? { params } : {}),
-        ...(req.data !== undefined ? { data: req.data } : {}),
-        ...o,
-      }),
+    return this.send(
+      operation,
+      schema,
+      (o) =>
+        this.session.auth.request({
+          url,
+          method: req.method ?? 'GET',
+          ...(Object.keys(params).length ? { params } : {}),
+          ...(req.data !== undefined ? { data: req.data } : {}),
+          ...o,
+        }),
+      req.idempotent ?? true,
     );
   }
 

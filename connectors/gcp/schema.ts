@@ -161,6 +161,7 @@ const operationSchema = z.object({
 });
 export const recommendationSchema = z.object({
   name: str,
+  etag: optStr,
   description: optStr,
   recommenderSubtype: optStr,
   lastRefreshTime: optStr,

@@ -10,6 +10,8 @@
  */
 import type {
   Finding,
+  OwnerAttribution,
+  OwnerCandidate,
   ProviderId,
   ScanRun,
   Scope,
@@ -78,6 +80,8 @@ export interface StoredScore {
   contributions: unknown[];
   /** The subject reaches an AI service (scoring/ai.ts). */
   ai: boolean;
+  /** Owner, team, signal, confidence and purpose attributed at evaluation (null: none stored). */
+  ownership?: OwnerAttribution | null;
 }
 
 /** What the evaluator stores per subject (a score plus the columns views sort and filter on). */
@@ -85,6 +89,13 @@ export interface ScoreRecord extends StoredScore {
   provider: ProviderId;
   scopeId: string;
   createdAt: string | null;
+  ownership: OwnerAttribution | null;
+  /** A credential's identity (null for identities). */
+  identityId: string | null;
+  /** A credential that is not inactive (identities: true): `nhi owners` counts these. */
+  live: boolean;
+  /** Identities nobody owns: the strongest hint over the identity and its live credentials. */
+  candidate: OwnerCandidate | null;
 }
 
 export type Resolved =
@@ -145,6 +156,8 @@ export interface ScopeBatch {
   identities: StoredIdentity[];
   credentials: StoredCredential[];
   grants: StoredGrant[];
+  /** Removed identities whose credentials are still present (their owner signals still count). */
+  removedIdentities?: StoredIdentity[];
 }
 
 /** What the evaluator stores for one batch. */
@@ -200,6 +213,9 @@ export interface SubjectQuery {
   bands?: readonly string[];
   /** Only subjects that reach an AI service. */
   ai?: boolean;
+  /** Only subjects whose stored owner / team is this (case-insensitive). */
+  owner?: string;
+  team?: string;
   sort: SubjectSort;
   limit?: number;
 }
@@ -215,6 +231,8 @@ export interface CredentialRow {
   credential: StoredCredential;
   identity: { name: string; kind: string; externalId: string } | null;
   score: ScoreCell | null;
+  /** Stored with the evaluation (null: removed subjects, which have none). */
+  ownership: OwnerAttribution | null;
 }
 
 export interface IdentityRow {
@@ -222,6 +240,7 @@ export interface IdentityRow {
   /** Credentials present at the run. */
   credentials: number;
   score: ScoreCell | null;
+  ownership: OwnerAttribution | null;
 }
 
 export interface FindingQuery {
@@ -237,6 +256,9 @@ export interface FindingQuery {
   rules?: readonly string[];
   /** Only findings about subjects that reach an AI service. */
   ai?: boolean;
+  /** Only findings about subjects whose stored owner / team is this (case-insensitive). */
+  owner?: string;
+  team?: string;
   /** Only findings whose fingerprint is not among another evaluation's reported findings (of `outcome` when given). */
   absentFrom?: { evaluationId: number; outcome?: Finding['outcome'] };
   /**
@@ -259,9 +281,93 @@ export interface FindingGroup {
   subjects: number;
 }
 
+/** Failing findings of one owner group by rule: what needs doing (`nhi owners`). */
+export interface OwnerTodoRow {
+  ruleId: string;
+  count: number;
+  points: number;
+  playbook: string | null;
+}
+
+type BandCounts = Record<'critical' | 'high' | 'medium' | 'low', number>;
+
+/**
+ * One owner (owner, team, departed) of the evaluation's owned subjects: present identities and
+ * live credentials, their scores and failing findings, grouped by the backend.
+ */
+export interface OwnerGroupRow {
+  owner: string | null;
+  team: string | null;
+  departed: boolean;
+  identities: number;
+  credentials: number;
+  worstScore: number;
+  band: string | null;
+  /** Subjects (identities and live credentials) per band. */
+  bands: BandCounts;
+  /** Reported failing findings per severity (info left out). */
+  findings: BandCounts;
+  /** Most points first. */
+  todo: OwnerTodoRow[];
+}
+
+/** A present identity with live credentials and no high-confidence owner. */
+export interface UnownedRow {
+  identityId: string;
+  name: string;
+  kind: string;
+  provider: ProviderId;
+  scopeId: string;
+  scopeName: string;
+  liveCredentials: number;
+  /** Highest score of the identity and its credentials. */
+  worstScore: number;
+  candidate: OwnerCandidate | null;
+}
+
 export interface CredentialChange {
   change: 'added' | 'removed';
   credential: StoredCredential;
+}
+
+/** A credential added or removed between two runs, named the way diff shows it. */
+export interface CredentialDiffRow {
+  id: string;
+  provider: ProviderId;
+  scopeId: string;
+  scopeName: string;
+  identityId: string;
+  identityName: string;
+  identityExternalId: string;
+  externalId: string;
+  name: string | null;
+  type: string;
+  status: string;
+  createdAt: string | null;
+  expiresAt: string | null;
+}
+
+/** Fields whose net change `diff` reports (the columns the history triggers record). */
+export type DiffField = 'status' | 'expires_at' | 'owner' | 'privilege' | 'last_used_at';
+
+/**
+ * A subject's net change of one field between two runs (its value before the first change in
+ * the window → after the last), named by provider/scope/identity/credential.
+ */
+export interface FieldChangeRow {
+  field: DiffField;
+  oldValue: string | null;
+  newValue: string | null;
+  subjectId: string;
+  subjectKind: 'credential' | 'identity' | 'grant';
+  provider: ProviderId;
+  scopeId: string;
+  scopeName: string;
+  identityName: string | null;
+  identityExternalId: string | null;
+  credentialExternalId: string | null;
+  /** Grants: what they allow, `permission on resource`. */
+  grant: string | null;
 }
 
 /**
@@ -274,6 +380,44 @@ export interface OpenPlaybookRun {
   kind: string;
   status: string;
   credentialId: string;
+}
+
+/** A scan run as `nhi runs` lists it: how it ended, what it covered, what it found. */
+export interface RunSummary extends ScanRun {
+  providers: string[];
+  nhiVersion: string;
+  scopes: { ok: number; failed: number; interrupted: number };
+  /** Records written by the run's successful scopes. */
+  identities: number;
+  credentials: number;
+  removed: number;
+  gaps: number;
+  /** Reported failing findings of its stored evaluation, by severity; null when not evaluated. */
+  findings: EvaluationCounts['bySeverity'] | null;
+  notEvaluated: number | null;
+}
+
+/**
+ * What `nhi prune` (and scan's retention) removes: runs outside every limit given — not among
+ * the newest `keepRuns` and started before `before` — except the ones views still need.
+ */
+export interface PruneRequest {
+  keepRuns?: number;
+  /** ISO instant. */
+  before?: string;
+  dryRun: boolean;
+}
+
+export interface PruneResult {
+  /** Runs removed (or, on a dry run, that would be). */
+  runs: number[];
+  /** Runs that matched the limits but were kept, and why. */
+  kept: { runId: number; reason: string }[];
+  /** Rows removed per kind (evaluations, findings, scores, gaps, scopes, history, credentials…). */
+  rows: Record<string, number>;
+  /** Catalog size (file + write-ahead log) before and after; after is null on a dry run. */
+  bytesBefore: number;
+  bytesAfter: number | null;
 }
 
 export interface CatalogStore extends PostureStore {
@@ -307,6 +451,12 @@ export interface CatalogStore extends PostureStore {
   hasRuns(kind: { demo: boolean }): Promise<boolean>;
   /** The finished run before `runId` (for diff and --new-only). */
   previousRun(runId: number): Promise<ScanRun | null>;
+  /** Runs newest first, every status, with their counts (`nhi runs`). */
+  runs(q: { limit?: number; demo?: boolean }): Promise<RunSummary[]>;
+  /** The first readable run started at or after `at` (ISO instant), for `diff --since`. */
+  firstRunSince(at: string): Promise<ScanRun | null>;
+  /** Removes old runs' evaluations, gaps and history in one transaction, then shrinks the file. */
+  prune(req: PruneRequest): Promise<PruneResult>;
   scopesOfRun(runId: number): Promise<ScopeRunRecord[]>;
   /** Every scope any run recorded, with its latest name (for `--scope` validation). */
   scopes(): Promise<Scope[]>;
@@ -351,6 +501,13 @@ export interface CatalogStore extends PostureStore {
   countFindings(q: FindingQuery): Promise<EvaluationCounts>;
   findingGroups(q: FindingQuery, by: readonly FindingGroupKey[]): Promise<FindingGroup[]>;
   scores(evaluationId: number): Pages<StoredScore>;
+  /** Owned subjects grouped by owner, team and departed (`owner`/`team`: only that one). */
+  ownerGroups(
+    evaluationId: number,
+    filter: { owner?: string; team?: string },
+  ): Promise<OwnerGroupRow[]>;
+  /** Unowned identities, worst first, then by name. */
+  unownedIdentities(evaluationId: number): Pages<UnownedRow>;
   exceptions(evaluationId: number): Promise<ExceptionUse[]>;
   /** The suppressed findings, canonical order, each with the index of its exception. */
   suppressed(evaluationId: number): Pages<{ finding: Finding; exceptionIndex: number }>;
@@ -363,6 +520,14 @@ export interface CatalogStore extends PostureStore {
   ): Pages<StoredCredential>;
   /** Field changes recorded in runs after `fromRun` up to `toRun` (removals excluded). */
   changes(fromRun: number, toRun: number): Pages<ChangeRecord & { subjectId: string }>;
+  /** Credentials first seen (added), or removed, after `fromRun` up to `toRun`, with their identity's name. */
+  credentialDiff(
+    fromRun: number,
+    toRun: number,
+    change: CredentialChange['change'],
+  ): Pages<CredentialDiffRow>;
+  /** Net changes of `field` after `fromRun` up to `toRun`; values that changed back are left out. */
+  fieldChanges(fromRun: number, toRun: number, field: DiffField): Pages<FieldChangeRow>;
 }
 
 /* ----- posture (KPIs over a run's stored evaluation; see src/posture) ----- */

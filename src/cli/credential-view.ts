@@ -54,7 +54,13 @@ export interface IdentityView {
   externalId: string;
   kind: string;
   name: string;
+  /** Who answers for it, as `nhi owners` attributes it (the record's owner when none is stored). */
   owner: string | null;
+  team: string | null;
+  ownerVia: string | null;
+  owned: boolean;
+  ownerDeparted: boolean | null;
+  purpose: string | null;
   createdAt: string | null;
   ageDays: number | null;
   lastUsedAt: string | null;
@@ -73,10 +79,11 @@ export interface IdentityView {
   attributes: Record<string, unknown>;
 }
 
+/** A credential row; its owner is the one stored with the evaluation unless `owner` is given. */
 export function credentialView(
-  { credential: c, identity, score }: CredentialRow,
+  { credential: c, identity, score, ownership }: CredentialRow,
   now: Date,
-  owner: Attribution = NO_ATTRIBUTION,
+  owner: Attribution = ownership ?? NO_ATTRIBUTION,
 ): CredentialView {
   const toExpiry = daysBetween(c.expiresAt, now);
   return {
@@ -116,9 +123,10 @@ export function credentialView(
 }
 
 export function identityView(
-  { identity: i, credentials, score }: IdentityRow,
+  { identity: i, credentials, score, ownership }: IdentityRow,
   now: Date,
 ): IdentityView {
+  const a = ownership ?? { ...NO_ATTRIBUTION, owner: i.owner };
   return {
     id: i.id,
     provider: i.provider,
@@ -127,7 +135,12 @@ export function identityView(
     externalId: i.externalId,
     kind: i.kind,
     name: i.name,
-    owner: i.owner,
+    owner: a.owner,
+    team: a.team,
+    ownerVia: a.via ? ownerWhy(a) : null,
+    owned: a.owned,
+    ownerDeparted: a.departed,
+    purpose: a.purpose,
     createdAt: i.createdAt,
     ageDays: daysBetween(i.createdAt, now),
     lastUsedAt: i.lastUsedAt,
@@ -171,6 +184,7 @@ export const CREDENTIAL_VIEW_FIELDS = Object.keys(
       },
       identity: null,
       score: null,
+      ownership: null,
     },
     new Date(0),
   ),
@@ -199,6 +213,7 @@ export const IDENTITY_VIEW_FIELDS = Object.keys(
       },
       credentials: 0,
       score: null,
+      ownership: null,
     },
     new Date(0),
   ),

@@ -56,13 +56,14 @@ export async function evaluationOf(
   const { currentEvaluation } = await import('../scan/evaluate.js');
   return currentEvaluation(store, run, {
     policy: config.policy,
+    owners: config.owners.map,
     // Said on an interactive terminal only, like progress: logs and pipes get the result alone.
     onStale: (stored) =>
       process.stderr.isTTY &&
       note(
         g,
         stored
-          ? `The policy or nhi's rule set changed since scan #${run.id} was evaluated: evaluating it again, as of the scan's time…`
+          ? `The policy, the ownership map or nhi's rule set changed since scan #${run.id} was evaluated: evaluating it again, as of the scan's time…`
           : `Scan #${run.id} has no stored evaluation under this policy yet: evaluating it…`,
       ),
   });

@@ -9,6 +9,7 @@ export const EXAMPLES: Record<string, string[]> = {
     'nhi scan --provider aws --profile audit --all-accounts',
     'GITHUB_TOKEN=… nhi scan --provider github --github-org acme',
     'nhi scan --provider azure,gcp --format json > scan.json',
+    'nhi scan --demo --top 10                          # name the 10 worst findings at the end',
   ],
   list: [
     'nhi list --provider aws --status active --sort last-used',
@@ -43,7 +44,22 @@ export const EXAMPLES: Record<string, string[]> = {
     'nhi rules --owasp NHI5 --json',
     'nhi rules --cis 1.14                              # the rules behind a CIS item (also on report, check)',
   ],
-  diff: ['nhi diff', 'nhi diff --from 12 --to 14 --format json'],
+  diff: [
+    'nhi diff                                          # the latest scan against the one before',
+    'nhi diff --since 7d                               # against the first scan of the last 7 days',
+    'nhi diff --from 12 --to 14 --json newFindings,resolvedFindings',
+    'nhi diff --since 2026-10-01 --format markdown > changes.md',
+  ],
+  runs: [
+    'nhi runs                                          # newest first; the ids are what diff takes',
+    'nhi runs --limit all --format csv > scans.csv',
+    'nhi runs --jq \'.[] | select(.status != "ok") | .id\'',
+  ],
+  prune: [
+    'nhi prune --keep-runs 30 --dry-run                # what would go, changing nothing',
+    'nhi prune --older-than 90d                        # scans older than 90 days (the latest stays)',
+    'nhi prune                                         # as catalog.retention in nhi.config.yaml says',
+  ],
   init: ['nhi init', 'nhi init --stdout > nhi.config.yaml'],
   doctor: ['nhi doctor', 'nhi doctor --provider github --github-org acme', 'nhi doctor --demo'],
   revoke: ['nhi revoke AKIAIOSFODNN7EXAMPLE', 'nhi revoke c-4495ba6a --apply --yes'],

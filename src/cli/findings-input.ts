@@ -2,8 +2,6 @@
  * A report read from a stored evaluation: the counts and lists a format prints first (head), and
  * the streams its rows come from, each a query returning only the rows asked for.
  */
-import { withOwner } from '../owners/annotate.js';
-import type { Attribution } from '../owners/attribute.js';
 import type { CatalogStore, EvaluationInfo, ExceptionUse, FindingQuery } from '../catalog/index.js';
 import type { Finding, StoredGap } from '../model/index.js';
 import {
@@ -63,8 +61,6 @@ export async function storedReport(
     format: ReportFormat;
     maxRows?: number;
     keep?: (f: Finding) => boolean;
-    /** Owner, team and purpose to attach to every finding row (`nhi report`, `check`). */
-    owners?: ReadonlyMap<string, Attribution>;
   },
 ): Promise<StoredReport> {
   const q: FindingQuery = { ...filter, evaluationId: evaluation.id };
@@ -90,11 +86,9 @@ export async function storedReport(
       findings: e.findings,
     })),
   };
-  const owners = opts.owners;
-  const annotated = (pages: AsyncIterable<readonly Finding[]>) =>
-    owners ? mapFindings(pages, (f) => withOwner(f, owners.get(f.subjectId))) : pages;
+  // Findings carry their subject's owner, team and purpose as stored with the evaluation.
   const rows = (query: FindingQuery) =>
-    annotated(keep ? filterPages(store.findings(query), keep) : store.findings(query));
+    keep ? filterPages(store.findings(query), keep) : store.findings(query);
   const sources: StreamSources = {
     findings: () => rows({ ...q, order: findingOrder(opts.format) }),
     // Table and markdown show only the first rows: only those are read.
@@ -111,13 +105,6 @@ export async function storedReport(
     sources[`expired:${i}`] = () => store.expiredMatches(evaluation.id, e.index);
   });
   return { head, sources, exceptions };
-}
-
-async function* mapFindings(
-  pages: AsyncIterable<readonly Finding[]>,
-  map: (f: Finding) => Finding,
-): AsyncGenerator<Finding[]> {
-  for await (const page of pages) yield page.map(map);
 }
 
 async function* withExceptions(

@@ -27,11 +27,17 @@ export function jsonFilterOf(g: { json?: boolean | string; jq?: string }): JsonF
   return { ...(fields?.length ? { fields } : {}), ...(g.jq !== undefined ? { jq: g.jq } : {}) };
 }
 
-/** Runs `action` with stdout gathered, then writes the selected and filtered document. */
+/**
+ * Runs `action` with stdout gathered, then writes the selected and filtered document. With the
+ * command's `declared` fields (json-fields.ts), unknown fields are refused before it runs,
+ * whatever rows it would have returned.
+ */
 export async function withJsonFilter(
   filter: JsonFilter,
   action: () => Promise<number | void>,
+  declared?: readonly string[],
 ): Promise<number | void> {
+  if (filter.fields && declared) checkFields(filter.fields, declared);
   const chunks: string[] = [];
   const write = process.stdout.write.bind(process.stdout);
   process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
@@ -54,7 +60,7 @@ export async function withJsonFilter(
   } catch {
     throw new UserError('--jq and --json <fields> need JSON output: add --json or --format json');
   }
-  if (filter.fields) doc = selectFields(doc, filter.fields);
+  if (filter.fields) doc = selectFields(doc, filter.fields, declared);
   if (filter.jq === undefined) {
     write(`${JSON.stringify(doc, null, 2)}\n`);
     return code;
@@ -72,22 +78,32 @@ export async function withJsonFilter(
 }
 
 /** Keeps `fields` of each item of a list, or of the document; an unknown field is exit 2. */
-export function selectFields(doc: unknown, fields: readonly string[]): unknown {
+export function selectFields(
+  doc: unknown,
+  fields: readonly string[],
+  declared?: readonly string[],
+): unknown {
   const items = Array.isArray(doc) ? doc : [doc];
-  const available = new Set<string>();
-  for (const item of items)
-    if (item && typeof item === 'object') for (const k of Object.keys(item)) available.add(k);
-  if (items.length > 0) {
-    const known = [...available];
-    for (const f of fields)
-      if (!available.has(f))
-        throw new UserError(
-          `--json '${f}': unknown field${didYouMean(f, known)}; available fields: ${known.join(', ')}`,
-        );
+  if (declared) checkFields(fields, declared);
+  else if (items.length > 0) {
+    // A command without declared fields: the output's own keys are what can be named.
+    const available = new Set<string>();
+    for (const item of items)
+      if (item && typeof item === 'object') for (const k of Object.keys(item)) available.add(k);
+    checkFields(fields, [...available]);
   }
   const pick = (item: unknown) =>
     item && typeof item === 'object'
       ? Object.fromEntries(fields.map((f) => [f, (item as Record<string, unknown>)[f] ?? null]))
       : item;
   return Array.isArray(doc) ? doc.map(pick) : pick(doc);
+}
+
+/** Every field must be one of `known`: else exit 2 with a suggestion and the whole list. */
+function checkFields(fields: readonly string[], known: readonly string[]): void {
+  for (const f of fields)
+    if (!known.includes(f))
+      throw new UserError(
+        `--json '${f}': unknown field${didYouMean(f, known)}; available fields: ${known.join(', ')}`,
+      );
 }

@@ -1,5 +1,5 @@
 /** `nhi list` output: rows streamed as JSON or CSV, or a table of the first rows. */
-import { ownerLabel, type Attribution } from '../owners/attribute.js';
+import { ownerLabel } from '../owners/attribute.js';
 import type { CredentialRow, IdentityRow, SubjectQuery } from '../catalog/index.js';
 import {
   credentialView,
@@ -22,27 +22,15 @@ export async function writeList(
   opts: {
     format: 'table' | 'json' | 'csv';
     identities: boolean;
-    /** Owner attribution by subject id, and the --owner/--team filter. */
-    owners?: ReadonlyMap<string, Attribution>;
-    owned?: ((id: string) => boolean) | null;
   },
 ): Promise<number> {
   const { store, run } = view;
   const { format } = opts;
   const now = new Date();
   const kind = opts.identities ? 'identity' : 'credential';
-  const owned = opts.owned;
   const rows = opts.identities
-    ? mapPages(
-        store.identities(q),
-        (r: IdentityRow) => identityView(r, now),
-        (r) => (owned ? owned(r.identity.id) : true),
-      )
-    : mapPages(
-        store.credentials(q),
-        (r: CredentialRow) => credentialView(r, now, opts.owners?.get(r.credential.id)),
-        (r) => (owned ? owned(r.credential.id) : true),
-      );
+    ? mapPages(store.identities(q), (r: IdentityRow) => identityView(r, now))
+    : mapPages(store.credentials(q), (r: CredentialRow) => credentialView(r, now));
 
   if (format === 'json') {
     // A JSON array written as the rows stream, byte for byte JSON.stringify(rows, null, 2).
@@ -88,12 +76,8 @@ export async function writeList(
   return 0;
 }
 
-async function* mapPages<T, U>(
-  pages: AsyncIterable<readonly T[]>,
-  map: (t: T) => U,
-  keep: (t: T) => boolean = () => true,
-) {
-  for await (const page of pages) yield page.filter(keep).map(map);
+async function* mapPages<T, U>(pages: AsyncIterable<readonly T[]>, map: (t: T) => U) {
+  for await (const page of pages) yield page.map(map);
 }
 
 function bandColor(c: ReturnType<typeof makeChalk>, band: unknown, s: string): string {
@@ -110,6 +94,15 @@ function bandColor(c: ReturnType<typeof makeChalk>, band: unknown, s: string): s
 
 function scoreCell(c: ReturnType<typeof makeChalk>, v: Record<string, unknown>) {
   return v.score === null ? '-' : styled(bandColor(c, v.band, String(v.score)));
+}
+
+function ownerCell(v: Record<string, unknown>): string {
+  return ownerLabel({
+    owner: v.owner as string | null,
+    team: v.team as string | null,
+    owned: Boolean(v.owned),
+    departed: v.ownerDeparted as boolean | null,
+  });
 }
 
 function credentialTable(shown: Record<string, unknown>[], now: Date, color: boolean): string {
@@ -140,12 +133,7 @@ function credentialTable(shown: Record<string, unknown>[], now: Date, color: boo
       shortAge(v.ageDays as number | null),
       lastUsedLabel(v.lastUsedAt as string | null, v.lastUsedKnown as boolean, now),
       expiryLabel(v.expiresAt as string | null, now),
-      ownerLabel({
-        owner: v.owner as string | null,
-        team: v.team as string | null,
-        owned: Boolean(v.owned),
-        departed: v.ownerDeparted as boolean | null,
-      }),
+      ownerCell(v),
       scoreCell(c, v),
     ]),
     color,
@@ -175,7 +163,7 @@ function identityTable(shown: Record<string, unknown>[], now: Date, color: boole
       v.scopeName as string,
       (v.name as string) + (v.removedRun ? ' (removed)' : ''),
       v.kind as string,
-      (v.owner as string | null) ?? '-',
+      ownerCell(v),
       v.credentials as number,
       shortAge(daysBetween(v.createdAt as string | null, now)),
       lastUsedLabel(v.lastUsedAt as string | null, v.lastUsedKnown as boolean, now),

@@ -23,12 +23,28 @@ const lazy =
     const g = cmd.optsWithGlobals<{ json?: boolean | string; jq?: string }>();
     const code =
       typeof g.json === 'string' || g.jq !== undefined
-        ? await import('./json-filter.js').then((m) => m.withJsonFilter(m.jsonFilterOf(g)!, runIt))
+        ? await jsonFiltered(cmd, g, runIt)
         : await runIt();
     if (typeof code === 'number') process.exitCode = code;
     // Interrupted: work left behind (a connector ignoring the abort) must not keep us alive.
     if (code === EXIT.interrupted) process.stdout.write('', () => process.exit(code));
   };
+
+/** Runs a command under `--json <fields>` / `--jq`, its fields checked against its declared ones. */
+async function jsonFiltered(
+  cmd: Command,
+  g: { json?: boolean | string; jq?: string },
+  runIt: () => Promise<number | void>,
+): Promise<number | void> {
+  const [filter, fields] = await Promise.all([
+    import('./json-filter.js'),
+    import('./json-fields.js'),
+  ]);
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c?.parent; c = c.parent) names.unshift(c.name());
+  const declared = fields.declaredFields(fields.commandPath(names), cmd.opts());
+  return filter.withJsonFilter(filter.jsonFilterOf(g)!, runIt, declared);
+}
 
 const program = new Command('nhi')
   .description(
@@ -86,6 +102,7 @@ const scan = program
     '--run-group <id>',
     'the logical scan this run belongs to: views read its shards as one scan (default: NHI_RUN_GROUP, or the GitHub Actions run)',
   )
+  .option('--top <n>', 'name the n worst findings with their fix at the end (default 5; 0: none)')
   .action(lazy(() => import('./commands/scan.js')));
 
 program
@@ -177,10 +194,30 @@ program
   .action(lazy(() => import('./commands/owners.js')));
 
 program
+  .command('runs')
+  .description('scan runs, newest first: status, scopes, counts; their ids are what diff takes')
+  .option('--limit <n>', 'at most n runs (table default 20; 0 or all: every run)')
+  .action(lazy(() => import('./commands/runs.js')));
+
+program
+  .command('prune')
+  .description("remove old scans' findings, gaps and history so the catalog stops growing")
+  .option('--keep-runs <n>', 'keep the newest n scans')
+  .option('--older-than <age>', 'remove only scans older than this (90d, 12w, 6m, or a date)')
+  .option('--dry-run', 'say what would be removed; change nothing')
+  .action(lazy(() => import('./commands/prune.js')));
+
+program
   .command('diff')
-  .description('what changed since the previous scan: credentials, findings, fields')
-  .option('--from <run>', 'earlier scan number (default: the one before --to)')
-  .option('--to <run>', 'later scan number (default: the latest)')
+  .description(
+    'what changed between two scans, grouped: credentials, findings, status, expiry, owner',
+  )
+  .option('--from <run>', 'earlier scan id, from nhi runs (default: the one before --to)')
+  .option('--to <run>', 'later scan id, from nhi runs (default: the latest)')
+  .option(
+    '--since <when>',
+    'compare with the first scan at or after this date or age (2026-10-01, 7d, 12w)',
+  )
   .action(lazy(() => import('./commands/diff.js')));
 
 program

@@ -77,7 +77,7 @@ describe('parseConfig: errors point at file:line:col in one line', () => {
     [
       'unknown top-level key',
       'rulez: {}\n',
-      /^nhi\.config\.yaml:1:1: rulez: unknown key \(known: \$schema, providers, rules, exceptions, playbooks, owners\)$/,
+      /^nhi\.config\.yaml:1:1: rulez: unknown key \(known: \$schema, providers, rules, exceptions, playbooks, owners, catalog\)$/,
     ],
     [
       'provider section not an object',
@@ -94,6 +94,16 @@ describe('parseConfig: errors point at file:line:col in one line', () => {
       'overlap beyond its limit',
       'playbooks:\n  overlapDays: 91\n',
       /^nhi\.config\.yaml:2:16: playbooks\.overlapDays: .*90/,
+    ],
+    [
+      'retention of no scans',
+      'catalog:\n  retention:\n    runs: 0\n',
+      /^nhi\.config\.yaml:3:11: catalog\.retention\.runs: .*1/,
+    ],
+    [
+      'retention key misspelt',
+      'catalog:\n  retention:\n    day: 30\n',
+      /^nhi\.config\.yaml:3:5: catalog\.retention\.day: unknown key.*\(did you mean 'days'\?\)|known: runs, days/,
     ],
     [
       'duplicate key',
@@ -173,6 +183,17 @@ describe('parseConfig: policy', () => {
         source: 'nhi.config.yaml:2:5',
       },
     ]);
+  });
+
+  it('reads catalog.retention; an empty one keeps every scan', async () => {
+    expect((await parse('catalog:\n  retention:\n    runs: 30\n    days: 90\n')).retention).toEqual(
+      {
+        runs: 30,
+        days: 90,
+      },
+    );
+    expect((await parse('catalog:\n  retention:\n')).retention).toBeNull();
+    expect((await parse('')).retention).toBeNull();
   });
 
   it('an empty file gives the defaults', async () => {

@@ -60,12 +60,23 @@ export interface LoadedConfig {
   policy: Policy;
   playbooks: { deleteAfterDays: number; overlapDays: number };
   owners: OwnersConfig;
+  /** catalog.retention; null: the catalog keeps every scan. */
+  retention: { runs?: number; days?: number } | null;
 }
 
 export interface OwnersConfig {
   map: OwnershipRule[];
   /** null: playbooks notify nobody. */
-  notify: { webhookEnv: string; noticeDays: number } | null;
+  notify: NotifyConfig | null;
+}
+
+/** `owners.notify`: the channel owners are told through before a playbook changes anything. */
+export interface NotifyConfig {
+  channel: 'webhook' | 'github-issue';
+  webhookEnv: string;
+  /** github-issue: the repository used when the credential and the map name none. */
+  repo: string | null;
+  noticeDays: number;
 }
 
 export function defaultConfig(): LoadedConfig {
@@ -75,6 +86,7 @@ export function defaultConfig(): LoadedConfig {
     policy: { rules: {}, exceptions: [] },
     playbooks: { deleteAfterDays: DEFAULT_DELETE_AFTER_DAYS, overlapDays: DEFAULT_OVERLAP_DAYS },
     owners: { map: [], notify: null },
+    retention: null,
   };
 }
 
@@ -151,11 +163,13 @@ function knownKeys(path: Path, ctx: SchemaContext): readonly string[] | null {
     return decl ? Object.keys(decl.schema.shape) : null;
   }
   if (head === 'playbooks' && path.length === 1) return ['deleteAfterDays', 'overlapDays'];
+  if (head === 'catalog' && path.length === 1) return ['retention'];
+  if (head === 'catalog' && path.length === 2) return ['runs', 'days'];
   if (head === 'owners' && path.length === 1) return ['map', 'notify'];
   if (head === 'owners' && path[1] === 'notify' && path.length === 2)
-    return ['webhookEnv', 'noticeDays'];
+    return ['channel', 'repo', 'webhookEnv', 'noticeDays'];
   if (head === 'owners' && path[1] === 'map' && path.length === 3)
-    return ['match', 'owner', 'team', 'purpose'];
+    return ['match', 'owner', 'team', 'purpose', 'repo'];
   if (head === 'owners' && path[1] === 'map' && path.length === 4)
     return ['provider', 'scope', 'name', 'path', 'tag', 'kind', 'id'];
   if (head === 'exceptions' && path.length === 2)
@@ -319,6 +333,8 @@ export async function parseConfig(
       map: ownersMap,
       notify: notify
         ? {
+            channel: notify.channel ?? 'webhook',
+            repo: notify.repo ?? null,
             webhookEnv: notify.webhookEnv ?? DEFAULT_WEBHOOK_ENV,
             noticeDays: notify.noticeDays ?? PLAYBOOK_LIMITS.noticeDays.default,
           }
@@ -329,5 +345,15 @@ export async function parseConfig(
       deleteAfterDays: cfg.playbooks?.deleteAfterDays ?? DEFAULT_DELETE_AFTER_DAYS,
       overlapDays: cfg.playbooks?.overlapDays ?? DEFAULT_OVERLAP_DAYS,
     },
+    retention: retentionOf(cfg.catalog?.retention),
+  };
+}
+
+/** A retention setting that limits something, or null (an empty one keeps everything). */
+function retentionOf(r: { runs?: number; days?: number } | null | undefined) {
+  if (!r || (r.runs === undefined && r.days === undefined)) return null;
+  return {
+    ...(r.runs !== undefined ? { runs: r.runs } : {}),
+    ...(r.days !== undefined ? { days: r.days } : {}),
   };
 }

@@ -127,6 +127,8 @@ function providerSection(provider: ProviderId, decl: OptionsDecl | undefined) {
   return z.object(shape).strict().describe(`${provider} connector options`);
 }
 
+const REPO_NAME = /^[\w.-]+\/[\w.-]+$/;
+
 const ownershipRule = z
   .object({
     match: z
@@ -161,11 +163,23 @@ const ownershipRule = z
       .min(1)
       .optional()
       .describe('What it is for (overrides descriptions)'),
+    repo: z
+      .string()
+      .regex(REPO_NAME, { message: 'a repository as owner/name' })
+      .optional()
+      .describe(
+        'Repository (owner/name) whose issues tell the owner (notify channel github-issue)',
+      ),
   })
   .strict()
-  .refine((r) => r.owner !== undefined || r.team !== undefined || r.purpose !== undefined, {
-    message: 'a map entry needs an owner, a team or a purpose',
-  });
+  .refine(
+    (r) =>
+      r.owner !== undefined ||
+      r.team !== undefined ||
+      r.purpose !== undefined ||
+      r.repo !== undefined,
+    { message: 'a map entry needs an owner, a team, a purpose or a repo' },
+  );
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -180,6 +194,19 @@ const ownersSection = z
       .describe('Ownership rules, CODEOWNERS-style: the last matching rule wins'),
     notify: z
       .object({
+        channel: z
+          .enum(['webhook', 'github-issue'])
+          .optional()
+          .describe(
+            'How owners are told: a JSON POST to a webhook, or an issue opened in the owning GitHub repository (default: webhook)',
+          ),
+        repo: z
+          .string()
+          .regex(REPO_NAME, { message: 'a repository as owner/name' })
+          .optional()
+          .describe(
+            "github-issue: the repository (owner/name) used when neither the credential's repository nor an owners.map entry names one",
+          ),
         webhookEnv: z
           .string()
           .regex(ENV_NAME, { message: 'an environment variable name' })
@@ -265,6 +292,34 @@ export function buildConfigSchema(providerOptions: ProviderOptionDecls) {
         .nullable()
         .optional(),
       owners: ownersSection,
+      catalog: z
+        .object({
+          retention: z
+            .object({
+              runs: z
+                .number()
+                .int()
+                .min(1)
+                .optional()
+                .describe('Keep at least the newest n scans (older ones may be pruned)'),
+              days: z
+                .number()
+                .int()
+                .min(1)
+                .optional()
+                .describe('Keep scans younger than this many days'),
+            })
+            .strict()
+            .nullable()
+            .optional()
+            .describe(
+              'Applied at the end of every scan (like nhi prune): a scan is removed when it is outside every limit given',
+            ),
+        })
+        .strict()
+        .nullable()
+        .optional()
+        .describe('Catalog housekeeping'),
     })
     .strict();
 }

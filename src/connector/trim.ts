@@ -43,6 +43,9 @@ export interface TrimWriteResult extends ActionResult {
   detail: Record<string, string | null>;
 }
 
+/** Called after each provider write inside one `write`/`restore`, with a short label. */
+export type TrimProgress = (label: string) => void;
+
 /** One permission a document grants, and the usage key evidence is kept under. */
 export interface GrantedPermission {
   /** As written: `s3:GetObject`, `s3:*`, `*`, `roles/storage.admin`. */
@@ -56,6 +59,26 @@ export interface Narrowed {
   after: string | null;
   /** Permissions the new text no longer grants. */
   removed: GrantedPermission[];
+  /** Permissions it newly grants in place of broader ones (GCP role replacement), with why. */
+  added?: (GrantedPermission & { evidence: string })[];
+}
+
+/** Last use per usage key, as the plan's evidence. */
+export interface TrimUsage {
+  /** false: the provider gave no usage (a gap): nothing may be removed. */
+  known: boolean;
+  /** Usage key -> last use; null = not used within the tracking period. */
+  services: ReadonlyMap<string, string | null>;
+  /** When the evidence was read. */
+  observedAt: string | null;
+  /** Human words: where it came from. */
+  source: string;
+  /**
+   * Set when the evidence itself proves the identity was observed long enough (GCP IAM
+   * Recommender recommends only after its observation window): the minimum-age rule is met
+   * even where the provider records no creation time. The words say why.
+   */
+  ageCovered?: string;
 }
 
 export interface TrimActions {
@@ -69,8 +92,16 @@ export interface TrimActions {
   narrow(doc: GrantDocument, unused: ReadonlySet<string>, used: readonly string[]): Narrowed | null;
   /** Every grant document of the identity, read now: plan, drift checks and verification. */
   read(ctx: ConnectorContext, subject: TrimSubject): Promise<GrantDocument[]>;
-  /** Makes `change.after` hold. Idempotent: a document already holding `after` is left alone. */
-  write(ctx: ConnectorContext, subject: TrimSubject, change: TrimChange): Promise<TrimWriteResult>;
+  /**
+   * Makes `change.after` hold. Idempotent: a document already holding `after` is left alone.
+   * A change made of several provider writes calls `progress` after each (crash tests stop there).
+   */
+  write(
+    ctx: ConnectorContext,
+    subject: TrimSubject,
+    change: TrimChange,
+    progress?: TrimProgress,
+  ): Promise<TrimWriteResult>;
   /**
    * Makes `change.before` hold again, byte for byte. `written` is what `write` journaled (null
    * when the process died before journaling it: the connector then finds its own traces).
@@ -80,7 +111,13 @@ export interface TrimActions {
     subject: TrimSubject,
     change: TrimChange,
     written: Record<string, string | null> | null,
-  ): Promise<ActionResult>;
+    progress?: TrimProgress,
+  ): Promise<ActionResult | TrimWriteResult>;
+  /**
+   * Usage read with the documents (the provider's own recommendations, e.g. GCP IAM
+   * Recommender), used instead of what the scan recorded; absent: the scan's grants decide.
+   */
+  usageOf?(docs: GrantDocument[], now: Date): TrimUsage;
   /** A provider-side reason this identity must never be trimmed (service-linked role), or null. */
   untouchable?(subject: TrimSubject): string | null;
 }

@@ -50,3 +50,25 @@ export const OWNER_CANDIDATES = 'ownerCandidates';
 
 /** The attribute key holding a one-line purpose a connector found (description, notes). */
 export const PURPOSE = 'purpose';
+
+/**
+ * A subject's owner as attributed at evaluation (src/owners) and stored with it: the winner of
+ * the ranked candidates, with its source and confidence, and the purpose.
+ */
+export interface OwnerAttribution {
+  /** The person or account answering for it (the strongest candidate naming one). */
+  owner: string | null;
+  team: string | null;
+  /** The strongest candidate's source, exact signal and confidence. */
+  source: OwnerSource | null;
+  via: string | null;
+  confidence: OwnerConfidence | null;
+  /** The owner left (true), is a member (false) or nobody checked (null). */
+  departed: boolean | null;
+  /** A high-confidence signal names the owner or team. */
+  owned: boolean;
+  purpose: string | null;
+  purposeVia: string | null;
+  /** Every candidate, strongest first. */
+  candidates: OwnerCandidate[];
+}

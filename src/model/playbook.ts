@@ -192,9 +192,14 @@ export interface PlanNotice {
   /** Why this owner: the attribution's signal (`tag owner`, `owners.map at nhi.config.yaml:4:5`). */
   via: string;
   purpose: string | null;
-  /** `webhook`: a JSON POST to the URL in the environment variable `webhookEnv`. */
-  channel: 'webhook';
+  /**
+   * `webhook`: a JSON POST to the URL in the environment variable `webhookEnv`;
+   * `github-issue`: an issue opened in `repo` with the GitHub credentials of the environment.
+   */
+  channel: 'webhook' | 'github-issue';
   webhookEnv: string;
+  /** github-issue: the owning repository (owner/name). */
+  repo?: string | null;
   noticeDays: number;
 }
 

@@ -7,32 +7,16 @@
 import {
   OWNER_CONFIDENCES,
   OWNER_SOURCES,
+  type OwnerAttribution,
   type OwnerCandidate,
-  type OwnerConfidence,
-  type OwnerSource,
   type StoredCredential,
   type StoredIdentity,
 } from '../model/index.js';
 import { applyMap, type OwnershipRule } from './map.js';
 import { credentialCandidates, identityCandidates, purposeOf } from './signals.js';
 
-export interface Attribution {
-  /** The person or account answering for it (the strongest candidate naming one). */
-  owner: string | null;
-  team: string | null;
-  /** The strongest candidate's source, exact signal and confidence. */
-  source: OwnerSource | null;
-  via: string | null;
-  confidence: OwnerConfidence | null;
-  /** The owner left (true), is a member (false) or nobody checked (null). */
-  departed: boolean | null;
-  /** A high-confidence signal names the owner or team. */
-  owned: boolean;
-  purpose: string | null;
-  purposeVia: string | null;
-  /** Every candidate, strongest first. */
-  candidates: OwnerCandidate[];
-}
+/** A subject's attribution (the model's shape: it is stored with the evaluation). */
+export type Attribution = OwnerAttribution;
 
 export const NO_ATTRIBUTION: Attribution = {
   owner: null,
@@ -144,15 +128,4 @@ export function ownerLabel(a: Pick<Attribution, 'owner' | 'team' | 'departed' | 
 export function ownerWhy(a: Attribution): string {
   if (!a.via) return 'no owner signal';
   return `${a.via} (${a.confidence}${a.owned ? '' : ', a candidate'})`;
-}
-
-/** Does this attribution answer to `--owner X` / `--team Y` (case-insensitive)? */
-export function matchesOwner(
-  a: Pick<Attribution, 'owner' | 'team'>,
-  owner?: string,
-  team?: string,
-): boolean {
-  const eq = (x: string | null | undefined, y: string) =>
-    typeof x === 'string' && x.toLowerCase() === y.toLowerCase();
-  return (!owner || eq(a.owner, owner)) && (!team || eq(a.team, team));
 }

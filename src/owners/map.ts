@@ -27,6 +27,8 @@ export interface OwnershipRule {
   owner?: string | undefined;
   team?: string | undefined;
   purpose?: string | undefined;
+  /** The owning repository (owner/name): where a github-issue notice is opened. */
+  repo?: string | undefined;
   /** Where the rule is written (`nhi.config.yaml:12:5`), for "why". */
   source: string;
 }
@@ -61,14 +63,18 @@ export function ruleMatches(m: OwnershipMatch, s: MapSubject): boolean {
 export interface MapResult {
   candidate: OwnerCandidate | null;
   purpose: { purpose: string; via: string } | null;
+  /** The last matching rule's repository, if one names it. */
+  repo: string | null;
 }
 
 /** The last rule naming an owner/team, and the last setting a purpose. */
 export function applyMap(rules: readonly OwnershipRule[], s: MapSubject): MapResult {
   let owner: OwnershipRule | null = null;
   let purpose: OwnershipRule | null = null;
+  let repo: string | null = null;
   for (const r of rules) {
     if (!ruleMatches(r.match, s)) continue;
+    if (r.repo !== undefined) repo = r.repo;
     if (r.owner !== undefined || r.team !== undefined) owner = r;
     if (r.purpose !== undefined) purpose = r;
   }
@@ -84,5 +90,6 @@ export function applyMap(rules: readonly OwnershipRule[], s: MapSubject): MapRes
         }
       : null,
     purpose: purpose ? { purpose: purpose.purpose!, via: `owners.map at ${purpose.source}` } : null,
+    repo,
   };
 }

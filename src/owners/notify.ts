@@ -115,6 +115,17 @@ export function noticePayload(n: Notice): Record<string, unknown> {
   };
 }
 
+/** A channel's answer other than 2xx: an error of the kind its status says (retried or not). */
+export function refused(operation: string, status: number, detail: string): ApiError {
+  return new ApiError({
+    provider: 'notify',
+    operation,
+    kind: kindOfStatus(status),
+    status,
+    detail,
+  });
+}
+
 /** Posts the notice; anything but a 2xx after the retries is an error naming the endpoint's origin. */
 export async function sendNotice(
   n: Notice,
@@ -150,15 +161,8 @@ export async function sendNotice(
         throw e;
       }
       await res.body?.cancel();
-      if (res.status < 200 || res.status > 299) {
-        throw new ApiError({
-          provider: 'notify',
-          operation,
-          kind: kindOfStatus(res.status),
-          status: res.status,
-          detail: `the webhook refused the notice`,
-        });
-      }
+      if (res.status < 200 || res.status > 299)
+        throw refused(operation, res.status, 'the webhook refused the notice');
       return res.status;
     },
     { maxAttempts: opts.maxAttempts ?? 3, baseDelayMs: 200, maxDelayMs: 2_000, signal },

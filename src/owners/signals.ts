@@ -80,7 +80,10 @@ export function identityCandidates(identity: Identity, provider: string): OwnerC
       : [...fromConvention(a.description, 'description'), ...fromConvention(a.notes, 'notes')]),
   ];
   const owners = Array.isArray(a.owners) ? a.owners.map(str).filter((x) => x !== null) : [];
-  for (const o of owners) {
+  // An owner the connector already declared (with what it knows, e.g. departed) is not added
+  // again as an unknown-status copy: the two would tie in ranking and hide the departure.
+  const named = new Set(mine.filter((c) => c.source === 'provider-owner').map((c) => c.owner));
+  for (const o of owners.filter((x) => !named.has(x))) {
     out.push({
       owner: o,
       source: 'provider-owner',

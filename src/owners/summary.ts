@@ -1,10 +1,12 @@
 /**
  * `nhi owners`: per owner and team, what they answer for, how risky it is and what needs doing;
- * and the identities nobody owns, with the best candidate and why. Pure over one evaluated
- * snapshot, so the command only prints.
+ * and the identities nobody owns, with the best candidate and why. Answered from the stored
+ * evaluation by the catalog's grouping queries (owners are stored with each subject's score),
+ * so its cost is the number of owners, not the size of the estate.
  */
-import type { Finding, OwnerCandidate, StoredCredential, StoredIdentity } from '../model/index.js';
-import { rank, type Attribution } from './attribute.js';
+import type { CatalogStore, OwnerGroupRow, UnownedRow } from '../catalog/index.js';
+import type { OwnerCandidate } from '../model/index.js';
+import { findRule } from '../scoring/rules/index.js';
 
 export interface OwnerTodo {
   ruleId: string;
@@ -13,164 +15,66 @@ export interface OwnerTodo {
   playbook: string | null;
 }
 
-export interface OwnerGroup {
-  owner: string | null;
-  team: string | null;
-  /** The owner has left: somebody must take these over. */
-  departed: boolean;
-  identities: string[];
-  credentials: string[];
-  /** Highest credential or identity score (0-100) and its band. */
-  worstScore: number;
-  band: string | null;
-  findings: Record<'critical' | 'high' | 'medium' | 'low', number>;
+export interface OwnerGroup extends Omit<OwnerGroupRow, 'todo'> {
   /** Failing findings by rule, most points first: what needs doing. */
   todo: OwnerTodo[];
+  /** The first thing to do: the rule with the most points and how to fix it. */
+  topFix: (OwnerTodo & { fix: string }) | null;
 }
 
-export interface Unowned {
-  identityId: string;
-  name: string;
-  kind: string;
-  provider: string;
-  scopeId: string;
-  scopeName: string;
-  liveCredentials: number;
-  worstScore: number;
+export interface Unowned extends Omit<UnownedRow, 'candidate'> {
   /** The strongest hint nhi has (creator, CODEOWNERS, audit event…), or null. */
   candidate: (OwnerCandidate & { why: string }) | null;
 }
 
-export interface OwnersSummary {
-  owners: OwnerGroup[];
-  unowned: Unowned[];
+const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
+
+/** Departed owners first (somebody must take over), then the riskiest. */
+function compareGroups(a: OwnerGroup, b: OwnerGroup): number {
+  if (a.departed !== b.departed) return Number(b.departed) - Number(a.departed);
+  if (a.worstScore !== b.worstScore) return b.worstScore - a.worstScore;
+  for (const k of SEVERITIES)
+    if (a.findings[k] !== b.findings[k]) return b.findings[k] - a.findings[k];
+  return (
+    (a.team ?? a.owner ?? '').localeCompare(b.team ?? b.owner ?? '') ||
+    (a.owner ?? '').localeCompare(b.owner ?? '')
+  );
 }
 
-export interface SummaryInput {
-  identities: readonly StoredIdentity[];
-  credentials: readonly StoredCredential[];
-  findings: readonly Finding[];
-  scores: readonly { subjectId: string; score: number; band: string }[];
-  owners: ReadonlyMap<string, Attribution>;
+function topFix(todo: readonly OwnerTodo[]): OwnerGroup['topFix'] {
+  const t = todo[0];
+  if (!t) return null;
+  const fix = t.playbook
+    ? `nhi ${t.playbook} <credential> (plans; --apply changes)`
+    : (findRule(t.ruleId)?.help ?? `see nhi rules ${t.ruleId}`);
+  return { ...t, fix };
 }
 
-const live = (c: StoredCredential) => c.removedRun === null && c.status !== 'inactive';
-
-function emptyGroup(owner: string | null, team: string | null, departed: boolean): OwnerGroup {
-  return {
-    owner,
-    team,
-    departed,
-    identities: [],
-    credentials: [],
-    worstScore: 0,
-    band: null,
-    findings: { critical: 0, high: 0, medium: 0, low: 0 },
-    todo: [],
-  };
+/** Owner groups of an evaluation (only the one asked for with `owner`/`team`), worst first. */
+export async function ownerGroups(
+  store: CatalogStore,
+  evaluationId: number,
+  filter: { owner?: string; team?: string } = {},
+): Promise<OwnerGroup[]> {
+  const rows = await store.ownerGroups(evaluationId, filter);
+  return rows
+    .map((r): OwnerGroup => {
+      const todo = r.todo.map(({ ruleId, count, playbook }) => ({ ruleId, count, playbook }));
+      return { ...r, todo, topFix: topFix(todo) };
+    })
+    .sort(compareGroups);
 }
 
-export function summarizeOwners(input: SummaryInput): OwnersSummary {
-  const scores = new Map(input.scores.map((s) => [s.subjectId, s]));
-  const groups = new Map<string, OwnerGroup>();
-  const groupOf = (a: Attribution): OwnerGroup | null => {
-    if (!a.owned) return null;
-    const key = JSON.stringify([a.owner, a.team, a.departed === true]);
-    let g = groups.get(key);
-    if (!g) groups.set(key, (g = emptyGroup(a.owner, a.team, a.departed === true)));
-    return g;
-  };
-  const subjectGroup = new Map<string, OwnerGroup>();
-  const liveByIdentity = new Map<string, number>();
-  for (const c of input.credentials) {
-    if (!live(c)) continue;
-    liveByIdentity.set(c.identityId, (liveByIdentity.get(c.identityId) ?? 0) + 1);
-    const a = input.owners.get(c.id);
-    const g = a && groupOf(a);
-    if (!g) continue;
-    g.credentials.push(c.id);
-    subjectGroup.set(c.id, g);
-  }
-  const unowned: Unowned[] = [];
-  for (const i of input.identities) {
-    if (i.removedRun !== null) continue;
-    const a = input.owners.get(i.id);
-    const g = a && groupOf(a);
-    if (g) {
-      g.identities.push(i.id);
-      subjectGroup.set(i.id, g);
-      continue;
-    }
-    const n = liveByIdentity.get(i.id) ?? 0;
-    // Only machine identities holding something live need an owner.
-    if (n === 0) continue;
-    // The identity's own hints, else its credentials' (a deploy key's added_by, a key's creator).
-    const best = rank([
-      ...(a?.candidates ?? []),
-      ...input.credentials
-        .filter((c) => c.identityId === i.id && live(c))
-        .flatMap((c) => input.owners.get(c.id)?.candidates ?? []),
-    ])[0];
-    unowned.push({
-      identityId: i.id,
-      name: i.name,
-      kind: i.kind,
-      provider: i.provider,
-      scopeId: i.scopeId,
-      scopeName: i.scopeName,
-      liveCredentials: n,
-      worstScore: Math.max(
-        scores.get(i.id)?.score ?? 0,
-        ...input.credentials
-          .filter((c) => c.identityId === i.id)
-          .map((c) => scores.get(c.id)?.score ?? 0),
-      ),
-      candidate: best ? { ...best, why: `${best.via} (${best.confidence})` } : null,
-    });
-  }
-  const todo = new Map<OwnerGroup, Map<string, OwnerTodo & { points: number }>>();
-  for (const f of input.findings) {
-    const g = subjectGroup.get(f.subjectId);
-    if (!g || f.outcome !== 'fail') continue;
-    if (f.severity !== 'info') g.findings[f.severity] += 1;
-    const byRule = todo.get(g) ?? new Map();
-    todo.set(g, byRule);
-    const t = byRule.get(f.ruleId) ?? {
-      ruleId: f.ruleId,
-      count: 0,
-      playbook: f.playbook,
-      points: 0,
-    };
-    t.count += 1;
-    t.points += f.points;
-    byRule.set(f.ruleId, t);
-  }
-  for (const [id, g] of subjectGroup) {
-    const s = scores.get(id);
-    if (s && s.score >= g.worstScore) {
-      g.worstScore = s.score;
-      g.band = s.band;
-    }
-  }
-  for (const [g, byRule] of todo) {
-    g.todo = [...byRule.values()]
-      .sort((a, b) => b.points - a.points || a.ruleId.localeCompare(b.ruleId))
-      .map(({ ruleId, count, playbook }) => ({ ruleId, count, playbook }));
-  }
-  const bySeverity = (a: OwnerGroup, b: OwnerGroup) => {
-    for (const k of ['critical', 'high', 'medium', 'low'] as const) {
-      if (a.findings[k] !== b.findings[k]) return b.findings[k] - a.findings[k];
-    }
-    return 0;
-  };
-  return {
-    owners: [...groups.values()].sort(
-      (a, b) =>
-        Number(b.departed) - Number(a.departed) ||
-        b.worstScore - a.worstScore ||
-        bySeverity(a, b) ||
-        (a.team ?? a.owner ?? '').localeCompare(b.team ?? b.owner ?? ''),
-    ),
-    unowned: unowned.sort((a, b) => b.worstScore - a.worstScore || a.name.localeCompare(b.name)),
-  };
+/** Unowned identities, worst first, each with its best candidate and why. */
+export async function* unownedIdentities(
+  store: CatalogStore,
+  evaluationId: number,
+): AsyncGenerator<Unowned[]> {
+  for await (const page of store.unownedIdentities(evaluationId))
+    yield page.map((u) => ({
+      ...u,
+      candidate: u.candidate
+        ? { ...u.candidate, why: `${u.candidate.via} (${u.candidate.confidence})` }
+        : null,
+    }));
 }

@@ -2,6 +2,7 @@
  * Pure planning: catalog facts + provider capabilities in, a Plan out. No I/O, no clock
  * reads (the caller passes `now`), so a plan is reproducible and printable on its own.
  */
+import type { NotifyConfig } from '../config/load.js';
 import type {
   ActionCapabilities,
   CredentialRef,
@@ -28,7 +29,7 @@ export interface PlanSettings {
   deleteAfterDays: number;
   cutover: { mode: CutoverMode; overlapDays: number };
   /** Owners are told before changes (config `owners.notify`); absent: nobody is told. */
-  notify?: { webhookEnv: string; noticeDays: number } | null;
+  notify?: NotifyConfig | null;
   /** The config's `owners.map`, for attributing the credential's owner. */
   ownersMap?: readonly OwnershipRule[];
 }
@@ -174,7 +175,7 @@ function noticeSteps(input: PlanInput, n: PlanNotice): Omit<PlanStep, 'seq'>[] {
     {
       action: 'notify',
       targetExternalId: input.credential.externalId,
-      summary: `tell ${who}, the owner (${n.via}), through the webhook in ${n.webhookEnv}`,
+      summary: `tell ${who}, the owner (${n.via}), ${n.channel === 'github-issue' ? `by opening an issue in ${n.repo}` : `through the webhook in ${n.webhookEnv}`}`,
       changes: 'nothing at the provider: one notice is sent; if it cannot be sent the run stops',
       undo: 'rollback tells the owner the run was rolled back',
       reversible: true,

@@ -7,6 +7,7 @@ import { UserError } from '../connector/index.js';
 import type { Catalog } from '../catalog/index.js';
 import { planRevoke, planRotate, type PlanInput, type PlanSettings } from './plan.js';
 import { Attributor, ownerWhy } from '../owners/attribute.js';
+import { applyMap } from '../owners/map.js';
 import type { PlanNotice } from '../model/index.js';
 
 /** Whom to tell before the change, or why nobody is told (only when notices are on). */
@@ -29,20 +30,60 @@ function noticeFor(
       noNotice: `the owner ${a.owner} has left and no team is on record, so nobody is told before the change`,
     };
   }
+  const channel = settings.notify.channel ?? 'webhook';
   return {
     notice: {
       owner: a.departed ? null : a.owner,
       team: a.team,
       via: ownerWhy(a),
       purpose: a.purpose,
-      channel: 'webhook',
+      channel,
       webhookEnv: settings.notify.webhookEnv,
+      ...(channel === 'github-issue' ? { repo: owningRepo(found, settings) } : {}),
       noticeDays: settings.notify.noticeDays,
     },
     noNotice: a.departed
       ? `the owner ${a.owner} has left: the team ${a.team} is told instead`
       : null,
   };
+}
+
+const repoAttribute = (attributes: Record<string, unknown>): string | null =>
+  typeof attributes.repository === 'string' && /^[\w.-]+\/[\w.-]+$/.test(attributes.repository)
+    ? attributes.repository
+    : null;
+
+/**
+ * Where a github-issue notice is opened: the credential's repository (a deploy key's, a
+ * secret's), its identity's (a repository, an environment), the ownership map's `repo`, else
+ * `owners.notify.repo`. None: the plan is refused, since nobody could be told.
+ */
+function owningRepo(
+  found: { credential: PlanInput['credential']; identity: PlanInput['identity'] },
+  settings: PlanSettings,
+): string {
+  const { credential: c, identity: i } = found;
+  const repo =
+    repoAttribute(c.attributes) ??
+    repoAttribute(i.attributes) ??
+    (i.provider === 'github' && i.kind === 'repository' && /^[\w.-]+\/[\w.-]+$/.test(i.name)
+      ? i.name
+      : null) ??
+    applyMap(settings.ownersMap ?? [], {
+      provider: i.provider,
+      scopeId: i.scopeId,
+      scopeName: i.scopeName,
+      identity: i,
+    }).repo ??
+    settings.notify?.repo ??
+    null;
+  if (!repo) {
+    throw new UserError(
+      `owners are told by GitHub issue, but no repository is known for ${i.name}`,
+      'name one with a repo in its owners.map entry, or set owners.notify.repo',
+    );
+  }
+  return repo;
 }
 
 export async function planInput(

@@ -18,7 +18,16 @@ import type {
   ScopeBatch,
   ScoreRecord,
 } from '../catalog/store.js';
-import type { ProviderId, ScanRun } from '../model/index.js';
+import type {
+  Finding,
+  OwnerCandidate,
+  ProviderId,
+  ScanRun,
+  StoredIdentity,
+} from '../model/index.js';
+import { withOwner } from '../owners/annotate.js';
+import { Attributor, rank, type Attribution } from '../owners/attribute.js';
+import type { OwnershipRule } from '../owners/map.js';
 import { evaluate, type Evaluation } from '../scoring/engine.js';
 import { exceptionExpiry, type Policy, type PolicyException } from '../scoring/policy.js';
 import { RULES } from '../scoring/rules/index.js';
@@ -30,10 +39,15 @@ export const BATCH_IDENTITIES = 2_000;
 
 /**
  * What an evaluation was computed from: the policy (rules, options, exceptions), the rule set
- * (each rule's metadata and defaults) and the nhi version, which versions the rules' code.
- * Equal fingerprints, equal findings for the same run.
+ * (each rule's metadata and defaults), the ownership map (owners are stored with the
+ * evaluation: a map edit re-evaluates) and the nhi version, which versions the rules' code.
+ * Equal fingerprints, equal findings and owners for the same run.
  */
-export function policyFingerprint(policy: Policy, rules: readonly AnyRule[] = RULES): string {
+export function policyFingerprint(
+  policy: Policy,
+  rules: readonly AnyRule[] = RULES,
+  owners: readonly OwnershipRule[] = [],
+): string {
   const ruleSet = [...rules]
     .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
     .map((rule) => {
@@ -42,13 +56,15 @@ export function policyFingerprint(policy: Policy, rules: readonly AnyRule[] = RU
       return { ...meta, defaults: options.parse({}) as unknown };
     });
   return createHash('sha256')
-    .update(JSON.stringify({ nhi: VERSION, rules: ruleSet, policy }))
+    .update(JSON.stringify({ nhi: VERSION, rules: ruleSet, policy, owners }))
     .digest('hex')
     .slice(0, 32);
 }
 
 export interface EvaluateOptions {
   policy: Policy;
+  /** The config's ownership map (`owners.map`): owners are attributed and stored with it. */
+  owners?: readonly OwnershipRule[];
   rules?: readonly AnyRule[];
   batchIdentities?: number;
   /** Called after each scope is stored. */
@@ -68,7 +84,7 @@ export async function evaluateRun(
   const asOf = new Date(run.startedAt);
   const writer = await store.beginEvaluation({
     runId: run.id,
-    policyFingerprint: policyFingerprint(policy, rules),
+    policyFingerprint: policyFingerprint(policy, rules, opts.owners),
     asOf: run.startedAt,
     version: VERSION,
     now: new Date(),
@@ -79,6 +95,7 @@ export async function evaluateRun(
     scopes.filter((s) => s.identities).map((s) => `${s.provider}/${s.scopeId}`),
   );
   const exceptionIndex = new Map(policy.exceptions.map((e, i) => [e, i]));
+  const attributor = () => new Attributor(opts.owners ?? []);
   let done = 0;
   for (const scope of scopes) {
     if (!writer.doneScopes.has(writer.scopeKey(scope))) {
@@ -90,7 +107,8 @@ export async function evaluateRun(
       )) {
         opts.signal?.throwIfAborted();
         const evaluation = evaluate({ now: asOf, ...batch, gaps, scopes: scanned }, policy, rules);
-        await writer.writeBatch(toStored(evaluation, batch, scope, exceptionIndex));
+        const owners = attributeBatch(batch, attributor());
+        await writer.writeBatch(toStored(evaluation, batch, scope, exceptionIndex, owners));
       }
       await writer.finishScope(scope);
     }
@@ -108,30 +126,89 @@ export async function evaluateRun(
   );
 }
 
+/**
+ * Owner attribution of a batch's subjects by id (identities `i-…`, credentials `c-…`): a
+ * batch holds each identity with all its credentials, so this is what attributing the whole
+ * run gives (a test compares them).
+ */
+export function attributeBatch(batch: ScopeBatch, at: Attributor): Map<string, Attribution> {
+  const identities = new Map<string, StoredIdentity>();
+  for (const i of batch.removedIdentities ?? []) identities.set(i.id, i);
+  for (const i of batch.identities) identities.set(i.id, i);
+  const out = new Map<string, Attribution>();
+  for (const i of batch.identities) out.set(i.id, at.identity(i));
+  for (const c of batch.credentials) out.set(c.id, at.credential(c, identities.get(c.identityId)));
+  return out;
+}
+
+/** An unowned identity's strongest hint: its own candidates, else its live credentials'. */
+function bestCandidate(
+  identityId: string,
+  liveCredentials: readonly string[],
+  owners: ReadonlyMap<string, Attribution>,
+): OwnerCandidate | null {
+  return (
+    rank([
+      ...(owners.get(identityId)?.candidates ?? []),
+      ...liveCredentials.flatMap((id) => owners.get(id)?.candidates ?? []),
+    ])[0] ?? null
+  );
+}
+
 /** What a batch's evaluation stores: findings, suppressed ones, a score for every subject. */
 function toStored(
   evaluation: Evaluation,
   batch: ScopeBatch,
   scope: { provider: ProviderId; scopeId: string },
   exceptionIndex: ReadonlyMap<PolicyException, number>,
+  owners: ReadonlyMap<string, Attribution>,
 ): EvaluatedBatch {
-  const subjects = new Map<
-    string,
-    { kind: ScoreRecord['subjectKind']; createdAt: string | null }
-  >();
+  type Subject = Pick<ScoreRecord, 'subjectKind' | 'createdAt' | 'identityId' | 'live'>;
+  const subjects = new Map<string, Subject>();
   for (const i of batch.identities)
-    subjects.set(i.id, { kind: 'identity', createdAt: i.createdAt });
+    subjects.set(i.id, {
+      subjectKind: 'identity',
+      createdAt: i.createdAt,
+      identityId: null,
+      live: true,
+    });
   for (const c of batch.credentials)
-    subjects.set(c.id, { kind: 'credential', createdAt: c.createdAt });
+    subjects.set(c.id, {
+      subjectKind: 'credential',
+      createdAt: c.createdAt,
+      identityId: c.identityId,
+      live: c.status !== 'inactive',
+    });
+  const liveOf = new Map<string, string[]>();
+  for (const c of batch.credentials) {
+    if (c.status === 'inactive') continue;
+    const list = liveOf.get(c.identityId);
+    if (list) list.push(c.id);
+    else liveOf.set(c.identityId, [c.id]);
+  }
+  const ownerColumns = (subjectId: string, s: Subject | undefined) => {
+    const ownership = owners.get(subjectId) ?? null;
+    return {
+      ownership,
+      identityId: s?.identityId ?? null,
+      live: s?.live ?? true,
+      candidate:
+        s?.subjectKind === 'identity' && !ownership?.owned
+          ? bestCandidate(subjectId, liveOf.get(subjectId) ?? [], owners)
+          : null,
+    };
+  };
   const reaches = (id: string) =>
     evaluation.ai.credentials.has(id) || evaluation.ai.identities.has(id);
   const scores: ScoreRecord[] = [];
   for (const s of evaluation.scores) {
+    const subject = subjects.get(s.subjectId);
     scores.push({
       ...s,
       provider: scope.provider,
       scopeId: scope.scopeId,
-      createdAt: subjects.get(s.subjectId)?.createdAt ?? null,
+      createdAt: subject?.createdAt ?? null,
+      ...ownerColumns(s.subjectId, subject),
     });
     subjects.delete(s.subjectId);
   }
@@ -139,7 +216,7 @@ function toStored(
   for (const [subjectId, s] of subjects) {
     scores.push({
       subjectId,
-      subjectKind: s.kind,
+      subjectKind: s.subjectKind,
       score: 0,
       band: 'low',
       contributions: [],
@@ -147,12 +224,15 @@ function toStored(
       scopeId: scope.scopeId,
       createdAt: s.createdAt,
       ai: reaches(subjectId),
+      ...ownerColumns(subjectId, s),
     });
   }
+  // Every finding carries its subject's owner, team and purpose into every report format.
+  const owned = (f: Finding) => withOwner(f, owners.get(f.subjectId));
   return {
-    findings: evaluation.findings,
+    findings: evaluation.findings.map(owned),
     suppressed: evaluation.suppressed.map((s) => ({
-      finding: s.finding,
+      finding: owned(s.finding),
       exceptionIndex: exceptionIndex.get(s.exception)!,
     })),
     scores,
@@ -175,7 +255,10 @@ export async function currentEvaluation(
   opts: EvaluateOptions & { onStale?: (stored: EvaluationInfo | null) => void },
 ): Promise<EvaluationInfo> {
   const stored = await store.evaluation(run.id);
-  if (stored && stored.policyFingerprint === policyFingerprint(opts.policy, opts.rules ?? RULES))
+  if (
+    stored &&
+    stored.policyFingerprint === policyFingerprint(opts.policy, opts.rules ?? RULES, opts.owners)
+  )
     return stored;
   opts.onStale?.(stored);
   return evaluateRun(store, run, opts);

@@ -14,6 +14,7 @@ import type { DemoHandle } from '../connector/index.js';
 import { loadConnector } from '../connector/registry.js';
 import type { ProviderId, ScanRun, ScopeResult } from '../model/index.js';
 import type { Policy } from '../scoring/policy.js';
+import type { OwnershipRule } from '../owners/map.js';
 import { evaluateRun } from './evaluate.js';
 
 export interface ScanRequest {
@@ -29,6 +30,8 @@ export interface ScanRequest {
   onScope?: (result: ScopeResult) => void;
   /** Evaluate the run against this policy once its scopes are committed (omit: no scoring). */
   policy?: Policy;
+  /** The config's ownership map: owners are stored with the evaluation. */
+  owners?: readonly OwnershipRule[];
   /** Called as the evaluation stores each scope. */
   onEvaluated?: (done: number, total: number) => void;
   /** Only the scopes of this shard are scanned and written (`--shard i/n`). */
@@ -162,6 +165,7 @@ export async function runScan(req: ScanRequest): Promise<ScanOutcome> {
     try {
       evaluation = await evaluateRun(catalog, run, {
         policy: req.policy,
+        ...(req.owners ? { owners: req.owners } : {}),
         signal,
         ...(req.onEvaluated ? { onScope: req.onEvaluated } : {}),
       });

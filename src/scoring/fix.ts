@@ -8,6 +8,7 @@
 import type {
   CredentialType,
   FindingFix,
+  IdentityKind,
   ProviderId,
   StoredCredential,
   StoredIdentity,
@@ -31,6 +32,11 @@ export interface RuleFix {
   playbookProviders?: readonly ProviderId[];
   /** What to do before running the playbook. */
   before?: readonly string[];
+  /**
+   * Providers where `nhi trim <identity>` resolves the finding (it removes unused privilege):
+   * the finding's fix is that command wherever the identity is one trim acts on.
+   */
+  trim?: readonly ProviderId[];
   /** Steps where nhi cannot act: the default… */
   manual: ManualFix;
   /** …and per provider where they differ. */
@@ -65,6 +71,28 @@ export const PLAYBOOK_SUBJECTS: Readonly<
 };
 
 export const PLAYBOOK_IDS = Object.keys(PLAYBOOK_SUBJECTS) as PlaybookId[];
+
+/**
+ * The identities `nhi trim` acts on, per provider: mirrors which connectors expose
+ * `ConnectorActions.trim` (test/findings.test.ts compares them).
+ */
+export const TRIM_SUBJECTS: Readonly<Partial<Record<ProviderId, readonly IdentityKind[]>>> = {
+  aws: ['user', 'role'],
+  gcp: ['service-account'],
+  azure: ['application', 'service-principal', 'managed-identity'],
+};
+
+/** Whether `nhi trim` can act on this identity (the connector's own refusals mirrored). */
+export function trimAccepts(identity: StoredIdentity): boolean {
+  if (identity.removedRun !== null) return false;
+  if (!(TRIM_SUBJECTS[identity.provider] ?? []).includes(identity.kind)) return false;
+  // AWS manages service-linked roles' policies (the connector's `untouchable`).
+  const path = identity.attributes.path;
+  return !(
+    identity.attributes.serviceLinked === true ||
+    (typeof path === 'string' && path.startsWith('/aws-service-role/'))
+  );
+}
 
 /** Provider limits on live credentials of one type per identity (the connectors' `maxPerIdentity`). */
 export const PER_IDENTITY_LIMIT: Readonly<
@@ -193,6 +221,9 @@ export function resolveFix(
   credential: StoredCredential | undefined,
   siblings: readonly StoredCredential[] = [],
 ): FindingFix {
+  // Unused privilege is the identity's: trim narrows its policies, whichever subject it is on.
+  if (fix.trim?.includes(identity.provider) && trimAccepts(identity))
+    return { playbook: 'trim', command: `nhi trim ${identity.id}` };
   if (
     fix.playbook &&
     credential &&
@@ -248,6 +279,16 @@ export function playbookReach(fix: RuleFix): string {
 /** The rule's fix as plain text, for help, `nhi init` and SARIF: playbook reach, then manual steps. */
 export function fixText(fix: RuleFix): string {
   const lines: string[] = [];
+  const trimmed = (fix.trim ?? []).filter((p) => TRIM_SUBJECTS[p]);
+  if (trimmed.length) {
+    const reach = trimmed.map(
+      (p) => `${PROVIDER_WORDS[p]} ${(TRIM_SUBJECTS[p] ?? []).map((k) => `${k}s`).join(' and ')}`,
+    );
+    lines.push(
+      `Fix with: nhi trim <identity id> (plan, then --apply) for ${reach.join('; ')}, except service-linked roles.`,
+    );
+    if (!fix.playbook) lines.push('Elsewhere:');
+  }
   if (fix.playbook) {
     lines.push(
       `Fix with: ${commandFor(fix.playbook, '<credential id>')} (plan, then --apply) for ${playbookReach(fix)}, except root credentials.`,

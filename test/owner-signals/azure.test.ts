@@ -66,6 +66,13 @@ describe('Azure owner signals', () => {
         confidence: 'high',
         departed: true,
       });
+    // …and the departure survives attribution (the owner-departed rule reads it there): the
+    // app's generic `owners` list must not add a not-departed copy of the same owner.
+    for (const i of his)
+      expect(attribution(identityCandidates(i, 'azure'), null)).toMatchObject({
+        owner: lucas,
+        departed: true,
+      });
     const ravi = inv.identities.find((i) =>
       declared(i).some((c) => c.owner === `ravi.patel@${COMPANY.domain}`),
     )!;

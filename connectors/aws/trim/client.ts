@@ -8,7 +8,9 @@ import {
   IAMClient,
   AttachRolePolicyCommand,
   AttachUserPolicyCommand,
+  CreatePolicyCommand,
   CreatePolicyVersionCommand,
+  DeletePolicyCommand,
   DeletePolicyVersionCommand,
   DeleteRolePolicyCommand,
   DeleteUserPolicyCommand,
@@ -39,6 +41,12 @@ export interface PolicyVersionInfo {
   createdAt: string | null;
 }
 
+export interface PolicyInfo {
+  defaultVersion: string;
+  attachments: number;
+  description: string | null;
+}
+
 type Meta = { $metadata?: { requestId?: string } };
 
 const invalid = (operation: string, detail: string) =>
@@ -64,6 +72,7 @@ const VOID_ACTIONS: ReadonlySet<string> = new Set([
   'DetachUserPolicy',
   'SetDefaultPolicyVersion',
   'DeletePolicyVersion',
+  'DeletePolicy',
 ]);
 
 const decode = (doc: string | undefined, action: string): string => {
@@ -235,13 +244,58 @@ export class IamPolicies {
     }
   }
 
-  async policy(arn: string): Promise<{ defaultVersion: string; attachments: number }> {
+  async policy(arn: string): Promise<PolicyInfo> {
     const out = await this.call<{
-      Policy?: { DefaultVersionId?: string; AttachmentCount?: number };
+      Policy?: { DefaultVersionId?: string; AttachmentCount?: number; Description?: string };
     }>('iam:GetPolicy', new GetPolicyCommand({ PolicyArn: arn }));
     const v = out.Policy?.DefaultVersionId;
     if (!v) throw invalid('iam:GetPolicy', 'no default version');
-    return { defaultVersion: v, attachments: out.Policy?.AttachmentCount ?? 0 };
+    return {
+      defaultVersion: v,
+      attachments: out.Policy?.AttachmentCount ?? 0,
+      description: out.Policy?.Description ?? null,
+    };
+  }
+
+  /** The policy, or null when it does not exist. */
+  async policyOrNull(arn: string): Promise<PolicyInfo | null> {
+    try {
+      return await this.policy(arn);
+    } catch (e) {
+      if (isGone(e)) return null;
+      throw e;
+    }
+  }
+
+  async createPolicy(
+    name: string,
+    path: string,
+    text: string,
+    description: string,
+  ): Promise<string | null> {
+    const out = await this.call(
+      'iam:CreatePolicy',
+      new CreatePolicyCommand({
+        PolicyName: name,
+        Path: path,
+        PolicyDocument: text,
+        Description: description,
+      }),
+    );
+    return out.$metadata?.requestId ?? null;
+  }
+
+  /** Deletes a customer-managed policy with its non-default versions (IAM requires that order). */
+  async deletePolicy(arn: string): Promise<string | null> {
+    try {
+      for (const v of await this.versions(arn))
+        if (!v.isDefault) await this.deleteVersion(arn, v.id);
+      const out = await this.call('iam:DeletePolicy', new DeletePolicyCommand({ PolicyArn: arn }));
+      return out.$metadata?.requestId ?? null;
+    } catch (e) {
+      if (isGone(e)) return null;
+      throw e;
+    }
   }
 
   async versionText(arn: string, version: string): Promise<string | null> {

@@ -1,6 +1,7 @@
 /**
  * `nhi trim` on AWS: the documents that grant an IAM user or role its permissions — inline
- * policies (rewritten), attachments of AWS-managed policies (detached), customer-managed
+ * policies (rewritten), attachments of AWS-managed policies (detached when unused, replaced by a
+ * customer-managed copy of the used part when partly used: replace.ts), customer-managed
  * policies (a new default version; the old version is kept so rollback makes it default again).
  */
 import {
@@ -15,6 +16,7 @@ import {
 import { sessionFor } from '../actions.js';
 import { IamPolicies, type PrincipalKind } from './client.js';
 import { narrow, permissionsOf } from './narrow.js';
+import { replace, replacedBy, unreplace } from './replace.js';
 
 /** The marker a present attachment reads as (an attachment has no text of its own). */
 export const ATTACHED = 'attached';
@@ -66,7 +68,10 @@ async function readAll(
       facts: {},
     });
   }
-  for (const a of (await iam.attached(p.kind, p.name)).sort((x, y) => x.arn.localeCompare(y.arn))) {
+  const attached = (await iam.attached(p.kind, p.name)).sort((x, y) => x.arn.localeCompare(y.arn));
+  const present = new Set(attached.map((a) => a.arn));
+  const later: GrantDocument[] = [];
+  for (const a of attached) {
     if (isAwsManaged(a.arn)) {
       const pol = await iam.policy(a.arn);
       docs.push({
@@ -83,6 +88,24 @@ async function readAll(
       continue;
     }
     const pol = await iam.policy(a.arn);
+    const managed = replacedBy(a.arn, pol.description, p);
+    if (managed) {
+      // nhi's copy of a managed policy's used part reads as that policy's attachment: its text
+      // once the managed policy is detached; while both are attached, still the managed one.
+      if (present.has(managed)) continue;
+      const text = await iam.versionText(a.arn, pol.defaultVersion);
+      later.push({
+        address: `attachment:${managed}`,
+        kind: 'attachment',
+        name: managed.slice(managed.lastIndexOf('/') + 1),
+        document: text,
+        version: pol.defaultVersion,
+        owner: 'customer',
+        changedAt: null,
+        facts: { arn: managed, text, replacement: a.arn },
+      });
+      continue;
+    }
     const versions = await iam.versions(a.arn);
     const def = versions.find((v) => v.id === pol.defaultVersion);
     docs.push({
@@ -104,6 +127,7 @@ async function readAll(
       },
     });
   }
+  docs.push(...later);
   return docs;
 }
 
@@ -129,7 +153,7 @@ export const trim: TrimActions = {
 
   read: (ctx, subject) => withPolicies(ctx, subject, readAll),
 
-  write: (ctx, subject, change) =>
+  write: (ctx, subject, change, progress) =>
     withPolicies(ctx, subject, async (iam, p): Promise<TrimWriteResult> => {
       if (change.kind === 'inline-policy') {
         const name = change.name;
@@ -143,7 +167,8 @@ export const trim: TrimActions = {
       }
       if (change.kind === 'attachment') {
         const arn = arnOf(change);
-        if (change.after !== null) throw new Error(`aws: an attachment is only ever detached`);
+        // Partly used: replaced by a customer-managed copy of the used part.
+        if (change.after !== null) return replace(iam, subject, p, arn, change, progress);
         return { requestId: await iam.detach(p.kind, p.name, arn), detail: {} };
       }
       if (change.kind === 'policy-version') {
@@ -174,7 +199,7 @@ export const trim: TrimActions = {
       throw new UserError(`aws: cannot trim a ${change.kind}`);
     }),
 
-  restore: (ctx, subject, change, written) =>
+  restore: (ctx, subject, change, written, progress) =>
     withPolicies(ctx, subject, async (iam, p) => {
       if (change.kind === 'inline-policy') {
         const now = await iam.inline(p.kind, p.name, change.name);
@@ -186,6 +211,14 @@ export const trim: TrimActions = {
         return { requestId };
       }
       const arn = arnOf(change);
+      if (change.kind === 'attachment' && change.after !== null) {
+        const r = await unreplace(iam, subject, p, arn, progress);
+        if (r.kept)
+          throw new UserError(
+            `${change.name} is attached again, but nhi's copy ${r.kept} is now attached elsewhere too; it was kept: detach it there and delete it by hand`,
+          );
+        return { requestId: r.requestId };
+      }
       if (change.kind === 'attachment') {
         const present = (await iam.attached(p.kind, p.name)).some((a) => a.arn === arn);
         return { requestId: present ? null : await iam.attach(p.kind, p.name, arn) };

@@ -19,6 +19,9 @@ interface PolicyDoc {
   [k: string]: unknown;
 }
 
+/** IAM's size limit of a customer-managed policy, in characters without white space. */
+const MANAGED_POLICY_MAX = 6_144;
+
 const list = <T>(v: T | T[] | undefined): T[] =>
   v === undefined ? [] : Array.isArray(v) ? v : [v];
 
@@ -86,8 +89,14 @@ export function narrow(
   if (removed.length === 0) return { after: doc.document, removed };
   const empty = statements.length === 0;
   if (doc.kind === 'attachment') {
-    // An AWS-managed policy cannot be edited: detached when nothing of it is used, else kept.
-    return empty ? { after: null, removed } : null;
+    // An AWS-managed policy cannot be edited: detached when nothing of it is used, else replaced
+    // by a customer-managed copy of the used part (kept whole when the copy would not fit).
+    if (empty) return { after: null, removed };
+    const copy = JSON.stringify({
+      ...d,
+      Statement: Array.isArray(d.Statement) ? statements : statements[0]!,
+    });
+    return copy.replace(/\s/g, '').length <= MANAGED_POLICY_MAX ? { after: copy, removed } : null;
   }
   if (empty && doc.kind === 'policy-version') return null; // a version cannot be empty
   if (empty) return { after: null, removed };

@@ -5,6 +5,7 @@
  * tests check it). Paging with nextLink.
  */
 import type { Account } from '@azure/arm-cognitiveservices';
+import type { RoleAssignmentCreateParameters } from '@azure/arm-authorization';
 import type { Route, StandInRequest } from '../../../src/connector/stand-in.js';
 import type { EstateCognitiveAccount, EstateSubscription } from './estate.js';
 import { HttpError, page, type StandInState } from './state.js';
@@ -193,6 +194,70 @@ export function armRoutes(state: StandInState): Route[] {
             },
           }));
         return list(req, items);
+      },
+    },
+    {
+      // Create (trim's rollback recreates an assignment): the name is a new GUID.
+      method: 'PUT',
+      path: authz,
+      handle: (req, p) => {
+        const sub = subscription(p.sub);
+        if (p.kind!.toLowerCase() !== 'roleassignments' || !p.item)
+          throw new HttpError(405, 'MethodNotAllowed', 'The method is not allowed.');
+        const body = req.json() as { properties?: Partial<RoleAssignmentCreateParameters> };
+        const props = body.properties;
+        if (!props?.roleDefinitionId || !props.principalId)
+          throw new HttpError(
+            400,
+            'InvalidRequestContent',
+            'roleDefinitionId and principalId are required.',
+          );
+        const guid = props.roleDefinitionId.split('/').pop()!;
+        const dup = sub.roleAssignments.find(
+          (a) =>
+            a.scope.toLowerCase() === p.scope!.toLowerCase() &&
+            a.roleDefinitionName === guid &&
+            a.principalId === props.principalId,
+        );
+        if (dup)
+          throw new HttpError(409, 'RoleAssignmentExists', 'The role assignment already exists.');
+        const created = {
+          name: p.item,
+          scope: p.scope!,
+          roleDefinitionName: guid,
+          principalId: props.principalId,
+          principalType: 'ServicePrincipal' as const,
+          createdOn: state.clock().toISOString(),
+        };
+        sub.roleAssignments.push(created);
+        return {
+          status: 201,
+          body: {
+            id: `${created.scope}/providers/Microsoft.Authorization/roleAssignments/${created.name}`,
+            name: created.name,
+            type: 'Microsoft.Authorization/roleAssignments',
+            properties: {
+              roleDefinitionId: defId(sub, guid),
+              principalId: created.principalId,
+              principalType: created.principalType,
+              scope: created.scope,
+              createdOn: created.createdOn,
+            },
+          },
+        };
+      },
+    },
+    {
+      method: 'DELETE',
+      path: authz,
+      handle: (_req, p) => {
+        const sub = subscription(p.sub);
+        const i = sub.roleAssignments.findIndex(
+          (a) => a.name === p.item && a.scope.toLowerCase() === p.scope!.toLowerCase(),
+        );
+        if (i < 0) return { status: 204 };
+        sub.roleAssignments.splice(i, 1);
+        return { status: 200, body: { name: p.item } };
       },
     },
   ];

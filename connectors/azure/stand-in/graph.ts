@@ -6,7 +6,12 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Route, StandInRequest, StandInResponse } from '../../../src/connector/stand-in.js';
-import type { EstateApplication, EstatePassword, EstateServicePrincipal } from './estate.js';
+import type {
+  EstateApplication,
+  EstateAppRoleAssignment,
+  EstatePassword,
+  EstateServicePrincipal,
+} from './estate.js';
 import { HttpError, page, type StandInState } from './state.js';
 
 type DirectoryObject = EstateApplication | EstateServicePrincipal;
@@ -114,6 +119,47 @@ export function graphRoutes(state: StandInState): Route[] {
           req,
           estate.appRoleAssignments.filter((a) => a.principalId === sp.id),
         );
+      },
+    },
+    {
+      method: 'POST',
+      path: /\/v1\.0\/servicePrincipals\/(?<id>[^/]+)\/appRoleAssignments$/,
+      handle: (req, { id }) => {
+        const sp = find('servicePrincipals', id, undefined).obj;
+        const body = req.json() as Partial<EstateAppRoleAssignment>;
+        const resource = estate.servicePrincipals.find((x) => x.id === body.resourceId);
+        if (body.principalId !== sp.id || !resource || !body.appRoleId)
+          throw new HttpError(
+            400,
+            'Request_BadRequest',
+            'Invalid principalId, resourceId or appRoleId.',
+          );
+        const created: EstateAppRoleAssignment = {
+          id: randomBytes(24).toString('base64url'),
+          appRoleId: body.appRoleId,
+          principalId: sp.id,
+          principalType: 'ServicePrincipal',
+          principalDisplayName: sp.displayName ?? null,
+          resourceId: resource.id,
+          resourceDisplayName: resource.displayName ?? null,
+          createdDateTime: state.clock().toISOString(),
+        } as EstateAppRoleAssignment;
+        estate.appRoleAssignments.push(created);
+        return { status: 201, body: created };
+      },
+    },
+    {
+      method: 'DELETE',
+      path: /\/v1\.0\/servicePrincipals\/(?<id>[^/]+)\/appRoleAssignments\/(?<aid>[^/]+)/,
+      handle: (_req, { id, aid }) => {
+        const sp = find('servicePrincipals', id, undefined).obj;
+        const i = estate.appRoleAssignments.findIndex(
+          (a) => a.id === aid && a.principalId === sp.id,
+        );
+        if (i < 0)
+          throw new HttpError(404, 'Request_ResourceNotFound', `Resource '${aid}' does not exist.`);
+        estate.appRoleAssignments.splice(i, 1);
+        return { status: 204 };
       },
     },
     {

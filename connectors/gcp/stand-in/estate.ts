@@ -52,6 +52,8 @@ export interface StandInRecommendation {
   subtype: 'REMOVE_ROLE' | 'REPLACE_ROLE';
   /** For REPLACE_ROLE: the roles the recommender suggests instead. */
   replacementRoles?: string[];
+  /** Recommender's state machine: ACTIVE until someone marks it (markClaimed/markSucceeded…). */
+  state?: 'ACTIVE' | 'CLAIMED' | 'SUCCEEDED' | 'FAILED' | 'DISMISSED';
 }
 
 export interface StandInApiKey {
@@ -83,6 +85,10 @@ export interface StandInProject {
    * absent = every permission asked (the stand-in serves every call the token makes).
    */
   callerPermissions?: string[];
+  /** Bumped by every setIamPolicy: the policy's etag follows it. */
+  policyRevision?: number;
+  /** The next N setIamPolicy calls find that someone else wrote first (409 ABORTED). */
+  policyConflicts?: number;
 }
 
 export interface StandInFolder {

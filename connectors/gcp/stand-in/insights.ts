@@ -85,8 +85,8 @@ function renderRecommendations(project: StandInProject, now: Date) {
       primaryImpact: { category: 'SECURITY' },
       priority: 'P2',
       content: { operationGroups: [{ operations: [...adds, remove] }] },
-      stateInfo: { state: 'ACTIVE' },
-      etag: `"${id}"`,
+      stateInfo: { state: r.state ?? 'ACTIVE' },
+      etag: `"${id}-${r.state ?? 'ACTIVE'}"`,
     };
   });
 }
@@ -125,6 +125,26 @@ export function insightRoutes(s: StandInState): Route[] {
           'recommendations',
           { default: 50, max: 1000 },
         ),
+    },
+    {
+      // markClaimed / markSucceeded / markFailed: etag-checked state changes.
+      method: 'POST',
+      path: /\/v1\/projects\/(?<p>[^/]+)\/locations\/global\/recommenders\/google\.iam\.policy\.Recommender\/recommendations\/(?<id>[^/:]+):mark(?<to>Claimed|Succeeded|Failed)/,
+      handle: (req, { p, id, to }) => {
+        const project = s.project(p!, 'recommender');
+        const rendered = renderRecommendations(project, s.now());
+        const i = rendered.findIndex((r) => r.name.endsWith(`/${id}`));
+        if (i < 0) throw new RpcError(404, 'NOT_FOUND', `Recommendation ${id} not found.`);
+        const { etag } = req.json() as { etag?: unknown };
+        if (etag !== rendered[i]!.etag)
+          throw new RpcError(
+            400,
+            'FAILED_PRECONDITION',
+            'The etag does not match the current one.',
+          );
+        project.recommendations![i]!.state = to!.toUpperCase() as 'CLAIMED';
+        return { body: renderRecommendations(project, s.now())[i] };
+      },
     },
     {
       method: 'GET',

@@ -21,12 +21,16 @@ function renderProject(p: StandInProject) {
   };
 }
 
+/** Changes with every write, as Google's does: a read-modify-write sends it back. */
+const etagOf = (revision: number) =>
+  Buffer.from(`BwYKw3u0T5E=${revision}`).toString('base64').slice(0, 12);
+
 /** The IAM policy shape is shared by every Google API (the IAM SDK's Schema$Policy). */
-function renderPolicy(bindings: StandInBinding[]): iam_v1.Schema$Policy {
+function renderPolicy(bindings: StandInBinding[], revision = 0): iam_v1.Schema$Policy {
   const conditional = bindings.some((b) => b.condition);
   return {
     version: conditional ? 3 : 1,
-    etag: 'BwYKw3u0T5E=',
+    etag: revision === 0 ? 'BwYKw3u0T5E=' : etagOf(revision),
     bindings: bindings.map((b) => ({
       role: b.role,
       members: [...b.members],
@@ -123,7 +127,56 @@ export function resourceManagerRoutes(s: StandInState): Route[] {
     {
       method: 'POST',
       path: /\/v3\/(?<kind>projects|folders|organizations)\/(?<id>[^/:]+):getIamPolicy/,
-      handle: (_req, { kind, id }) => ({ body: renderPolicy(bindingsFor(kind!, id!)) }),
+      handle: (_req, { kind, id }) => ({
+        body: renderPolicy(
+          bindingsFor(kind!, id!),
+          kind === 'projects' ? (s.project(id!, 'cloudresourcemanager').policyRevision ?? 0) : 0,
+        ),
+      }),
+    },
+    {
+      // Projects only (what trim writes): the etag must be the current one, else 409 ABORTED.
+      method: 'POST',
+      path: /\/v3\/projects\/(?<id>[^/:]+):setIamPolicy/,
+      handle: (req, { id }) => {
+        const project = s.project(id!, 'cloudresourcemanager');
+        const body = req.json() as iam_v1.Schema$SetIamPolicyRequest;
+        const policy = body.policy;
+        if (!policy || !Array.isArray(policy.bindings ?? []))
+          throw new RpcError(400, 'INVALID_ARGUMENT', 'policy is required.');
+        const revision = project.policyRevision ?? 0;
+        if (project.policyConflicts) {
+          // Someone else's write lands first: the caller's etag is now stale.
+          project.policyConflicts -= 1;
+          project.policyRevision = revision + 1;
+          throw new RpcError(
+            409,
+            'ABORTED',
+            'There were concurrent policy changes. Please retry the whole read-modify-write with exponential backoff.',
+          );
+        }
+        if (policy.etag && policy.etag !== renderPolicy([], revision).etag)
+          throw new RpcError(
+            409,
+            'ABORTED',
+            'There were concurrent policy changes. Please retry the whole read-modify-write with exponential backoff.',
+          );
+        project.bindings = (policy.bindings ?? []).map((b) => ({
+          role: b.role ?? '',
+          members: [...(b.members ?? [])],
+          ...(b.condition
+            ? {
+                condition: {
+                  title: b.condition.title ?? '',
+                  expression: b.condition.expression ?? '',
+                  ...(b.condition.description ? { description: b.condition.description } : {}),
+                },
+              }
+            : {}),
+        }));
+        project.policyRevision = revision + 1;
+        return { body: renderPolicy(project.bindings, project.policyRevision) };
+      },
     },
   ];
 }

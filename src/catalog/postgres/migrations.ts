@@ -5,6 +5,8 @@
  * alters it in place. Types follow the SQLite columns (TEXT instants in ISO 8601, INTEGER
  * flags) so rows copy between backends unchanged.
  */
+import { OWNERSHIP_DDL } from '../migrations/0008-ownership.js';
+
 export interface PgMigration {
   version: number;
   name: string;
@@ -343,6 +345,12 @@ ALTER TABLE findings ADD COLUMN ai INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE scores ADD COLUMN ai INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX scores_ai ON scores (evaluation_id, subject_kind, ai, score DESC, created_key, subject_id);
 `,
+  },
+  {
+    // Ownership stored with each evaluation (the SQLite migration 0008: the same statements).
+    version: 8,
+    name: 'ownership',
+    up: OWNERSHIP_DDL,
   },
   {
     // Run groups (the SQLite migration 0009, same column). Also: every text column the views

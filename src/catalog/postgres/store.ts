@@ -33,6 +33,7 @@ import type {
 import { connect, redacted } from './connect.js';
 import type { CheckAccess } from '../check.js';
 import { PgDb } from './db.js';
+import { notYetOnPostgres } from './refuse.js';
 import { PgEvaluations } from './evaluations.js';
 import { PgPosture } from './posture.js';
 import { READABLE, RUN_HEAD, toRun } from './runs.js';
@@ -556,6 +557,12 @@ export class PostgresStore implements CatalogStore {
   scores(evaluationId: number) {
     return this.evaluations.scores(evaluationId);
   }
+  ownerGroups(): Promise<never> {
+    return Promise.reject(notYetOnPostgres('nhi owners'));
+  }
+  unownedIdentities(): never {
+    throw notYetOnPostgres('nhi owners');
+  }
   exceptions(evaluationId: number) {
     return this.evaluations.exceptions(evaluationId);
   }
@@ -564,6 +571,21 @@ export class PostgresStore implements CatalogStore {
   }
   expiredMatches(evaluationId: number, index: number) {
     return this.evaluations.expiredMatches(evaluationId, index);
+  }
+  runs(): Promise<never> {
+    return Promise.reject(notYetOnPostgres('nhi runs'));
+  }
+  firstRunSince(): Promise<never> {
+    return Promise.reject(notYetOnPostgres('nhi diff'));
+  }
+  prune(): Promise<never> {
+    return Promise.reject(notYetOnPostgres('nhi prune'));
+  }
+  credentialDiff(): never {
+    throw notYetOnPostgres('nhi diff');
+  }
+  fieldChanges(): never {
+    throw notYetOnPostgres('nhi diff');
   }
   credentialChanges(fromRun: number, toRun: number, change: 'added' | 'removed') {
     return this.views.credentialChanges(fromRun, toRun, change);

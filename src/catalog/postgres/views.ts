@@ -22,6 +22,7 @@ import type {
   SubjectKind,
   SubjectQuery,
 } from '../store.js';
+import { ownerKey, toOwnership } from '../sqlite/evaluations.js';
 import { Params, type PgDb } from './db.js';
 
 type Row = Record<string, unknown>;
@@ -63,6 +64,8 @@ function subjectWhere(kind: SubjectKind, q: SubjectQuery, p: Params): string {
   }
   if (q.bands) parts.push(`s.band = ANY(${p.add(q.bands)}::text[])`);
   if (q.ai) parts.push('s.ai = 1');
+  if (q.owner !== undefined) parts.push(`s.owner_key = ${p.add(ownerKey(q.owner))}`);
+  if (q.team !== undefined) parts.push(`s.team_key = ${p.add(ownerKey(q.team))}`);
   return parts.length ? `WHERE ${parts.join(' AND ')}` : '';
 }
 
@@ -162,7 +165,8 @@ export class PgViews {
     const limit = q.limit === undefined ? '' : ` LIMIT ${p.add(q.limit)}`;
     return this.db.pages(
       `SELECT c.*, i.external_id AS identity_external_id, i.name AS identity_name,
-         i.kind AS identity_kind, s.score AS score, s.band AS band, s.ai AS ai
+         i.kind AS identity_kind, s.score AS score, s.band AS band, s.ai AS ai,
+         s.ownership_json AS ownership_json
        FROM ${from} ${w} ORDER BY ${order}${limit}`,
       p.values,
       (r: Row): CredentialRow => ({
@@ -176,6 +180,7 @@ export class PgViews {
                 externalId: r.identity_external_id as string,
               },
         score: scoreCell(r),
+        ownership: toOwnership(r.ownership_json),
       }),
     );
   }
@@ -190,6 +195,7 @@ export class PgViews {
     const limit = q.limit === undefined ? '' : ` LIMIT ${p.add(q.limit)}`;
     return this.db.pages(
       `SELECT i.*, s.score AS score, s.band AS band, s.ai AS ai,
+         s.ownership_json AS ownership_json,
          (SELECT count(*) FROM credentials c WHERE c.identity_id = i.id AND ${presentAt('c', `${run}::bigint`)}) AS credential_count
        FROM ${from} ${w} ORDER BY ${order}${limit}`,
       p.values,
@@ -197,6 +203,7 @@ export class PgViews {
         identity: toIdentity(r),
         credentials: Number(r.credential_count),
         score: scoreCell(r),
+        ownership: toOwnership(r.ownership_json),
       }),
     );
   }

@@ -4,7 +4,7 @@
  * streams without sorting; SARIF's order (rule, logical name) is sorted by SQLite, in bounded
  * memory (its sorter spills to temporary files).
  */
-import type { Finding, Severity } from '../../model/index.js';
+import type { Finding, OwnerAttribution, OwnerCandidate, Severity } from '../../model/index.js';
 import type {
   EvaluatedBatch,
   EvaluationCounts,
@@ -15,7 +15,9 @@ import type {
   FindingGroup,
   FindingGroupKey,
   FindingQuery,
+  OwnerGroupRow,
   ScopeKey,
+  UnownedRow,
   StoredException,
   StoredScore,
 } from '../store.js';
@@ -36,6 +38,8 @@ const RANK: Readonly<Record<Severity, number>> = {
 const SEVERITY_OF_RANK: readonly Severity[] = ['info', 'low', 'medium', 'high', 'critical'];
 export const NOT_EVALUATED_RANK = -1;
 export { SEVERITY_OF_RANK };
+const BANDS = ['low', 'medium', 'high', 'critical'];
+const rankOfBand = (b: unknown): number => BANDS.indexOf(b as string);
 
 /** A finding's place in the canonical order: failing by severity, then not evaluated. */
 export function findingRank(f: Pick<Finding, 'outcome' | 'severity'>): number {
@@ -114,6 +118,14 @@ export function toFinding(r: Row): Finding {
   return r.extra_json ? Object.assign(f, JSON.parse(r.extra_json as string)) : f;
 }
 
+/** `--owner` / `--team` match case-insensitively: columns hold the lower-cased key. */
+export const ownerKey = (s: string | null | undefined): string | null =>
+  typeof s === 'string' && s !== '' ? s.toLowerCase() : null;
+
+export function toOwnership(json: unknown): OwnerAttribution | null {
+  return typeof json === 'string' ? (JSON.parse(json) as OwnerAttribution) : null;
+}
+
 export function toScore(r: Row): StoredScore {
   return {
     subjectId: r.subject_id as string,
@@ -122,6 +134,7 @@ export function toScore(r: Row): StoredScore {
     band: r.band as string,
     contributions: JSON.parse(r.contributions_json as string) as unknown[],
     ai: r.ai === 1,
+    ownership: toOwnership(r.ownership_json),
   };
 }
 
@@ -195,6 +208,14 @@ function where(q: FindingQuery): { sql: string; params: Record<string, unknown> 
     params.rules = JSON.stringify(q.rules);
   }
   if (q.ai) parts.push('f.ai = 1');
+  if (q.owner !== undefined) {
+    parts.push('f.owner_key = @owner');
+    params.owner = ownerKey(q.owner);
+  }
+  if (q.team !== undefined) {
+    parts.push('f.team_key = @team');
+    params.team = ownerKey(q.team);
+  }
   if (q.absentFrom) {
     parts.push(`NOT EXISTS (SELECT 1 FROM findings o WHERE o.evaluation_id = @other
       AND o.suppressed_by IS NULL AND o.fingerprint = f.fingerprint
@@ -202,6 +223,15 @@ function where(q: FindingQuery): { sql: string; params: Record<string, unknown> 
     params.other = q.absentFrom.evaluationId;
   }
   return { sql: parts.join(' AND '), params };
+}
+
+/** The statement report/check read findings with (exported so a test can ask for its plan). */
+export function findingListQuery(q: FindingQuery): { sql: string; params: Row } {
+  const w = where(q);
+  const order = ORDER_BY[q.order ?? 'canonical'];
+  const limit = q.limit === undefined ? '' : ' LIMIT @limit';
+  const params = q.limit === undefined ? w.params : { ...w.params, limit: q.limit };
+  return { sql: `SELECT f.* FROM findings f WHERE ${w.sql} ORDER BY ${order}${limit}`, params };
 }
 
 export class SqliteEvaluations {
@@ -312,15 +342,8 @@ export class SqliteEvaluations {
   }
 
   findings(q: FindingQuery): AsyncGenerator<Finding[]> {
-    const w = where(q);
-    const order = ORDER_BY[q.order ?? 'canonical'];
-    const limit = q.limit === undefined ? '' : ' LIMIT @limit';
-    const params = q.limit === undefined ? w.params : { ...w.params, limit: q.limit };
-    return pagesOf(
-      this.stmt(`SELECT f.* FROM findings f WHERE ${w.sql} ORDER BY ${order}${limit}`),
-      params,
-      toFinding,
-    );
+    const { sql, params } = findingListQuery(q);
+    return pagesOf(this.stmt(sql), params, toFinding);
   }
 
   countFindings(q: FindingQuery): EvaluationCounts {
@@ -385,6 +408,118 @@ export class SqliteEvaluations {
       creds,
       idents,
       (a, b) => b.score - a.score || (a.subjectKind === 'credential' ? -1 : 1),
+    );
+  }
+
+  /**
+   * Owned subjects (present identities, live credentials) grouped by owner, team and departed:
+   * counts, worst score and bands from the scores, failing findings by severity and by rule
+   * from the findings joined on their subject. The groups, not the subjects, come back.
+   */
+  ownerGroups(evaluationId: number, filter: { owner?: string; team?: string }): OwnerGroupRow[] {
+    const params = {
+      evaluation: evaluationId,
+      owner: ownerKey(filter.owner),
+      team: ownerKey(filter.team),
+    };
+    const owned = `s.evaluation_id = @evaluation AND s.owned = 1 AND s.live = 1
+      AND (@owner IS NULL OR s.owner_key = @owner) AND (@team IS NULL OR s.team_key = @team)`;
+    const groups = new Map<string, OwnerGroupRow>();
+    const keyOf = (r: Row) => JSON.stringify([r.owner, r.team, r.departed === 1]);
+    for (const r of this.stmt(
+      `SELECT s.owner, s.team, coalesce(s.departed, 0) AS departed,
+         sum(s.subject_kind = 'identity') AS identities, sum(s.subject_kind = 'credential') AS credentials,
+         max(s.score) AS worst, sum(s.band = 'critical') AS critical, sum(s.band = 'high') AS high,
+         sum(s.band = 'medium') AS medium, sum(s.band = 'low') AS low
+       FROM scores s WHERE ${owned} GROUP BY s.owner, s.team, coalesce(s.departed, 0)`,
+    ).all(params) as Row[]) {
+      groups.set(keyOf(r), {
+        owner: (r.owner as string | null) ?? null,
+        team: (r.team as string | null) ?? null,
+        departed: r.departed === 1,
+        identities: Number(r.identities),
+        credentials: Number(r.credentials),
+        worstScore: Number(r.worst),
+        band: null,
+        bands: {
+          critical: Number(r.critical),
+          high: Number(r.high),
+          medium: Number(r.medium),
+          low: Number(r.low),
+        },
+        findings: { critical: 0, high: 0, medium: 0, low: 0 },
+        todo: [],
+      });
+    }
+    // The band of the worst score (a band is its subject's worst finding's severity).
+    for (const r of this.stmt(
+      `SELECT s.owner, s.team, coalesce(s.departed, 0) AS departed, s.band, max(s.score) AS score
+       FROM scores s WHERE ${owned} GROUP BY s.owner, s.team, coalesce(s.departed, 0), s.band`,
+    ).all(params) as Row[]) {
+      const g = groups.get(keyOf(r));
+      if (g && Number(r.score) === g.worstScore && rankOfBand(r.band) > rankOfBand(g.band))
+        g.band = r.band as string;
+    }
+    for (const r of this.stmt(
+      `SELECT s.owner, s.team, coalesce(s.departed, 0) AS departed, f.rule_id, f.severity,
+         count(*) AS n, sum(f.points) AS points, max(f.playbook) AS playbook
+       FROM scores s JOIN findings f ON f.evaluation_id = s.evaluation_id AND f.subject_id = s.subject_id
+       WHERE ${owned} AND f.suppressed_by IS NULL AND f.rank >= 0
+       GROUP BY s.owner, s.team, coalesce(s.departed, 0), f.rule_id, f.severity`,
+    ).all(params) as Row[]) {
+      const g = groups.get(keyOf(r));
+      if (!g) continue;
+      const n = Number(r.n);
+      const severity = r.severity as Severity;
+      if (severity !== 'info') g.findings[severity] += n;
+      const t = g.todo.find((x) => x.ruleId === r.rule_id);
+      if (t) {
+        t.count += n;
+        t.points += Number(r.points);
+        t.playbook ??= (r.playbook as string | null) ?? null;
+      } else {
+        g.todo.push({
+          ruleId: r.rule_id as string,
+          count: n,
+          points: Number(r.points),
+          playbook: (r.playbook as string | null) ?? null,
+        });
+      }
+    }
+    for (const g of groups.values())
+      g.todo.sort((a, b) => b.points - a.points || a.ruleId.localeCompare(b.ruleId));
+    return [...groups.values()];
+  }
+
+  /** Present identities nobody owns that hold live credentials, worst first, then by name. */
+  unownedIdentities(evaluationId: number): AsyncGenerator<UnownedRow[]> {
+    return pagesOf(
+      this.stmt(
+        `SELECT s.subject_id, s.candidate_json, i.name, i.kind, i.provider, i.scope_id, i.scope_name,
+           (SELECT count(*) FROM scores c WHERE c.evaluation_id = s.evaluation_id
+              AND c.identity_id = s.subject_id AND c.live = 1) AS live_credentials,
+           max(s.score, coalesce((SELECT max(c.score) FROM scores c
+              WHERE c.evaluation_id = s.evaluation_id AND c.identity_id = s.subject_id), 0)) AS worst
+         FROM scores s JOIN identities i ON i.id = s.subject_id
+         WHERE s.evaluation_id = @evaluation AND s.subject_kind = 'identity' AND s.owned = 0
+           AND live_credentials > 0
+         ORDER BY worst DESC, i.name, s.subject_id`,
+      ),
+      { evaluation: evaluationId },
+      (r: Row): UnownedRow => ({
+        identityId: r.subject_id as string,
+        name: r.name as string,
+        kind: r.kind as string,
+        provider: r.provider as UnownedRow['provider'],
+        scopeId: r.scope_id as string,
+        scopeName: r.scope_name as string,
+        liveCredentials: Number(r.live_credentials),
+        worstScore: Number(r.worst),
+        candidate:
+          typeof r.candidate_json === 'string'
+            ? (JSON.parse(r.candidate_json) as OwnerCandidate)
+            : null,
+      }),
     );
   }
 
@@ -465,7 +600,8 @@ async function* flatten<T>(pages: AsyncIterable<readonly T[]>): AsyncGenerator<T
 const FINDING_INSERT = `INSERT INTO findings (evaluation_id, suppressed_by, rank, provider, scope_id,
   identity_external_id, credential_external_id, rule_id, fingerprint, severity, outcome, points,
   subject_kind, subject_id, scope_name, identity_name, logical_name, owasp, cis, playbook, message,
-  evidence_json, extra_json, ai) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+  evidence_json, extra_json, ai, owner_key, team_key)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
 class SqliteEvaluationWriter implements EvaluationWriter {
   private readonly insertFinding;
@@ -484,7 +620,9 @@ class SqliteEvaluationWriter implements EvaluationWriter {
     this.insertFinding = db.prepare(FINDING_INSERT);
     this.insertScore =
       db.prepare(`INSERT INTO scores (evaluation_id, subject_kind, subject_id, provider,
-      scope_id, score, band, created_key, contributions_json, ai) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      scope_id, score, band, created_key, contributions_json, ai, owner, team, owner_key, team_key,
+      owned, departed, live, identity_id, ownership_json, candidate_json)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.insertMatch = db.prepare(
       `INSERT OR IGNORE INTO expired_exception_matches (evaluation_id, idx, fingerprint) VALUES (?, ?, ?)`,
     );
@@ -514,6 +652,8 @@ class SqliteEvaluationWriter implements EvaluationWriter {
         JSON.stringify(f.evidence ?? {}),
         extraOf(f),
         f.ai ? 1 : 0,
+        ownerKey(f.owner),
+        ownerKey(f.team),
       );
     this.writeBatchTx = db.transaction((batch: EvaluatedBatch) => {
       for (const f of batch.findings) add(f, null);
@@ -530,6 +670,16 @@ class SqliteEvaluationWriter implements EvaluationWriter {
           s.createdAt ?? '~',
           JSON.stringify(s.contributions),
           s.ai ? 1 : 0,
+          s.ownership?.owner ?? null,
+          s.ownership?.team ?? null,
+          ownerKey(s.ownership?.owner),
+          ownerKey(s.ownership?.team),
+          s.ownership?.owned ? 1 : 0,
+          s.ownership?.departed === true ? 1 : s.ownership?.departed === false ? 0 : null,
+          s.live ? 1 : 0,
+          s.identityId,
+          s.ownership ? JSON.stringify(s.ownership) : null,
+          s.candidate ? JSON.stringify(s.candidate) : null,
         );
       }
       for (const m of batch.expiredMatches)

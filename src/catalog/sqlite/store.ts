@@ -6,11 +6,15 @@
 import type { Catalog } from '../index.js';
 import { PlaybookStore } from '../playbook-store.js';
 import { SqlitePosture } from './posture.js';
+import { SqliteRuns } from './runs.js';
+import { SqliteDiff } from './diff.js';
 import type {
   CatalogStore,
+  DiffField,
   FindingGroupKey,
   FindingQuery,
   PostureQuery,
+  PruneRequest,
   RunWindow,
   ScopeKey,
   SubjectKind,
@@ -19,9 +23,13 @@ import type {
 
 export class SqliteStore implements CatalogStore {
   private readonly posture: SqlitePosture;
+  private readonly housekeeping: SqliteRuns;
+  private readonly diff: SqliteDiff;
 
   constructor(private readonly catalog: Catalog) {
     this.posture = new SqlitePosture(catalog.db);
+    this.housekeeping = new SqliteRuns(catalog.db, catalog.path);
+    this.diff = new SqliteDiff(catalog.db);
   }
 
   get location(): string {
@@ -68,6 +76,18 @@ export class SqliteStore implements CatalogStore {
 
   previousRun(runId: number) {
     return Promise.resolve(this.catalog.previousRun(runId));
+  }
+
+  runs(q: { limit?: number; demo?: boolean }) {
+    return Promise.resolve(this.housekeeping.runs(q));
+  }
+
+  firstRunSince(at: string) {
+    return Promise.resolve(this.housekeeping.firstRunSince(at));
+  }
+
+  prune(req: PruneRequest) {
+    return Promise.resolve(this.housekeeping.prune(req));
   }
 
   scopesOfRun(runId: number) {
@@ -175,6 +195,14 @@ export class SqliteStore implements CatalogStore {
     return this.catalog.evaluations.scores(evaluationId);
   }
 
+  ownerGroups(evaluationId: number, filter: { owner?: string; team?: string }) {
+    return Promise.resolve(this.catalog.evaluations.ownerGroups(evaluationId, filter));
+  }
+
+  unownedIdentities(evaluationId: number) {
+    return this.catalog.evaluations.unownedIdentities(evaluationId);
+  }
+
   exceptions(evaluationId: number) {
     return Promise.resolve(this.catalog.evaluations.exceptions(evaluationId));
   }
@@ -193,5 +221,13 @@ export class SqliteStore implements CatalogStore {
 
   changes(fromRun: number, toRun: number) {
     return this.catalog.views.changes(fromRun, toRun);
+  }
+
+  credentialDiff(fromRun: number, toRun: number, change: 'added' | 'removed') {
+    return this.diff.credentialDiff(fromRun, toRun, change);
+  }
+
+  fieldChanges(fromRun: number, toRun: number, field: DiffField) {
+    return this.diff.fieldChanges(fromRun, toRun, field);
   }
 }

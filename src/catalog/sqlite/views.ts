@@ -17,6 +17,7 @@ import type {
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../open.js';
 import { CREDENTIAL_SELECT, toCredential, toGrant, toIdentity } from '../rows.js';
+import { ownerKey, toOwnership } from './evaluations.js';
 import { pagesOf } from './pages.js';
 
 type Row = Record<string, unknown>;
@@ -71,6 +72,14 @@ function subjectWhere(kind: SubjectKind, q: SubjectQuery): { sql: string; params
     params.bands = jsonList(q.bands);
   }
   if (q.ai) parts.push('s.ai = 1');
+  if (q.owner !== undefined) {
+    parts.push('s.owner_key = @owner');
+    params.owner = ownerKey(q.owner);
+  }
+  if (q.team !== undefined) {
+    parts.push('s.team_key = @team');
+    params.team = ownerKey(q.team);
+  }
   return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params };
 }
 
@@ -85,6 +94,32 @@ function identityFrom(q: SubjectQuery): string {
   return q.includeRemoved
     ? `identities i LEFT JOIN scores s ON s.evaluation_id = @evaluation AND s.subject_id = i.id`
     : `scores s JOIN identities i ON i.id = s.subject_id`;
+}
+
+const limited = (q: SubjectQuery, params: Row) =>
+  q.limit === undefined ? params : { ...params, limit: q.limit };
+
+/** The statement `list` runs (exported so a test can ask SQLite for its plan). */
+export function credentialListQuery(q: SubjectQuery): { sql: string; params: Row } {
+  const w = subjectWhere('credential', q);
+  const order =
+    q.includeRemoved && q.sort === 'score' ? REMOVED_SCORE_SORT('c') : CREDENTIAL_SORT[q.sort];
+  const sql = `SELECT c.*, i.external_id AS identity_external_id, i.name AS identity_name,
+      i.kind AS identity_kind, s.score AS score, s.band AS band, s.ai AS ai,
+      s.ownership_json AS ownership_json
+    FROM ${credentialFrom(q)} ${w.sql} ORDER BY ${order}${q.limit === undefined ? '' : ' LIMIT @limit'}`;
+  return { sql, params: limited(q, w.params) };
+}
+
+export function identityListQuery(q: SubjectQuery): { sql: string; params: Row } {
+  const w = subjectWhere('identity', q);
+  const order =
+    q.includeRemoved && q.sort === 'score' ? REMOVED_SCORE_SORT('i') : IDENTITY_SORT[q.sort];
+  const sql = `SELECT i.*, s.score AS score, s.band AS band, s.ai AS ai,
+      s.ownership_json AS ownership_json,
+      (SELECT count(*) FROM credentials c WHERE c.identity_id = i.id AND ${presentAt('c')}) AS credential_count
+    FROM ${identityFrom(q)} ${w.sql} ORDER BY ${order}${q.limit === undefined ? '' : ' LIMIT @limit'}`;
+  return { sql, params: limited(q, w.params) };
 }
 
 export class SqliteViews {
@@ -169,6 +204,7 @@ export class SqliteViews {
         identities: present ? idRows.map(toIdentity) : [],
         credentials: credRows.map(toCredential),
         grants: grantRows.map(toGrant),
+        ...(present ? {} : { removedIdentities: idRows.map(toIdentity) }),
       };
     };
     for (let at = 0; at < present.length; at += size)
@@ -182,52 +218,36 @@ export class SqliteViews {
   }
 
   credentials(q: SubjectQuery): AsyncGenerator<CredentialRow[]> {
-    const w = subjectWhere('credential', q);
-    const order =
-      q.includeRemoved && q.sort === 'score' ? REMOVED_SCORE_SORT('c') : CREDENTIAL_SORT[q.sort];
-    const sql = `SELECT c.*, i.external_id AS identity_external_id, i.name AS identity_name,
-        i.kind AS identity_kind, s.score AS score, s.band AS band, s.ai AS ai
-      FROM ${credentialFrom(q)} ${w.sql} ORDER BY ${order}${q.limit === undefined ? '' : ' LIMIT @limit'}`;
-    return pagesOf(
-      this.stmt(sql),
-      q.limit === undefined ? w.params : { ...w.params, limit: q.limit },
-      (r: Row): CredentialRow => ({
-        credential: toCredential(r),
-        identity:
-          r.identity_name === null
-            ? null
-            : {
-                name: r.identity_name as string,
-                kind: r.identity_kind as string,
-                externalId: r.identity_external_id as string,
-              },
-        score:
-          r.score === null
-            ? null
-            : { score: r.score as number, band: r.band as string, ai: r.ai === 1 },
-      }),
-    );
+    const { sql, params } = credentialListQuery(q);
+    return pagesOf(this.stmt(sql), params, (r: Row): CredentialRow => ({
+      credential: toCredential(r),
+      identity:
+        r.identity_name === null
+          ? null
+          : {
+              name: r.identity_name as string,
+              kind: r.identity_kind as string,
+              externalId: r.identity_external_id as string,
+            },
+      score:
+        r.score === null
+          ? null
+          : { score: r.score as number, band: r.band as string, ai: r.ai === 1 },
+      ownership: toOwnership(r.ownership_json),
+    }));
   }
 
   identities(q: SubjectQuery): AsyncGenerator<IdentityRow[]> {
-    const w = subjectWhere('identity', q);
-    const order =
-      q.includeRemoved && q.sort === 'score' ? REMOVED_SCORE_SORT('i') : IDENTITY_SORT[q.sort];
-    const sql = `SELECT i.*, s.score AS score, s.band AS band, s.ai AS ai,
-        (SELECT count(*) FROM credentials c WHERE c.identity_id = i.id AND ${presentAt('c')}) AS credential_count
-      FROM ${identityFrom(q)} ${w.sql} ORDER BY ${order}${q.limit === undefined ? '' : ' LIMIT @limit'}`;
-    return pagesOf(
-      this.stmt(sql),
-      q.limit === undefined ? w.params : { ...w.params, limit: q.limit },
-      (r: Row): IdentityRow => ({
-        identity: toIdentity(r),
-        credentials: Number(r.credential_count),
-        score:
-          r.score === null
-            ? null
-            : { score: r.score as number, band: r.band as string, ai: r.ai === 1 },
-      }),
-    );
+    const { sql, params } = identityListQuery(q);
+    return pagesOf(this.stmt(sql), params, (r: Row): IdentityRow => ({
+      identity: toIdentity(r),
+      credentials: Number(r.credential_count),
+      score:
+        r.score === null
+          ? null
+          : { score: r.score as number, band: r.band as string, ai: r.ai === 1 },
+      ownership: toOwnership(r.ownership_json),
+    }));
   }
 
   countSubjects(kind: SubjectKind, q: SubjectQuery): number {

@@ -1,4 +1,3 @@
-import { loadOwnership, ownerFilter } from '../ownership.js';
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UserError } from '../../connector/kit/errors.js';
@@ -17,6 +16,7 @@ import { colorEnabled, line, makeChalk, note, out, warn } from '../output.js';
 import { readBaseline, writeBaseline } from '../baseline.js';
 import { minRankOf, rowsShown, writeReport } from './report.js';
 import { checkScopes, findingFilterOf, type FindingFlags } from '../finding-flags.js';
+import { ownerQuery } from '../ownership.js';
 import { VERSION } from '../../version.js';
 
 interface CheckFlags extends FindingFlags {
@@ -55,6 +55,8 @@ export async function run(cmd: Command): Promise<number> {
       minRank,
       ...selected,
       ...(f.ai ? { ai: true } : {}),
+      // Each team gates its own credentials: owners are stored with the evaluation.
+      ...ownerQuery(f),
     };
     if (f.updateBaseline) {
       const n = await writeBaseline(
@@ -76,10 +78,7 @@ export async function run(cmd: Command): Promise<number> {
       return n;
     };
     let filter = failing;
-    // Owner and purpose on every row; --owner/--team: each team gates its own credentials.
-    const { owners } = await loadOwnership(view);
-    const owned = ownerFilter(f, owners);
-    let keep: ((x: Finding) => boolean) | undefined = owned ? (x) => owned(x.subjectId) : undefined;
+    let keep: ((x: Finding) => boolean) | undefined;
     const excluded: string[] = [];
     const expiredLines: string[] = [];
     let remaining = await count(failing, keep);
@@ -109,7 +108,6 @@ export async function run(cmd: Command): Promise<number> {
     const gaps = await store.gapsInForce(view.run.id);
     const report = await storedReport(store, evaluation, gaps, filter, {
       format,
-      owners,
       ...(keep ? { keep } : {}),
     });
     const violations = report.head.summary.findings;

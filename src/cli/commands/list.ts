@@ -6,6 +6,7 @@ import { openView } from '../evaluate.js';
 import { checkScopes } from '../finding-flags.js';
 import { formatOf, globalsOf } from '../globals.js';
 import { limitOr } from '../limit.js';
+import { ownerQuery } from '../ownership.js';
 import { parseLevels } from '../severity.js';
 import { CREDENTIAL_STATUSES, CREDENTIAL_TYPES, IDENTITY_KINDS, parseChoices } from '../choices.js';
 
@@ -66,19 +67,12 @@ export async function run(cmd: Command): Promise<number> {
       ...(f.scope !== undefined ? { scope: f.scope } : {}),
       ...(bands ? { bands } : {}),
       ...(f.ai ? { ai: true } : {}),
+      // Owners are stored with the evaluation: --owner/--team are indexed filters like the rest.
+      ...ownerQuery(f),
       ...(limit !== undefined ? { limit } : {}),
     };
     const { writeList } = await import('../list-output.js');
-    const { loadOwnership, ownerFilter } = await import('../ownership.js');
-    const { owners } = await loadOwnership(view);
-    const owned = ownerFilter(f, owners);
-    if (owned && limit !== undefined) delete q.limit; // filtered here: the limit applies after
-    return await writeList(g, view, q, {
-      format,
-      identities: Boolean(f.identities),
-      owners,
-      owned,
-    });
+    return await writeList(g, view, q, { format, identities: Boolean(f.identities) });
   } finally {
     await view.store.close();
   }

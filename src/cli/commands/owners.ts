@@ -1,13 +1,17 @@
 /** `nhi owners [--owner X] [--team Y] [--unowned]`: who answers for what, and what nobody owns. */
 import type { Command } from 'commander';
-import { matchesOwner } from '../../owners/attribute.js';
-import { summarizeOwners, type OwnerGroup } from '../../owners/summary.js';
-import { jsonText } from '../../report/json.js';
-import type { Finding } from '../../model/index.js';
+import {
+  ownerGroups,
+  unownedIdentities,
+  type OwnerGroup,
+  type Unowned,
+} from '../../owners/summary.js';
+import { indented, jsonText, splitAtArray } from '../../report/json.js';
 import { openView } from '../evaluate.js';
-import { loadOwnership } from '../ownership.js';
 import { formatOf, globalsOf } from '../globals.js';
 import { colorEnabled, line, makeChalk, note, out, table } from '../output.js';
+import { ownerQuery } from '../ownership.js';
+import { stdoutSink } from '../sink.js';
 
 interface OwnersFlags {
   owner?: string;
@@ -15,16 +19,19 @@ interface OwnersFlags {
   unowned?: boolean;
 }
 
+/** Unowned identities the table shows; `--json` holds every one. */
+const UNOWNED_SHOWN = 200;
+
 function who(g: OwnerGroup): string {
   const name =
     g.owner && g.team ? `${g.owner} (${g.team})` : (g.owner ?? (g.team ? `team ${g.team}` : '?'));
   return g.departed ? `${name} [departed]` : name;
 }
 
-function findingsCell(g: OwnerGroup): string {
+function countsCell(counts: OwnerGroup['findings']): string {
   const parts = (['critical', 'high', 'medium', 'low'] as const)
-    .filter((k) => g.findings[k] > 0)
-    .map((k) => `${g.findings[k]} ${k}`);
+    .filter((k) => counts[k] > 0)
+    .map((k) => `${counts[k]} ${k}`);
   return parts.join(', ') || 'none';
 }
 
@@ -41,68 +48,78 @@ export async function run(cmd: Command): Promise<number> {
   const f = cmd.opts() as OwnersFlags;
   const format = formatOf(g, ['table', 'json']);
   const view = await openView(g);
-  let summary;
   try {
-    const { identities, credentials, owners } = await loadOwnership(view);
-    const present = (x: { removedRun: number | null }) => x.removedRun === null;
-    const findings: Finding[] = [];
-    for await (const page of view.store.findings({
-      evaluationId: view.evaluation.id,
-      outcome: 'fail',
-    }))
-      findings.push(...page);
-    const scores: { subjectId: string; score: number; band: string }[] = [];
-    for await (const page of view.store.scores(view.evaluation.id)) scores.push(...page);
-    summary = summarizeOwners({
-      identities: identities.filter(present),
-      credentials: credentials.filter(present),
-      findings,
-      scores,
-      owners,
-    });
-  } finally {
-    await view.store.close();
-  }
-  const groups = f.unowned ? [] : summary.owners.filter((x) => matchesOwner(x, f.owner, f.team));
-  // A filter on an owner leaves out the unowned list: it is nobody's.
-  const unowned = f.owner || f.team ? [] : summary.unowned;
-  if (format === 'json') {
-    out(jsonText({ owners: groups, unowned }, 2));
-    return 0;
-  }
-  const color = colorEnabled(g);
-  const c = makeChalk(color);
-  if (!f.unowned) {
-    out(c.bold(`Owners (${groups.length})`));
-    out(
-      table(
-        ['owner', 'identities', 'credentials', 'worst score', 'findings', 'what needs doing'],
-        groups.map((x) => [
-          who(x),
-          x.identities.length,
-          x.credentials.length,
-          x.band ? `${x.worstScore} (${x.band})` : String(x.worstScore),
-          findingsCell(x),
-          todoCell(x),
-        ]),
-        color,
-        { dropFirst: ['identities', 'worst score'] },
-      ),
-    );
-  }
-  if (unowned.length > 0) {
-    out('');
-    out(
-      c.bold(
-        `Unowned (${unowned.length}): no tag, owner record or ownership map entry names an owner`,
-      ),
-    );
-    out(
-      table(
-        ['identity', 'where', 'credentials', 'score', 'best candidate', 'why'],
-        unowned
-          .slice(0, 200)
-          .map((u) => [
+    const filtered = f.owner !== undefined || f.team !== undefined;
+    const groups = f.unowned
+      ? []
+      : await ownerGroups(view.store, view.evaluation.id, ownerQuery(f));
+    // A filter on an owner leaves out the unowned list: it is nobody's.
+    const unowned = filtered
+      ? (async function* () {})()
+      : unownedIdentities(view.store, view.evaluation.id);
+    if (format === 'json') {
+      // Streamed: the unowned list can hold most of a large estate.
+      const { before, pad, after } = splitAtArray(
+        jsonText({ owners: groups, unowned: [] }, 2),
+        'unowned',
+      );
+      const sink = stdoutSink();
+      await sink.write(before);
+      let first = true;
+      for await (const page of unowned) {
+        let text = '';
+        for (const u of page) {
+          text += (first ? '[\n' : ',\n') + indented(u, `${pad}  `);
+          first = false;
+        }
+        await sink.write(text);
+      }
+      await sink.write(`${first ? '[]' : `\n${pad}]`}${after}\n`);
+      await sink.close();
+      return 0;
+    }
+    const shown: Unowned[] = [];
+    let total = 0;
+    for await (const page of unowned) {
+      total += page.length;
+      for (const u of page) if (shown.length < UNOWNED_SHOWN) shown.push(u);
+    }
+    const color = colorEnabled(g);
+    const c = makeChalk(color);
+    if (!f.unowned) {
+      out(c.bold(`Owners (${groups.length})`));
+      out(
+        table(
+          [
+            'owner',
+            'identities',
+            'credentials',
+            'worst score',
+            'risk',
+            'findings',
+            'what needs doing',
+          ],
+          groups.map((x) => [
+            who(x),
+            x.identities,
+            x.credentials,
+            x.band ? `${x.worstScore} (${x.band})` : String(x.worstScore),
+            countsCell(x.bands),
+            countsCell(x.findings),
+            todoCell(x),
+          ]),
+          color,
+          { dropFirst: ['identities', 'risk', 'worst score'] },
+        ),
+      );
+    }
+    if (total > 0) {
+      out('');
+      out(c.bold(`Unowned (${total}): no tag, owner record or ownership map entry names an owner`));
+      out(
+        table(
+          ['identity', 'where', 'credentials', 'score', 'best candidate', 'why'],
+          shown.map((u) => [
             `${u.kind} ${u.name}`,
             `${u.provider}/${u.scopeName}`,
             u.liveCredentials,
@@ -110,15 +127,18 @@ export async function run(cmd: Command): Promise<number> {
             u.candidate ? (u.candidate.owner ?? u.candidate.team ?? '') : '—',
             u.candidate ? u.candidate.why : 'no signal: add an owner tag or an owners.map entry',
           ]),
-        color,
-        { dropFirst: ['where', 'score'] },
-      ),
+          color,
+          { dropFirst: ['where', 'score'] },
+        ),
+      );
+      if (total > shown.length) note(g, `… ${total - shown.length} more (use --json)`);
+    }
+    note(
+      g,
+      line`${f.unowned ? '' : `${groups.length} owner(s), `}${total} unowned identit${total === 1 ? 'y' : 'ies'} from scan #${view.run.id}; set owners in the config's owners.map (nhi init shows how)`,
     );
-    if (unowned.length > 200) note(g, `… ${unowned.length - 200} more (use --json)`);
+    return 0;
+  } finally {
+    await view.store.close();
   }
-  note(
-    g,
-    line`${f.unowned ? '' : `${groups.length} owner(s), `}${unowned.length} unowned identit${unowned.length === 1 ? 'y' : 'ies'} from scan #${view.run.id}; set owners in the config's owners.map (nhi init shows how)`,
-  );
-  return 0;
 }

@@ -1,4 +1,4 @@
-import { loadOwnership, ownerFilter } from '../ownership.js';
+import { ownerQuery } from '../ownership.js';
 import type { Command } from 'commander';
 import { UserError } from '../../connector/kit/errors.js';
 import type { FindingGroupKey } from '../../catalog/index.js';
@@ -100,6 +100,7 @@ export async function run(cmd: Command): Promise<number> {
       ...(minRank !== undefined ? { minRank } : {}),
       ...selected,
       ...(f.ai ? { ai: true } : {}),
+      ...ownerQuery(f),
     };
     if (groupBy) return await groups(g, view, filter, groupBy, format, f.output);
     if (format === 'html') {
@@ -111,13 +112,9 @@ export async function run(cmd: Command): Promise<number> {
       return 0;
     }
     const gaps = await view.store.gapsInForce(view.run.id);
-    const { owners } = await loadOwnership(view);
-    const owned = ownerFilter(f, owners);
     const maxRows = rowsShown(format, f.output, limit);
     const report = await storedReport(view.store, view.evaluation, gaps, filter, {
       format,
-      owners,
-      ...(owned ? { keep: (x: { subjectId: string }) => owned(x.subjectId) } : {}),
       ...(maxRows !== undefined && maxRows !== Infinity ? { maxRows } : {}),
     });
     if (limit !== undefined && limit !== Infinity && format !== 'table' && format !== 'markdown') {

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { UserError } from '../../connector/index.js';
 import { parseProviders, PROVIDERS } from '../../connector/registry.js';
 import type { ProviderId } from '../../model/index.js';
-import { openStore, type ScopeRunRecord } from '../../catalog/index.js';
+import { isPostgresLocation, openStore, type ScopeRunRecord } from '../../catalog/index.js';
 import { runGroupOf } from '../../catalog/run-groups.js';
 import { loadConfig } from '../../config/index.js';
 import { runScan } from '../../scan/run.js';
@@ -15,6 +15,11 @@ import { formatOf, globalsOf, type Globals } from '../globals.js';
 import { colorEnabled, line, makeChalk, note, out, styled, table, warn } from '../output.js';
 import { createProgress, progressWanted } from '../progress.js';
 import { VERSION } from '../../version.js';
+import type { Finding } from '../../model/index.js';
+import type { PruneResult } from '../../catalog/index.js';
+import { fixLine } from '../../scoring/fix-steps.js';
+import { parseCount } from '../limit.js';
+import { retentionRequest } from './prune.js';
 
 interface ScanFlags {
   provider?: string;
@@ -22,7 +27,11 @@ interface ScanFlags {
   score: boolean;
   shard?: string;
   runGroup?: string;
+  top?: string;
 }
+
+/** Worst findings the end-of-scan screen names when --top is not given. */
+const DEFAULT_TOP = 5;
 
 function chooseProviders(
   f: ScanFlags,
@@ -69,6 +78,7 @@ export async function run(cmd: Command): Promise<number> {
     .map(([k]) => k);
   const providers = chooseProviders(f, configured, flags);
   const shard = f.shard === undefined ? undefined : parseShard(f.shard);
+  const top = f.top === undefined ? DEFAULT_TOP : parseCount('--top', f.top, 0);
   const location = catalogPath(g, { scan: f.demo ? 'demo' : 'real' });
   const catalog = await openStore(location);
   const score = f.score;
@@ -100,7 +110,7 @@ export async function run(cmd: Command): Promise<number> {
       now,
       signal: abort.signal,
       version: VERSION,
-      ...(score ? { policy: config.policy } : {}),
+      ...(score ? { policy: config.policy, owners: config.owners.map } : {}),
       ...(shard ? { shard } : {}),
       group,
       source: {
@@ -126,6 +136,35 @@ export async function run(cmd: Command): Promise<number> {
     if (n > 0 && severity !== 'info') findingsBySeverity[severity] = n;
   }
   const gaps = (await catalog.gapsInForce(runId)).filter((x) => x.runId === runId);
+  // The end-of-scan screen (a person at a terminal): the worst findings, from the evaluation
+  // this scan stored, in report's order, so the screen and `nhi report` begin alike.
+  const worst =
+    format === 'table' && !g.quiet && process.stdout.isTTY && top > 0 && outcome.evaluation
+      ? await firstPage(
+          catalog.findings({
+            evaluationId: outcome.evaluation.id,
+            outcome: 'fail',
+            order: 'canonical',
+            limit: top,
+          }),
+        )
+      : [];
+  // catalog.retention: applied once the scan is stored (never to an interrupted one).
+  let pruned: PruneResult | null = null;
+  // (A PostgreSQL catalog is pruned by hand once its backend implements it: nhi prune says so.)
+  if (
+    config.retention &&
+    !isPostgresLocation(location) &&
+    !outcome.interrupted &&
+    status !== 'failed'
+  ) {
+    try {
+      pruned = await catalog.prune(retentionRequest(config.retention, new Date()));
+    } catch (err) {
+      // The scan stands; housekeeping failing is said, not fatal.
+      warn(line`nhi: catalog retention not applied: ${(err as Error).message}`);
+    }
+  }
   await catalog.close();
   const seconds = (performance.now() - started) / 1000;
 
@@ -137,6 +176,14 @@ export async function run(cmd: Command): Promise<number> {
           scopes,
           gaps,
           findings: findingsBySeverity,
+          ...(pruned
+            ? {
+                pruned: {
+                  runs: pruned.runs,
+                  bytesFreed: Math.max(0, pruned.bytesBefore - (pruned.bytesAfter ?? 0)),
+                },
+              }
+            : {}),
         },
         null,
         2,
@@ -155,7 +202,13 @@ export async function run(cmd: Command): Promise<number> {
       scopes,
       gaps,
       findingsBySeverity,
+      worst,
     });
+    if (pruned?.runs.length)
+      note(
+        g,
+        `Retention: removed ${pruned.runs.length} old scan(s) from the catalog (nhi runs lists the rest).`,
+      );
   }
 
   if (outcome.interrupted) return EXIT.interrupted;
@@ -183,6 +236,7 @@ function printSummary(
       fix: string | null;
     }[];
     findingsBySeverity: Record<string, number>;
+    worst: readonly Finding[];
   },
 ): void {
   const color = colorEnabled(g);
@@ -245,5 +299,62 @@ function printSummary(
   const parts = order
     .filter((k) => s.findingsBySeverity[k])
     .map((k) => `${s.findingsBySeverity[k]} ${k}`);
-  if (parts.length) out(`Findings: ${parts.join(', ')}. Details: nhi report`);
+  if (!parts.length) return;
+  if (!s.worst.length) {
+    out(`Findings: ${parts.join(', ')}. Details: nhi report`);
+    return;
+  }
+  const total = order.reduce((n, k) => n + (s.findingsBySeverity[k] ?? 0), 0);
+  out(`Findings: ${parts.join(', ')}. The worst ${s.worst.length}:`);
+  out(worstFindings(s.worst, c, process.stdout.columns));
+  out(`nhi report for all ${total} findings`);
+}
+
+const SEVERITY_COLOUR = {
+  critical: 'red',
+  high: 'red',
+  medium: 'yellow',
+  low: 'gray',
+  info: 'gray',
+} as const;
+
+/**
+ * Each finding in two lines that fit the terminal: severity, rule and subject
+ * (provider/scope · identity · credential), then its fix (the playbook command or the manual
+ * step) — cut with '…' rather than wrapped.
+ */
+export function worstFindings(
+  findings: readonly Finding[],
+  c: ReturnType<typeof makeChalk>,
+  columns: number | undefined,
+): string {
+  const width = columns && columns > 20 ? columns : Infinity;
+  const fit = (text: string) => {
+    const chars = [...text];
+    return chars.length <= width ? text : `${chars.slice(0, width - 1).join('')}…`;
+  };
+  return findings
+    .flatMap((f, i) => {
+      const subject = [
+        `${f.provider}/${f.scopeName}`,
+        f.identityName,
+        ...(f.credentialExternalId ? [f.credentialExternalId] : []),
+      ];
+      const head = fit(
+        line`${String(i + 1).padStart(2)}. ${f.severity.padEnd(8)} ${f.ruleId}  ${subject.join(' · ')}`,
+      );
+      const fix = fixLine(f);
+      const sev = f.severity;
+      return [
+        head.replace(sev, c[SEVERITY_COLOUR[sev]](sev)),
+        fit(line`    fix: ${fix || `see nhi show ${f.subjectId}`}`),
+      ];
+    })
+    .join('\n');
+}
+
+async function firstPage<T>(pages: AsyncIterable<readonly T[]>): Promise<T[]> {
+  const rows: T[] = [];
+  for await (const page of pages) rows.push(...page);
+  return rows;
 }

@@ -68,6 +68,9 @@ async function render(
   const history = await store.history(subjectIds);
   const identityRef = { name: identity.name, kind: identity.kind, externalId: identity.externalId };
   const openRuns = await store.openPlaybookRuns(credentials.map((x) => x.id));
+  // Owners as stored with the evaluation; a removed credential has none stored: attributed here.
+  const ownershipOf = (x: StoredCredential) =>
+    scores.get(x.id)?.ownership ?? owners.credential(x, identity);
 
   if (format === 'json') {
     out(
@@ -78,13 +81,17 @@ async function render(
           identity: {
             ...identity,
             score: scores.get(identity.id) ?? null,
-            ownership: owners.identity(identity),
+            ownership: scores.get(identity.id)?.ownership ?? owners.identity(identity),
           },
           credentials: credentials.map((c) =>
             credentialView(
-              { credential: c, identity: identityRef, score: scores.get(c.id) ?? null },
+              {
+                credential: c,
+                identity: identityRef,
+                score: scores.get(c.id) ?? null,
+                ownership: ownershipOf(c),
+              },
               now,
-              owners.credential(c, identity),
             ),
           ),
           // Each grant says whether it reaches an AI service (scoring/ai.ts), as scores do.
@@ -117,10 +124,14 @@ async function render(
           identity,
           found.scope.name,
           now,
-          owners.credential(found.credential, identity),
+          ownershipOf(found.credential),
         )
-      : describeIdentity(identity, found.scope.name, now, owners.identity(identity))) +
-      scoreLine(score),
+      : describeIdentity(
+          identity,
+          found.scope.name,
+          now,
+          scores.get(identity.id)?.ownership ?? owners.identity(identity),
+        )) + scoreLine(score),
   );
   if (found.kind === 'identity' || credentials.length) {
     out('\nCredentials');

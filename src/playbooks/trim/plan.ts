@@ -21,6 +21,7 @@ import type {
   StoredIdentity,
   TrimActions,
   TrimChange,
+  TrimUsage,
 } from '../../connector/index.js';
 
 const DAY_MS = 86_400_000;
@@ -46,16 +47,7 @@ export const TRIM_LIMITS = {
 } as const;
 
 /** Last use per usage key (Access Advisor: service namespace), as a scan observed it. */
-export interface UsageEvidence {
-  /** false: the provider gave no usage (a gap): nothing may be removed. */
-  known: boolean;
-  /** Usage key -> last use; null = not used within the tracking period. */
-  services: ReadonlyMap<string, string | null>;
-  /** When the evidence was read. */
-  observedAt: string | null;
-  /** Human words: where it came from. */
-  source: string;
-}
+export type UsageEvidence = TrimUsage;
 
 export interface TrimInput {
   identity: StoredIdentity;
@@ -82,9 +74,12 @@ export function digest(text: string | null): string {
 function refusal(input: TrimInput): string | null {
   const { identity, usage, settings, now } = input;
   if (input.untouchable) return input.untouchable;
-  if (!identity.createdAt) return 'its creation date is unknown (minimum age cannot be checked)';
-  const age = days(now.getTime() - new Date(identity.createdAt).getTime());
-  if (age < settings.minAgeDays)
+  if (!identity.createdAt && !usage.ageCovered)
+    return 'its creation date is unknown (minimum age cannot be checked)';
+  const age = identity.createdAt
+    ? days(now.getTime() - new Date(identity.createdAt).getTime())
+    : null;
+  if (age !== null && age < settings.minAgeDays)
     return `it is ${age} days old, younger than the minimum age of ${settings.minAgeDays} days`;
   if (!usage.known) return `no usage data (${usage.source}): unused privilege is not evaluated`;
   if (usage.services.size === 0) return `no usage data reported (${usage.source})`;
@@ -159,7 +154,7 @@ export function planTrim(input: TrimInput): TrimPlanResult {
     if (!narrowed || narrowed.removed.length === 0 || narrowed.after === doc.document) {
       if (unused.size && !narrowed && doc.kind === 'attachment')
         notes.push(
-          `${doc.name} is AWS-managed and only partly unused: detaching it would remove used permissions, so it was kept`,
+          `${doc.name} is provider-managed and only partly unused, and its used part cannot be copied into a policy of your own (too large): it was kept`,
         );
       keepAll(
         unused.size
@@ -183,6 +178,7 @@ export function planTrim(input: TrimInput): TrimPlanResult {
         );
       } else diff.push(line(p, 'kept', lastUseWords(usage.services.get(p.service) ?? null, now)));
     }
+    for (const a of narrowed.added ?? []) diff.push(line(a, 'added', a.evidence));
     if (unused.has('*') && narrowed.after !== null)
       for (const s of used)
         diff.push(
@@ -275,12 +271,19 @@ function stepFor(c: TrimChange, seq: number): PlanStep {
         undo: `put inline policy ${c.name} back, byte for byte, from the journal`,
       };
     case 'attachment':
-      return {
-        ...base,
-        summary: `detach ${c.name} (none of it is used)`,
-        changes: `${c.name} detached`,
-        undo: `attach ${c.name} again`,
-      };
+      return c.after === null
+        ? {
+            ...base,
+            summary: `detach ${c.name} (none of it is used)`,
+            changes: `${c.name} detached`,
+            undo: `attach ${c.name} again`,
+          }
+        : {
+            ...base,
+            summary: `replace ${c.name} by a policy of your own holding only its used part`,
+            changes: `a customer-managed copy of the used part is created and attached, then ${c.name} is detached (in that order: used access never lapses)`,
+            undo: `attach ${c.name} again, then detach and delete the copy this run created`,
+          };
     case 'policy-version': {
       const full = versions >= 5;
       return {
@@ -291,6 +294,13 @@ function stepFor(c: TrimChange, seq: number): PlanStep {
         reversible: !full,
       };
     }
+    case 'binding':
+      return {
+        ...base,
+        summary: `change the identity's roles in the ${c.name} to the planned ones (read-modify-write with the etag)`,
+        changes: `the identity is removed from the roles marked - and added to those marked +; other members are untouched`,
+        undo: `put the identity back into exactly its previous roles (etag-checked); other members' later changes are kept`,
+      };
     default:
       return { ...base, summary: `change ${c.name}`, changes: `${c.name} narrowed` };
   }

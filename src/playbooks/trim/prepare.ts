@@ -110,7 +110,6 @@ export async function makeTrimPlan(deps: TrimPrepareDeps, ref: string): Promise<
     actions.trim.untouchable?.(subject) ??
     (exception ? `the policy file excludes it (${exception.reason})` : null);
   const observedAt = deps.catalog.run(identity.lastSeenRun)?.startedAt ?? null;
-  const usage = deps.usage ?? usageFromGrants(grants, observedAt);
   const ctx = await deps.contextFor(identity.provider, found.runDemo);
   let documents: GrantDocument[] = [];
   try {
@@ -122,6 +121,12 @@ export async function makeTrimPlan(deps: TrimPrepareDeps, ref: string): Promise<
       `${identity.name}: could not read its policies at ${identity.provider}${found.runDemo ? ' (the demo stand-in)' : ''}: ${e.message}; nothing was planned`,
     );
   }
+  // The provider's own recommendations, read with the documents, or what the scan recorded.
+  const usage =
+    deps.usage ??
+    (actions.trim.usageOf && !untouchable
+      ? actions.trim.usageOf(documents, deps.now)
+      : usageFromGrants(grants, observedAt));
   return planTrim({
     identity,
     scope,

@@ -37,6 +37,13 @@ function changeOf(plan: Plan, step: PlanStep): TrimChange {
   return c;
 }
 
+/** A change whose write creates something at the provider that rollback must remove. */
+const createsSomething = (c: TrimChange) =>
+  c.kind === 'policy-version' || (c.kind === 'attachment' && c.after !== null);
+
+/** Each provider write inside one step is a crash point of its own (test hooks). */
+const progressOf = (live: Live) => (label: string) => live.deps.hooks?.afterEffect?.(label);
+
 export type DocState = 'before' | 'after' | 'other';
 
 /** Whether the provider's document is the planned one, the narrowed one, or someone else's. */
@@ -73,7 +80,7 @@ export const grantChange: StepModule = {
     let requestId: string | null = null;
     if (state === 'before') {
       const r = await effect(live, 'grant-change', () =>
-        t.write(live.ctx, subjectOf(live.plan), change),
+        t.write(live.ctx, subjectOf(live.plan), change, progressOf(live)),
       );
       detail = r.detail;
       requestId = r.requestId;
@@ -90,8 +97,9 @@ export const grantChange: StepModule = {
     const t = trimActionsOf(live);
     const doc = await current(live, change);
     const state = stateOf(change, doc);
-    // Restored already, or never changed; with a version created, its cleanup still runs.
-    if (state === 'before' && change.kind !== 'policy-version') return null;
+    // Restored already, or never changed; a change that creates something (a policy version,
+    // a replacement policy) still cleans up what a crashed write may have left.
+    if (state === 'before' && !createsSomething(change)) return null;
     if (
       state === 'other' &&
       !(change.kind === 'policy-version' && doc?.version === change.beforeVersion)
@@ -102,13 +110,14 @@ export const grantChange: StepModule = {
     const written =
       j.status === 'done' ? ((j.result ?? {}) as Record<string, string | null>) : null;
     const r = await effect(live, 'grant-restore', () =>
-      t.restore(live.ctx, subjectOf(live.plan), change, written),
+      t.restore(live.ctx, subjectOf(live.plan), change, written, progressOf(live)),
     );
     if (stateOf(change, await current(live, change)) !== 'before')
       throw new Error(`${change.name} does not read back as the previous document after restoring`);
     live.deps.say(`restored ${change.name}`);
     return {
-      result: { target: change.address, restored: true },
+      // What restoring made (a recreated assignment's new id) is recorded with the undo.
+      result: { target: change.address, restored: true, ...('detail' in r ? r.detail : {}) },
       requestId: r.requestId,
       audited: true,
     };

@@ -216,12 +216,18 @@ function fixOf(f: Finding, rules: HtmlHead['rules']): Markup {
   }</ol>${fix.docs.length ? markup`<p class="muted">Docs: ${fix.docs.map((d) => markup`<code>${d}</code> `)}</p>` : ''}`;
 }
 
+/** Who answers for the finding's subject, as stored with the evaluation, and from which signal. */
+function ownerOf(f: Finding): string {
+  const who = f.owner && f.team ? `${f.owner} (${f.team})` : (f.owner ?? f.team);
+  return who ? `${who}${f.ownerVia ? ` from ${f.ownerVia}` : ''}` : 'none recorded';
+}
+
 /** One finding: a table row, evidence and fix folded (kept compact: a report may hold 10^5 rows). */
 function findingRow(f: Finding, rules: HtmlHead['rules']): Markup {
   const where = `${f.provider}/${f.scopeName || f.scopeId}`;
   // prettier-ignore
   return markup`<tr data-severity="${f.severity}" data-provider="${f.provider}"><td><span class="sev sev-${f.severity}">${f.severity}</span></td><td><code>${f.ruleId}</code></td><td>${where}</td><td>${f.identityName}</td><td>${f.credentialExternalId ? markup`<code>${f.credentialExternalId}</code>` : '—'}</td>
-<td>${f.message}<details><summary>Evidence and fix</summary><dl class="evidence">${Object.entries(f.evidence).map(([k, v]) => markup`<dt>${k}</dt><dd>${evidenceValue(v)}</dd>`)}<dt>maps to</dt><dd>${f.owasp}${f.cis ? `, ${f.cis}` : ''}</dd><dt>identity</dt><dd><code>${f.identityExternalId}</code></dd><dt>fingerprint</dt><dd><code>${f.fingerprint}</code></dd></dl>${fixOf(f, rules)}</details></td></tr>
+<td>${f.message}<details><summary>Evidence and fix</summary><dl class="evidence">${Object.entries(f.evidence).map(([k, v]) => markup`<dt>${k}</dt><dd>${evidenceValue(v)}</dd>`)}<dt>owner</dt><dd>${ownerOf(f)}</dd>${f.purpose ? markup`<dt>purpose</dt><dd>${f.purpose}</dd>` : ''}<dt>maps to</dt><dd>${f.owasp}${f.cis ? `, ${f.cis}` : ''}</dd><dt>identity</dt><dd><code>${f.identityExternalId}</code></dd><dt>fingerprint</dt><dd><code>${f.fingerprint}</code></dd></dl>${fixOf(f, rules)}</details></td></tr>
 `;
 }
 

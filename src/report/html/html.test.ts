@@ -25,6 +25,10 @@ async function page(): Promise<string> {
           scopeName: EVIL,
           message: EVIL,
           evidence: { [EVIL]: EVIL, nested: { x: EVIL } },
+          owner: EVIL,
+          team: 'platform',
+          ownerVia: 'tag owner (high)',
+          purpose: EVIL,
         }
       : f,
   );
@@ -50,6 +54,14 @@ async function page(): Promise<string> {
 }
 
 describe('HTML report', () => {
+  it('shows each finding’s stored owner, team, signal and purpose', async () => {
+    const out = await page();
+    expect(out).toContain(
+      '<dt>owner</dt><dd>&lt;script&gt;alert(1)&lt;/script&gt;&quot;&#39;&amp;\\u202etxt.exe\\u001b[2J (platform) from tag owner (high)</dd><dt>purpose</dt>',
+    );
+    expect(out).toContain('<dt>owner</dt><dd>none recorded</dd>');
+  });
+
   it('escapes provider strings everywhere and keeps controls visible', async () => {
     const out = await page();
     expect(out).not.toContain('<script>alert');

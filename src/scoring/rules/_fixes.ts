@@ -90,6 +90,9 @@ export const REPLACE_CREDENTIAL: { manual: ManualFix; providers: PerProvider } =
 };
 
 /** Narrow what an identity may do: remove or replace the grant. */
+/** Providers whose `nhi trim` removes unused grants (the fix of unused-grant findings). */
+export const TRIM_PROVIDERS: readonly ProviderId[] = ['aws', 'gcp', 'azure'];
+
 export const NARROW_GRANT: { manual: ManualFix; providers: PerProvider } = {
   manual: {
     steps: [

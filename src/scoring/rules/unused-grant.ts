@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { StoredGrant } from '../../model/index.js';
 import { defineRule } from '../types.js';
-import { NARROW_GRANT } from './_fixes.js';
+import { NARROW_GRANT, TRIM_PROVIDERS } from './_fixes.js';
 import { olderThan, parseDate } from '../time.js';
 import { fail, notEvaluated } from './_helpers.js';
 import { grantSubjects } from './_grants.js';
@@ -21,7 +21,8 @@ export const unusedGrant = defineRule({
   defaultsFrom:
     '90 days: Repokid and the default tracking period of IAM Access Analyzer unused access; GCP ' +
     'IAM Recommender observes 90 days too',
-  fix: { ...NARROW_GRANT },
+  // `nhi trim` removes exactly what this rule reports (where the provider has a trim).
+  fix: { ...NARROW_GRANT, trim: TRIM_PROVIDERS },
   signals: ['access-advisor', 'iam-recommender'],
   options: z.object({
     windowDays: z
