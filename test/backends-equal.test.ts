@@ -50,11 +50,17 @@ describe.skipIf(skip)('SQLite and PostgreSQL catalogs print the same views', () 
     ['check sarif', ['check', '--fail-on', 'low', '--format', 'sarif']],
     ['check json', ['check', '--fail-on', 'high', '--format', 'json']],
     ['diff', ['diff', '--format', 'json']],
+    ['diff --json', ['diff', '--json']],
+    ['diff first to last', ['diff', '--from', '1', '--to', '2', '--format', 'json']],
     ['posture', ['posture', '--json']],
+    ['owners', ['owners']],
+    ['owners json', ['owners', '--json']],
+    ['owners unowned', ['owners', '--unowned', '--json']],
+    ['runs json', ['runs', '--json']],
   ];
 
   it('list, show, report, check, diff and posture: byte for byte', async () => {
-    const read = async (catalog: string, args: string[]) => {
+    const read = async (catalog: string, args: readonly string[]) => {
       const r = await nhi([...args, '--catalog', catalog, '--config', config]);
       expect(r.stderr, args.join(' ')).not.toMatch(/internal error|not yet supported/);
       return { code: r.code, out: r.stdout.split(catalog).join('<catalog>') };
@@ -64,6 +70,29 @@ describe.skipIf(skip)('SQLite and PostgreSQL catalogs print the same views', () 
       const b = await read(pgUrl, args);
       expect(a.out.length, name).toBeGreaterThan(10);
       expect(b, name).toEqual(a);
+    }
+    // --owner / --team: an owner and a team the demo attributes (read from SQLite's answer).
+    const groups = JSON.parse((await read(sqlite, ['owners', '--json'])).out) as unknown;
+    const text = JSON.stringify(groups);
+    const owner = /"owner":"([^"]+)"/.exec(text)?.[1];
+    const team = /"team":"([^"]+)"/.exec(text)?.[1];
+    expect(owner, text.slice(0, 300)).toBeDefined();
+    const filtered: string[][] = [
+      ['list', '--owner', owner!, '--format', 'json', '--limit', 'all'],
+      ['list', '--owner', owner!.toUpperCase(), '--limit', 'all'],
+      ['list', '--identities', '--owner', owner!, '--format', 'json', '--limit', 'all'],
+      ['report', '--owner', owner!, '--format', 'json'],
+      ['check', '--fail-on', 'high', '--owner', owner!, '--format', 'json'],
+      ['owners', '--owner', owner!, '--json'],
+    ];
+    if (team)
+      filtered.push(
+        ['list', '--team', team, '--format', 'json', '--limit', 'all'],
+        ['owners', '--team', team],
+      );
+    for (const args of filtered) {
+      const a = await read(sqlite, args);
+      expect(await read(pgUrl, args), args.join(' ')).toEqual(a);
     }
     // show: the worst credential and identity, and a reference by name.
     const creds = JSON.parse((await read(sqlite, ['list', '--format', 'json'])).out) as {
@@ -77,6 +106,49 @@ describe.skipIf(skip)('SQLite and PostgreSQL catalogs print the same views', () 
         const args = ['show', ref, '--format', format];
         expect(await read(pgUrl, args), `show ${ref} ${format}`).toEqual(await read(sqlite, args));
       }
+    }
+  }, 600_000);
+
+  it('prune removes the same scans and rows, and what stays reads alike', async () => {
+    const read = async (catalog: string, args: readonly string[]) => {
+      const r = await nhi([...args, '--catalog', catalog, '--config', config]);
+      expect(r.stderr, args.join(' ')).not.toMatch(/internal error|not yet supported/);
+      return { code: r.code, out: r.stdout.split(catalog).join('<catalog>') };
+    };
+    // A third scan into SQLite, copied into a fresh PostgreSQL database: the same three scans.
+    const scan = await nhi(['scan', '--demo', '--catalog', sqlite, '--config', config]);
+    expect(scan.code, scan.stderr).toBe(0);
+    pgUrl = await server.database();
+    const copy = await nhi(['catalog', 'copy', '--from', `sqlite:${sqlite}`, '--to', pgUrl]);
+    expect(copy.code, copy.stderr).toBe(0);
+    const rowsOf = (out: string) => {
+      const j = JSON.parse(out) as { runs: number[]; kept: unknown[]; rows: unknown };
+      return { runs: j.runs, kept: j.kept, rows: j.rows };
+    };
+    for (const [args, removed] of [
+      [
+        ['prune', '--keep-runs', '1', '--dry-run', '--json'],
+        [1, 2],
+      ],
+      [['prune', '--keep-runs', '2', '--json'], [1]],
+    ] as const) {
+      const a = await read(sqlite, args);
+      const b = await read(pgUrl, args);
+      expect(a.code, args.join(' ')).toBe(0);
+      expect(b.code, args.join(' ')).toBe(0);
+      expect(rowsOf(a.out).runs, args.join(' ')).toEqual(removed);
+      expect(rowsOf(b.out), args.join(' ')).toEqual(rowsOf(a.out));
+    }
+    for (const args of [
+      ['runs', '--json'],
+      ['diff', '--json'],
+      ['list', '--format', 'json', '--limit', 'all'],
+      ['list', '--removed', '--format', 'json', '--limit', 'all'],
+      ['report', '--format', 'json'],
+      ['owners', '--json'],
+    ]) {
+      const a = await read(sqlite, args);
+      expect(await read(pgUrl, args), `after prune: ${args.join(' ')}`).toEqual(a);
     }
   }, 600_000);
 });

@@ -6,7 +6,7 @@
  * Findings stream in canonical order off the `findings_order` index (its text columns compare
  * bytes, as SQLite's do).
  */
-import type { Finding } from '../../model/index.js';
+import type { Finding, OwnerCandidate, Severity } from '../../model/index.js';
 import { currentHolder, holderAlive } from '../holder.js';
 import {
   emptyCounts,
@@ -14,6 +14,7 @@ import {
   findingRank,
   logicalName,
   NOT_EVALUATED_RANK,
+  ownerKey,
   scopeKeyOf,
   SEVERITY_OF_RANK,
   toFinding,
@@ -27,12 +28,14 @@ import type {
   EvaluationSummary,
   EvaluationWriter,
   ExceptionUse,
+  OwnerGroupRow,
   FindingGroup,
   FindingGroupKey,
   FindingQuery,
   ScopeKey,
   StoredException,
   StoredScore,
+  UnownedRow,
 } from '../store.js';
 import { Params, type PgDb } from './db.js';
 import { LOCK_NAMESPACE } from './schema.js';
@@ -40,6 +43,9 @@ import { LOCK_NAMESPACE } from './schema.js';
 type Row = Record<string, unknown>;
 
 const CHUNK = 1000;
+
+const BANDS = ['low', 'medium', 'high', 'critical'];
+const rankOfBand = (b: unknown): number => BANDS.indexOf(b as string);
 
 const CANONICAL =
   'f.rank DESC, f.provider, f.scope_id, f.identity_external_id, f.credential_external_id NULLS FIRST, f.rule_id, f.fingerprint';
@@ -75,6 +81,8 @@ function where(q: FindingQuery, p: Params): string {
   }
   if (q.rules) parts.push(`f.rule_id = ANY(${p.add(q.rules)}::text[])`);
   if (q.ai) parts.push('f.ai = 1');
+  if (q.owner !== undefined) parts.push(`f.owner_key = ${p.add(ownerKey(q.owner))}`);
+  if (q.team !== undefined) parts.push(`f.team_key = ${p.add(ownerKey(q.team))}`);
   if (q.absentFrom) {
     const o = q.absentFrom.outcome;
     parts.push(`NOT EXISTS (SELECT 1 FROM findings o WHERE o.evaluation_id = ${p.add(q.absentFrom.evaluationId)}
@@ -279,6 +287,120 @@ export class PgEvaluations {
     }));
   }
 
+  /**
+   * Owned subjects (present identities, live credentials) grouped by owner, team and departed,
+   * as sqlite/evaluations.ts ownerGroups: counts, worst score and bands from the scores,
+   * failing findings by severity and by rule from the findings joined on their subject.
+   */
+  async ownerGroups(
+    evaluationId: number,
+    filter: { owner?: string; team?: string },
+  ): Promise<OwnerGroupRow[]> {
+    const params = [evaluationId, ownerKey(filter.owner), ownerKey(filter.team)];
+    const owned = `s.evaluation_id = $1 AND s.owned = 1 AND s.live = 1
+      AND ($2::text IS NULL OR s.owner_key = $2) AND ($3::text IS NULL OR s.team_key = $3)`;
+    const groups = new Map<string, OwnerGroupRow>();
+    const keyOf = (r: Row) => JSON.stringify([r.owner, r.team, Number(r.departed) === 1]);
+    const n = (cond: string) => `count(*) FILTER (WHERE ${cond})`;
+    for (const r of await this.db.rows(
+      `SELECT s.owner, s.team, coalesce(s.departed, 0) AS departed,
+         ${n(`s.subject_kind = 'identity'`)} AS identities, ${n(`s.subject_kind = 'credential'`)} AS credentials,
+         max(s.score) AS worst, ${n(`s.band = 'critical'`)} AS critical, ${n(`s.band = 'high'`)} AS high,
+         ${n(`s.band = 'medium'`)} AS medium, ${n(`s.band = 'low'`)} AS low
+       FROM scores s WHERE ${owned} GROUP BY s.owner, s.team, coalesce(s.departed, 0)`,
+      params,
+    )) {
+      groups.set(keyOf(r), {
+        owner: (r.owner as string | null) ?? null,
+        team: (r.team as string | null) ?? null,
+        departed: Number(r.departed) === 1,
+        identities: Number(r.identities),
+        credentials: Number(r.credentials),
+        worstScore: Number(r.worst),
+        band: null,
+        bands: {
+          critical: Number(r.critical),
+          high: Number(r.high),
+          medium: Number(r.medium),
+          low: Number(r.low),
+        },
+        findings: { critical: 0, high: 0, medium: 0, low: 0 },
+        todo: [],
+      });
+    }
+    // The band of the worst score (a band is its subject's worst finding's severity).
+    for (const r of await this.db.rows(
+      `SELECT s.owner, s.team, coalesce(s.departed, 0) AS departed, s.band, max(s.score) AS score
+       FROM scores s WHERE ${owned} GROUP BY s.owner, s.team, coalesce(s.departed, 0), s.band`,
+      params,
+    )) {
+      const g = groups.get(keyOf(r));
+      if (g && Number(r.score) === g.worstScore && rankOfBand(r.band) > rankOfBand(g.band))
+        g.band = r.band as string;
+    }
+    for (const r of await this.db.rows(
+      `SELECT s.owner, s.team, coalesce(s.departed, 0) AS departed, f.rule_id, f.severity,
+         count(*) AS n, sum(f.points) AS points, max(f.playbook) AS playbook
+       FROM scores s JOIN findings f ON f.evaluation_id = s.evaluation_id AND f.subject_id = s.subject_id
+       WHERE ${owned} AND f.suppressed_by IS NULL AND f.rank >= 0
+       GROUP BY s.owner, s.team, coalesce(s.departed, 0), f.rule_id, f.severity`,
+      params,
+    )) {
+      const g = groups.get(keyOf(r));
+      if (!g) continue;
+      const count = Number(r.n);
+      const severity = r.severity as Severity;
+      if (severity !== 'info') g.findings[severity] += count;
+      const t = g.todo.find((x) => x.ruleId === r.rule_id);
+      if (t) {
+        t.count += count;
+        t.points += Number(r.points);
+        t.playbook ??= (r.playbook as string | null) ?? null;
+      } else {
+        g.todo.push({
+          ruleId: r.rule_id as string,
+          count,
+          points: Number(r.points),
+          playbook: (r.playbook as string | null) ?? null,
+        });
+      }
+    }
+    for (const g of groups.values())
+      g.todo.sort((a, b) => b.points - a.points || a.ruleId.localeCompare(b.ruleId));
+    return [...groups.values()];
+  }
+
+  /** Present identities nobody owns that hold live credentials, worst first, then by name. */
+  unownedIdentities(evaluationId: number): AsyncGenerator<UnownedRow[]> {
+    return this.db.pages(
+      `SELECT * FROM (
+         SELECT s.subject_id, s.candidate_json, i.name, i.kind, i.provider, i.scope_id, i.scope_name,
+           (SELECT count(*) FROM scores c WHERE c.evaluation_id = s.evaluation_id
+              AND c.identity_id = s.subject_id AND c.live = 1) AS live_credentials,
+           greatest(s.score, coalesce((SELECT max(c.score) FROM scores c
+              WHERE c.evaluation_id = s.evaluation_id AND c.identity_id = s.subject_id), 0)) AS worst
+         FROM scores s JOIN identities i ON i.id = s.subject_id
+         WHERE s.evaluation_id = $1 AND s.subject_kind = 'identity' AND s.owned = 0) u
+       WHERE u.live_credentials > 0
+       ORDER BY u.worst DESC, u.name, u.subject_id`,
+      [evaluationId],
+      (r: Row): UnownedRow => ({
+        identityId: r.subject_id as string,
+        name: r.name as string,
+        kind: r.kind as string,
+        provider: r.provider as UnownedRow['provider'],
+        scopeId: r.scope_id as string,
+        scopeName: r.scope_name as string,
+        liveCredentials: Number(r.live_credentials),
+        worstScore: Number(r.worst),
+        candidate:
+          typeof r.candidate_json === 'string'
+            ? (JSON.parse(r.candidate_json) as OwnerCandidate)
+            : null,
+      }),
+    );
+  }
+
   suppressed(evaluationId: number): AsyncGenerator<{ finding: Finding; exceptionIndex: number }[]> {
     return this.db.pages(
       `SELECT f.* FROM findings f WHERE f.evaluation_id = $1 AND f.suppressed_by IS NOT NULL
@@ -303,9 +425,11 @@ const FINDING_COLS = `evaluation_id bigint, suppressed_by int, rank int, provide
   identity_external_id text, credential_external_id text, rule_id text, fingerprint text,
   severity text, outcome text, points int, subject_kind text, subject_id text, scope_name text,
   identity_name text, logical_name text, owasp text, cis text, playbook text, message text,
-  evidence_json text, extra_json text, ai int`;
+  evidence_json text, extra_json text, ai int, owner_key text, team_key text`;
 const SCORE_COLS = `evaluation_id bigint, subject_kind text, subject_id text, provider text,
-  scope_id text, score int, band text, created_key text, contributions_json text, ai int`;
+  scope_id text, score int, band text, created_key text, contributions_json text, ai int, owner text, team text,
+  owner_key text, team_key text, owned int, departed int, live int, identity_id text,
+  ownership_json text, candidate_json text`;
 
 const names = (cols: string) => cols.split(',').map((c) => c.trim().split(/\s+/)[0]!);
 const insertSql = (table: string, cols: string, conflict = '') =>
@@ -360,6 +484,8 @@ class PgEvaluationWriter implements EvaluationWriter {
       evidence_json: JSON.stringify(f.evidence ?? {}),
       extra_json: extraOf(f),
       ai: f.ai ? 1 : 0,
+      owner_key: ownerKey(f.owner),
+      team_key: ownerKey(f.team),
     };
   }
 
@@ -379,6 +505,16 @@ class PgEvaluationWriter implements EvaluationWriter {
       created_key: s.createdAt ?? '~',
       contributions_json: JSON.stringify(s.contributions),
       ai: s.ai ? 1 : 0,
+      owner: s.ownership?.owner ?? null,
+      team: s.ownership?.team ?? null,
+      owner_key: ownerKey(s.ownership?.owner),
+      team_key: ownerKey(s.ownership?.team),
+      owned: s.ownership?.owned ? 1 : 0,
+      departed: s.ownership?.departed === true ? 1 : s.ownership?.departed === false ? 0 : null,
+      live: s.live ? 1 : 0,
+      identity_id: s.identityId,
+      ownership_json: s.ownership ? JSON.stringify(s.ownership) : null,
+      candidate_json: s.candidate ? JSON.stringify(s.candidate) : null,
     }));
     await this.db.tx(async () => {
       for (const part of chunks(findings))

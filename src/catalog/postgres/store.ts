@@ -19,9 +19,11 @@ import { entityId } from '../ids.js';
 import { toGap } from '../rows.js';
 import type {
   CatalogStore,
+  DiffField,
   FindingGroupKey,
   FindingQuery,
   PostureQuery,
+  PruneRequest,
   RunWindow,
   SubjectKind,
   SubjectQuery,
@@ -33,7 +35,7 @@ import type {
 import { connect, redacted } from './connect.js';
 import type { CheckAccess } from '../check.js';
 import { PgDb } from './db.js';
-import { notYetOnPostgres } from './refuse.js';
+import { PgHousekeeping } from './housekeeping.js';
 import { PgEvaluations } from './evaluations.js';
 import { PgPosture } from './posture.js';
 import { READABLE, RUN_HEAD, toRun } from './runs.js';
@@ -132,6 +134,7 @@ export class PostgresStore implements CatalogStore {
   private readonly evaluations: PgEvaluations;
   private readonly views: PgViews;
   private readonly posture: PgPosture;
+  private readonly housekeeping: PgHousekeeping;
 
   private constructor(
     private readonly client: pg.Client,
@@ -142,6 +145,7 @@ export class PostgresStore implements CatalogStore {
     this.evaluations = new PgEvaluations(this.db);
     this.views = new PgViews(this.db);
     this.posture = new PgPosture(this.db);
+    this.housekeeping = new PgHousekeeping(this.db);
   }
 
   static async open(location: string): Promise<PostgresStore> {
@@ -557,11 +561,11 @@ export class PostgresStore implements CatalogStore {
   scores(evaluationId: number) {
     return this.evaluations.scores(evaluationId);
   }
-  ownerGroups(): Promise<never> {
-    return Promise.reject(notYetOnPostgres('nhi owners'));
+  ownerGroups(evaluationId: number, filter: { owner?: string; team?: string }) {
+    return this.evaluations.ownerGroups(evaluationId, filter);
   }
-  unownedIdentities(): never {
-    throw notYetOnPostgres('nhi owners');
+  unownedIdentities(evaluationId: number) {
+    return this.evaluations.unownedIdentities(evaluationId);
   }
   exceptions(evaluationId: number) {
     return this.evaluations.exceptions(evaluationId);
@@ -572,20 +576,20 @@ export class PostgresStore implements CatalogStore {
   expiredMatches(evaluationId: number, index: number) {
     return this.evaluations.expiredMatches(evaluationId, index);
   }
-  runs(): Promise<never> {
-    return Promise.reject(notYetOnPostgres('nhi runs'));
+  runs(q: { limit?: number; demo?: boolean }) {
+    return this.housekeeping.runs(q);
   }
-  firstRunSince(): Promise<never> {
-    return Promise.reject(notYetOnPostgres('nhi diff'));
+  firstRunSince(at: string) {
+    return this.housekeeping.firstRunSince(at);
   }
-  prune(): Promise<never> {
-    return Promise.reject(notYetOnPostgres('nhi prune'));
+  prune(req: PruneRequest) {
+    return this.housekeeping.prune(req);
   }
-  credentialDiff(): never {
-    throw notYetOnPostgres('nhi diff');
+  credentialDiff(fromRun: number, toRun: number, change: 'added' | 'removed') {
+    return this.housekeeping.credentialDiff(fromRun, toRun, change);
   }
-  fieldChanges(): never {
-    throw notYetOnPostgres('nhi diff');
+  fieldChanges(fromRun: number, toRun: number, field: DiffField) {
+    return this.housekeeping.fieldChanges(fromRun, toRun, field);
   }
   credentialChanges(fromRun: number, toRun: number, change: 'added' | 'removed') {
     return this.views.credentialChanges(fromRun, toRun, change);

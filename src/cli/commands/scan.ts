@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { UserError } from '../../connector/index.js';
 import { parseProviders, PROVIDERS } from '../../connector/registry.js';
 import type { ProviderId } from '../../model/index.js';
-import { isPostgresLocation, openStore, type ScopeRunRecord } from '../../catalog/index.js';
+import { openStore, type ScopeRunRecord } from '../../catalog/index.js';
 import { runGroupOf } from '../../catalog/run-groups.js';
 import { loadConfig } from '../../config/index.js';
 import { runScan } from '../../scan/run.js';
@@ -151,13 +151,7 @@ export async function run(cmd: Command): Promise<number> {
       : [];
   // catalog.retention: applied once the scan is stored (never to an interrupted one).
   let pruned: PruneResult | null = null;
-  // (A PostgreSQL catalog is pruned by hand once its backend implements it: nhi prune says so.)
-  if (
-    config.retention &&
-    !isPostgresLocation(location) &&
-    !outcome.interrupted &&
-    status !== 'failed'
-  ) {
+  if (config.retention && !outcome.interrupted && status !== 'failed') {
     try {
       pruned = await catalog.prune(retentionRequest(config.retention, new Date()));
     } catch (err) {
