@@ -381,6 +381,13 @@ END $do$;
 DROP INDEX findings_order;
 CREATE INDEX findings_order ON findings (evaluation_id, suppressed_by NULLS FIRST, rank DESC, provider,
   scope_id, identity_external_id, credential_external_id NULLS FIRST, rule_id, fingerprint);
+-- The owner's and team's findings (migration 8) in the same canonical order.
+DROP INDEX findings_owner;
+DROP INDEX findings_team;
+CREATE INDEX findings_owner ON findings (evaluation_id, owner_key, suppressed_by NULLS FIRST, rank DESC,
+  provider, scope_id, identity_external_id, credential_external_id NULLS FIRST, rule_id, fingerprint);
+CREATE INDEX findings_team ON findings (evaluation_id, team_key, suppressed_by NULLS FIRST, rank DESC,
+  provider, scope_id, identity_external_id, credential_external_id NULLS FIRST, rule_id, fingerprint);
 CREATE INDEX identities_scope_external ON identities (provider, scope_id, external_id);
 CREATE INDEX identities_name ON identities (name);
 CREATE INDEX credentials_first_seen ON credentials (first_seen_run);
