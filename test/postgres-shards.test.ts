@@ -8,12 +8,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  SYNTHETIC_ACCOUNT,
-  SYNTHETIC_CALLER,
-  buildSyntheticAwsEstate,
-} from '../connectors/aws/stand-in/synthetic.js';
-import { orgAccessRole, trustAccount } from '../connectors/aws/stand-in/demo-kit.js';
+import { SYNTHETIC_CALLER } from '../connectors/aws/stand-in/synthetic.js';
+import { organization as organizationOf } from '../fixtures/aws-organization.js';
 import type { AwsEstate } from '../connectors/aws/stand-in/estate.js';
 import { startAwsStandIn, type AwsStandIn } from '../connectors/aws/stand-in/index.js';
 import { postgresUnavailable, startPostgres, type PgServer } from '../fixtures/postgres.js';
@@ -26,26 +22,8 @@ if (skip) console.warn(skip);
 
 const now = new Date('2026-11-01T00:00:00Z');
 const ACCOUNTS = 64;
+const organization = (users: (i: number) => number) => organizationOf(ACCOUNTS, users, now);
 const SHARDS = 8;
-
-/** 64 accounts of synthetic users; the first is the management account the scanner is in. */
-function organization(users: (i: number) => number): AwsEstate {
-  const accounts = Array.from({ length: ACCOUNTS }, (_, i) => {
-    const id = i === 0 ? SYNTHETIC_ACCOUNT : String(100000000000 + i);
-    const [account] = buildSyntheticAwsEstate({ users: users(i), now, seed: i + 1 }).accounts;
-    // Account-specific ARNs and key ids (AKIASYN + 13 -> AKIA + 3 + 13 characters).
-    const json = JSON.stringify(account)
-      .replaceAll(SYNTHETIC_ACCOUNT, id)
-      .replaceAll('AKIASYN', `AKIA${i.toString(36).toUpperCase().padStart(3, '0')}`);
-    const a = JSON.parse(json) as AwsEstate['accounts'][number];
-    a.name = `acct-${i}`;
-    // Member accounts let the management account in, as Organizations sets them up.
-    if (i > 0)
-      a.roles.push({ ...orgAccessRole(now), trustPolicy: trustAccount(SYNTHETIC_ACCOUNT) });
-    return a;
-  });
-  return { managementAccountId: SYNTHETIC_ACCOUNT, accounts, callers: [SYNTHETIC_CALLER] };
-}
 
 const keysOf = (e: AwsEstate) =>
   e.accounts.flatMap((a) => a.users.flatMap((u) => (u.accessKeys ?? []).map((k) => k.id)));
@@ -101,8 +79,11 @@ describe.skipIf(skip)('sharded scans into one PostgreSQL catalog', () => {
     '8 shards at once: every account once, every key once, none lost, no deadlock',
     { timeout: 300_000 },
     async () => {
+      // One logical scan: the shards share a run group (as GITHUB_RUN_ID gives them in Actions).
       const results = await Promise.all(
-        Array.from({ length: SHARDS }, (_, i) => nhi(shardArgs(i + 1), { env: env(), cwd })),
+        Array.from({ length: SHARDS }, (_, i) =>
+          nhi([...shardArgs(i + 1), '--run-group', 'matrix-1'], { env: env(), cwd }),
+        ),
       );
       for (const r of results) expect(r.stderr).toBe('');
       expect(results.map((r) => r.code)).toEqual(Array(SHARDS).fill(0));
@@ -129,6 +110,24 @@ describe.skipIf(skip)('sharded scans into one PostgreSQL catalog', () => {
       for (const ids of per.values()) {
         expect(new Set([...ids].map((id) => shardOf('aws', id, SHARDS))).size).toBe(1);
       }
+      // Views read the group as one scan: its head (the newest shard run) stands for all
+      // eight, evaluated once, by the shard that finished last.
+      const evaluations = await rows<{ run_id: number }>(
+        url,
+        `SELECT run_id::int FROM evaluations WHERE status = 'complete'`,
+      );
+      expect(evaluations).toEqual([{ run_id: Math.max(...runs.map((r) => Number(r.id))) }]);
+      const listed = await nhi(['list', '--format', 'json', '--limit', 'all', '-t', 'access-key'], {
+        env: env(),
+        cwd,
+      });
+      expect(listed.code, listed.stderr).toBe(0);
+      const ids = (JSON.parse(listed.stdout) as { externalId: string }[])
+        .map((c) => c.externalId)
+        .filter((id) => id.startsWith('AKIA'));
+      expect(ids.sort()).toEqual([...keys].sort());
+      const check = await nhi(['catalog', 'check'], { env: env(), cwd });
+      expect(check.code, check.stdout).toBe(0);
     },
   );
 
@@ -220,15 +219,12 @@ describe.skipIf(skip)('sharded scans into one PostgreSQL catalog', () => {
   });
 });
 
-describe('a PostgreSQL catalog: what is not there yet says so in one line (exit 2)', () => {
-  // Refused before connecting: no server needed.
+describe('a PostgreSQL catalog: what is not there or not reachable says so in one line (exit 2)', () => {
+  // Refused before connecting, or on connecting to a port nobody listens on: no server needed.
   const env = scrubbedEnv({ NHI_CATALOG: 'postgres://nhi@127.0.0.1:1/nhi' });
   it.each([
-    [
-      ['list'],
-      /the views \(list, show, report, check, diff\): not yet supported on a PostgreSQL catalog/,
-    ],
-    [['check', '--fail-on', 'high'], /the views .*: not yet supported on a PostgreSQL catalog/],
+    [['list'], /catalog postgres:\/\/nhi@127.0.0.1:1\/nhi is not reachable/],
+    [['check', '--fail-on', 'high'], /is not reachable/],
     [
       ['playbook', 'list'],
       /playbooks and the audit log: not yet supported on a PostgreSQL catalog/,

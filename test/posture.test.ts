@@ -9,7 +9,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { openCatalog } from '../src/catalog/index.js';
+import { openCatalog, openStore, type CatalogStore } from '../src/catalog/index.js';
+import { backends } from '../fixtures/backends.js';
 import type { Credential, Grant, Identity, ScopeInventory } from '../src/model/index.js';
 import { postureReport, type EvaluatedRun } from '../src/posture/compute.js';
 import { overall, type PostureFigures, type PostureReport } from '../src/posture/types.js';
@@ -132,48 +133,58 @@ const T3 = new Date('2026-11-01T00:00:00Z');
 
 let catalogPath: string;
 let report: PostureReport;
+/** The same three scans evaluated and rolled up on each backend. */
+const reports = new Map<string, PostureReport>();
+
+async function postureOn(store: CatalogStore): Promise<PostureReport> {
+  const scan = async (now: Date, scopes: Parameters<CatalogStore['writeScope']>[1][]) => {
+    const id = await store.beginRun({ providers: ['aws'], demo: false, version: 't', now });
+    for (const s of scopes) await store.writeScope(id, s, 0);
+    await store.finishRun(id, scopes.some((s) => s.kind === 'failure') ? 'partial' : 'ok', now);
+    const run = (await store.run(id))!;
+    return { run, evaluation: await evaluateRun(store, run, { policy: POLICY }) };
+  };
+  const runs: EvaluatedRun[] = [];
+  runs.push(
+    await scan(T1, [
+      inventory(A, [u1, u2, r1], [k1, k2, k3, k4], [adminGrant(u2)]),
+      inventory(B, [u3], [k5], [], [gap]),
+    ]),
+  );
+  runs.push(
+    await scan(T2, [
+      inventory(A, [u1, { ...u2, owner: 'team-a' }, r1], [k2used, k3, k4, k6], [adminGrant(u2)]),
+      inventory(B, [u3], [{ ...k5, status: 'inactive' }], [], [gap]),
+    ]),
+  );
+  runs.push(
+    await scan(T3, [
+      inventory(A, [u1, { ...u2, owner: 'team-a' }, r1], [k2used, k3, k4, k6], []),
+      {
+        kind: 'failure',
+        scope: { provider: 'aws', id: B, name: 'acct-2', kind: 'account' },
+        error: 'AccessDenied',
+        code: 'AccessDenied',
+        apiCalls: 1,
+      },
+    ]),
+  );
+  return postureReport(store, runs, null, OFF);
+}
 
 beforeAll(async () => {
-  catalogPath = join(tempDir('nhi-posture-'), 'catalog.db');
-  const cat = openCatalog(catalogPath);
-  try {
-    const scan = async (now: Date, scopes: Parameters<typeof cat.writeScope>[1][]) => {
-      const id = cat.beginRun({ providers: ['aws'], demo: false, version: 't', now });
-      for (const s of scopes) cat.writeScope(id, s, 0);
-      cat.finishRun(id, scopes.some((s) => s.kind === 'failure') ? 'partial' : 'ok', now);
-      const run = cat.run(id)!;
-      return { run, evaluation: await evaluateRun(cat.store(), run, { policy: POLICY }) };
-    };
-    const runs: EvaluatedRun[] = [];
-    runs.push(
-      await scan(T1, [
-        inventory(A, [u1, u2, r1], [k1, k2, k3, k4], [adminGrant(u2)]),
-        inventory(B, [u3], [k5], [], [gap]),
-      ]),
-    );
-    runs.push(
-      await scan(T2, [
-        inventory(A, [u1, { ...u2, owner: 'team-a' }, r1], [k2used, k3, k4, k6], [adminGrant(u2)]),
-        inventory(B, [u3], [{ ...k5, status: 'inactive' }], [], [gap]),
-      ]),
-    );
-    runs.push(
-      await scan(T3, [
-        inventory(A, [u1, { ...u2, owner: 'team-a' }, r1], [k2used, k3, k4, k6], []),
-        {
-          kind: 'failure',
-          scope: { provider: 'aws', id: B, name: 'acct-2', kind: 'account' },
-          error: 'AccessDenied',
-          code: 'AccessDenied',
-          apiCalls: 1,
-        },
-      ]),
-    );
-    report = await postureReport(cat.store(), runs, null, OFF);
-  } finally {
-    cat.close();
+  for (const backend of backends) {
+    if (backend.skip) continue;
+    const location = await backend.fresh('catalog.db');
+    if (backend.name === 'sqlite') catalogPath = location;
+    const store = await openStore(location);
+    try {
+      reports.set(backend.name, await postureOn(store));
+    } finally {
+      await store.close();
+    }
   }
-});
+}, 120_000);
 
 const ratio = (numerator: number, denominator: number) => ({
   numerator,
@@ -181,7 +192,15 @@ const ratio = (numerator: number, denominator: number) => ({
   share: denominator ? numerator / denominator : null,
 });
 
-describe('posture KPIs on a synthetic estate (hand-computed)', () => {
+describe.each(backends)('posture KPIs on a synthetic estate (hand-computed, $name)', (backend) => {
+  beforeAll(() => {
+    if (!backend.skip) report = reports.get(backend.name)!;
+  });
+  if (backend.skip) {
+    it.skip(backend.skip, () => {});
+    return;
+  }
+
   it('first scan: inventory, rotation, age, privilege, hygiene, ownership, findings', () => {
     const f = overall(report.points[0]!);
     expect(f).toMatchObject<Partial<PostureFigures>>({

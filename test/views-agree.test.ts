@@ -1,12 +1,13 @@
 /**
  * One evaluation, everywhere: on one catalog, the scan summary, list (credentials and
  * identities), show, report, check and SARIF agree on every finding, count, score and band —
- * and a changed config changes them all alike.
+ * and a changed config changes them all alike. On both catalog backends (SQLite, PostgreSQL).
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Log } from 'sarif';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { backends } from '../fixtures/backends.js';
 import { nhi, tempDir } from './run-cli.js';
 
 interface ReportDoc {
@@ -105,56 +106,66 @@ async function expectAgreement(v: Views, scanSummary: Record<string, number>) {
   return counts;
 }
 
-describe('every view agrees on one catalog', () => {
+describe.each(backends)('every view agrees on one catalog ($name)', (backend) => {
   const dir = tempDir();
-  const catalog = join(dir, 'demo.db');
+  let catalog: string;
   let scanSummary: Record<string, number>;
 
   beforeAll(async () => {
+    if (backend.skip) return;
+    catalog = await backend.fresh('demo.db');
     const scan = await nhi(['scan', '--demo', '--json', '--catalog', catalog]);
     expect(scan.code, scan.stderr).toBe(0);
     scanSummary = (JSON.parse(scan.stdout) as { findings: Record<string, number> }).findings;
   }, 180_000);
 
-  it('scan summary, list, show, report, check and SARIF: same findings, counts, scores, bands', async () => {
-    const counts = await expectAgreement(await views(catalog), scanSummary);
-    expect(counts.critical! + counts.high!).toBeGreaterThan(10);
-    const exit = await nhi(['check', '--fail-on', 'critical', '--catalog', catalog]);
-    expect(exit.code).toBe(counts.critical ? 1 : 0);
-  }, 180_000);
+  it.skipIf(backend.skip)(
+    'scan summary, list, show, report, check and SARIF: same findings, counts, scores, bands',
+    async () => {
+      const counts = await expectAgreement(await views(catalog), scanSummary);
+      expect(counts.critical! + counts.high!).toBeGreaterThan(10);
+      const exit = await nhi(['check', '--fail-on', 'critical', '--catalog', catalog]);
+      expect(exit.code).toBe(counts.critical ? 1 : 0);
+    },
+    180_000,
+  );
 
-  it('a changed config changes every view alike (and a rescan under it says the same)', async () => {
-    const before = await views(catalog);
-    const busiest = Object.entries(
-      before.report.findings.reduce<Record<string, number>>((m, f) => {
-        const rule = (f as unknown as { ruleId: string }).ruleId;
-        m[rule] = (m[rule] ?? 0) + 1;
-        return m;
-      }, {}),
-    ).sort((a, b) => b[1] - a[1])[0]![0];
-    const config = join(dir, 'nhi.config.yaml');
-    writeFileSync(config, `rules:\n  ${busiest}: { enabled: false }\n`);
-    const after = await views(catalog, ['--config', config]);
-    expect(
-      after.report.findings.some((f) => (f as unknown as { ruleId: string }).ruleId === busiest),
-    ).toBe(false);
-    expect(after.report.summary.findings).toBeLessThan(before.report.summary.findings);
-    // The scores moved with the findings: some subject scores lower now, in list as in report.
-    const was = new Map(before.credentials.map((r) => [r.id, r.score]));
-    expect(after.credentials.some((r) => (r.score ?? 0) < (was.get(r.id) ?? 0))).toBe(true);
-    const rescan = await nhi([
-      'scan',
-      '--demo',
-      '--json',
-      '--catalog',
-      catalog,
-      '--config',
-      config,
-    ]);
-    expect(rescan.code, rescan.stderr).toBe(0);
-    const summary = (JSON.parse(rescan.stdout) as { findings: Record<string, number> }).findings;
-    await expectAgreement(await views(catalog, ['--config', config]), summary);
-    // Back to the defaults: the views follow again.
-    await expectAgreement(await views(catalog), scanSummary);
-  }, 300_000);
+  it.skipIf(backend.skip)(
+    'a changed config changes every view alike (and a rescan under it says the same)',
+    async () => {
+      const before = await views(catalog);
+      const busiest = Object.entries(
+        before.report.findings.reduce<Record<string, number>>((m, f) => {
+          const rule = (f as unknown as { ruleId: string }).ruleId;
+          m[rule] = (m[rule] ?? 0) + 1;
+          return m;
+        }, {}),
+      ).sort((a, b) => b[1] - a[1])[0]![0];
+      const config = join(dir, 'nhi.config.yaml');
+      writeFileSync(config, `rules:\n  ${busiest}: { enabled: false }\n`);
+      const after = await views(catalog, ['--config', config]);
+      expect(
+        after.report.findings.some((f) => (f as unknown as { ruleId: string }).ruleId === busiest),
+      ).toBe(false);
+      expect(after.report.summary.findings).toBeLessThan(before.report.summary.findings);
+      // The scores moved with the findings: some subject scores lower now, in list as in report.
+      const was = new Map(before.credentials.map((r) => [r.id, r.score]));
+      expect(after.credentials.some((r) => (r.score ?? 0) < (was.get(r.id) ?? 0))).toBe(true);
+      const rescan = await nhi([
+        'scan',
+        '--demo',
+        '--json',
+        '--catalog',
+        catalog,
+        '--config',
+        config,
+      ]);
+      expect(rescan.code, rescan.stderr).toBe(0);
+      const summary = (JSON.parse(rescan.stdout) as { findings: Record<string, number> }).findings;
+      await expectAgreement(await views(catalog, ['--config', config]), summary);
+      // Back to the defaults: the views follow again.
+      await expectAgreement(await views(catalog), scanSummary);
+    },
+    300_000,
+  );
 });

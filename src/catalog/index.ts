@@ -18,7 +18,7 @@ import type {
 } from '../model/index.js';
 import { openDatabase, SCHEMA_VERSION, type Db } from './open.js';
 import { currentHolder, holderAlive } from './holder.js';
-import { READABLE_RUN_STATUSES } from '../model/index.js';
+import { READABLE, RUN_HEAD } from './run-groups.js';
 import { entityId } from './ids.js';
 import { prepareScopeWriter } from './write-scope.js';
 import {
@@ -28,6 +28,7 @@ import {
   toGap,
   toGrant,
   toIdentity,
+  toRun,
 } from './rows.js';
 import type {
   Candidate,
@@ -42,6 +43,7 @@ import type {
 import { SqliteEvaluations, toFinding } from './sqlite/evaluations.js';
 import { SqliteViews, presentAt } from './sqlite/views.js';
 import { SqliteStore } from './sqlite/store.js';
+import type { CheckAccess } from './check.js';
 import { isPostgresLocation, notYetOnPostgres } from './postgres/refuse.js';
 
 export { CatalogError } from './errors.js';
@@ -57,18 +59,6 @@ export interface Snapshot {
 }
 
 type Row = Record<string, unknown>;
-
-function toRun(r: Row): ScanRun {
-  return {
-    id: Number(r.id),
-    startedAt: String(r.started_at),
-    finishedAt: r.finished_at === null ? null : String(r.finished_at),
-    status: r.status as ScanRun['status'],
-    demo: r.demo === 1,
-  };
-}
-
-const READABLE = READABLE_RUN_STATUSES.map((s) => `'${s}'`).join(', ');
 
 export class Catalog {
   readonly db: Db;
@@ -96,11 +86,17 @@ export class Catalog {
 
   /* ----- scan runs ----- */
 
-  beginRun(init: { providers: ProviderId[]; demo: boolean; version: string; now: Date }): number {
+  beginRun(init: {
+    providers: ProviderId[];
+    demo: boolean;
+    version: string;
+    now: Date;
+    group?: string | null;
+  }): number {
     this.abandonDeadRuns(init.now);
     const r = this.db
       .prepare(
-        `INSERT INTO scan_runs (started_at, status, demo, providers, nhi_version, holder) VALUES (?, 'running', ?, ?, ?, ?)`,
+        `INSERT INTO scan_runs (started_at, status, demo, providers, nhi_version, holder, run_group) VALUES (?, 'running', ?, ?, ?, ?, ?)`,
       )
       .run(
         init.now.toISOString(),
@@ -108,6 +104,7 @@ export class Catalog {
         init.providers.join(','),
         init.version,
         currentHolder(),
+        init.group ?? null,
       );
     return Number(r.lastInsertRowid);
   }
@@ -152,8 +149,22 @@ export class Catalog {
   /** The newest finished run that produced data (ok, partial, or interrupted after committing). */
   latestRun(): ScanRun | null {
     const r = this.db
-      .prepare(`SELECT * FROM scan_runs WHERE status IN (${READABLE}) ORDER BY id DESC LIMIT 1`)
+      .prepare(
+        `SELECT * FROM scan_runs r WHERE r.status IN (${READABLE}) AND ${RUN_HEAD} ORDER BY r.id DESC LIMIT 1`,
+      )
       .get() as Row | undefined;
+    return r ? toRun(r) : null;
+  }
+
+  /** The head of the run's group (itself without one), or null while the group still runs. */
+  groupHead(runId: number): ScanRun | null {
+    const r = this.db
+      .prepare(
+        `SELECT * FROM scan_runs r WHERE r.status IN (${READABLE}) AND ${RUN_HEAD}
+           AND (r.id = @run OR r.run_group = (SELECT run_group FROM scan_runs WHERE id = @run))
+         ORDER BY r.id DESC LIMIT 1`,
+      )
+      .get({ run: runId }) as Row | undefined;
     return r ? toRun(r) : null;
   }
 
@@ -161,9 +172,11 @@ export class Catalog {
   previousRun(runId: number): ScanRun | null {
     const r = this.db
       .prepare(
-        `SELECT * FROM scan_runs WHERE status IN (${READABLE}) AND id < ? ORDER BY id DESC LIMIT 1`,
+        `SELECT * FROM scan_runs r WHERE r.status IN (${READABLE}) AND r.id < @run AND ${RUN_HEAD}
+           AND (r.run_group IS NULL OR r.run_group IS NOT (SELECT run_group FROM scan_runs WHERE id = @run))
+         ORDER BY r.id DESC LIMIT 1`,
       )
-      .get(runId) as Row | undefined;
+      .get({ run: runId }) as Row | undefined;
     return r ? toRun(r) : null;
   }
 
@@ -461,6 +474,27 @@ export class Catalog {
     );
   }
 
+  /** Read access for `nhi catalog check` (check.ts). */
+  checkAccess(): CheckAccess {
+    return {
+      store: this.store(),
+      backend: 'sqlite',
+      all: (sql) => Promise.resolve(this.db.prepare(sql).all() as Row[]),
+      versions: () => Promise.resolve([this.db.pragma('user_version', { simple: true }) as number]),
+      foreignKeyProblems: () => {
+        const broken = this.db.pragma('foreign_key_check') as { table: string; parent: string }[];
+        const byTable = new Map<string, number>();
+        for (const b of broken) {
+          const k = `${b.table} → ${b.parent}`;
+          byTable.set(k, (byTable.get(k) ?? 0) + 1);
+        }
+        return Promise.resolve(
+          [...byTable].map(([k, n]) => `${n} row(s) break the foreign key ${k}`),
+        );
+      },
+    };
+  }
+
   /** The asynchronous, streaming interface over this catalog (same connection). */
   store(): CatalogStore {
     return (this.asStore ??= new SqliteStore(this));
@@ -475,15 +509,14 @@ export function openCatalog(path: string, opts: { readonly?: boolean } = {}): Ca
 
 /**
  * Opens the catalog at `location` through its interface: a postgres:// (postgresql://) URL
- * selects the PostgreSQL backend, anything else is an SQLite file path. The PostgreSQL backend
- * records scans; reading views from it is refused with one line until it implements them.
+ * selects the PostgreSQL backend, anything else is an SQLite file path. Both answer every
+ * query of the interface alike.
  */
 export async function openStore(
   location: string,
   opts: { readonly?: boolean } = {},
 ): Promise<CatalogStore> {
   if (isPostgresLocation(location)) {
-    if (opts.readonly) throw notYetOnPostgres('the views (list, show, report, check, diff)');
     const { PostgresStore } = await import('./postgres/store.js');
     return PostgresStore.open(location);
   }
@@ -491,3 +524,12 @@ export async function openStore(
 }
 
 export { isPostgresLocation };
+
+/** Opens a catalog of either backend for `nhi catalog check`; the caller closes `store`. */
+export async function openCheckAccess(location: string): Promise<CheckAccess> {
+  if (isPostgresLocation(location)) {
+    const { PostgresStore } = await import('./postgres/store.js');
+    return (await PostgresStore.open(location)).checkAccess();
+  }
+  return new Catalog(location, { readonly: true }).checkAccess();
+}

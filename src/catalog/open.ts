@@ -217,7 +217,10 @@ function migrate(db: Db, current: number): void {
     // PRAGMA foreign_keys is a no-op inside a transaction: switch it around the transaction.
     if (m.foreignKeysOff) db.pragma('foreign_keys = OFF');
     try {
+      // IMMEDIATE: the write lock first, then the version again — several scanners opening a new
+      // file at once (sharded scans) apply each migration exactly once.
       db.transaction(() => {
+        if ((db.pragma('user_version', { simple: true }) as number) >= m.version) return;
         db.exec(m.up);
         if (m.foreignKeysOff) {
           const broken = db.pragma('foreign_key_check') as unknown[];
@@ -225,7 +228,7 @@ function migrate(db: Db, current: number): void {
             throw new Error(`migration ${m.version} broke ${broken.length} references`);
         }
         db.pragma(`user_version = ${m.version}`);
-      })();
+      }).immediate();
     } finally {
       if (m.foreignKeysOff) db.pragma('foreign_keys = ON');
     }

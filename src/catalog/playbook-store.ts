@@ -58,7 +58,7 @@ interface StepRow {
   not_before: string | null;
 }
 
-interface AuditRow {
+export interface AuditRow {
   seq: number;
   at: string;
   actor: string;
@@ -112,7 +112,7 @@ function toStep(r: StepRow): JournalStep {
   };
 }
 
-function toAudit(r: AuditRow): AuditEntry {
+export function toAudit(r: AuditRow): AuditEntry {
   return {
     seq: r.seq,
     at: r.at,

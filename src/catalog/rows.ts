@@ -5,6 +5,7 @@ import type {
   IdentityKind,
   Privilege,
   ProviderId,
+  ScanRun,
   StoredCredential,
   StoredGap,
   StoredGrant,
@@ -91,6 +92,16 @@ export function toGrant(r: Row): StoredGrant {
     privilege: str(r.privilege) as Privilege,
     source: optStr(r.source),
     grantedAt: optStr(r.granted_at),
+  };
+}
+
+export function toRun(r: Row): ScanRun {
+  return {
+    id: Number(r.id),
+    startedAt: String(r.started_at),
+    finishedAt: r.finished_at === null ? null : String(r.finished_at),
+    status: r.status as ScanRun['status'],
+    demo: r.demo === 1,
   };
 }
 

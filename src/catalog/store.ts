@@ -430,6 +430,8 @@ export interface CatalogStore extends PostureStore {
     demo: boolean;
     version: string;
     now: Date;
+    /** The run group (shards of one logical scan, run-groups.ts); none: a scan of its own. */
+    group?: string | null;
   }): Promise<number>;
   writeScope(
     runId: number,
@@ -438,8 +440,13 @@ export interface CatalogStore extends PostureStore {
   ): Promise<ScopeWriteStats | null>;
   finishRun(runId: number, status: ScanRun['status'], now: Date): Promise<void>;
   run(runId: number): Promise<ScanRun | null>;
-  /** The newest finished run that produced data (ok, partial, or interrupted after committing). */
+  /**
+   * The newest finished run that produced data (ok, partial, or interrupted after committing);
+   * of a run group, its head once none of its runs is still running (run-groups.ts).
+   */
   latestRun(): Promise<ScanRun | null>;
+  /** The head of `runId`'s group (itself when it has none), or null while the group still runs. */
+  groupHead(runId: number): Promise<ScanRun | null>;
   /** Whether any run of that kind (the demo estate, or a real one) was recorded. */
   hasRuns(kind: { demo: boolean }): Promise<boolean>;
   /** The finished run before `runId` (for diff and --new-only). */

@@ -98,6 +98,10 @@ const scan = program
   .option('--demo', 'scan the built-in demo estate through local stand-ins of every provider')
   .option('--no-score', 'skip scoring after the scan')
   .option('--shard <i/n>', 'scan only shard i of n (stable by scope), for a CI matrix')
+  .option(
+    '--run-group <id>',
+    'the logical scan this run belongs to: views read its shards as one scan (default: NHI_RUN_GROUP, or the GitHub Actions run)',
+  )
   .option('--top <n>', 'name the n worst findings with their fix at the end (default 5; 0: none)')
   .action(lazy(() => import('./commands/scan.js')));
 
@@ -345,7 +349,7 @@ playbook
 
 const catalogCmd = program
   .command('catalog')
-  .description('move a catalog: SQLite to a PostgreSQL team catalog');
+  .description('move a catalog (SQLite to a PostgreSQL team catalog) and check its integrity');
 for (const name of ['copy', 'migrate'])
   catalogCmd
     .command(name)
@@ -356,6 +360,12 @@ for (const name of ['copy', 'migrate'])
       'postgres://user@host:port/db (password from PGPASSWORD or ~/.pgpass)',
     )
     .action(lazy(() => import('./commands/catalog.js').then((m) => ({ run: m.copy }))));
+catalogCmd
+  .command('check')
+  .description(
+    "verify the catalog's integrity: schema version, references, the latest scan's evaluation, the audit chain (exit 1 when one fails)",
+  )
+  .action(lazy(() => import('./commands/catalog.js').then((m) => ({ run: m.check }))));
 
 program
   .command('completion')

@@ -36,6 +36,8 @@ export interface ScanRequest {
   onEvaluated?: (done: number, total: number) => void;
   /** Only the scopes of this shard are scanned and written (`--shard i/n`). */
   shard?: Shard;
+  /** The run group of a logical scan split over several processes (catalog/run-groups.ts). */
+  group?: string | null;
 }
 
 export interface ProviderOutcome {
@@ -71,6 +73,7 @@ export async function runScan(req: ScanRequest): Promise<ScanOutcome> {
     demo: req.demo,
     version: req.version,
     now: req.now,
+    group: req.group ?? null,
   });
   const stop = aborted(signal);
 
@@ -155,8 +158,10 @@ export async function runScan(req: ScanRequest): Promise<ScanOutcome> {
   // Evaluated once the run is recorded: a scan killed while evaluating keeps its inventory,
   // and the first view evaluates what is missing.
   let evaluation: EvaluationInfo | null = null;
-  if (req.policy && status !== 'failed' && !signal.aborted) {
-    const run = (await catalog.run(runId))!;
+  // Of a run group, the last shard to finish evaluates the group (its head) for all of them;
+  // the others leave it (each one's finish is committed before it looks, so the last sees all).
+  const run = status === 'failed' ? null : await catalog.groupHead(runId);
+  if (req.policy && run && !signal.aborted) {
     try {
       evaluation = await evaluateRun(catalog, run, {
         policy: req.policy,

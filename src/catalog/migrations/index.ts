@@ -7,6 +7,7 @@ import { migration as scanRunEndings } from './0005-scan-run-endings.js';
 import { migration as evaluations } from './0006-evaluations.js';
 import { migration as aiReach } from './0007-ai-reach.js';
 import { migration as ownership } from './0008-ownership.js';
+import { migration as runGroups } from './0009-run-groups.js';
 
 export interface Migration {
   version: number;
@@ -25,4 +26,5 @@ export const MIGRATIONS: Migration[] = [
   evaluations,
   aiReach,
   ownership,
+  runGroups,
 ];

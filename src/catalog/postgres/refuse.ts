@@ -1,4 +1,4 @@
-/** What the PostgreSQL backend does not do yet says so in one line (CatalogError: exit 2). */
+/** What the PostgreSQL backend does not do yet (playbooks) says so in one line (CatalogError: exit 2). */
 import { CatalogError } from '../errors.js';
 
 export function isPostgresLocation(location: string): boolean {
@@ -7,6 +7,6 @@ export function isPostgresLocation(location: string): boolean {
 
 export function notYetOnPostgres(what: string): CatalogError {
   return new CatalogError(
-    `${what}: not yet supported on a PostgreSQL catalog (this version records scans there; keep views and playbooks on an SQLite catalog)`,
+    `${what}: not yet supported on a PostgreSQL catalog (scans and every view work there; keep playbooks on an SQLite catalog for now)`,
   );
 }

@@ -2,8 +2,8 @@
  * The PostgreSQL backend of the catalog interface (team catalogs: many scanners, one
  * database). What it implements: runs, scope writes (one transaction per scope, guarded by a
  * per-scope advisory lock so two scanners of one scope never interleave) and the run records
- * a scan reports from. Stored evaluations and the views are not implemented on PostgreSQL yet:
- * they refuse with one line (a CatalogError, exit 2) instead of answering half.
+ * a scan reports from; stored evaluations and every view query (evaluations.ts, views.ts,
+ * posture.ts), the same answers as SQLite's in the same order.
  */
 import pg from 'pg';
 import type {
@@ -14,19 +14,32 @@ import type {
   ScopeKind,
   ScopeResult,
 } from '../../model/index.js';
-import { READABLE_RUN_STATUSES } from '../../model/index.js';
 import { currentHolder, holderAlive } from '../holder.js';
 import { entityId } from '../ids.js';
 import { toGap } from '../rows.js';
 import type {
   CatalogStore,
+  DiffField,
+  FindingGroupKey,
+  FindingQuery,
+  PostureQuery,
+  PruneRequest,
+  RunWindow,
+  SubjectKind,
+  SubjectQuery,
   PresentScope,
   ScopeKey,
   ScopeRunRecord,
   ScopeWriteStats,
 } from '../store.js';
 import { connect, redacted } from './connect.js';
-import { notYetOnPostgres } from './refuse.js';
+import type { CheckAccess } from '../check.js';
+import { PgDb } from './db.js';
+import { PgHousekeeping } from './housekeeping.js';
+import { PgEvaluations } from './evaluations.js';
+import { PgPosture } from './posture.js';
+import { READABLE, RUN_HEAD, toRun } from './runs.js';
+import { PgViews } from './views.js';
 import { LOCK_NAMESPACE, migrate } from './schema.js';
 
 // BIGINT ids and counts fit a JS number; pg would return them as strings.
@@ -37,20 +50,8 @@ type Row = Record<string, unknown>;
 /** Rows per INSERT statement: one round trip each, well under PostgreSQL's parameter limits. */
 const CHUNK = 1000;
 
-const READABLE = READABLE_RUN_STATUSES.map((s) => `'${s}'`).join(', ');
-
 /** A scope another scanner is writing right now: the loser records it failed, with this code. */
 export const SCOPE_LOCKED = 'ScopeLocked';
-
-function toRun(r: Row): ScanRun {
-  return {
-    id: Number(r.id),
-    startedAt: String(r.started_at),
-    finishedAt: r.finished_at === null ? null : String(r.finished_at),
-    status: r.status as ScanRun['status'],
-    demo: r.demo === 1,
-  };
-}
 
 const json = (v: unknown): string => JSON.stringify(v ?? {});
 const bool = (b: boolean): number => (b ? 1 : 0);
@@ -129,17 +130,30 @@ const UPSERT_SCOPE = `INSERT INTO scan_scopes (run_id, provider, scope_id, scope
     gaps = excluded.gaps, api_calls = excluded.api_calls, duration_ms = excluded.duration_ms`;
 
 export class PostgresStore implements CatalogStore {
+  private readonly db: PgDb;
+  private readonly evaluations: PgEvaluations;
+  private readonly views: PgViews;
+  private readonly posture: PgPosture;
+  private readonly housekeeping: PgHousekeeping;
+
   private constructor(
     private readonly client: pg.Client,
     readonly location: string,
-  ) {}
+    url: string,
+  ) {
+    this.db = new PgDb(client, url);
+    this.evaluations = new PgEvaluations(this.db);
+    this.views = new PgViews(this.db);
+    this.posture = new PgPosture(this.db);
+    this.housekeeping = new PgHousekeeping(this.db);
+  }
 
   static async open(location: string): Promise<PostgresStore> {
     const where = redacted(location);
     const client = await connect(location);
     try {
       await migrate(client, where);
-      const store = new PostgresStore(client, where);
+      const store = new PostgresStore(client, where, location);
       await store.abandonDeadRuns(new Date());
       return store;
     } catch (err) {
@@ -149,7 +163,7 @@ export class PostgresStore implements CatalogStore {
   }
 
   async close(): Promise<void> {
-    await this.client.end();
+    await this.db.close();
   }
 
   private async rows<T = Row>(sql: string, params: unknown[] = []): Promise<T[]> {
@@ -161,14 +175,15 @@ export class PostgresStore implements CatalogStore {
   async beginRun(init: Parameters<CatalogStore['beginRun']>[0]): Promise<number> {
     await this.abandonDeadRuns(init.now);
     const [r] = await this.rows<{ id: number }>(
-      `INSERT INTO scan_runs (started_at, status, demo, providers, nhi_version, holder)
-       VALUES ($1, 'running', $2, $3, $4, $5) RETURNING id`,
+      `INSERT INTO scan_runs (started_at, status, demo, providers, nhi_version, holder, run_group)
+       VALUES ($1, 'running', $2, $3, $4, $5, $6) RETURNING id`,
       [
         init.now.toISOString(),
         bool(init.demo),
         init.providers.join(','),
         init.version,
         currentHolder(),
+        init.group ?? null,
       ],
     );
     return r!.id;
@@ -386,7 +401,17 @@ export class PostgresStore implements CatalogStore {
 
   async latestRun(): Promise<ScanRun | null> {
     const [r] = await this.rows(
-      `SELECT * FROM scan_runs WHERE status IN (${READABLE}) ORDER BY id DESC LIMIT 1`,
+      `SELECT * FROM scan_runs r WHERE r.status IN (${READABLE}) AND ${RUN_HEAD} ORDER BY r.id DESC LIMIT 1`,
+    );
+    return r ? toRun(r) : null;
+  }
+
+  async groupHead(runId: number): Promise<ScanRun | null> {
+    const [r] = await this.rows(
+      `SELECT * FROM scan_runs r WHERE r.status IN (${READABLE}) AND ${RUN_HEAD}
+         AND (r.id = $1 OR r.run_group = (SELECT run_group FROM scan_runs WHERE id = $1))
+       ORDER BY r.id DESC LIMIT 1`,
+      [runId],
     );
     return r ? toRun(r) : null;
   }
@@ -400,7 +425,9 @@ export class PostgresStore implements CatalogStore {
 
   async previousRun(runId: number): Promise<ScanRun | null> {
     const [r] = await this.rows(
-      `SELECT * FROM scan_runs WHERE status IN (${READABLE}) AND id < $1 ORDER BY id DESC LIMIT 1`,
+      `SELECT * FROM scan_runs r WHERE r.status IN (${READABLE}) AND r.id < $1 AND ${RUN_HEAD}
+         AND (r.run_group IS NULL OR r.run_group IS DISTINCT FROM (SELECT run_group FROM scan_runs WHERE id = $1))
+       ORDER BY r.id DESC LIMIT 1`,
       [runId],
     );
     return r ? toRun(r) : null;
@@ -463,103 +490,120 @@ export class PostgresStore implements CatalogStore {
       .map((r) => ({ provider: r.provider, scopeId: r.scope_id, identities: r.i }));
   }
 
-  /* ----- not yet on PostgreSQL: one clear line each ----- */
+  /** Read access for `nhi catalog check` (check.ts). */
+  checkAccess(): CheckAccess {
+    return {
+      store: this,
+      backend: 'postgres',
+      all: (sql) => this.db.rows(sql),
+      versions: async () =>
+        (
+          await this.db.rows<{ version: number }>(`SELECT version FROM nhi_schema ORDER BY version`)
+        ).map((r) => Number(r.version)),
+      // The declared foreign keys hold by construction in PostgreSQL; check.ts looks for the rest.
+      foreignKeyProblems: () => Promise.resolve([]),
+    };
+  }
 
-  // eslint-disable-next-line require-yield
-  async *scopeBatches(): AsyncGenerator<never> {
-    throw notYetOnPostgres('evaluating findings');
+  /* ----- evaluation and views (evaluations.ts, views.ts, posture.ts) ----- */
+
+  scopeBatches(runId: number, scope: ScopeKey, identities: number) {
+    return this.views.scopeBatches(runId, scope, identities);
   }
-  evaluation(): Promise<never> {
-    return Promise.reject(notYetOnPostgres('evaluating findings'));
+  evaluation(runId: number) {
+    return this.evaluations.evaluation(runId);
   }
-  beginEvaluation(): Promise<never> {
-    return Promise.reject(notYetOnPostgres('evaluating findings'));
+  beginEvaluation(init: Parameters<CatalogStore['beginEvaluation']>[0]) {
+    return this.evaluations.begin(init);
   }
-  credentials(): never {
-    throw notYetOnPostgres('listing credentials');
+  credentials(q: SubjectQuery) {
+    return this.views.credentials(q);
   }
-  identities(): never {
-    throw notYetOnPostgres('listing identities');
+  identities(q: SubjectQuery) {
+    return this.views.identities(q);
   }
-  countSubjects(): Promise<never> {
-    return Promise.reject(notYetOnPostgres('listing'));
+  countSubjects(kind: SubjectKind, q: SubjectQuery) {
+    return this.views.countSubjects(kind, q);
   }
-  resolve(): Promise<never> {
-    return Promise.reject(notYetOnPostgres('nhi show'));
+  resolve(ref: string) {
+    return this.views.resolve(ref);
   }
-  findingsOfIdentity(): Promise<never> {
-    return Promise.reject(notYetOnPostgres('nhi show'));
+  candidates(ref: string) {
+    return this.views.candidates(ref);
   }
-  scoresOf(): Promise<never> {
-    return Promise.reject(notYetOnPostgres('scores'));
+  findingsOfIdentity(
+    evaluationId: number,
+    identity: { provider: string; scopeId: string; externalId: string },
+  ) {
+    return this.evaluations.findingsOfIdentity(evaluationId, identity);
   }
-  grantsOfIdentity(): Promise<never> {
-    return Promise.reject(notYetOnPostgres('nhi show'));
+  scoresOf(evaluationId: number, subjectIds: readonly string[]) {
+    return this.evaluations.scoresOf(evaluationId, subjectIds);
   }
-  history(): Promise<never> {
-    return Promise.reject(notYetOnPostgres('history'));
+  grantsOfIdentity(identityId: string) {
+    return this.views.grantsOfIdentity(identityId);
   }
-  openPlaybookRuns(): Promise<never> {
-    return Promise.reject(notYetOnPostgres('playbooks'));
+  history(subjectIds: readonly string[]) {
+    return this.views.history(subjectIds);
   }
-  findings(): never {
-    throw notYetOnPostgres('reporting findings');
+  openPlaybookRuns(credentialIds: readonly string[]) {
+    return this.views.openPlaybookRuns(credentialIds);
   }
-  countFindings(): Promise<never> {
-    return Promise.reject(notYetOnPostgres('reporting findings'));
+  findings(q: FindingQuery) {
+    return this.evaluations.findings(q);
   }
-  findingGroups(): Promise<never> {
-    return Promise.reject(notYetOnPostgres('reporting findings'));
+  countFindings(q: FindingQuery) {
+    return this.evaluations.countFindings(q);
   }
-  scores(): never {
-    throw notYetOnPostgres('scores');
+  findingGroups(q: FindingQuery, by: readonly FindingGroupKey[]) {
+    return this.evaluations.groups(q, by);
   }
-  ownerGroups(): Promise<never> {
-    return Promise.reject(notYetOnPostgres('nhi owners'));
+  scores(evaluationId: number) {
+    return this.evaluations.scores(evaluationId);
   }
-  unownedIdentities(): never {
-    throw notYetOnPostgres('nhi owners');
+  ownerGroups(evaluationId: number, filter: { owner?: string; team?: string }) {
+    return this.evaluations.ownerGroups(evaluationId, filter);
   }
-  exceptions(): Promise<never> {
-    return Promise.reject(notYetOnPostgres('policy exceptions'));
+  unownedIdentities(evaluationId: number) {
+    return this.evaluations.unownedIdentities(evaluationId);
   }
-  suppressed(): never {
-    throw notYetOnPostgres('reporting findings');
+  exceptions(evaluationId: number) {
+    return this.evaluations.exceptions(evaluationId);
   }
-  expiredMatches(): never {
-    throw notYetOnPostgres('policy exceptions');
+  suppressed(evaluationId: number) {
+    return this.evaluations.suppressed(evaluationId);
   }
-  runs(): Promise<never> {
-    return Promise.reject(notYetOnPostgres('nhi runs'));
+  expiredMatches(evaluationId: number, index: number) {
+    return this.evaluations.expiredMatches(evaluationId, index);
   }
-  firstRunSince(): Promise<never> {
-    return Promise.reject(notYetOnPostgres('nhi diff'));
+  runs(q: { limit?: number; demo?: boolean }) {
+    return this.housekeeping.runs(q);
   }
-  prune(): Promise<never> {
-    return Promise.reject(notYetOnPostgres('nhi prune'));
+  firstRunSince(at: string) {
+    return this.housekeeping.firstRunSince(at);
   }
-  credentialDiff(): never {
-    throw notYetOnPostgres('nhi diff');
+  prune(req: PruneRequest) {
+    return this.housekeeping.prune(req);
   }
-  fieldChanges(): never {
-    throw notYetOnPostgres('nhi diff');
+  credentialDiff(fromRun: number, toRun: number, change: 'added' | 'removed') {
+    return this.housekeeping.credentialDiff(fromRun, toRun, change);
   }
-  credentialChanges(): never {
-    throw notYetOnPostgres('nhi diff');
+  fieldChanges(fromRun: number, toRun: number, field: DiffField) {
+    return this.housekeeping.fieldChanges(fromRun, toRun, field);
   }
-  changes(): never {
-    throw notYetOnPostgres('nhi diff');
+  credentialChanges(fromRun: number, toRun: number, change: 'added' | 'removed') {
+    return this.views.credentialChanges(fromRun, toRun, change);
   }
-  postureRuns(): Promise<never> {
-    return Promise.reject(notYetOnPostgres('nhi posture'));
+  changes(fromRun: number, toRun: number) {
+    return this.views.changes(fromRun, toRun);
   }
-  postureRows(): Promise<never> {
-    return Promise.reject(notYetOnPostgres('nhi posture'));
+  postureRuns(w: RunWindow) {
+    return this.posture.runs(w);
   }
-  scopes(): Promise<never> {
-    return Promise.reject(notYetOnPostgres('scope filters'));
+  postureRows(q: PostureQuery) {
+    return this.posture.rows(q);
   }
-  candidates(): Promise<never> {
-    return Promise.reject(notYetOnPostgres('nhi show'));
+  scopes() {
+    return this.views.scopes();
   }
 }

@@ -36,7 +36,8 @@ const RANK: Readonly<Record<Severity, number>> = {
   info: 0,
 };
 const SEVERITY_OF_RANK: readonly Severity[] = ['info', 'low', 'medium', 'high', 'critical'];
-const NOT_EVALUATED_RANK = -1;
+export const NOT_EVALUATED_RANK = -1;
+export { SEVERITY_OF_RANK };
 const BANDS = ['low', 'medium', 'high', 'critical'];
 const rankOfBand = (b: unknown): number => BANDS.indexOf(b as string);
 
@@ -72,7 +73,7 @@ const COLUMN_FIELDS = new Set<string>([
   'ai',
 ]);
 
-function extraOf(f: Finding): string | null {
+export function extraOf(f: Finding): string | null {
   let extra: Record<string, unknown> | undefined;
   for (const k of Object.keys(f)) {
     if (COLUMN_FIELDS.has(k)) continue;
@@ -83,7 +84,7 @@ function extraOf(f: Finding): string | null {
 }
 
 /** `provider/scope/identity[/credential]`, as report/common.ts `logicalName` builds it. */
-function logicalName(f: Finding): string {
+export function logicalName(f: Finding): string {
   return [
     f.provider,
     f.scopeId,
@@ -125,7 +126,7 @@ export function toOwnership(json: unknown): OwnerAttribution | null {
   return typeof json === 'string' ? (JSON.parse(json) as OwnerAttribution) : null;
 }
 
-function toScore(r: Row): StoredScore {
+export function toScore(r: Row): StoredScore {
   return {
     subjectId: r.subject_id as string,
     subjectKind: r.subject_kind as StoredScore['subjectKind'],
@@ -137,11 +138,11 @@ function toScore(r: Row): StoredScore {
   };
 }
 
-function emptyCounts(): EvaluationCounts {
+export function emptyCounts(): EvaluationCounts {
   return { bySeverity: { critical: 0, high: 0, medium: 0, low: 0, info: 0 }, notEvaluated: 0 };
 }
 
-function toInfo(r: Row): EvaluationInfo {
+export function toInfo(r: Row): EvaluationInfo {
   const summary = {
     ...emptyCounts(),
     suppressed: 0,

@@ -10,6 +10,7 @@ import type { ScanRun } from '../../model/index.js';
 import type { Db } from '../open.js';
 import { AGE_BUCKETS, type PostureQuery, type PostureRows, type RunWindow } from '../store.js';
 import { presentAt } from './views.js';
+import { RUN_HEAD } from '../run-groups.js';
 
 type Row = Record<string, unknown>;
 
@@ -50,9 +51,9 @@ export class SqlitePosture {
   runs(w: RunWindow): ScanRun[] {
     const rows = this.db
       .prepare(
-        `SELECT * FROM scan_runs WHERE status IN ${READABLE} AND demo = @demo
-           AND id <= @to AND (@since IS NULL OR started_at >= @since)
-         ORDER BY id DESC LIMIT @limit`,
+        `SELECT * FROM scan_runs r WHERE r.status IN ${READABLE} AND r.demo = @demo
+           AND r.id <= @to AND (@since IS NULL OR r.started_at >= @since) AND ${RUN_HEAD}
+         ORDER BY r.id DESC LIMIT @limit`,
       )
       .all({
         demo: w.demo ? 1 : 0,

@@ -62,6 +62,10 @@ export class SqliteStore implements CatalogStore {
     return Promise.resolve(this.catalog.latestRun());
   }
 
+  groupHead(runId: number) {
+    return Promise.resolve(this.catalog.groupHead(runId));
+  }
+
   hasRuns(kind: { demo: boolean }) {
     return Promise.resolve(
       this.catalog.db

@@ -2,7 +2,9 @@ import type { Command } from 'commander';
 import { UserError } from '../../connector/index.js';
 import { isPostgresLocation } from '../../catalog/index.js';
 import { EXIT } from '../exit-codes.js';
-import { globalsOf } from '../globals.js';
+import { formatOf, globalsOf } from '../globals.js';
+import { catalogPath } from '../catalog-path.js';
+import { jsonText } from '../../report/json.js';
 import { line, note, out } from '../output.js';
 
 interface CopyFlags {
@@ -29,4 +31,34 @@ export async function copy(cmd: Command): Promise<number> {
   if (!g.quiet)
     out(`Copied ${total} rows (${Object.keys(copied).length} tables) in one transaction.`);
   return EXIT.ok;
+}
+
+/**
+ * `nhi catalog check`: the catalog's integrity (schema version, references, the latest scan's
+ * evaluation, the audit chain) on either backend. Exit 0 when every check holds, 1 when one
+ * does not (each says what it found), 2 when the catalog cannot be opened.
+ */
+export async function check(cmd: Command): Promise<number> {
+  const g = globalsOf(cmd);
+  const format = formatOf(g, ['table', 'json']);
+  const location = catalogPath(g);
+  const { openCheckAccess } = await import('../../catalog/index.js');
+  const { checkIntegrity } = await import('../../catalog/check.js');
+  const { AuditKeyFile, auditKeyPath } = await import('../../playbooks/audit-key.js');
+  const access = await openCheckAccess(location);
+  try {
+    // PostgreSQL keeps no file next to the catalog: its key comes from NHI_AUDIT_KEY_FILE.
+    const keyPath = isPostgresLocation(location)
+      ? process.env.NHI_AUDIT_KEY_FILE
+      : auditKeyPath(location, process.env);
+    const key = keyPath ? new AuditKeyFile(keyPath, location).load() : null;
+    const report = await checkIntegrity(access, key);
+    if (format === 'json') out(jsonText(report));
+    else
+      for (const c of report.checks)
+        out(line`${c.ok ? 'ok  ' : 'FAIL'} ${c.name.padEnd(10)} ${c.detail}`);
+    return report.ok ? EXIT.ok : EXIT.violations;
+  } finally {
+    await access.store.close();
+  }
 }

@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import { UserError } from '../../connector/index.js';
 import { parseProviders, PROVIDERS } from '../../connector/registry.js';
 import type { ProviderId } from '../../model/index.js';
-import { isPostgresLocation, openStore, type ScopeRunRecord } from '../../catalog/index.js';
+import { openStore, type ScopeRunRecord } from '../../catalog/index.js';
+import { runGroupOf } from '../../catalog/run-groups.js';
 import { loadConfig } from '../../config/index.js';
 import { runScan } from '../../scan/run.js';
 import { parseShard } from '../../scan/shard.js';
@@ -25,6 +26,7 @@ interface ScanFlags {
   demo?: boolean;
   score: boolean;
   shard?: string;
+  runGroup?: string;
   top?: string;
 }
 
@@ -79,10 +81,8 @@ export async function run(cmd: Command): Promise<number> {
   const top = f.top === undefined ? DEFAULT_TOP : parseCount('--top', f.top, 0);
   const location = catalogPath(g, { scan: f.demo ? 'demo' : 'real' });
   const catalog = await openStore(location);
-  // The PostgreSQL backend records inventory; stored evaluations there are not built yet.
-  const score = f.score && !isPostgresLocation(location);
-  if (f.score && !score)
-    note(g, 'Findings are not evaluated on a PostgreSQL catalog yet: this scan records inventory.');
+  const score = f.score;
+  const group = runGroupOf(f.runGroup);
   // The demo's fictional scopes and a real estate never share a catalog.
   if (await catalog.hasRuns({ demo: !f.demo })) {
     await catalog.close();
@@ -112,6 +112,7 @@ export async function run(cmd: Command): Promise<number> {
       version: VERSION,
       ...(score ? { policy: config.policy, owners: config.owners.map } : {}),
       ...(shard ? { shard } : {}),
+      group,
       source: {
         configured: config.providers,
         flags,
@@ -150,13 +151,7 @@ export async function run(cmd: Command): Promise<number> {
       : [];
   // catalog.retention: applied once the scan is stored (never to an interrupted one).
   let pruned: PruneResult | null = null;
-  // (A PostgreSQL catalog is pruned by hand once its backend implements it: nhi prune says so.)
-  if (
-    config.retention &&
-    !isPostgresLocation(location) &&
-    !outcome.interrupted &&
-    status !== 'failed'
-  ) {
+  if (config.retention && !outcome.interrupted && status !== 'failed') {
     try {
       pruned = await catalog.prune(retentionRequest(config.retention, new Date()));
     } catch (err) {
