@@ -59,8 +59,7 @@ function start(width: number, args: string[], catalog: string): { name: string; 
   return { name, rc };
 }
 
-const screen = (name: string) =>
-  tmux(['capture-pane', '-p', '-t', name]) as string;
+const screen = (name: string) => tmux(['capture-pane', '-p', '-t', name]) as string;
 
 async function exitCode(rc: string, timeoutMs = 30_000): Promise<number> {
   const { readFileSync } = await import('node:fs');
