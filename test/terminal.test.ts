@@ -29,7 +29,7 @@ const tmux = (args: string[], opts: Parameters<typeof execFileSync>[2] = {}) =>
   execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8', ...opts });
 afterAll(() => {
   try {
-    tmux(['kill-server']);
+    tmux(['kill-server'], { stdio: 'ignore' });
   } catch {
     // already gone
   }

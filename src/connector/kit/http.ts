@@ -118,6 +118,21 @@ export function transportError(
 }
 
 /**
+ * AbortSignal.timeout(ms), held by its timer: on Node 20 a timeout signal that only
+ * AbortSignal.any() refers to can be garbage-collected before it fires, and the request then
+ * hangs for ever (seen in the fault suite's "hang" case). The unref'd timer's callback keeps
+ * the controller alive without keeping the process alive.
+ */
+function timeoutSignal(ms: number): AbortSignal {
+  const controller = new AbortController();
+  setTimeout(
+    () => controller.abort(new DOMException('The operation timed out.', 'TimeoutError')),
+    ms,
+  ).unref();
+  return controller.signal;
+}
+
+/**
  * A `fetch` that refuses other origins (before sending, and on redirects), times every
  * request out and counts requests. Same-origin redirects are followed (at most 5).
  */
@@ -134,7 +149,7 @@ export function pinnedFetch(init: PinnedFetchInit): typeof fetch {
       init.onRequest?.();
       // A fresh signal per request: fetch leaves its listener on the signal it is given, and
       // the timeout must cover reading the body as well as the headers.
-      const requestSignal = AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]);
+      const requestSignal = AbortSignal.any([signal, timeoutSignal(timeoutMs)]);
       let res: Response;
       try {
         res = await fetch(input instanceof Request && hop === 0 ? input : url, {
