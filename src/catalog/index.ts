@@ -29,6 +29,7 @@ import {
   toGrant,
   toIdentity,
   toRun,
+  toScopeRun,
 } from './rows.js';
 import type {
   Candidate,
@@ -190,23 +191,7 @@ export class Catalog {
     const rows = this.db
       .prepare(`SELECT * FROM scan_scopes WHERE run_id = ? ORDER BY provider, scope_id`)
       .all(runId) as Row[];
-    return rows.map((r) => ({
-      runId: Number(r.run_id),
-      provider: r.provider as ProviderId,
-      scopeId: String(r.scope_id),
-      scopeName: String(r.scope_name),
-      scopeKind: r.scope_kind as ScopeKind,
-      status: r.status as ScopeRunRecord['status'],
-      error: (r.error as string | null) ?? null,
-      errorCode: (r.error_code as string | null) ?? null,
-      identities: Number(r.identities),
-      credentials: Number(r.credentials),
-      grants: Number(r.grants),
-      removed: Number(r.removed),
-      gaps: Number(r.gaps),
-      apiCalls: Number(r.api_calls),
-      durationMs: Number(r.duration_ms),
-    }));
+    return rows.map(toScopeRun);
   }
 
   scopes(): Scope[] {

@@ -6,11 +6,13 @@ import type {
   Privilege,
   ProviderId,
   ScanRun,
+  ScopeKind,
   StoredCredential,
   StoredGap,
   StoredGrant,
   StoredIdentity,
 } from '../model/index.js';
+import type { ScopeRunRecord } from './store.js';
 
 type Row = Record<string, unknown>;
 
@@ -102,6 +104,27 @@ export function toRun(r: Row): ScanRun {
     finishedAt: r.finished_at === null ? null : String(r.finished_at),
     status: r.status as ScanRun['status'],
     demo: r.demo === 1,
+  };
+}
+
+/** A scope's record in one scan (scan_scopes), the same on both backends. */
+export function toScopeRun(r: Row): ScopeRunRecord {
+  return {
+    runId: Number(r.run_id),
+    provider: r.provider as ProviderId,
+    scopeId: String(r.scope_id),
+    scopeName: String(r.scope_name),
+    scopeKind: r.scope_kind as ScopeKind,
+    status: r.status as ScopeRunRecord['status'],
+    error: (r.error as string | null) ?? null,
+    errorCode: (r.error_code as string | null) ?? null,
+    identities: Number(r.identities),
+    credentials: Number(r.credentials),
+    grants: Number(r.grants),
+    removed: Number(r.removed),
+    gaps: Number(r.gaps),
+    apiCalls: Number(r.api_calls),
+    durationMs: Number(r.duration_ms),
   };
 }
 

@@ -11,12 +11,11 @@ import type {
   ScanRun,
   ScopeFailure,
   ScopeInventory,
-  ScopeKind,
   ScopeResult,
 } from '../../model/index.js';
 import { currentHolder, holderAlive } from '../holder.js';
 import { entityId } from '../ids.js';
-import { toGap } from '../rows.js';
+import { toGap, toScopeRun } from '../rows.js';
 import type {
   CatalogStore,
   DiffField,
@@ -438,23 +437,7 @@ export class PostgresStore implements CatalogStore {
       `SELECT * FROM scan_scopes WHERE run_id = $1 ORDER BY provider, scope_id`,
       [runId],
     );
-    return rows.map((r) => ({
-      runId: Number(r.run_id),
-      provider: r.provider as ProviderId,
-      scopeId: String(r.scope_id),
-      scopeName: String(r.scope_name),
-      scopeKind: r.scope_kind as ScopeKind,
-      status: r.status as ScopeRunRecord['status'],
-      error: (r.error as string | null) ?? null,
-      errorCode: (r.error_code as string | null) ?? null,
-      identities: Number(r.identities),
-      credentials: Number(r.credentials),
-      grants: Number(r.grants),
-      removed: Number(r.removed),
-      gaps: Number(r.gaps),
-      apiCalls: Number(r.api_calls),
-      durationMs: Number(r.duration_ms),
-    }));
+    return rows.map(toScopeRun);
   }
 
   async gapsInForce(runId: number, scope?: ScopeKey) {
