@@ -257,6 +257,34 @@ describe('the github-issue channel stays on its origin and in its time', () => {
     ).rejects.toThrow(/timed out|timeout/i);
     expect(Date.now() - started).toBeLessThan(10_000);
   });
+
+  it('a hostile name mentions, links and formats nothing, and stays inside the fence', async () => {
+    const github = await githubIssues();
+    cleanup.push(() => github.close());
+    const hostile = 'ci-bot\n```\n@acme/everyone [login](https://evil.example) <img src=x>\n```x';
+    const notice = {
+      ...NOTICE,
+      plan: { ...NOTICE.plan, identityName: hostile, notice: { owner: '@octocat', via: 'tag' } },
+    } as unknown as Notice;
+    await openNoticeIssue(
+      notice,
+      { repo: REPO, options: { apiUrl: github.apiUrl } },
+      { env: { GITHUB_TOKEN: 't' }, since: new Date(0).toISOString(), maxAttempts: 1 },
+    );
+    const [issue] = github.issues;
+    // The title is one line; GitHub neither links nor notifies from a title.
+    expect(issue!.title).not.toMatch(/[\r\n]/);
+    // The body: one fenced block (opened and closed once), then the hidden marker. Everything a
+    // provider named is inside it, where GitHub renders text: no mention, link or HTML.
+    const lines = issue!.body!.split('\n');
+    const fences = lines.flatMap((l, i) => (/^\s{0,3}(`{3,}|~{3,})/.test(l) ? [i] : []));
+    expect(fences).toEqual([0, lines.indexOf('```')]);
+    const inside = lines.slice(1, fences[1]).join('\n');
+    expect(inside).toContain('@acme/everyone [login](https://evil.example) <img src=x>');
+    expect(inside).toContain('@octocat');
+    const outside = lines.slice(fences[1]! + 1).join('\n');
+    expect(outside.trim()).toMatch(/^<!-- nhi-notice: nhi-run-7 c-1 -->$/);
+  });
 });
 const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
