@@ -17,3 +17,16 @@ describe('renderJson on large estates', () => {
     expect(big).toBe(`${JSON.stringify(doc, null, 2)}\n`);
   });
 });
+
+describe('renderJson on hostile strings', () => {
+  it('escapes C1, bidi and separator characters in every streamed element, exactly', () => {
+    const fx = reportFixture();
+    const name = 'svc\u202e\u0085\u2028\u001b]52;c;x\u0007-bot';
+    const findings = fx.findings.map((f) => ({ ...f, identityName: name }));
+    const text = renderJson({ findings });
+    expect(text).not.toMatch(/[\u0080-\u009f\u2028\u202e\u001b\u0007]/);
+    expect(text).toContain('"identityName": "svc\\u202e\\u0085\\u2028\\u001b]52;c;x\\u0007-bot"');
+    const doc = JSON.parse(text) as { findings: { identityName: string }[] };
+    expect(doc.findings.map((f) => f.identityName)).toEqual(findings.map(() => name));
+  });
+});

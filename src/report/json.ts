@@ -97,9 +97,26 @@ class ManualFixes {
   }
 }
 
+/**
+ * Values serialised as elements at indentation `pad` (spaces, two per level), separated by
+ * `,\n` — JSON.stringify indents them itself when they sit that deep inside wrapping arrays, and
+ * the wrapping is cut off: cheaper than re-indenting every line of the text afterwards.
+ */
+function elementsAt(values: readonly unknown[], pad: string): string {
+  const depth = pad.length / 2;
+  if (!Number.isInteger(depth) || pad.trim() !== '') throw new Error(`bad JSON indentation`);
+  if (depth === 0) return guard(values.map((v) => JSON.stringify(v, null, 2)).join(',\n'), false);
+  let wrapped: unknown = values;
+  for (let i = 1; i < depth; i++) wrapped = [wrapped];
+  const text = JSON.stringify(wrapped, null, 2);
+  // Each wrapping level opens with its indentation, "[" and a line break, and closes the same.
+  const cut = depth * depth + depth;
+  return guard(text.slice(cut, text.length - cut), false);
+}
+
 /** A value as an element of an indented array: every line indented by `pad`. */
 export function indented(value: unknown, pad: string): string {
-  return pad + jsonText(value, 2).replace(/\n/g, `\n${pad}`);
+  return elementsAt([value], pad);
 }
 
 const EMPTY_ARRAY = (key: string) => new RegExp(`\\n( *)"${key}": \\[\\]`);
@@ -127,12 +144,9 @@ export function* jsonArray<T>(
   let first = true;
   const inner = `${pad}  `;
   yield* eachPage<T>(name, function* (page) {
-    const parts: string[] = [];
-    for (const row of page) {
-      parts.push((first ? '[\n' : ',\n') + indented(toJson(row), inner));
-      first = false;
-    }
-    if (parts.length) yield parts.join('');
+    if (!page.length) return;
+    yield (first ? '[\n' : ',\n') + elementsAt(page.map(toJson), inner);
+    first = false;
   });
   yield first ? '[]' : `\n${pad}]`;
 }

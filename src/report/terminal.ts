@@ -20,6 +20,9 @@ const UNSAFE =
 const UNSAFE_IN_TEXT =
   /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
+/** The same set, unanchored and stateless: whether a text needs neutralising at all. */
+const HAS_UNSAFE_IN_TEXT = new RegExp(UNSAFE_IN_TEXT.source);
+
 /** A colour/style sequence (SGR) exactly as chalk and cli-table3 write it. */
 const SGR = /\u001b\[[0-9;]*m/g;
 
@@ -48,6 +51,9 @@ export function line(parts: TemplateStringsArray, ...values: unknown[]): string 
  * other control or bidi character, including ESC of any other sequence, is escaped.
  */
 export function guard(text: string, keepColour: boolean): string {
+  // Nearly every text is clean: one scan to say so is cheaper than a replace that finds nothing
+  // (large JSON and CSV reports pass through here).
+  if (!HAS_UNSAFE_IN_TEXT.test(text)) return text;
   if (!keepColour) return text.replace(UNSAFE_IN_TEXT, visible);
   let out = '';
   let last = 0;

@@ -566,35 +566,47 @@ export class SqliteEvaluations {
 
 export const scopeKeyOf = (provider: string, scopeId: string): string => `${provider}\0${scopeId}`;
 
-/** Merges two ordered page streams into one. */
+/**
+ * Merges two ordered page streams into one. Rows are compared within pages held in hand; the
+ * streams are awaited only for their next page (awaiting per row cost more than the merge).
+ */
 async function* mergePages<T>(
   a: AsyncIterable<readonly T[]>,
   b: AsyncIterable<readonly T[]>,
   compare: (x: T, y: T) => number,
 ): AsyncGenerator<T[]> {
-  const ia = flatten(a)[Symbol.asyncIterator]();
-  const ib = flatten(b)[Symbol.asyncIterator]();
-  let x = await ia.next();
-  let y = await ib.next();
-  let page: T[] = [];
-  while (!x.done || !y.done) {
-    if (y.done || (!x.done && compare(x.value, y.value) <= 0)) {
-      page.push(x.value as T);
-      x = await ia.next();
-    } else {
-      page.push(y.value);
-      y = await ib.next();
+  const sides = [a, b].map((s) => ({
+    it: s[Symbol.asyncIterator](),
+    page: [] as readonly T[],
+    at: 0,
+    done: false,
+  }));
+  const [x, y] = sides as [(typeof sides)[0], (typeof sides)[0]];
+  let out: T[] = [];
+  try {
+    for (;;) {
+      for (const s of sides) {
+        while (s.at === s.page.length && !s.done) {
+          const next = await s.it.next();
+          if (next.done) s.done = true;
+          else [s.page, s.at] = [next.value, 0];
+        }
+      }
+      const hasX = x.at < x.page.length;
+      const hasY = y.at < y.page.length;
+      if (!hasX && !hasY) break;
+      if (!hasY || (hasX && compare(x.page[x.at]!, y.page[y.at]!) <= 0)) out.push(x.page[x.at++]!);
+      else out.push(y.page[y.at++]!);
+      if (out.length >= 512) {
+        yield out;
+        out = [];
+      }
     }
-    if (page.length >= 512) {
-      yield page;
-      page = [];
-    }
+    if (out.length) yield out;
+  } finally {
+    // Stopped early (a limit, an error): the statements still open are finalised.
+    for (const s of sides) if (!s.done) await s.it.return?.();
   }
-  if (page.length) yield page;
-}
-
-async function* flatten<T>(pages: AsyncIterable<readonly T[]>): AsyncGenerator<T> {
-  for await (const p of pages) yield* p;
 }
 
 const FINDING_INSERT = `INSERT INTO findings (evaluation_id, suppressed_by, rank, provider, scope_id,
