@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { cliBundleOptions } from '../scripts/cli-bundle.mjs';
 import { makeTestContext } from '../src/connector/testing.js';
 import { openCatalog } from '../src/catalog/index.js';
 import { connector as aws } from '../connectors/aws/index.js';
@@ -121,7 +122,7 @@ export interface CliResult {
 }
 
 /**
- * Bundles the CLI (same settings as scripts/build.mjs) into a directory private to this test
+ * Bundles the CLI (scripts/build.mjs's settings) into a directory private to this test
  * process, so a concurrent `npm run build` elsewhere (which empties dist/) cannot race it.
  * It lives under node_modules/.cache so the bundle's bare imports resolve.
  */
@@ -137,20 +138,7 @@ export function buildCli(): Promise<string> {
       `nhi-playbooks-test-${process.pid}`,
     );
     rmSync(outdir, { recursive: true, force: true });
-    await build({
-      entryPoints: { cli: join(import.meta.dirname, '..', 'src', 'cli', 'main.ts') },
-      outdir,
-      bundle: true,
-      splitting: true,
-      format: 'esm',
-      platform: 'node',
-      target: 'node20',
-      packages: 'external',
-      logLevel: 'error',
-      banner: {
-        js: "import { createRequire as __nhiCreateRequire } from 'node:module'; const require = __nhiCreateRequire(import.meta.url);",
-      },
-    });
+    await build(cliBundleOptions(outdir, { logLevel: 'error' }));
     return join(outdir, 'cli.js');
   })();
   return bundled;
