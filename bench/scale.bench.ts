@@ -9,7 +9,8 @@
  *
  * Env: NHI_BENCH_SCALE_SIZES (credentials, default "100000,1000000"), NHI_BENCH_SCALE_REPEAT
  * (default 3; the median is reported), NHI_BENCH_SCALE_DIR (keeps the catalogs, so a rerun
- * measures without rebuilding them).
+ * measures without rebuilding them), NHI_BENCH_SCALE_VIEWS (e.g. "list,report --format json":
+ * only those views), NHI_BENCH_SCALE_STARTUP=0 (skip the start-up figures).
  */
 import { spawnSync } from 'node:child_process';
 import {
@@ -146,7 +147,10 @@ async function measure(credentials: number, repeat: number, dir: string) {
       ['findings'],
     ],
   ];
+  // NHI_BENCH_SCALE_VIEWS: only the views whose names contain one of these (comma separated).
+  const only = process.env.NHI_BENCH_SCALE_VIEWS?.split(',').filter(Boolean);
   for (const [name, args, bare] of views) {
+    if (only && !only.some((o) => name.includes(o))) continue;
     const cli: Timed[] = [];
     const floor: Timed[] = [];
     for (let i = 0; i < repeat; i++) {
@@ -166,7 +170,8 @@ async function measure(credentials: number, repeat: number, dir: string) {
   }
   // The HTML report's size: its findings table is capped (1,000 rows by default), the rest of
   // the page is KPIs, charts and counts, so it should not grow with the estate.
-  figures.htmlReportMb = +(statSync(join(dir, 'report.html')).size / 1e6).toFixed(2);
+  const html = join(dir, 'report.html');
+  if (existsSync(html)) figures.htmlReportMb = +(statSync(html).size / 1e6).toFixed(2);
   return figures;
 }
 
@@ -208,7 +213,7 @@ export default async function main() {
     machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 1e9)} GB`,
     loadAverageAtStart: os.loadavg().map((x) => +x.toFixed(1)),
     repeat,
-    startup: startup(dir, repeat),
+    ...(process.env.NHI_BENCH_SCALE_STARTUP === '0' ? {} : { startup: startup(dir, repeat) }),
   };
   for (const size of sizes) figures[`credentials_${size}`] = await measure(size, repeat, dir);
   figures.loadAverageAtEnd = os.loadavg().map((x) => +x.toFixed(1));
