@@ -149,6 +149,8 @@ async function measure(credentials: number, repeat: number, dir: string) {
   ];
   // NHI_BENCH_SCALE_VIEWS: only the views whose names contain one of these (comma separated).
   const only = process.env.NHI_BENCH_SCALE_VIEWS?.split(',').filter(Boolean);
+  const html = join(dir, 'report.html');
+  rmSync(html, { force: true });
   for (const [name, args, bare] of views) {
     if (only && !only.some((o) => name.includes(o))) continue;
     const cli: Timed[] = [];
@@ -170,7 +172,6 @@ async function measure(credentials: number, repeat: number, dir: string) {
   }
   // The HTML report's size: its findings table is capped (1,000 rows by default), the rest of
   // the page is KPIs, charts and counts, so it should not grow with the estate.
-  const html = join(dir, 'report.html');
   if (existsSync(html)) figures.htmlReportMb = +(statSync(html).size / 1e6).toFixed(2);
   return figures;
 }
