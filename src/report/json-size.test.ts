@@ -24,6 +24,7 @@ describe('renderJson on hostile strings', () => {
     const name = 'svc\u202e\u0085\u2028\u001b]52;c;x\u0007-bot';
     const findings = fx.findings.map((f) => ({ ...f, identityName: name }));
     const text = renderJson({ findings });
+    // eslint-disable-next-line no-control-regex -- control characters are what it looks for
     expect(text).not.toMatch(/[\u0080-\u009f\u2028\u202e\u001b\u0007]/);
     expect(text).toContain('"identityName": "svc\\u202e\\u0085\\u2028\\u001b]52;c;x\\u0007-bot"');
     const doc = JSON.parse(text) as { findings: { identityName: string }[] };
