@@ -206,6 +206,21 @@ export interface TrimDetail {
    * `--apply` refuses.
    */
   manual?: string[];
+  /**
+   * Credentials of a manual plan that nhi can narrow itself by replacing them (a write deploy
+   * key by a read-only one): `nhi trim <identity> --sink …` plans one rotation each.
+   */
+  replacements?: TrimReplacement[];
+}
+
+/** A credential a trim narrows by rotating it to a narrower replacement. */
+export interface TrimReplacement {
+  /** Catalog id (`c-…`) of the credential replaced. */
+  credentialId: string;
+  credentialExternalId: string;
+  /** Its name, as the provider holds it (hostile: neutralise before showing). */
+  name: string | null;
+  replacement: ReplacementSpec;
 }
 
 /** The owner told before a playbook changes anything, as attributed when the plan was made. */

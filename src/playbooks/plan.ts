@@ -335,7 +335,7 @@ export function planRotate(input: PlanInput, sink: SinkSpec, replacement?: Repla
       ? `cut-over now: ${credential.externalId} is retired as soon as the new ${label} is delivered and proven`
       : `cut-over: ${credential.externalId} stays active until the new ${label} is seen in use, or for ${input.cutover.overlapDays} days at most`,
   ];
-  if (replacement) notes.unshift(`narrowed: write -> read. ${replacement.why}`);
+  if (replacement) notes.push(`narrowed to read-only (trim): ${replacement.why}`);
   const steps: Omit<PlanStep, 'seq'>[] = [];
   const others = liveSiblings(input);
   if (caps.maxPerIdentity !== null && others.length + 1 >= caps.maxPerIdentity) {

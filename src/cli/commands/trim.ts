@@ -3,6 +3,11 @@
  * the narrowest change that removes the identity's unused privilege, printed as a diff of its
  * effective permissions with the evidence per removal; apply it with --apply (or later with
  * `nhi playbook resume <run>`); `nhi playbook rollback <run>` restores the exact documents.
+ *
+ * Where a provider can only narrow a credential by replacing it (a GitHub write deploy key by a
+ * read-only one), `--sink <scheme>:<target>` plans one rotation per such credential, the new
+ * secret going to the sink (`{credential}` in the sink names one per credential);
+ * `--confirm-unused` is needed where the scan has no evidence that the access removed is unused.
  */
 import type { Command } from 'commander';
 import { UserError, type Finding, type Plan } from '../../connector/index.js';
@@ -11,13 +16,23 @@ import { loadConfig } from '../../config/index.js';
 import { openRunHint } from '../../playbooks/housekeeping.js';
 import { TRIM_DEFAULTS, TRIM_LIMITS, type TrimSettings } from '../../playbooks/trim/plan.js';
 import { makeTrimPlan } from '../../playbooks/trim/prepare.js';
+import { makePlan } from '../../playbooks/prepare.js';
+import { fillSinkTemplate } from '../../playbooks/sink-template.js';
+import { sinkProvider } from '../../playbooks/sinks/index.js';
 import { renderTrimPlan } from '../../playbooks/trim/render.js';
 import { formatOf, globalsOf } from '../globals.js';
 import { jsonText } from '../../report/json.js';
 import { note, out } from '../output.js';
-import { saveShowApply, Session, type ApplyFlags } from './playbook-session.js';
+import { saveShowApply, Session, type ApplyFlags, type CutoverFlags } from './playbook-session.js';
 
-interface TrimFlags extends ApplyFlags {
+/** What a trim that replaces credentials needs: where their new secrets go, and consent. */
+export interface ReplaceFlags extends CutoverFlags {
+  sink?: string;
+  overwriteSink?: boolean;
+  confirmUnused?: boolean;
+}
+
+interface TrimFlags extends ApplyFlags, ReplaceFlags {
   windowDays?: string;
   minAgeDays?: string;
 }
@@ -56,7 +71,73 @@ export function trimSettings(f: TrimFlags): TrimSettings {
 type TrimOutcome =
   | { identity: string; runId: number; status: string }
   | { identity: string; manual: true; plan: Plan }
+  | {
+      identity: string;
+      plan: Plan;
+      replaced: { credential: string; runId: number; status: string }[];
+    }
   | { identity: string; skipped: string; openRun?: number; nothing?: boolean };
+
+/**
+ * The rotations that narrow a manual trim's replaceable credentials: one saved run each (applied
+ * with --apply). Refused whole, before anything is saved, when a key lacks evidence and the user
+ * did not confirm, when one sink would receive several keys, or when a key has an open run.
+ */
+async function replaceNarrower(
+  s: Session,
+  ref: string,
+  plan: Plan,
+  f: ApplyFlags & ReplaceFlags,
+  format: string,
+): Promise<TrimOutcome> {
+  const reps = plan.trim!.replacements!;
+  const unproven = reps.filter((r) => !r.replacement.evidenced);
+  if (unproven.length && !f.confirmUnused)
+    throw new UserError(
+      `${plan.identityName}: the scan has no evidence that the access to be removed from ${unproven.map((r) => r.credentialExternalId).join(', ')} is unused (${plan.provider} does not record it); nothing was planned: make sure nothing needs it, then add --confirm-unused`,
+    );
+  if (reps.length > 1 && !/\{credential\}/.test(f.sink!))
+    throw new UserError(
+      `${plan.identityName}: ${reps.length} credentials would be replaced and one sink cannot hold them all: put {credential} in --sink (e.g. file:./keys/{credential}.env); nothing was planned`,
+    );
+  const plans = [];
+  for (const r of reps) {
+    const open = s.store.openRunFor(r.credentialId);
+    if (open) throw new UserError(`${r.credentialExternalId}: ${openRunHint(open)}`);
+    const sink = fillSinkTemplate(
+      f.sink!,
+      { identity: plan.identityName, credential: r.credentialExternalId },
+      Boolean(f.overwriteSink),
+    );
+    sinkProvider(sink);
+    const why = r.replacement.evidenced
+      ? r.replacement.why
+      : `${r.replacement.why}; confirmed unused by the user (--confirm-unused)`;
+    plans.push(
+      await makePlan(
+        s.catalog,
+        'rotate',
+        r.credentialId,
+        sink,
+        s.planSettings(f),
+        loadActions,
+        new Date(),
+        {
+          ...r.replacement,
+          why,
+        },
+      ),
+    );
+  }
+  if (format !== 'json') out(renderTrimPlan(plan, null));
+  const replaced = [];
+  for (const p of plans) {
+    if (format !== 'json') out('');
+    const { runId, outcome } = await saveShowApply(s, p, f, format);
+    replaced.push({ credential: p.credentialId, runId, status: outcome?.status ?? 'planned' });
+  }
+  return { identity: ref, plan, replaced };
+}
 
 /** Plans (and with --apply applies) one identity's trim; a refusal is a skip, not a crash. */
 async function trimOne(
@@ -64,7 +145,7 @@ async function trimOne(
   ref: string,
   settings: TrimSettings,
   exceptions: Parameters<typeof makeTrimPlan>[0]['exceptions'],
-  f: ApplyFlags,
+  f: ApplyFlags & ReplaceFlags,
   format: string,
 ): Promise<TrimOutcome> {
   const found = s.catalog.resolve(ref);
@@ -90,6 +171,12 @@ async function trimOne(
   if ('refused' in result) return { identity: ref, skipped: result.refused };
   const { plan } = result;
   if (plan.trim?.manual) {
+    const replaceable = plan.trim.replacements?.length ?? 0;
+    if (replaceable && f.sink) return replaceNarrower(s, ref, plan, f, format);
+    if (replaceable && f.apply)
+      throw new UserError(
+        `${plan.identityName}: nhi narrows ${replaceable === 1 ? 'this credential' : `these ${replaceable} credentials`} by replacing ${replaceable === 1 ? 'it' : 'them'}, and the new secret needs a place to go: add --sink <scheme>:<target> (file:PATH, github-actions:OWNER/REPO:NAME, …); nothing was changed`,
+      );
     // Nothing nhi could run: --apply refuses in one line, and no run is saved to resume.
     if (f.apply)
       throw new UserError(
@@ -129,7 +216,7 @@ export async function run(cmd: Command, args: string[]): Promise<number> {
  */
 export async function remediateTrim(
   cmd: Command,
-  f: ApplyFlags & { windowDays?: string; minAgeDays?: string },
+  f: ApplyFlags & ReplaceFlags & { windowDays?: string; minAgeDays?: string },
   ruleId: string,
   findings: readonly Finding[],
   format: string,
@@ -161,7 +248,9 @@ export async function remediateTrim(
         if (format !== 'json') note(s.g, `${id}: skipped: ${(err as Error).message}`);
       }
     }
-    const planned = results.filter((r) => 'runId' in r).length;
+    const planned =
+      results.filter((r) => 'runId' in r).length +
+      results.reduce((n, r) => n + ('replaced' in r ? r.replaced.length : 0), 0);
     const manual = results.filter((r) => 'manual' in r).length;
     if (format === 'json') out(jsonText({ rule: ruleId, playbook: 'trim', results }, 2));
     else
