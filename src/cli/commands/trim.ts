@@ -19,6 +19,7 @@ import { makeTrimPlan } from '../../playbooks/trim/prepare.js';
 import { makePlan } from '../../playbooks/prepare.js';
 import { fillSinkTemplate } from '../../playbooks/sink-template.js';
 import { sinkProvider } from '../../playbooks/sinks/index.js';
+import { fileSink } from '../../playbooks/sinks/file.js';
 import { renderTrimPlan } from '../../playbooks/trim/render.js';
 import { formatOf, globalsOf } from '../globals.js';
 import { jsonText } from '../../report/json.js';
@@ -79,9 +80,15 @@ type TrimOutcome =
   | { identity: string; skipped: string; openRun?: number; nothing?: boolean };
 
 /**
- * The rotations that narrow a manual trim's replaceable credentials: one saved run each (applied
- * with --apply). Refused whole, before anything is saved, when a key lacks evidence and the user
- * did not confirm, when one sink would receive several keys, or when a key has an open run.
+ * The rotations that narrow a manual trim's replaceable credentials, one saved run each, applied
+ * one after another with --apply. Refused whole, before any run is saved, when a credential
+ * lacks evidence and the user did not confirm, when one sink would receive several secrets, a
+ * sink would refuse, or a credential has an open run.
+ *
+ * The credentials are siblings (one repository's keys): each rotation changes the key set the
+ * next plan's drift check compares with, so each plan is made just before it runs, its
+ * snapshot carrying exactly the keys the earlier runs of this command added and removed. For
+ * the same reason several replacements are only planned together with --apply.
  */
 async function replaceNarrower(
   s: Session,
@@ -100,8 +107,11 @@ async function replaceNarrower(
     throw new UserError(
       `${plan.identityName}: ${reps.length} credentials would be replaced and one sink cannot hold them all: put {credential} in --sink (e.g. file:./keys/{credential}.env); nothing was planned`,
     );
-  const plans = [];
-  for (const r of reps) {
+  if (reps.length > 1 && !f.apply)
+    throw new UserError(
+      `${plan.identityName}: ${reps.length} credentials would be replaced, and each replacement changes the key set the next one is planned against: they are planned and run together with --apply; nothing was planned (without --sink, 'nhi trim ${ref}' shows the plan)`,
+    );
+  const sinks = reps.map((r) => {
     const open = s.store.openRunFor(r.credentialId);
     if (open) throw new UserError(`${r.credentialExternalId}: ${openRunHint(open)}`);
     const sink = fillSinkTemplate(
@@ -110,31 +120,40 @@ async function replaceNarrower(
       Boolean(f.overwriteSink),
     );
     sinkProvider(sink);
+    // A file sink that would refuse (no directory, a file there) refuses before any run is saved.
+    if (f.apply && sink.scheme === 'file') fileSink(sink.target, sink.overwrite).preflight?.();
+    return sink;
+  });
+  if (format !== 'json') out(renderTrimPlan(plan, null));
+  const replaced = [];
+  const added: string[] = [];
+  const removed = new Set<string>();
+  for (const [i, r] of reps.entries()) {
     const why = r.replacement.evidenced
       ? r.replacement.why
       : `${r.replacement.why}; confirmed unused by the user (--confirm-unused)`;
-    plans.push(
-      await makePlan(
-        s.catalog,
-        'rotate',
-        r.credentialId,
-        sink,
-        s.planSettings(f),
-        loadActions,
-        new Date(),
-        {
-          ...r.replacement,
-          why,
-        },
-      ),
+    const p = await makePlan(
+      s.catalog,
+      'rotate',
+      r.credentialId,
+      sinks[i]!,
+      s.planSettings(f),
+      loadActions,
+      new Date(),
+      { ...r.replacement, why },
     );
-  }
-  if (format !== 'json') out(renderTrimPlan(plan, null));
-  const replaced = [];
-  for (const p of plans) {
+    p.snapshot.siblings = [
+      ...p.snapshot.siblings.filter((x) => !removed.has(x.externalId)),
+      ...added.map((externalId) => ({ externalId, status: 'active' as const })),
+    ].sort((a, b) => a.externalId.localeCompare(b.externalId));
     if (format !== 'json') out('');
     const { runId, outcome } = await saveShowApply(s, p, f, format);
     replaced.push({ credential: p.credentialId, runId, status: outcome?.status ?? 'planned' });
+    for (const j of s.store.steps(runId)) {
+      const made = j.action === 'create' && j.status === 'done' ? j.result?.newExternalId : null;
+      if (typeof made === 'string') added.push(made);
+      if (j.action === 'delete' && j.status === 'done') removed.add(r.credentialExternalId);
+    }
   }
   return { identity: ref, plan, replaced };
 }
