@@ -13,7 +13,6 @@ import { generateKeyPairSync } from 'node:crypto';
 import sshpk from 'sshpk';
 import type {
   ActionResult,
-  ConnectorContext,
   CredentialRef,
   Proof,
   SecretMaterial,

@@ -253,6 +253,11 @@ export async function remediateTrim(
         if (c?.kind === 'credential') identities.add(c.identity.id);
       }
     }
+    // Each identity's replaced keys need a sink of their own.
+    if (f.sink && identities.size > 1 && !/\{(identity|credential)\}/.test(f.sink))
+      throw new UserError(
+        `--sink ${f.sink}: ${identities.size} identities may each get new keys, and one sink cannot hold them all: put {identity} or {credential} in it; nothing was planned`,
+      );
     const results: TrimOutcome[] = [];
     for (const id of [...identities].sort()) {
       try {
