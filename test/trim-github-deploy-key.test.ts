@@ -182,6 +182,25 @@ describe('nhi trim: a write deploy key replaced by a read-only one', () => {
     expect(w.keys('docs-site').map((k) => k.readOnly)).toEqual([true]);
   });
 
+  it('a key used since the scan has lost its evidence: it needs --confirm-unused', async () => {
+    const w = await demoWorld();
+    w.keys('k8s-manifests').find((k) => k.id === 91002)!.lastUsed = new Date().toISOString();
+    const sink = join(w.dir, 'argocd.env');
+    const r = await w.run([
+      'trim',
+      `repo:${ORG}/k8s-manifests`,
+      '--sink',
+      `file:${sink}`,
+      '--apply',
+      '--yes',
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /no evidence .*deploy-key:orbital-freight\/k8s-manifests:91002.* --confirm-unused/,
+    );
+    expect(w.keys('k8s-manifests').map((k) => k.id)).toEqual([91002, 91003]);
+  });
+
   it('with the default cut-over both keys stay until the new one is used; rollback keeps the old', async () => {
     const w = await demoWorld();
     const sink = join(w.dir, 'argocd.env');

@@ -10,13 +10,14 @@
  * `--confirm-unused` is needed where the scan has no evidence that the access removed is unused.
  */
 import type { Command } from 'commander';
-import { UserError, type Finding, type Plan } from '../../connector/index.js';
+import { UserError, type Finding, type Plan, type TrimReplacement } from '../../connector/index.js';
 import { loadActions } from '../../connector/registry.js';
 import { loadConfig } from '../../config/index.js';
 import { openRunHint } from '../../playbooks/housekeeping.js';
 import { TRIM_DEFAULTS, TRIM_LIMITS, type TrimSettings } from '../../playbooks/trim/plan.js';
 import { makeTrimPlan } from '../../playbooks/trim/prepare.js';
 import { makePlan } from '../../playbooks/prepare.js';
+import { refOf } from '../../playbooks/plan.js';
 import { fillSinkTemplate } from '../../playbooks/sink-template.js';
 import { sinkProvider } from '../../playbooks/sinks/index.js';
 import { fileSink } from '../../playbooks/sinks/file.js';
@@ -80,6 +81,43 @@ type TrimOutcome =
   | { identity: string; skipped: string; openRun?: number; nothing?: boolean };
 
 /**
+ * The scan's evidence, checked against the provider now: a credential the scan saw unused that
+ * was used since (within the window) has no evidence any more, and needs --confirm-unused too.
+ */
+async function recheckEvidence(
+  s: Session,
+  plan: Plan,
+  reps: TrimReplacement[],
+): Promise<TrimReplacement[]> {
+  const actions = await loadActions(plan.provider);
+  const ctx = await s.context(plan.provider, plan);
+  const windowMs = plan.trim!.windowDays * 86_400_000;
+  const out: TrimReplacement[] = [];
+  for (const r of reps) {
+    const found = s.catalog.resolve(r.credentialId);
+    if (found?.kind !== 'credential')
+      throw new UserError(`${r.credentialId} is not in the catalog`);
+    const live = await actions.describe(ctx, refOf(found.credential, found.identity, found.scope));
+    if (!live)
+      throw new UserError(
+        `${r.credentialExternalId} no longer exists at ${plan.provider}: re-scan ('nhi scan') and plan again; nothing was planned`,
+      );
+    const usedAt = live.lastUsedKnown && live.lastUsedAt ? Date.parse(live.lastUsedAt) : null;
+    if (r.replacement.evidenced && usedAt !== null && Date.now() - usedAt < windowMs)
+      out.push({
+        ...r,
+        replacement: {
+          ...r.replacement,
+          evidenced: false,
+          why: `used since the scan (${plan.provider} reports a last use at ${live.lastUsedAt}), and ${plan.provider} does not record whether that use needed write access: there is no evidence either way`,
+        },
+      });
+    else out.push(r);
+  }
+  return out;
+}
+
+/**
  * The rotations that narrow a manual trim's replaceable credentials, one saved run each, applied
  * one after another with --apply. Refused whole, before any run is saved, when a credential
  * lacks evidence and the user did not confirm, when one sink would receive several secrets, a
@@ -97,7 +135,7 @@ async function replaceNarrower(
   f: ApplyFlags & ReplaceFlags,
   format: string,
 ): Promise<TrimOutcome> {
-  const reps = plan.trim!.replacements!;
+  const reps = await recheckEvidence(s, plan, plan.trim!.replacements!);
   const unproven = reps.filter((r) => !r.replacement.evidenced);
   if (unproven.length && !f.confirmUnused)
     throw new UserError(
@@ -110,6 +148,10 @@ async function replaceNarrower(
   if (reps.length > 1 && !f.apply)
     throw new UserError(
       `${plan.identityName}: ${reps.length} credentials would be replaced, and each replacement changes the key set the next one is planned against: they are planned and run together with --apply; nothing was planned (without --sink, 'nhi trim ${ref}' shows the plan)`,
+    );
+  if (format === 'json' && /^stdout\b/.test(f.sink!))
+    throw new UserError(
+      '--sink stdout cannot be combined with --json (the secret would be mixed into the JSON)',
     );
   const sinks = reps.map((r) => {
     const open = s.store.openRunFor(r.credentialId);
