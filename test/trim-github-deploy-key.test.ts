@@ -80,6 +80,14 @@ async function world(estate: GitHubEstate, org: string, token: string): Promise<
 
 const demoWorld = () => world(buildGitHubDemoEstate(new Date()), ORG, DEMO_TOKEN);
 
+/** `nhi rotate <id> --sink file:<sink> --cutover now --apply --yes`. */
+const rotateNow = (w: World, id: string, sink: string) =>
+  w.run(['rotate', id, '--sink', `file:${sink}`, '--cutover', 'now', '--apply', '--yes']);
+
+/** `nhi trim repo:ORG/<repo> --sink file:<sink> … --apply --yes` on the demo organization. */
+const applyTrim = (w: World, repo: string, sink: string, ...extra: string[]) =>
+  w.run(['trim', `repo:${ORG}/${repo}`, '--sink', `file:${sink}`, ...extra, '--apply', '--yes']);
+
 /** The private key a sink file holds, its public half's fingerprint checked by ssh-keygen too. */
 function sinkKey(path: string): { privateKey: string; fingerprint: string } {
   const values = parseEnvFile(readFileSync(path, 'utf8'))!;
@@ -135,16 +143,7 @@ describe('nhi trim: a write deploy key replaced by a read-only one', () => {
   it('applies: a read-only key whose private key is in the sink, then the old key is gone', async () => {
     const w = await demoWorld();
     const sink = join(w.dir, 'argocd.env');
-    const r = await w.run([
-      'trim',
-      `repo:${ORG}/k8s-manifests`,
-      '--sink',
-      `file:${sink}`,
-      '--cutover',
-      'now',
-      '--apply',
-      '--yes',
-    ]);
+    const r = await applyTrim(w, 'k8s-manifests', sink, '--cutover', 'now');
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/Rotate deploy key .*:91002 .* to a read-only one into file:/);
     expect(r.stdout).toMatch(/run 1: done/);
@@ -186,14 +185,7 @@ describe('nhi trim: a write deploy key replaced by a read-only one', () => {
     const w = await demoWorld();
     w.keys('k8s-manifests').find((k) => k.id === 91002)!.lastUsed = new Date().toISOString();
     const sink = join(w.dir, 'argocd.env');
-    const r = await w.run([
-      'trim',
-      `repo:${ORG}/k8s-manifests`,
-      '--sink',
-      `file:${sink}`,
-      '--apply',
-      '--yes',
-    ]);
+    const r = await applyTrim(w, 'k8s-manifests', sink);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(
       /no evidence .*deploy-key:orbital-freight\/k8s-manifests:91002.* --confirm-unused/,
@@ -204,14 +196,7 @@ describe('nhi trim: a write deploy key replaced by a read-only one', () => {
   it('with the default cut-over both keys stay until the new one is used; rollback keeps the old', async () => {
     const w = await demoWorld();
     const sink = join(w.dir, 'argocd.env');
-    const r = await w.run([
-      'trim',
-      `repo:${ORG}/k8s-manifests`,
-      '--sink',
-      `file:${sink}`,
-      '--apply',
-      '--yes',
-    ]);
+    const r = await applyTrim(w, 'k8s-manifests', sink);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/run 1: waiting/);
     expect(w.keys('k8s-manifests')).toHaveLength(3);
@@ -226,14 +211,7 @@ describe('nhi trim: a write deploy key replaced by a read-only one', () => {
   it('the new key in use ends the wait: resume --due retires the old key', async () => {
     const w = await demoWorld();
     const sink = join(w.dir, 'argocd.env');
-    await w.run([
-      'trim',
-      `repo:${ORG}/k8s-manifests`,
-      '--sink',
-      `file:${sink}`,
-      '--apply',
-      '--yes',
-    ]);
+    await applyTrim(w, 'k8s-manifests', sink);
     const fresh = w.keys('k8s-manifests').find((k) => MARKER.test(k.title))!;
     fresh.lastUsed = new Date(Date.now() + 5 * 60_000).toISOString();
     const r = await w.run(['playbook', 'resume', '--due', '--yes']);
@@ -249,16 +227,7 @@ describe('nhi rotate <deploy key>', () => {
     const id = c.snapshot()!.credentials.find((x) => x.name === 'atlantis-deploy')!.id;
     c.close();
     const sink = join(w.dir, 'atlantis.env');
-    const r = await w.run([
-      'rotate',
-      id,
-      '--sink',
-      `file:${sink}`,
-      '--cutover',
-      'now',
-      '--apply',
-      '--yes',
-    ]);
+    const r = await rotateNow(w, id, sink);
     expect(r.code, r.stderr).toBe(0);
     const [fresh] = w.keys('infra-terraform');
     expect(fresh).toMatchObject({ readOnly: false });
@@ -291,16 +260,7 @@ describe('nhi rotate <deploy key>', () => {
       },
     });
     const sink2 = join(w.dir, 'atlantis2.env');
-    const bad = await w.run([
-      'rotate',
-      id2,
-      '--sink',
-      `file:${sink2}`,
-      '--cutover',
-      'now',
-      '--apply',
-      '--yes',
-    ]);
+    const bad = await rotateNow(w, id2, sink2);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/sink-verify\) failed: .*deploy key/);
     expect(w.keys('infra-terraform').map((k) => k.id)).toEqual([fresh!.id]);
