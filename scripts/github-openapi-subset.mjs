@@ -25,7 +25,7 @@ const PATHS = {
   '/orgs/{org}/personal-access-tokens/{pat_id}': ['post'],
   '/orgs/{org}/credential-authorizations': ['get'],
   '/orgs/{org}/credential-authorizations/{credential_id}': ['delete'],
-  '/repos/{owner}/{repo}/keys': ['get'],
+  '/repos/{owner}/{repo}/keys': ['get', 'post'],
   '/repos/{owner}/{repo}/keys/{key_id}': ['get', 'delete'],
   '/orgs/{org}/installations': ['get'],
   '/apps/{app_slug}': ['get'],

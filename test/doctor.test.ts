@@ -68,7 +68,7 @@ describe('nhi doctor against the demo stand-ins', () => {
       /^unknown: checked at apply time/,
     );
     // The demo's GitHub token is an App installation token: GitHub reports no scopes for it.
-    expect(github!['playbook: delete deploy keys']!.detail).toMatch(
+    expect(github!['playbook: rotate, trim or delete deploy keys']!.detail).toMatch(
       /^unknown for App installation tokens/,
     );
   });

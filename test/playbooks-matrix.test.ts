@@ -28,6 +28,7 @@ import {
   type Leg,
   type World,
 } from './playbooks-worlds.js';
+import { githubDeployKeyLeg } from './playbooks-worlds-deploy-key.js';
 
 function hasMoto(): boolean {
   try {
@@ -205,6 +206,8 @@ const LEGS: Leg[] = [
   gcpLeg('revoke'),
   githubSinkLeg(),
   githubRevokeLeg(),
+  githubDeployKeyLeg('rotate'),
+  githubDeployKeyLeg('trim'),
 ];
 
 describe('crash and fault matrix', () => {

@@ -67,7 +67,7 @@ export interface Leg {
   make(): Promise<World>;
 }
 
-function configDir(providers: Partial<Record<ProviderId, Record<string, unknown>>>): string {
+export function configDir(providers: Partial<Record<ProviderId, Record<string, unknown>>>): string {
   const dir = mkdtempSync(join(tmpdir(), 'nhi-matrix-'));
   writeFileSync(join(dir, 'nhi.config.json'), JSON.stringify({ providers }, null, 2));
   return dir;
@@ -92,7 +92,7 @@ async function scan(
  * deterministic (same ids every time), and scanning a whole tenant for every case is slow.
  */
 const templates = new Map<string, Promise<string>>();
-async function scannedCopy(
+export async function scannedCopy(
   key: string,
   provider: ProviderId,
   ctx: () => ConnectorContext,

@@ -1,7 +1,8 @@
 /**
- * `nhi trim` on GitHub through the built CLI: plans are manual steps only (nhi cannot narrow
- * GitHub access safely through the API), shown like other trim plans with the before → after
- * diff and its evidence, in text and JSON; `--apply` refuses in one line (exit 2). On the
+ * `nhi trim` on GitHub through the built CLI: plans are manual steps (GitHub cannot edit a
+ * grant in place), shown like other trim plans with the before → after diff and its evidence,
+ * in text and JSON; `--apply` refuses in one line (exit 2) — a write deploy key's replacement
+ * by a read-only one, which nhi runs with --sink, is in trim-github-deploy-key.test.ts. On the
  * demo estate, and on a stand-in organization whose deploy-key titles and PAT owners are
  * hostile: every name in a `gh` command is one shell word, and the terminal sees no control
  * characters.
@@ -58,7 +59,7 @@ describe('nhi trim on the GitHub demo estate', () => {
     for (const f of unused) expect(commandOf(f), f.message).toMatch(/^nhi trim i-[0-9a-f]+$/);
   });
 
-  it('plans a write deploy key as a read-only replacement, manual, with gh commands', async () => {
+  it('plans a write deploy key as a read-only replacement, with nhi or with gh commands', async () => {
     const id = trimTarget(
       findings,
       (f) =>
@@ -67,8 +68,10 @@ describe('nhi trim on the GitHub demo estate', () => {
     const r = await run(['trim', id]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('Trim repository orbital-freight/infra-terraform');
-    expect(r.stdout).toContain('manual: nhi changes nothing');
-    expect(r.stdout).toMatch(/- contents:write +last used \d+ days ago \(GitHub\)/);
+    expect(r.stdout).toContain('nhi can replace 1 credential by narrower one itself');
+    expect(r.stdout).toMatch(
+      /- contents:write +not used at all for \d+ days \(GitHub last_used, window 90 days\), so its write access is unused/,
+    );
     expect(r.stdout).toMatch(/\+ contents:read +read-only replacement/);
     expect(r.stdout).toContain(
       'gh repo deploy-key add deploy-key-91001.pub --repo orbital-freight/infra-terraform',
@@ -76,7 +79,8 @@ describe('nhi trim on the GitHub demo estate', () => {
     expect(r.stdout).toContain(
       'gh repo deploy-key delete 91001 --repo orbital-freight/infra-terraform',
     );
-    expect(r.stdout).toMatch(/why manual: .*nhi never holds or delivers private keys/);
+    expect(r.stdout).toMatch(/why a sink: GitHub cannot make an existing key read-only/);
+    expect(r.stdout).toMatch(/with nhi: nhi trim repo:orbital-freight\/infra-terraform --sink/);
     expect(r.stdout).toMatch(/\/orbital-freight\/infra-terraform\/settings\/keys/);
     // Unused for the window: deleting it (a playbook) is offered first.
     expect(r.stdout).toMatch(/delete it: nhi revoke c-[0-9a-f]+/);
@@ -102,7 +106,7 @@ describe('nhi trim on the GitHub demo estate', () => {
     ]);
   });
 
-  it('refuses --apply in one line with exit 2, and changes nothing', async () => {
+  it('refuses --apply without --sink in one line with exit 2, and changes nothing', async () => {
     const id = trimTarget(
       findings,
       (f) =>
@@ -116,10 +120,17 @@ describe('nhi trim on the GitHub demo estate', () => {
       .filter((l) => !l.startsWith('demo estate'));
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(
-      /this trim is manual .*nothing was changed: run 'nhi trim i-[0-9a-f]+' without --apply/,
+      /nhi narrows this credential by replacing it, and the new secret needs a place to go: add --sink .*nothing was changed/,
     );
     const runs = await run(['playbook', 'list', '--format', 'json']);
     expect(runs.stdout).not.toContain(id);
+  });
+
+  it('refuses --apply on a plan with nothing nhi can run (an App), even with --sink', async () => {
+    const id = trimTarget(findings, (f) => f.identityName === 'coverage-lens');
+    const r = await run(['trim', id, '--sink', 'file:./x.env', '--apply', '--yes']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/this trim is manual .*nothing was changed/);
   });
 
   it('plans an App installation: its settings page and the permissions to review', async () => {

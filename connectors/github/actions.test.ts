@@ -54,12 +54,12 @@ async function refFor(predicate: (c: Credential) => boolean): Promise<Credential
 }
 
 describe('capabilities', () => {
-  it('deploy keys can be deleted but not deactivated; nothing can be created', () => {
+  it('deploy keys can be deleted and replaced, not deactivated; nothing else can be created', () => {
     expect(actions.capabilities('deploy-key')).toEqual({
       deactivate: false,
       reactivate: false,
       delete: true,
-      create: false,
+      create: true,
       maxPerIdentity: null,
     });
     expect(actions.capabilities('fine-grained-pat').delete).toBe(true);
@@ -87,12 +87,53 @@ describe('deploy key', () => {
     expect(await actions.describe(ctx, ref)).toBeNull();
   });
 
-  it('deactivate is refused with a hint to delete instead', async () => {
+  it('deactivate is refused with a hint to rotate or delete instead', async () => {
     const ref = await refFor((c) => c.type === 'deploy-key');
     await expect(actions.deactivate(ctxWith(), ref)).rejects.toThrow(UserError);
     await expect(actions.deactivate(ctxWith(), ref)).rejects.toMatchObject({
-      hint: expect.stringMatching(/delete the key/),
+      hint: expect.stringMatching(/rotate the key .* or delete it/),
     });
+  });
+
+  it('create adds a read-only replacement titled like the old key; prove checks it', async () => {
+    const ref = await refFor((c) => c.type === 'deploy-key' && c.name === 'argocd-write');
+    const ctx = ctxWith();
+    const want = { access: 'read' as const, why: 'test', evidenced: true };
+    const made = await actions.create(ctx, ref, want);
+    const post = s.requests.at(-1)!;
+    expect(post).toMatchObject({ method: 'POST', status: 201 });
+    expect(made.credential).toMatchObject({
+      name: 'argocd-write (nhi rotation 2026-11-01)',
+      attributes: { readOnly: true },
+    });
+    const secret = made.secret.values.SSH_PRIVATE_KEY!;
+    expect(Object.keys(made.secret.values)).toEqual(['SSH_PRIVATE_KEY']);
+    expect(secret).toMatch(
+      /^-----BEGIN OPENSSH PRIVATE KEY-----\n[\s\S]+-----END OPENSSH PRIVATE KEY-----\n$/,
+    );
+    // The new key is named by its external id, not by the old key's attributes in the ref.
+    const fresh = { ...ref, credentialExternalId: made.credential.externalId };
+    expect(await actions.describe(ctx, fresh)).toMatchObject({
+      externalId: made.credential.externalId,
+      name: 'argocd-write (nhi rotation 2026-11-01)',
+    });
+    expect(await actions.prove!(ctx, fresh, made.secret, want)).toMatchObject({
+      principal: expect.stringMatching(
+        /^deploy key SHA256:.* \(read-only\) of orbital-freight\/k8s-manifests$/,
+      ),
+    });
+    // Without the narrowing, the replacement of a write key must be read/write: refused.
+    await expect(actions.prove!(ctx, fresh, made.secret)).rejects.toThrow(
+      /is read-only, not read\/write as intended/,
+    );
+    // Another key's private half is not this key.
+    const other = await actions.create(ctx, ref);
+    await expect(actions.prove!(ctx, fresh, other.secret, want)).rejects.toThrow(
+      /not the delivered key SHA256:/,
+    );
+    // A rotation of the same key again keeps one marker.
+    const again = await actions.create(ctx, fresh, want);
+    expect(again.credential.name).toBe('argocd-write (nhi rotation 2026-11-01)');
   });
 });
 

@@ -1,10 +1,12 @@
 /**
  * Write operations for playbooks. GitHub lets nhi remove access, not suspend it:
- * - deploy key: delete (there is no "disable" in the API);
+ * - deploy key: delete (there is no "disable" in the API), and rotate: a new key pair is
+ *   added and its private key delivered to a sink (deploy-keys.ts), read-only when a trim
+ *   narrows a write key;
  * - fine-grained PAT: revoke the token's access to the organization (GitHub App only);
  * - classic PAT / SSH key / OAuth token under SAML SSO: delete the credential authorization
  *   (the credential keeps existing but loses access to the organization).
- * Nothing can be created here: GitHub mints these credentials only for their owners.
+ * Nothing else can be created here: GitHub mints those credentials only for their owners.
  * The `github-actions` sink (sink.ts) delivers new secrets into Actions secrets.
  */
 import { trim } from './trim.js';
@@ -20,12 +22,13 @@ import type { Credential, CredentialType } from '../../src/model/index.js';
 import { GitHubClient, isNotFound, resolveSettings } from './client.js';
 import * as m from './map/index.js';
 import { githubActionsSink, parseSinkTarget } from './sink.js';
+import { createReplacement, deployKeyId, proveReplacement } from './deploy-keys.js';
 
 const NONE = NO_CAPABILITIES;
 const DELETABLE: ActionCapabilities = { ...NONE, delete: true };
 
 const CAPABILITIES: Partial<Record<CredentialType, ActionCapabilities>> = {
-  'deploy-key': DELETABLE,
+  'deploy-key': { ...DELETABLE, create: true },
   'fine-grained-pat': DELETABLE,
   'classic-pat': DELETABLE,
   'ssh-key': DELETABLE,
@@ -45,6 +48,12 @@ function numberAttr(ref: CredentialRef, key: string): number {
       `github: ${ref.credentialExternalId} has no ${key}; rescan the organization`,
     );
   return n;
+}
+
+/** The repository a deploy key belongs to, with a client for it. */
+async function repoClient(ctx: ConnectorContext, ref: CredentialRef) {
+  const [owner, repo] = repoOf(ref);
+  return { client: await clientFor(ctx, ref), owner, repo };
 }
 
 /** `repo:owner/name` -> [owner, name]. */
@@ -170,7 +179,7 @@ async function readSiblings(ctx: ConnectorContext, ref: CredentialRef): Promise<
 function unsupported(what: string, ref: CredentialRef): never {
   const hint =
     ref.type === 'deploy-key'
-      ? 'GitHub deploy keys cannot be disabled; delete the key instead (and add a new one where it is used)'
+      ? 'GitHub deploy keys cannot be disabled: rotate the key (nhi rotate <id> --sink …) or delete it'
       : 'GitHub offers no such operation for this credential';
   throw new UserError(`github: cannot ${what} a ${ref.type}`, hint);
 }
@@ -188,7 +197,7 @@ export const actions: ConnectorActions = {
       // One key can be read directly; no need to list the repository's keys.
       const client = await clientFor(ctx, ref);
       const [owner, repo] = repoOf(ref);
-      const key_id = numberAttr(ref, 'keyId');
+      const key_id = deployKeyId(ref);
       const data = await readOrNull(() =>
         client.get('GET /repos/{owner}/{repo}/keys/{key_id}', { owner, repo, key_id }),
       );
@@ -222,7 +231,7 @@ export const actions: ConnectorActions = {
         const sent = await client.send('DELETE /repos/{owner}/{repo}/keys/{key_id}', {
           owner,
           repo,
-          key_id: numberAttr(ref, 'keyId'),
+          key_id: deployKeyId(ref),
         });
         return { requestId: sent.requestId };
       }
@@ -251,8 +260,14 @@ export const actions: ConnectorActions = {
     }
   },
 
-  async create(_ctx, ref) {
-    return unsupported('create', ref);
+  async create(ctx, ref, want) {
+    if (ref.type !== 'deploy-key') return unsupported('create', ref);
+    return createReplacement(await repoClient(ctx, ref), ref, ctx.now(), want);
+  },
+
+  async prove(ctx, ref, secret, want) {
+    if (ref.type !== 'deploy-key') return unsupported('prove', ref);
+    return proveReplacement(await repoClient(ctx, ref), ref, secret, want);
   },
 
   actor(ctx) {

@@ -249,6 +249,26 @@ export class GitHubClient {
   }
 
   /**
+   * A POST that creates something and answers with it (validated against `schema`): sent
+   * once, like `send`'s POSTs, since a retried create could make two. Never echoes the body.
+   */
+  async create<S extends z.ZodType>(
+    route: string,
+    params: Params,
+    schema: S,
+  ): Promise<{ data: z.infer<S>; requestId: string | null }> {
+    await this.traffic.writeTurn(this.ctx.signal);
+    const { response, data } = await this.exchange(
+      [route, params],
+      `POST ${expand(route, params)}`,
+      schema,
+      1,
+    );
+    const id = response.headers['x-github-request-id'];
+    return { data, requestId: typeof id === 'string' ? id : null };
+  }
+
+  /**
    * Scopes of a classic token, from the `x-oauth-scopes` header GitHub adds to every reply to
    * one; null when the header is absent (fine-grained and App installation tokens).
    */

@@ -59,12 +59,12 @@ describe('github doctor: which playbooks the credentials could run', () => {
     await start();
     const p = playbooks(await doctor({}, { GITHUB_TOKEN: CLASSIC }));
     expect(Object.keys(p)).toEqual([
-      'playbook: delete deploy keys',
+      'playbook: rotate, trim or delete deploy keys',
       'playbook: revoke fine-grained PAT grants',
       'playbook: revoke SAML credential authorizations',
       'playbook: github-actions sink',
     ]);
-    expect(p['playbook: delete deploy keys']).toMatchObject({
+    expect(p['playbook: rotate, trim or delete deploy keys']).toMatchObject({
       ok: true,
       detail: 'token has scope repo',
     });
@@ -100,8 +100,8 @@ describe('github doctor: which playbooks the credentials could run', () => {
   it('a fine-grained token gets "unknown" naming the permissions to grant', async () => {
     await start();
     const p = playbooks(await doctor({}, { GITHUB_TOKEN: FINE }));
-    expect(p['playbook: delete deploy keys']).toEqual({
-      name: 'playbook: delete deploy keys',
+    expect(p['playbook: rotate, trim or delete deploy keys']).toEqual({
+      name: 'playbook: rotate, trim or delete deploy keys',
       ok: false,
       detail:
         'unknown for fine-grained tokens (GitHub does not report their permissions): needs repository permission Administration (write)',
@@ -125,7 +125,7 @@ describe('github doctor: which playbooks the credentials could run', () => {
     const report = await doctor({ appId: 12345, privateKeyPath: appKey() }, {});
     expect(report.authenticated).toBe(true);
     const p = playbooks(report);
-    expect(p['playbook: delete deploy keys']).toMatchObject({
+    expect(p['playbook: rotate, trim or delete deploy keys']).toMatchObject({
       ok: true,
       detail: 'installation has administration: write',
     });

@@ -22,7 +22,7 @@ const GH_PLAYBOOKS: {
   fineGrained: string | null;
 }[] = [
   {
-    name: 'playbook: delete deploy keys',
+    name: 'playbook: rotate, trim or delete deploy keys',
     classic: { scope: 'repo', why: 'classic scope repo' },
     app: { permission: 'administration', why: 'repository permission Administration (write)' },
     fineGrained: 'repository permission Administration (write)',

@@ -1,11 +1,14 @@
 /**
- * `nhi trim` on GitHub: manual steps only. nhi cannot narrow GitHub access safely through the
- * API: a deploy key's read/write access is fixed when it is added (a read-only replacement
- * needs a new key pair whose private half must reach wherever the old key is used, and nhi
- * never holds or delivers private keys); an App installation's permissions are what its App
+ * `nhi trim` on GitHub. GitHub lets nobody edit a grant in place: a deploy key's read/write
+ * access is fixed when it is added; an App installation's permissions are what its App
  * requests, accepted by an organization owner in the UI; a fine-grained PAT's repositories are
  * edited only by its owner. So the plan names, per credential, the exact `gh` command or
  * settings page (on the configured host: GHES aware), the evidence the scan has, and why.
+ *
+ * One thing nhi does itself: a write deploy key is replaced by a read-only one through a
+ * rotation (deploy-keys.ts), the new private key delivered to a sink the user names
+ * (`nhi trim <repo> --sink … --apply`). Only a key unused in the window is evidence that its
+ * write access is unused; for any other key the user must confirm it (`--confirm-unused`).
  */
 import type {
   ConnectorContext,
@@ -14,8 +17,11 @@ import type {
   StoredCredential,
   StoredGrant,
   TrimActions,
+  TrimReplacement,
+  TrimSubject,
 } from '../../src/connector/index.js';
 import { UserError } from '../../src/connector/index.js';
+import { PRIVATE_KEY_NAME } from './deploy-keys.js';
 
 const DAY_MS = 86_400_000;
 
@@ -86,11 +92,12 @@ function line(
 
 function deployKeys(
   web: string,
+  subject: TrimSubject,
   creds: readonly StoredCredential[],
   grants: readonly StoredGrant[],
   windowDays: number,
   now: Date,
-  out: ManualTrim,
+  out: ManualTrim & { replacements: TrimReplacement[] },
 ): void {
   for (const c of creds) {
     if (c.type !== 'deploy-key' || c.status !== 'active') continue;
@@ -114,14 +121,14 @@ function deployKeys(
         );
       continue;
     }
+    // GitHub records a key's last use, not whether it pushed: only a key not used at all in
+    // the window is evidence that its write access is unused.
+    const why = unused
+      ? `${d === null ? 'never used' : `not used at all for ${d} days`} (GitHub last_used, window ${windowDays} days), so its write access is unused`
+      : `${evidence}, and GitHub does not record whether a deploy key pushed: the scan has no evidence either way that its write access is unused`;
     for (const g of own)
       out.diff.push(
-        line(
-          source,
-          g,
-          'removed',
-          `${evidence}; GitHub does not record whether it pushed: confirm nothing pushes with it`,
-        ),
+        line(source, g, 'removed', unused ? why : `${why}; applying needs --confirm-unused`),
       );
     out.diff.push(
       line(
@@ -131,12 +138,24 @@ function deployKeys(
         'read-only replacement',
       ),
     );
+    out.replacements.push({
+      credentialId: c.id,
+      credentialExternalId: c.externalId,
+      name: c.name,
+      replacement: { access: 'read', why, evidenced: unused },
+    });
     const file = `deploy-key-${keyId}`;
     out.steps.push(
       [
         `replace write deploy key ${sh(title)} (id ${keyId}) of ${repo} with a read-only key.`,
-        `why manual: GitHub cannot make an existing key read-only, and the new private key must reach wherever the old one is used; nhi never holds or delivers private keys.`,
-        `run: ssh-keygen -t ed25519 -N '' -f ${sh(file)} && gh repo deploy-key add ${sh(`${file}.pub`)} --repo ${sh(repo)} --title ${sh(`${title} (read-only)`)}`,
+        `with nhi: nhi trim ${sh(subject.identityExternalId)} --sink <scheme>:<target> --apply${unused ? '' : ' --confirm-unused'} (adds a read-only key, delivers its private key to the sink as ${PRIVATE_KEY_NAME}, verifies both, then deletes this key; the old key works until then)`,
+        ...(unused
+          ? []
+          : [
+              `no evidence either way: confirm nothing pushes with it (CI jobs, Argo CD/Flux write-back, release bots) before adding --confirm-unused.`,
+            ]),
+        `why a sink: GitHub cannot make an existing key read-only, so a new key pair replaces it, and its private key must reach wherever the old one is used.`,
+        `or by hand, run: ssh-keygen -t ed25519 -N '' -f ${sh(file)} && gh repo deploy-key add ${sh(`${file}.pub`)} --repo ${sh(repo)} --title ${sh(`${title} (read-only)`)}`,
         `(gh adds read-only keys unless --allow-write is given), install ${sh(file)} where the old key is used, then: gh repo deploy-key delete ${sh(keyId)} --repo ${sh(repo)}`,
         `or in the UI: ${web}/${repo.split('/').map(seg).join('/')}/settings/keys (Add deploy key, leave "Allow write access" unticked; delete the old key)`,
       ].join('\n'),
@@ -265,14 +284,15 @@ export const trim: TrimActions = {
   manual(ctx, subject, evidence) {
     const web = webRoot(ctx);
     const org = subject.scope.id;
-    const out: ManualTrim = {
+    const out: ManualTrim & { replacements: TrimReplacement[] } = {
       diff: [],
       steps: [],
       usageSource: 'the last use GitHub reports per credential, from the scan',
+      replacements: [],
     };
     const { credentials, grants, windowDays, now } = evidence;
     if (subject.identityKind === 'repository')
-      deployKeys(web, credentials, grants, windowDays, now, out);
+      deployKeys(web, subject, credentials, grants, windowDays, now, out);
     else if (subject.identityKind === 'github-app')
       installations(web, org, credentials, grants, subject.attributes, out);
     else if (subject.identityKind === 'github-user') {

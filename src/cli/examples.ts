@@ -68,6 +68,11 @@ export const EXAMPLES: Record<string, string[]> = {
     'nhi rotate c-4495ba6a --sink github-actions:acme/api:AWS_SECRET_ACCESS_KEY --apply',
     'nhi rotate c-4495ba6a --sink file:./ci.env --cutover now --apply --yes   # no overlap',
   ],
+  trim: [
+    'nhi trim i-3f2a9c01                                # the plan: permissions before → after',
+    'nhi trim arn:aws:iam::111122223333:role/app --apply',
+    'nhi trim repo:acme/api --sink file:./keys/{credential}.env --apply   # write deploy keys → read-only',
+  ],
   remediate: [
     'nhi remediate --rule credential-unused',
     'nhi remediate --rule credential-unused --apply --yes',

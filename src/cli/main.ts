@@ -250,6 +250,20 @@ program
   .argument('<identity>', 'identity: short id (i-…), ARN or name')
   .option('--window-days <n>', 'unused = not used for this many days (default 90)')
   .option('--min-age-days <n>', 'identities younger than this are not trimmed (default 90)')
+  .option(
+    '--sink <scheme:target>',
+    'GitHub write deploy keys: replace each by a read-only key, its private key going here ({credential} names one per key)',
+  )
+  .option('--overwrite-sink', 'file sink: replace an existing file')
+  .option(
+    '--cutover <when>',
+    "with --sink: retire the old key 'now' or once the new one is 'in-use' (default)",
+  )
+  .option('--overlap-days <n>', 'with --sink: longest wait for the new key to be used')
+  .option(
+    '--confirm-unused',
+    'with --sink: replace keys even where the scan has no evidence their write access is unused',
+  )
   .option('--apply', 'apply the plan (it is saved and printed first)')
   .option('-y, --yes', 'do not ask before changing policies')
   .action(lazy(() => import('./commands/trim.js')));
@@ -298,6 +312,10 @@ program
   .option(
     '--min-age-days <n>',
     'unused-grant/admin-grant (trim): skip identities younger than n days (default 90)',
+  )
+  .option(
+    '--confirm-unused',
+    'unused-grant (trim with --sink): replace GitHub write deploy keys even without evidence that write access is unused',
   )
   .action(lazy(() => import('./commands/remediate.js')));
 

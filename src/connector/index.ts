@@ -138,7 +138,7 @@ export type { Scope };
 
 /* ----- write operations used by playbooks (connectors/<id>/actions.ts) ----- */
 
-import type { Credential, CredentialRef, CredentialType } from '../model/index.js';
+import type { Credential, CredentialRef, CredentialType, ReplacementSpec } from '../model/index.js';
 import type { TrimActions } from './trim.js';
 
 /** A new secret as a provider returned it. Lives in memory only, until a sink holds it. */
@@ -187,17 +187,29 @@ export interface ConnectorActions {
   deactivate(ctx: ConnectorContext, ref: CredentialRef): Promise<ActionResult>;
   reactivate(ctx: ConnectorContext, ref: CredentialRef): Promise<ActionResult>;
   delete(ctx: ConnectorContext, ref: CredentialRef): Promise<ActionResult>;
+  /**
+   * Creates the replacement of `ref` (same access, unless `want` narrows it: a read-only
+   * deploy key in place of a write one). Its id is returned at once; its secret stays in memory.
+   */
   create(
     ctx: ConnectorContext,
     ref: CredentialRef,
+    want?: ReplacementSpec,
   ): Promise<{ result: ActionResult; credential: Credential; secret: SecretMaterial }>;
   /**
    * Proves that a credential this run created authenticates, using its secret, against the
    * configured endpoint (AWS sts:GetCallerIdentity, an Entra client-credentials token, a GCP
    * JWT-bearer token), and that it authenticates as `ref`'s identity. Throws when it does not.
+   * A provider with no sign-in to try (a GitHub deploy key) proves what it can: the key the
+   * provider lists is the delivered key's public half, with the access `want` asked for.
    * Optional: a provider without a way to try a credential leaves it out.
    */
-  prove?(ctx: ConnectorContext, ref: CredentialRef, secret: SecretMaterial): Promise<Proof>;
+  prove?(
+    ctx: ConnectorContext,
+    ref: CredentialRef,
+    secret: SecretMaterial,
+    want?: ReplacementSpec,
+  ): Promise<Proof>;
   /** Who the connector acts as, for the audit log ('aws profile audit'); never a secret. */
   actor?(ctx: ConnectorContext): string;
   /** Sinks this provider offers, by scheme (e.g. 'aws-secrets-manager', 'github-actions'). */

@@ -13,6 +13,7 @@ import type {
   StoredCredential,
   StoredGrant,
   TrimChange,
+  TrimReplacement,
 } from '../model/index.js';
 
 /** One document granting an identity permissions, exactly as the provider holds it now. */
@@ -129,10 +130,11 @@ export interface TrimActions {
   /** A provider-side reason this identity must never be trimmed (service-linked role), or null. */
   untouchable?(subject: TrimSubject): string | null;
   /**
-   * A provider where nhi cannot narrow safely through the API (GitHub: a deploy key's access is
-   * fixed at creation and a new private key cannot be delivered safely) plans manual steps
-   * instead: the plan is shown like any trim plan and `--apply` refuses. The catalog's
-   * credentials and grants are the evidence; `read`/`write`/`restore` are then never called.
+   * A provider where nhi cannot narrow documents through the API (GitHub: a deploy key's access
+   * is fixed at creation; an App's permissions are its owner's) plans manual steps instead: the
+   * plan is shown like any trim plan and `--apply` refuses, except for the `replacements` it
+   * names, which `nhi trim … --sink` narrows through rotations. The catalog's credentials and
+   * grants are the evidence; `read`/`write`/`restore` are then never called.
    */
   manual?(ctx: ConnectorContext, subject: TrimSubject, evidence: ManualTrimEvidence): ManualTrim;
 }
@@ -152,4 +154,6 @@ export interface ManualTrim {
   steps: string[];
   /** Where the usage evidence came from. */
   usageSource: string;
+  /** Credentials nhi can narrow itself by replacing them (`nhi trim … --sink`): see TrimDetail. */
+  replacements?: TrimReplacement[];
 }

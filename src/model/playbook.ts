@@ -131,6 +131,24 @@ export interface Plan {
   steps: PlanStep[];
   /** A trim plan: the identity's document changes, the permission diff and its evidence. */
   trim?: TrimDetail;
+  /** Rotation only: how the replacement differs from the old credential (absent: same access). */
+  replacement?: ReplacementSpec;
+}
+
+/**
+ * A rotation whose replacement is narrower than the credential it replaces: `nhi trim` on
+ * GitHub replaces a write deploy key by a read-only one through the rotation steps.
+ */
+export interface ReplacementSpec {
+  /** The replacement may only read (a read-only deploy key). */
+  access: 'read';
+  /** Why, with the usage evidence: shown in the plan. */
+  why: string;
+  /**
+   * false: the scan has no evidence either way that the removed access is unused (GitHub does
+   * not record whether a deploy key pushed); the user confirmed it (`--confirm-unused`).
+   */
+  evidenced: boolean;
 }
 
 /** What a document is, so the core knows how it may be narrowed. */
@@ -188,6 +206,21 @@ export interface TrimDetail {
    * `--apply` refuses.
    */
   manual?: string[];
+  /**
+   * Credentials of a manual plan that nhi can narrow itself by replacing them (a write deploy
+   * key by a read-only one): `nhi trim <identity> --sink …` plans one rotation each.
+   */
+  replacements?: TrimReplacement[];
+}
+
+/** A credential a trim narrows by rotating it to a narrower replacement. */
+export interface TrimReplacement {
+  /** Catalog id (`c-…`) of the credential replaced. */
+  credentialId: string;
+  credentialExternalId: string;
+  /** Its name, as the provider holds it (hostile: neutralise before showing). */
+  name: string | null;
+  replacement: ReplacementSpec;
 }
 
 /** The owner told before a playbook changes anything, as attributed when the plan was made. */

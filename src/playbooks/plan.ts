@@ -13,6 +13,7 @@ import type {
   PlanNotice,
   PlanStep,
   PlaybookKind,
+  ReplacementSpec,
   Scope,
   SinkSpec,
   StoredCredential,
@@ -308,11 +309,16 @@ function cutoverSteps(input: PlanInput, label: string): Omit<PlanStep, 'seq'>[] 
   ];
 }
 
-export function planRotate(input: PlanInput, sink: SinkSpec): Plan {
+/**
+ * A rotation: create, deliver, verify, cut over, retire. With `replacement` the new credential
+ * is narrower than the old one (a trim replacing a write deploy key by a read-only one).
+ */
+export function planRotate(input: PlanInput, sink: SinkSpec, replacement?: ReplacementSpec): Plan {
   checkPlanSettings(input);
   assertPresent(input);
   const { credential, identity, capabilities: caps } = input;
   const label = credentialLabel(credential.type);
+  const newLabel = replacement ? `read-only ${label}` : label;
   if (!caps.create) {
     throw new UserError(
       `a ${label} cannot be rotated by nhi (the provider offers no way to create one): use 'nhi revoke'`,
@@ -329,6 +335,7 @@ export function planRotate(input: PlanInput, sink: SinkSpec): Plan {
       ? `cut-over now: ${credential.externalId} is retired as soon as the new ${label} is delivered and proven`
       : `cut-over: ${credential.externalId} stays active until the new ${label} is seen in use, or for ${input.cutover.overlapDays} days at most`,
   ];
+  if (replacement) notes.push(`narrowed to read-only (trim): ${replacement.why}`);
   const steps: Omit<PlanStep, 'seq'>[] = [];
   const others = liveSiblings(input);
   if (caps.maxPerIdentity !== null && others.length + 1 >= caps.maxPerIdentity) {
@@ -363,8 +370,8 @@ export function planRotate(input: PlanInput, sink: SinkSpec): Plan {
     {
       action: 'create',
       targetExternalId: null,
-      summary: `create a new ${label} for ${identity.name}`,
-      changes: `a new ${label} exists; its id is journaled at once, its secret is held in memory only`,
+      summary: `create a new ${newLabel} for ${identity.name}`,
+      changes: `a new ${newLabel} exists; its id is journaled at once, its secret is held in memory only`,
       undo: 'rollback deletes the new credential',
       reversible: true,
       destructive: false,
@@ -397,7 +404,8 @@ export function planRotate(input: PlanInput, sink: SinkSpec): Plan {
     ...cutoverSteps(input, label),
     ...retireSteps(input, credential.externalId, false),
   );
-  return base(input, 'rotate', sink, steps, notes);
+  const plan = base(input, 'rotate', sink, steps, notes);
+  return replacement ? { ...plan, replacement } : plan;
 }
 
 /** Parses `--sink <scheme>:<target>`; `stdout` alone is accepted. */

@@ -2,7 +2,13 @@
  * Gathers a planner's input from the catalog (the credential, its identity and siblings) and
  * the provider's capabilities. Reads only: the catalog and the connector's static metadata.
  */
-import type { ConnectorActions, Plan, ProviderId, SinkSpec } from '../connector/index.js';
+import type {
+  ConnectorActions,
+  Plan,
+  ProviderId,
+  ReplacementSpec,
+  SinkSpec,
+} from '../connector/index.js';
 import { UserError } from '../connector/index.js';
 import type { Catalog } from '../catalog/index.js';
 import { planRevoke, planRotate, type PlanInput, type PlanSettings } from './plan.js';
@@ -133,10 +139,11 @@ export async function makePlan(
   settings: PlanSettings,
   loadActions: (p: ProviderId) => Promise<ConnectorActions>,
   now: Date = new Date(),
+  replacement?: ReplacementSpec,
 ): Promise<Plan> {
   const input = await planInput(catalog, ref, settings, loadActions, now);
   if (kind === 'revoke') return planRevoke(input);
   if (!sink)
     throw new UserError('rotate needs --sink <scheme>:<target> (where the new secret goes)');
-  return planRotate(input, sink);
+  return planRotate(input, sink, replacement);
 }

@@ -8,7 +8,7 @@ export function renderPlan(plan: Plan, runId: number | null): string {
   const label = credentialLabel(plan.credentialType);
   const head =
     plan.kind === 'rotate'
-      ? `Rotate ${label} ${plan.ref.credentialExternalId} of ${plan.identityName} into ${plan.sink?.raw}`
+      ? `Rotate ${label} ${plan.ref.credentialExternalId} of ${plan.identityName}${plan.replacement ? ' to a read-only one' : ''} into ${plan.sink?.raw}`
       : `Revoke ${label} ${plan.ref.credentialExternalId} of ${plan.identityName}`;
   const lines = [
     `${head}${runId !== null ? `  (run ${runId})` : ''}`,

@@ -63,6 +63,7 @@ export const PLAYBOOK_SUBJECTS: Readonly<
     aws: ['access-key'],
     azure: ['client-secret'],
     gcp: ['service-account-key'],
+    github: ['deploy-key'],
     openai: ['api-key'],
   },
   // Trim acts on identities (their policies), never on a credential: no credential finding

@@ -90,6 +90,8 @@ async function sealed(): Promise<{ encrypted_value: string; key_id: string }> {
   };
 }
 
+const NEW_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDmqTRZU1aw15/lSSffhEVfNBGC34iO9zm+zRCGpKsdU';
+
 // [method, spec path, concrete path, expected status, token, body]
 type Case = [string, string, string, number, string, unknown?];
 const CASES: Case[] = [
@@ -279,6 +281,30 @@ const CASES: Case[] = [
     `/orgs/${ORG}/credential-authorizations/33004`,
     204,
     'ghp_user',
+  ],
+  [
+    'POST',
+    '/repos/{owner}/{repo}/keys',
+    `/repos/${ORG}/k8s-manifests/keys`,
+    201,
+    'ghp_user',
+    { title: 'argocd-read (nhi rotation 2026-11-01)', key: NEW_KEY, read_only: true },
+  ],
+  [
+    'POST',
+    '/repos/{owner}/{repo}/keys',
+    `/repos/${ORG}/k8s-manifests/keys`,
+    422,
+    'ghp_user',
+    { title: 'again', key: NEW_KEY },
+  ],
+  [
+    'POST',
+    '/repos/{owner}/{repo}/keys',
+    `/repos/${ORG}/k8s-manifests/keys`,
+    422,
+    'ghp_user',
+    { title: 'junk', key: 'not a key' },
   ],
   [
     'DELETE',

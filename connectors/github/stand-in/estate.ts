@@ -38,6 +38,8 @@ export interface EstateDeployKey {
   enabled: boolean;
   /** Older GHES versions omit added_by/last_used/enabled; the connector must cope. */
   legacyShape?: boolean;
+  /** The public key added through the API; absent: one derived from the id. */
+  publicKey?: string;
 }
 
 export interface EstateEnvironment {

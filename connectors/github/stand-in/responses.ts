@@ -194,7 +194,7 @@ export function credentialAuthorization(c: EstateCredentialAuthorization) {
 export function deployKey(api: string, org: EstateOrg, repo: EstateRepo, k: EstateDeployKey) {
   const out: Record<string, unknown> = {
     id: k.id,
-    key: publicKeyOf(k.id),
+    key: k.publicKey ?? publicKeyOf(k.id),
     url: `${api}/repos/${org.login}/${repo.name}/keys/${k.id}`,
     title: k.title,
     verified: true,

@@ -166,6 +166,36 @@ export function inventoryRoutes(state: RouteState): Handlers {
       },
     ],
     [
+      'POST /repos/{owner}/{repo}/keys',
+      (c) => {
+        const [org, repo] = findRepo(c.params.owner!, c.params.repo!);
+        const body = (bodyOf(c) ?? {}) as { title?: unknown; key?: unknown; read_only?: unknown };
+        const key = typeof body.key === 'string' ? body.key.trim() : '';
+        // GitHub keeps the key without its comment and rejects what is not an SSH public key.
+        const parts =
+          /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp256) ([A-Za-z0-9+/]+={0,2})(?: .*)?$/.exec(key);
+        if (!parts) throw new HttpFailure(422, 'Validation Failed: key is invalid');
+        if (body.read_only !== undefined && typeof body.read_only !== 'boolean')
+          throw new HttpFailure(422, 'Invalid request.\n\n"read_only" must be a boolean.');
+        const publicKey = `${parts[1]} ${parts[2]}`;
+        const all = estate.orgs.flatMap((o) => o.repos.flatMap((x) => x.deployKeys));
+        if (all.some((k) => k.publicKey === publicKey))
+          throw new HttpFailure(422, 'Validation Failed: key is already in use');
+        const added = {
+          id: Math.max(90_000, ...all.map((k) => k.id)) + 1,
+          title: typeof body.title === 'string' ? body.title : '',
+          readOnly: body.read_only === true,
+          addedBy: null, // the stand-in does not know whose token it was
+          createdAt: new Date().toISOString(),
+          lastUsed: null,
+          enabled: true,
+          publicKey,
+        };
+        repo.deployKeys.push(added);
+        return { status: 201, body: r.deployKey(c.api, org, repo, added) };
+      },
+    ],
+    [
       'GET /repos/{owner}/{repo}/keys/{key_id}',
       (c) => {
         const [org, repo] = findRepo(c.params.owner!, c.params.repo!);

@@ -5,7 +5,9 @@ import type { StepModule } from './types.js';
 
 export const create: StepModule = {
   async run(live) {
-    const r = await effect(live, 'create', () => live.actions.create(live.ctx, live.plan.ref));
+    const r = await effect(live, 'create', () =>
+      live.actions.create(live.ctx, live.plan.ref, live.plan.replacement),
+    );
     live.secret = r.secret;
     return {
       result: { newExternalId: r.credential.externalId, createdAt: r.credential.createdAt },

@@ -37,7 +37,7 @@ export const sinkVerify: StepModule = {
         );
       }
       const proof = await effect(live, 'prove', () =>
-        live.actions.prove!(live.ctx, refFor(live.plan, id), secret),
+        live.actions.prove!(live.ctx, refFor(live.plan, id), secret, live.plan.replacement),
       );
       provedAs = proof.principal;
     }

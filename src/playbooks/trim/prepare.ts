@@ -120,9 +120,7 @@ function manualPlan(
       region: null,
     },
     demo,
-    notes: manual.steps.length
-      ? ['manual: nhi changes nothing; the steps below are for a person to take']
-      : ['nothing to narrow that the scan can show'],
+    notes: manualNotes(manual),
     steps: [],
     trim: {
       identityId: identity.id,
@@ -132,9 +130,19 @@ function manualPlan(
       changes: [],
       diff: manual.diff,
       manual: manual.steps,
+      ...(manual.replacements?.length ? { replacements: manual.replacements } : {}),
     },
   };
   return { plan };
+}
+
+function manualNotes(manual: ManualTrim): string[] {
+  if (!manual.steps.length) return ['nothing to narrow that the scan can show'];
+  const n = manual.replacements?.length ?? 0;
+  if (!n) return ['manual: nhi changes nothing; the steps below are for a person to take'];
+  return [
+    `nhi can replace ${n} credential${n === 1 ? '' : 's'} by narrower one${n === 1 ? '' : 's'} itself: add --sink <scheme>:<target> (where the new secret goes) to plan the rotation${n === 1 ? '' : 's'}, --apply to run ${n === 1 ? 'it' : 'them'}; the other steps are for a person to take`,
+  ];
 }
 
 export async function makeTrimPlan(deps: TrimPrepareDeps, ref: string): Promise<TrimPlanResult> {

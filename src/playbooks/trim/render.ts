@@ -21,7 +21,12 @@ export function renderTrimPlan(plan: Plan, runId: number | null): string {
   }
   if (t.diff.length === 0) lines.push('  (no permissions granted by documents nhi can read)');
   if (t.manual) {
-    lines.push('', 'Manual steps (manual: nhi changes nothing)');
+    lines.push(
+      '',
+      t.replacements?.length
+        ? "Steps (a person's, except those marked 'with nhi', which nhi runs when given --sink)"
+        : 'Manual steps (manual: nhi changes nothing)',
+    );
     if (t.manual.length === 0) lines.push('  none: nothing to narrow');
     t.manual.forEach((m, i) => lines.push(`  ${i + 1}. ${m.replace(/\n/g, '\n     ')}`));
     return lines.join('\n');
