@@ -206,7 +206,8 @@ const LEGS: Leg[] = [
   gcpLeg('revoke'),
   githubSinkLeg(),
   githubRevokeLeg(),
-  githubDeployKeyLeg('rotate'),
+  // The trim leg is a deploy-key rotation to a read-only key: the same steps, crash points and
+  // proof as a plain rotation plus the access check, so a plain rotation leg would only repeat it.
   githubDeployKeyLeg('trim'),
 ];
 
