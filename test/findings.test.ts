@@ -90,11 +90,13 @@ describe('the rule registry has no dangling fix', () => {
     }
   });
 
-  it('no rule promises a command that does not exist; only unused-grant names nhi trim', () => {
+  it('no rule promises a command that does not exist; only unused-grant and deploy-key-write name nhi trim', () => {
     for (const rule of RULES) {
       const text = JSON.stringify({ ...rule, options: undefined, providerDefaults: undefined });
       expect(text, rule.id).not.toMatch(/trim-permissions/);
-      expect(rule.fix.trim !== undefined, rule.id).toBe(rule.id === 'unused-grant');
+      expect(rule.fix.trim !== undefined, rule.id).toBe(
+        rule.id === 'unused-grant' || rule.id === 'deploy-key-write',
+      );
     }
   });
 
@@ -169,7 +171,9 @@ describe('the rule registry has no dangling fix', () => {
               if (fix.playbook === 'trim') {
                 expect(actions.trim, `${rule.id} ${provider}`).toBeDefined();
                 expect(TRIM_SUBJECTS[provider], `${rule.id} ${provider}`).toContain(kind);
-                expect(fix.command).toBe('nhi trim i-x');
+                expect(fix.command).toBe(
+                  `nhi trim i-x${rule.fix.trimArgs ? ` ${rule.fix.trimArgs}` : ''}`,
+                );
                 continue;
               }
               const caps = actions.capabilities(type);
@@ -313,9 +317,14 @@ describe('the demo estate', () => {
         continue;
       }
       if (fix.playbook === 'trim') {
-        // Trim acts on the identity, whichever subject the unused grant was recorded on.
-        expect(f.ruleId).toBe('unused-grant');
-        expect(fix.command).toMatch(/^nhi trim i-/);
+        // Trim acts on the identity, whichever subject the unused grant was recorded on; a write
+        // deploy key is replaced by a read-only one, delivered to a sink.
+        expect(['unused-grant', 'deploy-key-write']).toContain(f.ruleId);
+        expect(fix.command).toMatch(
+          f.ruleId === 'unused-grant'
+            ? /^nhi trim i-\S+$/
+            : /^nhi trim i-\S+ --sink <scheme>:<target>$/,
+        );
         continue;
       }
       expect(fix.command).toContain(f.subjectId);

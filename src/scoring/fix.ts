@@ -37,6 +37,8 @@ export interface RuleFix {
    * the finding's fix is that command wherever the identity is one trim acts on.
    */
   trim?: readonly ProviderId[];
+  /** What `nhi trim` needs besides the identity for this finding (a sink for replacement keys). */
+  trimArgs?: string;
   /** Steps where nhi cannot act: the default… */
   manual: ManualFix;
   /** …and per provider where they differ. */
@@ -81,11 +83,12 @@ export const TRIM_SUBJECTS: Readonly<Partial<Record<ProviderId, readonly Identit
   aws: ['user', 'role'],
   gcp: ['service-account'],
   azure: ['application', 'service-principal', 'managed-identity'],
-  // Manual steps only (deploy keys, App installations, fine-grained PATs): nhi changes nothing.
+  // Manual steps (App installations, fine-grained PATs), except write deploy keys, which a
+  // trim with --sink replaces by read-only ones.
   github: ['repository', 'github-app', 'github-user'],
 };
 
-/** Providers whose trim plans are manual steps only: `--apply` refuses, nhi changes nothing. */
+/** Providers whose trim plans are manual steps, but for write deploy keys (replaced with --sink). */
 export const MANUAL_TRIM: readonly ProviderId[] = ['github'];
 
 /** Whether `nhi trim` can act on this identity (the connector's own refusals mirrored). */
@@ -229,7 +232,10 @@ export function resolveFix(
 ): FindingFix {
   // Unused privilege is the identity's: trim narrows its policies, whichever subject it is on.
   if (fix.trim?.includes(identity.provider) && trimAccepts(identity))
-    return { playbook: 'trim', command: `nhi trim ${identity.id}` };
+    return {
+      playbook: 'trim',
+      command: `nhi trim ${identity.id}${fix.trimArgs ? ` ${fix.trimArgs}` : ''}`,
+    };
   if (
     fix.playbook &&
     credential &&
@@ -291,10 +297,10 @@ export function fixText(fix: RuleFix): string {
       (k.endsWith('y') ? `${k.slice(0, -1)}ies` : `${k}s`).replace(/^github-/, 'GitHub ');
     const reach = trimmed.map(
       (p) =>
-        `${PROVIDER_WORDS[p]} ${(TRIM_SUBJECTS[p] ?? []).map(plural).join(' and ')}${MANUAL_TRIM.includes(p) ? ' (manual steps: nhi changes nothing)' : ''}`,
+        `${PROVIDER_WORDS[p]} ${(TRIM_SUBJECTS[p] ?? []).map(plural).join(' and ')}${MANUAL_TRIM.includes(p) ? ' (manual steps, except write deploy keys: --sink replaces them with read-only ones)' : ''}`,
     );
     lines.push(
-      `Fix with: nhi trim <identity id> (plan, then --apply) for ${reach.join('; ')}, except service-linked roles.`,
+      `Fix with: nhi trim <identity id>${fix.trimArgs ? ` ${fix.trimArgs}` : ''} (plan, then --apply) for ${reach.join('; ')}${fix.trim?.includes('aws') ? ', except service-linked roles' : ''}.`,
     );
     if (!fix.playbook) lines.push('Elsewhere:');
   }

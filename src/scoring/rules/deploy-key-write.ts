@@ -17,6 +17,10 @@ export const deployKeyWrite = defineRule({
   cis: {},
   defaultsFrom: null,
   fix: {
+    // `nhi trim <repository> --sink …` replaces each write key with a read-only one, the private
+    // half delivered to the sink (connectors/github/deploy-keys.ts).
+    trim: ['github'],
+    trimArgs: '--sink <scheme>:<target>',
     playbook: 'revoke',
     before: [
       'Give the consumer a read-only deploy key (Repository settings > Deploy keys > Add, "Allow write access" unticked) or a GitHub App token for the job that must write',
