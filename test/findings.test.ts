@@ -172,7 +172,7 @@ describe('the rule registry has no dangling fix', () => {
                 expect(actions.trim, `${rule.id} ${provider}`).toBeDefined();
                 expect(TRIM_SUBJECTS[provider], `${rule.id} ${provider}`).toContain(kind);
                 expect(fix.command).toBe(
-                  `nhi trim i-x${rule.fix.trimArgs ? ` ${rule.fix.trimArgs}` : ''}`,
+                  `nhi trim i-x${rule.fix.trimReplaces ? ` ${rule.fix.trimReplaces.args}` : ''}`,
                 );
                 continue;
               }

@@ -37,8 +37,11 @@ export interface RuleFix {
    * the finding's fix is that command wherever the identity is one trim acts on.
    */
   trim?: readonly ProviderId[];
-  /** What `nhi trim` needs besides the identity for this finding (a sink for replacement keys). */
-  trimArgs?: string;
+  /**
+   * Trim replaces the finding's credential (a write deploy key by a read-only one): what it
+   * needs besides the identity (a sink), and only findings on a credential name it.
+   */
+  trimReplaces?: { args: string };
   /** Steps where nhi cannot act: the default… */
   manual: ManualFix;
   /** …and per provider where they differ. */
@@ -231,10 +234,14 @@ export function resolveFix(
   siblings: readonly StoredCredential[] = [],
 ): FindingFix {
   // Unused privilege is the identity's: trim narrows its policies, whichever subject it is on.
-  if (fix.trim?.includes(identity.provider) && trimAccepts(identity))
+  if (
+    fix.trim?.includes(identity.provider) &&
+    trimAccepts(identity) &&
+    (!fix.trimReplaces || credential)
+  )
     return {
       playbook: 'trim',
-      command: `nhi trim ${identity.id}${fix.trimArgs ? ` ${fix.trimArgs}` : ''}`,
+      command: `nhi trim ${identity.id}${fix.trimReplaces ? ` ${fix.trimReplaces.args}` : ''}`,
     };
   if (
     fix.playbook &&
@@ -300,7 +307,7 @@ export function fixText(fix: RuleFix): string {
         `${PROVIDER_WORDS[p]} ${(TRIM_SUBJECTS[p] ?? []).map(plural).join(' and ')}${MANUAL_TRIM.includes(p) ? ' (manual steps, except write deploy keys: --sink replaces them with read-only ones)' : ''}`,
     );
     lines.push(
-      `Fix with: nhi trim <identity id>${fix.trimArgs ? ` ${fix.trimArgs}` : ''} (plan, then --apply) for ${reach.join('; ')}${fix.trim?.includes('aws') ? ', except service-linked roles' : ''}.`,
+      `Fix with: nhi trim <identity id>${fix.trimReplaces ? ` ${fix.trimReplaces.args}` : ''} (plan, then --apply) for ${reach.join('; ')}${fix.trim?.includes('aws') ? ', except service-linked roles' : ''}.`,
     );
     if (!fix.playbook) lines.push('Elsewhere:');
   }

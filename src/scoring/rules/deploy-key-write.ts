@@ -20,7 +20,7 @@ export const deployKeyWrite = defineRule({
     // `nhi trim <repository> --sink …` replaces each write key with a read-only one, the private
     // half delivered to the sink (connectors/github/deploy-keys.ts).
     trim: ['github'],
-    trimArgs: '--sink <scheme>:<target>',
+    trimReplaces: { args: '--sink <scheme>:<target>' },
     playbook: 'revoke',
     before: [
       'Give the consumer a read-only deploy key (Repository settings > Deploy keys > Add, "Allow write access" unticked) or a GitHub App token for the job that must write',
