@@ -5,11 +5,15 @@
  * report) together with each assignment's age: an assignment older than the window of an SP
  * that has not signed in within it is unused; an SP that signed in keeps every assignment (nhi
  * cannot tell which one it used). Rollback recreates the exact assignment (same role
- * definition, scope and principal; same app role, resource and principal): Azure gives it a
- * new id, which rollback records.
+ * definition, scope, principal and condition; same app role, resource and principal): Azure
+ * gives it a new id, which rollback records. Azure refuses a second identical assignment (ARM:
+ * 409 RoleAssignmentExists; Graph: 400 "already exists"), so a rollback that died between
+ * creating and journaling finds its assignment there when run again and records its id: never
+ * a duplicate. An existing assignment counts as restored only when it is the identical one.
  */
 import { randomUUID } from 'node:crypto';
 import {
+  ApiError,
   UserError,
   type ConnectorContext,
   type GrantDocument,
@@ -28,6 +32,8 @@ interface RbacDoc {
   principalId: string;
   roleDefinitionId: string;
   scope: string;
+  /** ABAC condition; absent when the assignment has none (the common case). */
+  condition?: string;
 }
 interface AppRoleDoc {
   kind: 'app-role';
@@ -96,6 +102,7 @@ async function readAll(ctx: ConnectorContext, subject: TrimSubject): Promise<Gra
         principalId: spId,
         roleDefinitionId: String(a.roleDefinitionId),
         scope: String(a.scope),
+        ...(str(a.condition) ? { condition: str(a.condition)! } : {}),
       };
       const address = `rbac:${d.scope}|${d.roleDefinitionId.split('/').pop()}`.toLowerCase();
       if (docs.some((x) => x.address === address)) continue; // inherited, listed again
@@ -165,6 +172,12 @@ export const trim: TrimActions = {
     const client = clientFor(ctx, subject);
     const now = (await readAll(ctx, subject)).find((d) => d.address === change.address);
     if (!now) return { requestId: null, detail: {} }; // already removed (a resumed run)
+    // Only the assignment planned on is removed: one recreated meanwhile (a new id) or changed
+    // is someone else's, and it is left alone.
+    if (now.document !== change.before || now.version !== change.beforeVersion)
+      throw new UserError(
+        `azure: ${change.name} is not the assignment nhi planned to remove (${now.version === change.beforeVersion ? 'it changed' : `now ${now.version}`}); it was not removed: re-scan and plan again`,
+      );
     const d = parse(change.before);
     if (d?.kind === 'rbac') await client.deleteRoleAssignment(now.version!);
     else
@@ -177,28 +190,48 @@ export const trim: TrimActions = {
 
   async restore(ctx, subject, change, _written, progress) {
     const client = clientFor(ctx, subject);
-    const now = (await readAll(ctx, subject)).find((d) => d.address === change.address);
-    if (now) return { requestId: null }; // recreated already
     const d = parse(change.before);
     if (!d) throw new Error(`azure: ${change.name}: no previous assignment in the journal`);
     let id: string;
-    if (d.kind === 'rbac') {
-      id = await client.createRoleAssignment(
-        d.scope,
-        randomUUID(),
-        d.roleDefinitionId,
-        d.principalId,
-      );
-    } else {
-      const r = await client.graphPost(`/servicePrincipals/${d.principalId}/appRoleAssignments`, {
-        principalId: d.principalId,
-        resourceId: d.resourceId,
-        appRoleId: d.appRoleId,
-      });
-      id = String((r.json as { id?: unknown } | null)?.id ?? '');
+    try {
+      id = await create(client, d);
+    } catch (e) {
+      if (!alreadyExists(e)) throw e;
+      // Recreated by a run that died before journaling it, or by someone else: counts as
+      // restored only when what holds the assignment is exactly the one removed.
+      const now = (await readAll(ctx, subject)).find((x) => x.address === change.address);
+      if (now?.document !== change.before)
+        throw new UserError(
+          `azure: ${change.name}: Azure says the assignment exists (${(e as ApiError).code}) but ${now ? 'it is not the one nhi removed' : 'nhi cannot see it'}; rollback refused for it: compare by hand with 'nhi playbook show --json'`,
+        );
+      return { requestId: null, detail: { newAssignmentId: now.version, existed: 'true' } };
     }
     progress?.('recreate-assignment');
     // Azure gives the recreated assignment a new id: recorded in the journal's undo result.
     return { requestId: null, detail: { newAssignmentId: id } };
   },
 };
+
+/** Creates the assignment `d` describes; returns its new id. */
+async function create(client: AzureClient, d: AssignmentDoc): Promise<string> {
+  if (d.kind === 'rbac')
+    return client.createRoleAssignment(
+      d.scope,
+      randomUUID(),
+      d.roleDefinitionId,
+      d.principalId,
+      d.condition,
+    );
+  const r = await client.graphPost(`/servicePrincipals/${d.principalId}/appRoleAssignments`, {
+    principalId: d.principalId,
+    resourceId: d.resourceId,
+    appRoleId: d.appRoleId,
+  });
+  return String((r.json as { id?: unknown } | null)?.id ?? '');
+}
+
+/** Azure's refusal of a second identical assignment (ARM 409; Graph 400 "already exists"). */
+const alreadyExists = (e: unknown) =>
+  e instanceof ApiError &&
+  ((e.status === 409 && e.code === 'RoleAssignmentExists') ||
+    (e.status === 400 && /already exists on the object/i.test(e.message)));

@@ -97,9 +97,12 @@ export const grantChange: StepModule = {
     const t = trimActionsOf(live);
     const doc = await current(live, change);
     const state = stateOf(change, doc);
-    // Restored already, or never changed; a change that creates something (a policy version,
-    // a replacement policy) still cleans up what a crashed write may have left.
-    if (state === 'before' && !createsSomething(change)) return null;
+    // Never changed (the apply died before its write), nothing to undo. A change that creates
+    // something (a policy version, a replacement policy) still cleans up what a crashed write
+    // may have left; and after a finished write, the previous document holding again means a
+    // rollback died before journaling it: `restore` (idempotent) says what holds it now (Azure:
+    // the recreated assignment's id), so the journal records it.
+    if (state === 'before' && !createsSomething(change) && j.status !== 'done') return null;
     if (
       state === 'other' &&
       !(change.kind === 'policy-version' && doc?.version === change.beforeVersion)
