@@ -30,7 +30,10 @@ export interface CrashEstate {
   options: Record<string, unknown>;
   env: Record<string, string>;
   /** Provider checks beyond old-or-new (null: held): duplicates, what the journal recorded. */
-  extra?(want: Want, journal: JournalStep[]): Promise<string | null> | string | null;
+  extra?(
+    want: Want,
+    run: { plan: Plan; journal: JournalStep[]; docs: GrantDocument[] },
+  ): Promise<string | null> | string | null;
 }
 
 interface Wreck {
@@ -75,7 +78,7 @@ async function check(e: CrashEstate, w: Wreck, want: Want): Promise<string | nul
     if (state === 'other') return `${c.name} is neither the old nor the new document`;
     if (want !== 'any' && state !== want) return `${c.name} is ${state}, expected ${want}`;
   }
-  return (await e.extra?.(want, journalOf(w))) ?? null;
+  return (await e.extra?.(want, { plan: w.plan, journal: journalOf(w), docs })) ?? null;
 }
 
 const cli = async (
