@@ -43,11 +43,18 @@ const gcp: CrashEstate = {
     return planOrThrow(t, ctx(), { identity, scope, subject }, NOW);
   },
   read: () => t.read(ctx(), subject),
-  extra() {
+  extra(want) {
     const now = others(s.estate);
-    return JSON.stringify(now) === JSON.stringify(start)
-      ? null
-      : `other members' bindings changed: ${now.join('; ')}`;
+    if (JSON.stringify(now) !== JSON.stringify(start))
+      return `other members' bindings changed: ${now.join('; ')}`;
+    // Applied, the service account's recommendations are marked so, even after a crash between
+    // setIamPolicy and marking them.
+    const left = (s.estate.projects[0]!.recommendations ?? []).filter(
+      (r) => r.member === SA && (r.state ?? 'ACTIVE') !== 'SUCCEEDED',
+    );
+    return want === 'after' && left.length
+      ? `recommendation(s) for ${left.map((r) => r.role).join(', ')} not marked succeeded`
+      : null;
   },
 };
 

@@ -76,15 +76,11 @@ export const grantChange: StepModule = {
       throw new DriftError(
         `${change.name} changed at ${live.plan.provider} since planning; it was not touched: re-scan and plan again`,
       );
-    let detail: Record<string, string | null> = {};
-    let requestId: string | null = null;
-    if (state === 'before') {
-      const r = await effect(live, 'grant-change', () =>
-        t.write(live.ctx, subjectOf(live.plan), change, progressOf(live)),
-      );
-      detail = r.detail;
-      requestId = r.requestId;
-    }
+    // Already 'after' (a run that died after its write): `write` is idempotent and runs anyway,
+    // so a connector finishes what follows its write (GCP marks the recommendations applied).
+    const { detail, requestId } = await effect(live, 'grant-change', () =>
+      t.write(live.ctx, subjectOf(live.plan), change, progressOf(live)),
+    );
     const now = stateOf(change, await current(live, change));
     if (now !== 'after')
       throw new Error(`${change.name} does not read back as the narrowed document`);
