@@ -71,9 +71,11 @@ describe('nhi trim on Azure (stand-in)', () => {
       .map((a) => a.name);
     const p = await plan(w);
     expect(p.steps.length).toBe(before.rbac.length + before.appRoles.length);
-    expect(renderTrimPlan(p, 1)).toMatch(
-      /last used 200 days ago \(service principal sign-in activity/,
-    );
+    const text = renderTrimPlan(p, 1);
+    expect(text).toMatch(/last used 200 days ago \(service principal sign-in activity/);
+    // Named as people know them: the role's name and the app role's value, not their GUIDs.
+    expect(text).toMatch(/- Contributor at \/subscriptions\/[^ ]+\/resourceGroups\/rg-payments/);
+    expect(text).toMatch(/- Microsoft Graph app role Mail\.Send /);
     const path = tempCatalogPath();
     const store = new PlaybookStore(openCatalog(path).db, keysFor(path));
     const deps = engineDeps(store, keysFor(path), async () => ctx());

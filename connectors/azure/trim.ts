@@ -86,6 +86,42 @@ async function lastSignIn(
   }
 }
 
+/** Role names by definition GUID (lower case), for people; none when they cannot be read. */
+async function roleNames(
+  client: AzureClient,
+  subscriptionId: string,
+): Promise<Map<string, string>> {
+  try {
+    const defs = await client.listRoleDefinitions(subscriptionId);
+    return new Map(
+      defs.flatMap((d) => {
+        const name = str(d.name);
+        const role = str(d.roleName);
+        return name && role ? [[name.toLowerCase(), role] as const] : [];
+      }),
+    );
+  } catch {
+    return new Map();
+  }
+}
+
+/** A resource's app role values (`User.Read.All`) by id; none when they cannot be read. */
+async function appRoleNames(client: AzureClient, resourceId: string): Promise<Map<string, string>> {
+  try {
+    const r = await client.graphGet(`/servicePrincipals/${resourceId}?$select=id,appRoles`);
+    const roles = (r.json as { appRoles?: { id?: unknown; value?: unknown }[] } | null)?.appRoles;
+    return new Map(
+      (roles ?? []).flatMap((x) => {
+        const id = str(x.id);
+        const value = str(x.value);
+        return id && value ? [[id, value] as const] : [];
+      }),
+    );
+  } catch {
+    return new Map();
+  }
+}
+
 async function readAll(ctx: ConnectorContext, subject: TrimSubject): Promise<GrantDocument[]> {
   const client = clientFor(ctx, subject);
   const { spId, appId } = principalOf(subject);
@@ -95,8 +131,9 @@ async function readAll(ctx: ConnectorContext, subject: TrimSubject): Promise<Gra
   for (const sub of await client.listSubscriptions()) {
     const id = str((sub as Record<string, unknown>).subscriptionId);
     if (!id) continue;
-    for (const a of await client.listRoleAssignments(id)) {
-      if (a.principalId !== spId) continue;
+    const mine = (await client.listRoleAssignments(id)).filter((a) => a.principalId === spId);
+    const roles = mine.length ? await roleNames(client, id) : new Map<string, string>();
+    for (const a of mine) {
       const d: RbacDoc = {
         kind: 'rbac',
         principalId: spId,
@@ -106,10 +143,11 @@ async function readAll(ctx: ConnectorContext, subject: TrimSubject): Promise<Gra
       };
       const address = `rbac:${d.scope}|${d.roleDefinitionId.split('/').pop()}`.toLowerCase();
       if (docs.some((x) => x.address === address)) continue; // inherited, listed again
+      const guid = d.roleDefinitionId.split('/').pop()!;
       docs.push({
         address,
         kind: 'assignment',
-        name: `${d.roleDefinitionId.split('/').pop()} at ${d.scope}`,
+        name: `${roles.get(guid.toLowerCase()) ?? guid} at ${d.scope}`,
         document: text(d),
         version: String(a.id),
         owner: 'customer',
@@ -118,8 +156,12 @@ async function readAll(ctx: ConnectorContext, subject: TrimSubject): Promise<Gra
       });
     }
   }
+  const appRoles = new Map<string, Promise<Map<string, string>>>();
   for (const raw of await client.graphList(`/servicePrincipals/${spId}/appRoleAssignments`)) {
     const a = raw as Record<string, unknown>;
+    const resourceId = String(a.resourceId);
+    if (!appRoles.has(resourceId)) appRoles.set(resourceId, appRoleNames(client, resourceId));
+    const role = (await appRoles.get(resourceId)!).get(String(a.appRoleId));
     const d: AppRoleDoc = {
       kind: 'app-role',
       principalId: spId,
@@ -129,7 +171,7 @@ async function readAll(ctx: ConnectorContext, subject: TrimSubject): Promise<Gra
     docs.push({
       address: `app-role:${d.resourceId}|${d.appRoleId}`,
       kind: 'assignment',
-      name: `${str(a.resourceDisplayName) ?? d.resourceId} app role ${d.appRoleId}`,
+      name: `${str(a.resourceDisplayName) ?? d.resourceId} app role ${role ?? d.appRoleId}`,
       document: text(d),
       version: String(a.id),
       owner: 'customer',

@@ -313,6 +313,13 @@ function stepFor(c: TrimChange, seq: number): PlanStep {
         changes: `the identity is removed from the roles marked - and added to those marked +; other members are untouched`,
         undo: `put the identity back into exactly its previous roles (etag-checked); other members' later changes are kept`,
       };
+    case 'assignment':
+      return {
+        ...base,
+        summary: `remove the assignment ${c.name}`,
+        changes: `the assignment ${c.name} is deleted`,
+        undo: `recreate exactly this assignment (Azure gives it a new id, which the journal records)`,
+      };
     default:
       return { ...base, summary: `change ${c.name}`, changes: `${c.name} narrowed` };
   }
