@@ -65,12 +65,16 @@ describe('nhi trim on the demo estate', () => {
     expect(back.code, back.stderr).toBe(0);
   });
 
-  it('remediate --rule unused-grant plans every flagged identity it can (exit 0): none fails to read its policies', async () => {
-    const r = await run(['remediate', '--rule', 'unused-grant']);
+  it('remediate --rule unused-grant --apply plans and applies every flagged identity it can (exit 0); GitHub plans are shown as manual', async () => {
+    const r = await run(['remediate', '--rule', 'unused-grant', '--apply', '--yes']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout + r.stderr).not.toMatch(/could not read its policies|InvalidAction/);
+    const all = r.stdout + r.stderr;
+    expect(all).not.toMatch(/could not read its policies|InvalidAction|failed/);
+    expect(all).not.toMatch(/this trim is manual/);
     expect(r.stdout).toMatch(
-      /unused-grant: \d+ finding\(s\) on \d+ identities, [1-9]\d* trim plan\(s\) saved/,
+      /unused-grant: \d+ finding\(s\) on \d+ identities, [1-9]\d* trim plan\(s\) saved, [1-9]\d* manual plan\(s\) shown/,
     );
-  }, 120_000);
+    const done = all.match(/run \d+: done/g) ?? [];
+    expect(done.length).toBeGreaterThan(10);
+  }, 180_000);
 });
