@@ -69,6 +69,8 @@ function duplicates(): string | null {
 
 const azure: CrashEstate = {
   provider: 'azure',
+  // Deleting or recreating an assignment is the connector's last call in its step.
+  lastWriteEndsStep: true,
   options: {},
   env: {},
   reset() {
