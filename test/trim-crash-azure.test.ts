@@ -110,9 +110,9 @@ afterAll(async () => {
 describe('trim crash matrix: Azure (stand-in, SIGKILL)', () => {
   it('apply killed after every journal write and every assignment removed: each assignment old or new; resume and rollback converge, no duplicate', async () => {
     await applyMatrix(azure, 'RBAC and app role assignments', ['delete-assignment']);
-  }, 240_000);
+  }, 600_000);
 
   it('rollback killed after every journal write and every assignment recreated: old or new; rollback again restores each once and journals its new id', async () => {
     await rollbackMatrix(azure, 'RBAC and app role assignments', ['recreate-assignment']);
-  }, 240_000);
+  }, 600_000);
 });

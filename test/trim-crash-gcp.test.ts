@@ -72,9 +72,9 @@ afterAll(async () => {
 describe('trim crash matrix: GCP (stand-in, SIGKILL)', () => {
   it('apply killed after every journal write and setIamPolicy: the membership is old or new, never between; resume and rollback converge', async () => {
     await applyMatrix(gcp, 'role removed and replaced', ['set-iam-policy']);
-  }, 120_000);
+  }, 600_000);
 
   it('rollback killed after every journal write and setIamPolicy: old or new; rollback again restores the exact roles', async () => {
     await rollbackMatrix(gcp, 'role removed and replaced', ['set-iam-policy']);
-  }, 120_000);
+  }, 600_000);
 });

@@ -318,7 +318,7 @@ function stepFor(c: TrimChange, seq: number): PlanStep {
         ...base,
         summary: `remove the assignment ${c.name}`,
         changes: `the assignment ${c.name} is deleted`,
-        undo: `recreate exactly this assignment (Azure gives it a new id, which the journal records)`,
+        undo: `recreate exactly this assignment (it gets a new id, which the journal records)`,
       };
     default:
       return { ...base, summary: `change ${c.name}`, changes: `${c.name} narrowed` };

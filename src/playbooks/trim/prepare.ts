@@ -32,10 +32,10 @@ export function usageFromGrants(grants: StoredGrant[], observedAt: string | null
     const service = typeof g.attributes.service === 'string' ? g.attributes.service : null;
     if (!g.lastUsedKnown) known = false;
     // A grant of `*` carries the last use of any service (Access Advisor's latest).
-    if (service === '*' && g.lastUsedKnown)
-      lastAnyUse = [lastAnyUse ?? null, g.lastUsedAt].reduce((a, b) =>
-        a === null ? b : b === null || a > b ? a : b,
-      );
+    if (service === '*' && g.lastUsedKnown) {
+      const at = g.lastUsedAt;
+      lastAnyUse = lastAnyUse == null || (at !== null && at > lastAnyUse) ? at : lastAnyUse;
+    }
     if (!service || service === '*' || !g.lastUsedKnown) continue;
     const prev = services.get(service) ?? null;
     const at = g.lastUsedAt;
