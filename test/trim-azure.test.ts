@@ -6,7 +6,6 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTestContext } from '../src/connector/testing.js';
-import type { StoredIdentity } from '../src/connector/index.js';
 import { openCatalog } from '../src/catalog/index.js';
 import { PlaybookStore } from '../src/catalog/playbook-store.js';
 import { applyRun, rollbackRun } from '../src/playbooks/engine.js';
@@ -20,66 +19,11 @@ import {
 } from '../connectors/azure/stand-in/index.js';
 import { engineDeps, keysFor, tempCatalogPath } from './playbooks-harness.js';
 import { planOrThrow } from './trim-plan.js';
+import { ago, assignments as assignmentsOf, NOW, setup as setupIn } from './trim-azure-world.js';
 
-const NOW = new Date('2026-11-01T12:00:00Z');
-const ago = (d: number) => new Date(NOW.getTime() - d * 86_400_000).toISOString();
 let s: AzureStandIn;
 let estate: AzureStandIn['estate'];
 const t = actions.trim!;
-
-/** A service principal of the demo estate holding both kinds of assignment. */
-function pick() {
-  const rbac = estate.subscriptions.flatMap((x) => x.roleAssignments);
-  const sp = estate.servicePrincipals.find(
-    (p) =>
-      rbac.some((a) => a.principalId === p.id) &&
-      estate.appRoleAssignments.some((a) => a.principalId === p.id),
-  )!;
-  return { sp, rbac: rbac.filter((a) => a.principalId === sp.id) };
-}
-
-function setup(lastSignIn: string | null) {
-  const { sp, rbac } = pick();
-  for (const a of rbac) a.createdOn = ago(300);
-  for (const a of estate.appRoleAssignments)
-    if (a.principalId === sp.id) a.createdDateTime = ago(300);
-  estate.signInReports.servicePrincipals = [
-    ...estate.signInReports.servicePrincipals.filter((r) => r.appId !== sp.appId),
-    { appId: sp.appId!, lastSignInDateTime: lastSignIn },
-  ] as typeof estate.signInReports.servicePrincipals;
-  const identity: StoredIdentity = {
-    id: 'i-sp',
-    provider: 'azure',
-    scopeId: estate.tenant.id,
-    scopeName: 'tenant',
-    firstSeenRun: 1,
-    lastSeenRun: 1,
-    removedRun: null,
-    externalId: sp.id!,
-    name: sp.displayName ?? 'sp',
-    kind: 'service-principal',
-    owner: null,
-    createdAt: null,
-    lastUsedAt: lastSignIn,
-    lastUsedKnown: true,
-    tags: {},
-    attributes: { appId: sp.appId, servicePrincipalId: sp.id },
-  };
-  const scope = {
-    provider: 'azure' as const,
-    id: estate.tenant.id,
-    name: 'tenant',
-    kind: 'tenant' as const,
-  };
-  const subject = {
-    scope,
-    identityExternalId: sp.id!,
-    identityName: identity.name,
-    identityKind: identity.kind,
-    attributes: identity.attributes,
-  };
-  return { sp, identity, scope, subject };
-}
 
 const ctx = () => {
   const c = connect(s, estate);
@@ -90,19 +34,26 @@ const ctx = () => {
   });
 };
 
+const setup = (lastSignIn: string | null) => setupIn(estate, lastSignIn);
+const assignments = (spId: string) => assignmentsOf(estate, spId);
 const plan = (w: ReturnType<typeof setup>) => planOrThrow(t, ctx(), w, NOW);
+const rbacOf = (spId: string) =>
+  estate.subscriptions.flatMap((x) => x.roleAssignments).filter((a) => a.principalId === spId);
+const subscriptionOf = (scope: string) =>
+  estate.subscriptions.find((x) => scope.startsWith(`/subscriptions/${x.subscriptionId}`))!;
 
-const assignments = (spId: string) => ({
-  rbac: estate.subscriptions
-    .flatMap((x) => x.roleAssignments)
-    .filter((a) => a.principalId === spId)
-    .map((a) => `${a.scope.toLowerCase()}|${a.roleDefinitionName}`)
-    .sort(),
-  appRoles: estate.appRoleAssignments
-    .filter((a) => a.principalId === spId)
-    .map((a) => `${a.resourceId}|${a.appRoleId}`)
-    .sort(),
-});
+function engine() {
+  const path = tempCatalogPath();
+  const store = new PlaybookStore(openCatalog(path).db, keysFor(path));
+  return { store, deps: engineDeps(store, keysFor(path), async () => ctx()) };
+}
+
+/** The error `p` rejects with (or a marker error when it resolves). */
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => new Error('resolved'),
+    (e: Error) => e,
+  );
 
 beforeEach(async () => {
   s = await startAzureStandIn({ estate: buildAzureDemoEstate(NOW), now: () => NOW });
@@ -120,9 +71,11 @@ describe('nhi trim on Azure (stand-in)', () => {
       .map((a) => a.name);
     const p = await plan(w);
     expect(p.steps.length).toBe(before.rbac.length + before.appRoles.length);
-    expect(renderTrimPlan(p, 1)).toMatch(
-      /last used 200 days ago \(service principal sign-in activity/,
-    );
+    const text = renderTrimPlan(p, 1);
+    expect(text).toMatch(/last used 200 days ago \(service principal sign-in activity/);
+    // Named as people know them: the role's name and the app role's value, not their GUIDs.
+    expect(text).toMatch(/- Contributor at \/subscriptions\/[^ ]+\/resourceGroups\/rg-payments/);
+    expect(text).toMatch(/- Microsoft Graph app role Mail\.Send /);
     const path = tempCatalogPath();
     const store = new PlaybookStore(openCatalog(path).db, keysFor(path));
     const deps = engineDeps(store, keysFor(path), async () => ctx());
@@ -159,5 +112,118 @@ describe('nhi trim on Azure (stand-in)', () => {
     expect(p.trim!.diff.some((d) => d.change === 'removed' && /never used/.test(d.evidence))).toBe(
       true,
     );
+  });
+});
+
+describe('nhi trim on Azure: someone else changed an assignment (stand-in)', () => {
+  it('refuses in one line to apply when an assignment was removed since planning; nothing is removed', async () => {
+    const w = setup(ago(200));
+    const before = assignments(w.sp.id!);
+    const { store, deps } = engine();
+    const runId = store.createRun(await plan(w), NOW.toISOString());
+    const gone = estate.appRoleAssignments.findIndex((a) => a.principalId === w.sp.id);
+    estate.appRoleAssignments.splice(gone, 1);
+    const err = await failure(applyRun(deps, runId));
+    expect(err.message).toMatch(/app role .* changed or disappeared.*nothing was changed/);
+    expect(err.message).not.toContain('\n');
+    expect(assignments(w.sp.id!).rbac).toEqual(before.rbac);
+  });
+
+  it('refuses in one line to apply over an assignment recreated since planning (a new id), and leaves it', async () => {
+    const w = setup(ago(200));
+    const { store, deps } = engine();
+    const runId = store.createRun(await plan(w), NOW.toISOString());
+    const a = rbacOf(w.sp.id!)[0]!;
+    a.name = '0b6f5d8e-7c1a-4f7e-9d1e-2a3b4c5d6e7f'; // deleted and made again by someone
+    const err = await failure(applyRun(deps, runId));
+    expect(err.message).toMatch(/changed or disappeared.*nothing was changed/);
+    expect(err.message).not.toContain('\n');
+    expect(rbacOf(w.sp.id!).map((x) => x.name)).toEqual([a.name]);
+  });
+
+  it('rollback counts an identical assignment someone recreated meanwhile (Azure: 409 RoleAssignmentExists) as restored, and journals its id', async () => {
+    const w = setup(ago(200));
+    const before = assignments(w.sp.id!);
+    const old = rbacOf(w.sp.id!)[0]!;
+    const { store, deps } = engine();
+    const runId = store.createRun(await plan(w), NOW.toISOString());
+    expect((await applyRun(deps, runId)).status).toBe('done');
+    const theirs = { ...old, name: '1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f' };
+    subscriptionOf(old.scope).roleAssignments.push(theirs);
+    expect((await rollbackRun(deps, runId)).status).toBe('rolled-back');
+    expect(assignments(w.sp.id!)).toEqual(before); // no duplicate
+    expect(rbacOf(w.sp.id!).map((x) => x.name)).toEqual([theirs.name]);
+    const undone = store.steps(runId).map((j) => String(j.result?.newAssignmentId ?? ''));
+    expect(undone.some((id) => id.endsWith(`/roleAssignments/${theirs.name}`))).toBe(true);
+  });
+
+  it('restore meets 409 RoleAssignmentExists: the identical assignment counts as restored, a different one (a condition) is refused in one line', async () => {
+    const w = setup(ago(200));
+    const old = rbacOf(w.sp.id!)[0]!;
+    const p = await plan(w);
+    const change = p.trim!.changes.find((c) => c.address.startsWith('rbac:'))!;
+    const sub = subscriptionOf(old.scope);
+    // What nhi removed is back under another id, put there between rollback's read and write.
+    sub.roleAssignments.splice(sub.roleAssignments.indexOf(old), 1, { ...old, name: 'theirs' });
+    const r = await t.restore(ctx(), w.subject, change, null);
+    expect('detail' in r && r.detail).toMatchObject({ existed: 'true' });
+    expect('detail' in r && r.detail.newAssignmentId).toMatch(/\/roleAssignments\/theirs$/);
+    expect(rbacOf(w.sp.id!)).toHaveLength(1);
+    // Now the one that exists has a condition: not what nhi removed.
+    rbacOf(w.sp.id!)[0]!.condition =
+      "@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name] StringEquals 'tmp'";
+    const err = await failure(t.restore(ctx(), w.subject, change, null));
+    expect(err.message).toMatch(
+      /Azure says the assignment exists \(RoleAssignmentExists\) but it is not the one nhi removed; rollback refused/,
+    );
+    expect(err.message).not.toContain('\n');
+    expect(rbacOf(w.sp.id!)).toHaveLength(1);
+  });
+
+  it('rollback refuses in one line when the assignment was made again differently (with a condition) after apply; the others are restored', async () => {
+    const w = setup(ago(200));
+    const old = rbacOf(w.sp.id!)[0]!;
+    const { store, deps } = engine();
+    const runId = store.createRun(await plan(w), NOW.toISOString());
+    expect((await applyRun(deps, runId)).status).toBe('done');
+    subscriptionOf(old.scope).roleAssignments.push({
+      ...old,
+      name: 'theirs',
+      condition:
+        "@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name] StringEquals 'tmp'",
+    });
+    const err = await failure(rollbackRun(deps, runId));
+    expect(err.message).toMatch(
+      /changed by someone else since nhi applied run \d+; rollback refused for it/,
+    );
+    expect(err.message).not.toContain('\n');
+    expect(rbacOf(w.sp.id!).map((x) => x.name)).toEqual(['theirs']);
+  });
+
+  it('rollback recreates a conditional assignment with its condition', async () => {
+    const w = setup(ago(200));
+    const cond =
+      "@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name] StringEquals 'tmp'";
+    rbacOf(w.sp.id!)[0]!.condition = cond;
+    const { store, deps } = engine();
+    const runId = store.createRun(await plan(w), NOW.toISOString());
+    expect((await applyRun(deps, runId)).status).toBe('done');
+    expect(rbacOf(w.sp.id!)).toHaveLength(0);
+    expect((await rollbackRun(deps, runId)).status).toBe('rolled-back');
+    expect(rbacOf(w.sp.id!).map((a) => a.condition)).toEqual([cond]);
+  });
+
+  it('an app role assignment someone made again identically counts as restored (Graph: 400 already exists); no duplicate', async () => {
+    const w = setup(ago(200));
+    const before = assignments(w.sp.id!);
+    const old = estate.appRoleAssignments.find((a) => a.principalId === w.sp.id)!;
+    const { store, deps } = engine();
+    const runId = store.createRun(await plan(w), NOW.toISOString());
+    expect((await applyRun(deps, runId)).status).toBe('done');
+    estate.appRoleAssignments.push({ ...old, id: 'theirs-app-role-assignment' });
+    expect((await rollbackRun(deps, runId)).status).toBe('rolled-back');
+    expect(assignments(w.sp.id!)).toEqual(before);
+    const ids = store.steps(runId).map((j) => j.result?.newAssignmentId);
+    expect(ids).toContain('theirs-app-role-assignment');
   });
 });

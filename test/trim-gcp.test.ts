@@ -6,7 +6,6 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTestContext } from '../src/connector/testing.js';
-import type { StoredIdentity } from '../src/connector/index.js';
 import { openCatalog } from '../src/catalog/index.js';
 import { PlaybookStore } from '../src/catalog/playbook-store.js';
 import { applyRun, rollbackRun } from '../src/playbooks/engine.js';
@@ -14,79 +13,10 @@ import { renderTrimPlan } from '../src/playbooks/trim/render.js';
 import { actions } from '../connectors/gcp/actions.js';
 import { MAX_ETAG_ATTEMPTS } from '../connectors/gcp/trim.js';
 import { connect, startGcpStandIn, type GcpStandIn } from '../connectors/gcp/stand-in/index.js';
-import type { GcpEstate, StandInProject } from '../connectors/gcp/stand-in/estate.js';
+import type { StandInProject } from '../connectors/gcp/stand-in/estate.js';
 import { engineDeps, keysFor, tempCatalogPath } from './playbooks-harness.js';
 import { planLive, planOrThrow } from './trim-plan.js';
-
-const NOW = new Date('2026-11-01T12:00:00Z');
-const EMAIL = 'etl@of-data.iam.gserviceaccount.com';
-const SA = `serviceAccount:${EMAIL}`;
-const OTHER = 'serviceAccount:web@of-data.iam.gserviceaccount.com';
-const scope = { provider: 'gcp' as const, id: 'of-data', name: 'Data', kind: 'project' as const };
-
-function estate(): GcpEstate {
-  return {
-    projects: [
-      {
-        projectId: 'of-data',
-        projectNumber: '402934771100',
-        displayName: 'Data',
-        parent: 'organizations/1',
-        createTime: '2024-01-01T00:00:00Z',
-        serviceAccounts: [
-          { accountId: 'etl', uniqueId: '1', keys: [] },
-          { accountId: 'web', uniqueId: '2', keys: [] },
-        ],
-        bindings: [
-          { role: 'roles/editor', members: [SA, OTHER] },
-          { role: 'roles/bigquery.admin', members: [SA] },
-          { role: 'roles/pubsub.publisher', members: [SA] },
-          {
-            role: 'roles/storage.admin',
-            members: [SA],
-            condition: { title: 'tmp only', expression: 'resource.name.startsWith("tmp")' },
-          },
-        ],
-        recommendations: [
-          {
-            member: SA,
-            role: 'roles/editor',
-            subtype: 'REPLACE_ROLE',
-            replacementRoles: ['roles/storage.objectViewer'],
-          },
-          { member: SA, role: 'roles/bigquery.admin', subtype: 'REMOVE_ROLE' },
-          { member: OTHER, role: 'roles/editor', subtype: 'REMOVE_ROLE' },
-        ],
-      },
-    ],
-  };
-}
-
-const identity: StoredIdentity = {
-  id: 'i-etl',
-  provider: 'gcp',
-  scopeId: 'of-data',
-  scopeName: 'Data',
-  firstSeenRun: 1,
-  lastSeenRun: 1,
-  removedRun: null,
-  externalId: EMAIL,
-  name: 'etl',
-  kind: 'service-account',
-  owner: null,
-  createdAt: null, // GCP records none: Recommender's observation window stands in
-  lastUsedAt: null,
-  lastUsedKnown: true,
-  tags: {},
-  attributes: { email: EMAIL },
-};
-const subject = {
-  scope,
-  identityExternalId: EMAIL,
-  identityName: 'etl',
-  identityKind: 'service-account' as const,
-  attributes: identity.attributes,
-};
+import { estate, identity, NOW, OTHER, SA, scope, subject } from './trim-gcp-world.js';
 
 let s: GcpStandIn;
 let project: StandInProject;

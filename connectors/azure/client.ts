@@ -344,6 +344,7 @@ export class AzureClient {
     name: string,
     roleDefinitionId: string,
     principalId: string,
+    condition?: string,
   ): Promise<string> {
     const sub = /^\/subscriptions\/([^/]+)/i.exec(scope)?.[1] ?? '';
     const operation = `PUT ${this.settings.armEndpoint}${scope}/providers/Microsoft.Authorization/roleAssignments`;
@@ -351,7 +352,12 @@ export class AzureClient {
       const a = await this.authorization(sub).roleAssignments.create(
         scope,
         name,
-        { roleDefinitionId, principalId, principalType: 'ServicePrincipal' },
+        {
+          roleDefinitionId,
+          principalId,
+          principalType: 'ServicePrincipal',
+          ...(condition ? { condition, conditionVersion: '2.0' } : {}),
+        },
         { abortSignal: this.signal },
       );
       return a.id ?? `${scope}/providers/Microsoft.Authorization/roleAssignments/${name}`;

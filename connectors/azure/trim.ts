@@ -5,11 +5,15 @@
  * report) together with each assignment's age: an assignment older than the window of an SP
  * that has not signed in within it is unused; an SP that signed in keeps every assignment (nhi
  * cannot tell which one it used). Rollback recreates the exact assignment (same role
- * definition, scope and principal; same app role, resource and principal): Azure gives it a
- * new id, which rollback records.
+ * definition, scope, principal and condition; same app role, resource and principal): Azure
+ * gives it a new id, which rollback records. Azure refuses a second identical assignment (ARM:
+ * 409 RoleAssignmentExists; Graph: 400 "already exists"), so a rollback that died between
+ * creating and journaling finds its assignment there when run again and records its id: never
+ * a duplicate. An existing assignment counts as restored only when it is the identical one.
  */
 import { randomUUID } from 'node:crypto';
 import {
+  ApiError,
   UserError,
   type ConnectorContext,
   type GrantDocument,
@@ -28,6 +32,8 @@ interface RbacDoc {
   principalId: string;
   roleDefinitionId: string;
   scope: string;
+  /** ABAC condition; absent when the assignment has none (the common case). */
+  condition?: string;
 }
 interface AppRoleDoc {
   kind: 'app-role';
@@ -80,6 +86,42 @@ async function lastSignIn(
   }
 }
 
+/** Role names by definition GUID (lower case), for people; none when they cannot be read. */
+async function roleNames(
+  client: AzureClient,
+  subscriptionId: string,
+): Promise<Map<string, string>> {
+  try {
+    const defs = await client.listRoleDefinitions(subscriptionId);
+    return new Map(
+      defs.flatMap((d) => {
+        const name = str(d.name);
+        const role = str(d.roleName);
+        return name && role ? [[name.toLowerCase(), role] as const] : [];
+      }),
+    );
+  } catch {
+    return new Map();
+  }
+}
+
+/** A resource's app role values (`User.Read.All`) by id; none when they cannot be read. */
+async function appRoleNames(client: AzureClient, resourceId: string): Promise<Map<string, string>> {
+  try {
+    const r = await client.graphGet(`/servicePrincipals/${resourceId}?$select=id,appRoles`);
+    const roles = (r.json as { appRoles?: { id?: unknown; value?: unknown }[] } | null)?.appRoles;
+    return new Map(
+      (roles ?? []).flatMap((x) => {
+        const id = str(x.id);
+        const value = str(x.value);
+        return id && value ? [[id, value] as const] : [];
+      }),
+    );
+  } catch {
+    return new Map();
+  }
+}
+
 async function readAll(ctx: ConnectorContext, subject: TrimSubject): Promise<GrantDocument[]> {
   const client = clientFor(ctx, subject);
   const { spId, appId } = principalOf(subject);
@@ -89,20 +131,23 @@ async function readAll(ctx: ConnectorContext, subject: TrimSubject): Promise<Gra
   for (const sub of await client.listSubscriptions()) {
     const id = str((sub as Record<string, unknown>).subscriptionId);
     if (!id) continue;
-    for (const a of await client.listRoleAssignments(id)) {
-      if (a.principalId !== spId) continue;
+    const mine = (await client.listRoleAssignments(id)).filter((a) => a.principalId === spId);
+    const roles = mine.length ? await roleNames(client, id) : new Map<string, string>();
+    for (const a of mine) {
       const d: RbacDoc = {
         kind: 'rbac',
         principalId: spId,
         roleDefinitionId: String(a.roleDefinitionId),
         scope: String(a.scope),
+        ...(str(a.condition) ? { condition: str(a.condition)! } : {}),
       };
       const address = `rbac:${d.scope}|${d.roleDefinitionId.split('/').pop()}`.toLowerCase();
       if (docs.some((x) => x.address === address)) continue; // inherited, listed again
+      const guid = d.roleDefinitionId.split('/').pop()!;
       docs.push({
         address,
         kind: 'assignment',
-        name: `${d.roleDefinitionId.split('/').pop()} at ${d.scope}`,
+        name: `${roles.get(guid.toLowerCase()) ?? guid} at ${d.scope}`,
         document: text(d),
         version: String(a.id),
         owner: 'customer',
@@ -111,8 +156,12 @@ async function readAll(ctx: ConnectorContext, subject: TrimSubject): Promise<Gra
       });
     }
   }
+  const appRoles = new Map<string, Promise<Map<string, string>>>();
   for (const raw of await client.graphList(`/servicePrincipals/${spId}/appRoleAssignments`)) {
     const a = raw as Record<string, unknown>;
+    const resourceId = String(a.resourceId);
+    if (!appRoles.has(resourceId)) appRoles.set(resourceId, appRoleNames(client, resourceId));
+    const role = (await appRoles.get(resourceId)!).get(String(a.appRoleId));
     const d: AppRoleDoc = {
       kind: 'app-role',
       principalId: spId,
@@ -122,7 +171,7 @@ async function readAll(ctx: ConnectorContext, subject: TrimSubject): Promise<Gra
     docs.push({
       address: `app-role:${d.resourceId}|${d.appRoleId}`,
       kind: 'assignment',
-      name: `${str(a.resourceDisplayName) ?? d.resourceId} app role ${d.appRoleId}`,
+      name: `${str(a.resourceDisplayName) ?? d.resourceId} app role ${role ?? d.appRoleId}`,
       document: text(d),
       version: String(a.id),
       owner: 'customer',
@@ -165,6 +214,12 @@ export const trim: TrimActions = {
     const client = clientFor(ctx, subject);
     const now = (await readAll(ctx, subject)).find((d) => d.address === change.address);
     if (!now) return { requestId: null, detail: {} }; // already removed (a resumed run)
+    // Only the assignment planned on is removed: one recreated meanwhile (a new id) or changed
+    // is someone else's, and it is left alone.
+    if (now.document !== change.before || now.version !== change.beforeVersion)
+      throw new UserError(
+        `azure: ${change.name} is not the assignment nhi planned to remove (${now.version === change.beforeVersion ? 'it changed' : `now ${now.version}`}); it was not removed: re-scan and plan again`,
+      );
     const d = parse(change.before);
     if (d?.kind === 'rbac') await client.deleteRoleAssignment(now.version!);
     else
@@ -177,28 +232,48 @@ export const trim: TrimActions = {
 
   async restore(ctx, subject, change, _written, progress) {
     const client = clientFor(ctx, subject);
-    const now = (await readAll(ctx, subject)).find((d) => d.address === change.address);
-    if (now) return { requestId: null }; // recreated already
     const d = parse(change.before);
     if (!d) throw new Error(`azure: ${change.name}: no previous assignment in the journal`);
     let id: string;
-    if (d.kind === 'rbac') {
-      id = await client.createRoleAssignment(
-        d.scope,
-        randomUUID(),
-        d.roleDefinitionId,
-        d.principalId,
-      );
-    } else {
-      const r = await client.graphPost(`/servicePrincipals/${d.principalId}/appRoleAssignments`, {
-        principalId: d.principalId,
-        resourceId: d.resourceId,
-        appRoleId: d.appRoleId,
-      });
-      id = String((r.json as { id?: unknown } | null)?.id ?? '');
+    try {
+      id = await create(client, d);
+    } catch (e) {
+      if (!alreadyExists(e)) throw e;
+      // Recreated by a run that died before journaling it, or by someone else: counts as
+      // restored only when what holds the assignment is exactly the one removed.
+      const now = (await readAll(ctx, subject)).find((x) => x.address === change.address);
+      if (now?.document !== change.before)
+        throw new UserError(
+          `azure: ${change.name}: Azure says the assignment exists (${(e as ApiError).code}) but ${now ? 'it is not the one nhi removed' : 'nhi cannot see it'}; rollback refused for it: compare by hand with 'nhi playbook show --json'`,
+        );
+      return { requestId: null, detail: { newAssignmentId: now.version, existed: 'true' } };
     }
     progress?.('recreate-assignment');
     // Azure gives the recreated assignment a new id: recorded in the journal's undo result.
     return { requestId: null, detail: { newAssignmentId: id } };
   },
 };
+
+/** Creates the assignment `d` describes; returns its new id. */
+async function create(client: AzureClient, d: AssignmentDoc): Promise<string> {
+  if (d.kind === 'rbac')
+    return client.createRoleAssignment(
+      d.scope,
+      randomUUID(),
+      d.roleDefinitionId,
+      d.principalId,
+      d.condition,
+    );
+  const r = await client.graphPost(`/servicePrincipals/${d.principalId}/appRoleAssignments`, {
+    principalId: d.principalId,
+    resourceId: d.resourceId,
+    appRoleId: d.appRoleId,
+  });
+  return String((r.json as { id?: unknown } | null)?.id ?? '');
+}
+
+/** Azure's refusal of a second identical assignment (ARM 409; Graph 400 "already exists"). */
+const alreadyExists = (e: unknown) =>
+  e instanceof ApiError &&
+  ((e.status === 409 && e.code === 'RoleAssignmentExists') ||
+    (e.status === 400 && /already exists on the object/i.test(e.message)));

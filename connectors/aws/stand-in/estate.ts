@@ -12,6 +12,15 @@ export interface EstatePolicyDocument {
 export interface EstateInlinePolicy {
   name: string;
   document: EstatePolicyDocument;
+  /** The exact text last written (Put…Policy); absent: `document` as JSON. */
+  text?: string;
+}
+
+/** One version of a customer managed policy, its text exactly as written. */
+export interface EstatePolicyVersion {
+  id: string;
+  text: string;
+  createdAt: string;
 }
 
 export interface EstateAccessKey {
@@ -96,7 +105,12 @@ export interface EstateManagedPolicy {
   path?: string;
   createdAt: string;
   updatedAt?: string;
+  /** The default version's document. */
   document: EstatePolicyDocument;
+  description?: string;
+  /** Absent until a version is created: one version, v1, of `document`. */
+  versions?: EstatePolicyVersion[];
+  defaultVersion?: string;
 }
 
 export interface EstateRoot {

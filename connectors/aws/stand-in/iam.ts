@@ -11,9 +11,11 @@ import {
   type EstateAccount,
   type EstateInlinePolicy,
   type EstatePolicyDocument,
+  type EstatePolicyVersion,
 } from './estate.js';
 import { ADVISOR_ACTIONS } from './iam-advisor.js';
 import { CREDENTIAL_ACTIONS } from './iam-credentials.js';
+import { inlineText, POLICY_ACTIONS, versionsOf } from './iam-policies.js';
 import { isoSeconds, memberList, type XmlValue } from './query.js';
 import {
   groupArn,
@@ -31,7 +33,10 @@ function encodePolicy(doc: EstatePolicyDocument): string {
 const tags = (t: Record<string, string> | undefined) =>
   Object.entries(t ?? {}).map(([Key, Value]) => ({ Key, Value }));
 const inline = (list: EstateInlinePolicy[] | undefined) =>
-  (list ?? []).map((p) => ({ PolicyName: p.name, PolicyDocument: encodePolicy(p.document) }));
+  (list ?? []).map((p) => ({
+    PolicyName: p.name,
+    PolicyDocument: encodeURIComponent(inlineText(p)),
+  }));
 const attached = (list: string[] | undefined) =>
   (list ?? []).map((arn) => ({ PolicyName: managedArnName(arn), PolicyArn: arn }));
 
@@ -105,7 +110,8 @@ function gaadItems(a: EstateAccount): { kind: GaadKind; value: XmlValue }[] {
     name: string,
     arn: string,
     path: string,
-    doc: EstatePolicyDocument,
+    versions: EstatePolicyVersion[],
+    defaultVersion: string,
     created: string,
     updated: string,
   ) => ({
@@ -113,18 +119,16 @@ function gaadItems(a: EstateAccount): { kind: GaadKind; value: XmlValue }[] {
     PolicyId: idFor('ANPA', arn),
     Arn: arn,
     Path: path,
-    DefaultVersionId: 'v1',
+    DefaultVersionId: defaultVersion,
     IsAttachable: true,
     CreateDate: isoSeconds(created),
     UpdateDate: isoSeconds(updated),
-    PolicyVersionList: [
-      {
-        Document: encodePolicy(doc),
-        VersionId: 'v1',
-        IsDefaultVersion: true,
-        CreateDate: isoSeconds(created),
-      },
-    ],
+    PolicyVersionList: versions.map((v) => ({
+      Document: encodeURIComponent(v.text),
+      VersionId: v.id,
+      IsDefaultVersion: v.id === defaultVersion,
+      CreateDate: isoSeconds(v.createdAt),
+    })),
   });
   for (const p of a.policies) {
     const path = p.path ?? '/';
@@ -134,7 +138,8 @@ function gaadItems(a: EstateAccount): { kind: GaadKind; value: XmlValue }[] {
         p.name,
         `arn:aws:iam::${a.id}:policy${path}${p.name}`,
         path,
-        p.document,
+        versionsOf(p),
+        p.defaultVersion ?? 'v1',
         p.createdAt,
         p.updatedAt ?? p.createdAt,
       ),
@@ -148,7 +153,15 @@ function gaadItems(a: EstateAccount): { kind: GaadKind; value: XmlValue }[] {
     const since = '2015-02-06T18:39:46Z';
     items.push({
       kind: 'AWSManagedPolicy',
-      value: policy(managedArnName(arn), arn, path, doc, since, since),
+      value: policy(
+        managedArnName(arn),
+        arn,
+        path,
+        [{ id: 'v1', text: JSON.stringify(doc), createdAt: since }],
+        'v1',
+        since,
+        since,
+      ),
     });
   }
   return items;
@@ -208,6 +221,7 @@ const ACTIONS: Record<string, IamHandler> = {
   ...IDENTITY_ACTIONS,
   ...CREDENTIAL_ACTIONS,
   ...ADVISOR_ACTIONS,
+  ...POLICY_ACTIONS,
 };
 
 /** Runs an IAM action in the caller's account. */

@@ -183,8 +183,8 @@ export function armRoutes(state: StandInState): Route[] {
               principalId: a.principalId,
               principalType: a.principalType,
               scope: a.scope,
-              condition: null,
-              conditionVersion: null,
+              condition: a.condition ?? null,
+              conditionVersion: a.condition ? '2.0' : null,
               createdOn: a.createdOn,
               updatedOn: a.createdOn,
               createdBy: null,
@@ -228,6 +228,7 @@ export function armRoutes(state: StandInState): Route[] {
           principalId: props.principalId,
           principalType: 'ServicePrincipal' as const,
           createdOn: state.clock().toISOString(),
+          condition: props.condition ?? null,
         };
         sub.roleAssignments.push(created);
         return {
@@ -241,6 +242,8 @@ export function armRoutes(state: StandInState): Route[] {
               principalId: created.principalId,
               principalType: created.principalType,
               scope: created.scope,
+              condition: created.condition,
+              conditionVersion: created.condition ? '2.0' : null,
               createdOn: created.createdOn,
             },
           },

@@ -112,6 +112,8 @@ export interface EstateRoleAssignment {
   principalId: string;
   principalType: 'ServicePrincipal' | 'User' | 'Group';
   createdOn: string;
+  /** ABAC condition (version 2.0), when the assignment has one. */
+  condition?: string | null;
 }
 
 /**

@@ -134,6 +134,20 @@ export function graphRoutes(state: StandInState): Route[] {
             'Request_BadRequest',
             'Invalid principalId, resourceId or appRoleId.',
           );
+        // Graph refuses a second identical assignment (it does not return the first one).
+        if (
+          estate.appRoleAssignments.some(
+            (a) =>
+              a.principalId === sp.id &&
+              a.resourceId === resource.id &&
+              a.appRoleId === body.appRoleId,
+          )
+        )
+          throw new HttpError(
+            400,
+            'Request_BadRequest',
+            'Permission being assigned already exists on the object.',
+          );
         const created: EstateAppRoleAssignment = {
           id: randomBytes(24).toString('base64url'),
           appRoleId: body.appRoleId,

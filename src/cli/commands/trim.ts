@@ -208,6 +208,7 @@ async function trimOne(
   exceptions: Parameters<typeof makeTrimPlan>[0]['exceptions'],
   f: ApplyFlags & ReplaceFlags,
   format: string,
+  bulk = false,
 ): Promise<TrimOutcome> {
   const found = s.catalog.resolve(ref);
   const open = found?.kind === 'identity' ? s.store.openRunFor(found.identity.id) : null;
@@ -234,12 +235,14 @@ async function trimOne(
   if (plan.trim?.manual) {
     const replaceable = plan.trim.replacements?.length ?? 0;
     if (replaceable && f.sink) return replaceNarrower(s, ref, plan, f, format);
-    if (replaceable && f.apply)
+    // `remediate --apply` shows a plan it cannot apply (manual, or a replacement without a sink)
+    // like any plan: the rest applies, and nothing failed.
+    if (replaceable && f.apply && !bulk)
       throw new UserError(
         `${plan.identityName}: nhi narrows ${replaceable === 1 ? 'this credential' : `these ${replaceable} credentials`} by replacing ${replaceable === 1 ? 'it' : 'them'}, and the new secret needs a place to go: add --sink <scheme>:<target> (file:PATH, github-actions:OWNER/REPO:NAME, …); nothing was changed`,
       );
     // Nothing nhi could run: --apply refuses in one line, and no run is saved to resume.
-    if (f.apply)
+    if (f.apply && !bulk)
       throw new UserError(
         `${plan.identityName}: this trim is manual (nhi cannot narrow ${plan.provider} access safely through the API); nothing was changed: run 'nhi trim ${ref}' without --apply and take its manual steps`,
       );
@@ -304,7 +307,7 @@ export async function remediateTrim(
     for (const id of [...identities].sort()) {
       try {
         if (format !== 'json') out('');
-        const r = await trimOne(s, id, settings, config.policy.exceptions, f, format);
+        const r = await trimOne(s, id, settings, config.policy.exceptions, f, format, true);
         if ('skipped' in r && format !== 'json' && !r.nothing)
           note(s.g, `${id}: skipped: ${r.skipped}`);
         results.push(r);

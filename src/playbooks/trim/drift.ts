@@ -13,7 +13,16 @@ export async function checkTrimDrift(
   const docs = await actions.trim.read(ctx, subjectOf(plan));
   const now = new Set(docs.map((d) => `${d.address}@${d.version ?? ''}#${digest(d.document)}`));
   const then = new Set(plan.snapshot.siblings.map((s) => s.externalId));
-  const name = (k: string) => k.slice(0, k.lastIndexOf('@'));
+  const addressOf = (k: string) => k.slice(0, k.lastIndexOf('@'));
+  // What a person recognises (policy name, `role at scope`), not the internal address.
+  const name = (k: string) => {
+    const a = addressOf(k);
+    return (
+      plan.trim?.changes.find((c) => c.address === a)?.name ??
+      docs.find((d) => d.address === a)?.name ??
+      a
+    );
+  };
   const changed = [...then].filter((k) => !now.has(k)).map(name);
   const appeared = [...now]
     .filter((k) => !then.has(k))

@@ -47,7 +47,14 @@ export const TRIM_LIMITS = {
 } as const;
 
 /** Last use per usage key (Access Advisor: service namespace), as a scan observed it. */
-export type UsageEvidence = TrimUsage;
+export type UsageEvidence = TrimUsage & {
+  /**
+   * The last use of any service, when the evidence has it only as a whole (AWS: a grant of `*`,
+   * Access Advisor's latest across every service); null: no service was ever used. Absent:
+   * unknown.
+   */
+  lastAnyUse?: string | null;
+};
 
 export interface TrimInput {
   identity: StoredIdentity;
@@ -82,7 +89,12 @@ function refusal(input: TrimInput): string | null {
   if (age !== null && age < settings.minAgeDays)
     return `it is ${age} days old, younger than the minimum age of ${settings.minAgeDays} days`;
   if (!usage.known) return `no usage data (${usage.source}): unused privilege is not evaluated`;
-  if (usage.services.size === 0) return `no usage data reported (${usage.source})`;
+  // Only a grant of everything, and nothing used within the window: every service is unused.
+  const idle =
+    usage.lastAnyUse !== undefined &&
+    (usage.lastAnyUse === null ||
+      new Date(usage.lastAnyUse).getTime() < now.getTime() - settings.windowDays * DAY_MS);
+  if (usage.services.size === 0 && !idle) return `no usage data reported (${usage.source})`;
   if (usage.observedAt) {
     const old = days(now.getTime() - new Date(usage.observedAt).getTime());
     if (old > settings.maxEvidenceAgeDays)
@@ -300,6 +312,13 @@ function stepFor(c: TrimChange, seq: number): PlanStep {
         summary: `change the identity's roles in the ${c.name} to the planned ones (read-modify-write with the etag)`,
         changes: `the identity is removed from the roles marked - and added to those marked +; other members are untouched`,
         undo: `put the identity back into exactly its previous roles (etag-checked); other members' later changes are kept`,
+      };
+    case 'assignment':
+      return {
+        ...base,
+        summary: `remove the assignment ${c.name}`,
+        changes: `the assignment ${c.name} is deleted`,
+        undo: `recreate exactly this assignment (it gets a new id, which the journal records)`,
       };
     default:
       return { ...base, summary: `change ${c.name}`, changes: `${c.name} narrowed` };

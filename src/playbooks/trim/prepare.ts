@@ -27,9 +27,15 @@ export const TRIM_RULES = ['unused-grant', 'admin-grant'] as const;
 export function usageFromGrants(grants: StoredGrant[], observedAt: string | null): UsageEvidence {
   const services = new Map<string, string | null>();
   let known = grants.length > 0;
+  let lastAnyUse: string | null | undefined;
   for (const g of grants) {
     const service = typeof g.attributes.service === 'string' ? g.attributes.service : null;
     if (!g.lastUsedKnown) known = false;
+    // A grant of `*` carries the last use of any service (Access Advisor's latest).
+    if (service === '*' && g.lastUsedKnown) {
+      const at = g.lastUsedAt;
+      lastAnyUse = lastAnyUse == null || (at !== null && at > lastAnyUse) ? at : lastAnyUse;
+    }
     if (!service || service === '*' || !g.lastUsedKnown) continue;
     const prev = services.get(service) ?? null;
     const at = g.lastUsedAt;
@@ -38,6 +44,7 @@ export function usageFromGrants(grants: StoredGrant[], observedAt: string | null
   return {
     known,
     services,
+    ...(lastAnyUse !== undefined ? { lastAnyUse } : {}),
     observedAt,
     source: known
       ? `last access per service from the scan of ${observedAt ?? 'unknown date'}`

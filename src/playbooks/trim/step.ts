@@ -76,15 +76,11 @@ export const grantChange: StepModule = {
       throw new DriftError(
         `${change.name} changed at ${live.plan.provider} since planning; it was not touched: re-scan and plan again`,
       );
-    let detail: Record<string, string | null> = {};
-    let requestId: string | null = null;
-    if (state === 'before') {
-      const r = await effect(live, 'grant-change', () =>
-        t.write(live.ctx, subjectOf(live.plan), change, progressOf(live)),
-      );
-      detail = r.detail;
-      requestId = r.requestId;
-    }
+    // Already 'after' (a run that died after its write): `write` is idempotent and runs anyway,
+    // so a connector finishes what follows its write (GCP marks the recommendations applied).
+    const { detail, requestId } = await effect(live, 'grant-change', () =>
+      t.write(live.ctx, subjectOf(live.plan), change, progressOf(live)),
+    );
     const now = stateOf(change, await current(live, change));
     if (now !== 'after')
       throw new Error(`${change.name} does not read back as the narrowed document`);
@@ -97,9 +93,12 @@ export const grantChange: StepModule = {
     const t = trimActionsOf(live);
     const doc = await current(live, change);
     const state = stateOf(change, doc);
-    // Restored already, or never changed; a change that creates something (a policy version,
-    // a replacement policy) still cleans up what a crashed write may have left.
-    if (state === 'before' && !createsSomething(change)) return null;
+    // Never changed (the apply died before its write), nothing to undo. A change that creates
+    // something (a policy version, a replacement policy) still cleans up what a crashed write
+    // may have left; and after a finished write, the previous document holding again means a
+    // rollback died before journaling it: `restore` (idempotent) says what holds it now (Azure:
+    // the recreated assignment's id), so the journal records it.
+    if (state === 'before' && !createsSomething(change) && j.status !== 'done') return null;
     if (
       state === 'other' &&
       !(change.kind === 'policy-version' && doc?.version === change.beforeVersion)
