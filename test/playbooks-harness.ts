@@ -186,7 +186,7 @@ export async function runCli(
 /* ----- in-process engine ----- */
 
 import { loadActions } from '../src/connector/registry.js';
-import { PlaybookStore } from '../src/catalog/playbook-store.js';
+import { SqlitePlaybookStore } from '../src/catalog/sqlite/playbook-store.js';
 import type { EngineDeps } from '../src/playbooks/engine.js';
 import { makePlan } from '../src/playbooks/prepare.js';
 import type { PlanSettings } from '../src/playbooks/plan.js';
@@ -211,13 +211,13 @@ export function keysFor(path: string): AuditKeyFile {
 }
 
 /** A playbook store as the CLI opens it: keyed with the catalog's audit key. */
-export function storeFor(catalog: Catalog, path: string): PlaybookStore {
-  return new PlaybookStore(catalog.db, keysFor(path));
+export function storeFor(catalog: Catalog, path: string): SqlitePlaybookStore {
+  return new SqlitePlaybookStore(catalog.db, keysFor(path));
 }
 
 /** Engine dependencies for in-process tests; `over` replaces any of them. */
 export function engineDeps(
-  store: PlaybookStore,
+  store: SqlitePlaybookStore,
   keys: AuditKeyFile,
   contextFor: EngineDeps['contextFor'],
   over: Partial<EngineDeps> = {},
@@ -242,7 +242,7 @@ export interface Harness {
   standIn: AwsStandIn;
   catalog: Catalog;
   catalogPath: string;
-  store: PlaybookStore;
+  store: SqlitePlaybookStore;
   keys: AuditKeyFile;
   clock: { now: Date };
   said: string[];
@@ -263,7 +263,7 @@ export async function harness(extra: Parameters<typeof awsEstate>[0] = 'none'): 
   await scanInto(path, standIn);
   const catalog = openCatalog(path);
   const keys = keysFor(path);
-  const store = new PlaybookStore(catalog.db, keys);
+  const store = new SqlitePlaybookStore(catalog.db, keys);
   const clock = { now: new Date() };
   const said: string[] = [];
   return {
@@ -292,7 +292,7 @@ export async function harness(extra: Parameters<typeof awsEstate>[0] = 'none'): 
         },
       ),
     plan: (kind, ref, sink = null, settings = CUTOVER_NOW) =>
-      makePlan(catalog, kind, ref, sink, settings, loadActions, clock.now),
+      makePlan(catalog.store(), kind, ref, sink, settings, loadActions, clock.now),
     close: async () => {
       catalog.close();
       await standIn.close();

@@ -209,8 +209,8 @@ async function trimOne(
   f: ApplyFlags & ReplaceFlags,
   format: string,
 ): Promise<TrimOutcome> {
-  const found = s.catalog.resolve(ref);
-  const open = found?.kind === 'identity' ? s.store.openRunFor(found.identity.id) : null;
+  const found = await s.catalog.resolve(ref);
+  const open = found?.kind === 'identity' ? await s.store.openRunFor(found.identity.id) : null;
   if (open) return { identity: ref, skipped: openRunHint(open), openRun: open.id };
   const result = await makeTrimPlan(
     {
@@ -291,7 +291,7 @@ export async function remediateTrim(
     for (const x of findings) {
       if (x.subjectKind === 'identity') identities.add(x.subjectId);
       else {
-        const c = s.catalog.resolve(x.subjectId);
+        const c = await s.catalog.resolve(x.subjectId);
         if (c?.kind === 'credential') identities.add(c.identity.id);
       }
     }
