@@ -18,53 +18,7 @@ import {
 import { SqlitePlaybookStore } from './sqlite/playbook-store.js';
 import { keyIdOf, type AuditSigner } from './audit-log.js';
 import type { Plan } from '../model/index.js';
-
-const plan: Plan = {
-  version: 1,
-  kind: 'revoke',
-  createdAt: '2026-11-20T10:00:00.000Z',
-  provider: 'aws',
-  credentialId: 'c-0123456789ab',
-  credentialType: 'access-key',
-  identityName: 'ci-bot',
-  ref: {
-    scope: { provider: 'aws', id: '222233334444', name: 'orbital-prod', kind: 'account' },
-    identityExternalId: 'arn:aws:iam::222233334444:user/ci-bot',
-    identityName: 'ci-bot',
-    credentialExternalId: 'AKIAOLD',
-    type: 'access-key',
-    attributes: {},
-  },
-  sink: null,
-  snapshot: { status: 'active', siblings: [] },
-  lastUse: { known: true, at: null, service: null, region: null },
-  demo: false,
-  notes: [],
-  steps: [
-    {
-      seq: 1,
-      action: 'deactivate',
-      targetExternalId: 'AKIAOLD',
-      summary: 'deactivate',
-      changes: '',
-      undo: '',
-      reversible: true,
-      destructive: true,
-      delayDays: 0,
-    },
-    {
-      seq: 2,
-      action: 'delete',
-      targetExternalId: 'AKIAOLD',
-      summary: 'delete',
-      changes: '',
-      undo: '',
-      reversible: false,
-      destructive: true,
-      delayDays: 7,
-    },
-  ],
-};
+import { REVOKE_PLAN as plan } from '../../fixtures/playbook-plan.js';
 
 /** An in-memory key: the catalog only needs something that signs (key files are playbooks'). */
 function signer(): AuditSigner & { key(): AuditKey } {
