@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cliBundleOptions } from '../scripts/cli-bundle.mjs';
 import { makeTestContext } from '../src/connector/testing.js';
-import { openCatalog } from '../src/catalog/index.js';
+import { openCatalog, openStore } from '../src/catalog/index.js';
 import { connector as aws } from '../connectors/aws/index.js';
 import { startAwsStandIn, type AwsStandIn } from '../connectors/aws/stand-in/server.js';
 import type { AwsEstate, EstateAccessKey } from '../connectors/aws/stand-in/estate.js';
@@ -83,19 +83,22 @@ export async function cliSetup(): Promise<{ standIn: AwsStandIn; env: Record<str
   return { standIn, env: { ...awsEnv(standIn), NHI_CATALOG: catalog } };
 }
 
-/** Scans the stand-in with the real connector into a catalog at `path` (a non-demo run). */
-export async function scanInto(path: string, standIn: AwsStandIn): Promise<void> {
-  const catalog = openCatalog(path);
+/**
+ * Scans the stand-in with the real connector into the catalog at `location` (an SQLite path or
+ * a postgres:// URL; a non-demo run).
+ */
+export async function scanInto(location: string, standIn: AwsStandIn): Promise<void> {
+  const catalog = await openStore(location);
   const now = new Date();
-  const runId = catalog.beginRun({ providers: ['aws'], demo: false, version: 'test', now });
+  const runId = await catalog.beginRun({ providers: ['aws'], demo: false, version: 'test', now });
   const ctx = makeTestContext({
     now,
     env: awsEnv(standIn),
     options: { maxAttempts: 1, pollIntervalMs: 1 },
   });
-  for await (const r of aws.discover(ctx)) catalog.writeScope(runId, r, 0);
-  catalog.finishRun(runId, 'ok', now);
-  catalog.close();
+  for await (const r of aws.discover(ctx)) await catalog.writeScope(runId, r, 0);
+  await catalog.finishRun(runId, 'ok', now);
+  await catalog.close();
 }
 
 export async function startAws(
@@ -128,20 +131,24 @@ export interface CliResult {
  */
 let bundled: Promise<string> | undefined;
 export function buildCli(): Promise<string> {
-  bundled ??= (async () => {
-    const { build } = await import('esbuild');
-    const outdir = join(
-      import.meta.dirname,
-      '..',
-      'node_modules',
-      '.cache',
-      `nhi-playbooks-test-${process.pid}`,
-    );
-    rmSync(outdir, { recursive: true, force: true });
-    await build(cliBundleOptions(outdir, { logLevel: 'error' }));
-    return join(outdir, 'cli.js');
-  })();
+  bundled ??= bundle({ cli: join(import.meta.dirname, '..', 'src', 'cli', 'main.ts') }, 'cli');
   return bundled;
+}
+
+/** Bundles `entryPoints` into this test process's private directory; the path of `main`. */
+export async function bundle(entryPoints: Record<string, string>, main: string): Promise<string> {
+  const { build } = await import('esbuild');
+  const outdir = join(
+    import.meta.dirname,
+    '..',
+    'node_modules',
+    '.cache',
+    `nhi-playbooks-test-${process.pid}`,
+    main,
+  );
+  rmSync(outdir, { recursive: true, force: true });
+  await build(cliBundleOptions(outdir, { entryPoints, logLevel: 'error' }));
+  return join(outdir, `${main}.js`);
 }
 
 export function removeCliBuild(): void {
