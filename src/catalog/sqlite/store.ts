@@ -46,8 +46,9 @@ export class SqliteStore implements CatalogStore {
     return Promise.resolve(this.catalog.beginRun(init));
   }
 
-  writeScope(...args: Parameters<CatalogStore['writeScope']>) {
-    return Promise.resolve(this.catalog.writeScope(...args));
+  // async: a scope the connector got wrong rejects, as on PostgreSQL, rather than throwing.
+  async writeScope(...args: Parameters<CatalogStore['writeScope']>) {
+    return this.catalog.writeScope(...args);
   }
 
   finishRun(...args: Parameters<CatalogStore['finishRun']>) {
