@@ -7,7 +7,6 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { copyFileSync, existsSync } from 'node:fs';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import pLimit from 'p-limit';
 import { openCatalog } from '../src/catalog/index.js';
 import { verifyAuditChain } from '../src/catalog/playbook-store.js';
@@ -16,12 +15,12 @@ import { startAwsStandIn, type AwsStandIn } from '../connectors/aws/stand-in/ser
 import {
   awsEnv,
   buildCli,
-  CALLER,
   keyOf,
   keysOf,
   OLD_KEY,
   keysFor,
   removeCliBuild,
+  sinkValue,
   runCli,
   scanInto,
   startAws,
@@ -31,22 +30,6 @@ import {
 afterAll(() => removeCliBuild());
 
 const SINK = 'aws-secrets-manager:prod/ci-bot';
-
-async function sinkValue(standIn: AwsStandIn): Promise<Record<string, string> | null> {
-  const sm = new SecretsManagerClient({
-    endpoint: standIn.url,
-    region: 'us-east-1',
-    credentials: { accessKeyId: CALLER.accessKeyId, secretAccessKey: CALLER.secretAccessKey },
-    maxAttempts: 1,
-  });
-  try {
-    const out = await sm.send(new GetSecretValueCommand({ SecretId: 'prod/ci-bot' }));
-    return JSON.parse(out.SecretString!) as Record<string, string>;
-  } catch (e) {
-    if ((e as Error).name === 'ResourceNotFoundException') return null;
-    throw e;
-  }
-}
 
 function copyCatalog(from: string): string {
   const to = tempCatalogPath();

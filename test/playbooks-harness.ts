@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { cliBundleOptions } from '../scripts/cli-bundle.mjs';
 import { makeTestContext } from '../src/connector/testing.js';
 import { openCatalog, openStore } from '../src/catalog/index.js';
@@ -105,6 +106,23 @@ export async function startAws(
   extra: Parameters<typeof awsEstate>[0] = 'none',
 ): Promise<AwsStandIn> {
   return startAwsStandIn({ estate: awsEstate(extra) });
+}
+
+/** What the stand-in's Secrets Manager holds at prod/ci-bot (the rotation tests' sink), or null. */
+export async function sinkValue(standIn: AwsStandIn): Promise<Record<string, string> | null> {
+  const sm = new SecretsManagerClient({
+    endpoint: standIn.url,
+    region: 'us-east-1',
+    credentials: { accessKeyId: CALLER.accessKeyId, secretAccessKey: CALLER.secretAccessKey },
+    maxAttempts: 1,
+  });
+  try {
+    const out = await sm.send(new GetSecretValueCommand({ SecretId: 'prod/ci-bot' }));
+    return JSON.parse(out.SecretString!) as Record<string, string>;
+  } catch (e) {
+    if ((e as Error).name === 'ResourceNotFoundException') return null;
+    throw e;
+  }
 }
 
 export function keyOf(standIn: AwsStandIn, id: string): EstateAccessKey | undefined {

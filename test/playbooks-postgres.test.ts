@@ -14,8 +14,9 @@ import {
   OLD_KEY,
   removeCliBuild,
   runCli,
+  sinkValue,
 } from './playbooks-harness.js';
-import { auditKey, copyOf, runState, sinkValue, world } from './playbooks-postgres.js';
+import { auditKey, copyOf, runState, world } from './playbooks-postgres.js';
 
 afterAll(() => removeCliBuild());
 

@@ -3,20 +3,12 @@ import { copyFileSync, existsSync, mkdtempSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import pg from 'pg';
 import { expect } from 'vitest';
 import type { Backend } from '../fixtures/backends.js';
 import { placePrivateFile } from '../src/playbooks/private-file.js';
 import type { AwsStandIn } from '../connectors/aws/stand-in/server.js';
-import {
-  awsEnv,
-  CALLER,
-  runCli,
-  scanInto,
-  startAws,
-  tempCatalogPath,
-} from './playbooks-harness.js';
+import { awsEnv, runCli, scanInto, startAws, tempCatalogPath } from './playbooks-harness.js';
 
 /** A fresh audit key file (0600), as a team would share it between machines. */
 export function auditKey(): string {
@@ -68,22 +60,6 @@ export async function world(backend: Backend, key: string): Promise<World> {
     catalog,
     env: { ...awsEnv(standIn), NHI_CATALOG: catalog, NHI_AUDIT_KEY_FILE: key },
   };
-}
-
-export async function sinkValue(standIn: AwsStandIn): Promise<Record<string, string> | null> {
-  const sm = new SecretsManagerClient({
-    endpoint: standIn.url,
-    region: 'us-east-1',
-    credentials: { accessKeyId: CALLER.accessKeyId, secretAccessKey: CALLER.secretAccessKey },
-    maxAttempts: 1,
-  });
-  try {
-    const out = await sm.send(new GetSecretValueCommand({ SecretId: 'prod/ci-bot' }));
-    return JSON.parse(out.SecretString!) as Record<string, string>;
-  } catch (e) {
-    if ((e as Error).name === 'ResourceNotFoundException') return null;
-    throw e;
-  }
 }
 
 /** `nhi playbook show 1 --json`: the run's status and its steps' statuses. */
