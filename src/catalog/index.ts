@@ -489,7 +489,8 @@ export class Catalog {
 
 export function openCatalog(path: string, opts: { readonly?: boolean } = {}): Catalog {
   // Never a file named 'postgres:…': this handle is SQLite's own; both backends use openStore.
-  if (isPostgresLocation(path)) throw new Error(`openCatalog is SQLite's: open ${path} with openStore`);
+  if (isPostgresLocation(path))
+    throw new Error(`openCatalog is SQLite's: open ${path} with openStore`);
   return new Catalog(path, opts);
 }
 

@@ -254,7 +254,12 @@ async function applyClaimed(deps: EngineDeps, runId: number): Promise<Outcome> {
     if (step.delayDays > 0) {
       const at = j.notBefore ?? dueAt(live, step, deps.now());
       if (j.notBefore === null) {
-        await live.journal.write(step.seq, { status: 'pending', notBefore: at }, undefined, step.action);
+        await live.journal.write(
+          step.seq,
+          { status: 'pending', notBefore: at },
+          undefined,
+          step.action,
+        );
         await refresh(live);
       }
       if (new Date(at) > deps.now()) {
