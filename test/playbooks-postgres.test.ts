@@ -3,6 +3,9 @@
  * after a SIGKILL right after a journal write and rolls back exactly as on SQLite — the same
  * scenarios, the same expectations, on both backends.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { backends } from '../fixtures/backends.js';
 import { startAwsStandIn, type AwsStandIn } from '../connectors/aws/stand-in/server.js';
@@ -54,6 +57,32 @@ describe.each(backends)('playbooks through the CLI ($name)', (backend) => {
       expect(rolled.code, rolled.stderr).toBe(0);
       expect(keyOf(w.standIn, OLD_KEY)?.status).toBe('Active');
       expect(await runState(w.env)).toEqual({ status: 'rolled-back', steps: ['undone', 'undone'] });
+    } finally {
+      await w.standIn.close();
+    }
+  }, 120_000);
+
+  test('remediate plans from the scored scan, skips what is open; show names the open run', async () => {
+    const w = await world(backend, auditKey());
+    try {
+      const scan = await runCli(['scan', '--provider', 'aws', '-q'], w.env);
+      expect(scan.code, scan.stderr).toBe(0);
+      const dir = mkdtempSync(join(tmpdir(), 'nhi-remediate-'));
+      const args = [
+        'remediate',
+        '--rule',
+        'credential-rotation',
+        '--sink',
+        `file:${dir}/{identity}.env`,
+      ];
+      const first = await runCli(args, w.env);
+      expect(first.code, first.stderr).toBe(0);
+      expect(first.stdout).toMatch(/credential-rotation: \d+ finding\(s\), 1 plan\(s\) saved/);
+      const second = await runCli(args, w.env);
+      expect(second.code, second.stderr).toBe(0);
+      expect(second.stdout).toMatch(/0 plan\(s\) saved, 1 already open/);
+      const show = await runCli(['show', OLD_KEY], w.env);
+      expect(show.stdout).toMatch(/Open playbook run 1: rotate of c-\w+, planned/);
     } finally {
       await w.standIn.close();
     }
