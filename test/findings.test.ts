@@ -332,7 +332,7 @@ describe('the demo estate', () => {
         fix.playbook === 'rotate' ? parseSinkSpec(`file:${join(tempDir(), 'new.env')}`) : null;
       await expect(
         makePlan(
-          catalog,
+          catalog.store(),
           fix.playbook as 'revoke' | 'rotate',
           f.subjectId,
           sink,
@@ -349,7 +349,7 @@ describe('the demo estate', () => {
     expect(fixSteps(root)!.steps.join(' ')).toContain('root user');
     // …because the playbook refuses it, which is why the fix is manual.
     await expect(
-      makePlan(catalog, 'revoke', root.subjectId, null, SETTINGS, loadActions),
+      makePlan(catalog.store(), 'revoke', root.subjectId, null, SETTINGS, loadActions),
     ).rejects.toThrow(/root/);
     const providers = new Set<ProviderId>(
       failing.filter((f) => f.fix && 'playbook' in f.fix).map((f) => f.provider),

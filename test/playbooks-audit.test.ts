@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { openCatalog } from '../src/catalog/index.js';
 import { auditHash, canonicalJson, GENESIS_HASH } from '../src/catalog/audit-log.js';
-import { PlaybookStore } from '../src/catalog/playbook-store.js';
+import { SqlitePlaybookStore } from '../src/catalog/sqlite/playbook-store.js';
 import { AuditKeyFile } from '../src/playbooks/audit-key.js';
 import {
   exportLog,
@@ -34,17 +34,17 @@ import { createHash } from 'node:crypto';
 interface Log {
   path: string;
   keys: AuditKeyFile;
-  store: () => PlaybookStore;
+  store: () => SqlitePlaybookStore;
   db: () => Database.Database;
 }
 
-function log(entries = 4): Log {
+async function log(entries = 4): Promise<Log> {
   const path = join(mkdtempSync(join(tmpdir(), 'nhi-audit-')), 'catalog.db');
   const keys = new AuditKeyFile(`${path}.audit-key`, path);
   const c = openCatalog(path);
-  const store = new PlaybookStore(c.db, keys);
+  const store = new SqlitePlaybookStore(c.db, keys);
   for (let i = 1; i <= entries; i++)
-    store.appendAudit({
+    await store.appendAudit({
       at: `2026-11-20T10:00:0${i}.000Z`,
       actor: 'ops@host (aws key AKIATEST)',
       runId: 1,
@@ -56,7 +56,7 @@ function log(entries = 4): Log {
   return {
     path,
     keys,
-    store: () => new PlaybookStore(openCatalog(path).db, keys),
+    store: () => new SqlitePlaybookStore(openCatalog(path).db, keys),
     db: () => new Database(path),
   };
 }
@@ -108,17 +108,17 @@ function downgradeAll(db: Database.Database, edit: (e: Record<string, unknown>) 
 }
 
 describe('with the catalog only (no key)', () => {
-  it('an edited entry is caught', () => {
-    const l = log();
+  it('an edited entry is caught', async () => {
+    const l = await log();
     const db = l.db();
     db.prepare(`UPDATE audit_log SET result = 'failed' WHERE seq = 2`).run();
     db.close();
-    expectCaught(verifyCatalogLog(l.store(), l.keys, now), /entry 2: hash does not match/);
+    expectCaught(await verifyCatalogLog(l.store(), l.keys, now), /entry 2: hash does not match/);
     rows.push(['catalog only', 'edit an entry', 'caught: the HMAC no longer matches']);
   });
 
-  it('a whole log re-chained without the key is caught', () => {
-    const l = log();
+  it('a whole log re-chained without the key is caught', async () => {
+    const l = await log();
     const db = l.db();
     downgradeAll(db, (e) => {
       if (e.seq === 3) e.result = 'failed';
@@ -126,42 +126,42 @@ describe('with the catalog only (no key)', () => {
     db.close();
     // The chain itself now looks like a legacy one; the anchor beside the key remembers better.
     expectCaught(
-      verifyCatalogLog(l.store(), l.keys, now),
+      await verifyCatalogLog(l.store(), l.keys, now),
       /entry 4 differs from the append anchor/,
     );
     rows.push(['catalog only', 'rewrite all entries, recompute a plain chain', 'caught: anchor']);
   });
 
-  it('a cut-off tail is caught, even with the catalog anchors deleted too', () => {
-    const l = log();
-    expect(verifyCatalogLog(l.store(), l.keys, now).ok).toBe(true);
+  it('a cut-off tail is caught, even with the catalog anchors deleted too', async () => {
+    const l = await log();
+    expect((await verifyCatalogLog(l.store(), l.keys, now)).ok).toBe(true);
     const db = l.db();
     db.prepare('DELETE FROM audit_log WHERE seq > 2').run();
     db.prepare('DELETE FROM audit_anchors').run();
     db.close();
     expectCaught(
-      verifyCatalogLog(l.store(), l.keys, now),
+      await verifyCatalogLog(l.store(), l.keys, now),
       /the log has 2 entries but the (append|verify) anchor .* recorded 4: entries were removed/,
     );
     rows.push(['catalog only', 'delete the last entries (and the anchors)', 'caught: anchor']);
   });
 
-  it('an emptied log and a forged anchor are caught', () => {
-    const l = log();
+  it('an emptied log and a forged anchor are caught', async () => {
+    const l = await log();
     const db = l.db();
     db.prepare('DELETE FROM audit_log').run();
     db.prepare(
       `INSERT INTO audit_anchors (at, kind, entries, head, key_id, mac) VALUES ('x', 'verify', 0, ?, ?, ?)`,
     ).run(GENESIS_HASH, l.keys.key().id, '0'.repeat(64));
     db.close();
-    const r = verifyCatalogLog(l.store(), l.keys, now);
+    const r = await verifyCatalogLog(l.store(), l.keys, now);
     expectCaught(r, /recorded 4: entries were removed/);
     expectCaught(r, /verify anchor of x is forged/);
     rows.push(['catalog only', 'empty the log, forge an anchor', 'caught: anchor + MAC']);
   });
 
-  it('appending a forged entry is caught', () => {
-    const l = log();
+  it('appending a forged entry is caught', async () => {
+    const l = await log();
     const db = l.db();
     const last = db.prepare('SELECT hash FROM audit_log WHERE seq = 4').get() as { hash: string };
     const forged = {
@@ -182,25 +182,25 @@ describe('with the catalog only (no key)', () => {
       `INSERT INTO audit_log (seq, at, actor, action, result, detail_json, prev_hash, alg, key_id, hash) VALUES (5, 'x', 'someone', 'reactivate', 'ok', '{}', ?, 'hmac-sha256', ?, ?)`,
     ).run(last.hash, forged.keyId, auditHash(forged, wrongKey));
     db.close();
-    expectCaught(verifyCatalogLog(l.store(), l.keys, now), /entry 5: hash does not match/);
+    expectCaught(await verifyCatalogLog(l.store(), l.keys, now), /entry 5: hash does not match/);
     rows.push(['catalog only', 'insert an entry', 'caught: the HMAC needs the key']);
   });
 });
 
 describe('with the catalog and the key (and the anchor file beside it)', () => {
-  it('can rewrite the log undetectably on its own, but not against an export kept elsewhere', () => {
-    const l = log();
+  it('can rewrite the log undetectably on its own, but not against an export kept elsewhere', async () => {
+    const l = await log();
     const exportFile = join(mkdtempSync(join(tmpdir(), 'nhi-export-')), 'audit.jsonl');
-    writeFileSync(exportFile, exportLog(l.store(), l.keys, now));
+    writeFileSync(exportFile, await exportLog(l.store(), l.keys, now));
     // The attacker deletes the last two entries and the anchors (file and table), with the key.
     const db = l.db();
     db.prepare('DELETE FROM audit_log WHERE seq > 2').run();
     db.prepare('DELETE FROM audit_anchors').run();
     db.close();
     unlinkSync(l.keys.anchorPath);
-    expect(verifyCatalogLog(l.store(), l.keys, now).ok).toBe(true);
+    expect((await verifyCatalogLog(l.store(), l.keys, now)).ok).toBe(true);
     expectCaught(
-      verifyAgainst(
+      await verifyAgainst(
         l.store(),
         l.keys,
         parseExport(readFileSync(exportFile, 'utf8'), exportFile),
@@ -222,9 +222,9 @@ describe('with the catalog and the key (and the anchor file beside it)', () => {
 });
 
 describe('with an export only', () => {
-  it('an edited, cut-short or forged export is caught (with the key)', () => {
-    const l = log();
-    const text = exportLog(l.store(), l.keys, now);
+  it('an edited, cut-short or forged export is caught (with the key)', async () => {
+    const l = await log();
+    const text = await exportLog(l.store(), l.keys, now);
     const lines = text.trim().split('\n');
     const edited = lines.map((x, i) => (i === 1 ? x.replace('"ok"', '"failed"') : x)).join('\n');
     expectCaught(
@@ -238,7 +238,7 @@ describe('with an export only', () => {
     );
     const noAnchor = lines.slice(0, 2).join('\n');
     expectCaught(verifyExport(parseExport(noAnchor, 'e'), l.keys.key()), /no anchor line/);
-    const other = log();
+    const other = await log();
     expectCaught(
       verifyExport(parseExport(text, 'e'), other.keys.key()),
       /written with audit key [0-9a-f]+, not with this one/,
@@ -254,7 +254,7 @@ describe('with an export only', () => {
 });
 
 describe('the key file', () => {
-  it('is created on first use with mode 0600, and refused when others can read it', () => {
+  it('is created on first use with mode 0600, and refused when others can read it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'nhi-key-'));
     const keys = new AuditKeyFile(join(dir, 'k'), join(dir, 'catalog.db'));
     expect(keys.load()).toBeNull();

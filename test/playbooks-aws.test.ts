@@ -42,11 +42,11 @@ describe('revoke (AWS access key)', () => {
   it('deactivates now, deletes when the grace period is over, and audits every action', async () => {
     h = await harness();
     const plan = await h.plan('revoke', OLD_KEY);
-    const runId = h.store.createRun(plan, h.clock.now.toISOString());
+    const runId = await h.store.createRun(plan, h.clock.now.toISOString());
     const first = await applyRun(h.deps(), runId);
     expect(first.status).toBe('waiting');
     expect(keyOf(h.standIn, OLD_KEY)?.status).toBe('Inactive');
-    const del = h.store.steps(runId)[1]!;
+    const del = (await h.store.steps(runId))[1]!;
     expect(del.status).toBe('pending');
     expect(new Date(del.notBefore!).getTime() - h.clock.now.getTime()).toBe(7 * DAY);
 
@@ -60,25 +60,28 @@ describe('revoke (AWS access key)', () => {
     expect(due?.status).toBe('done');
     expect(keyOf(h.standIn, OLD_KEY)).toBeUndefined();
 
-    const audit = h.store.audit();
+    const audit = await h.store.audit();
     expect(audit.map((a) => [a.action, a.result])).toEqual([
       ['deactivate', 'ok'],
       ['delete', 'ok'],
     ]);
     expect(audit[0]!.actor).toContain('AKIANHITESTCALLER001');
-    expect(h.store.steps(runId)[0]!.requestId).toBeTruthy();
+    expect((await h.store.steps(runId))[0]!.requestId).toBeTruthy();
     expect(verifyAuditChain(audit, h.keys.key()).ok).toBe(true);
   });
 
   it('rollback re-activates the key and cancels the pending deletion', async () => {
     h = await harness();
-    const runId = h.store.createRun(await h.plan('revoke', OLD_KEY), h.clock.now.toISOString());
+    const runId = await h.store.createRun(
+      await h.plan('revoke', OLD_KEY),
+      h.clock.now.toISOString(),
+    );
     await applyRun(h.deps(), runId);
     expect(keyOf(h.standIn, OLD_KEY)?.status).toBe('Inactive');
     const out = await rollbackRun(h.deps(), runId);
     expect(out.status).toBe('rolled-back');
     expect(keyOf(h.standIn, OLD_KEY)?.status).toBe('Active');
-    expect(h.store.steps(runId).map((s) => s.status)).toEqual(['undone', 'undone']);
+    expect((await h.store.steps(runId)).map((s) => s.status)).toEqual(['undone', 'undone']);
     // A rolled-back run is never resumed by cron.
     h.clock.now = new Date(h.clock.now.getTime() + 30 * DAY);
     expect(await resumeDue(h.deps())).toEqual([]);
@@ -87,18 +90,24 @@ describe('revoke (AWS access key)', () => {
 
   it('refuses when the key changed since planning, and changes nothing', async () => {
     h = await harness();
-    const runId = h.store.createRun(await h.plan('revoke', OLD_KEY), h.clock.now.toISOString());
+    const runId = await h.store.createRun(
+      await h.plan('revoke', OLD_KEY),
+      h.clock.now.toISOString(),
+    );
     keyOf(h.standIn, OLD_KEY)!.status = 'Inactive'; // someone else switched it off
     await expect(applyRun(h.deps(), runId)).rejects.toThrow(
       /AKIACIBOTOLD00000001 is inactive now but was active when planned; nothing was changed/,
     );
-    expect(h.store.getRun(runId)!.status).toBe('planned');
-    expect(h.store.audit()).toEqual([]);
+    expect((await h.store.getRun(runId))!.status).toBe('planned');
+    expect(await h.store.audit()).toEqual([]);
   });
 
   it('refuses when the key set changed or the key is gone', async () => {
     h = await harness();
-    const runId = h.store.createRun(await h.plan('revoke', OLD_KEY), h.clock.now.toISOString());
+    const runId = await h.store.createRun(
+      await h.plan('revoke', OLD_KEY),
+      h.clock.now.toISOString(),
+    );
     keysOf(h.standIn).push({
       id: 'AKIASNEAKY0000000001',
       status: 'Active',
@@ -113,7 +122,10 @@ describe('revoke (AWS access key)', () => {
 
   it('refuses while another live process is applying the same run', async () => {
     h = await harness();
-    const runId = h.store.createRun(await h.plan('revoke', OLD_KEY), h.clock.now.toISOString());
+    const runId = await h.store.createRun(
+      await h.plan('revoke', OLD_KEY),
+      h.clock.now.toISOString(),
+    );
     // The test runner's parent process stands in for a concurrent `nhi playbook resume`.
     h.catalog.db
       .prepare('UPDATE playbook_runs SET holder = ? WHERE id = ?')
@@ -124,7 +136,10 @@ describe('revoke (AWS access key)', () => {
 
   it('without --yes and without a terminal, refuses before changing anything', async () => {
     h = await harness();
-    const runId = h.store.createRun(await h.plan('revoke', OLD_KEY), h.clock.now.toISOString());
+    const runId = await h.store.createRun(
+      await h.plan('revoke', OLD_KEY),
+      h.clock.now.toISOString(),
+    );
     await expect(applyRun(h.deps({ yes: false, interactive: false }), runId)).rejects.toThrow(
       /confirm with --yes/,
     );
@@ -133,7 +148,10 @@ describe('revoke (AWS access key)', () => {
 
   it('asks before each destructive step; a "no" stops the run where it is', async () => {
     h = await harness();
-    const runId = h.store.createRun(await h.plan('revoke', OLD_KEY), h.clock.now.toISOString());
+    const runId = await h.store.createRun(
+      await h.plan('revoke', OLD_KEY),
+      h.clock.now.toISOString(),
+    );
     const asked: number[] = [];
     const out = await applyRun(
       h.deps({ yes: false, interactive: true, confirm: async (s) => (asked.push(s.seq), false) }),
@@ -151,7 +169,7 @@ describe('rotate (AWS access key)', () => {
   it('puts the new key in Secrets Manager, verifies it, then deactivates the old one', async () => {
     h = await harness();
     const plan = await h.plan('rotate', OLD_KEY, parseSinkSpec(SINK));
-    const runId = h.store.createRun(plan, h.clock.now.toISOString());
+    const runId = await h.store.createRun(plan, h.clock.now.toISOString());
     const out = await applyRun(h.deps(), runId);
     expect(out.status).toBe('waiting');
     const keys = keysOf(h.standIn);
@@ -163,10 +181,11 @@ describe('rotate (AWS access key)', () => {
     expect(stored.AWS_ACCESS_KEY_ID).toBe(fresh.id);
     expect(stored.AWS_SECRET_ACCESS_KEY).toBe(fresh.secret);
     // The journal names the new key but never holds its secret.
-    const journal = JSON.stringify(h.store.steps(runId)) + JSON.stringify(h.store.audit());
+    const journal =
+      JSON.stringify(await h.store.steps(runId)) + JSON.stringify(await h.store.audit());
     expect(journal).toContain(fresh.id);
     expect(journal).not.toContain(fresh.secret!);
-    expect(h.store.audit().map((a) => a.action)).toEqual([
+    expect((await h.store.audit()).map((a) => a.action)).toEqual([
       'create',
       'sink-put',
       'sink-verify',
@@ -176,7 +195,7 @@ describe('rotate (AWS access key)', () => {
 
   it('rollback re-activates the old key and deletes the new one', async () => {
     h = await harness();
-    const runId = h.store.createRun(
+    const runId = await h.store.createRun(
       await h.plan('rotate', OLD_KEY, parseSinkSpec(SINK)),
       h.clock.now.toISOString(),
     );
@@ -190,7 +209,7 @@ describe('rotate (AWS access key)', () => {
     h = await harness('spare-inactive');
     const plan = await h.plan('rotate', OLD_KEY, parseSinkSpec(SINK));
     expect(plan.steps[0]).toMatchObject({ action: 'delete-sibling', targetExternalId: SPARE_KEY });
-    await applyRun(h.deps(), h.store.createRun(plan, h.clock.now.toISOString()));
+    await applyRun(h.deps(), await h.store.createRun(plan, h.clock.now.toISOString()));
     expect(keyOf(h.standIn, SPARE_KEY)).toBeUndefined();
     expect(keysOf(h.standIn)).toHaveLength(2);
   });
@@ -204,7 +223,7 @@ describe('rotate (AWS access key)', () => {
 
   it('when the sink write fails: the old key is untouched and the new one removed; resume then succeeds', async () => {
     h = await harness();
-    const runId = h.store.createRun(
+    const runId = await h.store.createRun(
       await h.plan('rotate', OLD_KEY, parseSinkSpec(SINK)),
       h.clock.now.toISOString(),
     );
@@ -214,13 +233,11 @@ describe('rotate (AWS access key)', () => {
       /step 2 \(sink-put\) failed: .*resume.*rollback/,
     );
     expect(keysOf(h.standIn).map((k) => [k.id, k.status])).toEqual([[OLD_KEY, 'Active']]);
-    expect(h.store.getRun(runId)!.status).toBe('failed');
-    expect(
-      h.store
-        .steps(runId)
-        .map((s) => s.status)
-        .slice(0, 2),
-    ).toEqual(['undone', 'failed']);
+    expect((await h.store.getRun(runId))!.status).toBe('failed');
+    expect((await h.store.steps(runId)).map((s) => s.status).slice(0, 2)).toEqual([
+      'undone',
+      'failed',
+    ]);
 
     h.standIn.faults.clear();
     expect((await applyRun(h.deps(), runId)).status).toBe('waiting');
@@ -231,7 +248,7 @@ describe('rotate (AWS access key)', () => {
 
   it('rides out throttling mid-playbook (the SDK retries)', async () => {
     h = await harness();
-    const runId = h.store.createRun(
+    const runId = await h.store.createRun(
       await h.plan('rotate', OLD_KEY, parseSinkSpec(SINK)),
       h.clock.now.toISOString(),
     );
@@ -246,7 +263,7 @@ describe('rotate (AWS access key)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'nhi-sink-'));
     const target = join(dir, 'ci-bot.env');
     writeFileSync(target, 'keep me\n');
-    const runId = h.store.createRun(
+    const runId = await h.store.createRun(
       await h.plan('rotate', OLD_KEY, parseSinkSpec(`file:${target}`)),
       h.clock.now.toISOString(),
     );
@@ -257,7 +274,7 @@ describe('rotate (AWS access key)', () => {
     await cancelRun(h.deps(), runId);
 
     const fresh = join(dir, 'new.env');
-    const run2 = h.store.createRun(
+    const run2 = await h.store.createRun(
       await h.plan('rotate', OLD_KEY, parseSinkSpec(`file:${fresh}`)),
       h.clock.now.toISOString(),
     );

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTestContext } from '../src/connector/testing.js';
 import { openCatalog, type Catalog } from '../src/catalog/index.js';
-import { PlaybookStore } from '../src/catalog/playbook-store.js';
+import { SqlitePlaybookStore } from '../src/catalog/sqlite/playbook-store.js';
 import { loadActions } from '../src/connector/registry.js';
 import type { ConnectorContext } from '../src/connector/index.js';
 import { applyRun, rollbackRun, type EngineDeps } from '../src/playbooks/engine.js';
@@ -24,7 +24,7 @@ const NOW = new Date();
 let standIn: AzureStandIn;
 let catalog: Catalog;
 let keys: AuditKeyFile;
-let store: PlaybookStore;
+let store: SqlitePlaybookStore;
 
 function ctx(): ConnectorContext {
   return makeTestContext({
@@ -50,7 +50,7 @@ beforeAll(async () => {
   const path = tempCatalogPath();
   catalog = openCatalog(path);
   keys = keysFor(path);
-  store = new PlaybookStore(catalog.db, keys);
+  store = new SqlitePlaybookStore(catalog.db, keys);
   const runId = catalog.beginRun({ providers: ['azure'], demo: false, version: 'test', now: NOW });
   for await (const r of azure.discover(ctx())) catalog.writeScope(runId, r, 0);
   catalog.finishRun(runId, 'ok', NOW);
@@ -70,7 +70,7 @@ describe('rotate an Entra client secret into Key Vault', () => {
       .snapshot()!
       .credentials.find((c) => c.type === 'client-secret' && c.name === 'rotation-2026')!;
     const plan = await makePlan(
-      catalog,
+      catalog.store(),
       'rotate',
       old.id,
       parseSinkSpec('azure-key-vault:orbital-deploy-kv/payments-api-credentials'),
@@ -85,7 +85,7 @@ describe('rotate an Entra client secret into Key Vault', () => {
     ]);
     expect(renderPlan(plan, null)).toMatch(/4\. delete client secret .*\[IRREVERSIBLE\]/);
 
-    const runId = store.createRun(plan, NOW.toISOString());
+    const runId = await store.createRun(plan, NOW.toISOString());
     await expect(applyRun(deps({ yes: false }), runId)).rejects.toThrow(
       /step 4 .* is IRREVERSIBLE: confirm with --yes/,
     );
@@ -94,7 +94,7 @@ describe('rotate an Entra client secret into Key Vault', () => {
     const app = standIn.estate.applications.find((a) => a.displayName === 'payments-api')!;
     const ids = app.passwordCredentials.map((p) => p.keyId);
     expect(ids).not.toContain(old.externalId);
-    const newId = store.steps(runId)[0]!.result!.newExternalId as string;
+    const newId = (await store.steps(runId))[0]!.result!.newExternalId as string;
     expect(ids).toContain(newId);
     const stored = standIn.vaults.get('orbital-deploy-kv')!.get('payments-api-credentials')!;
     expect(JSON.parse(stored.at(-1)!.value)).toMatchObject({ AZURE_CLIENT_ID: app.appId });

@@ -7,20 +7,20 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { copyFileSync, existsSync } from 'node:fs';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import pLimit from 'p-limit';
 import { openCatalog } from '../src/catalog/index.js';
-import { PlaybookStore, verifyAuditChain } from '../src/catalog/playbook-store.js';
+import { verifyAuditChain } from '../src/catalog/playbook-store.js';
+import { SqlitePlaybookStore } from '../src/catalog/sqlite/playbook-store.js';
 import { startAwsStandIn, type AwsStandIn } from '../connectors/aws/stand-in/server.js';
 import {
   awsEnv,
   buildCli,
-  CALLER,
   keyOf,
   keysOf,
   OLD_KEY,
   keysFor,
   removeCliBuild,
+  sinkValue,
   runCli,
   scanInto,
   startAws,
@@ -30,22 +30,6 @@ import {
 afterAll(() => removeCliBuild());
 
 const SINK = 'aws-secrets-manager:prod/ci-bot';
-
-async function sinkValue(standIn: AwsStandIn): Promise<Record<string, string> | null> {
-  const sm = new SecretsManagerClient({
-    endpoint: standIn.url,
-    region: 'us-east-1',
-    credentials: { accessKeyId: CALLER.accessKeyId, secretAccessKey: CALLER.secretAccessKey },
-    maxAttempts: 1,
-  });
-  try {
-    const out = await sm.send(new GetSecretValueCommand({ SecretId: 'prod/ci-bot' }));
-    return JSON.parse(out.SecretString!) as Record<string, string>;
-  } catch (e) {
-    if ((e as Error).name === 'ResourceNotFoundException') return null;
-    throw e;
-  }
-}
 
 function copyCatalog(from: string): string {
   const to = tempCatalogPath();
@@ -84,14 +68,16 @@ async function crashAt(n: number, args: string[]): Promise<Crashed> {
   return { a: { standIn, catalog }, b, killed, keysAfterCrash: keysOf(standIn).map((k) => k.id) };
 }
 
-function runStatus(catalog: string): { status: string; steps: string[]; auditOk: boolean } {
+async function runStatus(
+  catalog: string,
+): Promise<{ status: string; steps: string[]; auditOk: boolean }> {
   const c = openCatalog(catalog, { readonly: true });
   try {
-    const store = new PlaybookStore(c.db);
+    const store = new SqlitePlaybookStore(c.db);
     return {
-      status: store.getRun(1)!.status,
-      steps: store.steps(1).map((s) => s.status),
-      auditOk: verifyAuditChain(store.audit(), keysFor(catalog).load()).ok,
+      status: (await store.getRun(1))!.status,
+      steps: (await store.steps(1)).map((s) => s.status),
+      auditOk: verifyAuditChain(await store.audit(), keysFor(catalog).load()).ok,
     };
   } finally {
     c.close();
@@ -139,7 +125,7 @@ describe('crash at every journal write', () => {
                 keyOf(w.a.standIn, orphan),
                 `orphan ${orphan} after write ${n}`,
               ).toBeUndefined();
-            const a = runStatus(w.a.catalog);
+            const a = await runStatus(w.a.catalog);
             expect(a.status).toBe('waiting');
             expect(a.steps).toEqual(['done', 'done', 'done', 'done', 'pending']);
             expect(a.auditOk).toBe(true);
@@ -153,7 +139,7 @@ describe('crash at every journal write', () => {
               keysOf(w.b.standIn).map((k) => [k.id, k.status]),
               `keys after rollback (write ${n})`,
             ).toEqual([[OLD_KEY, 'Active']]);
-            expect(runStatus(w.b.catalog).status).toBe('rolled-back');
+            expect((await runStatus(w.b.catalog)).status).toBe('rolled-back');
             return { n, orphan: Boolean(orphan) };
           } finally {
             await w.a.standIn.close();
@@ -181,7 +167,7 @@ describe('crash at every journal write', () => {
             expect(resumed.code, resumed.stderr).toBe(0);
             expect(resumed.stdout).toMatch(/run 1: waiting/);
             expect(keyOf(w.a.standIn, OLD_KEY)?.status).toBe('Inactive');
-            expect(runStatus(w.a.catalog).steps).toEqual(['done', 'pending']);
+            expect((await runStatus(w.a.catalog)).steps).toEqual(['done', 'pending']);
 
             const rolled = await runCli(['playbook', 'rollback', '1', '--yes'], {
               ...awsEnv(w.b.standIn),

@@ -64,7 +64,7 @@ describe('a verify that fails once (issue 10: resume verified the old delivery)'
   it('deletes the unproven key; resume delivers a fresh one and proves that one', async () => {
     h = await harness();
     const file = join(mkdtempSync(join(tmpdir(), 'nhi-sink-')), 'ci-bot.env');
-    const runId = h.store.createRun(
+    const runId = await h.store.createRun(
       await h.plan('rotate', OLD_KEY, parseSinkSpec(`file:${file}`)),
       h.clock.now.toISOString(),
     );
@@ -95,7 +95,7 @@ describe('a verify that fails once (issue 10: resume verified the old delivery)'
       }),
     ).toBe(true);
     // Verification proved the new key signs in as ci-bot, and the journal says so.
-    const verify = h.store.steps(runId).find((s) => s.action === 'sink-verify')!;
+    const verify = (await h.store.steps(runId)).find((s) => s.action === 'sink-verify')!;
     expect(verify.result).toMatchObject({
       credential: delivered.AWS_ACCESS_KEY_ID,
       provedAs: 'arn:aws:iam::222233334444:user/ci-bot',
@@ -105,7 +105,7 @@ describe('a verify that fails once (issue 10: resume verified the old delivery)'
 
   it('a new key that does not sign in is never delivered as the replacement', async () => {
     h = await harness();
-    const runId = h.store.createRun(
+    const runId = await h.store.createRun(
       await h.plan('rotate', OLD_KEY, parseSinkSpec(SINK)),
       h.clock.now.toISOString(),
     );
@@ -137,7 +137,7 @@ describe('verification proves this delivery, not some value', () => {
     );
     closeProxy = p.close;
     const url = p.url;
-    const runId = h.store.createRun(
+    const runId = await h.store.createRun(
       await h.plan('rotate', OLD_KEY, parseSinkSpec(SINK)),
       h.clock.now.toISOString(),
     );
@@ -155,7 +155,7 @@ describe('verification proves this delivery, not some value', () => {
 
   it('a sink overwritten after the proof stops the old key from being touched', async () => {
     h = await harness();
-    const runId = h.store.createRun(
+    const runId = await h.store.createRun(
       await h.plan('rotate', OLD_KEY, parseSinkSpec(SINK)),
       h.clock.now.toISOString(),
     );
@@ -186,7 +186,7 @@ describe('cut-over, not cliff', () => {
   it('keeps the old key active until the new one is seen in use, then retires it', async () => {
     h = await harness();
     const plan = await h.plan('rotate', OLD_KEY, parseSinkSpec(SINK), inUse(7));
-    const runId = h.store.createRun(plan, h.clock.now.toISOString());
+    const runId = await h.store.createRun(plan, h.clock.now.toISOString());
     const first = await applyRun(h.deps(), runId);
     expect(first.status).toBe('waiting');
     expect(first.notes.join()).toMatch(
@@ -206,14 +206,14 @@ describe('cut-over, not cliff', () => {
     const [done] = await resumeDue(h.deps());
     expect(done?.status).toBe('waiting'); // now waiting for the deletion's grace period
     expect(keyOf(h.standIn, OLD_KEY)?.status).toBe('Inactive');
-    const cut = h.store.steps(runId).find((s) => s.action === 'cutover')!;
+    const cut = (await h.store.steps(runId)).find((s) => s.action === 'cutover')!;
     expect(cut.result?.reason).toMatch(/in use \(last used/);
     expect(invariantHolds(h)).toBe(true);
   });
 
   it('a cron run without --yes stops before retiring, and says how to continue', async () => {
     h = await harness();
-    const runId = h.store.createRun(
+    const runId = await h.store.createRun(
       await h.plan('rotate', OLD_KEY, parseSinkSpec(SINK), inUse(7)),
       h.clock.now.toISOString(),
     );
@@ -234,7 +234,7 @@ describe('cut-over, not cliff', () => {
 
   it('without any use, retires the old key when the overlap ends', async () => {
     h = await harness();
-    const runId = h.store.createRun(
+    const runId = await h.store.createRun(
       await h.plan('rotate', OLD_KEY, parseSinkSpec(SINK), inUse(3)),
       h.clock.now.toISOString(),
     );
@@ -245,14 +245,14 @@ describe('cut-over, not cliff', () => {
     h.clock.now = new Date(h.clock.now.getTime() + 120_000);
     await resumeDue(h.deps());
     expect(keyOf(h.standIn, OLD_KEY)?.status).toBe('Inactive');
-    expect(h.store.steps(runId).find((s) => s.action === 'cutover')!.result?.reason).toBe(
+    expect((await h.store.steps(runId)).find((s) => s.action === 'cutover')!.result?.reason).toBe(
       'the 3-day overlap ended',
     );
   });
 
   it('a new key deleted while waiting: the old one stays and resume delivers another', async () => {
     h = await harness();
-    const runId = h.store.createRun(
+    const runId = await h.store.createRun(
       await h.plan('rotate', OLD_KEY, parseSinkSpec(SINK), inUse(7)),
       h.clock.now.toISOString(),
     );
@@ -272,7 +272,7 @@ describe('cut-over, not cliff', () => {
 
   it('cancelling a waiting rotation leaves both keys as they are and says so', async () => {
     h = await harness();
-    const runId = h.store.createRun(
+    const runId = await h.store.createRun(
       await h.plan('rotate', OLD_KEY, parseSinkSpec(SINK), inUse(7)),
       h.clock.now.toISOString(),
     );
@@ -283,15 +283,15 @@ describe('cut-over, not cliff', () => {
       /the new credential AKIA\w+ stays active in aws-secrets-manager:prod\/ci-bot; AKIACIBOTOLD00000001 stays active/,
     );
     expect(keysOf(h.standIn).map((k) => [k.id, k.status])).toEqual(before);
-    expect(h.store.getRun(runId)!.status).toBe('cancelled');
+    expect((await h.store.getRun(runId))!.status).toBe('cancelled');
     expect(await resumeDue(h.deps())).toEqual([]);
     await expect(rollbackRun(h.deps(), runId)).rejects.toThrow(/was cancelled/);
-    expect(h.store.audit().at(-1)).toMatchObject({ action: 'cancel', runId });
+    expect((await h.store.audit()).at(-1)).toMatchObject({ action: 'cancel', runId });
   });
 
   it('refuses to cancel a run stopped half-way through a delivery', async () => {
     h = await harness();
-    const runId = h.store.createRun(
+    const runId = await h.store.createRun(
       await h.plan('rotate', OLD_KEY, parseSinkSpec(SINK)),
       h.clock.now.toISOString(),
     );
@@ -309,11 +309,11 @@ describe('limits', () => {
     h = await harness();
     const plan = await h.plan('revoke', OLD_KEY);
     plan.steps[1]!.delayDays = 200000000; // as a config without limits could have made it
-    const runId = h.store.createRun(plan, h.clock.now.toISOString());
+    const runId = await h.store.createRun(plan, h.clock.now.toISOString());
     await expect(applyRun(h.deps(), runId)).rejects.toThrow(
       /step 2 \(delete\) waits 200000000 days, outside 0\.\.365; nothing was changed/,
     );
     expect(keyOf(h.standIn, OLD_KEY)?.status).toBe('Active');
-    expect(h.store.audit()).toEqual([]);
+    expect(await h.store.audit()).toEqual([]);
   });
 });

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeTestContext } from '../src/connector/testing.js';
 import { openCatalog, type Catalog } from '../src/catalog/index.js';
-import { PlaybookStore } from '../src/catalog/playbook-store.js';
+import { SqlitePlaybookStore } from '../src/catalog/sqlite/playbook-store.js';
 import { loadActions } from '../src/connector/registry.js';
 import type { ConnectorContext } from '../src/connector/index.js';
 import { applyRun, rollbackRun, type EngineDeps } from '../src/playbooks/engine.js';
@@ -50,7 +50,7 @@ function ctx(): ConnectorContext {
   });
 }
 
-async function setup(): Promise<{ store: PlaybookStore; keyId: string }> {
+async function setup(): Promise<{ store: SqlitePlaybookStore; keyId: string }> {
   s = await startGcpStandIn({ estate: gcpEstate() });
   path = tempCatalogPath();
   catalog = openCatalog(path);
@@ -58,21 +58,21 @@ async function setup(): Promise<{ store: PlaybookStore; keyId: string }> {
   for await (const r of gcp.discover(ctx())) catalog.writeScope(runId, r, 0);
   catalog.finishRun(runId, 'ok', NOW);
   const key = catalog.snapshot()!.credentials.find((c) => c.type === 'service-account-key')!;
-  return { store: new PlaybookStore(catalog.db, keysFor(path)), keyId: key.id };
+  return { store: new SqlitePlaybookStore(catalog.db, keysFor(path)), keyId: key.id };
 }
 
 const keys = () => s!.estate.projects[0]!.serviceAccounts[0]!.keys;
 
-function deps(store: PlaybookStore): EngineDeps {
+function deps(store: SqlitePlaybookStore): EngineDeps {
   return engineDeps(store, keysFor(path), async () => ctx());
 }
 
 describe('GCP service-account key', () => {
   it('revoke disables now (rollback enables it again)', async () => {
     const { store, keyId } = await setup();
-    const plan = await makePlan(catalog!, 'revoke', keyId, null, CUTOVER_NOW, loadActions);
+    const plan = await makePlan(catalog!.store(), 'revoke', keyId, null, CUTOVER_NOW, loadActions);
     expect(plan.steps.map((x) => x.action)).toEqual(['deactivate', 'delete']);
-    const runId = store.createRun(plan, NOW.toISOString());
+    const runId = await store.createRun(plan, NOW.toISOString());
     expect((await applyRun(deps(store), runId)).status).toBe('waiting');
     expect(keys().find((k) => k.keyId === OLD_GCP)?.disabled).toBe(true);
     await rollbackRun(deps(store), runId);
@@ -83,20 +83,20 @@ describe('GCP service-account key', () => {
     const { store, keyId } = await setup();
     const file = join(mkdtempSync(join(tmpdir(), 'nhi-gcp-')), 'sa.env');
     const plan = await makePlan(
-      catalog!,
+      catalog!.store(),
       'rotate',
       keyId,
       parseSinkSpec(`file:${file}`),
       CUTOVER_NOW,
       loadActions,
     );
-    const runId = store.createRun(plan, NOW.toISOString());
+    const runId = await store.createRun(plan, NOW.toISOString());
     expect((await applyRun(deps(store), runId)).status).toBe('waiting');
     const user = keys().filter((k) => k.keyType === 'USER_MANAGED');
     expect(user).toHaveLength(2);
     expect(user.find((k) => k.keyId === OLD_GCP)?.disabled).toBe(true);
     expect(statSync(file).mode & 0o777).toBe(0o600);
-    const newId = store.steps(runId)[0]!.result!.newExternalId as string;
+    const newId = (await store.steps(runId))[0]!.result!.newExternalId as string;
     expect(user.some((k) => newId.endsWith(k.keyId))).toBe(true);
     // One dotenv line; the key file's JSON is quoted so its newlines survive.
     const line = readFileSync(file, 'utf8');

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeTestContext } from '../src/connector/testing.js';
 import { openCatalog, type Catalog } from '../src/catalog/index.js';
-import { PlaybookStore } from '../src/catalog/playbook-store.js';
+import { SqlitePlaybookStore } from '../src/catalog/sqlite/playbook-store.js';
 import { loadActions } from '../src/connector/registry.js';
 import type { ConnectorContext, ProviderId } from '../src/connector/index.js';
 import { applyRun, rollbackRun, type EngineDeps } from '../src/playbooks/engine.js';
@@ -58,7 +58,7 @@ async function scanGitHub(s: GitHubStandIn, now: Date): Promise<Catalog> {
 }
 
 function deps(
-  store: PlaybookStore,
+  store: SqlitePlaybookStore,
   contexts: Partial<Record<ProviderId, ConnectorContext>>,
   over: Partial<EngineDeps> = {},
   keys = keysFor(ghPath),
@@ -74,11 +74,11 @@ describe('GitHub deploy key revoke', () => {
     const key = catalog
       .snapshot()!
       .credentials.find((c) => c.type === 'deploy-key' && c.name === 'argocd-write')!;
-    const store = new PlaybookStore(catalog.db, keysFor(ghPath));
-    const plan = await makePlan(catalog, 'revoke', key.id, null, CUTOVER_NOW, loadActions);
+    const store = new SqlitePlaybookStore(catalog.db, keysFor(ghPath));
+    const plan = await makePlan(catalog.store(), 'revoke', key.id, null, CUTOVER_NOW, loadActions);
     expect(plan.steps).toHaveLength(1);
     expect(plan.steps[0]).toMatchObject({ action: 'delete', reversible: false, delayDays: 0 });
-    const runId = store.createRun(plan, now.toISOString());
+    const runId = await store.createRun(plan, now.toISOString());
     const ctx = { github: ghContext(gh, now) };
     const repo = () =>
       gh!.estate.orgs.find((o) => o.login === ORG)!.repos.find((r) => r.name === 'k8s-manifests')!;
@@ -96,7 +96,7 @@ describe('GitHub deploy key revoke', () => {
 
     expect((await applyRun(deps(store, ctx), runId)).status).toBe('done');
     expect(present()).toBe(false);
-    expect(store.audit().map((a) => [a.action, a.result])).toEqual([['delete', 'ok']]);
+    expect((await store.audit()).map((a) => [a.action, a.result])).toEqual([['delete', 'ok']]);
     const rolled = await rollbackRun(deps(store, ctx), runId);
     expect(rolled.notes.join()).toMatch(/was deleted and cannot be restored/);
   });
@@ -111,7 +111,7 @@ describe('rotate an AWS key into GitHub Actions secrets', () => {
       OLD_KEY,
       parseSinkSpec(`github-actions:${ORG}/k8s-manifests`),
     );
-    const runId = h.store.createRun(plan, new Date().toISOString());
+    const runId = await h.store.createRun(plan, new Date().toISOString());
     const awsCtx = await h.deps().contextFor('aws');
     const out = await applyRun(
       deps(
@@ -139,7 +139,7 @@ describe('rotate an AWS key into GitHub Actions secrets', () => {
       OLD_KEY,
       parseSinkSpec(`github-actions:${ORG}/k8s-manifests`),
     );
-    const runId = h.store.createRun(plan, new Date().toISOString());
+    const runId = await h.store.createRun(plan, new Date().toISOString());
     const awsCtx = await h.deps().contextFor('aws');
     await expect(
       applyRun(

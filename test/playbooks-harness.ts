@@ -6,9 +6,10 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { cliBundleOptions } from '../scripts/cli-bundle.mjs';
 import { makeTestContext } from '../src/connector/testing.js';
-import { openCatalog } from '../src/catalog/index.js';
+import { openCatalog, openStore } from '../src/catalog/index.js';
 import { connector as aws } from '../connectors/aws/index.js';
 import { startAwsStandIn, type AwsStandIn } from '../connectors/aws/stand-in/server.js';
 import type { AwsEstate, EstateAccessKey } from '../connectors/aws/stand-in/estate.js';
@@ -83,25 +84,45 @@ export async function cliSetup(): Promise<{ standIn: AwsStandIn; env: Record<str
   return { standIn, env: { ...awsEnv(standIn), NHI_CATALOG: catalog } };
 }
 
-/** Scans the stand-in with the real connector into a catalog at `path` (a non-demo run). */
-export async function scanInto(path: string, standIn: AwsStandIn): Promise<void> {
-  const catalog = openCatalog(path);
+/**
+ * Scans the stand-in with the real connector into the catalog at `location` (an SQLite path or
+ * a postgres:// URL; a non-demo run).
+ */
+export async function scanInto(location: string, standIn: AwsStandIn): Promise<void> {
+  const catalog = await openStore(location);
   const now = new Date();
-  const runId = catalog.beginRun({ providers: ['aws'], demo: false, version: 'test', now });
+  const runId = await catalog.beginRun({ providers: ['aws'], demo: false, version: 'test', now });
   const ctx = makeTestContext({
     now,
     env: awsEnv(standIn),
     options: { maxAttempts: 1, pollIntervalMs: 1 },
   });
-  for await (const r of aws.discover(ctx)) catalog.writeScope(runId, r, 0);
-  catalog.finishRun(runId, 'ok', now);
-  catalog.close();
+  for await (const r of aws.discover(ctx)) await catalog.writeScope(runId, r, 0);
+  await catalog.finishRun(runId, 'ok', now);
+  await catalog.close();
 }
 
 export async function startAws(
   extra: Parameters<typeof awsEstate>[0] = 'none',
 ): Promise<AwsStandIn> {
   return startAwsStandIn({ estate: awsEstate(extra) });
+}
+
+/** What the stand-in's Secrets Manager holds at prod/ci-bot (the rotation tests' sink), or null. */
+export async function sinkValue(standIn: AwsStandIn): Promise<Record<string, string> | null> {
+  const sm = new SecretsManagerClient({
+    endpoint: standIn.url,
+    region: 'us-east-1',
+    credentials: { accessKeyId: CALLER.accessKeyId, secretAccessKey: CALLER.secretAccessKey },
+    maxAttempts: 1,
+  });
+  try {
+    const out = await sm.send(new GetSecretValueCommand({ SecretId: 'prod/ci-bot' }));
+    return JSON.parse(out.SecretString!) as Record<string, string>;
+  } catch (e) {
+    if ((e as Error).name === 'ResourceNotFoundException') return null;
+    throw e;
+  }
 }
 
 export function keyOf(standIn: AwsStandIn, id: string): EstateAccessKey | undefined {
@@ -128,20 +149,24 @@ export interface CliResult {
  */
 let bundled: Promise<string> | undefined;
 export function buildCli(): Promise<string> {
-  bundled ??= (async () => {
-    const { build } = await import('esbuild');
-    const outdir = join(
-      import.meta.dirname,
-      '..',
-      'node_modules',
-      '.cache',
-      `nhi-playbooks-test-${process.pid}`,
-    );
-    rmSync(outdir, { recursive: true, force: true });
-    await build(cliBundleOptions(outdir, { logLevel: 'error' }));
-    return join(outdir, 'cli.js');
-  })();
+  bundled ??= bundle({ cli: join(import.meta.dirname, '..', 'src', 'cli', 'main.ts') }, 'cli');
   return bundled;
+}
+
+/** Bundles `entryPoints` into this test process's private directory; the path of `main`. */
+export async function bundle(entryPoints: Record<string, string>, main: string): Promise<string> {
+  const { build } = await import('esbuild');
+  const outdir = join(
+    import.meta.dirname,
+    '..',
+    'node_modules',
+    '.cache',
+    `nhi-playbooks-test-${process.pid}`,
+    main,
+  );
+  rmSync(outdir, { recursive: true, force: true });
+  await build(cliBundleOptions(outdir, { entryPoints, logLevel: 'error' }));
+  return join(outdir, `${main}.js`);
 }
 
 export function removeCliBuild(): void {
@@ -186,7 +211,7 @@ export async function runCli(
 /* ----- in-process engine ----- */
 
 import { loadActions } from '../src/connector/registry.js';
-import { PlaybookStore } from '../src/catalog/playbook-store.js';
+import { SqlitePlaybookStore } from '../src/catalog/sqlite/playbook-store.js';
 import type { EngineDeps } from '../src/playbooks/engine.js';
 import { makePlan } from '../src/playbooks/prepare.js';
 import type { PlanSettings } from '../src/playbooks/plan.js';
@@ -211,13 +236,13 @@ export function keysFor(path: string): AuditKeyFile {
 }
 
 /** A playbook store as the CLI opens it: keyed with the catalog's audit key. */
-export function storeFor(catalog: Catalog, path: string): PlaybookStore {
-  return new PlaybookStore(catalog.db, keysFor(path));
+export function storeFor(catalog: Catalog, path: string): SqlitePlaybookStore {
+  return new SqlitePlaybookStore(catalog.db, keysFor(path));
 }
 
 /** Engine dependencies for in-process tests; `over` replaces any of them. */
 export function engineDeps(
-  store: PlaybookStore,
+  store: SqlitePlaybookStore,
   keys: AuditKeyFile,
   contextFor: EngineDeps['contextFor'],
   over: Partial<EngineDeps> = {},
@@ -242,7 +267,7 @@ export interface Harness {
   standIn: AwsStandIn;
   catalog: Catalog;
   catalogPath: string;
-  store: PlaybookStore;
+  store: SqlitePlaybookStore;
   keys: AuditKeyFile;
   clock: { now: Date };
   said: string[];
@@ -263,7 +288,7 @@ export async function harness(extra: Parameters<typeof awsEstate>[0] = 'none'): 
   await scanInto(path, standIn);
   const catalog = openCatalog(path);
   const keys = keysFor(path);
-  const store = new PlaybookStore(catalog.db, keys);
+  const store = new SqlitePlaybookStore(catalog.db, keys);
   const clock = { now: new Date() };
   const said: string[] = [];
   return {
@@ -292,7 +317,7 @@ export async function harness(extra: Parameters<typeof awsEstate>[0] = 'none'): 
         },
       ),
     plan: (kind, ref, sink = null, settings = CUTOVER_NOW) =>
-      makePlan(catalog, kind, ref, sink, settings, loadActions, clock.now),
+      makePlan(catalog.store(), kind, ref, sink, settings, loadActions, clock.now),
     close: async () => {
       catalog.close();
       await standIn.close();

@@ -14,7 +14,8 @@ import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { execFileSync } from 'node:child_process';
 import { openCatalog } from '../src/catalog/index.js';
-import { PlaybookStore, verifyAuditChain } from '../src/catalog/playbook-store.js';
+import { verifyAuditChain } from '../src/catalog/playbook-store.js';
+import { SqlitePlaybookStore } from '../src/catalog/sqlite/playbook-store.js';
 import { buildCli, keysFor, removeCliBuild, runCli } from './playbooks-harness.js';
 import {
   awsCutoverLeg,
@@ -88,10 +89,13 @@ afterAll(() => {
   );
 });
 
-function auditOk(w: World): string | null {
+async function auditOk(w: World): Promise<string | null> {
   const c = openCatalog(w.env.NHI_CATALOG!, { readonly: true });
   try {
-    const v = verifyAuditChain(new PlaybookStore(c.db).audit(), keysFor(w.env.NHI_CATALOG!).load());
+    const v = verifyAuditChain(
+      await new SqlitePlaybookStore(c.db).audit(),
+      keysFor(w.env.NHI_CATALOG!).load(),
+    );
     return v.ok ? null : `audit chain broken at ${v.brokenAt}: ${v.reason}`;
   } finally {
     c.close();

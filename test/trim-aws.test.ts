@@ -90,7 +90,7 @@ describe.skipIf(motoMissing)('nhi trim on moto (usage seeded)', () => {
   it('applies, then rollback restores byte-identical documents and the old default version', async () => {
     const before = await read(role);
     const { store, deps } = engine();
-    const runId = store.createRun(await plan(role), new Date().toISOString());
+    const runId = await store.createRun(await plan(role), new Date().toISOString());
     expect((await applyRun(deps, runId)).status).toBe('done');
     const after = await read(role);
     expect(after.map((d) => d.address)).not.toContain(
@@ -111,7 +111,7 @@ describe.skipIf(motoMissing)('nhi trim on moto (usage seeded)', () => {
 
   it('refuses to apply over a change made between plan and apply; nothing changes', async () => {
     const { store, deps } = engine();
-    const runId = store.createRun(await plan(role), new Date().toISOString());
+    const runId = await store.createRun(await plan(role), new Date().toISOString());
     const changed = doc(allow(['s3:GetObject', 'ec2:*']));
     await iam.send(
       new PutRolePolicyCommand({
@@ -129,7 +129,7 @@ describe.skipIf(motoMissing)('nhi trim on moto (usage seeded)', () => {
 
   it('refuses to roll back a document someone changed after apply, and restores the rest', async () => {
     const { store, deps } = engine();
-    const runId = store.createRun(await plan(role), new Date().toISOString());
+    const runId = await store.createRun(await plan(role), new Date().toISOString());
     await applyRun(deps, runId);
     const theirs = doc(allow('s3:*'));
     await iam.send(
@@ -158,7 +158,7 @@ describe.skipIf(motoMissing)('nhi trim on moto (usage seeded)', () => {
     expect(step.reversible).toBe(false);
     expect(step.changes).toMatch(/oldest non-default version is deleted/);
     const { store, deps } = engine();
-    const runId = store.createRun(p, new Date().toISOString());
+    const runId = await store.createRun(p, new Date().toISOString());
     await applyRun(deps, runId);
     const cm = (await read(role)).find((d) => d.kind === 'policy-version')!;
     expect(cm.facts.versions).toHaveLength(5);
@@ -281,7 +281,7 @@ describe.skipIf(motoMissing)('nhi trim on moto: a partly used AWS-managed policy
     expect(renderTrimPlan(p, null)).toMatch(/- s3-object-lambda:\*\s+never used/);
 
     const { store, deps } = engine();
-    const runId = store.createRun(p, new Date().toISOString());
+    const runId = await store.createRun(p, new Date().toISOString());
     expect((await applyRun(deps, runId)).status).toBe('done');
     expect(await attachedArns()).toContain(copy);
     expect(await attachedArns()).not.toContain(W.PARTLY_USED);
@@ -307,7 +307,7 @@ describe.skipIf(motoMissing)('nhi trim on moto: a partly used AWS-managed policy
       }),
     );
     const { store, deps } = engine();
-    const runId = store.createRun(await plan(role), new Date().toISOString());
+    const runId = await store.createRun(await plan(role), new Date().toISOString());
     await expect(applyRun(deps, runId)).rejects.toThrow(/not the copy this run would make/);
     expect(await attachedArns()).toContain(W.PARTLY_USED);
     expect(await attachedArns()).not.toContain(copy);

@@ -7,7 +7,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTestContext } from '../src/connector/testing.js';
 import { openCatalog } from '../src/catalog/index.js';
-import { PlaybookStore } from '../src/catalog/playbook-store.js';
+import { SqlitePlaybookStore } from '../src/catalog/sqlite/playbook-store.js';
 import { applyRun, rollbackRun } from '../src/playbooks/engine.js';
 import { renderTrimPlan } from '../src/playbooks/trim/render.js';
 import { actions } from '../connectors/azure/actions.js';
@@ -77,9 +77,9 @@ describe('nhi trim on Azure (stand-in)', () => {
     expect(text).toMatch(/- Contributor at \/subscriptions\/[^ ]+\/resourceGroups\/rg-payments/);
     expect(text).toMatch(/- Microsoft Graph app role Mail\.Send /);
     const path = tempCatalogPath();
-    const store = new PlaybookStore(openCatalog(path).db, keysFor(path));
+    const store = new SqlitePlaybookStore(openCatalog(path).db, keysFor(path));
     const deps = engineDeps(store, keysFor(path), async () => ctx());
-    const runId = store.createRun(p, NOW.toISOString());
+    const runId = await store.createRun(p, NOW.toISOString());
     expect((await applyRun(deps, runId)).status).toBe('done');
     expect(assignments(w.sp.id!)).toEqual({ rbac: [], appRoles: [] });
     expect((await rollbackRun(deps, runId)).status).toBe('rolled-back');
@@ -88,7 +88,7 @@ describe('nhi trim on Azure (stand-in)', () => {
       .flatMap((x) => x.roleAssignments)
       .filter((a) => a.principalId === w.sp.id);
     expect(recreated.every((a) => !ids.includes(a.name))).toBe(true); // new ids
-    const journal = JSON.stringify(store.steps(runId));
+    const journal = JSON.stringify(await store.steps(runId));
     expect(journal).toContain('newAssignmentId');
   });
 

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GetPolicyCommand, type IAMClient } from '@aws-sdk/client-iam';
 import { openCatalog } from '../src/catalog/index.js';
-import { PlaybookStore } from '../src/catalog/playbook-store.js';
+import { SqlitePlaybookStore } from '../src/catalog/sqlite/playbook-store.js';
 import type { GrantDocument, Plan } from '../src/connector/index.js';
 import { stateOf } from '../src/playbooks/trim/step.js';
 import { keysFor, removeCliBuild, runCli, tempCatalogPath } from './playbooks-harness.js';
@@ -62,7 +62,7 @@ async function world(): Promise<Wreck> {
   const plan = await W.plan(moto!.url, role);
   const path = tempCatalogPath();
   const catalog = openCatalog(path);
-  const runId = new PlaybookStore(catalog.db, keysFor(path)).createRun(
+  const runId = await new SqlitePlaybookStore(catalog.db, keysFor(path)).createRun(
     plan,
     new Date().toISOString(),
   );

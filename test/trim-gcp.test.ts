@@ -7,7 +7,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTestContext } from '../src/connector/testing.js';
 import { openCatalog } from '../src/catalog/index.js';
-import { PlaybookStore } from '../src/catalog/playbook-store.js';
+import { SqlitePlaybookStore } from '../src/catalog/sqlite/playbook-store.js';
 import { applyRun, rollbackRun } from '../src/playbooks/engine.js';
 import { renderTrimPlan } from '../src/playbooks/trim/render.js';
 import { actions } from '../connectors/gcp/actions.js';
@@ -38,7 +38,7 @@ function engine() {
   const path = tempCatalogPath();
   const catalog = openCatalog(path);
   const keys = keysFor(path);
-  const store = new PlaybookStore(catalog.db, keys);
+  const store = new SqlitePlaybookStore(catalog.db, keys);
   return { store, deps: engineDeps(store, keys, async () => ctx()) };
 }
 
@@ -69,7 +69,7 @@ describe('nhi trim on GCP (IAM Recommender, stand-in)', () => {
   it('applies with the etag, marks the recommendations succeeded, and rollback restores the exact roles while keeping others’ changes', async () => {
     const before = memberRoles();
     const { store, deps } = engine();
-    const runId = store.createRun(await plan(), NOW.toISOString());
+    const runId = await store.createRun(await plan(), NOW.toISOString());
     expect((await applyRun(deps, runId)).status).toBe('done');
     expect(memberRoles()).toEqual([
       'roles/pubsub.publisher',
@@ -90,14 +90,14 @@ describe('nhi trim on GCP (IAM Recommender, stand-in)', () => {
     expect(memberRoles()).toEqual(before);
     expect(project.bindings.find((b) => b.role === 'roles/viewer')!.members).toEqual([OTHER]);
     const [doc] = await t.read(ctx(), subject);
-    const planned = store.getRun(runId)!.plan.trim!.changes[0]!;
+    const planned = (await store.getRun(runId))!.plan.trim!.changes[0]!;
     expect(doc!.document).toBe(planned.before); // byte-identical membership
   });
 
   it('re-reads and retries a write that meets a concurrent change (409 ABORTED), then succeeds', async () => {
     project.policyConflicts = MAX_ETAG_ATTEMPTS - 1;
     const { store, deps } = engine();
-    const runId = store.createRun(await plan(), NOW.toISOString());
+    const runId = await store.createRun(await plan(), NOW.toISOString());
     expect((await applyRun(deps, runId)).status).toBe('done');
     expect(project.policyConflicts).toBe(0);
     expect(memberRoles()).not.toContain('roles/editor');
@@ -107,7 +107,7 @@ describe('nhi trim on GCP (IAM Recommender, stand-in)', () => {
     project.policyConflicts = MAX_ETAG_ATTEMPTS;
     const before = memberRoles();
     const { store, deps } = engine();
-    const runId = store.createRun(await plan(), NOW.toISOString());
+    const runId = await store.createRun(await plan(), NOW.toISOString());
     const err = await applyRun(deps, runId).then(
       (o) => new Error(`status ${o.status}`),
       (e: Error) => e,
@@ -121,7 +121,7 @@ describe('nhi trim on GCP (IAM Recommender, stand-in)', () => {
 
   it("refuses to apply over a change to the service account's roles since planning", async () => {
     const { store, deps } = engine();
-    const runId = store.createRun(await plan(), NOW.toISOString());
+    const runId = await store.createRun(await plan(), NOW.toISOString());
     project.bindings.push({ role: 'roles/cloudsql.client', members: [SA] });
     project.policyRevision = 7;
     await expect(applyRun(deps, runId)).rejects.toThrow(
@@ -132,7 +132,7 @@ describe('nhi trim on GCP (IAM Recommender, stand-in)', () => {
 
   it('refuses to roll back when someone changed the service account’s roles after apply', async () => {
     const { store, deps } = engine();
-    const runId = store.createRun(await plan(), NOW.toISOString());
+    const runId = await store.createRun(await plan(), NOW.toISOString());
     await applyRun(deps, runId);
     project.bindings.push({ role: 'roles/cloudsql.client', members: [SA] });
     project.policyRevision = 9;

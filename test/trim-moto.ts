@@ -18,7 +18,7 @@ import type {
   TrimSubject,
 } from '../src/connector/index.js';
 import { openCatalog } from '../src/catalog/index.js';
-import { PlaybookStore } from '../src/catalog/playbook-store.js';
+import { SqlitePlaybookStore } from '../src/catalog/sqlite/playbook-store.js';
 import { planTrim, TRIM_DEFAULTS, type UsageEvidence } from '../src/playbooks/trim/plan.js';
 import { actions } from '../connectors/aws/actions.js';
 import { engineDeps, keysFor, tempCatalogPath } from './playbooks-harness.js';
@@ -216,7 +216,7 @@ export function engine(url: string) {
   const path = tempCatalogPath();
   const catalog = openCatalog(path);
   const keys = keysFor(path);
-  const store = new PlaybookStore(catalog.db, keys);
+  const store = new SqlitePlaybookStore(catalog.db, keys);
   return { store, deps: engineDeps(store, keys, async () => ctx(url)) };
 }
 

@@ -3,8 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Credential, Identity, ScopeInventory } from '../model/index.js';
-import { CatalogError, openCatalog, SCHEMA_VERSION, type Catalog } from './index.js';
+import type { Credential, Identity, ScopeInventory, ScopeResult } from '../model/index.js';
+import { backends, type Backend } from '../../fixtures/backends.js';
+import {
+  CatalogError,
+  openCatalog,
+  openStore,
+  SCHEMA_VERSION,
+  type Catalog,
+  type CatalogStore,
+} from './index.js';
 import { MIGRATIONS } from './migrations/index.js';
 
 const now = new Date('2026-11-01T00:00:00Z');
@@ -64,76 +72,127 @@ const fresh = (): string => {
 };
 afterEach(() => cat?.close());
 
-function scan(c: Catalog, result: Parameters<Catalog['writeScope']>[1]): number {
-  const run = c.beginRun({ providers: ['aws'], demo: false, version: 'test', now });
-  c.writeScope(run, result, 5);
-  c.finishRun(run, result.kind === 'failure' ? 'failed' : 'ok', now);
+async function collect<T>(pages: AsyncIterable<readonly T[]>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const page of pages) out.push(...page);
+  return out;
+}
+
+async function scanStore(store: CatalogStore, result: ScopeResult): Promise<number> {
+  const run = await store.beginRun({ providers: ['aws'], demo: false, version: 'test', now });
+  await store.writeScope(run, result, 5);
+  await store.finishRun(run, result.kind === 'failure' ? 'failed' : 'ok', now);
   return run;
 }
 
-describe('catalog', () => {
-  it('creates the file private to its owner', () => {
-    const path = fresh();
-    cat = openCatalog(path);
-    expect(statSync(path).mode & 0o777).toBe(0o600);
-  });
+const stores: CatalogStore[] = [];
+afterEach(async () => {
+  for (const s of stores.splice(0)) await s.close();
+});
 
-  it('marks a credential removed only after a successful scan of the same scope misses it', () => {
-    cat = openCatalog(fresh());
-    scan(cat, inventory(['u/a', 'u/b'], [key('AKIA1', 'u/a'), key('AKIA2', 'u/b')]));
-    // A failed scan of the scope must not make anything disappear.
-    scan(cat, { kind: 'failure', scope, error: 'AccessDenied', code: 'AccessDenied', apiCalls: 1 });
-    expect(cat.snapshot()!.credentials.map((c) => c.externalId)).toEqual(
-      expect.arrayContaining(['AKIA1', 'AKIA2']),
+async function freshStore(backend: Backend): Promise<CatalogStore> {
+  const s = await openStore(await backend.fresh());
+  stores.push(s);
+  return s;
+}
+
+/** When the credential (external id) was removed: null while present, undefined if unknown. */
+async function removedRun(store: CatalogStore, ref: string): Promise<number | null | undefined> {
+  const r = await store.resolve(ref);
+  if (!r) return undefined;
+  return r.kind === 'credential' ? r.credential.removedRun : r.identity.removedRun;
+}
+
+describe.each(backends)('catalog ($name)', (backend) => {
+  const test = it.skipIf(backend.skip);
+
+  test('marks a credential removed only after a successful scan of the same scope misses it', async () => {
+    const store = await freshStore(backend);
+    const first = await scanStore(
+      store,
+      inventory(['u/a', 'u/b'], [key('AKIA1', 'u/a'), key('AKIA2', 'u/b')]),
     );
-    const third = scan(cat, inventory(['u/a'], [key('AKIA1', 'u/a')]));
-    const snap = cat.snapshot()!;
-    expect(snap.credentials.map((c) => c.externalId)).toEqual(['AKIA1']);
-    const gone = cat.resolve('AKIA2');
-    expect(gone?.kind === 'credential' && gone.credential.removedRun).toBe(third);
-    // The earlier run still shows it: history is kept, not deleted.
-    expect(cat.snapshot(1)!.credentials).toHaveLength(2);
+    // A failed scan of the scope must not make anything disappear.
+    await scanStore(store, {
+      kind: 'failure',
+      scope,
+      error: 'AccessDenied',
+      code: 'AccessDenied',
+      apiCalls: 1,
+    });
+    expect(await removedRun(store, 'AKIA1')).toBeNull();
+    expect(await removedRun(store, 'AKIA2')).toBeNull();
+    const third = await scanStore(store, inventory(['u/a'], [key('AKIA1', 'u/a')]));
+    expect(await removedRun(store, 'AKIA1')).toBeNull();
+    expect(await removedRun(store, 'AKIA2')).toBe(third);
+    // History is kept, not deleted: the first run added both, the third removed one.
+    const ids = async (from: number, to: number, change: 'added' | 'removed') =>
+      (await collect(store.credentialChanges(from, to, change))).map((c) => c.externalId).sort();
+    expect(await ids(first - 1, first, 'added')).toEqual(['AKIA1', 'AKIA2']);
+    expect(await ids(first, third, 'removed')).toEqual(['AKIA2']);
   });
 
-  it('keeps records of a kind the connector could not fully list', () => {
-    cat = openCatalog(fresh());
-    scan(cat, inventory(['u/a', 'u/b'], [key('AKIA1', 'u/a'), key('AKIA2', 'u/b')]));
-    scan(cat, { ...inventory(['u/a', 'u/b'], [key('AKIA1', 'u/a')]), incomplete: ['credentials'] });
-    expect(
-      cat
-        .snapshot()!
-        .credentials.map((c) => c.externalId)
-        .sort(),
-    ).toEqual(['AKIA1', 'AKIA2']);
+  test('keeps records of a kind the connector could not fully list', async () => {
+    const store = await freshStore(backend);
+    await scanStore(store, inventory(['u/a', 'u/b'], [key('AKIA1', 'u/a'), key('AKIA2', 'u/b')]));
+    await scanStore(store, {
+      ...inventory(['u/a', 'u/b'], [key('AKIA1', 'u/a')]),
+      incomplete: ['credentials'],
+    });
+    expect(await removedRun(store, 'AKIA2')).toBeNull();
     // Kinds that were listed completely still get removals.
-    scan(cat, { ...inventory(['u/a'], [key('AKIA1', 'u/a')]), incomplete: ['credentials'] });
-    expect(cat.snapshot()!.identities.map((i) => i.externalId)).toEqual(['u/a']);
+    const third = await scanStore(store, {
+      ...inventory(['u/a'], [key('AKIA1', 'u/a')]),
+      incomplete: ['credentials'],
+    });
+    expect(await removedRun(store, 'u/b')).toBe(third);
+    expect(await removedRun(store, 'u/a')).toBeNull();
+    expect(await removedRun(store, 'AKIA2')).toBeNull();
   });
 
-  it('records status changes as history and keeps first-seen', () => {
-    cat = openCatalog(fresh());
-    const first = scan(cat, inventory(['u/a'], [key('AKIA1', 'u/a')]));
-    const second = scan(cat, inventory(['u/a'], [key('AKIA1', 'u/a', 'inactive')]));
-    const r = cat.resolve('AKIA1');
+  test('records status changes as history and keeps first-seen', async () => {
+    const store = await freshStore(backend);
+    const first = await scanStore(store, inventory(['u/a'], [key('AKIA1', 'u/a')]));
+    const second = await scanStore(store, inventory(['u/a'], [key('AKIA1', 'u/a', 'inactive')]));
+    const r = await store.resolve('AKIA1');
     expect(r?.kind).toBe('credential');
     if (r?.kind !== 'credential') return;
     expect(r.credential.firstSeenRun).toBe(first);
     expect(r.credential.lastSeenRun).toBe(second);
-    expect(cat.history(r.credential.id)).toEqual([
-      { runId: second, field: 'status', oldValue: 'active', newValue: 'inactive' },
+    expect(await store.history([r.credential.id])).toEqual([
+      {
+        subjectId: r.credential.id,
+        runId: second,
+        field: 'status',
+        oldValue: 'active',
+        newValue: 'inactive',
+      },
     ]);
     // Short ids and unique prefixes resolve too.
-    expect(cat.resolve(r.credential.id)?.kind).toBe('credential');
-    expect(cat.resolve(r.credential.id.slice(0, 6))?.kind).toBe('credential');
+    expect((await store.resolve(r.credential.id))?.kind).toBe('credential');
+    expect((await store.resolve(r.credential.id.slice(0, 6)))?.kind).toBe('credential');
+    // The identity's credentials, as playbooks plan with them.
+    expect(
+      (await store.credentialsOfIdentity(r.identity.id)).map((c) => [c.externalId, c.status]),
+    ).toEqual([['AKIA1', 'inactive']]);
   });
 
-  it('rejects a credential whose identity the connector did not return, and writes nothing', () => {
-    cat = openCatalog(fresh());
-    const run = cat.beginRun({ providers: ['aws'], demo: false, version: 't', now });
-    expect(() => cat!.writeScope(run, inventory(['u/a'], [key('AKIA9', 'u/zzz')]), 1)).toThrow(
-      /not in scope/,
-    );
-    expect(cat.db.prepare('SELECT count(*) AS n FROM identities').get()).toEqual({ n: 0 });
+  test('rejects a credential whose identity the connector did not return, and writes nothing', async () => {
+    const store = await freshStore(backend);
+    const run = await store.beginRun({ providers: ['aws'], demo: false, version: 't', now });
+    await expect(
+      store.writeScope(run, inventory(['u/a'], [key('AKIA9', 'u/zzz')]), 1),
+    ).rejects.toThrow(/not in scope/);
+    expect(await store.resolve('u/a')).toBeNull();
+    expect(await store.scopesOfRun(run)).toEqual([]);
+  });
+});
+
+describe('catalog (sqlite file)', () => {
+  it('creates the file private to its owner', () => {
+    const path = fresh();
+    cat = openCatalog(path);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
   });
 
   it('upgrades a catalog written by an older schema in place', () => {

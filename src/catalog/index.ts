@@ -1,8 +1,9 @@
 /**
  * The catalog: the only module that talks to a database. Scans and views use the asynchronous,
  * streaming `CatalogStore` interface (store.ts; `openStore`), which a second backend can
- * implement. `Catalog` is the SQLite backend's own handle with synchronous accessors, kept for
- * the playbooks and tests that still use them; `catalog.store()` gives its interface.
+ * implement, playbooks included (`store.playbooks()`). `Catalog` is the SQLite backend's own
+ * handle with synchronous accessors, kept for the tests that use them; `catalog.store()` gives
+ * its interface.
  */
 import type {
   Finding,
@@ -45,7 +46,7 @@ import { SqliteEvaluations, toFinding } from './sqlite/evaluations.js';
 import { SqliteViews, presentAt } from './sqlite/views.js';
 import { SqliteStore } from './sqlite/store.js';
 import type { CheckAccess } from './check.js';
-import { isPostgresLocation, notYetOnPostgres } from './postgres/refuse.js';
+import { isPostgresLocation } from './postgres/location.js';
 
 export { CatalogError } from './errors.js';
 export { SCHEMA_VERSION };
@@ -487,8 +488,9 @@ export class Catalog {
 }
 
 export function openCatalog(path: string, opts: { readonly?: boolean } = {}): Catalog {
-  // Never a file named 'postgres:…': this handle is SQLite's (playbooks, audit log).
-  if (isPostgresLocation(path)) throw notYetOnPostgres('playbooks and the audit log');
+  // Never a file named 'postgres:…': this handle is SQLite's own; both backends use openStore.
+  if (isPostgresLocation(path))
+    throw new Error(`openCatalog is SQLite's: open ${path} with openStore`);
   return new Catalog(path, opts);
 }
 

@@ -1,80 +1,30 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
-import { createHash } from 'node:crypto';
-import { MIGRATIONS } from './migrations/index.js';
+import pg from 'pg';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openCatalog } from './index.js';
+import { backends, type Backend } from '../../fixtures/backends.js';
+import { MIGRATIONS } from './migrations/index.js';
+import { openCatalog, openStore, type CatalogStore } from './index.js';
 import {
   canonicalJson,
   OpenRunConflict,
-  PlaybookStore,
   verifyAuditChain,
   type AuditKey,
+  type PlaybookStore,
 } from './playbook-store.js';
-import { randomBytes } from 'node:crypto';
+import { SqlitePlaybookStore } from './sqlite/playbook-store.js';
 import { keyIdOf, type AuditSigner } from './audit-log.js';
 import type { Plan } from '../model/index.js';
-
-const plan: Plan = {
-  version: 1,
-  kind: 'revoke',
-  createdAt: '2026-11-20T10:00:00.000Z',
-  provider: 'aws',
-  credentialId: 'c-0123456789ab',
-  credentialType: 'access-key',
-  identityName: 'ci-bot',
-  ref: {
-    scope: { provider: 'aws', id: '222233334444', name: 'orbital-prod', kind: 'account' },
-    identityExternalId: 'arn:aws:iam::222233334444:user/ci-bot',
-    identityName: 'ci-bot',
-    credentialExternalId: 'AKIAOLD',
-    type: 'access-key',
-    attributes: {},
-  },
-  sink: null,
-  snapshot: { status: 'active', siblings: [] },
-  lastUse: { known: true, at: null, service: null, region: null },
-  demo: false,
-  notes: [],
-  steps: [
-    {
-      seq: 1,
-      action: 'deactivate',
-      targetExternalId: 'AKIAOLD',
-      summary: 'deactivate',
-      changes: '',
-      undo: '',
-      reversible: true,
-      destructive: true,
-      delayDays: 0,
-    },
-    {
-      seq: 2,
-      action: 'delete',
-      targetExternalId: 'AKIAOLD',
-      summary: 'delete',
-      changes: '',
-      undo: '',
-      reversible: false,
-      destructive: true,
-      delayDays: 7,
-    },
-  ],
-};
+import { REVOKE_PLAN as plan } from '../../fixtures/playbook-plan.js';
 
 /** An in-memory key: the catalog only needs something that signs (key files are playbooks'). */
 function signer(): AuditSigner & { key(): AuditKey } {
   const secret = randomBytes(32);
   const key = { secret, id: keyIdOf(secret) };
   return { key: () => key };
-}
-
-function fresh(): { store: PlaybookStore; path: string; keys: AuditSigner; key: AuditKey } {
-  const path = join(mkdtempSync(join(tmpdir(), 'nhi-pb-')), 'catalog.db');
-  const keys = signer();
-  return { store: new PlaybookStore(openCatalog(path).db, keys), path, keys, key: keys.key() };
 }
 
 const audit = (action: string, result = 'ok') => ({
@@ -86,40 +36,102 @@ const audit = (action: string, result = 'ok') => ({
   result,
 });
 
-describe('PlaybookStore', () => {
-  it('stores the plan verbatim with one pending journal row per step', () => {
-    const { store } = fresh();
-    const id = store.createRun(plan, '2026-11-20T10:00:00.000Z');
-    expect(store.getRun(id)).toMatchObject({
+const open: CatalogStore[] = [];
+afterEach(async () => {
+  for (const s of open.splice(0)) await s.close();
+});
+
+/** A catalog store of the backend, closed after the test. */
+async function storeAt(location: string): Promise<CatalogStore> {
+  const s = await openStore(location);
+  open.push(s);
+  return s;
+}
+
+/** Raw SQL on the catalog, as someone with write access to the database could run it. */
+async function tamper(location: string, sql: string): Promise<void> {
+  if (!location.startsWith('postgres')) {
+    const db = new Database(location);
+    db.prepare(sql).run();
+    db.close();
+    return;
+  }
+  const c = new pg.Client({ connectionString: location });
+  await c.connect();
+  try {
+    await c.query(sql);
+  } finally {
+    await c.end();
+  }
+}
+
+interface Fresh {
+  store: PlaybookStore;
+  location: string;
+  keys: AuditSigner;
+  key: AuditKey;
+  /** The same catalog through a new connection, without a signer. */
+  reopen(): Promise<PlaybookStore>;
+}
+
+async function fresh(backend: Backend): Promise<Fresh> {
+  const location = await backend.fresh();
+  const keys = signer();
+  return {
+    store: (await storeAt(location)).playbooks(keys),
+    location,
+    keys,
+    key: keys.key(),
+    reopen: async () => (await storeAt(location)).playbooks(),
+  };
+}
+
+async function rejection(p: Promise<unknown>): Promise<unknown> {
+  try {
+    await p;
+  } catch (e) {
+    return e;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe.each(backends)('playbook store ($name)', (backend) => {
+  const test = it.skipIf(backend.skip);
+
+  test('stores the plan verbatim with one pending journal row per step', async () => {
+    const { store } = await fresh(backend);
+    const id = await store.createRun(plan, '2026-11-20T10:00:00.000Z');
+    expect(await store.getRun(id)).toMatchObject({
       id,
       status: 'planned',
       plan,
       credentialId: 'c-0123456789ab',
     });
-    expect(store.steps(id).map((s) => [s.seq, s.action, s.status])).toEqual([
+    expect((await store.steps(id)).map((s) => [s.seq, s.action, s.status])).toEqual([
       [1, 'deactivate', 'pending'],
       [2, 'delete', 'pending'],
     ]);
+    expect(await store.getRun(id + 1)).toBeNull();
   });
 
-  it('journals intent then result, and survives reopening the file', () => {
-    const { store, path } = fresh();
-    const id = store.createRun(plan, 't0');
-    store.updateStep(
+  test('journals intent then result, and survives reopening the catalog', async () => {
+    const { store, reopen } = await fresh(backend);
+    const id = await store.createRun(plan, 't0');
+    await store.updateStep(
       id,
       1,
       { status: 'running', intent: { action: 'deactivate' }, startedAt: 't1' },
       't1',
     );
-    store.updateStep(
+    await store.updateStep(
       id,
       1,
       { status: 'done', result: { ok: true }, requestId: 'req-1', finishedAt: 't2' },
       't2',
       audit('deactivate'),
     );
-    const again = new PlaybookStore(openCatalog(path).db);
-    expect(again.steps(id)[0]).toMatchObject({
+    const again = await reopen();
+    expect((await again.steps(id))[0]).toMatchObject({
       status: 'done',
       intent: { action: 'deactivate' },
       result: { ok: true },
@@ -127,129 +139,252 @@ describe('PlaybookStore', () => {
       startedAt: 't1',
       finishedAt: 't2',
     });
-    expect(again.audit()).toHaveLength(1);
+    expect(await again.getRun(id)).toMatchObject({ updatedAt: 't2' });
+    expect(await again.audit()).toHaveLength(1);
   });
 
-  it('finds waiting runs whose delayed step is due, and only those', () => {
-    const { store } = fresh();
-    const id = store.createRun(plan, 't0');
-    store.updateStep(id, 2, { status: 'pending', notBefore: '2026-11-27T10:00:00.000Z' }, 't0');
-    store.setRunStatus(id, 'waiting', 't0');
-    expect(store.dueRuns('2026-11-27T09:59:59.000Z')).toEqual([]);
-    expect(store.dueRuns('2026-11-27T10:00:00.000Z')).toEqual([id]);
-  });
-});
-
-describe('run claim', () => {
-  it('refuses while a live process holds the run and takes over from a dead one', () => {
-    const { store } = fresh();
-    const id = store.createRun(plan, 't0');
-    expect(store.claim(id, '100@host', () => true)).toBeNull();
-    expect(store.claim(id, '200@host', (h) => h === '100@host')).toBe('100@host');
-    expect(store.claim(id, '200@host', () => false)).toBeNull();
-    store.release(id, '200@host');
-    expect(store.claim(id, '300@host', () => true)).toBeNull();
-  });
-});
-
-describe('audit chain', () => {
-  it('links each entry to the one before and verifies', () => {
-    const { store, key } = fresh();
-    const a = store.appendAudit(audit('deactivate'));
-    const b = store.appendAudit(audit('delete'));
-    expect(a.prevHash).toBe('0'.repeat(64));
-    expect(b.prevHash).toBe(a.hash);
-    expect(verifyAuditChain(store.audit(), key)).toEqual({
-      ok: true,
-      entries: 2,
-      brokenAt: null,
-      reason: null,
-      head: b.hash,
-      legacy: 0,
-    });
+  test('a journal write whose audit entry cannot be keyed is not written at all', async () => {
+    const { location, reopen } = await fresh(backend);
+    const unkeyed = (await storeAt(location)).playbooks();
+    const id = await unkeyed.createRun(plan, 't0');
+    await expect(
+      unkeyed.updateStep(id, 1, { status: 'done' }, 't1', audit('deactivate')),
+    ).rejects.toThrow(/audit key/);
+    expect((await (await reopen()).steps(id))[0]!.status).toBe('pending');
   });
 
-  it('detects an edited, a removed and a re-ordered entry', () => {
-    const { store, key } = fresh();
-    for (const x of ['create', 'sink-put', 'deactivate']) store.appendAudit(audit(x));
-    const entries = store.audit();
-    const edited = entries.map((e) => (e.seq === 2 ? { ...e, result: 'failed' } : e));
-    expect(verifyAuditChain(edited, key)).toMatchObject({
-      ok: false,
-      brokenAt: 2,
-      reason: /content/,
-    });
-    expect(verifyAuditChain([entries[0]!, entries[2]!], key)).toMatchObject({
-      ok: false,
-      brokenAt: 3,
-    });
-    const relinked = entries.map((e) => (e.seq === 3 ? { ...e, prevHash: entries[0]!.hash } : e));
-    expect(verifyAuditChain(relinked, key)).toMatchObject({ ok: false, brokenAt: 3 });
-    expect(verifyAuditChain(entries.slice(1), key)).toMatchObject({
-      ok: false,
-      brokenAt: 2,
-      reason: /entry 1 is missing/,
-    });
-  });
-
-  it('is tamper-evident in the database too', () => {
-    const { store, path, key } = fresh();
-    store.appendAudit(audit('deactivate'));
-    store.appendAudit(audit('delete'));
-    const db = openCatalog(path).db;
-    db.prepare(`UPDATE audit_log SET actor = 'someone-else' WHERE seq = 1`).run();
-    expect(verifyAuditChain(new PlaybookStore(db).audit(), key)).toMatchObject({
-      ok: false,
-      brokenAt: 1,
-    });
-  });
-
-  it('canonical JSON sorts keys at every level', () => {
-    expect(canonicalJson({ b: 1, a: { d: [2, { f: 1, e: 0 }], c: null } })).toBe(
-      '{"a":{"c":null,"d":[2,{"e":0,"f":1}]},"b":1}',
+  test('finds waiting runs whose delayed step is due, and only those', async () => {
+    const { store } = await fresh(backend);
+    const id = await store.createRun(plan, 't0');
+    await store.updateStep(
+      id,
+      2,
+      { status: 'pending', notBefore: '2026-11-27T10:00:00.000Z' },
+      't0',
     );
+    await store.setRunStatus(id, 'waiting', 't0');
+    expect(await store.dueRuns('2026-11-27T09:59:59.000Z')).toEqual([]);
+    expect(await store.dueRuns('2026-11-27T10:00:00.000Z')).toEqual([id]);
   });
-});
 
-describe('one open run per credential', () => {
-  it('refuses a second open run for the same credential and names the open one', () => {
-    const { store } = fresh();
-    const id = store.createRun(plan, 't0');
-    const err = (() => {
-      try {
-        store.createRun(plan, 't1');
-      } catch (e) {
-        return e;
-      }
-    })();
-    expect(err).toBeInstanceOf(OpenRunConflict);
-    expect((err as OpenRunConflict).open.id).toBe(id);
-    expect(store.openRunFor(plan.credentialId)?.id).toBe(id);
-    // Once the run is over (done, rolled back or cancelled), a new one may be planned.
-    store.setRunStatus(id, 'cancelled', 't2');
-    expect(store.openRunFor(plan.credentialId)).toBeNull();
-    const next = store.createRun(plan, 't3');
-    expect(store.listRuns({ open: true }).map((r) => r.id)).toEqual([next]);
-  });
-});
-
-describe('cut-over runs', () => {
-  it('are due at every resume --due while they wait (the new key may be in use by now)', () => {
-    const { store } = fresh();
+  test('cut-over runs are due at every resume --due while they wait', async () => {
+    const { store } = await fresh(backend);
     const rotate: Plan = {
       ...plan,
       kind: 'rotate',
       steps: [{ ...plan.steps[0]!, seq: 1, action: 'cutover', delayDays: 7, destructive: false }],
     };
-    const id = store.createRun(rotate, 't0');
-    store.updateStep(id, 1, { status: 'pending', notBefore: '2026-11-27T10:00:00.000Z' }, 't0');
-    store.setRunStatus(id, 'waiting', 't0');
-    expect(store.dueRuns('2026-11-21T00:00:00.000Z')).toEqual([id]);
+    const id = await store.createRun(rotate, 't0');
+    await store.updateStep(
+      id,
+      1,
+      { status: 'pending', notBefore: '2026-11-27T10:00:00.000Z' },
+      't0',
+    );
+    await store.setRunStatus(id, 'waiting', 't0');
+    expect(await store.dueRuns('2026-11-21T00:00:00.000Z')).toEqual([id]);
+  });
+
+  test('refuses a second open run for the same credential and names the open one', async () => {
+    const { store } = await fresh(backend);
+    const id = await store.createRun(plan, 't0');
+    const err = await rejection(store.createRun(plan, 't1'));
+    expect(err).toBeInstanceOf(OpenRunConflict);
+    expect((err as OpenRunConflict).open.id).toBe(id);
+    expect((await store.openRunFor(plan.credentialId))?.id).toBe(id);
+    // Once the run is over (done, rolled back or cancelled), a new one may be planned.
+    await store.setRunStatus(id, 'cancelled', 't2');
+    expect(await store.openRunFor(plan.credentialId)).toBeNull();
+    const next = await store.createRun(plan, 't3');
+    expect((await store.listRuns({ open: true })).map((r) => r.id)).toEqual([next]);
+    expect((await store.listRuns()).map((r) => [r.id, r.status])).toEqual([
+      [id, 'cancelled'],
+      [next, 'planned'],
+    ]);
+    expect(await store.otherOpenRuns((await store.getRun(next))!)).toEqual([]);
+  });
+
+  test('two stores planning the same credential at once: exactly one run is saved', async () => {
+    const { location } = await fresh(backend);
+    const stores = await Promise.all(
+      [0, 1, 2, 3].map(async () => (await storeAt(location)).playbooks()),
+    );
+    const results = await Promise.allSettled(stores.map((s) => s.createRun(plan, 't0')));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    for (const r of results.filter((x) => x.status === 'rejected'))
+      expect((r as PromiseRejectedResult).reason).toBeInstanceOf(OpenRunConflict);
+  });
+
+  describe('audit chain', () => {
+    test('links each entry to the one before and verifies', async () => {
+      const { store, key } = await fresh(backend);
+      const a = await store.appendAudit(audit('deactivate'));
+      const b = await store.appendAudit(audit('delete'));
+      expect(a.prevHash).toBe('0'.repeat(64));
+      expect(b.prevHash).toBe(a.hash);
+      expect(verifyAuditChain(await store.audit(), key)).toEqual({
+        ok: true,
+        entries: 2,
+        brokenAt: null,
+        reason: null,
+        head: b.hash,
+        legacy: 0,
+      });
+    });
+
+    test('detects an edited, a removed and a re-ordered entry', async () => {
+      const { store, key } = await fresh(backend);
+      for (const x of ['create', 'sink-put', 'deactivate']) await store.appendAudit(audit(x));
+      const entries = await store.audit();
+      const edited = entries.map((e) => (e.seq === 2 ? { ...e, result: 'failed' } : e));
+      expect(verifyAuditChain(edited, key)).toMatchObject({
+        ok: false,
+        brokenAt: 2,
+        reason: /content/,
+      });
+      expect(verifyAuditChain([entries[0]!, entries[2]!], key)).toMatchObject({
+        ok: false,
+        brokenAt: 3,
+      });
+      const relinked = entries.map((e) => (e.seq === 3 ? { ...e, prevHash: entries[0]!.hash } : e));
+      expect(verifyAuditChain(relinked, key)).toMatchObject({ ok: false, brokenAt: 3 });
+      expect(verifyAuditChain(entries.slice(1), key)).toMatchObject({
+        ok: false,
+        brokenAt: 2,
+        reason: /entry 1 is missing/,
+      });
+    });
+
+    test('is tamper-evident in the database too', async () => {
+      const { store, location, key, reopen } = await fresh(backend);
+      await store.appendAudit(audit('deactivate'));
+      await store.appendAudit(audit('delete'));
+      await tamper(location, `UPDATE audit_log SET actor = 'someone-else' WHERE seq = 1`);
+      expect(verifyAuditChain(await (await reopen()).audit(), key)).toMatchObject({
+        ok: false,
+        brokenAt: 1,
+      });
+    });
+
+    test('cannot be recomputed without the key: a rewritten entry with a fresh SHA-256 chain fails', async () => {
+      const { store, location, key, reopen } = await fresh(backend);
+      await store.appendAudit(audit('deactivate'));
+      await store.appendAudit(audit('delete'));
+      // The attacker has the catalog only: they edit entry 2 and recompute a plain hash chain.
+      const [, second] = await (await reopen()).audit();
+      const forged = { ...second!, result: 'failed', alg: undefined, keyId: undefined };
+      const { hash: _h, ...body } = forged;
+      const sha = createHash('sha256')
+        .update(body.prevHash)
+        .update(canonicalJson(body))
+        .digest('hex');
+      await tamper(
+        location,
+        `UPDATE audit_log SET result = 'failed', alg = 'sha256', key_id = NULL, hash = '${sha}' WHERE seq = 2`,
+      );
+      expect(verifyAuditChain(await (await reopen()).audit(), key)).toMatchObject({
+        ok: false,
+        brokenAt: 2,
+        reason: /unkeyed entry after keyed ones/,
+      });
+    });
+
+    test('says which key wrote the log when another key is given', async () => {
+      const { store } = await fresh(backend);
+      await store.appendAudit(audit('deactivate'));
+      expect(verifyAuditChain(await store.audit(), signer().key())).toMatchObject({
+        ok: false,
+        reason: /written with audit key [0-9a-f]{16}, not with this one/,
+      });
+    });
+
+    test('appends from many connections at once keep one chain: none lost, none forked', async () => {
+      const { location, keys, key } = await fresh(backend);
+      const stores = await Promise.all(
+        [0, 1, 2, 3].map(async () => (await storeAt(location)).playbooks(keys)),
+      );
+      const id = await stores[0]!.createRun(plan, 't0');
+      // Journal writes with their entries and bare appends, interleaved across connections.
+      await Promise.all(
+        stores.map(async (s, i) => {
+          for (let n = 0; n < 10; n++) {
+            if (n % 2) await s.appendAudit({ ...audit(`append-${i}-${n}`), runId: id });
+            else
+              await s.updateStep(id, 1, { status: 'running' }, 't1', {
+                ...audit(`journal-${i}-${n}`),
+                runId: id,
+              });
+          }
+        }),
+      );
+      const entries = await stores[0]!.audit();
+      expect(entries).toHaveLength(40);
+      expect(new Set(entries.map((e) => e.action)).size).toBe(40);
+      expect(verifyAuditChain(entries, key)).toMatchObject({ ok: true, entries: 40 });
+    });
+
+    test('anchors are stored in order', async () => {
+      const { store, key } = await fresh(backend);
+      const a = {
+        at: 't1',
+        kind: 'verify' as const,
+        entries: 0,
+        head: '0'.repeat(64),
+        keyId: key.id,
+        mac: 'm1',
+      };
+      await store.addAnchor(a);
+      await store.addAnchor({ ...a, at: 't2', kind: 'export', mac: 'm2' });
+      expect((await store.anchors()).map((x) => [x.at, x.kind, x.entries, x.keyId])).toEqual([
+        ['t1', 'verify', 0, key.id],
+        ['t2', 'export', 0, key.id],
+      ]);
+    });
   });
 });
 
+describe('run claim (sqlite)', () => {
+  it('refuses while a live process holds the run and takes over from a dead one', async () => {
+    const store = (await storeAt(join(mkdtempSync(join(tmpdir(), 'nhi-pb-')), 'c.db'))).playbooks();
+    const id = await store.createRun(plan, 't0');
+    expect(await store.claim(id, '100@host', () => true)).toBeNull();
+    expect(await store.claim(id, '200@host', (h) => h === '100@host')).toBe('100@host');
+    expect(await store.claim(id, '200@host', () => false)).toBeNull();
+    await store.release(id, '200@host');
+    expect(await store.claim(id, '300@host', () => true)).toBeNull();
+  });
+});
+
+const pgBackend = backends.find((b) => b.name === 'postgres')!;
+
+describe('run claim (postgres)', () => {
+  it.skipIf(pgBackend.skip)(
+    'one connection holds a run at a time, on any machine; a holder that dies frees it',
+    async () => {
+      const location = await pgBackend.fresh();
+      const a = await openStore(location);
+      const b = (await storeAt(location)).playbooks();
+      const id = await a.playbooks().createRun(plan, 't0');
+      // Liveness is the lock's connection: the callback (SQLite's) is never asked.
+      const never = () => {
+        throw new Error('not asked on PostgreSQL');
+      };
+      expect(await a.playbooks().claim(id, '100@host-a', never)).toBeNull();
+      expect(await b.claim(id, '200@host-b', never)).toBe('100@host-a');
+      // A holder on another machine is not presumed dead (SQLite's guess): still refused.
+      expect(await b.claim(id, '200@host-b', () => false)).toBe('100@host-a');
+      await a.close(); // its process was killed: the server ends its session and its lock
+      expect(await b.claim(id, '200@host-b', never)).toBeNull();
+      await b.release(id, '200@host-b');
+      const c = (await storeAt(location)).playbooks();
+      expect(await c.claim(id, '300@host-c', never)).toBeNull();
+      await c.release(id, '300@host-c');
+    },
+  );
+});
+
 describe('migration 0004', () => {
-  it('upgrades a 0.1 catalog: runs can be cancelled, old entries stay verifiable, new ones are keyed', () => {
+  it('upgrades a 0.1 catalog: runs can be cancelled, old entries stay verifiable, new ones are keyed', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'nhi-pb-')), 'catalog.db');
     const old = new Database(path);
     for (const m of MIGRATIONS.filter((x) => x.version <= 3)) old.exec(m.up);
@@ -290,53 +425,21 @@ describe('migration 0004', () => {
     old.close();
 
     const keys = signer();
-    const store = new PlaybookStore(openCatalog(path).db, keys);
-    expect(store.getRun(1)).toMatchObject({ status: 'waiting' });
-    expect(store.steps(1)).toMatchObject([{ seq: 1, status: 'done' }]);
-    store.setRunStatus(1, 'cancelled', 't2');
-    expect(store.getRun(1)!.status).toBe('cancelled');
-    const next = store.appendAudit(audit('cancel'));
+    const store = new SqlitePlaybookStore(openCatalog(path).db, keys);
+    expect(await store.getRun(1)).toMatchObject({ status: 'waiting' });
+    expect(await store.steps(1)).toMatchObject([{ seq: 1, status: 'done' }]);
+    await store.setRunStatus(1, 'cancelled', 't2');
+    expect((await store.getRun(1))!.status).toBe('cancelled');
+    const next = await store.appendAudit(audit('cancel'));
     expect(next).toMatchObject({
       seq: 2,
       alg: 'hmac-sha256',
       prevHash: hash,
       keyId: keys.key().id,
     });
-    expect(verifyAuditChain(store.audit(), keys.key())).toMatchObject({ ok: true, legacy: 1 });
-  });
-});
-
-describe('keyed chain', () => {
-  it('cannot be recomputed without the key: a rewritten entry with a fresh SHA-256 chain fails', () => {
-    const { store, path, key } = fresh();
-    store.appendAudit(audit('deactivate'));
-    store.appendAudit(audit('delete'));
-    // The attacker has the catalog only: they edit entry 2 and recompute a plain hash chain.
-    const db = openCatalog(path).db;
-    const [, second] = new PlaybookStore(db).audit();
-    const forged = { ...second!, result: 'failed', alg: undefined, keyId: undefined };
-    const { hash: _h, ...body } = forged;
-    const sha = createHash('sha256')
-      .update(body.prevHash)
-      .update(canonicalJson(body))
-      .digest('hex');
-    db.prepare(
-      `UPDATE audit_log SET result = 'failed', alg = 'sha256', key_id = NULL, hash = ? WHERE seq = 2`,
-    ).run(sha);
-    expect(verifyAuditChain(new PlaybookStore(db).audit(), key)).toMatchObject({
-      ok: false,
-      brokenAt: 2,
-      reason: /unkeyed entry after keyed ones/,
-    });
-  });
-
-  it('says which key wrote the log when another key is given', () => {
-    const { store } = fresh();
-    store.appendAudit(audit('deactivate'));
-    const other = fresh().key;
-    expect(verifyAuditChain(store.audit(), other)).toMatchObject({
-      ok: false,
-      reason: /written with audit key [0-9a-f]{16}, not with this one/,
+    expect(verifyAuditChain(await store.audit(), keys.key())).toMatchObject({
+      ok: true,
+      legacy: 1,
     });
   });
 });

@@ -1,26 +1,26 @@
 /**
- * SQL for playbooks: runs, the step journal and the tamper-evident audit log. Every write
- * is its own transaction so a process killed at any instant leaves a consistent journal.
- * Audit entries are appended in the same transaction as the journal change they record, each
- * keyed into the chain (audit-log.ts) with a key that lives outside the catalog.
+ * The playbook store contract: runs, the step journal and the tamper-evident audit log, on
+ * either backend (sqlite/playbook-store.ts, postgres/playbook-store.ts; `store.playbooks()`
+ * gives the catalog's). Every write is its own transaction and is durable when its promise
+ * resolves, so a process killed at any instant leaves a consistent journal: the engine awaits
+ * each journal write before the side effect it precedes. Audit entries are appended in the
+ * same transaction as the journal change they record, each keyed into the chain
+ * (audit-log.ts) with a key that lives outside the catalog; appends are serialised so any
+ * number of processes keep one valid chain.
  */
-import type Database from 'better-sqlite3';
-import {
-  OPEN_RUN_STATUSES,
-  type AuditAnchor,
-  type AuditEntry,
-  type JournalStep,
-  type Plan,
-  type RunRecord,
-  type RunStatus,
-  type StepStatus,
+import type {
+  AuditAnchor,
+  AuditEntry,
+  JournalStep,
+  Plan,
+  RunRecord,
+  RunStatus,
+  StepStatus,
 } from '../model/index.js';
-import { auditHash, GENESIS_HASH, type AuditSigner } from './audit-log.js';
+import { auditHash, GENESIS_HASH, type AuditKey } from './audit-log.js';
 
 export { canonicalJson, GENESIS_HASH, verifyAuditChain } from './audit-log.js';
 export type { AuditKey, AuditSigner, AuditVerdict } from './audit-log.js';
-
-type Db = Database.Database;
 
 export interface NewAudit {
   at: string;
@@ -32,7 +32,79 @@ export interface NewAudit {
   detail?: Record<string, unknown>;
 }
 
-interface RunRow {
+export interface StepUpdate {
+  status: StepStatus;
+  intent?: Record<string, unknown> | null;
+  result?: Record<string, unknown> | null;
+  requestId?: string | null;
+  startedAt?: string | null;
+  finishedAt?: string | null;
+  notBefore?: string | null;
+}
+
+/** A credential already has an open run: the new plan was not saved. */
+export class OpenRunConflict extends Error {
+  override name = 'OpenRunConflict';
+  constructor(readonly open: RunRecord) {
+    super(`run ${open.id} is open for ${open.credentialId}`);
+  }
+}
+
+export interface PlaybookStore {
+  /**
+   * Stores the plan and one pending journal row per step — unless the credential already has
+   * an open run (then OpenRunConflict; checked and inserted atomically, so two processes
+   * cannot both succeed).
+   */
+  createRun(plan: Plan, now: string): Promise<number>;
+  getRun(id: number): Promise<RunRecord | null>;
+  listRuns(filter?: { open?: boolean }): Promise<RunRecord[]>;
+  /** The credential's open run (the oldest, should a catalog from before 0.2 hold several). */
+  openRunFor(credentialId: string): Promise<RunRecord | null>;
+  /** Every other open run of the same credential (only catalogs from before 0.2 have any). */
+  otherOpenRuns(run: RunRecord): Promise<RunRecord[]>;
+  /**
+   * Waiting runs with something to do now: a delayed step whose time has come, or a cut-over
+   * that may finish early (its new credential may be in use by now).
+   */
+  dueRuns(now: string): Promise<number[]>;
+  steps(runId: number): Promise<JournalStep[]>;
+  setRunStatus(
+    runId: number,
+    status: RunStatus,
+    now: string,
+    error?: string | null,
+    audit?: NewAudit,
+  ): Promise<void>;
+  /**
+   * Takes the run for this process; returns the holder that has it instead (null: taken).
+   * SQLite: refused while a live process on this host holds it, a dead holder is replaced.
+   * PostgreSQL: a session lock on the run, so one process on any machine; it ends with the
+   * holder's connection (killed, crashed), `isAlive` is not needed.
+   */
+  claim(
+    runId: number,
+    holder: string,
+    isAlive: (holder: string) => boolean,
+  ): Promise<string | null>;
+  release(runId: number, holder: string): Promise<void>;
+  /** One journal write: the step's new state (and its audit entry) in one transaction. */
+  updateStep(
+    runId: number,
+    seq: number,
+    u: StepUpdate,
+    now: string,
+    audit?: NewAudit,
+  ): Promise<void>;
+  appendAudit(entry: NewAudit): Promise<AuditEntry>;
+  audit(): Promise<AuditEntry[]>;
+  addAnchor(a: AuditAnchor): Promise<void>;
+  anchors(): Promise<AuditAnchor[]>;
+}
+
+/* ----- rows and entries, as both backends store them ----- */
+
+export interface RunRow {
   id: number;
   kind: string;
   created_at: string;
@@ -45,7 +117,7 @@ interface RunRow {
   error: string | null;
 }
 
-interface StepRow {
+export interface StepRow {
   run_id: number;
   seq: number;
   action: string;
@@ -73,7 +145,7 @@ export interface AuditRow {
   hash: string;
 }
 
-interface AnchorRow {
+export interface AnchorRow {
   at: string;
   kind: string;
   entries: number;
@@ -82,7 +154,7 @@ interface AnchorRow {
   mac: string;
 }
 
-function toRun(r: RunRow): RunRecord {
+export function toRun(r: RunRow): RunRecord {
   return {
     id: r.id,
     kind: r.kind as RunRecord['kind'],
@@ -97,7 +169,7 @@ function toRun(r: RunRow): RunRecord {
   };
 }
 
-function toStep(r: StepRow): JournalStep {
+export function toStep(r: StepRow): JournalStep {
   return {
     runId: r.run_id,
     seq: r.seq,
@@ -129,266 +201,76 @@ export function toAudit(r: AuditRow): AuditEntry {
   };
 }
 
-export interface StepUpdate {
-  status: StepStatus;
-  intent?: Record<string, unknown> | null;
-  result?: Record<string, unknown> | null;
-  requestId?: string | null;
-  startedAt?: string | null;
-  finishedAt?: string | null;
-  notBefore?: string | null;
+export function toAnchor(r: AnchorRow): AuditAnchor {
+  return {
+    at: r.at,
+    kind: r.kind as AuditAnchor['kind'],
+    entries: r.entries,
+    head: r.head,
+    keyId: r.key_id,
+    mac: r.mac,
+  };
 }
 
-/** A credential already has an open run: the new plan was not saved. */
-export class OpenRunConflict extends Error {
-  override name = 'OpenRunConflict';
-  constructor(readonly open: RunRecord) {
-    super(`run ${open.id} is open for ${open.credentialId}`);
-  }
+/** The entry that follows the chain's head (`last`; none: the genesis), keyed with `key`. */
+export function nextAuditEntry(
+  e: NewAudit,
+  last: { seq: number; hash: string } | undefined,
+  key: AuditKey,
+): AuditEntry {
+  const draft: Omit<AuditEntry, 'hash'> = {
+    seq: (last?.seq ?? 0) + 1,
+    at: e.at,
+    actor: e.actor,
+    runId: e.runId,
+    step: e.step,
+    action: e.action,
+    result: e.result,
+    detail: e.detail ?? {},
+    prevHash: last?.hash ?? GENESIS_HASH,
+    alg: 'hmac-sha256',
+    keyId: key.id,
+  };
+  return { ...draft, hash: auditHash(draft, key) };
 }
 
-const OPEN = OPEN_RUN_STATUSES.map((s) => `'${s}'`).join(', ');
-
-export class PlaybookStore {
-  /** `signer` keys the audit chain; only needed by code that appends audit entries. */
-  constructor(
-    private readonly db: Db,
-    private readonly signer?: AuditSigner,
-  ) {}
-
-  /**
-   * Stores the plan and one pending journal row per step — unless the credential already has
-   * an open run (checked and inserted in one immediate transaction, so two processes cannot
-   * both succeed).
-   */
-  createRun(plan: Plan, now: string): number {
-    return this.db
-      .transaction(() => {
-        const open = this.openRunFor(plan.credentialId);
-        if (open) throw new OpenRunConflict(open);
-        const info = this.db
-          .prepare(
-            `INSERT INTO playbook_runs (kind, created_at, updated_at, status, plan_json, provider, credential_id, sink)
-           VALUES (?, ?, ?, 'planned', ?, ?, ?, ?)`,
-          )
-          .run(
-            plan.kind,
-            now,
-            now,
-            JSON.stringify(plan),
-            plan.provider,
-            plan.credentialId,
-            plan.sink?.raw ?? null,
-          );
-        const runId = Number(info.lastInsertRowid);
-        const ins = this.db.prepare(
-          `INSERT INTO playbook_steps (run_id, seq, action, status) VALUES (?, ?, ?, 'pending')`,
-        );
-        for (const s of plan.steps) ins.run(runId, s.seq, s.action);
-        return runId;
-      })
-      .immediate();
-  }
-
-  getRun(id: number): RunRecord | null {
-    const r = this.db.prepare('SELECT * FROM playbook_runs WHERE id = ?').get(id) as
-      RunRow | undefined;
-    return r ? toRun(r) : null;
-  }
-
-  listRuns(filter: { open?: boolean } = {}): RunRecord[] {
-    const where = filter.open ? `WHERE status IN (${OPEN})` : '';
-    return (
-      this.db.prepare(`SELECT * FROM playbook_runs ${where} ORDER BY id`).all() as RunRow[]
-    ).map(toRun);
-  }
-
-  /** The credential's open run (the oldest, should a catalog from before 0.2 hold several). */
-  openRunFor(credentialId: string): RunRecord | null {
-    const r = this.db
-      .prepare(
-        `SELECT * FROM playbook_runs WHERE credential_id = ? AND status IN (${OPEN}) ORDER BY id LIMIT 1`,
-      )
-      .get(credentialId) as RunRow | undefined;
-    return r ? toRun(r) : null;
-  }
-
-  /** Every other open run of the same credential (only catalogs from before 0.2 have any). */
-  otherOpenRuns(run: RunRecord): RunRecord[] {
-    return (
-      this.db
-        .prepare(
-          `SELECT * FROM playbook_runs WHERE credential_id = ? AND id <> ? AND status IN (${OPEN}) ORDER BY id`,
-        )
-        .all(run.credentialId, run.id) as RunRow[]
-    ).map(toRun);
-  }
-
-  /**
-   * Waiting runs with something to do now: a delayed step whose time has come, or a cut-over
-   * that may finish early (its new credential may be in use by now).
-   */
-  dueRuns(now: string): number[] {
-    const rows = this.db
-      .prepare(
-        `SELECT DISTINCT r.id FROM playbook_runs r JOIN playbook_steps s ON s.run_id = r.id
-         WHERE r.status = 'waiting' AND s.status = 'pending' AND s.not_before IS NOT NULL
-           AND (s.not_before <= ? OR s.action = 'cutover')
-         ORDER BY r.id`,
-      )
-      .all(now) as { id: number }[];
-    return rows.map((r) => r.id);
-  }
-
-  steps(runId: number): JournalStep[] {
-    return (
-      this.db
-        .prepare('SELECT * FROM playbook_steps WHERE run_id = ? ORDER BY seq')
-        .all(runId) as StepRow[]
-    ).map(toStep);
-  }
-
-  setRunStatus(
-    runId: number,
-    status: RunStatus,
-    now: string,
-    error: string | null = null,
-    audit?: NewAudit,
-  ): void {
-    const entry = this.db.transaction(() => {
-      this.db
-        .prepare('UPDATE playbook_runs SET status = ?, updated_at = ?, error = ? WHERE id = ?')
-        .run(status, now, error, runId);
-      return audit ? this.appendAuditInTx(audit) : null;
-    })();
-    if (entry) this.signer?.appended?.(entry);
-  }
-
-  /**
-   * Takes the run for this process. Refuses (returns the holder) while another live process on
-   * this host holds it; a holder that died (killed, crashed) is simply replaced.
-   */
-  claim(runId: number, holder: string, isAlive: (holder: string) => boolean): string | null {
-    return this.db
-      .transaction(() => {
-        const r = this.db.prepare('SELECT holder FROM playbook_runs WHERE id = ?').get(runId) as
-          { holder: string | null } | undefined;
-        if (r?.holder && r.holder !== holder && isAlive(r.holder)) return r.holder;
-        this.db.prepare('UPDATE playbook_runs SET holder = ? WHERE id = ?').run(holder, runId);
-        return null;
-      })
-      .immediate();
-  }
-
-  release(runId: number, holder: string): void {
-    this.db
-      .prepare('UPDATE playbook_runs SET holder = NULL WHERE id = ? AND holder = ?')
-      .run(runId, holder);
-  }
-
-  /** One journal write: the step's new state (and its audit entry) in one transaction. */
-  updateStep(runId: number, seq: number, u: StepUpdate, now: string, audit?: NewAudit): void {
-    const entry = this.db.transaction(() => {
-      const sets: string[] = ['status = @status'];
-      const params: Record<string, unknown> = { runId, seq, status: u.status };
-      const col = (key: keyof StepUpdate, column: string, json = false): void => {
-        if (u[key] === undefined) return;
-        sets.push(`${column} = @${key}`);
-        const v = u[key];
-        params[key] = json && v !== null ? JSON.stringify(v) : v;
-      };
-      col('intent', 'intent_json', true);
-      col('result', 'result_json', true);
-      col('requestId', 'request_id');
-      col('startedAt', 'started_at');
-      col('finishedAt', 'finished_at');
-      col('notBefore', 'not_before');
-      // Column names come from the fixed list above; values are bound parameters.
-      this.db
-        .prepare(
-          `UPDATE playbook_steps SET ${sets.join(', ')} WHERE run_id = @runId AND seq = @seq`,
-        )
-        .run(params);
-      this.db.prepare('UPDATE playbook_runs SET updated_at = ? WHERE id = ?').run(now, runId);
-      return audit ? this.appendAuditInTx(audit) : null;
-    })();
-    if (entry) this.signer?.appended?.(entry);
-  }
-
-  appendAudit(entry: NewAudit): AuditEntry {
-    const e = this.db.transaction(() => this.appendAuditInTx(entry)).immediate();
-    this.signer?.appended?.(e);
-    return e;
-  }
-
-  private appendAuditInTx(e: NewAudit): AuditEntry {
-    if (!this.signer) throw new Error('audit entries need the audit key (PlaybookStore signer)');
-    const key = this.signer.key();
-    const last = this.db
-      .prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1')
-      .get() as { seq: number; hash: string } | undefined;
-    const draft: Omit<AuditEntry, 'hash'> = {
-      seq: (last?.seq ?? 0) + 1,
-      at: e.at,
-      actor: e.actor,
-      runId: e.runId,
-      step: e.step,
-      action: e.action,
-      result: e.result,
-      detail: e.detail ?? {},
-      prevHash: last?.hash ?? GENESIS_HASH,
-      alg: 'hmac-sha256',
-      keyId: key.id,
-    };
-    const hash = auditHash(draft, key);
-    this.db
-      .prepare(
-        `INSERT INTO audit_log (seq, at, actor, run_id, step, action, result, detail_json, prev_hash, alg, key_id, hash)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        draft.seq,
-        draft.at,
-        draft.actor,
-        draft.runId,
-        draft.step,
-        draft.action,
-        draft.result,
-        JSON.stringify(draft.detail),
-        draft.prevHash,
-        draft.alg,
-        draft.keyId,
-        hash,
-      );
-    return { ...draft, hash };
-  }
-
-  audit(): AuditEntry[] {
-    return (this.db.prepare('SELECT * FROM audit_log ORDER BY seq').all() as AuditRow[]).map(
-      toAudit,
-    );
-  }
-
-  addAnchor(a: AuditAnchor): void {
-    this.db
-      .prepare(
-        'INSERT INTO audit_anchors (at, kind, entries, head, key_id, mac) VALUES (?, ?, ?, ?, ?, ?)',
-      )
-      .run(a.at, a.kind, a.entries, a.head, a.keyId, a.mac);
-  }
-
-  anchors(): AuditAnchor[] {
-    return (
-      this.db
-        .prepare('SELECT at, kind, entries, head, key_id, mac FROM audit_anchors ORDER BY id')
-        .all() as AnchorRow[]
-    ).map((r) => ({
-      at: r.at,
-      kind: r.kind as AuditAnchor['kind'],
-      entries: r.entries,
-      head: r.head,
-      keyId: r.key_id,
-      mac: r.mac,
-    }));
-  }
+/** An entry's columns in audit_log's insert order. */
+export function auditValues(e: AuditEntry): unknown[] {
+  return [
+    e.seq,
+    e.at,
+    e.actor,
+    e.runId,
+    e.step,
+    e.action,
+    e.result,
+    JSON.stringify(e.detail),
+    e.prevHash,
+    e.alg,
+    e.keyId,
+    e.hash,
+  ];
 }
+
+export const AUDIT_COLUMNS =
+  'seq, at, actor, run_id, step, action, result, detail_json, prev_hash, alg, key_id, hash';
+
+/** The journal columns a step update sets (fixed names), with their bound values. */
+export function stepAssignments(u: StepUpdate): [column: string, value: unknown][] {
+  const out: [string, unknown][] = [['status', u.status]];
+  const col = (key: keyof StepUpdate, column: string, json = false): void => {
+    const v = u[key];
+    if (v === undefined) return;
+    out.push([column, json && v !== null ? JSON.stringify(v) : v]);
+  };
+  col('intent', 'intent_json', true);
+  col('result', 'result_json', true);
+  col('requestId', 'request_id');
+  col('startedAt', 'started_at');
+  col('finishedAt', 'finished_at');
+  col('notBefore', 'not_before');
+  return out;
+}
+
+export const NO_SIGNER =
+  'audit entries need the audit key (the playbook store was opened without a signer)';

@@ -8,6 +8,8 @@
  * the estate. Consume one stream before starting the next: a backend may serve every query of
  * one store from one connection.
  */
+import type { AuditSigner } from './audit-log.js';
+import type { PlaybookStore } from './playbook-store.js';
 import type {
   Finding,
   OwnerAttribution,
@@ -424,6 +426,12 @@ export interface CatalogStore extends PostureStore {
   readonly location: string;
   close(): Promise<void>;
 
+  /**
+   * Playbook runs, their journal and the audit log, on this store's connection. `signer` keys
+   * the audit chain; only code that appends audit entries needs one.
+   */
+  playbooks(signer?: AuditSigner): PlaybookStore;
+
   /* runs */
   beginRun(init: {
     providers: ProviderId[];
@@ -494,6 +502,8 @@ export interface CatalogStore extends PostureStore {
   ): Promise<Finding[]>;
   scoresOf(evaluationId: number, subjectIds: readonly string[]): Promise<Map<string, StoredScore>>;
   grantsOfIdentity(identityId: string): Promise<StoredGrant[]>;
+  /** Every credential of the identity, removed ones included, oldest first (plans' siblings). */
+  credentialsOfIdentity(identityId: string): Promise<StoredCredential[]>;
   history(subjectIds: readonly string[]): Promise<(ChangeRecord & { subjectId: string })[]>;
   /** The open playbook run of each credential that has one (show mentions it). */
   openPlaybookRuns(credentialIds: readonly string[]): Promise<OpenPlaybookRun[]>;

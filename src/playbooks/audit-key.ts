@@ -13,6 +13,7 @@ import { resolve } from 'node:path';
 import { placePrivateFile } from './private-file.js';
 import type { AuditAnchor, AuditEntry } from '../model/index.js';
 import { UserError } from '../connector/index.js';
+import { isPostgresLocation } from '../catalog/index.js';
 import {
   canonicalJson,
   keyIdOf,
@@ -22,27 +23,48 @@ import {
   type AuditSigner,
 } from '../catalog/audit-log.js';
 
+/**
+ * Where the catalog's audit key lives: NHI_AUDIT_KEY_FILE, else beside an SQLite catalog. A
+ * PostgreSQL catalog has no "beside" (and the processes appending to its chain run on many
+ * machines, which must share one key): null, until NHI_AUDIT_KEY_FILE names it.
+ */
 export function auditKeyPath(
   catalogPath: string,
   env: Readonly<Record<string, string | undefined>>,
-): string {
-  return env.NHI_AUDIT_KEY_FILE || `${catalogPath}.audit-key`;
+): string | null {
+  if (env.NHI_AUDIT_KEY_FILE) return env.NHI_AUDIT_KEY_FILE;
+  return isPostgresLocation(catalogPath) ? null : `${catalogPath}.audit-key`;
 }
+
+const NO_KEY_FILE =
+  'a PostgreSQL catalog keeps no audit key beside it: set NHI_AUDIT_KEY_FILE to the key file (the same key on every machine that runs playbooks on this catalog; a new path creates one)';
 
 export class AuditKeyFile implements AuditSigner {
   private cached: AuditKey | null = null;
 
-  /** `catalogPath` names the log the anchors belong to. */
+  /**
+   * `catalogPath` names the log the anchors belong to (a PostgreSQL URL as it is). A null
+   * `path` (auditKeyPath: a PostgreSQL catalog without NHI_AUDIT_KEY_FILE) refuses, in one
+   * line, whatever needs the key.
+   */
   constructor(
-    readonly path: string,
+    private readonly file: string | null,
     catalogPath: string,
     private readonly now: () => Date = () => new Date(),
   ) {
-    try {
-      this.catalog = realpathSync(catalogPath);
-    } catch {
-      this.catalog = resolve(catalogPath);
+    if (isPostgresLocation(catalogPath)) this.catalog = catalogPath;
+    else {
+      try {
+        this.catalog = realpathSync(catalogPath);
+      } catch {
+        this.catalog = resolve(catalogPath);
+      }
     }
+  }
+
+  get path(): string {
+    if (this.file === null) throw new UserError(NO_KEY_FILE);
+    return this.file;
   }
 
   private readonly catalog: string;

@@ -52,16 +52,16 @@ function report(
 }
 
 /** The catalog's log: chain, catalog anchors and the key file's anchor; records a new anchor. */
-export function verifyCatalogLog(
+export async function verifyCatalogLog(
   store: PlaybookStore,
   keys: AuditKeyFile,
   now: Date,
   record = true,
-): AuditReport {
-  const entries = store.audit();
+): Promise<AuditReport> {
+  const entries = await store.audit();
   const key = keys.load();
   const v = verifyAuditChain(entries, key);
-  const anchors = [...store.anchors()];
+  const anchors = [...(await store.anchors())];
   const fromFile = keys.readAnchor();
   if (fromFile) anchors.push(fromFile);
   const problems: string[] = [];
@@ -76,29 +76,33 @@ export function verifyCatalogLog(
     }
   }
   const r = report('catalog', v, key, problems, anchors.length);
-  if (r.ok && key && record) recordAnchor(store, keys, 'verify', entries, key, now);
+  if (r.ok && key && record) await recordAnchor(store, keys, 'verify', entries, key, now);
   return r;
 }
 
-function recordAnchor(
+async function recordAnchor(
   store: PlaybookStore,
   keys: AuditKeyFile,
   kind: AuditAnchor['kind'],
   entries: AuditEntry[],
   key: AuditKey,
   now: Date,
-): AuditAnchor {
+): Promise<AuditAnchor> {
   const v = verifyAuditChain(entries, key);
   const anchor = makeAnchor(kind, entries.length, v.head, key, now.toISOString());
-  store.addAnchor(anchor);
+  await store.addAnchor(anchor);
   keys.writeAnchor(anchor);
   return anchor;
 }
 
 /** JSON lines: one entry per line, then `{"anchor": …}` vouching for the count and head. */
-export function exportLog(store: PlaybookStore, keys: AuditKeyFile, now: Date): string {
-  const entries = store.audit();
-  const anchor = recordAnchor(store, keys, 'export', entries, keys.key(), now);
+export async function exportLog(
+  store: PlaybookStore,
+  keys: AuditKeyFile,
+  now: Date,
+): Promise<string> {
+  const entries = await store.audit();
+  const anchor = await recordAnchor(store, keys, 'export', entries, keys.key(), now);
   return [...entries.map((e) => JSON.stringify(e)), JSON.stringify({ anchor })].join('\n') + '\n';
 }
 
@@ -152,17 +156,17 @@ export function verifyExport(file: ParsedExport, key: AuditKey | null): AuditRep
  * The catalog against an earlier export: every entry the export holds must still be in the
  * catalog, byte for byte (same hash at the same place): nothing removed or rewritten since.
  */
-export function verifyAgainst(
+export async function verifyAgainst(
   store: PlaybookStore,
   keys: AuditKeyFile,
   file: ParsedExport,
   now: Date,
-): AuditReport {
+): Promise<AuditReport> {
   const key = keys.load();
   const ownReport = verifyExport(file, key);
-  const catalog = verifyCatalogLog(store, keys, now, false);
+  const catalog = await verifyCatalogLog(store, keys, now, false);
   const problems = [...catalog.problems, ...ownReport.problems.map((p) => `${file.source}: ${p}`)];
-  const entries = store.audit();
+  const entries = await store.audit();
   if (entries.length < file.entries.length) {
     problems.push(
       `the catalog has ${entries.length} entries but ${file.source} holds ${file.entries.length}: entries were removed since the export`,
@@ -175,7 +179,7 @@ export function verifyAgainst(
     );
   }
   // Only a log that holds everything the export held is anchored anew.
-  if (problems.length === 0 && key) recordAnchor(store, keys, 'verify', entries, key, now);
+  if (problems.length === 0 && key) await recordAnchor(store, keys, 'verify', entries, key, now);
   return {
     ...catalog,
     subject: `catalog against ${file.source}`,

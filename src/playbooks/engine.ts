@@ -59,7 +59,7 @@ async function restartDelivery(live: Live, reason: string): Promise<void> {
   if (id) {
     try {
       const r = await deleteIfPresent(live, refFor(plan, id));
-      live.journal.write(
+      await live.journal.write(
         createStep.seq,
         {
           status: 'undone',
@@ -89,7 +89,7 @@ async function restartDelivery(live: Live, reason: string): Promise<void> {
     const stale = j.status === 'done' || j.status === 'running';
     if (!stale && j.notBefore === null) continue;
     // A cut-over's due date counted from the superseded delivery: it starts again too.
-    live.journal.write(
+    await live.journal.write(
       s.seq,
       stale
         ? { status: 'undone', result: { ...(j.result ?? {}), superseded: reason }, notBefore: null }
@@ -99,7 +99,7 @@ async function restartDelivery(live: Live, reason: string): Promise<void> {
     );
   }
   live.secret = null;
-  refresh(live);
+  await refresh(live);
 }
 
 /**
@@ -118,7 +118,7 @@ async function recover(live: Live): Promise<void> {
       live.deps.say(
         `deleted ${orphan}: created by an interrupted run, its secret never reached the sink`,
       );
-      live.journal.write(
+      await live.journal.write(
         createStep.seq,
         { status: c.status, result: { orphanDeleted: orphan }, requestId: r.result.requestId },
         {
@@ -129,13 +129,13 @@ async function recover(live: Live): Promise<void> {
         'create',
       );
     }
-    live.journal.write(
+    await live.journal.write(
       createStep.seq,
       { status: 'pending', intent: null, result: null, requestId: null },
       undefined,
       'create',
     );
-    refresh(live);
+    await refresh(live);
   } else if (c.status === 'done' && !isDone(live, verifyStep) && live.secret === null) {
     await restartDelivery(
       live,
@@ -155,7 +155,7 @@ async function failed(live: Live, step: PlanStep, err: unknown): Promise<never> 
   const { plan, run } = live;
   const why = message(err);
   const gate = err instanceof GateError;
-  live.journal.write(
+  await live.journal.write(
     step.seq,
     {
       status: 'failed',
@@ -165,7 +165,7 @@ async function failed(live: Live, step: PlanStep, err: unknown): Promise<never> 
     { action: step.action, result: `failed: ${why}`, detail: { target: step.targetExternalId } },
     step.action,
   );
-  refresh(live);
+  await refresh(live);
   let next = `'nhi playbook resume ${run.id}' retries, 'nhi playbook rollback ${run.id}' restores`;
   if (step.action === 'sink-put' || step.action === 'sink-verify') {
     await restartDelivery(live, `sink failed: ${why}`);
@@ -180,7 +180,7 @@ async function failed(live: Live, step: PlanStep, err: unknown): Promise<never> 
       next = `${plan.ref.credentialExternalId} is ${old?.status ?? 'gone'} and was left so: 'nhi playbook rollback ${run.id}' re-activates it`;
     }
   }
-  live.journal.status('failed', why);
+  await live.journal.status('failed', why);
   throw new PlaybookError(
     `step ${step.seq} (${step.action}) failed: ${why} — run ${run.id} is journaled: ${next}`,
   );
@@ -204,7 +204,7 @@ function stepsDueNow(live: Live, now: Date): PlanStep[] {
 }
 
 async function applyClaimed(deps: EngineDeps, runId: number): Promise<Outcome> {
-  const pre = deps.store.getRun(runId);
+  const pre = await deps.store.getRun(runId);
   if (!pre) throw new UserError(`no playbook run ${runId} (see 'nhi playbook list')`);
   if (pre.status === 'done')
     return { runId, status: 'done', notes: [`run ${runId} is already complete`] };
@@ -222,7 +222,7 @@ async function applyClaimed(deps: EngineDeps, runId: number): Promise<Outcome> {
     (s) => s.status === 'pending' && s.startedAt === null,
   );
   if (fresh) {
-    const others = deps.store.otherOpenRuns(live.run);
+    const others = await deps.store.otherOpenRuns(live.run);
     if (others.length > 0) {
       throw new UserError(
         `${plan.credentialId} has another open run (${others.map((r) => `${r.id} ${r.kind} ${r.status}`).join(', ')}): cancel the one you do not want ('nhi playbook cancel <run>'); nothing was changed`,
@@ -243,7 +243,7 @@ async function applyClaimed(deps: EngineDeps, runId: number): Promise<Outcome> {
     // A sink that would refuse (an existing file) refuses before anything is created.
     (await ensureSink(live)).preflight?.();
   }
-  live.journal.status('applying');
+  await live.journal.status('applying');
   await recover(live);
 
   for (const step of plan.steps) {
@@ -254,8 +254,13 @@ async function applyClaimed(deps: EngineDeps, runId: number): Promise<Outcome> {
     if (step.delayDays > 0) {
       const at = j.notBefore ?? dueAt(live, step, deps.now());
       if (j.notBefore === null) {
-        live.journal.write(step.seq, { status: 'pending', notBefore: at }, undefined, step.action);
-        refresh(live);
+        await live.journal.write(
+          step.seq,
+          { status: 'pending', notBefore: at },
+          undefined,
+          step.action,
+        );
+        await refresh(live);
       }
       if (new Date(at) > deps.now()) {
         try {
@@ -264,7 +269,7 @@ async function applyClaimed(deps: EngineDeps, runId: number): Promise<Outcome> {
           return failed(live, step, err);
         }
         if (!early) {
-          live.journal.status('waiting');
+          await live.journal.status('waiting');
           const note =
             mod.waiting?.(live, step, at) ??
             `step ${step.seq} (${step.action}) is due at ${at}: 'nhi playbook resume --due' runs it then`;
@@ -277,7 +282,7 @@ async function applyClaimed(deps: EngineDeps, runId: number): Promise<Outcome> {
       // Reached early (a cut-over saw the new credential in use) with no terminal to ask on.
       const asked = deps.interactive && (await deps.confirm(step, live.run));
       if (!asked) {
-        live.journal.status('stopped');
+        await live.journal.status('stopped');
         return {
           runId,
           status: 'stopped',
@@ -292,7 +297,7 @@ async function applyClaimed(deps: EngineDeps, runId: number): Promise<Outcome> {
     let done;
     try {
       const extra = mod.intent?.(live, step) ?? {};
-      live.journal.write(
+      await live.journal.write(
         step.seq,
         {
           status: 'running',
@@ -308,14 +313,14 @@ async function applyClaimed(deps: EngineDeps, runId: number): Promise<Outcome> {
         undefined,
         step.action,
       );
-      refresh(live);
+      await refresh(live);
       deps.say(`[${step.seq}/${plan.steps.length}] ${step.summary}`);
       done = await mod.run(live, step, early);
     } catch (err) {
       return failed(live, step, err);
     }
     const newId = newCredentialId(live);
-    live.journal.write(
+    await live.journal.write(
       step.seq,
       {
         status: 'done',
@@ -336,9 +341,9 @@ async function applyClaimed(deps: EngineDeps, runId: number): Promise<Outcome> {
       },
       step.action,
     );
-    refresh(live);
+    await refresh(live);
   }
-  live.journal.status('done');
+  await live.journal.status('done');
   return { runId, status: 'done', notes: [] };
 }
 
@@ -348,7 +353,7 @@ export async function rollbackRun(deps: EngineDeps, runId: number): Promise<Outc
 }
 
 async function rollbackClaimed(deps: EngineDeps, runId: number): Promise<Outcome> {
-  const pre = deps.store.getRun(runId);
+  const pre = await deps.store.getRun(runId);
   if (!pre) throw new UserError(`no playbook run ${runId} (see 'nhi playbook list')`);
   if (pre.status === 'rolled-back')
     return { runId, status: 'rolled-back', notes: [`run ${runId} is already rolled back`] };
@@ -356,13 +361,13 @@ async function rollbackClaimed(deps: EngineDeps, runId: number): Promise<Outcome
     throw new UserError(`run ${runId} was cancelled: what it did was left as it was, on purpose`);
   const live = await openLive(deps, runId);
   const rb: RollbackState = { oldGone: false, notes: [] };
-  live.journal.status('rolling-back');
+  await live.journal.status('rolling-back');
   for (const step of [...live.plan.steps].reverse()) {
     const j = live.steps.get(step.seq)!;
     if (j.status === 'undone') continue;
     const out = await STEPS[step.action].undo(live, step, j, rb);
     if (out) {
-      live.journal.write(
+      await live.journal.write(
         step.seq,
         {
           status: 'undone',
@@ -379,15 +384,16 @@ async function rollbackClaimed(deps: EngineDeps, runId: number): Promise<Outcome
         step.action,
       );
     }
-    refresh(live);
+    await refresh(live);
   }
-  live.journal.status('rolled-back');
+  await live.journal.status('rolled-back');
   return { runId, status: 'rolled-back', notes: rb.notes };
 }
 
 /** Runs every waiting run with something due (`nhi playbook resume --due`). */
 export async function resumeDue(deps: EngineDeps): Promise<Outcome[]> {
   const out: Outcome[] = [];
-  for (const id of deps.store.dueRuns(deps.now().toISOString())) out.push(await applyRun(deps, id));
+  for (const id of await deps.store.dueRuns(deps.now().toISOString()))
+    out.push(await applyRun(deps, id));
   return out;
 }

@@ -17,9 +17,9 @@ export function openRunHint(run: RunRecord): string {
 }
 
 /** Saves the plan as a new run, or refuses (exit 2) naming the run already open for it. */
-export function saveRun(store: PlaybookStore, plan: Plan, now: string): number {
+export async function saveRun(store: PlaybookStore, plan: Plan, now: string): Promise<number> {
   try {
-    return store.createRun(plan, now);
+    return await store.createRun(plan, now);
   } catch (err) {
     if (err instanceof OpenRunConflict) throw new UserError(openRunHint(err.open));
     throw err;
@@ -70,15 +70,15 @@ function leftAsIs(run: RunRecord, steps: JournalStep[]): string[] {
 /** Cancels a run that is at a rest point; nothing at the provider or the sink changes. */
 export async function cancelRun(deps: EngineDeps, runId: number): Promise<Outcome> {
   return claimed(deps, runId, async () => {
-    const run = deps.store.getRun(runId)!;
+    const run = (await deps.store.getRun(runId))!;
     if (run.status === 'cancelled')
       return { runId, status: 'cancelled', notes: [`run ${runId} was already cancelled`] };
-    const steps = deps.store.steps(runId);
+    const steps = await deps.store.steps(runId);
     const why = unsafe(run, steps);
     if (why) throw new UserError(why);
     const notes = leftAsIs(run, steps);
     const at = deps.now().toISOString();
-    deps.store.setRunStatus(runId, 'cancelled', at, null, {
+    await deps.store.setRunStatus(runId, 'cancelled', at, null, {
       at,
       actor: deps.actor,
       runId,

@@ -88,14 +88,15 @@ export class Journal {
     private readonly run: RunRecord,
   ) {}
 
-  write(
+  /** Resolves once the write is durable: only then may the side effect it precedes start. */
+  async write(
     seq: number,
     u: StepUpdate,
     audit?: Omit<NewAudit, 'at' | 'actor' | 'runId' | 'step'>,
     action = '',
-  ): void {
+  ): Promise<void> {
     const at = this.deps.now().toISOString();
-    this.deps.store.updateStep(
+    await this.deps.store.updateStep(
       this.run.id,
       seq,
       u,
@@ -105,8 +106,8 @@ export class Journal {
     this.deps.hooks?.afterJournal?.(`${seq}:${action}:${u.status}`);
   }
 
-  status(status: RunStatus, error: string | null = null): void {
-    this.deps.store.setRunStatus(this.run.id, status, this.deps.now().toISOString(), error);
+  async status(status: RunStatus, error: string | null = null): Promise<void> {
+    await this.deps.store.setRunStatus(this.run.id, status, this.deps.now().toISOString(), error);
   }
 }
 
@@ -123,8 +124,8 @@ export interface Live {
   secret: SecretMaterial | null;
 }
 
-export function refresh(live: Live): void {
-  live.steps = new Map(live.deps.store.steps(live.run.id).map((s) => [s.seq, s]));
+export async function refresh(live: Live): Promise<void> {
+  live.steps = new Map((await live.deps.store.steps(live.run.id)).map((s) => [s.seq, s]));
 }
 
 export function refFor(plan: Plan, externalId: string): CredentialRef {
@@ -202,7 +203,7 @@ export async function ensureSink(live: Live): Promise<CoreSink> {
 }
 
 export async function openLive(deps: EngineDeps, runId: number): Promise<Live> {
-  const run = deps.store.getRun(runId);
+  const run = await deps.store.getRun(runId);
   if (!run) throw new UserError(`no playbook run ${runId} (see 'nhi playbook list')`);
   const actions = await deps.loadActions(run.plan.provider);
   const ctx = await deps.contextFor(run.plan.provider);
@@ -213,7 +214,7 @@ export async function openLive(deps: EngineDeps, runId: number): Promise<Live> {
     actions,
     ctx,
     journal: new Journal(deps, run),
-    steps: new Map(deps.store.steps(run.id).map((s) => [s.seq, s])),
+    steps: new Map((await deps.store.steps(run.id)).map((s) => [s.seq, s])),
     sink: null,
     secret: null,
   };
@@ -239,14 +240,14 @@ export async function claimed<T>(
   runId: number,
   fn: () => Promise<T>,
 ): Promise<T> {
-  if (!deps.store.getRun(runId))
+  if (!(await deps.store.getRun(runId)))
     throw new UserError(`no playbook run ${runId} (see 'nhi playbook list')`);
-  const other = deps.store.claim(runId, ME, holderAlive);
+  const other = await deps.store.claim(runId, ME, holderAlive);
   if (other)
     throw new UserError(`run ${runId} is being applied by process ${other}: wait for it to finish`);
   try {
     return await fn();
   } finally {
-    deps.store.release(runId, ME);
+    await deps.store.release(runId, ME);
   }
 }

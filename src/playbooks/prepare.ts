@@ -10,7 +10,7 @@ import type {
   SinkSpec,
 } from '../connector/index.js';
 import { UserError } from '../connector/index.js';
-import type { Catalog } from '../catalog/index.js';
+import type { CatalogStore } from '../catalog/index.js';
 import { planRevoke, planRotate, type PlanInput, type PlanSettings } from './plan.js';
 import { Attributor, ownerWhy } from '../owners/attribute.js';
 import { applyMap } from '../owners/map.js';
@@ -92,14 +92,17 @@ function owningRepo(
   return repo;
 }
 
+/** What planning reads from the catalog (either backend). */
+export type PlanCatalog = Pick<CatalogStore, 'resolve' | 'credentialsOfIdentity'>;
+
 export async function planInput(
-  catalog: Catalog,
+  catalog: PlanCatalog,
   ref: string,
   settings: PlanSettings,
   loadActions: (p: ProviderId) => Promise<ConnectorActions>,
   now: Date = new Date(),
 ): Promise<PlanInput> {
-  const found = catalog.resolve(ref);
+  const found = await catalog.resolve(ref);
   if (!found) throw new UserError(`no credential '${ref}' in the catalog (try: nhi list)`);
   if (found.kind !== 'credential') {
     const ids = found.credentials
@@ -122,7 +125,7 @@ export async function planInput(
     credential: found.credential,
     identity: found.identity,
     scope: found.scope,
-    siblings: catalog.credentialsOfIdentity(found.identity.id),
+    siblings: await catalog.credentialsOfIdentity(found.identity.id),
     capabilities: actions.capabilities(found.credential.type),
     now,
     ...settings,
@@ -132,7 +135,7 @@ export async function planInput(
 }
 
 export async function makePlan(
-  catalog: Catalog,
+  catalog: PlanCatalog,
   kind: 'revoke' | 'rotate',
   ref: string,
   sink: SinkSpec | null,

@@ -11,6 +11,14 @@ const SCHEMA_VERSION = Math.max(...PG_MIGRATIONS.map((m) => m.version));
 /** Advisory lock keys: (namespace, key). The namespace is 'nhi' as an integer. */
 export const LOCK_NAMESPACE = 0x6e6869;
 const MIGRATION_LOCK = 0;
+/**
+ * Playbooks' advisory locks, each kind in a namespace of its own so no key can collide with a
+ * scope's: a run being applied (key: run id, a session lock), a credential's open run being
+ * planned (key: hashtext of its id) and the audit chain's head (key 0), both transaction locks.
+ */
+export const RUN_LOCKS = 0x6e6872; // 'nhr'
+export const CREDENTIAL_LOCKS = 0x6e6863; // 'nhc'
+export const AUDIT_LOCKS = 0x6e6861; // 'nha'
 
 export async function migrate(client: pg.Client, where: string): Promise<number> {
   await client.query('BEGIN');

@@ -39,6 +39,8 @@ import { PgEvaluations } from './evaluations.js';
 import { PgPosture } from './posture.js';
 import { READABLE, RUN_HEAD, toRun } from './runs.js';
 import { PgViews } from './views.js';
+import { PgPlaybookStore } from './playbook-store.js';
+import type { AuditSigner } from '../audit-log.js';
 import { LOCK_NAMESPACE, migrate } from './schema.js';
 
 // BIGINT ids and counts fit a JS number; pg would return them as strings.
@@ -529,8 +531,14 @@ export class PostgresStore implements CatalogStore {
   history(subjectIds: readonly string[]) {
     return this.views.history(subjectIds);
   }
+  credentialsOfIdentity(identityId: string) {
+    return this.views.credentialsOfIdentity(identityId);
+  }
   openPlaybookRuns(credentialIds: readonly string[]) {
     return this.views.openPlaybookRuns(credentialIds);
+  }
+  playbooks(signer?: AuditSigner) {
+    return new PgPlaybookStore(this.db, signer);
   }
   findings(q: FindingQuery) {
     return this.evaluations.findings(q);

@@ -305,6 +305,14 @@ export class PgViews {
     return r?.demo === 1;
   }
 
+  async credentialsOfIdentity(identityId: string): Promise<StoredCredential[]> {
+    const rows = await this.db.rows(
+      `${CREDENTIAL_SELECT} WHERE c.identity_id = $1 ORDER BY c.created_at NULLS FIRST`,
+      [identityId],
+    );
+    return rows.map(toCredential);
+  }
+
   /** As Catalog.resolve: short id, unique id prefix, external id, or an identity's name. */
   async resolve(ref: string): Promise<Resolved | null> {
     const scopes = await this.db.rows<{ provider: ProviderId; scope_id: string }>(
@@ -348,12 +356,7 @@ export class PgViews {
         kind: 'identity',
         identity,
         scope: await this.scopeOf(identity.provider, identity.scopeId),
-        credentials: (
-          await this.db.rows(
-            `${CREDENTIAL_SELECT} WHERE c.identity_id = $1 ORDER BY c.created_at`,
-            [identity.id],
-          )
-        ).map(toCredential),
+        credentials: await this.credentialsOfIdentity(identity.id),
         grants: await this.grantsOfIdentity(identity.id),
         runDemo: await this.demoRun(identity.lastSeenRun),
       };

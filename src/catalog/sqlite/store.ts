@@ -4,7 +4,8 @@
  * time, straight from the statement.
  */
 import type { Catalog } from '../index.js';
-import { PlaybookStore } from '../playbook-store.js';
+import type { AuditSigner } from '../audit-log.js';
+import { SqlitePlaybookStore } from './playbook-store.js';
 import { SqlitePosture } from './posture.js';
 import { SqliteRuns } from './runs.js';
 import { SqliteDiff } from './diff.js';
@@ -45,8 +46,9 @@ export class SqliteStore implements CatalogStore {
     return Promise.resolve(this.catalog.beginRun(init));
   }
 
-  writeScope(...args: Parameters<CatalogStore['writeScope']>) {
-    return Promise.resolve(this.catalog.writeScope(...args));
+  // async: a scope the connector got wrong rejects, as on PostgreSQL, rather than throwing.
+  async writeScope(...args: Parameters<CatalogStore['writeScope']>) {
+    return this.catalog.writeScope(...args);
   }
 
   finishRun(...args: Parameters<CatalogStore['finishRun']>) {
@@ -167,16 +169,22 @@ export class SqliteStore implements CatalogStore {
     );
   }
 
-  openPlaybookRuns(credentialIds: readonly string[]) {
-    const playbooks = new PlaybookStore(this.catalog.db);
-    return Promise.resolve(
-      credentialIds.flatMap((id) => {
-        const r = playbooks.openRunFor(id);
-        return r
-          ? [{ id: r.id, kind: r.kind, status: r.status, credentialId: r.credentialId }]
-          : [];
-      }),
-    );
+  credentialsOfIdentity(identityId: string) {
+    return Promise.resolve(this.catalog.credentialsOfIdentity(identityId));
+  }
+
+  playbooks(signer?: AuditSigner) {
+    return new SqlitePlaybookStore(this.catalog.db, signer);
+  }
+
+  async openPlaybookRuns(credentialIds: readonly string[]) {
+    const playbooks = this.playbooks();
+    const out = [];
+    for (const id of credentialIds) {
+      const r = await playbooks.openRunFor(id);
+      if (r) out.push({ id: r.id, kind: r.kind, status: r.status, credentialId: r.credentialId });
+    }
+    return out;
   }
 
   findings(q: FindingQuery) {

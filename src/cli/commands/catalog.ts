@@ -48,9 +48,7 @@ export async function check(cmd: Command): Promise<number> {
   const access = await openCheckAccess(location);
   try {
     // PostgreSQL keeps no file next to the catalog: its key comes from NHI_AUDIT_KEY_FILE.
-    const keyPath = isPostgresLocation(location)
-      ? process.env.NHI_AUDIT_KEY_FILE
-      : auditKeyPath(location, process.env);
+    const keyPath = auditKeyPath(location, process.env);
     const key = keyPath ? new AuditKeyFile(keyPath, location).load() : null;
     const report = await checkIntegrity(access, key);
     if (format === 'json') out(jsonText(report));

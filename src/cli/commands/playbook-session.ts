@@ -16,8 +16,8 @@ import type {
 } from '../../connector/index.js';
 import { UserError } from '../../connector/index.js';
 import { loadActions, loadConnector } from '../../connector/registry.js';
-import { openCatalog, type Catalog } from '../../catalog/index.js';
-import { PlaybookStore } from '../../catalog/playbook-store.js';
+import { openStore, type CatalogStore } from '../../catalog/index.js';
+import type { PlaybookStore } from '../../catalog/playbook-store.js';
 import { loadConfig, type OwnersConfig } from '../../config/index.js';
 import { applyRun, type EngineDeps, type Outcome } from '../../playbooks/engine.js';
 import { AuditKeyFile, auditKeyPath } from '../../playbooks/audit-key.js';
@@ -39,7 +39,10 @@ export interface CutoverFlags {
   overlapDays?: string;
 }
 
-/** Everything a playbook command needs, opened once and closed by `close()`. */
+/**
+ * Everything a playbook command needs, opened once and closed by `close()`: the catalog (of
+ * either backend) and its playbook store, keyed with the audit key.
+ */
 export class Session {
   readonly store: PlaybookStore;
   private readonly demos = new Map<ProviderId, Promise<DemoHandle>>();
@@ -47,13 +50,13 @@ export class Session {
 
   private constructor(
     readonly g: Globals,
-    readonly catalog: Catalog,
+    readonly catalog: CatalogStore,
     readonly keys: AuditKeyFile,
     readonly providerOptions: Record<string, Record<string, unknown>>,
     readonly playbooks: { deleteAfterDays: number; overlapDays: number },
     readonly owners: OwnersConfig = { map: [], notify: null },
   ) {
-    this.store = new PlaybookStore(catalog.db, keys);
+    this.store = catalog.playbooks(keys);
   }
 
   static async open(cmd: Command): Promise<Session> {
@@ -61,8 +64,8 @@ export class Session {
     // The config schema validates playbooks.* (and their limits) with file:line:col errors.
     const config = await loadConfig({ path: g.config, cwd: process.cwd() });
     const path = catalogPath(g);
-    const catalog = openCatalog(path);
-    const keys = new AuditKeyFile(auditKeyPath(path, process.env), path);
+    const catalog = await openStore(path);
+    const keys = new AuditKeyFile(auditKeyPath(path, process.env), catalog.location);
     return new Session(g, catalog, keys, config.providers, config.playbooks, config.owners);
   }
 
@@ -112,16 +115,16 @@ export class Session {
     };
     if (plan.demo) {
       // The estate is rebuilt from the clock of the scan that produced the plan, so it matches.
-      const handle = await this.demo(provider, new Date(this.demoClock(plan)));
+      const handle = await this.demo(provider, new Date(await this.demoClock(plan)));
       return { ...base, env: { ...handle.env }, options: { ...handle.options } };
     }
     return { ...base, env: process.env, options: { ...this.providerOptions[provider] } };
   }
 
-  private demoClock(plan: Plan): string {
-    const cred = this.catalog.resolve(plan.credentialId);
+  private async demoClock(plan: Plan): Promise<string> {
+    const cred = await this.catalog.resolve(plan.credentialId);
     const runId = cred?.kind === 'credential' ? cred.credential.lastSeenRun : null;
-    return (runId !== null && this.catalog.run(runId)?.startedAt) || plan.createdAt;
+    return (runId !== null && (await this.catalog.run(runId))?.startedAt) || plan.createdAt;
   }
 
   /** The OS user and host, and the provider identity as the connector describes it. */
@@ -160,7 +163,7 @@ export class Session {
 
   async close(): Promise<void> {
     for (const h of this.demos.values()) await (await h).close();
-    this.catalog.close();
+    await this.catalog.close();
   }
 }
 
@@ -201,7 +204,7 @@ export async function saveShowApply(
   flags: ApplyFlags,
   format: string,
 ): Promise<{ runId: number; outcome: Outcome | null }> {
-  const runId = saveRun(s.store, plan, new Date().toISOString());
+  const runId = await saveRun(s.store, plan, new Date().toISOString());
   if (format !== 'json') {
     out(renderPlan(plan, runId));
     if (!flags.apply) {
@@ -211,7 +214,7 @@ export async function saveShowApply(
     }
   }
   if (!flags.apply) return { runId, outcome: null };
-  const saved = s.store.getRun(runId)!;
+  const saved = (await s.store.getRun(runId))!;
   const outcome = await applyRun(await s.deps(saved.plan, flags), runId);
   if (format !== 'json') out(outcomeLines(outcome));
   return { runId, outcome };

@@ -26,12 +26,12 @@ function runIdOf(arg: string | undefined): number {
 }
 
 /** A plan nobody applied before the catalog moved on: its credential is gone or was rescanned. */
-function staleness(s: Session, run: RunRecord): string | null {
+async function staleness(s: Session, run: RunRecord): Promise<string | null> {
   if (run.status !== 'planned') return null;
-  const found = s.catalog.resolve(run.credentialId);
+  const found = await s.catalog.resolve(run.credentialId);
   if (!found || found.kind !== 'credential' || found.credential.removedRun !== null)
     return 'its credential is gone from the catalog';
-  const latest = s.catalog.latestRun();
+  const latest = await s.catalog.latestRun();
   if (latest && latest.startedAt > run.createdAt) return `planned before scan #${latest.id}`;
   return null;
 }
@@ -39,10 +39,11 @@ function staleness(s: Session, run: RunRecord): string | null {
 export async function list(cmd: Command): Promise<number> {
   const f = cmd.opts() as { open?: boolean; stale?: boolean };
   return withSession(cmd, async (s, format) => {
-    const runs = s.store
-      .listRuns({ open: Boolean(f.open || f.stale) })
-      .map((r) => ({ run: r, stale: staleness(s, r) }))
-      .filter((x) => !f.stale || x.stale !== null);
+    const runs: { run: RunRecord; stale: string | null }[] = [];
+    for (const r of await s.store.listRuns({ open: Boolean(f.open || f.stale) })) {
+      const stale = await staleness(s, r);
+      if (!f.stale || stale !== null) runs.push({ run: r, stale });
+    }
     if (format === 'json') {
       out(
         JSON.stringify(
@@ -63,10 +64,11 @@ export async function list(cmd: Command): Promise<number> {
       );
       return 0;
     }
-    const rows = runs.map(({ run: r, stale }) => {
-      const due =
-        s.store.steps(r.id).find((x) => x.status === 'pending' && x.notBefore)?.notBefore ?? '';
-      return [
+    const rows = [];
+    for (const { run: r, stale } of runs) {
+      const steps = await s.store.steps(r.id);
+      const due = steps.find((x) => x.status === 'pending' && x.notBefore)?.notBefore ?? '';
+      rows.push([
         r.id,
         r.kind,
         r.plan.ref.credentialExternalId,
@@ -74,8 +76,8 @@ export async function list(cmd: Command): Promise<number> {
         stale ? `${r.status} (stale: ${stale})` : r.status,
         due,
         r.updatedAt,
-      ];
-    });
+      ]);
+    }
     out(
       table(
         ['run', 'kind', 'credential', 'identity', 'status', 'next due', 'updated'],
@@ -91,9 +93,9 @@ export async function list(cmd: Command): Promise<number> {
 export async function show(cmd: Command, args: string[]): Promise<number> {
   const id = runIdOf(args[0]);
   return withSession(cmd, async (s, format) => {
-    const run = s.store.getRun(id);
+    const run = await s.store.getRun(id);
     if (!run) throw new UserError(`no playbook run ${id} (nhi playbook list)`);
-    const steps = s.store.steps(id);
+    const steps = await s.store.steps(id);
     if (format === 'json') {
       out(JSON.stringify({ run, steps }, null, 2));
       return 0;
@@ -116,8 +118,8 @@ export async function resume(cmd: Command, args: string[]): Promise<number> {
       if (given) throw new UserError('give a run number or --due, not both');
       // Each run with its own context (demo or real); one failing run does not stop the others.
       outcomes = [];
-      for (const id of s.store.dueRuns(new Date().toISOString())) {
-        const run = s.store.getRun(id)!;
+      for (const id of await s.store.dueRuns(new Date().toISOString())) {
+        const run = (await s.store.getRun(id))!;
         try {
           outcomes.push(await applyRun(await s.deps(run.plan, f), id));
         } catch (err) {
@@ -129,7 +131,7 @@ export async function resume(cmd: Command, args: string[]): Promise<number> {
         out('no deletions are due (and no rotation is waiting for its cut-over)');
     } else {
       const id = runIdOf(given);
-      const run = s.store.getRun(id);
+      const run = await s.store.getRun(id);
       if (!run) throw new UserError(`no playbook run ${id} (nhi playbook list)`);
       if (format !== 'json' && run.status === 'planned') out(renderPlan(run.plan, id));
       outcomes = [await applyRun(await s.deps(run.plan, f), id)];
@@ -143,7 +145,7 @@ export async function resume(cmd: Command, args: string[]): Promise<number> {
 
 /** Rollback changes live credentials (re-activates, deletes the new one): asked like apply. */
 async function confirmRollback(s: Session, run: RunRecord, yes: boolean): Promise<boolean> {
-  const started = s.store.steps(run.id).some((j) => j.status !== 'pending' || j.notBefore);
+  const started = (await s.store.steps(run.id)).some((j) => j.status !== 'pending' || j.notBefore);
   if (yes || !started) return true;
   const what = `roll back run ${run.id} (${run.kind} ${run.plan.ref.credentialExternalId}, ${run.status})`;
   if (!interactive()) {
@@ -160,7 +162,7 @@ export async function rollback(cmd: Command, args: string[]): Promise<number> {
   const id = runIdOf(args[0]);
   const f = cmd.opts() as ApplyFlags;
   return withSession(cmd, async (s, format) => {
-    const run = s.store.getRun(id);
+    const run = await s.store.getRun(id);
     if (!run) throw new UserError(`no playbook run ${id} (nhi playbook list)`);
     if (!(await confirmRollback(s, run, Boolean(f.yes)))) {
       note(s.g, `run ${id}: nothing was rolled back`);
@@ -179,12 +181,11 @@ export async function cancel(cmd: Command, args: string[]): Promise<number> {
   const given = args.flatMap((a) => a.split(',')).filter((a) => a !== '' && a !== 'undefined');
   return withSession(cmd, async (s, format) => {
     if (f.stale && given.length) throw new UserError('give run numbers or --stale, not both');
-    const ids = f.stale
-      ? s.store
-          .listRuns({ open: true })
-          .filter((r) => staleness(s, r) !== null)
-          .map((r) => r.id)
-      : given.map(runIdOf);
+    const ids: number[] = [];
+    if (f.stale) {
+      for (const r of await s.store.listRuns({ open: true }))
+        if ((await staleness(s, r)) !== null) ids.push(r.id);
+    } else ids.push(...given.map(runIdOf));
     if (ids.length === 0) {
       if (!f.stale) throw new UserError('give the run(s) to cancel, or --stale');
       note(s.g, 'no stale plans');
@@ -192,7 +193,7 @@ export async function cancel(cmd: Command, args: string[]): Promise<number> {
     }
     const outcomes: Outcome[] = [];
     for (const id of ids) {
-      const run = s.store.getRun(id);
+      const run = await s.store.getRun(id);
       if (!run) throw new UserError(`no playbook run ${id} (nhi playbook list)`);
       outcomes.push(await cancelRun(await s.deps(run.plan, {}), id));
     }

@@ -77,7 +77,7 @@ export async function run(cmd: Command): Promise<number> {
     for (const x of findings) {
       if (x.subjectKind === 'credential') subjects.add(x.subjectId);
       else {
-        for (const c of s.catalog.credentialsOfIdentity(x.subjectId))
+        for (const c of await s.catalog.credentialsOfIdentity(x.subjectId))
           if (c.removedRun === null) subjects.add(c.id);
       }
     }
@@ -94,7 +94,7 @@ export async function run(cmd: Command): Promise<number> {
     };
     const settings = s.planSettings(f); // bad timing flags fail once, before any plan
     for (const id of [...subjects].sort()) {
-      const open = s.store.openRunFor(id);
+      const open = await s.store.openRunFor(id);
       if (open) {
         skip(id, openRunHint(open), open.id);
         continue;
@@ -102,7 +102,7 @@ export async function run(cmd: Command): Promise<number> {
       try {
         let sink = null;
         if (kind === 'rotate') {
-          const found = s.catalog.resolve(id);
+          const found = await s.catalog.resolve(id);
           const identity = found?.identity.name ?? id;
           sink = fillSinkTemplate(f.sink!, { identity, credential: id }, Boolean(f.overwriteSink));
           sinkProvider(sink);

@@ -17,8 +17,8 @@ export async function planFor(
   sink: SinkSpec | null,
   flags: CutoverFlags = {},
 ): Promise<Plan> {
-  const found = s.catalog.resolve(ref);
-  const open = found?.kind === 'credential' ? s.store.openRunFor(found.credential.id) : null;
+  const found = await s.catalog.resolve(ref);
+  const open = found?.kind === 'credential' ? await s.store.openRunFor(found.credential.id) : null;
   if (open) throw new UserError(openRunHint(open));
   return makePlan(s.catalog, kind, ref, sink, s.planSettings(flags), loadActions);
 }

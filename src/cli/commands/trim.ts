@@ -94,7 +94,7 @@ async function recheckEvidence(
   const windowMs = plan.trim!.windowDays * 86_400_000;
   const out: TrimReplacement[] = [];
   for (const r of reps) {
-    const found = s.catalog.resolve(r.credentialId);
+    const found = await s.catalog.resolve(r.credentialId);
     if (found?.kind !== 'credential')
       throw new UserError(`${r.credentialId} is not in the catalog`);
     const live = await actions.describe(ctx, refOf(found.credential, found.identity, found.scope));
@@ -153,8 +153,9 @@ async function replaceNarrower(
     throw new UserError(
       '--sink stdout cannot be combined with --json (the secret would be mixed into the JSON)',
     );
-  const sinks = reps.map((r) => {
-    const open = s.store.openRunFor(r.credentialId);
+  const sinks = [];
+  for (const r of reps) {
+    const open = await s.store.openRunFor(r.credentialId);
     if (open) throw new UserError(`${r.credentialExternalId}: ${openRunHint(open)}`);
     const sink = fillSinkTemplate(
       f.sink!,
@@ -164,8 +165,8 @@ async function replaceNarrower(
     sinkProvider(sink);
     // A file sink that would refuse (no directory, a file there) refuses before any run is saved.
     if (f.apply && sink.scheme === 'file') fileSink(sink.target, sink.overwrite).preflight?.();
-    return sink;
-  });
+    sinks.push(sink);
+  }
   if (format !== 'json') out(renderTrimPlan(plan, null));
   const replaced = [];
   const added: string[] = [];
@@ -191,7 +192,7 @@ async function replaceNarrower(
     if (format !== 'json') out('');
     const { runId, outcome } = await saveShowApply(s, p, f, format);
     replaced.push({ credential: p.credentialId, runId, status: outcome?.status ?? 'planned' });
-    for (const j of s.store.steps(runId)) {
+    for (const j of await s.store.steps(runId)) {
       const made = j.action === 'create' && j.status === 'done' ? j.result?.newExternalId : null;
       if (typeof made === 'string') added.push(made);
       if (j.action === 'delete' && j.status === 'done') removed.add(r.credentialExternalId);
@@ -210,8 +211,8 @@ async function trimOne(
   format: string,
   bulk = false,
 ): Promise<TrimOutcome> {
-  const found = s.catalog.resolve(ref);
-  const open = found?.kind === 'identity' ? s.store.openRunFor(found.identity.id) : null;
+  const found = await s.catalog.resolve(ref);
+  const open = found?.kind === 'identity' ? await s.store.openRunFor(found.identity.id) : null;
   if (open) return { identity: ref, skipped: openRunHint(open), openRun: open.id };
   const result = await makeTrimPlan(
     {
@@ -294,7 +295,7 @@ export async function remediateTrim(
     for (const x of findings) {
       if (x.subjectKind === 'identity') identities.add(x.subjectId);
       else {
-        const c = s.catalog.resolve(x.subjectId);
+        const c = await s.catalog.resolve(x.subjectId);
         if (c?.kind === 'credential') identities.add(c.identity.id);
       }
     }

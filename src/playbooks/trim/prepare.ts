@@ -15,7 +15,7 @@ import type {
   StoredIdentity,
 } from '../../connector/index.js';
 import { isApiError, UserError } from '../../connector/index.js';
-import type { Catalog } from '../../catalog/index.js';
+import type { CatalogStore } from '../../catalog/index.js';
 import { globMatch } from '../../scoring/glob.js';
 import type { PolicyException } from '../../scoring/policy.js';
 import { planTrim, type TrimPlanResult, type TrimSettings, type UsageEvidence } from './plan.js';
@@ -83,7 +83,7 @@ export function excludedBy(
 }
 
 export interface TrimPrepareDeps {
-  catalog: Catalog;
+  catalog: Pick<CatalogStore, 'resolve' | 'run'>;
   loadActions(provider: ProviderId): Promise<ConnectorActions>;
   contextFor(provider: ProviderId, demo: boolean): Promise<ConnectorContext>;
   exceptions: readonly PolicyException[];
@@ -153,7 +153,7 @@ function manualNotes(manual: ManualTrim): string[] {
 }
 
 export async function makeTrimPlan(deps: TrimPrepareDeps, ref: string): Promise<TrimPlanResult> {
-  const found = deps.catalog.resolve(ref);
+  const found = await deps.catalog.resolve(ref);
   if (!found)
     throw new UserError(`no identity '${ref}' in the catalog (see 'nhi list identities')`);
   if (found.kind !== 'identity')
@@ -179,7 +179,7 @@ export async function makeTrimPlan(deps: TrimPrepareDeps, ref: string): Promise<
   const untouchable =
     actions.trim.untouchable?.(subject) ??
     (exception ? `the policy file excludes it (${exception.reason})` : null);
-  const observedAt = deps.catalog.run(identity.lastSeenRun)?.startedAt ?? null;
+  const observedAt = (await deps.catalog.run(identity.lastSeenRun))?.startedAt ?? null;
   const ctx = await deps.contextFor(identity.provider, found.runDemo);
   if (actions.trim.manual) {
     if (untouchable) return { refused: `${identity.name} is not trimmed: ${untouchable}` };
