@@ -97,7 +97,7 @@ describe('nhi trim on the AWS stand-in (the demo estate’s IAM)', () => {
   it('applies every change, then rollback restores byte-identical documents, the old default version, and deletes the copy', async () => {
     const before = await snapshot();
     const { store, deps } = W.engine(s.url);
-    const runId = store.createRun(await W.plan(s.url, role), new Date().toISOString());
+    const runId = await store.createRun(await W.plan(s.url, role), new Date().toISOString());
     expect((await applyRun(deps, runId)).status).toBe('done');
     const after = await read();
     expect(after.find((d) => d.address === 'inline:app-inline')!.document).not.toContain(
@@ -125,7 +125,7 @@ describe('nhi trim on the AWS stand-in (the demo estate’s IAM)', () => {
     ).rejects.toMatchObject({ name: 'DeleteConflictException' });
     // With five versions, trim deletes the oldest non-default one to make room; v1 survives.
     const { store, deps } = W.engine(s.url);
-    const runId = store.createRun(await W.plan(s.url, role), new Date().toISOString());
+    const runId = await store.createRun(await W.plan(s.url, role), new Date().toISOString());
     expect((await applyRun(deps, runId)).status).toBe('done');
     const cm = (await read()).find((d) => d.kind === 'policy-version')!;
     expect(cm.version).toBe('v6');

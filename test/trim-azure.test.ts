@@ -44,7 +44,7 @@ const subscriptionOf = (scope: string) =>
 
 function engine() {
   const path = tempCatalogPath();
-  const store = new PlaybookStore(openCatalog(path).db, keysFor(path));
+  const store = new SqlitePlaybookStore(openCatalog(path).db, keysFor(path));
   return { store, deps: engineDeps(store, keysFor(path), async () => ctx()) };
 }
 
@@ -120,7 +120,7 @@ describe('nhi trim on Azure: someone else changed an assignment (stand-in)', () 
     const w = setup(ago(200));
     const before = assignments(w.sp.id!);
     const { store, deps } = engine();
-    const runId = store.createRun(await plan(w), NOW.toISOString());
+    const runId = await store.createRun(await plan(w), NOW.toISOString());
     const gone = estate.appRoleAssignments.findIndex((a) => a.principalId === w.sp.id);
     estate.appRoleAssignments.splice(gone, 1);
     const err = await failure(applyRun(deps, runId));
@@ -132,7 +132,7 @@ describe('nhi trim on Azure: someone else changed an assignment (stand-in)', () 
   it('refuses in one line to apply over an assignment recreated since planning (a new id), and leaves it', async () => {
     const w = setup(ago(200));
     const { store, deps } = engine();
-    const runId = store.createRun(await plan(w), NOW.toISOString());
+    const runId = await store.createRun(await plan(w), NOW.toISOString());
     const a = rbacOf(w.sp.id!)[0]!;
     a.name = '0b6f5d8e-7c1a-4f7e-9d1e-2a3b4c5d6e7f'; // deleted and made again by someone
     const err = await failure(applyRun(deps, runId));
@@ -146,14 +146,14 @@ describe('nhi trim on Azure: someone else changed an assignment (stand-in)', () 
     const before = assignments(w.sp.id!);
     const old = rbacOf(w.sp.id!)[0]!;
     const { store, deps } = engine();
-    const runId = store.createRun(await plan(w), NOW.toISOString());
+    const runId = await store.createRun(await plan(w), NOW.toISOString());
     expect((await applyRun(deps, runId)).status).toBe('done');
     const theirs = { ...old, name: '1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f' };
     subscriptionOf(old.scope).roleAssignments.push(theirs);
     expect((await rollbackRun(deps, runId)).status).toBe('rolled-back');
     expect(assignments(w.sp.id!)).toEqual(before); // no duplicate
     expect(rbacOf(w.sp.id!).map((x) => x.name)).toEqual([theirs.name]);
-    const undone = store.steps(runId).map((j) => String(j.result?.newAssignmentId ?? ''));
+    const undone = (await store.steps(runId)).map((j) => String(j.result?.newAssignmentId ?? ''));
     expect(undone.some((id) => id.endsWith(`/roleAssignments/${theirs.name}`))).toBe(true);
   });
 
@@ -184,7 +184,7 @@ describe('nhi trim on Azure: someone else changed an assignment (stand-in)', () 
     const w = setup(ago(200));
     const old = rbacOf(w.sp.id!)[0]!;
     const { store, deps } = engine();
-    const runId = store.createRun(await plan(w), NOW.toISOString());
+    const runId = await store.createRun(await plan(w), NOW.toISOString());
     expect((await applyRun(deps, runId)).status).toBe('done');
     subscriptionOf(old.scope).roleAssignments.push({
       ...old,
@@ -206,7 +206,7 @@ describe('nhi trim on Azure: someone else changed an assignment (stand-in)', () 
       "@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name] StringEquals 'tmp'";
     rbacOf(w.sp.id!)[0]!.condition = cond;
     const { store, deps } = engine();
-    const runId = store.createRun(await plan(w), NOW.toISOString());
+    const runId = await store.createRun(await plan(w), NOW.toISOString());
     expect((await applyRun(deps, runId)).status).toBe('done');
     expect(rbacOf(w.sp.id!)).toHaveLength(0);
     expect((await rollbackRun(deps, runId)).status).toBe('rolled-back');
@@ -218,12 +218,12 @@ describe('nhi trim on Azure: someone else changed an assignment (stand-in)', () 
     const before = assignments(w.sp.id!);
     const old = estate.appRoleAssignments.find((a) => a.principalId === w.sp.id)!;
     const { store, deps } = engine();
-    const runId = store.createRun(await plan(w), NOW.toISOString());
+    const runId = await store.createRun(await plan(w), NOW.toISOString());
     expect((await applyRun(deps, runId)).status).toBe('done');
     estate.appRoleAssignments.push({ ...old, id: 'theirs-app-role-assignment' });
     expect((await rollbackRun(deps, runId)).status).toBe('rolled-back');
     expect(assignments(w.sp.id!)).toEqual(before);
-    const ids = store.steps(runId).map((j) => j.result?.newAssignmentId);
+    const ids = (await store.steps(runId)).map((j) => j.result?.newAssignmentId);
     expect(ids).toContain('theirs-app-role-assignment');
   });
 });

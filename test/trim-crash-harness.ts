@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { openCatalog } from '../src/catalog/index.js';
-import { PlaybookStore } from '../src/catalog/playbook-store.js';
+import { SqlitePlaybookStore } from '../src/catalog/sqlite/playbook-store.js';
 import type { GrantDocument, JournalStep, Plan, ProviderId } from '../src/connector/index.js';
 import { stateOf } from '../src/playbooks/trim/step.js';
 import { keysFor, runCli, tempCatalogPath, type CliResult } from './playbooks-harness.js';
@@ -53,7 +53,10 @@ async function world(e: CrashEstate): Promise<Wreck> {
   const plan = await e.reset();
   const catalog = tempCatalogPath();
   const c = openCatalog(catalog);
-  const runId = new PlaybookStore(c.db, keysFor(catalog)).createRun(plan, new Date().toISOString());
+  const runId = await new SqlitePlaybookStore(c.db, keysFor(catalog)).createRun(
+    plan,
+    new Date().toISOString(),
+  );
   c.close();
   const cwd = mkdtempSync(join(tmpdir(), 'nhi-trim-crash-'));
   writeFileSync(
@@ -63,10 +66,10 @@ async function world(e: CrashEstate): Promise<Wreck> {
   return { runId, plan, cwd, catalog, env: { ...e.env, NHI_CATALOG: catalog } };
 }
 
-function journalOf(w: Wreck): JournalStep[] {
+async function journalOf(w: Wreck): Promise<JournalStep[]> {
   const c = openCatalog(w.catalog, { readonly: true });
   try {
-    return new PlaybookStore(c.db).steps(w.runId);
+    return await new SqlitePlaybookStore(c.db).steps(w.runId);
   } finally {
     c.close();
   }
@@ -83,7 +86,7 @@ async function check(e: CrashEstate, w: Wreck, want: Want): Promise<string | nul
     if (state === 'other') return `${c.name} is neither the old nor the new document`;
     if (want !== 'any' && state !== want) return `${c.name} is ${state}, expected ${want}`;
   }
-  return (await e.extra?.(want, { plan: w.plan, journal: journalOf(w), docs })) ?? null;
+  return (await e.extra?.(want, { plan: w.plan, journal: await journalOf(w), docs })) ?? null;
 }
 
 const cli = (w: Wreck, args: string[], extra: Record<string, string> = {}): Promise<CliResult> =>
