@@ -2,8 +2,10 @@
 // bundle a private copy (test/playbooks-harness.ts), so what the tests spawn starts as dist/ does.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const root = join(import.meta.dirname, '..');
+// Not import.meta.dirname: `npm install` runs this (prepare) on any Node 20, and that is 20.11+.
+const root = fileURLToPath(new URL('..', import.meta.url));
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 // Pure-JS packages on the start-up path of every command (commander; config validation, output,
 // errors): inlined they cost one chunk instead of resolving and compiling them file by file
