@@ -217,22 +217,7 @@ export function planTrim(input: TrimInput): TrimPlanResult {
       'nothing to remove: every granted service was used within the window or has no evidence',
     );
   const plan: Plan = {
-    version: 2,
-    kind: 'trim',
-    createdAt: now.toISOString(),
-    provider: identity.provider,
-    credentialId: identity.id,
-    credentialType: null,
-    identityName: identity.name,
-    ref: {
-      scope: input.scope,
-      identityExternalId: identity.externalId,
-      identityName: identity.name,
-      credentialExternalId: identity.externalId,
-      type: null,
-      attributes: identity.attributes,
-    },
-    sink: null,
+    ...trimPlanHead(identity, input.scope, now),
     snapshot: {
       status: 'active',
       // Every document the identity had when planned (address@version#digest): drift refuses.
@@ -255,6 +240,46 @@ export function planTrim(input: TrimInput): TrimPlanResult {
     },
   };
   return { plan };
+}
+
+/**
+ * What every trim plan says about its subject: the identity itself stands where a credential
+ * playbook names its credential (trim acts on the identity's grants), with no sink.
+ */
+export function trimPlanHead(
+  identity: StoredIdentity,
+  scope: Scope,
+  now: Date,
+): Pick<
+  Plan,
+  | 'version'
+  | 'kind'
+  | 'createdAt'
+  | 'provider'
+  | 'credentialId'
+  | 'credentialType'
+  | 'identityName'
+  | 'ref'
+  | 'sink'
+> {
+  return {
+    version: 2,
+    kind: 'trim',
+    createdAt: now.toISOString(),
+    provider: identity.provider,
+    credentialId: identity.id,
+    credentialType: null,
+    identityName: identity.name,
+    ref: {
+      scope,
+      identityExternalId: identity.externalId,
+      identityName: identity.name,
+      credentialExternalId: identity.externalId,
+      type: null,
+      attributes: identity.attributes,
+    },
+    sink: null,
+  };
 }
 
 function stepFor(c: TrimChange, seq: number): PlanStep {

@@ -18,7 +18,13 @@ import { isApiError, UserError } from '../../connector/index.js';
 import type { CatalogStore } from '../../catalog/index.js';
 import { globMatch } from '../../scoring/glob.js';
 import type { PolicyException } from '../../scoring/policy.js';
-import { planTrim, type TrimPlanResult, type TrimSettings, type UsageEvidence } from './plan.js';
+import {
+  planTrim,
+  trimPlanHead,
+  type TrimPlanResult,
+  type TrimSettings,
+  type UsageEvidence,
+} from './plan.js';
 
 /** Rules a trim resolves; an exception for one of them (or for every rule) excludes the identity. */
 export const TRIM_RULES = ['unused-grant', 'admin-grant'] as const;
@@ -103,22 +109,7 @@ function manualPlan(
   demo: boolean,
 ): TrimPlanResult {
   const plan: Plan = {
-    version: 2,
-    kind: 'trim',
-    createdAt: now.toISOString(),
-    provider: identity.provider,
-    credentialId: identity.id,
-    credentialType: null,
-    identityName: identity.name,
-    ref: {
-      scope,
-      identityExternalId: identity.externalId,
-      identityName: identity.name,
-      credentialExternalId: identity.externalId,
-      type: null,
-      attributes: identity.attributes,
-    },
-    sink: null,
+    ...trimPlanHead(identity, scope, now),
     snapshot: { status: 'active', siblings: [] },
     lastUse: {
       known: identity.lastUsedKnown,
