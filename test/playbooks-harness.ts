@@ -3,7 +3,7 @@
  * scanned into a fresh catalog by the real connector, and a runner for the built CLI.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -143,40 +143,55 @@ export interface CliResult {
 }
 
 /**
- * Bundles the CLI (scripts/build.mjs's settings) into a directory private to this test
- * process, so a concurrent `npm run build` elsewhere (which empties dist/) cannot race it.
+ * Bundles the CLI (scripts/build.mjs's settings) once per test run, into the directory the
+ * run's global set-up names (test/cli-bundle-setup.ts), so a concurrent `npm run build`
+ * elsewhere (which empties dist/) cannot race it and twenty test files do not bundle it twenty
+ * times. The first file to need it builds it beside the final name and renames it into place;
+ * a file that loses that race uses the winner's. Outside such a run it is private to this process.
  * It lives under node_modules/.cache so the bundle's bare imports resolve.
  */
 let bundled: Promise<string> | undefined;
 export function buildCli(): Promise<string> {
-  bundled ??= bundle({ cli: join(import.meta.dirname, '..', 'src', 'cli', 'main.ts') }, 'cli');
+  bundled ??= sharedCli();
   return bundled;
 }
+
+async function sharedCli(): Promise<string> {
+  const shared = process.env.NHI_TEST_BUNDLE_DIR;
+  if (!shared) return bundle({ cli: CLI_ENTRY }, 'cli');
+  const final = join(shared, 'cli');
+  const main = join(final, 'cli.js');
+  if (existsSync(main)) return main;
+  const { build } = await import('esbuild');
+  const tmp = join(shared, `cli.${process.pid}`);
+  await build(cliBundleOptions(tmp, { entryPoints: { cli: CLI_ENTRY }, logLevel: 'error' }));
+  try {
+    renameSync(tmp, final);
+  } catch (e) {
+    // Another file renamed its own first: use that one.
+    if (!existsSync(main)) throw e;
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  return main;
+}
+
+const CLI_ENTRY = join(import.meta.dirname, '..', 'src', 'cli', 'main.ts');
 
 /** Bundles `entryPoints` into this test process's private directory; the path of `main`. */
 export async function bundle(entryPoints: Record<string, string>, main: string): Promise<string> {
   const { build } = await import('esbuild');
-  const outdir = join(
-    import.meta.dirname,
-    '..',
-    'node_modules',
-    '.cache',
-    `nhi-playbooks-test-${process.pid}`,
-    main,
-  );
+  const outdir = join(privateDir(), main);
   rmSync(outdir, { recursive: true, force: true });
   await build(cliBundleOptions(outdir, { entryPoints, logLevel: 'error' }));
   return join(outdir, `${main}.js`);
 }
 
+const privateDir = () =>
+  join(import.meta.dirname, '..', 'node_modules', '.cache', `nhi-playbooks-test-${process.pid}`);
+
+/** Removes what this process bundled for itself (the run's shared CLI goes with the run). */
 export function removeCliBuild(): void {
-  rmSync(
-    join(import.meta.dirname, '..', 'node_modules', '.cache', `nhi-playbooks-test-${process.pid}`),
-    {
-      recursive: true,
-      force: true,
-    },
-  );
+  rmSync(privateDir(), { recursive: true, force: true });
 }
 
 /** Runs the bundled CLI with a scrubbed environment: PATH, NO_COLOR, HOME and `env`, in `cwd`. */
