@@ -1,4 +1,4 @@
-import Database from 'better-sqlite3';
+import type BetterSqlite3 from 'better-sqlite3';
 import {
   chmodSync,
   closeSync,
@@ -16,7 +16,14 @@ import { dirname } from 'node:path';
 import { CatalogError, fsReason } from './errors.js';
 import { MIGRATIONS } from './migrations/index.js';
 
-export type Db = Database.Database;
+export type Db = BetterSqlite3.Database;
+
+const require = createRequire(import.meta.url);
+/**
+ * Required, not imported: an ESM import of a CommonJS package runs Node's CommonJS lexer over it
+ * and builds an ESM facade, a few ms of every command that opens the catalog.
+ */
+const Database = require('better-sqlite3') as typeof BetterSqlite3;
 
 export const SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));
 
@@ -27,7 +34,7 @@ export const SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));
  */
 const ADDON: string | undefined = (() => {
   try {
-    const file = createRequire(import.meta.url).resolve(
+    const file = require.resolve(
       'better-sqlite3/build/Release/better_sqlite3.node',
     );
     return existsSync(file) ? file : undefined;
