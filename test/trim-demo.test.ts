@@ -65,6 +65,29 @@ describe('nhi trim on the demo estate', () => {
     expect(back.code, back.stderr).toBe(0);
   });
 
+  it('Azure: the unused-grant finding and the trim plan name the same assignments (one verdict)', async () => {
+    const id = idOf('azure', 'legacy-reporting');
+    const report = await run(['report', '--rule', 'unused-grant', '--format', 'json']);
+    expect(report.code, report.stderr).toBe(0);
+    const finding = (
+      JSON.parse(report.stdout) as {
+        findings: {
+          subjectId: string;
+          outcome: string;
+          evidence: { unused?: { permission: string }[] };
+        }[];
+      }
+    ).findings.find((f) => f.subjectId === id);
+    expect(finding?.outcome).toBe('fail');
+    const flagged = finding!.evidence.unused!.map((u) => u.permission).sort();
+    // Application permissions only: delegated ones have no usage data and trim leaves them.
+    expect(flagged).toEqual(['Directory.Read.All', 'User.Read.All']);
+    const plan = await run(['trim', id]);
+    expect(plan.code, plan.stderr).toBe(0);
+    for (const p of flagged) expect(plan.stdout).toContain(p);
+    expect(plan.stdout).not.toMatch(/Directory\.AccessAsUser\.All|Reports\.Read\.All/);
+  });
+
   it('remediate --rule unused-grant --apply plans and applies every flagged identity it can (exit 0); GitHub plans are shown as manual', async () => {
     const r = await run(['remediate', '--rule', 'unused-grant', '--apply', '--yes']);
     expect(r.code, r.stderr).toBe(0);

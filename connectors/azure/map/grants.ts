@@ -13,6 +13,17 @@ import type {
 } from '../schema.js';
 import { graphPermissionPrivilege, rbacPrivilege, scopeLevel } from './privilege.js';
 import { UNKNOWN_USE } from './usage.js';
+import type { UsageSignal } from '../../../src/connector/index.js';
+
+/**
+ * Azure reports use per service principal (its last sign-in), not per assignment: each
+ * application permission and role assignment carries its principal's last sign-in, marked
+ * `usageOf: 'principal'`. A principal idle for the window used none of them; one that signed in
+ * may have used any, and the unused-grant rule leaves those not evaluated. Exactly the evidence
+ * `nhi trim` acts on (connectors/azure/trim.ts), so the finding and the trim agree. Delegated
+ * permissions stay unknown: trim does not touch them.
+ */
+export const PRINCIPAL_USAGE = 'principal';
 
 const DEFAULT_ACCESS_ROLE = '00000000-0000-0000-0000-000000000000';
 
@@ -23,6 +34,7 @@ export function appRoleGrant(
   a: GraphAppRoleAssignment,
   identityExternalId: string,
   resource: GraphServicePrincipal | undefined,
+  use: UsageSignal = UNKNOWN_USE,
 ): Grant {
   const role = resource?.appRoles?.find((r) => r.id === a.appRoleId);
   const isDefault = a.appRoleId === DEFAULT_ACCESS_ROLE;
@@ -35,8 +47,9 @@ export function appRoleGrant(
     privilege: role?.value ? graphPermissionPrivilege(role.value) : isDefault ? 'read' : 'unknown',
     source: `appRoleAssignment:${a.resourceDisplayName ?? a.resourceId}`,
     grantedAt: a.createdDateTime ?? null,
-    ...UNKNOWN_USE,
+    ...use,
     attributes: {
+      ...(use.lastUsedKnown ? { usageOf: PRINCIPAL_USAGE } : {}),
       kind: 'application-permission',
       resourceId: a.resourceId,
       resourceAppId: resource?.appId ?? null,
@@ -87,6 +100,7 @@ export interface RbacData {
 export function rbacGrants(
   subscriptions: readonly RbacData[],
   identityOfSp: IdentityOfSp,
+  useOfSp: (spId: string) => UsageSignal = () => UNKNOWN_USE,
 ): Grant[] {
   const grants: Grant[] = [];
   const seen = new Set<string>();
@@ -99,6 +113,7 @@ export function rbacGrants(
       const defGuid = a.roleDefinitionId.split('/').at(-1)?.toLowerCase() ?? '';
       const def = defs.get(defGuid) ?? null;
       const roleName = def?.roleName ?? null;
+      const use = useOfSp(a.principalId);
       grants.push({
         externalId: a.id,
         identityExternalId,
@@ -108,8 +123,9 @@ export function rbacGrants(
         privilege: rbacPrivilege(roleName, def, a.scope),
         source: a.roleDefinitionId,
         grantedAt: a.createdOn ?? null,
-        ...UNKNOWN_USE,
+        ...use,
         attributes: {
+          ...(use.lastUsedKnown ? { usageOf: PRINCIPAL_USAGE } : {}),
           kind: 'azure-rbac',
           subscriptionId: sub.subscriptionId,
           subscriptionName: sub.subscriptionName,

@@ -161,6 +161,66 @@ describe('credentials', () => {
   });
 });
 
+describe('grant usage', () => {
+  const LAST = '2026-05-01T00:00:00Z';
+  const tenant = (spUsage: Map<string, string | null> | null): TenantData => ({
+    tenantId: 't',
+    applications: [{ id: 'app1', appId: 'appid1', displayName: 'a' }],
+    servicePrincipals: [
+      { id: 'sp1', appId: 'appid1', displayName: 'a' },
+      {
+        id: 'graph',
+        appId: 'graph-app',
+        displayName: 'Microsoft Graph',
+        appRoles: [{ id: 'r1', value: 'User.Read.All' }],
+      },
+    ],
+    federated: new Map(),
+    appRoleAssignments: new Map([
+      ['sp1', [{ id: 'ara1', appRoleId: 'r1', principalId: 'sp1', resourceId: 'graph' }]],
+    ]),
+    oauth2Grants: [{ id: 'o1', clientId: 'sp1', resourceId: 'graph', scope: 'Mail.Read' }],
+    usage: { servicePrincipals: spUsage, credentials: null },
+    rbac: [
+      {
+        subscriptionId: 's',
+        subscriptionName: 's',
+        definitions: [],
+        assignments: [
+          {
+            id: '/subscriptions/s/providers/Microsoft.Authorization/roleAssignments/ra1',
+            scope: '/subscriptions/s',
+            roleDefinitionId: '/providers/Microsoft.Authorization/roleDefinitions/acdd72a7',
+            principalId: 'sp1',
+          },
+        ],
+      },
+    ],
+  });
+  const byKind = (r: ReturnType<typeof buildTenantRecords>) =>
+    Object.fromEntries(r.grants.map((g) => [String(g.attributes.kind), g]));
+
+  it("application permissions and role assignments carry the principal's last sign-in; delegated ones stay unknown", () => {
+    const g = byKind(buildTenantRecords(tenant(new Map([['appid1', LAST]])), NOW));
+    for (const kind of ['application-permission', 'azure-rbac'])
+      expect(g[kind], kind).toMatchObject({
+        lastUsedKnown: true,
+        lastUsedAt: LAST,
+        attributes: { usageOf: 'principal' },
+      });
+    expect(g['delegated-permission']).toMatchObject({ lastUsedKnown: false, lastUsedAt: null });
+    expect(g['delegated-permission']!.attributes.usageOf).toBeUndefined();
+  });
+
+  it('a principal without a row in the report never signed in; no report means unknown', () => {
+    const never = byKind(buildTenantRecords(tenant(new Map()), NOW));
+    expect(never['azure-rbac']).toMatchObject({ lastUsedKnown: true, lastUsedAt: null });
+    const unread = byKind(buildTenantRecords(tenant(null), NOW));
+    expect(unread['azure-rbac']).toMatchObject({ lastUsedKnown: false, lastUsedAt: null });
+    expect(unread['azure-rbac']!.attributes.usageOf).toBeUndefined();
+  });
+});
+
 describe('parsing', () => {
   it('names the payload, item and field of a bad response', () => {
     // The kit's invalid-response error (it fails the scope) replaces the connector's own class.

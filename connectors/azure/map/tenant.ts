@@ -19,7 +19,7 @@ import {
   isMicrosoftFirstParty,
   servicePrincipalIdentity,
 } from './identities.js';
-import type { UsageReports } from './usage.js';
+import { UNKNOWN_USE, usageOf, type UsageReports } from './usage.js';
 
 export interface AiAccounts {
   subscription: AccountSubscription;
@@ -83,18 +83,23 @@ export function buildTenantRecords(data: TenantData, now: Date): TenantRecords {
   }
 
   const grants: Grant[] = [];
+  // The principal's last sign-in stands for each of its assignments (map/grants.ts).
+  const useOfSp = (spId: string) => {
+    const appId = spById.get(spId)?.appId;
+    return appId ? usageOf(data.usage.servicePrincipals, appId) : UNKNOWN_USE;
+  };
   for (const [spId, assignments] of data.appRoleAssignments) {
     const identityExternalId = identityOfSp.get(spId);
     if (!identityExternalId) continue;
     for (const a of assignments)
-      grants.push(appRoleGrant(a, identityExternalId, spById.get(a.resourceId)));
+      grants.push(appRoleGrant(a, identityExternalId, spById.get(a.resourceId), useOfSp(spId)));
   }
   for (const g of data.oauth2Grants) {
     const identityExternalId = identityOfSp.get(g.clientId);
     if (identityExternalId)
       grants.push(...delegatedGrants(g, identityExternalId, spById.get(g.resourceId)));
   }
-  grants.push(...rbacGrants(data.rbac, identityOfSp));
+  grants.push(...rbacGrants(data.rbac, identityOfSp, useOfSp));
 
   for (const { subscription, accounts } of data.aiAccounts ?? []) {
     for (const account of accounts) {

@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import { unusedGrant as rule } from './unused-grant.js';
 import { ruleTable } from '../test-table.js';
 import { ago, gap, grant, identity } from '../testing.js';
@@ -55,5 +56,41 @@ ruleTable(rule, [
     }),
     expect: 'not-evaluated',
     evidence: { gap: { signal: 'access-advisor' } },
+  },
+  {
+    name: 'use per principal (Azure sign-ins), principal idle past the window: every grant unused',
+    data: () => ({
+      identities: [i],
+      grants: [
+        g({
+          permission: 'User.Read.All',
+          lastUsedAt: ago(200),
+          attributes: { usageOf: 'principal' },
+        }),
+        g({ permission: 'Reader', lastUsedAt: ago(200), attributes: { usageOf: 'principal' } }),
+      ],
+    }),
+    expect: 'fail',
+    evidence: { unusedCount: 2, evaluatedCount: 2 },
+  },
+  {
+    name: 'use per principal, principal never signed in: every grant unused',
+    data: () => ({
+      identities: [i],
+      grants: [g({ lastUsedAt: null, attributes: { usageOf: 'principal' } })],
+    }),
+    expect: 'fail',
+  },
+  {
+    name: 'use per principal, principal signed in within the window: not evaluated, never clean',
+    data: () => ({
+      identities: [i],
+      grants: [g({ lastUsedAt: ago(3), attributes: { usageOf: 'principal' } })],
+    }),
+    expect: 'not-evaluated',
+    evidence: {
+      missing: expect.stringContaining('as a whole, which was used within the window'),
+      grantCount: 1,
+    },
   },
 ]);

@@ -45,17 +45,30 @@ export const unusedGrant = defineRule({
         return !granted || olderThan(granted, windowDays, ctx.now);
       });
       if (judged.length === 0) continue;
-      const known = judged.filter((g) => g.lastUsedKnown);
+      // Use reported per principal (`usageOf: 'principal'`, Azure's sign-in activity) proves a
+      // grant unused only when the principal itself was idle for the window: one that signed in
+      // may have used any of its grants, so those stay not evaluated (as `nhi trim` keeps them).
+      const known = judged.filter(
+        (g) =>
+          g.lastUsedKnown &&
+          !(g.attributes.usageOf === 'principal' && usedWithin(g.lastUsedAt, windowDays, ctx.now)),
+      );
       if (known.length === 0) {
-        yield notEvaluated(ctx, identity, credential, 'permission usage data not available', {
-          grantCount: judged.length,
-        });
+        const perPrincipal = judged.some((g) => g.attributes.usageOf === 'principal');
+        yield notEvaluated(
+          ctx,
+          identity,
+          credential,
+          perPrincipal
+            ? `usage is reported for ${identity.name} as a whole, which was used within the window: which grants it used is not known`
+            : 'permission usage data not available',
+          { grantCount: judged.length },
+        );
         continue;
       }
-      const unused = known.filter((g: StoredGrant) => {
-        const last = parseDate(g.lastUsedAt);
-        return !last || olderThan(last, windowDays, ctx.now);
-      });
+      const unused = known.filter(
+        (g: StoredGrant) => !usedWithin(g.lastUsedAt, windowDays, ctx.now),
+      );
       if (unused.length === 0) continue;
       const names = [...new Set(unused.map((g) => g.permission))].sort();
       yield fail(
@@ -79,3 +92,8 @@ export const unusedGrant = defineRule({
     }
   },
 });
+
+function usedWithin(lastUsedAt: string | null, windowDays: number, now: Date): boolean {
+  const last = parseDate(lastUsedAt);
+  return last !== null && !olderThan(last, windowDays, now);
+}
