@@ -34,9 +34,7 @@ export const SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));
  */
 const ADDON: string | undefined = (() => {
   try {
-    const file = require.resolve(
-      'better-sqlite3/build/Release/better_sqlite3.node',
-    );
+    const file = require.resolve('better-sqlite3/build/Release/better_sqlite3.node');
     return existsSync(file) ? file : undefined;
   } catch {
     return undefined;
