@@ -93,29 +93,66 @@ export function logicalName(f: Finding): string {
   ].join('/');
 }
 
-export function toFinding(r: Row): Finding {
+/**
+ * The columns a finding is built from, in the order `findingFrom` reads them. Views read them as
+ * raw rows (arrays): better-sqlite3 builds an object per row otherwise, and for a report of a
+ * million findings that object costs more than reading the row (bench/README.md, round 5).
+ */
+const FINDING_COLUMNS = [
+  'rule_id',
+  'severity',
+  'outcome',
+  'subject_id',
+  'subject_kind',
+  'provider',
+  'scope_id',
+  'scope_name',
+  'identity_name',
+  'identity_external_id',
+  'credential_external_id',
+  'message',
+  'evidence_json',
+  'owasp',
+  'cis',
+  'playbook',
+  'fingerprint',
+  'points',
+  'ai',
+  'extra_json',
+] as const;
+
+/** `f.rule_id, f.severity, …`: the select list of a raw finding row. */
+export const FINDING_SELECT = FINDING_COLUMNS.map((c) => `f.${c}`).join(', ');
+
+/** A finding from a raw row selected with FINDING_SELECT. */
+export function findingFrom(v: readonly unknown[]): Finding {
   const f: Finding = {
-    ruleId: r.rule_id as string,
-    severity: r.severity as Severity,
-    outcome: r.outcome as Finding['outcome'],
-    subjectId: r.subject_id as string,
-    subjectKind: r.subject_kind as Finding['subjectKind'],
-    provider: r.provider as Finding['provider'],
-    scopeId: r.scope_id as string,
-    scopeName: r.scope_name as string,
-    identityName: r.identity_name as string,
-    identityExternalId: r.identity_external_id as string,
-    credentialExternalId: (r.credential_external_id as string | null) ?? null,
-    message: r.message as string,
-    evidence: JSON.parse(r.evidence_json as string) as Record<string, unknown>,
-    owasp: r.owasp as string,
-    cis: (r.cis as string | null) ?? null,
-    playbook: (r.playbook as string | null) ?? null,
-    fingerprint: r.fingerprint as string,
-    points: r.points as number,
-    ...(r.ai === 1 ? { ai: true as const } : {}),
+    ruleId: v[0] as string,
+    severity: v[1] as Severity,
+    outcome: v[2] as Finding['outcome'],
+    subjectId: v[3] as string,
+    subjectKind: v[4] as Finding['subjectKind'],
+    provider: v[5] as Finding['provider'],
+    scopeId: v[6] as string,
+    scopeName: v[7] as string,
+    identityName: v[8] as string,
+    identityExternalId: v[9] as string,
+    credentialExternalId: (v[10] as string | null) ?? null,
+    message: v[11] as string,
+    evidence: JSON.parse(v[12] as string) as Record<string, unknown>,
+    owasp: v[13] as string,
+    cis: (v[14] as string | null) ?? null,
+    playbook: (v[15] as string | null) ?? null,
+    fingerprint: v[16] as string,
+    points: v[17] as number,
+    ...(v[18] === 1 ? { ai: true as const } : {}),
   };
-  return r.extra_json ? Object.assign(f, JSON.parse(r.extra_json as string)) : f;
+  return v[19] ? Object.assign(f, JSON.parse(v[19] as string)) : f;
+}
+
+/** A finding from a row read as an object (`SELECT *`). */
+export function toFinding(r: Row): Finding {
+  return findingFrom(FINDING_COLUMNS.map((c) => r[c]));
 }
 
 /** `--owner` / `--team` match case-insensitively: columns hold the lower-cased key. */
@@ -126,16 +163,32 @@ export function toOwnership(json: unknown): OwnerAttribution | null {
   return typeof json === 'string' ? (JSON.parse(json) as OwnerAttribution) : null;
 }
 
-export function toScore(r: Row): StoredScore {
+/** The columns a score is built from, in the order `scoreFrom` reads them (raw rows). */
+const SCORE_SELECT =
+  'subject_id, subject_kind, score, band, contributions_json, ai, ownership_json';
+
+function scoreFrom(v: readonly unknown[]): StoredScore {
   return {
-    subjectId: r.subject_id as string,
-    subjectKind: r.subject_kind as StoredScore['subjectKind'],
-    score: r.score as number,
-    band: r.band as string,
-    contributions: JSON.parse(r.contributions_json as string) as unknown[],
-    ai: r.ai === 1,
-    ownership: toOwnership(r.ownership_json),
+    subjectId: v[0] as string,
+    subjectKind: v[1] as StoredScore['subjectKind'],
+    score: v[2] as number,
+    band: v[3] as string,
+    contributions: JSON.parse(v[4] as string) as unknown[],
+    ai: v[5] === 1,
+    ownership: toOwnership(v[6]),
   };
+}
+
+export function toScore(r: Row): StoredScore {
+  return scoreFrom([
+    r.subject_id,
+    r.subject_kind,
+    r.score,
+    r.band,
+    r.contributions_json,
+    r.ai,
+    r.ownership_json,
+  ]);
 }
 
 export function emptyCounts(): EvaluationCounts {
@@ -231,7 +284,10 @@ export function findingListQuery(q: FindingQuery): { sql: string; params: Row } 
   const order = ORDER_BY[q.order ?? 'canonical'];
   const limit = q.limit === undefined ? '' : ' LIMIT @limit';
   const params = q.limit === undefined ? w.params : { ...w.params, limit: q.limit };
-  return { sql: `SELECT f.* FROM findings f WHERE ${w.sql} ORDER BY ${order}${limit}`, params };
+  return {
+    sql: `SELECT ${FINDING_SELECT} FROM findings f WHERE ${w.sql} ORDER BY ${order}${limit}`,
+    params,
+  };
 }
 
 export class SqliteEvaluations {
@@ -242,6 +298,14 @@ export class SqliteEvaluations {
   private stmt(sql: string) {
     let s = this.cache.get(sql);
     if (!s) this.cache.set(sql, (s = this.db.prepare(sql)));
+    return s;
+  }
+
+  /** A statement returning raw rows (arrays in select-list order). */
+  private rawStmt(sql: string) {
+    const key = `raw:${sql}`;
+    let s = this.cache.get(key);
+    if (!s) this.cache.set(key, (s = this.db.prepare(sql).raw(true)));
     return s;
   }
 
@@ -343,7 +407,7 @@ export class SqliteEvaluations {
 
   findings(q: FindingQuery): AsyncGenerator<Finding[]> {
     const { sql, params } = findingListQuery(q);
-    return pagesOf(this.stmt(sql), params, toFinding);
+    return pagesOf(this.rawStmt(sql), params, findingFrom);
   }
 
   countFindings(q: FindingQuery): EvaluationCounts {
@@ -396,14 +460,11 @@ export class SqliteEvaluations {
 
   /** Every score of an evaluation, highest first (credentials before identities on a tie). */
   async *scores(evaluationId: number): AsyncGenerator<StoredScore[]> {
-    const sql = `SELECT * FROM scores WHERE evaluation_id = ? AND subject_kind = ?
+    const sql = `SELECT ${SCORE_SELECT} FROM scores WHERE evaluation_id = ? AND subject_kind = ?
       ORDER BY score DESC, created_key, subject_id`;
-    const creds = pagesOf<Row, StoredScore>(this.stmt(sql), [evaluationId, 'credential'], toScore);
-    const idents = pagesOf<Row, StoredScore>(
-      this.db.prepare(sql),
-      [evaluationId, 'identity'],
-      toScore,
-    );
+    const creds = pagesOf(this.rawStmt(sql), [evaluationId, 'credential'], scoreFrom);
+    // Both kinds are read at once: the second cursor needs a statement of its own.
+    const idents = pagesOf(this.db.prepare(sql).raw(true), [evaluationId, 'identity'], scoreFrom);
     yield* mergePages(
       creds,
       idents,
