@@ -234,11 +234,32 @@ const GROUP_COLUMN: Record<FindingGroupKey, string> = {
 };
 
 /** The WHERE clause of a finding query, with bound parameters only. */
-function where(q: FindingQuery): { sql: string; params: Record<string, unknown> } {
+/** Every rank a finding has (rank is NOT NULL and one of these). */
+const RANKS = [4, 3, 2, 1, 0, NOT_EVALUATED_RANK] as const;
+
+/** The ranks a query keeps, as a list: an index seek can go past an equality, not a range. */
+function ranksOf(q: FindingQuery): number[] {
+  if (q.outcome === 'fail') return RANKS.filter((r) => r >= (q.minRank ?? 0));
+  if (q.outcome === 'not-evaluated') return [NOT_EVALUATED_RANK];
+  const min = q.minRank;
+  return min === undefined ? [...RANKS] : RANKS.filter((r) => r >= min || r < 0);
+}
+
+/**
+ * The WHERE clause of a finding query, with bound parameters only. `rankList`: the ranks as an
+ * IN list of constants, so the index can seek to the provider and scope that follow the rank.
+ */
+function where(
+  q: FindingQuery,
+  opts: { rankList?: boolean } = {},
+): { sql: string; params: Record<string, unknown> } {
   const parts = ['f.evaluation_id = @evaluation'];
   const params: Record<string, unknown> = { evaluation: q.evaluationId };
   parts.push(q.suppressed ? 'f.suppressed_by IS NOT NULL' : 'f.suppressed_by IS NULL');
-  if (q.outcome === 'fail') {
+  if (opts.rankList) {
+    const ranks = ranksOf(q);
+    parts.push(ranks.length ? `f.rank IN (${ranks.join(', ')})` : '0');
+  } else if (q.outcome === 'fail') {
     parts.push(`f.rank >= @minRank`);
     params.minRank = q.minRank ?? 0;
   } else if (q.outcome === 'not-evaluated') {
@@ -406,8 +427,38 @@ export class SqliteEvaluations {
   }
 
   findings(q: FindingQuery): AsyncGenerator<Finding[]> {
+    if (q.order === 'sarif' && q.limit === undefined) return this.sarifFindings(q);
     const { sql, params } = findingListQuery(q);
     return pagesOf(this.rawStmt(sql), params, findingFrom);
+  }
+
+  /**
+   * Findings in SARIF's order (rule, logical name, fingerprint), which no index serves. One
+   * ORDER BY over them all spills SQLite's sorter to temporary files once they outgrow its
+   * memory, merged in more passes the more there are (at 1M credentials the sort cost more
+   * than the read: bench/README.md, round 5). The logical name starts `provider/scope/`, so
+   * the findings of one rule and scope are sorted apart, a few MB each, and follow one another
+   * in the order of that prefix. A '/' inside a provider or scope id could make one prefix
+   * start another: then one sort does it all.
+   */
+  private async *sarifFindings(q: FindingQuery): AsyncGenerator<Finding[]> {
+    const w = where(q);
+    const parts = this.stmt(
+      `SELECT DISTINCT f.rule_id AS rule, f.provider AS provider, f.scope_id AS scope
+       FROM findings f WHERE ${w.sql} ORDER BY f.rule_id, f.provider || '/' || f.scope_id || '/'`,
+    ).all(w.params) as { rule: string; provider: string; scope: string }[];
+    if (parts.some((p) => p.provider.includes('/') || p.scope.includes('/'))) {
+      const { sql, params } = findingListQuery(q);
+      yield* pagesOf(this.rawStmt(sql), params, findingFrom);
+      return;
+    }
+    const seek = where(q, { rankList: true });
+    const stmt = this.rawStmt(
+      `SELECT ${FINDING_SELECT} FROM findings f WHERE ${seek.sql}
+       AND f.rule_id = @rule AND f.provider = @provider AND f.scope_id = @scope
+       ORDER BY f.logical_name, f.fingerprint`,
+    );
+    for (const p of parts) yield* pagesOf(stmt, { ...seek.params, ...p }, findingFrom);
   }
 
   countFindings(q: FindingQuery): EvaluationCounts {
