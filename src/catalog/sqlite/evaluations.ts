@@ -94,32 +94,17 @@ export function logicalName(f: Finding): string {
 }
 
 /**
- * The columns a finding is built from, in the order `findingFrom` reads them. Views read them as
- * raw rows (arrays): better-sqlite3 builds an object per row otherwise, and for a report of a
- * million findings that object costs more than reading the row (bench/README.md, round 5).
+ * The columns a finding is built from: one per column field, in that order, then extra_json
+ * (`findingFrom` reads them by position). Views read them as raw rows (arrays): better-sqlite3
+ * builds an object per row otherwise, and for a report of a million findings that object costs
+ * more than reading the row (bench/README.md, round 5).
  */
 const FINDING_COLUMNS = [
-  'rule_id',
-  'severity',
-  'outcome',
-  'subject_id',
-  'subject_kind',
-  'provider',
-  'scope_id',
-  'scope_name',
-  'identity_name',
-  'identity_external_id',
-  'credential_external_id',
-  'message',
-  'evidence_json',
-  'owasp',
-  'cis',
-  'playbook',
-  'fingerprint',
-  'points',
-  'ai',
+  ...[...COLUMN_FIELDS].map((k) =>
+    k === 'evidence' ? 'evidence_json' : k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`),
+  ),
   'extra_json',
-] as const;
+];
 
 /** `f.rule_id, f.severity, …`: the select list of a raw finding row. */
 export const FINDING_SELECT = FINDING_COLUMNS.map((c) => `f.${c}`).join(', ');
