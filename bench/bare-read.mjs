@@ -2,9 +2,13 @@
 // process of its own (so start-up counts on both sides). Usage:
 //   node bench/bare-read.mjs <catalog> <what> [id]
 // Rows are read with a statement iterator and their JSON columns parsed, as any reader must.
+// `raw:<what>` reads the same rows as arrays (better-sqlite3's raw mode, as nhi's views do since
+// round 5): a stricter floor than an object per row, reported beside the historical one.
 import Database from 'better-sqlite3';
 
-const [path, what, id] = process.argv.slice(2);
+const [path, asked, id] = process.argv.slice(2);
+const raw = asked.startsWith('raw:');
+const what = raw ? asked.slice(4) : asked;
 const db = new Database(path, { readonly: true });
 const evaluation = () =>
   db.prepare(`SELECT id FROM evaluations WHERE status = 'complete' ORDER BY id DESC LIMIT 1`).get()
@@ -12,7 +16,16 @@ const evaluation = () =>
 const json = (v) => (v ? JSON.parse(v) : null);
 let rows = 0;
 const read = (sql, ...params) => {
-  for (const r of db.prepare(sql).iterate(...params)) {
+  const stmt = db.prepare(sql);
+  if (raw) {
+    const at = stmt.columns().flatMap((c, i) => (c.name.endsWith('_json') ? [i] : []));
+    for (const r of stmt.raw(true).iterate(...params)) {
+      rows += 1;
+      for (const i of at) r[i] = json(r[i]);
+    }
+    return;
+  }
+  for (const r of stmt.iterate(...params)) {
     rows += 1;
     for (const k of Object.keys(r)) if (k.endsWith('_json')) r[k] = json(r[k]);
   }

@@ -10,7 +10,8 @@
  * Env: NHI_BENCH_SCALE_SIZES (credentials, default "100000,1000000"), NHI_BENCH_SCALE_REPEAT
  * (default 3; the median is reported), NHI_BENCH_SCALE_DIR (keeps the catalogs, so a rerun
  * measures without rebuilding them), NHI_BENCH_SCALE_VIEWS (e.g. "list,report --format json":
- * only those views), NHI_BENCH_SCALE_STARTUP=0 (skip the start-up figures).
+ * only those views), NHI_BENCH_SCALE_STARTUP=0 (skip the start-up figures). Full reports are also
+ * timed against a raw read (rows as arrays, as the views read them): `ratio_vs_raw_read`.
  */
 import { spawnSync } from 'node:child_process';
 import {
@@ -155,17 +156,25 @@ async function measure(credentials: number, repeat: number, dir: string) {
     if (only && !only.some((o) => name.includes(o))) continue;
     const cli: Timed[] = [];
     const floor: Timed[] = [];
+    // Full reads also get the stricter floor: the same rows as arrays (bench/bare-read.mjs).
+    const rawFloor: Timed[] = [];
+    const full = bare[0]!.startsWith('findings');
     for (let i = 0; i < repeat; i++) {
       cli.push(timed('node', [BIN, ...args, '--catalog', path]));
       floor.push(timed('node', [BARE, path, ...bare]));
+      if (full) rawFloor.push(timed('node', [BARE, path, `raw:${bare[0]}`, ...bare.slice(1)]));
     }
     const s = median(cli.map((x) => x.seconds));
     const b = median(floor.map((x) => x.seconds));
+    const raw = full ? median(rawFloor.map((x) => x.seconds)) : undefined;
     figures[name] = {
       loadAverage: +os.loadavg()[0]!.toFixed(1),
       seconds: s,
       bareSeconds: b,
       ratio: +(s / Math.max(b, 0.01)).toFixed(2),
+      ...(raw === undefined
+        ? {}
+        : { rawBareSeconds: raw, ratio_vs_raw_read: +(s / Math.max(raw, 0.01)).toFixed(2) }),
       peakRssMb: Math.max(...cli.map((x) => x.peakRssMb)),
       barePeakRssMb: Math.max(...floor.map((x) => x.peakRssMb)),
     };

@@ -17,6 +17,10 @@ export interface Sink {
 
 const BLOCK = 64 * 1024;
 
+/** The chunks as one text; a lone chunk (a page of a report is larger than a block) as it is. */
+const joined = (chunks: readonly string[]): string =>
+  chunks.length === 1 ? chunks[0]! : chunks.join('');
+
 /** stdout; a trailing newline is added if the document lacks one (as `emit` does). */
 export function stdoutSink(stream: NodeJS.WriteStream = process.stdout): Sink {
   let buffered: string[] = [];
@@ -24,7 +28,7 @@ export function stdoutSink(stream: NodeJS.WriteStream = process.stdout): Sink {
   let last = '';
   const flush = async () => {
     if (!size) return;
-    const text = buffered.join('');
+    const text = joined(buffered);
     buffered = [];
     size = 0;
     last = text.slice(-1);
@@ -52,7 +56,7 @@ export function fileSink(path: string, what: string): Sink {
   let size = 0;
   const flush = () => {
     if (!size) return;
-    const text = buffered.join('');
+    const text = joined(buffered);
     buffered = [];
     size = 0;
     try {

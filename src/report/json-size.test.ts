@@ -31,3 +31,15 @@ describe('renderJson on hostile strings', () => {
     expect(doc.findings.map((f) => f.identityName)).toEqual(findings.map(() => name));
   });
 });
+
+describe('renderJson on text that is all ASCII', () => {
+  it('still escapes DEL, the one control JSON.stringify leaves raw in ASCII text', () => {
+    const fx = reportFixture();
+    const findings = fx.findings.map((f) => ({ ...f, identityName: 'svc\u007f-bot' }));
+    const text = renderJson({ findings });
+    expect(text).not.toContain('\u007f');
+    expect(text).toContain('"identityName": "svc\\u007f-bot"');
+    const doc = JSON.parse(text) as { findings: { identityName: string }[] };
+    expect(doc.findings[0]!.identityName).toBe('svc\u007f-bot');
+  });
+});

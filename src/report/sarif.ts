@@ -76,12 +76,13 @@ function descriptor(rule: RuleMeta): ReportingDescriptor {
 
 /** One result; `index` maps rule ids to their position in `tool.driver.rules`. */
 function result(f: Finding, index: ReadonlyMap<string, number>): Result {
+  const name = logicalName(f);
   const location: Location = {
     physicalLocation: { artifactLocation: { uri: subjectUri(f) }, region: { startLine: 1 } },
     logicalLocations: [
       {
         name: f.credentialExternalId ?? f.identityName,
-        fullyQualifiedName: logicalName(f),
+        fullyQualifiedName: name,
         kind: f.subjectKind === 'credential' ? 'credential' : 'identity',
       },
     ],
@@ -91,7 +92,7 @@ function result(f: Finding, index: ReadonlyMap<string, number>): Result {
     kind: f.outcome === 'fail' ? 'fail' : 'open',
     // SARIF: a result that is not a failure carries level "none".
     level: f.outcome === 'fail' ? LEVEL[f.severity] : 'none',
-    message: { text: `${f.message} [${logicalName(f)}]` },
+    message: { text: `${f.message} [${name}]` },
     locations: [location],
     partialFingerprints: { 'nhiFingerprint/v1': f.fingerprint },
     properties: {

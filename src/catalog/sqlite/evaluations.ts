@@ -93,29 +93,51 @@ export function logicalName(f: Finding): string {
   ].join('/');
 }
 
-export function toFinding(r: Row): Finding {
+/**
+ * The columns a finding is built from: one per column field, in that order, then extra_json
+ * (`findingFrom` reads them by position). Views read them as raw rows (arrays): better-sqlite3
+ * builds an object per row otherwise, and for a report of a million findings that object costs
+ * more than reading the row (bench/README.md, round 5).
+ */
+const FINDING_COLUMNS = [
+  ...[...COLUMN_FIELDS].map((k) =>
+    k === 'evidence' ? 'evidence_json' : k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`),
+  ),
+  'extra_json',
+];
+
+/** `f.rule_id, f.severity, …`: the select list of a raw finding row. */
+export const FINDING_SELECT = FINDING_COLUMNS.map((c) => `f.${c}`).join(', ');
+
+/** A finding from a raw row selected with FINDING_SELECT. */
+export function findingFrom(v: readonly unknown[]): Finding {
   const f: Finding = {
-    ruleId: r.rule_id as string,
-    severity: r.severity as Severity,
-    outcome: r.outcome as Finding['outcome'],
-    subjectId: r.subject_id as string,
-    subjectKind: r.subject_kind as Finding['subjectKind'],
-    provider: r.provider as Finding['provider'],
-    scopeId: r.scope_id as string,
-    scopeName: r.scope_name as string,
-    identityName: r.identity_name as string,
-    identityExternalId: r.identity_external_id as string,
-    credentialExternalId: (r.credential_external_id as string | null) ?? null,
-    message: r.message as string,
-    evidence: JSON.parse(r.evidence_json as string) as Record<string, unknown>,
-    owasp: r.owasp as string,
-    cis: (r.cis as string | null) ?? null,
-    playbook: (r.playbook as string | null) ?? null,
-    fingerprint: r.fingerprint as string,
-    points: r.points as number,
-    ...(r.ai === 1 ? { ai: true as const } : {}),
+    ruleId: v[0] as string,
+    severity: v[1] as Severity,
+    outcome: v[2] as Finding['outcome'],
+    subjectId: v[3] as string,
+    subjectKind: v[4] as Finding['subjectKind'],
+    provider: v[5] as Finding['provider'],
+    scopeId: v[6] as string,
+    scopeName: v[7] as string,
+    identityName: v[8] as string,
+    identityExternalId: v[9] as string,
+    credentialExternalId: (v[10] as string | null) ?? null,
+    message: v[11] as string,
+    evidence: JSON.parse(v[12] as string) as Record<string, unknown>,
+    owasp: v[13] as string,
+    cis: (v[14] as string | null) ?? null,
+    playbook: (v[15] as string | null) ?? null,
+    fingerprint: v[16] as string,
+    points: v[17] as number,
+    ...(v[18] === 1 ? { ai: true as const } : {}),
   };
-  return r.extra_json ? Object.assign(f, JSON.parse(r.extra_json as string)) : f;
+  return v[19] ? Object.assign(f, JSON.parse(v[19] as string)) : f;
+}
+
+/** A finding from a row read as an object (`SELECT *`). */
+export function toFinding(r: Row): Finding {
+  return findingFrom(FINDING_COLUMNS.map((c) => r[c]));
 }
 
 /** `--owner` / `--team` match case-insensitively: columns hold the lower-cased key. */
@@ -126,16 +148,32 @@ export function toOwnership(json: unknown): OwnerAttribution | null {
   return typeof json === 'string' ? (JSON.parse(json) as OwnerAttribution) : null;
 }
 
-export function toScore(r: Row): StoredScore {
+/** The columns a score is built from, in the order `scoreFrom` reads them (raw rows). */
+const SCORE_SELECT =
+  'subject_id, subject_kind, score, band, contributions_json, ai, ownership_json';
+
+function scoreFrom(v: readonly unknown[]): StoredScore {
   return {
-    subjectId: r.subject_id as string,
-    subjectKind: r.subject_kind as StoredScore['subjectKind'],
-    score: r.score as number,
-    band: r.band as string,
-    contributions: JSON.parse(r.contributions_json as string) as unknown[],
-    ai: r.ai === 1,
-    ownership: toOwnership(r.ownership_json),
+    subjectId: v[0] as string,
+    subjectKind: v[1] as StoredScore['subjectKind'],
+    score: v[2] as number,
+    band: v[3] as string,
+    contributions: JSON.parse(v[4] as string) as unknown[],
+    ai: v[5] === 1,
+    ownership: toOwnership(v[6]),
   };
+}
+
+export function toScore(r: Row): StoredScore {
+  return scoreFrom([
+    r.subject_id,
+    r.subject_kind,
+    r.score,
+    r.band,
+    r.contributions_json,
+    r.ai,
+    r.ownership_json,
+  ]);
 }
 
 export function emptyCounts(): EvaluationCounts {
@@ -181,11 +219,32 @@ const GROUP_COLUMN: Record<FindingGroupKey, string> = {
 };
 
 /** The WHERE clause of a finding query, with bound parameters only. */
-function where(q: FindingQuery): { sql: string; params: Record<string, unknown> } {
+/** Every rank a finding has (rank is NOT NULL and one of these). */
+const RANKS = [4, 3, 2, 1, 0, NOT_EVALUATED_RANK] as const;
+
+/** The ranks a query keeps, as a list: an index seek can go past an equality, not a range. */
+function ranksOf(q: FindingQuery): number[] {
+  if (q.outcome === 'fail') return RANKS.filter((r) => r >= (q.minRank ?? 0));
+  if (q.outcome === 'not-evaluated') return [NOT_EVALUATED_RANK];
+  const min = q.minRank;
+  return min === undefined ? [...RANKS] : RANKS.filter((r) => r >= min || r < 0);
+}
+
+/**
+ * The WHERE clause of a finding query, with bound parameters only. `rankList`: the ranks as an
+ * IN list of constants, so the index can seek to the provider and scope that follow the rank.
+ */
+function where(
+  q: FindingQuery,
+  opts: { rankList?: boolean } = {},
+): { sql: string; params: Record<string, unknown> } {
   const parts = ['f.evaluation_id = @evaluation'];
   const params: Record<string, unknown> = { evaluation: q.evaluationId };
   parts.push(q.suppressed ? 'f.suppressed_by IS NOT NULL' : 'f.suppressed_by IS NULL');
-  if (q.outcome === 'fail') {
+  if (opts.rankList) {
+    const ranks = ranksOf(q);
+    parts.push(ranks.length ? `f.rank IN (${ranks.join(', ')})` : '0');
+  } else if (q.outcome === 'fail') {
     parts.push(`f.rank >= @minRank`);
     params.minRank = q.minRank ?? 0;
   } else if (q.outcome === 'not-evaluated') {
@@ -231,7 +290,10 @@ export function findingListQuery(q: FindingQuery): { sql: string; params: Row } 
   const order = ORDER_BY[q.order ?? 'canonical'];
   const limit = q.limit === undefined ? '' : ' LIMIT @limit';
   const params = q.limit === undefined ? w.params : { ...w.params, limit: q.limit };
-  return { sql: `SELECT f.* FROM findings f WHERE ${w.sql} ORDER BY ${order}${limit}`, params };
+  return {
+    sql: `SELECT ${FINDING_SELECT} FROM findings f WHERE ${w.sql} ORDER BY ${order}${limit}`,
+    params,
+  };
 }
 
 export class SqliteEvaluations {
@@ -242,6 +304,14 @@ export class SqliteEvaluations {
   private stmt(sql: string) {
     let s = this.cache.get(sql);
     if (!s) this.cache.set(sql, (s = this.db.prepare(sql)));
+    return s;
+  }
+
+  /** A statement returning raw rows (arrays in select-list order). */
+  private rawStmt(sql: string) {
+    const key = `raw:${sql}`;
+    let s = this.cache.get(key);
+    if (!s) this.cache.set(key, (s = this.db.prepare(sql).raw(true)));
     return s;
   }
 
@@ -342,8 +412,38 @@ export class SqliteEvaluations {
   }
 
   findings(q: FindingQuery): AsyncGenerator<Finding[]> {
+    if (q.order === 'sarif' && q.limit === undefined) return this.sarifFindings(q);
     const { sql, params } = findingListQuery(q);
-    return pagesOf(this.stmt(sql), params, toFinding);
+    return pagesOf(this.rawStmt(sql), params, findingFrom);
+  }
+
+  /**
+   * Findings in SARIF's order (rule, logical name, fingerprint), which no index serves. One
+   * ORDER BY over them all spills SQLite's sorter to temporary files once they outgrow its
+   * memory, merged in more passes the more there are (at 1M credentials the sort cost more
+   * than the read: bench/README.md, round 5). The logical name starts `provider/scope/`, so
+   * the findings of one rule and scope are sorted apart, a few MB each, and follow one another
+   * in the order of that prefix. A '/' inside a provider or scope id could make one prefix
+   * start another: then one sort does it all.
+   */
+  private async *sarifFindings(q: FindingQuery): AsyncGenerator<Finding[]> {
+    const w = where(q);
+    const parts = this.stmt(
+      `SELECT DISTINCT f.rule_id AS rule, f.provider AS provider, f.scope_id AS scope
+       FROM findings f WHERE ${w.sql} ORDER BY f.rule_id, f.provider || '/' || f.scope_id || '/'`,
+    ).all(w.params) as { rule: string; provider: string; scope: string }[];
+    if (parts.some((p) => p.provider.includes('/') || p.scope.includes('/'))) {
+      const { sql, params } = findingListQuery(q);
+      yield* pagesOf(this.rawStmt(sql), params, findingFrom);
+      return;
+    }
+    const seek = where(q, { rankList: true });
+    const stmt = this.rawStmt(
+      `SELECT ${FINDING_SELECT} FROM findings f WHERE ${seek.sql}
+       AND f.rule_id = @rule AND f.provider = @provider AND f.scope_id = @scope
+       ORDER BY f.logical_name, f.fingerprint`,
+    );
+    for (const p of parts) yield* pagesOf(stmt, { ...seek.params, ...p }, findingFrom);
   }
 
   countFindings(q: FindingQuery): EvaluationCounts {
@@ -396,14 +496,11 @@ export class SqliteEvaluations {
 
   /** Every score of an evaluation, highest first (credentials before identities on a tie). */
   async *scores(evaluationId: number): AsyncGenerator<StoredScore[]> {
-    const sql = `SELECT * FROM scores WHERE evaluation_id = ? AND subject_kind = ?
+    const sql = `SELECT ${SCORE_SELECT} FROM scores WHERE evaluation_id = ? AND subject_kind = ?
       ORDER BY score DESC, created_key, subject_id`;
-    const creds = pagesOf<Row, StoredScore>(this.stmt(sql), [evaluationId, 'credential'], toScore);
-    const idents = pagesOf<Row, StoredScore>(
-      this.db.prepare(sql),
-      [evaluationId, 'identity'],
-      toScore,
-    );
+    const creds = pagesOf(this.rawStmt(sql), [evaluationId, 'credential'], scoreFrom);
+    // Both kinds are read at once: the second cursor needs a statement of its own.
+    const idents = pagesOf(this.db.prepare(sql).raw(true), [evaluationId, 'identity'], scoreFrom);
     yield* mergePages(
       creds,
       idents,
