@@ -218,7 +218,6 @@ const GROUP_COLUMN: Record<FindingGroupKey, string> = {
   message: 'f.message',
 };
 
-/** The WHERE clause of a finding query, with bound parameters only. */
 /** Every rank a finding has (rank is NOT NULL and one of these). */
 const RANKS = [4, 3, 2, 1, 0, NOT_EVALUATED_RANK] as const;
 
