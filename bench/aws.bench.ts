@@ -104,6 +104,8 @@ async function run(
       grants += r.grants.length;
     }
   } catch (e) {
+    // The stand-in child must stop either way: its open pipe would keep this process alive.
+    await standIn.stop().catch(() => undefined);
     if (abort.signal.aborted)
       return {
         users,

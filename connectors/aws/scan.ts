@@ -120,10 +120,11 @@ export interface AccountTarget {
  * Who the credentials are. Missing or rejected credentials are a user error (exit 2); an
  * endpoint that does not answer as AWS fails the provider like any other scope (exit 3/4).
  */
-export async function whoAmI(session: AwsSession): Promise<CallerIdentity> {
+export async function whoAmI(session: AwsSession, signal?: AbortSignal): Promise<CallerIdentity> {
   try {
     return await session.callerIdentity();
   } catch (e) {
+    if (signal?.aborted) throw e; // interrupted, not rejected
     if (isApiError(e) && e.kind !== 'auth' && !/Credential/i.test(e.code ?? '')) throw e;
     throw new UserError(
       `AWS credentials were not found or were rejected (${errorMessage(e)})`,
@@ -175,7 +176,7 @@ async function planAccounts(
 export async function* discover(ctx: ConnectorContext): AsyncIterable<ScopeResult> {
   const settings = resolveSettings(ctx.options, ctx.env);
   const base = new AwsSession(settings, baseCredentials(settings, ctx.env), ctx.signal);
-  const caller = await whoAmI(base);
+  const caller = await whoAmI(base, ctx.signal);
   ctx.log.debug('aws: authenticated', { account: caller.account, arn: caller.arn });
   ctx.progress({ phase: 'accounts' });
   const plan = await planAccounts(base, settings, caller);
