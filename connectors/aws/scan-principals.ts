@@ -21,9 +21,7 @@ import { serviceUsage } from './map/grants.js';
 import type { PrincipalReads } from './map/inventory.js';
 import type { AwsSettings } from './options.js';
 import type { RawRole, RawUser } from './schema.js';
-import type { Gaps } from './scan.js';
-
-type Progress = (phase: string, done?: number, total?: number) => void;
+import type { Gaps, Progress } from './scan.js';
 
 /** An answer that is not the document asked for, or one from elsewhere: never a gap. */
 function unreadable(e: unknown): boolean {
@@ -208,7 +206,6 @@ export class PrincipalReader {
 
   /** No more principals: resolves with every read once they are done. */
   async finish(): Promise<PrincipalReads> {
-    if (this.undecided) this.setReport(this.report);
     this.keyUsers.end();
     this.serviceUsers.end();
     this.advised.end();

@@ -102,7 +102,8 @@ export const SIGNALS = defineSignals([
 
 export type Signal = (typeof SIGNALS)[number]['signal'];
 export type Gaps = GapCollector<Signal>;
-type Progress = (phase: string, done?: number, total?: number) => void;
+/** Progress of one account's scan: phase, and items done of a total where it is known. */
+export type Progress = (phase: string, done?: number, total?: number) => void;
 
 /** The IAM actions each signal needs: the `fix` of its coverage gap (doctor names them too). */
 export const SIGNAL_FIX = Object.fromEntries(SIGNALS.map((s) => [s.signal, s.fix])) as Record<
