@@ -52,6 +52,9 @@ interface Figures {
   apiCallsPerIdentity: number;
   peakRssMb: number;
   requestsByAction: Record<string, number>;
+  /** Seconds from the start to the first and last progress event of each phase. */
+  phases: Record<string, [number, number]>;
+  loadAverage: [number, number];
 }
 
 async function run(
@@ -79,6 +82,15 @@ async function run(
       AWS_SECRET_ACCESS_KEY: SYNTHETIC_CALLER.secretAccessKey,
     },
   });
+  const phases: Record<string, [number, number]> = {};
+  const seconds = () => +((performance.now() - started) / 1000).toFixed(2);
+  ctx.progress = (u) => {
+    const at = seconds();
+    const seen = phases[u.phase];
+    if (seen) seen[1] = at;
+    else phases[u.phase] = [at, at];
+  };
+  const loadBefore = os.loadavg()[0]!;
   const started = performance.now();
   const cpuStart = process.cpuUsage();
   let identities = 0;
@@ -92,6 +104,8 @@ async function run(
       grants += r.grants.length;
     }
   } catch (e) {
+    // The stand-in child must stop either way: its open pipe would keep this process alive.
+    await standIn.stop().catch(() => undefined);
     if (abort.signal.aborted)
       return {
         users,
@@ -124,6 +138,8 @@ async function run(
     apiCallsPerIdentity: +(requests / identities).toFixed(2),
     peakRssMb: Math.round(peak / 1048576),
     requestsByAction: counted.byAction,
+    phases,
+    loadAverage: [loadBefore, os.loadavg()[0]!],
   };
 }
 

@@ -30,7 +30,7 @@ import { parseCredentialReport, type ReportSnapshot } from './map/credential-rep
 import { toInventory } from './map/inventory.js';
 import { resolveSettings, type AwsSettings } from './options.js';
 import { applyCreationEvents, readCreationEvents } from './owners.js';
-import { readPrincipals } from './scan-principals.js';
+import { PrincipalReader } from './scan-principals.js';
 
 /** What an AWS scan can fail to see, the IAM actions that close each gap, and what it hides. */
 export const SIGNALS = defineSignals([
@@ -102,6 +102,8 @@ export const SIGNALS = defineSignals([
 
 export type Signal = (typeof SIGNALS)[number]['signal'];
 export type Gaps = GapCollector<Signal>;
+/** Progress of one account's scan: phase, and items done of a total where it is known. */
+export type Progress = (phase: string, done?: number, total?: number) => void;
 
 /** The IAM actions each signal needs: the `fix` of its coverage gap (doctor names them too). */
 export const SIGNAL_FIX = Object.fromEntries(SIGNALS.map((s) => [s.signal, s.fix])) as Record<
@@ -119,10 +121,11 @@ export interface AccountTarget {
  * Who the credentials are. Missing or rejected credentials are a user error (exit 2); an
  * endpoint that does not answer as AWS fails the provider like any other scope (exit 3/4).
  */
-export async function whoAmI(session: AwsSession): Promise<CallerIdentity> {
+export async function whoAmI(session: AwsSession, signal?: AbortSignal): Promise<CallerIdentity> {
   try {
     return await session.callerIdentity();
   } catch (e) {
+    if (signal?.aborted) throw e; // interrupted, not rejected
     if (isApiError(e) && e.kind !== 'auth' && !/Credential/i.test(e.code ?? '')) throw e;
     throw new UserError(
       `AWS credentials were not found or were rejected (${errorMessage(e)})`,
@@ -174,7 +177,7 @@ async function planAccounts(
 export async function* discover(ctx: ConnectorContext): AsyncIterable<ScopeResult> {
   const settings = resolveSettings(ctx.options, ctx.env);
   const base = new AwsSession(settings, baseCredentials(settings, ctx.env), ctx.signal);
-  const caller = await whoAmI(base);
+  const caller = await whoAmI(base, ctx.signal);
   ctx.log.debug('aws: authenticated', { account: caller.account, arn: caller.arn });
   ctx.progress({ phase: 'accounts' });
   const plan = await planAccounts(base, settings, caller);
@@ -253,23 +256,6 @@ export async function scanAccount(
       ...(total !== undefined ? { total } : {}),
     });
 
-  let alias: string | null = null;
-  try {
-    alias = await session.accountAlias();
-  } catch (e) {
-    if (!isDenied(e)) throw e;
-    gaps.add('account-alias', {
-      message: 'account alias not readable; the scope is named after the account',
-      code: e.code,
-    });
-  }
-  const scope: Scope = {
-    provider: 'aws',
-    id: accountId,
-    name: alias ?? target.orgName ?? accountId,
-    kind: 'account',
-  };
-
   // CloudTrail's lookups are spaced (2 a second): they run beside the IAM reads, not after.
   const creators = settings.cloudTrail
     ? readCreationEvents(session, settings, ctx.now(), ctx.signal)
@@ -277,53 +263,34 @@ export async function scanAccount(
   // Observed at once; awaited (and its failure judged) after mapping.
   creators?.catch(() => undefined);
 
-  /* -------- credential report: last use of passwords and keys for every user in one call */
-  progress('credential-report');
-  let report: ReportSnapshot | null = null;
-  try {
-    const got = await session.credentialReport((polls) => progress('credential-report', polls));
-    report = {
-      rows: parseCredentialReport(got.csv),
-      generatedAt: got.generatedAt,
-      // AWS serves its copy for up to 4 hours: only one made for (or since) this scan is fresh.
-      fresh: got.generatedForUs || got.generatedAt >= ctx.now().toISOString(),
-    };
-    if (!report.fresh)
-      ctx.log.debug('aws: the credential report predates the scan; every user’s keys are listed', {
-        account: accountId,
-        generatedAt: got.generatedAt,
-      });
-  } catch (e) {
-    // An answer that is not a report fails the scope; a denied or unavailable one leaves a gap.
-    if (!isApiError(e) || e.kind === 'invalid-response' || e.kind === 'off-origin') throw e;
-    // Without the report, keys are listed for every user and their last use read one by one.
-    gaps.add('credential-report', {
-      message: e.denied
-        ? 'credential report denied: password and MFA state not evaluated; key last-use read per key instead'
-        : `credential report unavailable (${e.code}); password and MFA state not evaluated`,
-      code: e.code,
-    });
-  }
-
-  /* -------- identities and policies in bulk */
-  progress('authorization-details');
+  // The alias, the credential report and the GAAD pages are three chains of calls run side by
+  // side, each in one of the account's slots; each page's principals are read (keys, service
+  // credentials, Access Advisor) in the other slots while the next page is on its way.
+  const reader = new PrincipalReader(session, ctx, settings, gaps, progress);
+  let alias: string | null;
+  let report: ReportSnapshot | null;
   let details: AuthorizationDetails;
   try {
-    details = await session.authorizationDetails((pages) =>
-      progress('authorization-details', pages),
-    );
+    [alias, report, details] = await Promise.all([
+      reader.holding(() => readAlias(session, gaps)),
+      reader.holding(async () => {
+        const got = await readReport(session, ctx, accountId, gaps, progress);
+        reader.setReport(got);
+        return got;
+      }),
+      reader.holding(() => readDetails(session, gaps, reader, progress)),
+    ]);
   } catch (e) {
-    if (!isDenied(e)) throw e;
-    gaps.add('authorization-details', {
-      message:
-        'GetAccountAuthorizationDetails denied: policies, grants and role last use not evaluated',
-      code: e.code,
-    });
-    details = await listWithoutGaad(session, gaps);
+    reader.abandon();
+    throw e;
   }
-
-  /* -------- per-principal reads: keys, service-specific credentials, Access Advisor */
-  const read = await readPrincipals(session, ctx, settings, details, report, gaps, progress);
+  const read = await reader.finish();
+  const scope: Scope = {
+    provider: 'aws',
+    id: accountId,
+    name: alias ?? target.orgName ?? accountId,
+    kind: 'account',
+  };
 
   progress('mapping');
   const inventory = await toInventory({
@@ -363,6 +330,89 @@ export async function scanAccount(
     apiCalls: session.calls,
     incomplete: gaps.incomplete(),
   };
+}
+
+async function readAlias(session: AwsSession, gaps: Gaps): Promise<string | null> {
+  try {
+    return await session.accountAlias();
+  } catch (e) {
+    if (!isDenied(e)) throw e;
+    gaps.add('account-alias', {
+      message: 'account alias not readable; the scope is named after the account',
+      code: e.code,
+    });
+    return null;
+  }
+}
+
+/** The credential report: last use of passwords and keys for every user in one call. */
+async function readReport(
+  session: AwsSession,
+  ctx: ConnectorContext,
+  accountId: string,
+  gaps: Gaps,
+  progress: Progress,
+): Promise<ReportSnapshot | null> {
+  progress('credential-report');
+  try {
+    const got = await session.credentialReport((polls) => progress('credential-report', polls));
+    const report = {
+      rows: parseCredentialReport(got.csv),
+      generatedAt: got.generatedAt,
+      // AWS serves its copy for up to 4 hours: only one made for (or since) this scan is fresh.
+      fresh: got.generatedForUs || got.generatedAt >= ctx.now().toISOString(),
+    };
+    if (!report.fresh)
+      ctx.log.debug('aws: the credential report predates the scan; every user’s keys are listed', {
+        account: accountId,
+        generatedAt: got.generatedAt,
+      });
+    return report;
+  } catch (e) {
+    // An answer that is not a report fails the scope; a denied or unavailable one leaves a gap.
+    if (!isApiError(e) || e.kind === 'invalid-response' || e.kind === 'off-origin') throw e;
+    // Without the report, keys are listed for every user and their last use read one by one.
+    gaps.add('credential-report', {
+      message: e.denied
+        ? 'credential report denied: password and MFA state not evaluated; key last-use read per key instead'
+        : `credential report unavailable (${e.code}); password and MFA state not evaluated`,
+      code: e.code,
+    });
+    return null;
+  }
+}
+
+/** Identities and policies in bulk, each page's principals handed to the reader as it comes. */
+async function readDetails(
+  session: AwsSession,
+  gaps: Gaps,
+  reader: PrincipalReader,
+  progress: Progress,
+): Promise<AuthorizationDetails> {
+  progress('authorization-details');
+  const seen = new Set<string>();
+  try {
+    return await session.authorizationDetails((pages, page) => {
+      progress('authorization-details', pages);
+      for (const u of page.users) seen.add(u.UserName!);
+      reader.add(page.users, page.roles, true);
+    });
+  } catch (e) {
+    if (!isDenied(e)) throw e;
+    gaps.add('authorization-details', {
+      message:
+        'GetAccountAuthorizationDetails denied: policies, grants and role last use not evaluated',
+      code: e.code,
+    });
+    const details = await listWithoutGaad(session, gaps);
+    // Users of pages read before the denial are being read already.
+    reader.add(
+      details.users.filter((u) => !seen.has(u.UserName!)),
+      details.roles,
+      false,
+    );
+    return details;
+  }
 }
 
 /** When GAAD is denied: identities from the List* calls (which need their own permissions). */

@@ -34,6 +34,8 @@ export interface WireRules {
   voidActions?: ReadonlySet<string>;
   /** Called once per HTTP request sent (retries included): the scope's API call count. */
   onRequest?: () => void;
+  /** The scan's signal: ends the SDK's wait between retries (the socket gets it from the handler). */
+  signal?: AbortSignal;
 }
 
 const AWS_HOST = /(^|\.)(amazonaws\.com|amazonaws\.com\.cn|api\.aws)$/i;
@@ -159,8 +161,8 @@ async function readBody(body: unknown, operation: string): Promise<Buffer> {
  * put back, decoded, into its output (`restoreLargeText`).
  */
 const LARGE_TEXT: Readonly<Record<string, string>> = { GetCredentialReport: 'Content' };
-const LIFTED = Symbol('nhi.lifted');
-type LiftingContext = { [LIFTED]?: Buffer };
+/** Lifted text by the response it came from (the handler context is shared by a command's calls). */
+const LIFTED = new WeakMap<object, Buffer>();
 
 /** Cuts `<element>…</element>`'s base64 text out of `body`; null when it is not there. */
 function liftBase64(body: Buffer, element: string): { body: Buffer; value: Buffer } | null {
@@ -177,7 +179,7 @@ function liftBase64(body: Buffer, element: string): { body: Buffer; value: Buffe
 function restoreLargeText(): DeserializeMiddleware<object, object> {
   return (next, context) => async (args) => {
     const result = await next(args);
-    const lifted = (context as LiftingContext)[LIFTED];
+    const lifted = LIFTED.get(result.response as object);
     const element = LARGE_TEXT[(context.commandName ?? '').replace(/Command$/, '')];
     if (lifted && element)
       (result.output as Record<string, unknown>)[element] = new Uint8Array(lifted);
@@ -206,7 +208,7 @@ function responseCheck(rules: WireRules): DeserializeMiddleware<object, object> 
       const lifted = element ? liftBase64(bytes, element) : null;
       if (lifted) {
         res.body = lifted.body;
-        (context as LiftingContext)[LIFTED] = lifted.value;
+        LIFTED.set(res, lifted.value);
       }
     } else if (!isErrorDocument(rules.protocol, bytes.subarray(0, 512).toString('utf8')))
       throw notAnAwsError(operation, status, bytes.subarray(0, 512).toString('utf8'));
@@ -232,11 +234,22 @@ const COUNT_OPTIONS = {
   priority: 'low',
 } as const;
 const PIN_OPTIONS = { name: 'nhiOriginPin', step: 'build', override: true } as const;
+const SIGNAL_OPTIONS = { name: 'nhiAbortSignal', step: 'initialize', override: true } as const;
 
 /** The middleware every client gets (client.ts adds it with `client.middlewareStack.use`). */
 export function wirePlugin(rules: WireRules): Pluggable<object, object> {
   return {
     applyToStack(stack: MiddlewareStack<object, object>) {
+      const signal = rules.signal;
+      // Where the SDK's retry middleware looks for it (send() gets no per-call options).
+      if (signal)
+        stack.add(
+          (next, context) => (args) => {
+            (context.__smithy_context ??= {}).abortSignal = signal;
+            return next(args);
+          },
+          SIGNAL_OPTIONS,
+        );
       stack.add(
         (next, context) => async (args) => {
           const action = (context.commandName ?? '').replace(/Command$/, '');

@@ -187,17 +187,25 @@ export function usersToListKeys(
   users: readonly RawUser[],
   report: ReportSnapshot | null,
 ): { user: RawUser; reason: KeyListingReason }[] {
-  if (!report) return users.map((user) => ({ user, reason: 'no-report' }));
-  if (!report.fresh) return users.map((user) => ({ user, reason: 'stale-report' }));
+  const reasonFor = keyListing(report);
+  return users.flatMap((user) => {
+    const reason = reasonFor(user);
+    return reason ? [{ user, reason }] : [];
+  });
+}
+
+/** usersToListKeys for one user at a time (users arrive a page at a time): null = not listed. */
+export function keyListing(
+  report: ReportSnapshot | null,
+): (user: RawUser) => KeyListingReason | null {
+  if (!report) return () => 'no-report';
+  if (!report.fresh) return () => 'stale-report';
   const rows = new Map(report.rows.filter((r) => !r.isRoot).map((r) => [r.user, r]));
   const generated = Date.parse(report.generatedAt);
-  const out: { user: RawUser; reason: KeyListingReason }[] = [];
-  for (const user of users) {
+  return (user) => {
     const row = rows.get(user.UserName ?? '');
-    if (!row) out.push({ user, reason: 'unreported' });
-    else if ((user.CreateDate?.getTime() ?? Infinity) >= generated)
-      out.push({ user, reason: 'newer' });
-    else if (reportShowsKeys(row)) out.push({ user, reason: 'keys' });
-  }
-  return out;
+    if (!row) return 'unreported';
+    if ((user.CreateDate?.getTime() ?? Infinity) >= generated) return 'newer';
+    return reportShowsKeys(row) ? 'keys' : null;
+  };
 }

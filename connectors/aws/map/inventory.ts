@@ -59,7 +59,11 @@ export async function toInventory(
   const groupsByName = new Map<string, RawGroup>(details.groups.map((g) => [g.GroupName!, g]));
   const members = new Map<string, string[]>();
   for (const u of details.users)
-    for (const g of u.GroupList ?? []) members.set(g, [...(members.get(g) ?? []), u.UserName!]);
+    for (const g of u.GroupList ?? []) {
+      const names = members.get(g);
+      if (names) names.push(u.UserName!);
+      else members.set(g, [u.UserName!]);
+    }
 
   const identities: Identity[] = [];
   const credentials: Credential[] = [];
