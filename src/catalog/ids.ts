@@ -1,5 +1,12 @@
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import type { ProviderId } from '../model/index.js';
+
+// The one-shot digest (Node 20.12+) is three times cheaper per id than a Hash object, and a
+// scan computes one per row it writes (bench/catalog); same bytes either way.
+const sha256hex: (text: string) => string =
+  typeof crypto.hash === 'function'
+    ? (text) => crypto.hash('sha256', text, 'hex')
+    : (text) => crypto.createHash('sha256').update(text).digest('hex');
 
 export type EntityPrefix = 'i' | 'c' | 'g';
 
@@ -13,6 +20,5 @@ export function entityId(
   scopeId: string,
   externalId: string,
 ): string {
-  const h = createHash('sha256').update(`${provider}\0${scopeId}\0${externalId}`).digest('hex');
-  return `${prefix}-${h.slice(0, 12)}`;
+  return `${prefix}-${sha256hex(`${provider}\0${scopeId}\0${externalId}`).slice(0, 12)}`;
 }
