@@ -177,6 +177,22 @@ describe.each(backends)('catalog ($name)', (backend) => {
     ).toEqual([['AKIA1', 'inactive']]);
   });
 
+  test('a rescan moves a credential to the identity it now belongs to', async () => {
+    const store = await freshStore(backend);
+    await scanStore(store, inventory(['u/a', 'u/b'], [key('AKIA1', 'u/a')]));
+    const a = await store.resolve('u/a');
+    const b = await store.resolve('u/b');
+    if (a?.kind !== 'identity' || b?.kind !== 'identity') throw new Error('identities missing');
+    expect((await store.credentialsOfIdentity(a.identity.id)).map((c) => c.externalId)).toEqual([
+      'AKIA1',
+    ]);
+    await scanStore(store, inventory(['u/a', 'u/b'], [key('AKIA1', 'u/b')]));
+    expect(await store.credentialsOfIdentity(a.identity.id)).toEqual([]);
+    expect(
+      (await store.credentialsOfIdentity(b.identity.id)).map((c) => [c.externalId, c.status]),
+    ).toEqual([['AKIA1', 'active']]);
+  });
+
   test('rejects a credential whose identity the connector did not return, and writes nothing', async () => {
     const store = await freshStore(backend);
     const run = await store.beginRun({ providers: ['aws'], demo: false, version: 't', now });
@@ -193,6 +209,42 @@ describe('catalog (sqlite file)', () => {
     const path = fresh();
     cat = openCatalog(path);
     expect(statSync(path).mode & 0o777).toBe(0o600);
+  });
+
+  it('leaves no dangling reference and foreign keys enforced after scope writes, failed ones too', () => {
+    cat = openCatalog(fresh());
+    const write = (inv: ScopeInventory) => {
+      const run = cat!.beginRun({ providers: ['aws'], demo: false, version: 't', now });
+      return cat!.writeScope(run, inv, 1);
+    };
+    const withGrant = (keys: Credential[]): ScopeInventory => ({
+      ...inventory(['u/a', 'u/b'], keys),
+      grants: [
+        {
+          externalId: 'g1',
+          identityExternalId: 'u/a',
+          credentialExternalId: 'AKIA1',
+          permission: 's3:*',
+          resource: '*',
+          privilege: 'write',
+          source: 'inline',
+          grantedAt: null,
+          lastUsedAt: null,
+          lastUsedKnown: false,
+          attributes: {},
+        },
+      ],
+    });
+    // A first scan inserts; a key the connector repeats must not fail it, the later copy wins.
+    write(withGrant([key('AKIA1', 'u/a'), key('AKIA1', 'u/a', 'inactive')]));
+    expect(cat.db.prepare('SELECT status FROM credentials').pluck().all()).toEqual(['inactive']);
+    write(withGrant([key('AKIA1', 'u/b')]));
+    expect(() => write(inventory(['u/a'], [key('AKIA9', 'u/zzz')]))).toThrow(/not in scope/);
+    expect(cat.db.pragma('foreign_key_check')).toEqual([]);
+    expect(cat.db.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(() => cat!.db.prepare(`UPDATE credentials SET identity_id = 'i-nothere'`).run()).toThrow(
+      /FOREIGN KEY/,
+    );
   });
 
   it('upgrades a catalog written by an older schema in place', () => {
