@@ -15,7 +15,6 @@ import { join } from 'node:path';
 import { openCatalog } from '../src/catalog/index.js';
 import { syntheticInventory } from '../fixtures/synthetic/inventory.js';
 
-
 interface Cost {
   wall: number;
   cpu: number;
