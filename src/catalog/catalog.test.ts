@@ -193,6 +193,19 @@ describe.each(backends)('catalog ($name)', (backend) => {
     ).toEqual([['AKIA1', 'active']]);
   });
 
+  test('an inventory that repeats a row (a provider listing it twice) keeps the later copy', async () => {
+    const store = await freshStore(backend);
+    await scanStore(
+      store,
+      inventory(['u/a', 'u/a'], [key('AKIA1', 'u/a'), key('AKIA1', 'u/a', 'inactive')]),
+    );
+    const a = await store.resolve('u/a');
+    if (a?.kind !== 'identity') throw new Error('identity missing');
+    expect(
+      (await store.credentialsOfIdentity(a.identity.id)).map((c) => [c.externalId, c.status]),
+    ).toEqual([['AKIA1', 'inactive']]);
+  });
+
   test('rejects a credential whose identity the connector did not return, and writes nothing', async () => {
     const store = await freshStore(backend);
     const run = await store.beginRun({ providers: ['aws'], demo: false, version: 't', now });

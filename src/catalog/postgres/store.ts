@@ -57,9 +57,15 @@ export const SCOPE_LOCKED = 'ScopeLocked';
 const json = (v: unknown): string => JSON.stringify(v ?? {});
 const bool = (b: boolean): number => (b ? 1 : 0);
 
-function chunks<T>(rows: readonly T[]): T[][] {
+/**
+ * The rows in statements of CHUNK, each external id once with its last copy: an inventory that
+ * repeats a row (a provider listing it twice) keeps the later one, as on SQLite, where one
+ * statement with both would fail ("ON CONFLICT DO UPDATE command cannot affect row a second time").
+ */
+function chunks<T extends { externalId: string }>(rows: readonly T[]): T[][] {
+  const unique = [...new Map(rows.map((r) => [r.externalId, r])).values()];
   const out: T[][] = [];
-  for (let i = 0; i < rows.length; i += CHUNK) out.push(rows.slice(i, i + CHUNK));
+  for (let i = 0; i < unique.length; i += CHUNK) out.push(unique.slice(i, i + CHUNK));
   return out;
 }
 
