@@ -73,6 +73,17 @@ export interface UsageSignal {
   lastUsedKnown: boolean;
 }
 
+/**
+ * A grant's attributes when its last use is its principal's, not its own: the provider reports
+ * use per principal (Azure's sign-in activity). Such a grant is proven unused only when the
+ * principal itself was idle; one that was used may have used any of its grants.
+ */
+export const PRINCIPAL_USAGE = { usageOf: 'principal' } as const;
+
+export function usageIsPrincipals(attributes: Record<string, unknown>): boolean {
+  return attributes.usageOf === PRINCIPAL_USAGE.usageOf;
+}
+
 export interface Identity extends UsageSignal {
   /** Provider-unique id within the scope: ARN, object id, SA email, login… */
   externalId: string;

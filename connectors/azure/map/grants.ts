@@ -3,7 +3,8 @@
  * permission grants (one grant per scope) and Azure RBAC role assignments, each resolved to a
  * name and a privilege. Grants of principals that are not identities here are skipped.
  */
-import type { Grant } from '../../../src/connector/index.js';
+import type { Grant, UsageSignal } from '../../../src/connector/index.js';
+import { PRINCIPAL_USAGE } from '../../../src/model/index.js';
 import type {
   ArmRoleAssignment,
   ArmRoleDefinition,
@@ -13,17 +14,15 @@ import type {
 } from '../schema.js';
 import { graphPermissionPrivilege, rbacPrivilege, scopeLevel } from './privilege.js';
 import { UNKNOWN_USE } from './usage.js';
-import type { UsageSignal } from '../../../src/connector/index.js';
 
-/**
+/*
  * Azure reports use per service principal (its last sign-in), not per assignment: each
- * application permission and role assignment carries its principal's last sign-in, marked
- * `usageOf: 'principal'`. A principal idle for the window used none of them; one that signed in
+ * application permission and role assignment carries its principal's last sign-in, marked with
+ * PRINCIPAL_USAGE. A principal idle for the window used none of them; one that signed in
  * may have used any, and the unused-grant rule leaves those not evaluated. Exactly the evidence
  * `nhi trim` acts on (connectors/azure/trim.ts), so the finding and the trim agree. Delegated
  * permissions stay unknown: trim does not touch them.
  */
-export const PRINCIPAL_USAGE = 'principal';
 
 const DEFAULT_ACCESS_ROLE = '00000000-0000-0000-0000-000000000000';
 
@@ -49,7 +48,7 @@ export function appRoleGrant(
     grantedAt: a.createdDateTime ?? null,
     ...use,
     attributes: {
-      ...(use.lastUsedKnown ? { usageOf: PRINCIPAL_USAGE } : {}),
+      ...(use.lastUsedKnown ? PRINCIPAL_USAGE : {}),
       kind: 'application-permission',
       resourceId: a.resourceId,
       resourceAppId: resource?.appId ?? null,
@@ -125,7 +124,7 @@ export function rbacGrants(
         grantedAt: a.createdOn ?? null,
         ...use,
         attributes: {
-          ...(use.lastUsedKnown ? { usageOf: PRINCIPAL_USAGE } : {}),
+          ...(use.lastUsedKnown ? PRINCIPAL_USAGE : {}),
           kind: 'azure-rbac',
           subscriptionId: sub.subscriptionId,
           subscriptionName: sub.subscriptionName,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { StoredGrant } from '../../model/index.js';
+import { usageIsPrincipals, type StoredGrant } from '../../model/index.js';
 import { defineRule } from '../types.js';
 import { NARROW_GRANT, TRIM_PROVIDERS } from './_fixes.js';
 import { olderThan, parseDate } from '../time.js';
@@ -45,16 +45,16 @@ export const unusedGrant = defineRule({
         return !granted || olderThan(granted, windowDays, ctx.now);
       });
       if (judged.length === 0) continue;
-      // Use reported per principal (`usageOf: 'principal'`, Azure's sign-in activity) proves a
-      // grant unused only when the principal itself was idle for the window: one that signed in
-      // may have used any of its grants, so those stay not evaluated (as `nhi trim` keeps them).
+      // Use reported per principal (PRINCIPAL_USAGE, Azure's sign-in activity) proves a grant
+      // unused only when the principal itself was idle for the window: one that signed in may
+      // have used any of its grants, so those stay not evaluated (as `nhi trim` keeps them).
       const known = judged.filter(
         (g) =>
           g.lastUsedKnown &&
-          !(g.attributes.usageOf === 'principal' && usedWithin(g.lastUsedAt, windowDays, ctx.now)),
+          !(usageIsPrincipals(g.attributes) && usedWithin(g.lastUsedAt, windowDays, ctx.now)),
       );
       if (known.length === 0) {
-        const perPrincipal = judged.some((g) => g.attributes.usageOf === 'principal');
+        const perPrincipal = judged.some((g) => usageIsPrincipals(g.attributes));
         yield notEvaluated(
           ctx,
           identity,
