@@ -1,7 +1,8 @@
 /**
  * Playbooks on a PostgreSQL team catalog, end to end: the built CLI plans, applies, resumes
  * after a SIGKILL right after a journal write and rolls back exactly as on SQLite — the same
- * scenarios, the same expectations, on both backends.
+ * scenarios, the same expectations, on both backends: also the wait that `resume --due` ends,
+ * cancel, and `nhi trim` on the demo estate.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,7 +20,8 @@ import {
   runCli,
   sinkValue,
 } from './playbooks-harness.js';
-import { auditKey, copyOf, runState, world } from './playbooks-postgres.js';
+import { auditKey, copyOf, endWait, runState, world } from './playbooks-postgres.js';
+import { nhi, scrubbedEnv } from './run-cli.js';
 
 afterAll(() => removeCliBuild());
 
@@ -136,4 +138,82 @@ describe.each(backends)('playbooks through the CLI ($name)', (backend) => {
       }),
     );
   }, 180_000);
+
+  test('revoke waits its window: resume --due does nothing early, deletes once due', async () => {
+    const w = await world(backend, auditKey());
+    try {
+      const applied = await runCli(['revoke', OLD_KEY, '--apply', '--yes'], w.env);
+      expect(applied.code, applied.stderr).toBe(0);
+      expect(keyOf(w.standIn, OLD_KEY)?.status).toBe('Inactive');
+      expect(await runState(w.env)).toEqual({ status: 'waiting', steps: ['done', 'pending'] });
+
+      const early = await runCli(['playbook', 'resume', '--due', '--yes'], w.env);
+      expect(early.code, early.stderr).toBe(0);
+      expect(keyOf(w.standIn, OLD_KEY)?.status).toBe('Inactive');
+      expect((await runState(w.env)).status).toBe('waiting');
+
+      await endWait(backend, w.catalog);
+      const due = await runCli(['playbook', 'resume', '--due', '--yes'], w.env);
+      expect(due.code, due.stderr).toBe(0);
+      expect(keyOf(w.standIn, OLD_KEY)).toBeUndefined();
+      expect(await runState(w.env)).toEqual({ status: 'done', steps: ['done', 'done'] });
+      const verified = await runCli(['playbook', 'audit', '--verify'], w.env);
+      expect(verified.code, verified.stdout + verified.stderr).toBe(0);
+    } finally {
+      await w.standIn.close();
+    }
+  }, 60_000);
+
+  test('cancel: a planned run is cancelled with nothing changed, and a new plan may be made', async () => {
+    const w = await world(backend, auditKey());
+    try {
+      expect((await runCli(['revoke', OLD_KEY], w.env)).code).toBe(0);
+      const cancelled = await runCli(['playbook', 'cancel', '1'], w.env);
+      expect(cancelled.code, cancelled.stderr).toBe(0);
+      expect(cancelled.stdout).toMatch(/run 1: cancelled\n\s+nothing had been changed/);
+      expect(keyOf(w.standIn, OLD_KEY)?.status).toBe('Active');
+      expect((await runState(w.env)).status).toBe('cancelled');
+      const again = await runCli(['revoke', OLD_KEY], w.env);
+      expect(again.code, again.stderr).toBe(0);
+      expect(again.stdout).toMatch(/nhi playbook resume 2/);
+    } finally {
+      await w.standIn.close();
+    }
+  }, 60_000);
+
+  // On SQLite, test/trim-demo.test.ts runs the same scenario (and more).
+  it.skipIf(backend.skip || backend.name === 'sqlite')(
+    'trim on the demo estate: plan, apply and roll back with the catalog on this backend',
+    async () => {
+      const catalog = await backend.fresh();
+      const env = scrubbedEnv({ NHI_AUDIT_KEY_FILE: auditKey() });
+      const run = (args: string[]) => nhi([...args, '--catalog', catalog], { env });
+      const scan = await run(['scan', '--demo']);
+      expect(scan.code, scan.stderr).toBe(0);
+      const list = await run([
+        'list',
+        '--identities',
+        '--limit',
+        'all',
+        '--json',
+        'id,name,provider',
+      ]);
+      const ids = JSON.parse(list.stdout) as { id: string; name: string; provider: string }[];
+      const id = ids.find((x) => x.provider === 'aws' && x.name === 'ml-experiments')!.id;
+      const plan = await run(['trim', id]);
+      expect(plan.code, plan.stderr).toBe(0);
+      expect(plan.stdout).toMatch(/delete inline policy sagemaker \(nothing in it is used\)/);
+      const runId = /\(run (\d+)\)/.exec(plan.stdout)![1]!;
+      const applied = await run(['playbook', 'resume', runId, '--yes']);
+      expect(applied.code, applied.stderr).toBe(0);
+      expect(applied.stdout + applied.stderr).toMatch(new RegExp(`run ${runId}: done`));
+      const back = await run(['playbook', 'rollback', runId, '--yes']);
+      expect(back.code, back.stderr).toBe(0);
+      const shown = await run(['playbook', 'show', runId, '--format', 'json']);
+      expect((JSON.parse(shown.stdout) as { run: { status: string } }).run.status).toBe(
+        'rolled-back',
+      );
+    },
+    180_000,
+  );
 });

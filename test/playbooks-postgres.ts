@@ -3,6 +3,7 @@ import { copyFileSync, existsSync, mkdtempSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import pg from 'pg';
 import { expect } from 'vitest';
 import type { Backend } from '../fixtures/backends.js';
@@ -73,4 +74,21 @@ export async function runState(
     steps: { status: string }[];
   };
   return { status: run.status, steps: steps.map((s) => s.status) };
+}
+
+/** Ends run 1's wait: its pending steps become due now, on either backend. */
+export async function endWait(backend: Backend, catalog: string): Promise<void> {
+  const past = new Date(Date.now() - 1000).toISOString();
+  if (backend.name === 'postgres') {
+    await sql(
+      catalog,
+      `UPDATE playbook_steps SET not_before = '${past}' WHERE run_id = 1 AND status = 'pending'`,
+    );
+    return;
+  }
+  const db = new Database(catalog);
+  db.prepare(
+    `UPDATE playbook_steps SET not_before = ? WHERE run_id = 1 AND status = 'pending'`,
+  ).run(past);
+  db.close();
 }
