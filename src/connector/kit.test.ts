@@ -338,4 +338,17 @@ describe('stand-in server', () => {
     await Promise.all([1, 2, 3].map(() => fetch(`${s.url}/hello`)));
     expect(peakInFlight(s.requests)).toBe(3);
   });
+
+  it("answers `latencyMs` after the request arrived, the stand-in's own work inside it", async () => {
+    const slow = async () => {
+      await new Promise((r) => setTimeout(r, 150));
+      return { body: { hello: 'world' } };
+    };
+    const s = await server(slow, { latencyMs: 250 });
+    expect((await fetch(`${s.url}/hello`)).status).toBe(200);
+    const [r] = s.requests;
+    // Latency then work would take 400 ms; a real API's latency includes its work.
+    expect(r!.endedAt - r!.startedAt).toBeGreaterThanOrEqual(249);
+    expect(r!.endedAt - r!.startedAt).toBeLessThan(380);
+  });
 });

@@ -182,6 +182,16 @@ export interface ServeOptions {
   faults?: FaultSet;
 }
 
+/**
+ * Holds an answer until `latencyMs` after its request arrived. A real API's latency includes its
+ * own work, so the stand-in's time making the answer is inside the latency, not added to it: the
+ * benchmarks would otherwise count the stand-in's CPU as the client's overhead.
+ */
+async function untilLatency(arrivedAt: number, latencyMs: number): Promise<void> {
+  const left = latencyMs - (performance.now() - arrivedAt);
+  if (left > 0) await delay(left);
+}
+
 function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -379,8 +389,6 @@ export async function serveStandIn(
       }
       const fault = faults.take(r.method, r.path, r.text(), r.headers);
       if (fault?.hang) return; // never answered; close() destroys the socket
-      const wait = state.latencyMs + (fault?.latencyMs ?? 0);
-      if (wait > 0) await delay(wait);
       const faulted = fault && faultResponse(fault, r, opts.errorBody);
       let answer: StandInResponse;
       try {
@@ -388,6 +396,7 @@ export async function serveStandIn(
       } catch (e) {
         answer = { status: 500, body: { error: `stand-in error: ${(e as Error).message}` } };
       }
+      await untilLatency(startedAt, state.latencyMs + (fault?.latencyMs ?? 0));
       record.status = deliver(res, answer, fault, r.origin);
       record.endedAt = performance.now();
     })();
