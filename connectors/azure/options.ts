@@ -59,6 +59,15 @@ export const options = defineOptions({
       .max(64)
       .optional()
       .describe('Parallel requests per tenant (default 8)'),
+    graphBatchSize: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(20)
+      .optional()
+      .describe(
+        'Per-object Graph reads sent together in one JSON batch ($batch; default 20, the most Graph takes; 1 sends each on its own)',
+      ),
     retry: z
       .object({
         maxRetries: z.coerce.number().int().min(0).max(20).optional(),
@@ -142,6 +151,8 @@ export interface AzureSettings {
   subscriptions: string[] | null;
   caFile: string | null;
   concurrency: number;
+  /** Per-object Graph GETs per `$batch` request; 1: no batching. */
+  graphBatchSize: number;
   retry: { maxRetries: number; retryDelayInMs: number; maxRetryDelayInMs: number };
   /** Per request (redirect hops and retries each get their own), body included. */
   timeoutMs: number;
@@ -176,6 +187,7 @@ export function resolveSettings(
     subscriptions: o.subscriptions ?? null,
     caFile: o.caFile ?? null,
     concurrency: o.concurrency ?? 8,
+    graphBatchSize: o.graphBatchSize ?? 20,
     retry: {
       maxRetries: o.retry?.maxRetries ?? o.maxAttempts - 1,
       retryDelayInMs: o.retry?.retryDelayMs ?? 800,

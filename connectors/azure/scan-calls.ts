@@ -79,27 +79,36 @@ export class ScopeCalls<Signal extends string> {
     }
   }
 
-  /** Per-item calls under the limit; the first refusal records one gap and stops the rest. */
+  /**
+   * Per-item calls under the limit, `group` items to a slot (a JSON batch sends a group as one
+   * request); the first refusal records one gap and stops the groups not yet started.
+   */
   async perItem<T>(
     signal: Signal,
     ids: string[],
     fn: (id: string) => Promise<T>,
+    group = 1,
   ): Promise<Map<string, T>> {
     const out = new Map<string, T>();
     let denied: ApiError | null = null;
     let done = 0;
+    const groups = Array.from({ length: Math.ceil(ids.length / group) }, (_, i) =>
+      ids.slice(i * group, (i + 1) * group),
+    );
     await Promise.all(
-      ids.map((id) =>
+      groups.map((members) =>
         this.limit(async () => {
           if (denied) return;
-          try {
-            out.set(id, await fn(id));
-          } catch (err) {
-            if (!isGap(err)) throw err;
-            denied ??= err;
-          }
-          done += 1;
-          if (done % 50 === 0) this.progress(signal, done, ids.length);
+          const settled = await Promise.allSettled(members.map(fn));
+          settled.forEach((s, i) => {
+            if (s.status === 'fulfilled') out.set(members[i]!, s.value);
+            else if (isGap(s.reason)) denied ??= s.reason;
+            else throw s.reason;
+          });
+          const before = done;
+          done += members.length;
+          if (Math.floor(done / 50) > Math.floor(before / 50))
+            this.progress(signal, done, ids.length);
         }),
       ),
     );

@@ -195,10 +195,20 @@ class TenantScan {
   }
 
   /** Every item of a Graph collection, parsed; not limited (callers hold a slot). */
-  private items<S extends z.ZodType>(schema: S, path: string, beta = false) {
-    return this.client
-      .graphList(path, beta ? 'beta' : 'v1.0')
-      .then((i) => parseList(schema, i, `GET ${beta ? '/beta' : ''}${path.split('?')[0]}`));
+  private items<S extends z.ZodType>(schema: S, path: string, beta = false, batched = false) {
+    return (
+      batched
+        ? this.client.graphListBatched(path)
+        : this.client.graphList(path, beta ? 'beta' : 'v1.0')
+    ).then((i) => parseList(schema, i, `GET ${beta ? '/beta' : ''}${path.split('?')[0]}`));
+  }
+
+  /**
+   * One object's Graph listing (its federated credentials, its app role assignments): its first
+   * page read inside a JSON batch with the others of its group, unless batching is off.
+   */
+  private itemsOf<S extends z.ZodType>(schema: S, path: string) {
+    return this.items(schema, path, false, this.settings.graphBatchSize > 1);
   }
 
   /** A whole Graph listing as one slot of the limit. */
@@ -264,7 +274,11 @@ class TenantScan {
         'federated-credentials',
         apps.map((a) => a.id),
         (id) =>
-          this.items(federatedCredentialSchema, `/applications/${id}/federatedIdentityCredentials`),
+          this.itemsOf(
+            federatedCredentialSchema,
+            `/applications/${id}/federatedIdentityCredentials`,
+          ),
+        this.settings.graphBatchSize,
       ),
     );
     // Only SPs that can become identities: Microsoft first-party SPs hold no grants of ours.
@@ -273,10 +287,11 @@ class TenantScan {
         'app-role-assignments',
         sps.filter((sp) => !isMicrosoftFirstParty(sp)).map((sp) => sp.id),
         (id) =>
-          this.items(
+          this.itemsOf(
             appRoleAssignmentSchema,
             `/servicePrincipals/${id}/appRoleAssignments?$top=999`,
           ),
+        this.settings.graphBatchSize,
       ),
     );
     // All at once, so a failure anywhere is handled here (and fails the scope) wherever it is.

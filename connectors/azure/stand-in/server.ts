@@ -11,15 +11,18 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  FaultSet,
   router,
   serveStandIn,
   standInCertificate,
   type Handler,
+  type RequestRecord,
   type StandInRequest,
   type StandInServer,
 } from '../../../src/connector/stand-in.js';
 import { armRoutes } from './arm.js';
 import { authorityRoutes } from './authority.js';
+import { graphBatchRoute } from './batch.js';
 import type { AzureEstate } from './estate.js';
 import { graphRoutes } from './graph.js';
 import { keyVaultHandler } from './keyvault.js';
@@ -46,6 +49,8 @@ export interface AzureStandIn extends StandInServer {
   vaults: Map<string, Map<string, StoredSecretVersion[]>>;
   /** Vault name -> its URL (each vault has its own origin, like `https://name.vault.azure.net`). */
   vaultUrls: Record<string, string>;
+  /** The steps of Graph JSON batches as they were served (`requests` logs the batch POST). */
+  batchedRequests: RequestRecord[];
 }
 
 export interface StandInOptions {
@@ -107,13 +112,33 @@ export async function startAzureStandIn(options: StandInOptions): Promise<AzureS
     vaults: new Map(estate.keyVaults.map((v) => [v, new Map()])),
     origin: () => origin,
   };
+  const apiOfRequest = (req: StandInRequest) => apiOf(req.path);
+  const faultBody = (status: number, req: StandInRequest) =>
+    errorBody(
+      apiOfRequest(req),
+      new HttpError(status, defaultCode(status, apiOfRequest(req)), 'Injected fault'),
+      state.clock(),
+    );
+  const faults = new FaultSet();
+  const batchedRequests: RequestRecord[] = [];
+  const graph = router(graphRoutes(state), (req) => {
+    throw NOT_FOUND.graph(req.path);
+  });
   const apis = {
     authority: router(authorityRoutes(state), (req) => {
       throw NOT_FOUND.authority(req.path);
     }),
-    graph: router(graphRoutes(state), (req) => {
-      throw NOT_FOUND.graph(req.path);
-    }),
+    graph: router(
+      [
+        graphBatchRoute({
+          graph: answering(() => 'graph', state, graph),
+          faults,
+          errorBody: faultBody,
+          log: batchedRequests,
+        }),
+      ],
+      graph,
+    ),
     arm: router(armRoutes(state), (req) => {
       throw NOT_FOUND.arm(req.path);
     }),
@@ -127,16 +152,11 @@ export async function startAzureStandIn(options: StandInOptions): Promise<AzureS
     }
     return apis[api as 'authority' | 'graph' | 'arm'](req);
   };
-  const apiOfRequest = (req: StandInRequest) => apiOf(req.path);
   const server = await serveStandIn(answering(apiOfRequest, state, main), {
     tls,
+    faults,
     ...(options.latencyMs !== undefined ? { latencyMs: options.latencyMs } : {}),
-    errorBody: (status, req) =>
-      errorBody(
-        apiOfRequest(req),
-        new HttpError(status, defaultCode(status, apiOfRequest(req)), 'Injected fault'),
-        state.clock(),
-      ),
+    errorBody: faultBody,
   });
   origin = server.url;
   const vaultServers = await Promise.all(
@@ -168,6 +188,7 @@ export async function startAzureStandIn(options: StandInOptions): Promise<AzureS
     estate,
     vaults: state.vaults,
     vaultUrls: Object.fromEntries(vaultServers.map((v) => [v.name, v.server.url])),
+    batchedRequests,
     async close() {
       await Promise.all([close(), ...vaultServers.map((v) => v.server.close())]);
       await rm(dir, { recursive: true, force: true });
