@@ -250,11 +250,12 @@ class TenantScan {
     const oauth2Grants = this.calls.optional('delegated-grants', () =>
       this.listed(oauth2GrantSchema, '/oauth2PermissionGrants'),
     );
+    // The beta reports page at 100 unless asked for more: the pages are a chain of round trips.
     const spUsage = this.calls.signInReport('sp-sign-in-activity', async () =>
       spUsageMap(
         await this.listed(
           spSignInActivitySchema,
-          '/reports/servicePrincipalSignInActivities',
+          '/reports/servicePrincipalSignInActivities?$top=999',
           true,
         ),
       ),
@@ -263,7 +264,7 @@ class TenantScan {
       credentialUsageMap(
         await this.listed(
           credentialSignInActivitySchema,
-          '/reports/appCredentialSignInActivities',
+          '/reports/appCredentialSignInActivities?$top=999',
           true,
         ),
       ),

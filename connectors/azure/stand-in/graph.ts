@@ -235,9 +235,12 @@ function spActivities({ estate }: StandInState) {
 }
 
 function credentialActivities({ estate }: StandInState) {
+  // Indexed once per page: a find per credential made every page cost apps × credentials.
+  const apps = new Map(estate.applications.map((a) => [a.appId, a]));
+  const sps = new Map(estate.servicePrincipals.map((s) => [s.appId, s]));
   return estate.signInReports.credentials.map((c) => {
-    const app = estate.applications.find((a) => a.appId === c.appId);
-    const sp = estate.servicePrincipals.find((s) => s.appId === c.appId);
+    const app = apps.get(c.appId);
+    const sp = sps.get(c.appId);
     const cred = [...(app?.passwordCredentials ?? []), ...(app?.keyCredentials ?? [])].find(
       (k) => k.keyId === c.keyId,
     );
