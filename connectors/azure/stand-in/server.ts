@@ -2,9 +2,10 @@
  * The Azure stand-in: one HTTPS server (the Azure SDKs refuse bearer tokens over http) on the
  * stand-in kit speaking the Entra authority, Microsoft Graph v1.0/beta and ARM, plus one HTTPS
  * server per Key Vault, all over one estate. Shapes follow the published REST references
- * (Graph: @odata.nextLink paging, {error:{code,message,innerError}}; ARM: nextLink,
+ * (Graph: @odata.nextLink paging, {error:{code,message,innerError}}, JSON batching; ARM: nextLink,
  * AuthorizationFailed; the authority: OAuth errors with AADSTS codes). The kit brings the
- * faults (one shape), latency and the request log; the certificate is made in-process.
+ * faults (one shape, applied to batch steps too), latency and the request log; the certificate
+ * is made in-process.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
