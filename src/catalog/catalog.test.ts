@@ -206,6 +206,68 @@ describe.each(backends)('catalog ($name)', (backend) => {
     ).toEqual([['AKIA1', 'inactive']]);
   });
 
+  test('a scope of hundreds of keys keeps the later copy of a repeated key and moves keys to their new identity', async () => {
+    // Large enough that rows are written many to a statement, with repeats and moves inside.
+    const store = await freshStore(backend);
+    const users = Array.from({ length: 300 }, (_, i) => `u/${i}`);
+    const keys = users.map((u, i) => key(`AKIA${i}`, u));
+    await scanStore(
+      store,
+      inventory(users, [
+        ...keys.slice(0, 5),
+        key('AKIA3', 'u/3', 'inactive'),
+        ...keys.slice(5, 150),
+        key('AKIA7', 'u/7', 'inactive'),
+        key('AKIA250', 'u/250', 'inactive'),
+        ...keys.slice(150),
+      ]),
+    );
+    const state = async (externalId: string) => {
+      const r = await store.resolve(externalId);
+      if (r?.kind !== 'credential') throw new Error(`${externalId} missing`);
+      return [r.credential.identityId, r.credential.status];
+    };
+    const identityOf = async (user: string) => {
+      const r = await store.resolve(user);
+      if (r?.kind !== 'identity') throw new Error(`${user} missing`);
+      return r.identity.id;
+    };
+    // The later copy wins, whether the first was written before it or next to it.
+    expect(await state('AKIA3')).toEqual([await identityOf('u/3'), 'inactive']);
+    expect(await state('AKIA7')).toEqual([await identityOf('u/7'), 'inactive']);
+    expect(await state('AKIA250')).toEqual([await identityOf('u/250'), 'active']);
+    // A rescan: AKIA10 moved to u/11; AKIA20 listed twice, first on u/21, then on u/20 (the
+    // later copy wins); AKIA30 listed twice, the later copy moved to u/31.
+    const rescan = keys.map((k) => (k.externalId === 'AKIA10' ? key('AKIA10', 'u/11') : k));
+    rescan.splice(15, 0, key('AKIA20', 'u/21'));
+    rescan.splice(40, 0, key('AKIA30', 'u/31', 'inactive'));
+    await scanStore(store, inventory(users, rescan));
+    expect(await state('AKIA10')).toEqual([await identityOf('u/11'), 'active']);
+    expect(await state('AKIA20')).toEqual([await identityOf('u/20'), 'active']);
+    expect(await state('AKIA30')).toEqual([await identityOf('u/31'), 'inactive']);
+    expect(await state('AKIA7')).toEqual([await identityOf('u/7'), 'active']);
+    expect(await state('AKIA3')).toEqual([await identityOf('u/3'), 'active']);
+    expect(
+      (await store.credentialsOfIdentity(await identityOf('u/11'))).map((c) => c.externalId).sort(),
+    ).toEqual(['AKIA10', 'AKIA11']);
+    expect(await store.credentialsOfIdentity(await identityOf('u/10'))).toEqual([]);
+  });
+
+  test('a row the schema refuses fails the whole scope, wherever it is in a large inventory', async () => {
+    const store = await freshStore(backend);
+    const users = Array.from({ length: 300 }, (_, i) => `u/${i}`);
+    const keys = users.map((u, i) => key(`AKIA${i}`, u));
+    // A connector bug: a credential without a status (the column is NOT NULL).
+    keys[100] = { ...keys[100]!, status: null as unknown as Credential['status'] };
+    const run = await store.beginRun({ providers: ['aws'], demo: false, version: 't', now });
+    await expect(store.writeScope(run, inventory(users, keys), 1)).rejects.toThrow(
+      /NOT NULL|null/i,
+    );
+    expect(await store.resolve('u/0')).toBeNull();
+    expect(await store.resolve('AKIA0')).toBeNull();
+    expect(await store.scopesOfRun(run)).toEqual([]);
+  });
+
   test('rejects a credential whose identity the connector did not return, and writes nothing', async () => {
     const store = await freshStore(backend);
     const run = await store.beginRun({ providers: ['aws'], demo: false, version: 't', now });
