@@ -48,10 +48,15 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.mjs', '**/*.js'],
+    files: ['**/*.mjs', '**/*.js', '**/*.cjs'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
     languageOptions: {
       globals: { setTimeout: 'readonly', Buffer: 'readonly', performance: 'readonly' },
     },
+  },
+  {
+    // bin/nhi.cjs: CommonJS, so Node starts without its ESM loader.
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly' } },
   },
 );

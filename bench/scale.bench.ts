@@ -31,7 +31,7 @@ import { defaultPolicy } from '../src/scoring/policy.js';
 import { syntheticInventory } from '../fixtures/synthetic/inventory.js';
 
 // NHI_BENCH_BIN: a copy of the build, so a rebuild of dist/ during a long run cannot race it.
-const BIN = resolve(process.env.NHI_BENCH_BIN ?? join('bin', 'nhi.js'));
+const BIN = resolve(process.env.NHI_BENCH_BIN ?? join('bin', 'nhi.cjs'));
 const BARE = resolve('bench', 'bare-read.mjs');
 const IDENTITIES_PER_SCOPE = 83_500;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

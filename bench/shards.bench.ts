@@ -18,7 +18,7 @@ import { startPostgres } from '../fixtures/postgres.js';
 const now = new Date('2026-11-01T00:00:00Z');
 const SHARDS = 8;
 // Bundled under bench/.build: the CLI is found from the repository root (node bench/run.mjs).
-const BIN = resolve('bin', 'nhi.js');
+const BIN = resolve('bin', 'nhi.cjs');
 
 const errors: string[] = [];
 

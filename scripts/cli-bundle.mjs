@@ -1,5 +1,10 @@
-// The CLI bundle's esbuild options, shared by the build (scripts/build.mjs) and the tests that
-// bundle a private copy (test/playbooks-harness.ts), so what the tests spawn starts as dist/ does.
+// The CLI bundle, shared by the build (scripts/build.mjs) and the tests that bundle a private
+// copy (test/playbooks-harness.ts), so what the tests spawn starts as dist/ does. Two builds:
+// - cli.cjs, the start-up entry (src/cli/main.ts): commander and the command table in one
+//   CommonJS file. Node loads an ESM entry through its ESM loader (module jobs, URL resolution,
+//   fs/promises): ~10 ms before the first line runs, more than `nhi --help` itself costs.
+// - dispatch.js and its chunks (ESM, split per command and connector): what a command runs,
+//   imported by the entry only when one does (bench/README.md, "Round 6: start-up").
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -69,10 +74,10 @@ const external = Object.keys(pkg.dependencies ?? {})
   .filter((d) => keptExternal.has(d))
   .flatMap((d) => [d, `${d}/*`]);
 
-/** esbuild options for the CLI bundle written to `outdir`. */
+/** esbuild options for the ESM side of the CLI (dispatch.js and its chunks) in `outdir`. */
 export function cliBundleOptions(outdir, extra = {}) {
   return {
-    entryPoints: { cli: join(root, 'src', 'cli', 'main.ts') },
+    entryPoints: { dispatch: join(root, 'src', 'cli', 'dispatch.ts') },
     outdir,
     bundle: true,
     splitting: true,
@@ -90,4 +95,34 @@ export function cliBundleOptions(outdir, extra = {}) {
     logLevel: 'warning',
     ...extra,
   };
+}
+
+/** esbuild options for the start-up entry, `outdir`/cli.cjs, beside dispatch.js. */
+export function cliEntryOptions(outdir, extra = {}) {
+  return {
+    entryPoints: { cli: join(root, 'src', 'cli', 'main.ts') },
+    outdir,
+    outExtension: { '.js': '.cjs' },
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    minifyWhitespace: true,
+    minifySyntax: true,
+    // Kept as import(): the ESM side is loaded by Node beside this file, not bundled into it.
+    external: ['./dispatch.js'],
+    plugins: [lazyChildProcess],
+    logLevel: 'warning',
+    ...extra,
+  };
+}
+
+/** Builds the whole CLI into `outdir`; resolves with the path of its entry (cli.cjs). */
+export async function buildCli(outdir, extra = {}) {
+  const { build } = await import('esbuild');
+  await Promise.all([
+    build(cliBundleOptions(outdir, extra)),
+    build(cliEntryOptions(outdir, extra)),
+  ]);
+  return join(outdir, 'cli.cjs');
 }

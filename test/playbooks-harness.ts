@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { cliBundleOptions } from '../scripts/cli-bundle.mjs';
+import { buildCli as buildCliInto, cliBundleOptions } from '../scripts/cli-bundle.mjs';
 import { makeTestContext } from '../src/connector/testing.js';
 import { openCatalog, openStore } from '../src/catalog/index.js';
 import { connector as aws } from '../connectors/aws/index.js';
@@ -158,13 +158,16 @@ export function buildCli(): Promise<string> {
 
 async function sharedCli(): Promise<string> {
   const shared = process.env.NHI_TEST_BUNDLE_DIR;
-  if (!shared) return bundle({ cli: CLI_ENTRY }, 'cli');
+  if (!shared) {
+    const outdir = join(privateDir(), 'cli');
+    rmSync(outdir, { recursive: true, force: true });
+    return buildCliInto(outdir, { logLevel: 'error' });
+  }
   const final = join(shared, 'cli');
-  const main = join(final, 'cli.js');
+  const main = join(final, 'cli.cjs');
   if (existsSync(main)) return main;
-  const { build } = await import('esbuild');
   const tmp = join(shared, `cli.${process.pid}`);
-  await build(cliBundleOptions(tmp, { entryPoints: { cli: CLI_ENTRY }, logLevel: 'error' }));
+  await buildCliInto(tmp, { logLevel: 'error' });
   try {
     renameSync(tmp, final);
   } catch (e) {
@@ -174,8 +177,6 @@ async function sharedCli(): Promise<string> {
   }
   return main;
 }
-
-const CLI_ENTRY = join(import.meta.dirname, '..', 'src', 'cli', 'main.ts');
 
 /** Bundles `entryPoints` into this test process's private directory; the path of `main`. */
 export async function bundle(entryPoints: Record<string, string>, main: string): Promise<string> {

@@ -2,9 +2,10 @@
  * Connector flags, built from each connector's declared options: `scan` and `doctor` get
  * them (with help) without the CLI naming any provider option, and a flag's value becomes
  * the option it declares. Loaded only when one of those commands runs, so `nhi --help`
- * stays fast.
+ * stays fast. Options are made by the command itself (`createOption`): commander lives in the
+ * start-up entry (main.ts), not on this side.
  */
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { loadAllOptions } from '../connector/registry.js';
 import { flagAttribute, flagValue } from '../connector/kit/options.js';
 import type { OptionsDecl } from '../connector/index.js';
@@ -23,7 +24,7 @@ export async function addConnectorFlags(commands: readonly Command[]): Promise<v
       const other = seen.get(long);
       if (other) throw new Error(`connectors ${other} and ${provider} both declare ${long}`);
       seen.set(long, provider);
-      for (const cmd of commands) cmd.addOption(new Option(f.flag, f.description));
+      for (const cmd of commands) cmd.addOption(cmd.createOption(f.flag, f.description));
     }
   }
 }

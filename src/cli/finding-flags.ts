@@ -2,7 +2,6 @@
  * The finding filters `report` and `check` share (`--provider`, `--scope`, `--rule`, `--owasp`,
  * `--cis`): parsed and validated once, so one team's accounts can be reported on or gated alone.
  */
-import type { Command } from 'commander';
 import { UserError } from '../connector/kit/errors.js';
 import { parseProviders } from '../connector/registry.js';
 import type { CatalogStore } from '../catalog/index.js';
@@ -15,21 +14,6 @@ export interface FindingFlags {
   rule?: string;
   owasp?: string;
   cis?: string;
-}
-
-/** Adds the filter options to a command (report, check; rules without provider and scope). */
-export function addFindingFilterOptions(
-  cmd: Command,
-  which: { providers?: boolean; scopes?: boolean } = {},
-): Command {
-  if (which.providers !== false)
-    cmd.option('-p, --provider <ids>', 'only these providers (comma separated)');
-  if (which.scopes !== false)
-    cmd.option('--scope <ids>', 'only these accounts / orgs / tenants / projects (id or name)');
-  return cmd
-    .option('--rule <ids>', 'only these rules (comma separated; see nhi rules)')
-    .option('--owasp <ids>', 'only rules mapped to these OWASP NHI Top 10 risks (e.g. NHI5)')
-    .option('--cis <items>', 'only rules mapped to these CIS benchmark items (e.g. 1.14)');
 }
 
 /** Validates the flags (before the catalog is read where possible) and builds the filter. */

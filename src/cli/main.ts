@@ -1,50 +1,28 @@
 /**
- * Command table. Only commander is loaded at start-up; each command's module (and with it
- * SQLite, chalk, the SDKs) is imported when that command runs, so `nhi --help` stays fast.
+ * Start-up entry and command table, bundled as one CommonJS file (dist/cli.cjs): `nhi --help`
+ * and a mistyped command load nothing but this file and Node's built-ins. A command's module
+ * (and with it SQLite, chalk, the SDKs) is imported through dispatch.ts, the ESM side, only when
+ * that command runs. This file holds no state a command could share: only commander, the table
+ * and constants (test/cli-entry.test.ts keeps it that way).
  */
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT } from './exit-codes.js';
-import { reportError } from './errors.js';
 import { VERSION } from '../version.js';
 import { PROVIDER_IDS } from '../model/providers.js';
 import { examplesText } from './examples.js';
-import { addFindingFilterOptions } from './finding-flags.js';
+import { addFindingFilterOptions } from './finding-options.js';
+import type { CommandPath } from './dispatch.js';
 
 // The AWS SDK warns every run that future releases need Node 22; users cannot act on that.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-type Action = (cmd: Command, args: string[]) => Promise<number | void>;
-const lazy =
-  (load: () => Promise<{ run: Action }>) =>
-  async (...params: unknown[]): Promise<void> => {
-    const cmd = params[params.length - 1] as Command;
-    const args = params.slice(0, -2).map(String);
-    const runIt = async () => (await load()).run(cmd, args);
-    const g = cmd.optsWithGlobals<{ json?: boolean | string; jq?: string }>();
-    const code =
-      typeof g.json === 'string' || g.jq !== undefined
-        ? await jsonFiltered(cmd, g, runIt)
-        : await runIt();
-    if (typeof code === 'number') process.exitCode = code;
-    // Interrupted: work left behind (a connector ignoring the abort) must not keep us alive.
-    if (code === EXIT.interrupted) process.stdout.write('', () => process.exit(code));
-  };
+const dispatch = () => import('./dispatch.js');
 
-/** Runs a command under `--json <fields>` / `--jq`, its fields checked against its declared ones. */
-async function jsonFiltered(
-  cmd: Command,
-  g: { json?: boolean | string; jq?: string },
-  runIt: () => Promise<number | void>,
-): Promise<number | void> {
-  const [filter, fields] = await Promise.all([
-    import('./json-filter.js'),
-    import('./json-fields.js'),
-  ]);
-  const names: string[] = [];
-  for (let c: Command | null = cmd; c?.parent; c = c.parent) names.unshift(c.name());
-  const declared = fields.declaredFields(fields.commandPath(names), cmd.opts());
-  return filter.withJsonFilter(filter.jsonFilterOf(g)!, runIt, declared);
-}
+/** The action of the command at `path`: its module, loaded when it runs. */
+const lazy =
+  (path: CommandPath) =>
+  async (...params: unknown[]): Promise<void> =>
+    (await dispatch()).runCommand(path, params);
 
 const program = new Command('nhi')
   .description(
@@ -103,7 +81,7 @@ const scan = program
     'the logical scan this run belongs to: views read its shards as one scan (default: NHI_RUN_GROUP, or the GitHub Actions run)',
   )
   .option('--top <n>', 'name the n worst findings with their fix at the end (default 5; 0: none)')
-  .action(lazy(() => import('./commands/scan.js')));
+  .action(lazy('scan'));
 
 program
   .command('list')
@@ -120,13 +98,13 @@ program
   .option('--limit <n>', 'at most n rows (table default 200; 0 or all: every row)')
   .option('--owner <owner>', 'only what this owner answers for (see nhi owners)')
   .option('--team <team>', 'only what this team answers for')
-  .action(lazy(() => import('./commands/list.js')));
+  .action(lazy('list'));
 
 program
   .command('show')
   .description('one credential or identity: details, grants, findings, history')
   .argument('<id>', 'short id (c-…, i-…), external id (AKIA…, ARN) or identity name')
-  .action(lazy(() => import('./commands/show.js')));
+  .action(lazy('show'));
 
 addFindingFilterOptions(
   program
@@ -147,7 +125,7 @@ addFindingFilterOptions(
   )
   .option('--owner <owner>', 'only what this owner answers for (see nhi owners)')
   .option('--team <team>', 'only what this team answers for')
-  .action(lazy(() => import('./commands/report.js')));
+  .action(lazy('report'));
 
 program
   .command('posture')
@@ -158,7 +136,7 @@ program
   .option('--since <date>', 'trend over the scans since this date')
   .option('-p, --provider <ids>', 'only these providers (overall figures stay)')
   .option('--scope <id>', 'only this scope in the per-scope table')
-  .action(lazy(() => import('./commands/posture.js')));
+  .action(lazy('posture'));
 
 addFindingFilterOptions(
   program
@@ -176,14 +154,14 @@ addFindingFilterOptions(
   .option('-o, --output <file>', 'write the findings in --format (e.g. sarif) to a file')
   .option('--owner <owner>', 'only what this owner answers for (see nhi owners)')
   .option('--team <team>', 'only what this team answers for')
-  .action(lazy(() => import('./commands/check.js')));
+  .action(lazy('check'));
 
 addFindingFilterOptions(
   program
     .command('rules')
     .description('every rule: severity, OWASP NHI and CIS ids, defaults, the data it needs'),
   { providers: false, scopes: false },
-).action(lazy(() => import('./commands/rules.js')));
+).action(lazy('rules'));
 
 program
   .command('owners')
@@ -191,13 +169,13 @@ program
   .option('--owner <owner>', 'only this owner')
   .option('--team <team>', 'only this team')
   .option('--unowned', 'only identities without an owner, with the best candidate and why')
-  .action(lazy(() => import('./commands/owners.js')));
+  .action(lazy('owners'));
 
 program
   .command('runs')
   .description('scan runs, newest first: status, scopes, counts; their ids are what diff takes')
   .option('--limit <n>', 'at most n runs (table default 20; 0 or all: every run)')
-  .action(lazy(() => import('./commands/runs.js')));
+  .action(lazy('runs'));
 
 program
   .command('prune')
@@ -205,7 +183,7 @@ program
   .option('--keep-runs <n>', 'keep the newest n scans')
   .option('--older-than <age>', 'remove only scans older than this (90d, 12w, 6m, or a date)')
   .option('--dry-run', 'say what would be removed; change nothing')
-  .action(lazy(() => import('./commands/prune.js')));
+  .action(lazy('prune'));
 
 program
   .command('diff')
@@ -218,21 +196,21 @@ program
     '--since <when>',
     'compare with the first scan at or after this date or age (2026-10-01, 7d, 12w)',
   )
-  .action(lazy(() => import('./commands/diff.js')));
+  .action(lazy('diff'));
 
 program
   .command('init')
   .description('write a commented nhi.config.yaml with every rule and its defaults')
   .option('--force', 'overwrite an existing file')
   .option('--stdout', 'print instead of writing')
-  .action(lazy(() => import('./commands/init.js')));
+  .action(lazy('init'));
 
 const doctor = program
   .command('doctor')
   .description('check which connectors can authenticate and what they cannot see')
   .option('-p, --provider <ids>', 'providers to check (default: configured ones, else all)')
   .option('--demo', "check the demo estate's stand-ins (what the demo scan would see)")
-  .action(lazy(() => import('./commands/doctor.js')));
+  .action(lazy('doctor'));
 
 program
   .command('revoke')
@@ -240,7 +218,7 @@ program
   .argument('<id>', 'credential: short id (c-…) or external id (AKIA…)')
   .option('--apply', 'apply the plan (it is saved and printed first)')
   .option('-y, --yes', 'do not ask before destructive or irreversible steps')
-  .action(lazy(() => import('./commands/revoke.js')));
+  .action(lazy('revoke'));
 
 program
   .command('trim')
@@ -266,7 +244,7 @@ program
   )
   .option('--apply', 'apply the plan (it is saved and printed first)')
   .option('-y, --yes', 'do not ask before changing policies')
-  .action(lazy(() => import('./commands/trim.js')));
+  .action(lazy('trim'));
 
 program
   .command('rotate')
@@ -289,7 +267,7 @@ program
   )
   .option('--apply', 'apply the plan (it is saved and printed first)')
   .option('-y, --yes', 'do not ask before destructive or irreversible steps')
-  .action(lazy(() => import('./commands/rotate.js')));
+  .action(lazy('rotate'));
 
 program
   .command('remediate')
@@ -317,43 +295,41 @@ program
     '--confirm-unused',
     'unused-grant (trim with --sink): replace GitHub write deploy keys even without evidence that write access is unused',
   )
-  .action(lazy(() => import('./commands/remediate.js')));
+  .action(lazy('remediate'));
 
 const playbook = program
   .command('playbook')
   .description('saved playbook runs: list, show, resume, rollback, cancel, audit');
-const pb = (name: 'list' | 'show' | 'resume' | 'rollback' | 'cancel' | 'audit') =>
-  lazy(() => import('./commands/playbook.js').then((m) => ({ run: m[name] })));
 playbook
   .command('list')
   .description('every run and its status')
   .option('--open', 'only runs still open (planned, waiting, stopped, failed…)')
   .option('--stale', 'only plans never applied that the catalog has moved past')
-  .action(pb('list'));
+  .action(lazy('playbook list'));
 playbook
   .command('show')
   .description('a run: its plan and journal')
   .argument('<run>')
-  .action(pb('show'));
+  .action(lazy('playbook show'));
 playbook
   .command('resume')
   .description('apply a saved plan, finish an interrupted run, or run what is due (--due)')
   .argument('[run]')
   .option('--due', 'every run with a due deletion or a cut-over to check (for cron)')
   .option('-y, --yes', 'do not ask before destructive or irreversible steps')
-  .action(pb('resume'));
+  .action(lazy('playbook resume'));
 playbook
   .command('rollback')
   .description('undo what a run did (deletions cannot be undone)')
   .argument('<run>')
   .option('-y, --yes', 'do not ask (required without a terminal)')
-  .action(pb('rollback'));
+  .action(lazy('playbook rollback'));
 playbook
   .command('cancel')
   .description('cancel a planned or waiting run; what it did stays as it is')
   .argument('[runs...]')
   .option('--stale', 'every stale plan (see list --stale)')
-  .action(pb('cancel'));
+  .action(lazy('playbook cancel'));
 playbook
   .command('audit')
   .description('the tamper-evident audit log of applied actions')
@@ -363,7 +339,7 @@ playbook
     'check the keyed chain and anchors (of the catalog, or of an exported file)',
   )
   .option('--against <export>', 'verify the catalog still holds everything an earlier export held')
-  .action(pb('audit'));
+  .action(lazy('playbook audit'));
 
 const catalogCmd = program
   .command('catalog')
@@ -377,35 +353,33 @@ for (const name of ['copy', 'migrate'])
       '--to <postgres-url>',
       'postgres://user@host:port/db (password from PGPASSWORD or ~/.pgpass)',
     )
-    .action(lazy(() => import('./commands/catalog.js').then((m) => ({ run: m.copy }))));
+    .action(lazy(`catalog ${name}` as CommandPath));
 catalogCmd
   .command('check')
   .description(
     "verify the catalog's integrity: schema version, references, the latest scan's evaluation, the audit chain (exit 1 when one fails)",
   )
-  .action(lazy(() => import('./commands/catalog.js').then((m) => ({ run: m.check }))));
+  .action(lazy('catalog check'));
 
 program
   .command('completion')
   .description('print a shell completion script (bash, zsh or fish)')
   .argument('<shell>', 'bash | zsh | fish')
-  .action(lazy(() => import('./commands/completion.js').then((m) => ({ run: m.script }))));
+  .action(lazy('completion'));
 // What the completion script calls on TAB; not for people.
 program
   .command('completion-server', { hidden: true })
   .allowUnknownOption()
   .allowExcessArguments()
-  .action(lazy(() => import('./commands/completion.js').then((m) => ({ run: m.server }))));
+  .action(lazy('completion-server'));
 
 for (const cmd of program.commands) cmd.addHelpText('after', examplesText(cmd.name()));
 
 /** Parses argv and runs; returns the exit code. */
-export async function main(argv: string[]): Promise<number> {
+async function main(argv: string[]): Promise<number> {
   try {
-    if (argv.some((a) => a === 'scan' || a === 'doctor')) {
-      const { addConnectorFlags } = await import('./connector-flags.js');
-      await addConnectorFlags([scan, doctor]);
-    }
+    if (argv.some((a) => a === 'scan' || a === 'doctor'))
+      await (await dispatch()).addConnectorFlags([scan, doctor]);
     await program.parseAsync(argv);
     return Number(process.exitCode ?? EXIT.ok);
   } catch (err) {
@@ -417,11 +391,9 @@ export async function main(argv: string[]): Promise<number> {
         ? EXIT.ok
         : EXIT.usage;
     }
-    return reportError(err, argv.includes('--debug'));
+    return (await dispatch()).reportError(err, argv.includes('--debug'));
   }
 }
-
-export { program };
 
 // `nhi list | head` closes the pipe early: that is the reader's choice, not an error.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -429,4 +401,14 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   throw err;
 });
 
-process.exitCode = await main(process.argv);
+// CommonJS has no top-level await. What escapes main (the ESM side failing to load: a broken
+// install) is a bug like any other: its stack and exit 70.
+void main(process.argv).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`nhi: internal error: ${String((err as Error)?.stack ?? err)}\n`);
+    process.exitCode = EXIT.internal;
+  },
+);

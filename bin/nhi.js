@@ -1,3 +1,0 @@
-#!/usr/bin/env node
-// Thin entry: everything lives in the compiled bundle.
-import '../dist/cli.js';
