@@ -2,7 +2,7 @@ import envPaths from 'env-paths';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Globals } from './globals.js';
-import { note } from './output.js';
+import { note } from './writers.js';
 
 function dataDir(): string {
   return envPaths('nhi', { suffix: '' }).data;

@@ -10,7 +10,7 @@ import type { LoadedConfig } from '../config/index.js';
 import type { ScanRun } from '../model/index.js';
 import { catalogPath } from './catalog-path.js';
 import type { Globals } from './globals.js';
-import { note } from './output.js';
+import { note } from './writers.js';
 
 export interface View {
   store: CatalogStore;
