@@ -34,8 +34,8 @@ const SHARED_CONSTANTS = [
   'package.json',
 ];
 
-const inputsOf = (meta: Metafile) =>
-  new Set(Object.values(meta.outputs).flatMap((o) => Object.keys(o.inputs)));
+const inputsOf = (meta: Metafile | undefined) =>
+  new Set(Object.values(meta?.outputs ?? {}).flatMap((o) => Object.keys(o.inputs)));
 
 const dirs: string[] = [];
 afterAll(() => {
