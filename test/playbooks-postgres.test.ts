@@ -22,6 +22,7 @@ import {
 } from './playbooks-harness.js';
 import { auditKey, copyOf, endWait, runState, world } from './playbooks-postgres.js';
 import { nhi, scrubbedEnv } from './run-cli.js';
+import { awsTrimRoundTrip } from './trim-demo-scenario.js';
 
 afterAll(() => removeCliBuild());
 
@@ -200,15 +201,7 @@ describe.each(backends)('playbooks through the CLI ($name)', (backend) => {
       ]);
       const ids = JSON.parse(list.stdout) as { id: string; name: string; provider: string }[];
       const id = ids.find((x) => x.provider === 'aws' && x.name === 'ml-experiments')!.id;
-      const plan = await run(['trim', id]);
-      expect(plan.code, plan.stderr).toBe(0);
-      expect(plan.stdout).toMatch(/delete inline policy sagemaker \(nothing in it is used\)/);
-      const runId = /\(run (\d+)\)/.exec(plan.stdout)![1]!;
-      const applied = await run(['playbook', 'resume', runId, '--yes']);
-      expect(applied.code, applied.stderr).toBe(0);
-      expect(applied.stdout + applied.stderr).toMatch(new RegExp(`run ${runId}: done`));
-      const back = await run(['playbook', 'rollback', runId, '--yes']);
-      expect(back.code, back.stderr).toBe(0);
+      const runId = await awsTrimRoundTrip(run, id);
       const shown = await run(['playbook', 'show', runId, '--format', 'json']);
       expect((JSON.parse(shown.stdout) as { run: { status: string } }).run.status).toBe(
         'rolled-back',

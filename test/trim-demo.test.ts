@@ -10,6 +10,7 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { nhi, tempDir } from './run-cli.js';
+import { awsTrimRoundTrip } from './trim-demo-scenario.js';
 
 let catalog: string;
 const run = (args: string[]) => nhi([...args, '--catalog', catalog]);
@@ -27,18 +28,7 @@ beforeAll(async () => {
 
 describe('nhi trim on the demo estate', () => {
   it('AWS: plans, applies (an inline policy deleted, AmazonS3FullAccess replaced by its used part) and rolls back', async () => {
-    const id = idOf('aws', 'ml-experiments');
-    const plan = await run(['trim', id]);
-    expect(plan.code, plan.stderr).toBe(0);
-    expect(plan.stdout).toMatch(/delete inline policy sagemaker \(nothing in it is used\)/);
-    expect(plan.stdout).toMatch(/replace AmazonS3FullAccess by a policy of your own/);
-    const runId = /\(run (\d+)\)/.exec(plan.stdout)![1]!;
-    const applied = await run(['playbook', 'resume', runId, '--yes']);
-    expect(applied.code, applied.stderr).toBe(0);
-    expect(applied.stdout + applied.stderr).toMatch(new RegExp(`run ${runId}: done`));
-    const back = await run(['playbook', 'rollback', runId, '--yes']);
-    expect(back.code, back.stderr).toBe(0);
-    expect(back.stdout + back.stderr).toMatch(/rolled-back|rolled back/);
+    await awsTrimRoundTrip(run, idOf('aws', 'ml-experiments'));
   });
 
   it('AWS: a role granted AdministratorAccess that used nothing in the window gets it detached', async () => {
