@@ -3,10 +3,12 @@
 // - cli.cjs, the start-up entry (src/cli/main.ts): commander and the command table in one
 //   CommonJS file. Node loads an ESM entry through its ESM loader (module jobs, URL resolution,
 //   fs/promises): ~10 ms before the first line runs, more than `nhi --help` itself costs.
-// - dispatch.js and its chunks (ESM, split per command and connector): what a command runs,
-//   imported by the entry only when one does (bench/README.md, "Round 6: start-up").
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+// - dispatch.js and its chunks (split per command and connector): what a command runs, loaded
+//   by the entry only when one does. esbuild splits only ES modules, so they are split as ESM,
+//   then each chunk is converted to CommonJS: a view's ~25 chunks then load through require(),
+//   never starting the ESM loader (bench/README.md, "Round 7: start-up").
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 // Not import.meta.dirname: `npm install` runs this (prepare) on any Node 20, and that is 20.11+.
@@ -109,20 +111,100 @@ export function cliEntryOptions(outdir, extra = {}) {
     target: 'node20',
     minifyWhitespace: true,
     minifySyntax: true,
-    // Kept as import(): the ESM side is loaded by Node beside this file, not bundled into it.
+    // Kept apart: the command side is loaded beside this file, not bundled into it, and through
+    // require() (dynamic import() would start the ESM loader for one CommonJS file).
     external: ['./dispatch.js'],
+    supported: { 'dynamic-import': false },
     plugins: [lazyChildProcess],
     logLevel: 'warning',
     ...extra,
   };
 }
 
+/**
+ * ES modules nhi imports that CommonJS cannot require (vega has top-level await): their
+ * import() is kept as one, through the helper the CommonJS banner defines.
+ */
+const KEEP_IMPORT = '__nhiImport';
+// "use strict" first: a directive after the banner's code would not make the chunk strict, as
+// the ES module it was.
+const COMMONJS_BANNER = [
+  "'use strict';",
+  `const ${KEEP_IMPORT} = (specifier) => import(specifier);`,
+  "const __nhiImportMetaUrl = require('node:url').pathToFileURL(__filename).href;",
+].join(' ');
+
+/**
+ * The command side as CommonJS in `outdir`: split as ESM into a staging directory, then each
+ * chunk converted file by file (imports of chunks become require()).
+ */
+async function buildCommands(outdir, extra) {
+  const { build } = await import('esbuild');
+  const staging = mkdtempSync(join(dirname(outdir), '.nhi-esm-'));
+  try {
+    const split = await build(
+      cliBundleOptions(staging, {
+        ...extra,
+        // CommonJS chunks have require() of their own.
+        banner: {},
+        metafile: true,
+      }),
+    );
+    const chunks = keepExternalImports(split.metafile);
+    await build({
+      entryPoints: chunks,
+      outdir,
+      bundle: false,
+      format: 'cjs',
+      platform: 'node',
+      target: 'node20',
+      minifyWhitespace: true,
+      supported: { 'dynamic-import': false },
+      define: { 'import.meta.url': '__nhiImportMetaUrl' },
+      banner: { js: COMMONJS_BANNER },
+      logLevel: 'error',
+      ...(extra.sourcemap
+        ? { sourcemap: extra.sourcemap, sourcesContent: extra.sourcesContent }
+        : {}),
+    });
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+  // The package is "type": "module"; these .js files are CommonJS.
+  writeFileSync(join(outdir, 'package.json'), '{ "type": "commonjs" }\n');
+}
+
+/**
+ * Rewrites each staged chunk's import() of an external package (vega, jq-wasm: see
+ * KEEP_IMPORT) so the conversion keeps it an import(); returns the chunks' paths. The metafile
+ * says how many each chunk has, and a count that differs fails the build.
+ */
+function keepExternalImports(metafile) {
+  const chunks = [];
+  for (const [file, out] of Object.entries(metafile.outputs)) {
+    if (!file.endsWith('.js')) continue;
+    const path = join(process.cwd(), file);
+    chunks.push(path);
+    const externals = out.imports.filter((i) => i.external && i.kind === 'dynamic-import');
+    if (externals.length === 0) continue;
+    let text = readFileSync(path, 'utf8');
+    for (const specifier of new Set(externals.map((i) => i.path))) {
+      const call = `import(${JSON.stringify(specifier)})`;
+      const expected = externals.filter((i) => i.path === specifier).length;
+      const found = text.split(call).length - 1;
+      if (found !== expected) {
+        throw new Error(`${file}: expected ${expected} ${call}, found ${found}`);
+      }
+      text = text.replaceAll(call, `${KEEP_IMPORT}(${JSON.stringify(specifier)})`);
+    }
+    writeFileSync(path, text);
+  }
+  return chunks;
+}
+
 /** Builds the whole CLI into `outdir`; resolves with the path of its entry (cli.cjs). */
 export async function buildCli(outdir, extra = {}) {
   const { build } = await import('esbuild');
-  await Promise.all([
-    build(cliBundleOptions(outdir, extra)),
-    build(cliEntryOptions(outdir, extra)),
-  ]);
+  await Promise.all([buildCommands(outdir, extra), build(cliEntryOptions(outdir, extra))]);
   return join(outdir, 'cli.cjs');
 }

@@ -5,8 +5,8 @@
  * chain without that key. Anchors (entry count + head hash, also HMAC'd) recorded at each
  * export, verification and append catch a log that was cut short.
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { AuditAnchor, AuditEntry } from '../model/index.js';
+import { nodeCrypto } from './node-crypto.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -35,11 +35,15 @@ export function canonicalJson(value: unknown): string {
 
 /** Derives a purpose-bound sub-key, so the chain key is never used for anything else. */
 export function subKey(key: AuditKey, purpose: string): Buffer {
-  return createHmac('sha256', key.secret).update(`nhi ${purpose} v1`).digest();
+  return nodeCrypto().createHmac('sha256', key.secret).update(`nhi ${purpose} v1`).digest();
 }
 
 export function keyIdOf(secret: Buffer): string {
-  return createHmac('sha256', secret).update('nhi audit key id v1').digest('hex').slice(0, 16);
+  return nodeCrypto()
+    .createHmac('sha256', secret)
+    .update('nhi audit key id v1')
+    .digest('hex')
+    .slice(0, 16);
 }
 
 /**
@@ -51,10 +55,15 @@ export function auditHash(entry: Omit<AuditEntry, 'hash'>, key: AuditKey | null)
   if ((entry.alg ?? 'sha256') === 'sha256') {
     // A legacy entry was hashed without the alg/keyId fields, which it did not have.
     const { alg: _a, keyId: _k, ...legacy } = entry;
-    return createHash('sha256').update(entry.prevHash).update(canonicalJson(legacy)).digest('hex');
+    return nodeCrypto()
+      .createHash('sha256')
+      .update(entry.prevHash)
+      .update(canonicalJson(legacy))
+      .digest('hex');
   }
   if (!key) throw new Error('a keyed audit entry needs the audit key');
-  return createHmac('sha256', subKey(key, 'audit chain'))
+  return nodeCrypto()
+    .createHmac('sha256', subKey(key, 'audit chain'))
     .update(entry.prevHash)
     .update(body)
     .digest('hex');
@@ -63,7 +72,7 @@ export function auditHash(entry: Omit<AuditEntry, 'hash'>, key: AuditKey | null)
 function same(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
+  return x.length === y.length && nodeCrypto().timingSafeEqual(x, y);
 }
 
 export interface AuditVerdict {
@@ -122,7 +131,10 @@ export function verifyAuditChain(entries: AuditEntry[], key: AuditKey | null): A
 type AnchorBody = Omit<AuditAnchor, 'mac'>;
 
 function anchorMac(a: AnchorBody, key: AuditKey): string {
-  return createHmac('sha256', subKey(key, 'audit anchor')).update(canonicalJson(a)).digest('hex');
+  return nodeCrypto()
+    .createHmac('sha256', subKey(key, 'audit anchor'))
+    .update(canonicalJson(a))
+    .digest('hex');
 }
 
 export function makeAnchor(

@@ -1,12 +1,20 @@
-import * as crypto from 'node:crypto';
 import type { ProviderId } from '../model/index.js';
+import { nodeCrypto } from './node-crypto.js';
 
 // The one-shot digest (Node 20.12+) is three times cheaper per id than a Hash object, and a
-// scan computes one per row it writes (bench/catalog); same bytes either way.
-const sha256hex: (text: string) => string =
-  typeof crypto.hash === 'function'
-    ? (text) => crypto.hash('sha256', text, 'hex')
-    : (text) => crypto.createHash('sha256').update(text).digest('hex');
+// scan computes one per row it writes (bench/catalog); same bytes either way. Chosen on first
+// use, so a view that never hashes never loads node:crypto.
+let digest: ((text: string) => string) | undefined;
+function sha256hex(text: string): string {
+  if (!digest) {
+    const crypto = nodeCrypto();
+    digest =
+      typeof crypto.hash === 'function'
+        ? (t) => crypto.hash('sha256', t, 'hex')
+        : (t) => crypto.createHash('sha256').update(t).digest('hex');
+  }
+  return digest(text);
+}
 
 export type EntityPrefix = 'i' | 'c' | 'g';
 
