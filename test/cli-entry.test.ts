@@ -1,17 +1,20 @@
 /**
  * The start-up entry (dist/cli.cjs, CommonJS) and the command side (dist/dispatch.js and its
- * ESM chunks) are two bundles, so a module bundled into both would exist twice at run time.
- * These checks keep the entry to commander, the command table and constants, keep commander
- * out of the command side (main.ts tells a usage error from a bug by `instanceof
- * CommanderError`), and show that `--help` and usage errors never load the command side.
+ * chunks, split as ESM and converted to CommonJS) are two bundles, so a module bundled into both
+ * would exist twice at run time. These checks keep the entry to commander, the command table and
+ * constants, keep commander out of the command side (main.ts tells a usage error from a bug by
+ * `instanceof CommanderError`), show that `--help` and usage errors never load the command side,
+ * and that a view of an empty catalog starts as cheaply as the build allows.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build, type Metafile } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cliBundleOptions, cliEntryOptions } from '../scripts/cli-bundle.mjs';
+import { openCatalog } from '../src/catalog/index.js';
+import { buildCli } from './playbooks-harness.js';
 import { scrubbedEnv } from './run-cli.js';
 
 /** What the entry may hold: no state, nothing a command also loads except plain constants. */
@@ -42,9 +45,16 @@ afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-function run(entry: string, args: string[]): Promise<{ code: number | null; out: string }> {
+function run(
+  entry: string,
+  args: string[],
+  env: Record<string, string> = {},
+  nodeArgs: string[] = [],
+): Promise<{ code: number | null; out: string }> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [entry, ...args], { env: scrubbedEnv() });
+    const child = spawn(process.execPath, [...nodeArgs, entry, ...args], {
+      env: scrubbedEnv(env),
+    });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -91,5 +101,41 @@ describe('start-up entry', () => {
     const list = await run(entry, ['list']);
     expect(list.code).toBe(70);
     expect(list.out).toMatch(/^nhi: internal error: .*dispatch\.js/);
+  }, 120_000);
+
+  it('a view of an empty catalog loads its chunks through require(), with better-sqlite3 inlined and no node:crypto', async () => {
+    const entry = await buildCli();
+    const dir = mkdtempSync(join(tmpdir(), 'nhi-startup-'));
+    dirs.push(dir);
+    const catalog = join(dir, 'empty.db');
+    openCatalog(catalog).close();
+    // What the process loaded, written as it exits: CommonJS files (require.cache) and built-ins.
+    const probe = join(dir, 'probe.cjs');
+    const report = join(dir, 'loaded.json');
+    writeFileSync(
+      probe,
+      `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(report)}, JSON.stringify({ files: Object.keys(require.cache), builtins: process.moduleLoadList })));`,
+    );
+    const list = await run(entry, ['list'], { NHI_CATALOG: catalog }, ['--require', probe]);
+    expect(list.code).toBe(2);
+    expect(list.out).toContain('no completed scan yet');
+    const loaded = JSON.parse(readFileSync(report, 'utf8')) as {
+      files: string[];
+      builtins: string[];
+    };
+    const bundleDir = join(entry, '..');
+    const chunks = loaded.files.filter((f) => f.startsWith(bundleDir));
+    // The command module and the catalog's chunks came through require(): no ES module was loaded.
+    expect(chunks.some((f) => /[/\\]dispatch\.js$/.test(f))).toBe(true);
+    expect(chunks.some((f) => /[/\\]list-[A-Z0-9]+\.js$/.test(f))).toBe(true);
+    expect(
+      loaded.builtins.filter((m) => m.startsWith('NativeModule internal/modules/esm/module_job')),
+    ).toEqual([]);
+    // better-sqlite3's JavaScript is in the bundle; only its addon comes from node_modules.
+    expect(
+      loaded.files.filter((f) => f.includes('better-sqlite3') && !f.endsWith('.node')),
+    ).toEqual([]);
+    expect(loaded.files.some((f) => f.endsWith('better_sqlite3.node'))).toBe(true);
+    expect(loaded.builtins).not.toContain('NativeModule crypto');
   }, 120_000);
 });

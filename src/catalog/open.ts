@@ -1,4 +1,4 @@
-import type BetterSqlite3 from 'better-sqlite3';
+import BetterSqlite3 from 'better-sqlite3';
 import {
   chmodSync,
   closeSync,
@@ -19,18 +19,13 @@ import { MIGRATIONS } from './migrations/index.js';
 export type Db = BetterSqlite3.Database;
 
 const require = createRequire(import.meta.url);
-/**
- * Required, not imported: an ESM import of a CommonJS package runs Node's CommonJS lexer over it
- * and builds an ESM facade, a few ms of every command that opens the catalog.
- */
-const Database = require('better-sqlite3') as typeof BetterSqlite3;
 
 export const SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));
 
 /**
  * better-sqlite3's compiled addon, named directly: left to find it, the `bindings` package walks
- * a stack trace and probes a dozen paths on every start (~13 ms of `nhi list`). Undefined (the
- * package's own lookup) if the addon is not where an npm install puts it.
+ * a stack trace and probes a dozen paths on every start (~13 ms of `nhi list`). Undefined if the
+ * addon is not where an npm install puts it.
  */
 const ADDON: string | undefined = (() => {
   try {
@@ -40,6 +35,15 @@ const ADDON: string | undefined = (() => {
     return undefined;
   }
 })();
+
+/**
+ * The build bundles better-sqlite3's JavaScript into the catalog's chunk (its 14 files cost a
+ * process ~8 ms to resolve and load one by one) and hands it the addon above. An addon built
+ * elsewhere (a debug build) is left to the installed package, which finds it by itself.
+ */
+const Database: typeof BetterSqlite3 = ADDON
+  ? BetterSqlite3
+  : (require('better-sqlite3') as typeof BetterSqlite3);
 
 /**
  * Opens (creating when absent, mode 0600) and migrates a catalog. Every way a file can be
