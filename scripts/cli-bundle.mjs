@@ -168,6 +168,8 @@ async function buildCommands(outdir, extra) {
       supported: { 'dynamic-import': false },
       define: { 'import.meta.url': '__nhiImportMetaUrl' },
       banner: { js: COMMONJS_BANNER },
+      // The split above already warned about this code; read back from dist/, the packages'
+      // own quirks would warn again, without esbuild's leniency for node_modules.
       logLevel: 'error',
       ...(extra.sourcemap
         ? { sourcemap: extra.sourcemap, sourcesContent: extra.sourcesContent }
