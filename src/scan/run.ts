@@ -68,11 +68,15 @@ function aborted(signal: AbortSignal): Promise<'aborted'> {
 
 export async function runScan(req: ScanRequest): Promise<ScanOutcome> {
   const { catalog, signal } = req;
+  // The demo's ages are whole days before this instant, and some providers' timestamps have no
+  // milliseconds. On a whole second every age is exact, so the demo's verdict never depends on
+  // the millisecond the scan started (a key made 90 days ago is not older than 90 days).
+  const now = req.demo ? new Date(Math.floor(req.now.getTime() / 1000) * 1000) : req.now;
   const runId = await catalog.beginRun({
     providers: [...req.providers],
     demo: req.demo,
     version: req.version,
-    now: req.now,
+    now,
     group: req.group ?? null,
   });
   const stop = aborted(signal);
@@ -107,8 +111,8 @@ export async function runScan(req: ScanRequest): Promise<ScanOutcome> {
       });
     try {
       const connector = await loadConnector(provider);
-      if (req.demo) demo = await connector.startDemo(req.now);
-      const ctx = await contextFor(provider, { ...req.source, now: req.now, signal }, demo);
+      if (req.demo) demo = await connector.startDemo(now);
+      const ctx = await contextFor(provider, { ...req.source, now, signal }, demo);
       if (req.shard) ctx.wants = (scopeId) => inShard(req.shard, provider, scopeId);
       const it = connector.discover(ctx)[Symbol.asyncIterator]();
       for (;;) {
