@@ -14,7 +14,7 @@ import { build, type Metafile } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cliBundleOptions, cliEntryOptions } from '../scripts/cli-bundle.mjs';
 import { openCatalog } from '../src/catalog/index.js';
-import { buildCli } from './playbooks-harness.js';
+import { buildCli, removeCliBuild } from './playbooks-harness.js';
 import { scrubbedEnv } from './run-cli.js';
 
 /** What the entry may hold: no state, nothing a command also loads except plain constants. */
@@ -43,6 +43,7 @@ const inputsOf = (meta: Metafile | undefined) =>
 const dirs: string[] = [];
 afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  removeCliBuild();
 });
 
 function run(
