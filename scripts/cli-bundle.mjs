@@ -135,7 +135,8 @@ const KEEP_IMPORT = '__nhiImport';
 const COMMONJS_BANNER = [
   "'use strict';",
   `const ${KEEP_IMPORT} = (specifier) => import(specifier);`,
-  "const __nhiImportMetaUrl = require('node:url').pathToFileURL(__filename).href;",
+  // A getter: most chunks never read import.meta.url, and computing it costs ~40 µs a chunk.
+  "const __nhiImportMeta = { get url() { return require('node:url').pathToFileURL(__filename).href; } };",
 ].join(' ');
 
 /**
@@ -166,7 +167,7 @@ async function buildCommands(outdir, extra) {
       target: 'node20',
       minifyWhitespace: true,
       supported: { 'dynamic-import': false },
-      define: { 'import.meta.url': '__nhiImportMetaUrl' },
+      define: { 'import.meta.url': '__nhiImportMeta.url' },
       banner: { js: COMMONJS_BANNER },
       // The split above already warned about this code; read back from dist/, the packages'
       // own quirks would warn again, without esbuild's leniency for node_modules.
